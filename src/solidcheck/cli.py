@@ -1,0 +1,248 @@
+"""The command line: argument handling and output only; every decision is in the core.
+
+Exit status: 0 a result was produced (whatever the category), 2 invalid input (one message
+on stderr listing every problem), 3 a negative answer to a question (no term found),
+1 only for a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._version import __version__
+from .classify import classify
+from .code import PROVISIONAL_NOTE, decode_code
+from .dossier import load_dossier
+from .errors import InvalidInputError, UnknownRulesetError
+from .model import Dossier, Result
+from .report.text import render_result
+from .rules import available_rulesets, load_ruleset
+from .terms import lookup_term, vocabulary_to_skos
+
+app = typer.Typer(
+    name="solidcheck",
+    help="Classify battery cells as liquid, hybrid solid-liquid or solid-state under China's "
+    "solid-state battery standard, with reasons that cite the rule.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+rulesets_app = typer.Typer(help="List the installed rule sets, or show one.")
+code_app = typer.Typer(help="Work with solidcheck's provisional classification codes.",
+                       no_args_is_help=True)
+app.add_typer(rulesets_app, name="rulesets")
+app.add_typer(code_app, name="code")
+
+EXIT_INVALID = 2
+EXIT_NEGATIVE = 3
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class RulesetFormat(str, Enum):
+    toml = "toml"
+    json = "json"
+
+
+class SchemaName(str, Enum):
+    result = "result"
+    dossier = "dossier"
+
+
+class ExportFormat(str, Enum):
+    skos = "skos"
+
+
+RulesetOption = Annotated[
+    str | None,
+    typer.Option("--ruleset", "-r", help="Rule-set id (see `solidcheck rulesets`) or a .toml "
+                 "file; default: the national standard."),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fail(message: str) -> NoReturn:
+    """Report invalid input on stderr (never a traceback) and exit 2."""
+    typer.echo(message, err=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _print_json(data: Any, *, pretty: bool = True) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2 if pretty else None)
+    sys.stdout.write(text + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"solidcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    pass
+
+
+@app.command("classify")
+def classify_command(
+    files: Annotated[list[Path], typer.Argument(help="Dossier files (YAML or JSON).")],
+    ruleset: RulesetOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Classify cells from their dossiers. One file prints one JSON object; several, one per line.
+
+    Every input is checked before any result is printed: if one is invalid, nothing is
+    printed on stdout and every problem of every file is listed on stderr (exit 2).
+    """
+    try:
+        rules = load_ruleset(ruleset)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+    dossiers: list[Dossier] = []
+    errors: list[str] = []
+    for path in files:
+        try:
+            dossiers.append(load_dossier(path))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        _fail("\n".join(errors))
+    results = [classify(dossier, rules) for dossier in dossiers]
+    if output_format is OutputFormat.json:
+        for result in results:
+            _print_json(result.model_dump(mode="json"), pretty=len(results) == 1)
+        return
+    console = _stdout()
+    for result in results:
+        console.print(render_result(result))
+
+
+@rulesets_app.callback(invoke_without_command=True)
+def rulesets_list(ctx: typer.Context) -> None:
+    """List the installed rule sets (the default first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table("id", "document", "limit", "visual check", "status")
+    for ruleset in available_rulesets():
+        limit = ruleset.rules.weight_loss_limit
+        relation = "≤" if limit.comparison == "at_most" else "<"
+        default = " (default)" if ruleset.ruleset.default else ""
+        table.add_row(ruleset.id + default, f"{ruleset.ruleset.title}\n{ruleset.ruleset.document}",
+                      f"{relation} {limit.limit_percent:g} %",
+                      "required" if ruleset.rules.visual_check.mandatory else "recommended",
+                      ruleset.ruleset.status)
+    _stdout().print(table)
+
+
+@rulesets_app.command("show")
+def rulesets_show(
+    ruleset_id: Annotated[str, typer.Argument(metavar="ID", help="Rule-set id or .toml file.")],
+    output_format: Annotated[RulesetFormat, typer.Option("--format", "-f")] = RulesetFormat.toml,
+) -> None:
+    """Print one rule set: as its data file (toml) or as validated JSON."""
+    try:
+        ruleset = load_ruleset(ruleset_id)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+    if output_format is RulesetFormat.json:
+        _print_json(ruleset.model_dump(mode="json"))
+        return
+    from importlib import resources
+
+    installed = resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml")
+    source = Path(ruleset_id) if Path(ruleset_id).suffix == ".toml" else None
+    text = source.read_text("utf-8") if source else installed.read_text("utf-8")
+    sys.stdout.write(text)
+
+
+@app.command("terms")
+def terms_command(
+    query: Annotated[str | None, typer.Argument(help="A term in English or Chinese.")] = None,
+    export: Annotated[ExportFormat | None, typer.Option(
+        "--export", help="Write the whole vocabulary instead (skos: SKOS as JSON-LD).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="File for --export (default: stdout).")] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Find a term, insensitive to case, hyphens, spaces and full-width forms; say its status."""
+    if export is not None:
+        text = json.dumps(vocabulary_to_skos(), ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
+    if not query:
+        _fail("give a term to look up, e.g. `solidcheck terms semi-solid`, or --export skos")
+    matches = lookup_term(query)
+    if output_format is OutputFormat.json:
+        _print_json([match.as_dict() for match in matches])
+    if not matches:
+        if output_format is OutputFormat.text:
+            typer.echo(f"no term matches {query!r}; `solidcheck terms --export skos` lists all",
+                       err=True)
+        raise typer.Exit(EXIT_NEGATIVE)
+    if output_format is OutputFormat.json:
+        return
+    table = Table("term", "lang", "status", "preferred term", "category")
+    for match in matches:
+        status = match.label.status.replace("_", "-")
+        if match.label.note:
+            status += f"\n({match.label.note})"
+        table.add_row(match.label.text, match.label.lang, status,
+                      f"{match.preferred_en}\n{match.preferred_zh}",
+                      (match.concept.category or "—").replace("_", " "))
+    _stdout().print(table)
+
+
+@code_app.command("decode")
+def code_decode(
+    code: Annotated[str, typer.Argument(help="A code, e.g. SCP1-SSB-SUL-LI-HE/gbt-ssb-1-2026")],
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Give back the fields of a classification code; reject a malformed one with the reason."""
+    try:
+        fields = decode_code(code)
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    data = fields.model_dump()
+    if output_format is OutputFormat.json:
+        _print_json({**data, "status": "provisional"})
+        return
+    for key, value in data.items():
+        typer.echo(f"{key:17} {value if value is not None else '—'}")
+    typer.echo(f"{'status':17} {PROVISIONAL_NOTE}")
+
+
+@app.command("schema")
+def schema_command(
+    name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.result,
+) -> None:
+    """Print the JSON Schema of the result (the published contract) or of the dossier."""
+    model = Result if name is SchemaName.result else Dossier
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"urn:solidcheck:schema:{name.value}:1"
+    _print_json(schema)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,104 @@
+"""Reading dossiers: YAML or JSON (chosen by content), strict keys, every problem at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ._validation import problems_from
+from .errors import DossierError, Problem
+from .model import Dossier
+
+__all__ = ["dossier_from_mapping", "load_dossier", "parse_dossier"]
+
+MAX_DOSSIER_BYTES = 1_000_000
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader for which a repeated key is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+def _parse(text: str, source: str) -> Any:
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith(("{", "[")):
+        try:
+            return json.loads(body, object_pairs_hook=_reject_duplicates)
+        except json.JSONDecodeError as exc:
+            raise DossierError([Problem(f"line {exc.lineno}, column {exc.colno}",
+                f"not valid JSON: {exc.msg}", "fix the JSON syntax")], source=source) from None
+        except ValueError as exc:
+            raise DossierError([Problem("", str(exc), "remove the repeated key")],
+                               source=source) from None
+    try:
+        return yaml.load(body, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = exc.problem or exc.context or "syntax error"
+        raise DossierError([Problem(where, f"not valid YAML: {what}",
+                                    "fix the YAML syntax (indentation, colons, quotes)")],
+                           source=source) from None
+    except yaml.YAMLError as exc:
+        raise DossierError([Problem("", f"not valid YAML: {exc}", "fix the YAML syntax")],
+                           source=source) from None
+
+
+def dossier_from_mapping(data: Any, *, source: str | None = None) -> Dossier:
+    """Validate already-parsed data (a mapping) as a dossier."""
+    if not isinstance(data, Mapping):
+        kind = "nothing" if data is None else type(data).__name__
+        raise DossierError([Problem("", f"a dossier is a mapping of keys, got {kind}",
+                                    "start from an example in examples/")], source=source)
+    try:
+        return Dossier.model_validate(dict(data))
+    except ValidationError as exc:
+        raise DossierError(problems_from(exc, Dossier), source=source) from None
+
+
+def parse_dossier(text: str | bytes, *, source: str = "<string>") -> Dossier:
+    """Parse dossier text, YAML or JSON by its content, and validate it."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_DOSSIER_BYTES:
+            raise DossierError([Problem("", f"larger than {MAX_DOSSIER_BYTES} bytes",
+                                        "a dossier is a small text file")], source=source)
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DossierError([Problem("", f"not UTF-8 text (byte {exc.start})",
+                                        "save the file as UTF-8")], source=source) from None
+    return dossier_from_mapping(_parse(text, source), source=source)
+
+
+def load_dossier(path: str | Path) -> Dossier:
+    """Read and validate a dossier file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
+                                    "check the path")], source=str(path)) from None
+    return parse_dossier(data, source=str(path))

@@ -1,0 +1,103 @@
+"""Every error solidcheck raises on purpose.
+
+::
+
+    SolidcheckError                     base of all; catch this to catch everything below
+    ├── InvalidInputError (ValueError)  input that cannot be used; carries every Problem found
+    │   ├── DossierError                a dossier file or mapping that breaks the dossier format
+    │   ├── RulesetError                a rule-set or vocabulary file that breaks its format
+    │   └── CodeError                   a classification code that cannot be decoded
+    └── UnknownRulesetError (LookupError)  a rule-set id that is not installed
+
+An ``InvalidInputError`` never stops at the first problem: it lists them all, each with
+where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`` is the
+message a user sees at the command line (exit 2) and in an HTTP 422 body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "CodeError",
+    "DossierError",
+    "InvalidInputError",
+    "Problem",
+    "RulesetError",
+    "SolidcheckError",
+    "UnknownRulesetError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: where, what, and how to fix it."""
+
+    path: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = self.path or "(top level)"
+        text = f"{where}: {self.message}"
+        return f"{text} — {self.fix}" if self.fix else text
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "fix": self.fix}
+
+
+class SolidcheckError(Exception):
+    """Base class of every error solidcheck raises on purpose."""
+
+
+class InvalidInputError(SolidcheckError, ValueError):
+    """An input that cannot be used, with every problem found in it."""
+
+    what = "input"
+
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f" {self.source}" if self.source else ""
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"invalid {self.what}{where}: {count} {noun}"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+class DossierError(InvalidInputError):
+    """A dossier that breaks the dossier format (see docs/dossier.md)."""
+
+    what = "dossier"
+
+
+class RulesetError(InvalidInputError):
+    """A rule-set or vocabulary file that breaks its format (see docs/rulesets.md)."""
+
+    what = "rule set"
+
+
+class CodeError(InvalidInputError):
+    """A classification code that cannot be decoded."""
+
+    what = "classification code"
+
+
+class UnknownRulesetError(SolidcheckError, LookupError):
+    """A rule-set id that is not installed; the message lists those that are."""
+
+    def __init__(self, ruleset_id: str, available: Iterable[str]) -> None:
+        self.ruleset_id = ruleset_id
+        self.available = tuple(available)
+        super().__init__(
+            f"unknown rule set {ruleset_id!r} — use one of: {', '.join(self.available)}"
+            " (list them with `solidcheck rulesets`)"
+        )
+
+    def __str__(self) -> str:  # LookupError would otherwise quote the whole message
+        return str(self.args[0])

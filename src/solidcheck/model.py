@@ -1,0 +1,188 @@
+"""The inputs and the result, as pydantic models.
+
+The dossier models are strict (no silent type coercion) and closed (an unknown key is an
+error), because a misspelt key silently ignored is a wrong answer nobody sees. The result
+model is the published contract: its JSON Schema is ``solidcheck schema result``.
+Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "APPLICATIONS",
+    "CATEGORIES",
+    "IONS",
+    "SOLID_TYPES",
+    "Application",
+    "Category",
+    "ConductingIon",
+    "Dossier",
+    "Electrolyte",
+    "Finding",
+    "Ratings",
+    "Result",
+    "Severity",
+    "SolidType",
+    "Specimen",
+    "SpecimenResult",
+    "Terms",
+    "WeightLossResult",
+    "WeightLossTest",
+]
+
+Category = Literal["liquid", "hybrid_solid_liquid", "solid_state", "undetermined"]
+Phase = Literal["solid", "liquid"]
+SolidType = Literal["sulfide", "oxide", "polymer", "halide", "composite", "other"]
+ConductingIon = Literal["lithium", "sodium", "other"]
+Application = Literal["high_energy", "high_power", "other"]
+Severity = Literal["error", "warning", "info"]
+Provenance = Literal["standard", "assumption"]
+
+CATEGORIES: tuple[Category, ...] = ("liquid", "hybrid_solid_liquid", "solid_state", "undetermined")
+SOLID_TYPES: tuple[SolidType, ...] = ("sulfide", "oxide", "polymer", "halide", "composite", "other")
+IONS: tuple[ConductingIon, ...] = ("lithium", "sodium", "other")
+APPLICATIONS: tuple[Application, ...] = ("high_energy", "high_power", "other")
+
+DOSSIER_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 1
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Electrolyte(_Input):
+    """The electrolyte phases that conduct ions between the electrodes, as the maker declares."""
+
+    phases: list[Phase] = Field(min_length=1, max_length=2)
+    solid_type: SolidType | None = None
+    liquid_fraction_wt_percent: float | None = Field(default=None, ge=0, le=100)
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_unique(cls, phases: list[Phase]) -> list[Phase]:
+        if len(set(phases)) != len(phases):
+            raise ValueError("phases repeat a value; list each of 'solid' and 'liquid' once")
+        return phases
+
+    @model_validator(mode="after")
+    def _solid_type_matches_phases(self) -> Electrolyte:
+        if "solid" in self.phases and self.solid_type is None:
+            raise ValueError(
+                "solid_type is required when 'solid' is among the phases; "
+                "give one of sulfide, oxide, polymer, halide, composite, other"
+            )
+        if "solid" not in self.phases and self.solid_type is not None:
+            raise ValueError(
+                "solid_type is given but 'solid' is not among the phases; "
+                "add 'solid' to phases or remove solid_type"
+            )
+        return self
+
+
+class Ratings(_Input):
+    """Rated performance, for the high-energy / high-power ratio."""
+
+    max_power_w: float = Field(gt=0)
+    energy_1c_wh: float = Field(gt=0)
+
+
+class Specimen(_Input):
+    """One specimen's masses before and after the vacuum drying."""
+
+    mass_before_g: float = Field(gt=0)
+    mass_after_g: float = Field(ge=0)
+
+
+class WeightLossTest(_Input):
+    """The conditions and masses of a vacuum weight-loss test."""
+
+    temperature_c: float = Field(ge=-273.15)
+    duration_h: float = Field(ge=0)
+    pressure_pa: float = Field(ge=0, description="absolute pressure in the oven")
+    visible_liquid: bool | None = Field(
+        default=None, description="liquid seen in the opened cell; null = not inspected"
+    )
+    balance_resolution_mg: float | None = Field(default=None, gt=0)
+    specimens: list[Specimen] = Field(min_length=1)
+
+
+class Dossier(_Input):
+    """What is known about one cell: declarations, ratings and test evidence (format v1)."""
+
+    schema_version: Literal[1] = DOSSIER_SCHEMA_VERSION
+    id: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    manufacturer: str | None = None
+    model: str | None = None
+    electrolyte: Electrolyte
+    conducting_ion: ConductingIon
+    application: Application | None = None
+    ratings: Ratings | None = None
+    weight_loss_test: WeightLossTest | None = None
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Finding(_Output):
+    """One reason for the result, citing the rule that produced it."""
+
+    severity: Severity
+    rule: str = Field(description="id of the rule in the rule set, e.g. 'weight_loss_limit'")
+    message: str
+    source: Provenance = Field(description="'standard' or a project 'assumption'")
+    clause: str | None = Field(description="the clause, or the assumption's reason")
+    ruleset: str
+
+
+class Terms(_Output):
+    """The preferred term of the category, in English and Chinese."""
+
+    en: str
+    zh: str
+
+
+class SpecimenResult(_Output):
+    index: int = Field(ge=1)
+    mass_before_g: float
+    mass_after_g: float
+    percent: float = Field(description="weight-loss rate (m₀ − m₁)/m₀ × 100; negative = gain")
+    within_limit: bool
+
+
+class WeightLossResult(_Output):
+    percent: float = Field(description="the deciding rate (largest specimen rate, or the mean)")
+    limit_percent: float
+    comparison: Literal["at_most", "below"]
+    passed: bool | None = Field(description="null when the test conditions are not valid")
+    conditions_valid: bool
+    uncertainty_percent: float | None = Field(
+        description="expanded uncertainty of the deciding rate; null if resolution not given"
+    )
+    margin_percent: float = Field(description="limit minus the deciding rate")
+    specimens: list[SpecimenResult]
+
+
+class Result(_Output):
+    """The classification of one dossier under one rule set (schema version 1)."""
+
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    solidcheck_version: str
+    dossier_id: str
+    ruleset: str
+    category: Category
+    terms: Terms
+    electrolyte_type: SolidType | None
+    conducting_ion: ConductingIon | None
+    application: Application | None
+    application_basis: Literal["declared", "power_energy_ratio"] | None
+    power_energy_ratio_w_per_wh: float | None
+    weight_loss: WeightLossResult | None
+    code: str
+    code_status: Literal["provisional"] = "provisional"
+    findings: list[Finding]

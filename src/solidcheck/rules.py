@@ -1,0 +1,228 @@
+"""Rule sets: the standards as versioned data files, loaded, validated and found by id.
+
+One TOML file per document version lives in ``solidcheck/rulesets/``; the grammar is in
+``docs/rulesets.md``. A new version of a standard is a new file, not a code change. A file
+that breaks the grammar fails to load with every offending key named.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ._validation import problems_from
+from .errors import Problem, RulesetError, UnknownRulesetError
+from .model import Finding, Severity
+
+__all__ = [
+    "Rule",
+    "Ruleset",
+    "available_rulesets",
+    "default_ruleset_id",
+    "load_ruleset",
+    "parse_ruleset",
+]
+
+RULESET_FORMAT = 1
+_PACKAGE_DIR = "rulesets"
+_NOT_RULESETS = {"vocabulary.toml"}
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Rule(_Data):
+    """A rule and where it comes from: a clause of the standard, or a project assumption."""
+
+    provenance: Literal["standard", "assumption"]
+    summary: str = Field(min_length=1)
+    clause: str | None = None
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _cites_its_source(self) -> Rule:
+        if self.provenance == "standard" and not self.clause:
+            raise ValueError("a 'standard' rule needs a 'clause' naming where it comes from")
+        if self.provenance == "assumption" and not self.why:
+            raise ValueError("an 'assumption' rule needs a 'why' explaining the project default")
+        return self
+
+    @property
+    def reference(self) -> str:
+        """The clause for a rule of the standard, the reason for an assumption."""
+        return self.clause if self.provenance == "standard" else self.why  # type: ignore[return-value]
+
+
+class TemperatureRule(Rule):
+    temperature_c: float
+
+
+class ToleranceRule(Rule):
+    tolerance_c: float = Field(ge=0)
+
+
+class DurationRule(Rule):
+    min_duration_h: float = Field(gt=0)
+
+
+class PressureRule(Rule):
+    max_pressure_pa: float = Field(gt=0)
+
+
+class VisualCheckRule(Rule):
+    mandatory: bool
+
+
+class LimitRule(Rule):
+    limit_percent: float = Field(gt=0, lt=100)
+    comparison: Literal["at_most", "below"]
+
+
+class LimitComparisonRule(Rule):
+    method: Literal["full_value", "rounded"]
+    decimals: int | None = Field(default=None, ge=0, le=6)
+
+    @model_validator(mode="after")
+    def _decimals_with_rounding(self) -> LimitComparisonRule:
+        if self.method == "rounded" and self.decimals is None:
+            raise ValueError("method 'rounded' needs 'decimals' (digits kept after the point)")
+        return self
+
+
+class AggregationRule(Rule):
+    aggregation: Literal["all_must_pass", "mean"]
+    min_specimens: int = Field(ge=1)
+
+
+class ResolutionRule(Rule):
+    max_resolution_mg: float = Field(gt=0)
+    max_resolution_percent_of_mass: float = Field(gt=0)
+
+
+class UncertaintyRule(Rule):
+    coverage_factor: float = Field(gt=0)
+
+
+class RatioRule(Rule):
+    high_power_min_ratio_w_per_wh: float = Field(gt=0)
+
+
+class SeverityRule(Rule):
+    severity: Severity
+
+
+class Rules(_Data):
+    """Every rule the decision uses; the key is the rule id a finding cites."""
+
+    classification_by_phases: Rule
+    solid_state_requires_test: Rule
+    test_temperature: TemperatureRule
+    test_temperature_tolerance: ToleranceRule
+    test_duration: DurationRule
+    test_pressure: PressureRule
+    visual_check: VisualCheckRule
+    weight_loss_limit: LimitRule
+    limit_comparison: LimitComparisonRule
+    specimen_aggregation: AggregationRule
+    weight_loss_rate: Rule
+    mass_gain: Rule
+    balance_resolution: ResolutionRule
+    measurement_uncertainty: UncertaintyRule
+    declared_liquid_fraction: Rule
+    sub_classification: Rule
+    application_ratio: RatioRule
+    non_preferred_terms: SeverityRule
+    classification_code: Rule
+
+
+class RulesetInfo(_Data):
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)
+    title: str
+    title_zh: str
+    document: str
+    status: str
+    default: bool = False
+
+
+class Ruleset(_Data):
+    """One document version's rules, as loaded from its data file."""
+
+    format: Literal[1]
+    ruleset: RulesetInfo
+    rules: Rules
+
+    @property
+    def id(self) -> str:
+        return self.ruleset.id
+
+    def rule(self, rule_id: str) -> Rule:
+        rule = getattr(self.rules, rule_id, None)
+        if not isinstance(rule, Rule):
+            raise KeyError(f"rule set {self.id!r} has no rule {rule_id!r}")
+        return rule
+
+    def finding(self, rule_id: str, severity: Severity, message: str) -> Finding:
+        """A finding that cites ``rule_id`` with this rule set's provenance for it."""
+        rule = self.rule(rule_id)
+        return Finding(
+            severity=severity,
+            rule=rule_id,
+            message=message,
+            source=rule.provenance,
+            clause=rule.reference,
+            ruleset=self.id,
+        )
+
+
+def parse_ruleset(text: str, *, source: str = "<string>") -> Ruleset:
+    """Parse and validate rule-set TOML; raise RulesetError naming every bad key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesetError([Problem("", f"not valid TOML: {exc}", "fix the syntax")], source=source)
+    try:
+        return Ruleset.model_validate(data)
+    except ValidationError as exc:
+        raise RulesetError(problems_from(exc, Ruleset), source=source) from None
+
+
+@functools.cache
+def _installed() -> dict[str, Ruleset]:
+    found: dict[str, Ruleset] = {}
+    for entry in sorted(resources.files(__package__).joinpath(_PACKAGE_DIR).iterdir(), key=str):
+        if entry.name.endswith(".toml") and entry.name not in _NOT_RULESETS:
+            ruleset = parse_ruleset(entry.read_text(encoding="utf-8"), source=entry.name)
+            if entry.name != f"{ruleset.id}.toml":
+                raise RulesetError(
+                    [Problem("ruleset.id", f"{ruleset.id!r} does not match the file name",
+                             "name the file after the id")], source=entry.name)
+            found[ruleset.id] = ruleset
+    return found
+
+
+def available_rulesets() -> list[Ruleset]:
+    """The installed rule sets, default first."""
+    return sorted(_installed().values(), key=lambda r: (not r.ruleset.default, r.id))
+
+
+def default_ruleset_id() -> str:
+    return available_rulesets()[0].id
+
+
+def load_ruleset(ruleset: str | Path | None = None) -> Ruleset:
+    """An installed rule set by id (default: the national standard), or a rule-set file path."""
+    if ruleset is None:
+        ruleset = default_ruleset_id()
+    installed = _installed()
+    if isinstance(ruleset, str) and ruleset in installed:
+        return installed[ruleset]
+    path = Path(ruleset)
+    if path.suffix == ".toml" and path.is_file():
+        return parse_ruleset(path.read_text(encoding="utf-8"), source=str(path))
+    raise UnknownRulesetError(str(ruleset), installed)

@@ -1,0 +1,194 @@
+"""The vacuum weight-loss test: specimen rates, validity of the conditions, uncertainty.
+
+Comparisons with limits are exact: every input number is taken as the decimal the user
+wrote (``Fraction(repr(x))``) and compared in rational arithmetic, so a rate of exactly
+0.5 % meets an inclusive 0.5 % limit regardless of binary floating point. Rounded
+comparison (GB/T 8170) rounds half to even, which is what ``round(Fraction, n)`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .model import Finding, SpecimenResult, WeightLossResult, WeightLossTest
+from .rules import Ruleset
+
+__all__ = ["WeightLossAssessment", "assess_weight_loss", "exact", "fmt", "specimen_rate"]
+
+
+def exact(value: float) -> Fraction:
+    """The decimal number that ``value`` was written as, exactly."""
+    return Fraction(repr(value))
+
+
+def fmt(value: float | Fraction) -> str:
+    """A number for a message: up to six significant digits, no trailing zeros."""
+    return f"{float(value):.6g}"
+
+
+def specimen_rate(mass_before_g: float, mass_after_g: float) -> Fraction:
+    """Weight-loss rate W = (m₀ − m₁) / m₀ × 100, in percent, exactly."""
+    m0, m1 = exact(mass_before_g), exact(mass_after_g)
+    return (m0 - m1) / m0 * 100
+
+
+@dataclass(frozen=True, slots=True)
+class WeightLossAssessment:
+    result: WeightLossResult
+    findings: list[Finding]
+
+
+def _meets_limit(rate: Fraction, ruleset: Ruleset) -> bool:
+    limit_rule = ruleset.rules.weight_loss_limit
+    comparison = ruleset.rules.limit_comparison
+    if comparison.method == "rounded":
+        rate = round(rate, comparison.decimals)
+    limit = exact(limit_rule.limit_percent)
+    return rate <= limit if limit_rule.comparison == "at_most" else rate < limit
+
+
+def _reading_uncertainty_g(resolution_mg: float) -> float:
+    """Standard uncertainty of one reading: rectangular distribution of half-width r/2."""
+    return resolution_mg / 1000 / (2 * math.sqrt(3))
+
+
+def _rate_uncertainty(mass_before_g: float, mass_after_g: float, u_g: float) -> float:
+    """Standard uncertainty of W from the two readings (first-order propagation)."""
+    return 100 * u_g * math.hypot(1 / mass_before_g, mass_after_g / mass_before_g**2)
+
+
+def _condition_findings(test: WeightLossTest, ruleset: Ruleset) -> tuple[bool, list[Finding]]:
+    rules = ruleset.rules
+    findings: list[Finding] = []
+    valid = True
+
+    set_c, tol_c = rules.test_temperature.temperature_c, rules.test_temperature_tolerance.tolerance_c
+    deviation = exact(test.temperature_c) - exact(set_c)
+    if abs(deviation) <= exact(tol_c):
+        findings.append(ruleset.finding("test_temperature", "info",
+            f"test temperature {fmt(test.temperature_c)} °C is within {fmt(set_c)} ± {fmt(tol_c)} °C"))
+    else:
+        valid = False
+        side, bound = ("above", exact(set_c) + exact(tol_c)) if deviation > 0 else (
+            "below", exact(set_c) - exact(tol_c))
+        findings.append(ruleset.finding("test_temperature_tolerance", "error",
+            f"test invalid: temperature {fmt(test.temperature_c)} °C is outside "
+            f"{fmt(set_c)} ± {fmt(tol_c)} °C, {fmt(abs(exact(test.temperature_c) - bound))} °C "
+            f"{side} the {'upper' if deviation > 0 else 'lower'} bound; repeat the test at "
+            f"{fmt(set_c)} °C"))
+
+    min_h = rules.test_duration.min_duration_h
+    if exact(test.duration_h) >= exact(min_h):
+        findings.append(ruleset.finding("test_duration", "info",
+            f"test duration {fmt(test.duration_h)} h meets the minimum of {fmt(min_h)} h"))
+    else:
+        valid = False
+        findings.append(ruleset.finding("test_duration", "error",
+            f"test invalid: duration {fmt(test.duration_h)} h is "
+            f"{fmt(exact(min_h) - exact(test.duration_h))} h short of the required {fmt(min_h)} h"))
+
+    max_pa = rules.test_pressure.max_pressure_pa
+    if exact(test.pressure_pa) <= exact(max_pa):
+        findings.append(ruleset.finding("test_pressure", "info",
+            f"absolute pressure {fmt(test.pressure_pa)} Pa is within the {fmt(max_pa)} Pa limit"))
+    else:
+        valid = False
+        findings.append(ruleset.finding("test_pressure", "error",
+            f"test invalid: absolute pressure {fmt(test.pressure_pa)} Pa exceeds the "
+            f"{fmt(max_pa)} Pa vacuum limit by {fmt(exact(test.pressure_pa) - exact(max_pa))} Pa"))
+
+    min_count = rules.specimen_aggregation.min_specimens
+    if len(test.specimens) < min_count:
+        valid = False
+        findings.append(ruleset.finding("specimen_aggregation", "error",
+            f"test invalid: {len(test.specimens)} specimen(s) weighed, at least {min_count} "
+            "required"))
+    return valid, findings
+
+
+def _resolution_findings(test: WeightLossTest, ruleset: Ruleset) -> list[Finding]:
+    rule = ruleset.rules.balance_resolution
+    if test.balance_resolution_mg is None:
+        return [ruleset.finding("measurement_uncertainty", "info",
+            "balance resolution not given, so the measurement uncertainty is not assessed; "
+            "add weight_loss_test.balance_resolution_mg")]
+    lightest_g = min(s.mass_before_g for s in test.specimens)
+    allowed_mg = max(rule.max_resolution_mg,
+                     rule.max_resolution_percent_of_mass / 100 * lightest_g * 1000)
+    if test.balance_resolution_mg > allowed_mg:
+        return [ruleset.finding("balance_resolution", "warning",
+            f"balance resolution {fmt(test.balance_resolution_mg)} mg is coarser than "
+            f"{fmt(allowed_mg)} mg (the larger of {fmt(rule.max_resolution_mg)} mg and "
+            f"{fmt(rule.max_resolution_percent_of_mass)} % of the lightest specimen); "
+            "weigh with a finer balance")]
+    return []
+
+
+def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAssessment:
+    """Rates, limit, validity of the conditions and uncertainty of one test."""
+    rules = ruleset.rules
+    conditions_valid, findings = _condition_findings(test, ruleset)
+    findings += _resolution_findings(test, ruleset)
+
+    rates = [specimen_rate(s.mass_before_g, s.mass_after_g) for s in test.specimens]
+    specimens = [
+        SpecimenResult(index=i, mass_before_g=s.mass_before_g, mass_after_g=s.mass_after_g,
+                       percent=float(rate), within_limit=_meets_limit(rate, ruleset))
+        for i, (s, rate) in enumerate(zip(test.specimens, rates, strict=True), start=1)
+    ]
+    for spec in specimens:
+        if spec.percent < 0:
+            findings.append(ruleset.finding("mass_gain", "warning",
+                f"specimen {spec.index} gained mass ({fmt(spec.percent)} %): check the weighing "
+                "and that the specimen did not take up moisture after drying"))
+
+    u_g = (_reading_uncertainty_g(test.balance_resolution_mg)
+           if test.balance_resolution_mg is not None else None)
+    if rules.specimen_aggregation.aggregation == "mean":
+        deciding = sum(rates, Fraction(0)) / len(rates)
+        passed = _meets_limit(deciding, ruleset)
+        u_std = (math.sqrt(sum(_rate_uncertainty(s.mass_before_g, s.mass_after_g, u_g) ** 2
+                               for s in test.specimens)) / len(rates)
+                 if u_g is not None else None)
+        what = f"mean rate of {len(rates)} specimens"
+    else:
+        worst = max(range(len(rates)), key=rates.__getitem__)
+        deciding = rates[worst]
+        passed = all(spec.within_limit for spec in specimens)
+        u_std = (_rate_uncertainty(test.specimens[worst].mass_before_g,
+                                   test.specimens[worst].mass_after_g, u_g)
+                 if u_g is not None else None)
+        what = f"largest specimen rate (specimen {worst + 1})"
+    uncertainty = rules.measurement_uncertainty.coverage_factor * u_std if u_std is not None else None
+
+    limit = rules.weight_loss_limit
+    relation = "at most" if limit.comparison == "at_most" else "below"
+    margin = exact(limit.limit_percent) - deciding
+    if passed:
+        findings.append(ruleset.finding("weight_loss_limit", "info",
+            f"{what} {fmt(deciding)} % is {relation} the {fmt(limit.limit_percent)} % limit"))
+    else:
+        failing = [str(s.index) for s in specimens if not s.within_limit]
+        detail = f"; specimen(s) {', '.join(failing)} fail" if failing else ""
+        findings.append(ruleset.finding("weight_loss_limit", "info",
+            f"{what} {fmt(deciding)} % is not {relation} the {fmt(limit.limit_percent)} % "
+            f"limit{detail}"))
+    if uncertainty is not None and abs(float(margin)) <= uncertainty:
+        findings.append(ruleset.finding("measurement_uncertainty", "warning",
+            f"the margin to the limit ({fmt(margin)} %) is within the measurement uncertainty "
+            f"(± {fmt(uncertainty)} %): the outcome is not certain; weigh more specimens or "
+            "use a finer balance"))
+
+    result = WeightLossResult(
+        percent=float(deciding),
+        limit_percent=limit.limit_percent,
+        comparison=limit.comparison,
+        passed=passed if conditions_valid else None,
+        conditions_valid=conditions_valid,
+        uncertainty_percent=uncertainty,
+        margin_percent=float(margin),
+        specimens=specimens,
+    )
+    return WeightLossAssessment(result=result, findings=findings)
