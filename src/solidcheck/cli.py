@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -45,22 +45,22 @@ EXIT_INVALID = 2
 EXIT_NEGATIVE = 3
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class RulesetFormat(str, Enum):
+class RulesetFormat(StrEnum):
     toml = "toml"
     json = "json"
 
 
-class SchemaName(str, Enum):
+class SchemaName(StrEnum):
     result = "result"
     dossier = "dossier"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     skos = "skos"
 
 
@@ -175,11 +175,12 @@ def rulesets_show(
 
 @app.command("terms")
 def terms_command(
-    query: Annotated[str | None, typer.Argument(help="A term in English or Chinese.")] = None,
+    words: Annotated[list[str] | None, typer.Argument(
+        metavar="QUERY", help="A term in English or Chinese (several words are joined).")] = None,
     export: Annotated[ExportFormat | None, typer.Option(
         "--export", help="Write the whole vocabulary instead (skos: SKOS as JSON-LD).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="File for --export (default: stdout).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="File for --export (default: stdout).")] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Find a term, insensitive to case, hyphens, spaces and full-width forms; say its status."""
@@ -190,7 +191,8 @@ def terms_command(
         else:
             output.write_text(text, encoding="utf-8")
         return
-    if not query:
+    query = " ".join(words or [])
+    if not query.strip():
         _fail("give a term to look up, e.g. `solidcheck terms semi-solid`, or --export skos")
     matches = lookup_term(query)
     if output_format is OutputFormat.json:

@@ -101,8 +101,9 @@ def decode_code(code: str) -> CodeFields:
     fields: dict[str, object] = {}
     if category == "solid_state":
         if len(subfields) != 3:
-            problems.append(Problem("category", f"a solid-state code has 3 sub-fields, got "
-                                    f"{len(subfields)}", "write SSB-<electrolyte>-<ion>-<application>"))
+            problems.append(Problem(
+                "category", f"a solid-state code has 3 sub-fields, got {len(subfields)}",
+                "write SSB-<electrolyte>-<ion>-<application>"))
         else:
             fields = {
                 "electrolyte_type": _lookup(_ELECTROLYTE, subfields[0], "electrolyte type",

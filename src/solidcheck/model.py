@@ -47,8 +47,8 @@ SOLID_TYPES: tuple[SolidType, ...] = ("sulfide", "oxide", "polymer", "halide", "
 IONS: tuple[ConductingIon, ...] = ("lithium", "sodium", "other")
 APPLICATIONS: tuple[Application, ...] = ("high_energy", "high_power", "other")
 
-DOSSIER_SCHEMA_VERSION = 1
-RESULT_SCHEMA_VERSION = 1
+DOSSIER_SCHEMA_VERSION: Literal[1] = 1
+RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Input(BaseModel):

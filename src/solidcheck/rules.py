@@ -11,7 +11,7 @@ import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -31,6 +31,7 @@ __all__ = [
 RULESET_FORMAT = 1
 _PACKAGE_DIR = "rulesets"
 _NOT_RULESETS = {"vocabulary.toml"}
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class _Data(BaseModel):
@@ -180,16 +181,22 @@ class Ruleset(_Data):
         )
 
 
-def parse_ruleset(text: str, *, source: str = "<string>") -> Ruleset:
-    """Parse and validate rule-set TOML; raise RulesetError naming every bad key."""
+def parse_data_file(text: str, model: type[_Model], *, source: str) -> _Model:
+    """Parse TOML data (a rule set or the vocabulary) into ``model``, naming every bad key."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesetError([Problem("", f"not valid TOML: {exc}", "fix the syntax")], source=source)
+        raise RulesetError([Problem("", f"not valid TOML: {exc}", "fix the TOML syntax")],
+                           source=source) from None
     try:
-        return Ruleset.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise RulesetError(problems_from(exc, Ruleset), source=source) from None
+        raise RulesetError(problems_from(exc, model), source=source) from None
+
+
+def parse_ruleset(text: str, *, source: str = "<string>") -> Ruleset:
+    """Parse and validate rule-set TOML; raise RulesetError naming every bad key."""
+    return parse_data_file(text, Ruleset, source=source)
 
 
 @functools.cache

@@ -8,17 +8,15 @@ find the same entry, and says the term's status and the preferred term.
 from __future__ import annotations
 
 import functools
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._validation import problems_from
-from .errors import Problem, RulesetError
 from .model import Category, Terms
+from .rules import parse_data_file
 
 __all__ = [
     "Concept",
@@ -90,12 +88,7 @@ class Vocabulary(_Data):
 def load_vocabulary() -> Vocabulary:
     """The installed vocabulary (validated once, then cached)."""
     text = resources.files(__package__).joinpath("rulesets", "vocabulary.toml").read_text("utf-8")
-    try:
-        return Vocabulary.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesetError([Problem("", f"not valid TOML: {exc}")], source="vocabulary.toml")
-    except ValidationError as exc:
-        raise RulesetError(problems_from(exc, Vocabulary), source="vocabulary.toml") from None
+    return parse_data_file(text, Vocabulary, source="vocabulary.toml")
 
 
 _IGNORED = {"Pd", "Zs", "Pc", "Cc"}  # dashes, spaces, connectors (_), control (tab, newline)

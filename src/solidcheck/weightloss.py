@@ -43,7 +43,7 @@ class WeightLossAssessment:
 def _meets_limit(rate: Fraction, ruleset: Ruleset) -> bool:
     limit_rule = ruleset.rules.weight_loss_limit
     comparison = ruleset.rules.limit_comparison
-    if comparison.method == "rounded":
+    if comparison.method == "rounded" and comparison.decimals is not None:
         rate = round(rate, comparison.decimals)
     limit = exact(limit_rule.limit_percent)
     return rate <= limit if limit_rule.comparison == "at_most" else rate < limit
@@ -64,11 +64,13 @@ def _condition_findings(test: WeightLossTest, ruleset: Ruleset) -> tuple[bool, l
     findings: list[Finding] = []
     valid = True
 
-    set_c, tol_c = rules.test_temperature.temperature_c, rules.test_temperature_tolerance.tolerance_c
+    set_c = rules.test_temperature.temperature_c
+    tol_c = rules.test_temperature_tolerance.tolerance_c
     deviation = exact(test.temperature_c) - exact(set_c)
     if abs(deviation) <= exact(tol_c):
         findings.append(ruleset.finding("test_temperature", "info",
-            f"test temperature {fmt(test.temperature_c)} °C is within {fmt(set_c)} ± {fmt(tol_c)} °C"))
+            f"test temperature {fmt(test.temperature_c)} °C is within "
+            f"{fmt(set_c)} ± {fmt(tol_c)} °C"))
     else:
         valid = False
         side, bound = ("above", exact(set_c) + exact(tol_c)) if deviation > 0 else (
@@ -161,7 +163,8 @@ def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAsse
                                    test.specimens[worst].mass_after_g, u_g)
                  if u_g is not None else None)
         what = f"largest specimen rate (specimen {worst + 1})"
-    uncertainty = rules.measurement_uncertainty.coverage_factor * u_std if u_std is not None else None
+    k = rules.measurement_uncertainty.coverage_factor
+    uncertainty = k * u_std if u_std is not None else None
 
     limit = rules.weight_loss_limit
     relation = "at most" if limit.comparison == "at_most" else "below"

@@ -58,12 +58,12 @@ def render_result(result: Result) -> RenderableType:
                          f"{'valid' if weight_loss.conditions_valid else 'NOT valid'}")
         parts.append(table)
 
-    reasons = Table(title="why", title_justify="left", show_lines=False, expand=True)
-    reasons.add_column("", no_wrap=True)
-    reasons.add_column("finding", ratio=3)
-    reasons.add_column("rule · source", ratio=1)
+    reasons = Table(title="why", title_justify="left", expand=True, show_header=False)
+    reasons.add_column("severity", no_wrap=True)
+    reasons.add_column("finding")
     for finding in result.findings:
-        reasons.add_row(Text(finding.severity, style=_SEVERITY[finding.severity]),
-                        Text(finding.message), Text(f"{finding.rule} · {finding.source}"))
+        reason = Text(finding.message)
+        reason.append(f"\n{finding.rule} · {finding.source}", style="dim")
+        reasons.add_row(Text(finding.severity, style=_SEVERITY[finding.severity]), reason)
     parts.append(reasons)
     return Group(*parts)
