@@ -23,7 +23,7 @@ from .code import PROVISIONAL_NOTE, decode_code
 from .dossier import load_dossier
 from .errors import InvalidInputError, UnknownRulesetError
 from .model import Dossier, Result
-from .report.text import render_result
+from .report.text import render_result, render_summary
 from .rules import available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
 
@@ -73,7 +73,9 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Outp
 
 
 def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped output is read in files and logs, not an 80-column terminal.
+    width = None if sys.stdout.isatty() else 110
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _fail(message: str) -> NoReturn:
@@ -133,6 +135,8 @@ def classify_command(
     console = _stdout()
     for result in results:
         console.print(render_result(result))
+    if len(results) > 1:
+        console.print(render_summary(results))
 
 
 @rulesets_app.callback(invoke_without_command=True)

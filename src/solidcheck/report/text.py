@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -10,7 +12,7 @@ from rich.text import Text
 from ..code import PROVISIONAL_NOTE
 from ..model import Result
 
-__all__ = ["render_result"]
+__all__ = ["render_result", "render_summary"]
 
 _STYLE = {"solid_state": "bold green", "hybrid_solid_liquid": "bold yellow",
           "liquid": "bold cyan", "undetermined": "bold red"}
@@ -67,3 +69,21 @@ def render_result(result: Result) -> RenderableType:
         reasons.add_row(Text(finding.severity, style=_SEVERITY[finding.severity]), reason)
     parts.append(reasons)
     return Group(*parts)
+
+
+def render_summary(results: Sequence[Result]) -> RenderableType:
+    """One line per dossier: the overview after several results."""
+    table = Table(title=f"{len(results)} dossiers", title_justify="left", box=None,
+                  padding=(0, 1))
+    table.add_column("id", no_wrap=True)
+    table.add_column("category", no_wrap=True)
+    table.add_column("loss %", justify="right", no_wrap=True)
+    table.add_column("code (provisional)", no_wrap=True)
+    table.add_column("!", justify="right")
+    for result in results:
+        rate = f"{result.weight_loss.percent:.3f}" if result.weight_loss else "—"
+        issues = sum(f.severity in ("error", "warning") for f in result.findings)
+        table.add_row(result.dossier_id, Text(result.terms.en, style=_STYLE[result.category]),
+                      rate, result.code, str(issues) if issues else "")
+    table.caption = "!: number of errors and warnings among the findings"
+    return table
