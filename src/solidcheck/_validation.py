@@ -27,7 +27,7 @@ _FIXES = {
     "too_short": "add at least one entry",
     "too_long": "remove the extra entries",
     "finite_number": "write a finite number",
-    "string_pattern_mismatch": "write a non-blank value",
+    "string_pattern_mismatch": "see the documented format of this key",
 }
 
 

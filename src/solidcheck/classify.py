@@ -96,14 +96,14 @@ def _decide(
             "declared all-solid, but there is no weight-loss test: solid-state cannot be "
             f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
             "weight_loss_test to the dossier")]
+    if test.visible_liquid:  # liquid seen settles it, whatever the oven did
+        return "hybrid_solid_liquid", [rules.finding("visual_check", "error",
+            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
+            "hybrid solid-liquid battery, not solid-state")]
     if not assessment.result.conditions_valid:
         return "undetermined", [rules.finding("solid_state_requires_test", "error",
             "declared all-solid, but the weight-loss test is not valid (see the errors above): "
             f"solid-state cannot be confirmed; repeat the test at {conditions}")]
-    if test.visible_liquid:
-        return "hybrid_solid_liquid", [rules.finding("visual_check", "error",
-            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
-            "hybrid solid-liquid battery, not solid-state")]
     limit = fmt(rule.weight_loss_limit.limit_percent)
     if not assessment.result.passed:
         return "hybrid_solid_liquid", [rules.finding("weight_loss_limit", "error",

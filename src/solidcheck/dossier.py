@@ -43,8 +43,8 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _parse(text: str, source: str) -> Any:
-    body = text.lstrip("\ufeff \t\r\n")
-    if body.startswith(("{", "[")):
+    body = text.removeprefix("\ufeff")
+    if body.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
             return json.loads(body, object_pairs_hook=_reject_duplicates)
         except json.JSONDecodeError as exc:
@@ -59,8 +59,9 @@ def _parse(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = exc.problem or exc.context or "syntax error"
-        raise DossierError([Problem(where, f"not valid YAML: {what}",
-                                    "fix the YAML syntax (indentation, colons, quotes)")],
+        fix = ("remove the repeated key" if "appears twice" in what
+               else "fix the YAML syntax (indentation, colons, quotes)")
+        raise DossierError([Problem(where, f"not valid YAML: {what}", fix)],
                            source=source) from None
     except yaml.YAMLError as exc:
         raise DossierError([Problem("", f"not valid YAML: {exc}", "fix the YAML syntax")],

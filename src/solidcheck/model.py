@@ -115,7 +115,7 @@ class Dossier(_Input):
     """What is known about one cell: declarations, ratings and test evidence (format v1)."""
 
     schema_version: Literal[1] = DOSSIER_SCHEMA_VERSION
-    id: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    id: str = Field(min_length=1, max_length=200)
     manufacturer: str | None = None
     model: str | None = None
     electrolyte: Electrolyte
@@ -123,6 +123,13 @@ class Dossier(_Input):
     application: Application | None = None
     ratings: Ratings | None = None
     weight_loss_test: WeightLossTest | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("id is blank; give the cell's identifier, e.g. ACME-S1")
+        return value
 
 
 class _Output(BaseModel):

@@ -210,6 +210,11 @@ def _installed() -> dict[str, Ruleset]:
                     [Problem("ruleset.id", f"{ruleset.id!r} does not match the file name",
                              "name the file after the id")], source=entry.name)
             found[ruleset.id] = ruleset
+    defaults = [r.id for r in found.values() if r.ruleset.default]
+    if len(defaults) != 1:
+        raise RulesetError([Problem("ruleset.default", f"{len(defaults)} installed rule sets "
+                                    f"are the default ({', '.join(defaults) or 'none'})",
+                                    "set default = true in exactly one")], source=_PACKAGE_DIR)
     return found
 
 
@@ -232,4 +237,4 @@ def load_ruleset(ruleset: str | Path | None = None) -> Ruleset:
     path = Path(ruleset)
     if path.suffix == ".toml" and path.is_file():
         return parse_ruleset(path.read_text(encoding="utf-8"), source=str(path))
-    raise UnknownRulesetError(str(ruleset), installed)
+    raise UnknownRulesetError(str(ruleset), [r.id for r in available_rulesets()])

@@ -61,6 +61,10 @@ class Concept(_Data):
 
     @model_validator(mode="after")
     def _one_preferred_term_per_language(self) -> Concept:
+        if self.provenance == "standard" and not self.clause:
+            raise ValueError("a 'standard' concept needs a 'clause'")
+        if self.provenance == "assumption" and not self.why:
+            raise ValueError("an 'assumption' concept needs a 'why'")
         for lang in ("en", "zh"):
             count = sum(1 for x in self.labels if x.lang == lang and x.status == "preferred")
             if count != 1:
@@ -82,6 +86,14 @@ class Vocabulary(_Data):
     format: Literal[1]
     scheme: Scheme
     concepts: dict[str, Concept]
+
+    @model_validator(mode="after")
+    def _broader_concepts_exist(self) -> Vocabulary:
+        missing = sorted({c.broader for c in self.concepts.values()
+                          if c.broader and c.broader not in self.concepts})
+        if missing:
+            raise ValueError(f"'broader' names unknown concepts: {', '.join(missing)}")
+        return self
 
 
 @functools.cache

@@ -116,10 +116,10 @@ def _resolution_findings(test: WeightLossTest, ruleset: Ruleset) -> list[Finding
         return [ruleset.finding("measurement_uncertainty", "info",
             "balance resolution not given, so the measurement uncertainty is not assessed; "
             "add weight_loss_test.balance_resolution_mg")]
-    lightest_g = min(s.mass_before_g for s in test.specimens)
-    allowed_mg = max(rule.max_resolution_mg,
-                     rule.max_resolution_percent_of_mass / 100 * lightest_g * 1000)
-    if test.balance_resolution_mg > allowed_mg:
+    lightest_g = min(exact(s.mass_before_g) for s in test.specimens)
+    allowed_mg = max(exact(rule.max_resolution_mg),
+                     exact(rule.max_resolution_percent_of_mass) / 100 * lightest_g * 1000)
+    if exact(test.balance_resolution_mg) > allowed_mg:
         return [ruleset.finding("balance_resolution", "warning",
             f"balance resolution {fmt(test.balance_resolution_mg)} mg is coarser than "
             f"{fmt(allowed_mg)} mg (the larger of {fmt(rule.max_resolution_mg)} mg and "
