@@ -38,7 +38,8 @@ def path_of(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = part if part.isprintable() else repr(part)  # one line per problem
+            out += f".{name}" if out else name
     return out
 
 

@@ -25,24 +25,48 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden
+                continue
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value, not a list or mapping",
+                    key_node.start_mark) from None
+            if repeated:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
+class _RepeatedKeyError(ValueError):
+    pass
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"key {key!r} appears twice")
+            raise _RepeatedKeyError(f"key {key!r} appears twice")
         out[key] = value
     return out
 
 
 def _parse(text: str, source: str) -> Any:
+    try:
+        return _parse_syntax(text, source)
+    except DossierError:
+        raise
+    except RecursionError:
+        problem = Problem("", "nested too deeply to read", "a dossier is a few levels deep")
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        problem = Problem("", f"cannot be read: {exc}", "check the values in the file")
+    raise DossierError([problem], source=source)
+
+
+def _parse_syntax(text: str, source: str) -> Any:
     body = text.removeprefix("\ufeff")
     if body.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
@@ -50,7 +74,7 @@ def _parse(text: str, source: str) -> Any:
         except json.JSONDecodeError as exc:
             raise DossierError([Problem(f"line {exc.lineno}, column {exc.colno}",
                 f"not valid JSON: {exc.msg}", "fix the JSON syntax")], source=source) from None
-        except ValueError as exc:
+        except _RepeatedKeyError as exc:
             raise DossierError([Problem("", str(exc), "remove the repeated key")],
                                source=source) from None
     try:
@@ -59,8 +83,12 @@ def _parse(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = exc.problem or exc.context or "syntax error"
-        fix = ("remove the repeated key" if "appears twice" in what
-               else "fix the YAML syntax (indentation, colons, quotes)")
+        if "appears twice" in what:
+            fix = "remove the repeated key"
+        elif "plain value" in what:
+            fix = "write each key as plain text"
+        else:
+            fix = "fix the YAML syntax (indentation, colons, quotes)"
         raise DossierError([Problem(where, f"not valid YAML: {what}", fix)],
                            source=source) from None
     except yaml.YAMLError as exc:

@@ -48,6 +48,14 @@ IONS: tuple[ConductingIon, ...] = ("lithium", "sodium", "other")
 APPLICATIONS: tuple[Application, ...] = ("high_energy", "high_power", "other")
 
 DOSSIER_SCHEMA_VERSION: Literal[1] = 1
+
+# Plausibility bounds on inputs: far outside any cell, they catch wrong units (kg for g,
+# mg for g) and keep the arithmetic of every result finite.
+MIN_SPECIMEN_G = 0.001
+MAX_SPECIMEN_G = 100_000.0
+MIN_ENERGY_WH = 0.001
+MAX_ENERGY_WH = 1_000_000_000.0
+MAX_POWER_W = 1_000_000_000.0
 RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 
@@ -87,27 +95,27 @@ class Electrolyte(_Input):
 class Ratings(_Input):
     """Rated performance, for the high-energy / high-power ratio."""
 
-    max_power_w: float = Field(gt=0)
-    energy_1c_wh: float = Field(gt=0)
+    max_power_w: float = Field(gt=0, le=MAX_POWER_W)
+    energy_1c_wh: float = Field(ge=MIN_ENERGY_WH, le=MAX_ENERGY_WH)
 
 
 class Specimen(_Input):
     """One specimen's masses before and after the vacuum drying."""
 
-    mass_before_g: float = Field(gt=0)
-    mass_after_g: float = Field(ge=0)
+    mass_before_g: float = Field(ge=MIN_SPECIMEN_G, le=MAX_SPECIMEN_G)
+    mass_after_g: float = Field(ge=0, le=MAX_SPECIMEN_G)
 
 
 class WeightLossTest(_Input):
     """The conditions and masses of a vacuum weight-loss test."""
 
-    temperature_c: float = Field(ge=-273.15)
-    duration_h: float = Field(ge=0)
-    pressure_pa: float = Field(ge=0, description="absolute pressure in the oven")
+    temperature_c: float = Field(ge=-273.15, le=2000)
+    duration_h: float = Field(ge=0, le=10_000)
+    pressure_pa: float = Field(ge=0, le=10_000_000, description="absolute pressure in the oven")
     visible_liquid: bool | None = Field(
         default=None, description="liquid seen in the opened cell; null = not inspected"
     )
-    balance_resolution_mg: float | None = Field(default=None, gt=0)
+    balance_resolution_mg: float | None = Field(default=None, gt=0, le=MAX_SPECIMEN_G * 1000)
     specimens: list[Specimen] = Field(min_length=1)
 
 
