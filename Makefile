@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/solidcheck classify examples/*.yaml examples/*.json
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
