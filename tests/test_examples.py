@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from solidcheck import classify, decode_code, load_dossier
+from solidcheck.model import json_schema
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 _ROW = re.compile(
@@ -71,3 +73,11 @@ def test_headline_claim_without_evidence_is_not_confirmed() -> None:
     errors = [f for f in result.findings if f.severity == "error"]
     assert [f.rule for f in errors] == ["solid_state_requires_test"]
     assert "weight-loss test" in errors[0].message
+
+
+@pytest.mark.parametrize("name", ["result", "dossier"])
+def test_published_schema_files_match_the_models(name: str) -> None:
+    """docs/schema/*.json are the published contract; regenerate with `solidcheck schema`."""
+    published = Path(__file__).parents[1] / "docs" / "schema" / f"{name}.schema.json"
+    assert json.loads(published.read_text("utf-8")) == json_schema(name), (
+        f"{published} is out of date: run `solidcheck schema {name} > {published}`")

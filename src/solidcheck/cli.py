@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -22,7 +23,7 @@ from .classify import classify
 from .code import PROVISIONAL_NOTE, decode_code
 from .dossier import load_dossier
 from .errors import InvalidInputError, UnknownRulesetError
-from .model import Dossier, Result
+from .model import Dossier, json_schema
 from .report.text import render_result, render_summary
 from .rules import available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
@@ -169,12 +170,10 @@ def rulesets_show(
     if output_format is RulesetFormat.json:
         _print_json(ruleset.model_dump(mode="json"))
         return
-    from importlib import resources
-
-    installed = resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml")
-    source = Path(ruleset_id) if Path(ruleset_id).suffix == ".toml" else None
-    text = source.read_text("utf-8") if source else installed.read_text("utf-8")
-    sys.stdout.write(text)
+    source = Path(ruleset_id)
+    if source.suffix != ".toml":
+        source = Path(str(resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml")))
+    sys.stdout.write(source.read_text("utf-8"))
 
 
 @app.command("terms")
@@ -243,11 +242,7 @@ def schema_command(
     name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.result,
 ) -> None:
     """Print the JSON Schema of the result (the published contract) or of the dossier."""
-    model = Result if name is SchemaName.result else Dossier
-    schema = model.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"urn:solidcheck:schema:{name.value}:1"
-    _print_json(schema)
+    _print_json(json_schema(name.value))
 
 
 def main() -> None:

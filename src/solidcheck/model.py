@@ -32,6 +32,7 @@ __all__ = [
     "Terms",
     "WeightLossResult",
     "WeightLossTest",
+    "json_schema",
 ]
 
 Category = Literal["liquid", "hybrid_solid_liquid", "solid_state", "undetermined"]
@@ -201,3 +202,14 @@ class Result(_Output):
     code: str
     code_status: Literal["provisional"] = "provisional"
     findings: list[Finding]
+
+
+def json_schema(name: Literal["result", "dossier"]) -> dict[str, object]:
+    """The published JSON Schema of the result or of the dossier (draft 2020-12)."""
+    model = Result if name == "result" else Dossier
+    schema: dict[str, object] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:solidcheck:schema:{name}:1",
+    }
+    schema.update(model.model_json_schema())
+    return schema
