@@ -170,10 +170,10 @@ def rulesets_show(
     if output_format is RulesetFormat.json:
         _print_json(ruleset.model_dump(mode="json"))
         return
-    source = Path(ruleset_id)
-    if source.suffix != ".toml":
-        source = Path(str(resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml")))
-    sys.stdout.write(source.read_text("utf-8"))
+    given = Path(ruleset_id)
+    data_file = given if given.suffix == ".toml" else (
+        resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml"))
+    sys.stdout.write(data_file.read_text("utf-8"))
 
 
 @app.command("terms")

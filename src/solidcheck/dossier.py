@@ -19,6 +19,14 @@ __all__ = ["dossier_from_mapping", "load_dossier", "parse_dossier"]
 MAX_DOSSIER_BYTES = 1_000_000
 
 
+class _KeyError(yaml.constructor.ConstructorError):
+    """A mapping key YAML accepts but a dossier does not, with how to fix it."""
+
+    def __init__(self, problem: str, fix: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, problem, mark)
+        self.fix = fix
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML loader for which a repeated key is an error, not a silent overwrite."""
 
@@ -31,12 +39,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             try:
                 repeated = key in seen
             except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain value, not a list or mapping",
-                    key_node.start_mark) from None
+                raise _KeyError("a key must be a plain value, not a list or mapping",
+                                "write each key as plain text", key_node.start_mark) from None
             if repeated:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice", key_node.start_mark)
+                raise _KeyError(f"key {key!r} appears twice", "remove the repeated key",
+                                key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -83,12 +90,7 @@ def _parse_syntax(text: str, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = exc.problem or exc.context or "syntax error"
-        if "appears twice" in what:
-            fix = "remove the repeated key"
-        elif "plain value" in what:
-            fix = "write each key as plain text"
-        else:
-            fix = "fix the YAML syntax (indentation, colons, quotes)"
+        fix = getattr(exc, "fix", "fix the YAML syntax (indentation, colons, quotes)")
         raise DossierError([Problem(where, f"not valid YAML: {what}", fix)],
                            source=source) from None
     except yaml.YAMLError as exc:

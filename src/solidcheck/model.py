@@ -49,6 +49,7 @@ IONS: tuple[ConductingIon, ...] = ("lithium", "sodium", "other")
 APPLICATIONS: tuple[Application, ...] = ("high_energy", "high_power", "other")
 
 DOSSIER_SCHEMA_VERSION: Literal[1] = 1
+RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 # Plausibility bounds on inputs: far outside any cell, they catch wrong units (kg for g,
 # mg for g) and keep the arithmetic of every result finite.
@@ -57,7 +58,6 @@ MAX_SPECIMEN_G = 100_000.0
 MIN_ENERGY_WH = 0.001
 MAX_ENERGY_WH = 1_000_000_000.0
 MAX_POWER_W = 1_000_000_000.0
-RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Input(BaseModel):
