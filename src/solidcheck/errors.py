@@ -6,8 +6,10 @@
     ├── InvalidInputError (ValueError)  input that cannot be used; carries every Problem found
     │   ├── DossierError                a dossier file or mapping that breaks the dossier format
     │   ├── RulesetError                a rule-set or vocabulary file that breaks its format
-    │   └── CodeError                   a classification code that cannot be decoded
-    └── UnknownRulesetError (LookupError)  a rule-set id that is not installed
+    │   ├── CodeError                   a classification code that cannot be decoded
+    │   └── EvidenceError               an instrument file that cannot be read or used
+    ├── UnknownRulesetError (LookupError)  a rule-set id that is not installed
+    └── MissingDependencyError (ImportError)  an optional extra a reader needs is not installed
 
 An ``InvalidInputError`` never stops at the first problem: it lists them all, each with
 where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`` is the
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 __all__ = [
     "CodeError",
     "DossierError",
+    "EvidenceError",
     "InvalidInputError",
+    "MissingDependencyError",
     "Problem",
     "RulesetError",
     "SolidcheckError",
@@ -88,6 +92,12 @@ class CodeError(InvalidInputError):
     what = "classification code"
 
 
+class EvidenceError(InvalidInputError):
+    """An instrument file (oven log, thermobalance, cycler) that cannot be read or used."""
+
+    what = "evidence file"
+
+
 class UnknownRulesetError(SolidcheckError, LookupError):
     """A rule-set id that is not installed; the message lists those that are."""
 
@@ -101,3 +111,15 @@ class UnknownRulesetError(SolidcheckError, LookupError):
 
     def __str__(self) -> str:  # LookupError would otherwise quote the whole message
         return str(self.args[0])
+
+
+class MissingDependencyError(SolidcheckError, ImportError):
+    """An optional extra is needed for this file; the message says what to install."""
+
+    def __init__(self, what: str, *, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{what} needs the optional package {package!r}, which is not installed — "
+            f"install it with: pip install 'solidcheck[{extra}]'"
+        )

@@ -118,6 +118,29 @@ class SeverityRule(Rule):
     severity: Severity
 
 
+class LogSamplingRule(Rule):
+    max_gap_s: float = Field(gt=0)
+
+
+class MassStabilityRule(Rule):
+    window_min: float = Field(gt=0)
+    max_loss_rate_percent_per_h: float = Field(gt=0)
+
+
+class RatingsMethodRule(Rule):
+    power_duration_s: float = Field(gt=0)
+    one_c_min_c_rate: float = Field(gt=0)
+    one_c_max_c_rate: float = Field(gt=0)
+    constant_current_tolerance_percent: float = Field(gt=0, lt=100)
+    energy_counter_tolerance_percent: float = Field(gt=0, lt=100)
+
+    @model_validator(mode="after")
+    def _one_c_window(self) -> RatingsMethodRule:
+        if not self.one_c_min_c_rate <= 1 <= self.one_c_max_c_rate:
+            raise ValueError("one_c_min_c_rate ≤ 1 ≤ one_c_max_c_rate must hold")
+        return self
+
+
 class Rules(_Data):
     """Every rule the decision uses; the key is the rule id a finding cites."""
 
@@ -140,6 +163,9 @@ class Rules(_Data):
     application_ratio: RatioRule
     non_preferred_terms: SeverityRule
     classification_code: Rule
+    log_sampling: LogSamplingRule
+    mass_stability: MassStabilityRule
+    ratings_from_cycler: RatingsMethodRule
 
 
 class RulesetInfo(_Data):

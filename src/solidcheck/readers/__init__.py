@@ -1,0 +1,190 @@
+"""Instrument files in, canonical columns out: the reader registry.
+
+One module per format; each defines a class fulfilling :class:`Reader` and is listed in
+:data:`BUILTIN_READERS` (third-party packages add theirs through the ``solidcheck.readers``
+entry-point group). :func:`read_evidence` recognises a file by its content — the extension is
+only a hint that orders the candidates — and returns a :class:`Reading`.
+
+Readers whose library is optional (pyngb, NewareNDA, galvani) can still *recognise* their
+files without it, so the user gets an install hint rather than "unknown format".
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from ..errors import EvidenceError, MissingDependencyError, Problem
+from ._base import CHANNELS, HEAD_BYTES, Reader, Reading, ReadingKind, file_digest
+
+__all__ = [
+    "BUILTIN_READERS",
+    "CHANNELS",
+    "Reader",
+    "Reading",
+    "ReadingKind",
+    "available_readers",
+    "build_reading",
+    "detect",
+    "file_digest",
+    "get_reader",
+    "install_hint",
+    "is_installed",
+    "read_evidence",
+]
+
+#: ``module:Class`` of every reader shipped with solidcheck, most specific first.
+BUILTIN_READERS: tuple[str, ...] = (
+    "solidcheck.readers.netzsch_ngb:NetzschNgbReader",
+    "solidcheck.readers.neware:NewareReader",
+    "solidcheck.readers.biologic_mpr:BiologicMprReader",
+    "solidcheck.readers.xlsx:XlsxReader",
+    "solidcheck.readers.bdf_csv:BdfCsvReader",
+    "solidcheck.readers.weighings_csv:WeighingsCsvReader",
+    "solidcheck.readers.oven_csv:OvenCsvReader",
+)
+
+_ENTRY_POINT_GROUP = "solidcheck.readers"
+
+T = TypeVar("T")
+
+
+def _load(spec: str) -> Reader:
+    module_name, _, class_name = spec.partition(":")
+    module = importlib.import_module(module_name)
+    return cast(Reader, getattr(module, class_name)())
+
+
+def available_readers() -> list[Reader]:
+    """Every installed reader: the built-in ones, then plugins, in detection order."""
+    readers = [_load(spec) for spec in BUILTIN_READERS]
+    for entry in entry_points(group=_ENTRY_POINT_GROUP):
+        readers.append(cast(Reader, entry.load()()))
+    return readers
+
+
+def is_installed(reader: Reader) -> bool:
+    """Whether the optional library a reader needs can be imported."""
+    return reader.requires is None or importlib.util.find_spec(reader.requires) is not None
+
+
+def install_hint(reader: Reader) -> str:
+    return "" if reader.extra is None else f"pip install 'solidcheck[{reader.extra}]'"
+
+
+def get_reader(name: str) -> Reader:
+    """The reader called ``name``; the error lists the names there are."""
+    readers = available_readers()
+    for reader in readers:
+        if reader.name == name:
+            return reader
+    names = ", ".join(reader.name for reader in readers)
+    raise EvidenceError(
+        [Problem("format", f"no reader is called {name!r}", f"use one of: {names}")]
+    )
+
+
+def _installed_list(readers: list[Reader]) -> str:
+    parts = []
+    for reader in readers:
+        extensions = "/".join(reader.extensions)
+        state = "" if is_installed(reader) else f", needs {install_hint(reader)}"
+        parts.append(f"{reader.name} ({extensions}{state})")
+    return "; ".join(parts)
+
+
+def detect(path: Path, head: bytes, *, kind: ReadingKind | None = None) -> Reader:
+    """The reader for a file, chosen by content; the extension only breaks ties."""
+    readers = [r for r in available_readers() if kind is None or r.kind == kind]
+    matches = [reader for reader in readers if reader.can_read(head, path)]
+    if not matches:
+        wanted = f" {kind.replace('_', ' ')}" if kind else ""
+        raise EvidenceError(
+            [
+                Problem(
+                    "",
+                    f"not a recognised{wanted} file format",
+                    "export the data in one of the formats solidcheck reads: "
+                    + _installed_list(readers)
+                    + " (docs/readers.md describes each)",
+                )
+            ],
+            source=str(path),
+        )
+    suffix = path.suffix.lower()
+    matches.sort(key=lambda reader: suffix not in reader.extensions)
+    return matches[0]
+
+
+def read_evidence(
+    path: str | Path, *, format: str | None = None, kind: ReadingKind | None = None
+) -> Reading:
+    """Read an instrument file into a :class:`Reading`.
+
+    Raises ``EvidenceError`` for a missing, empty, unrecognised, truncated or corrupt file,
+    and ``MissingDependencyError`` (with the pip command) when the format needs an extra.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EvidenceError(
+            [Problem("", "file not found" if not path.exists() else "not a file",
+                     "check the path")],
+            source=str(path),
+        )
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if not head:
+        raise EvidenceError(
+            [Problem("", "the file is empty", "export the log again; it holds no data")],
+            source=str(path),
+        )
+    reader = get_reader(format) if format else detect(path, head, kind=kind)
+    if not is_installed(reader):
+        raise MissingDependencyError(
+            f"{path.name} ({reader.description})",
+            extra=cast(str, reader.extra),
+            package=cast(str, reader.requires),
+        )
+    return guarded(reader, path, reader.read)
+
+
+def guarded(reader: Reader, path: Path, read: Callable[[Path], T]) -> T:
+    """Run a reader; turn anything a vendor library throws into one clear EvidenceError."""
+    try:
+        return read(path)
+    except (EvidenceError, MissingDependencyError):
+        raise
+    except Exception as exc:  # third-party parsers raise anything on a damaged file
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvidenceError(
+            [
+                Problem(
+                    "",
+                    f"could not be read as {reader.description}: {detail[:300]}",
+                    "check that the file is complete (not truncated or still being written) "
+                    "and is an unmodified export of the instrument software",
+                )
+            ],
+            source=str(path),
+        ) from exc
+
+
+def build_reading(
+    reader: Reader, path: Path, table: Any, **fields: Any
+) -> Reading:
+    """A Reading for ``path`` with its digest filled in."""
+    sha256, size = file_digest(path)
+    return Reading(
+        format=reader.name,
+        kind=reader.kind,
+        table=table,
+        source=str(path),
+        sha256=sha256,
+        size_bytes=size,
+        **fields,
+    )
+
