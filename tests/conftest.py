@@ -9,6 +9,20 @@ import pytest
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
+# Real instrument files live beside the checkout (../shared/data, see its PROVENANCE.md) and
+# are never copied into the repository. Tests that need them fail, not skip, without them.
+SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data; a missing file is a test failure, never a skip."""
+    path = SHARED_DATA / relative
+    assert path.is_file(), (
+        f"shared instrument file {path} is missing: the tests need ../shared/data beside the "
+        "checkout (see shared/data/PROVENANCE.md)"
+    )
+    return path
+
 
 @pytest.fixture
 def examples_dir() -> Path:
