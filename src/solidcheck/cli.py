@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 from ._version import __version__
+from .build import build_dossier
 from .classify import classify
 from .code import PROVISIONAL_NOTE, decode_code
-from .dossier import load_dossier
-from .errors import InvalidInputError, UnknownRulesetError
+from .conditions import analyse_conditions
+from .dossier import load_dossier, load_mapping
+from .errors import InvalidInputError, MissingDependencyError, UnknownRulesetError
 from .model import Dossier, json_schema
-from .report.text import render_result, render_summary
+from .readers import Reading, ReadingKind, read_evidence
+from .report.text import render_conditions, render_result, render_summary
 from .rules import available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
 
@@ -40,10 +44,14 @@ rulesets_app = typer.Typer(help="List the installed rule sets, or show one.")
 code_app = typer.Typer(help="Work with solidcheck's provisional classification codes.",
                        no_args_is_help=True)
 app.add_typer(rulesets_app, name="rulesets")
+dossier_app = typer.Typer(help="Build dossiers from a cell's declarations and instrument "
+                          "evidence.", no_args_is_help=True)
 app.add_typer(code_app, name="code")
+app.add_typer(dossier_app, name="dossier")
 
 EXIT_INVALID = 2
 EXIT_NEGATIVE = 3
+EXIT_MISSING_EXTRA = 4
 
 
 class OutputFormat(StrEnum):
@@ -83,6 +91,21 @@ def _fail(message: str) -> NoReturn:
     """Report invalid input on stderr (never a traceback) and exit 2."""
     typer.echo(message, err=True)
     raise typer.Exit(EXIT_INVALID)
+
+
+def _missing_extra(exc: MissingDependencyError) -> NoReturn:
+    """An optional reader library is not installed: say what to install, exit 4."""
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(EXIT_MISSING_EXTRA)
+
+
+def _read(path: Path, *, reader: str | None = None, kind: ReadingKind | None = None) -> Reading:
+    try:
+        return read_evidence(path, format=reader, kind=kind)
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    except MissingDependencyError as exc:
+        _missing_extra(exc)
 
 
 def _print_json(data: Any, *, pretty: bool = True) -> None:
@@ -243,6 +266,85 @@ def schema_command(
 ) -> None:
     """Print the JSON Schema of the result (the published contract) or of the dossier."""
     _print_json(json_schema(name.value))
+
+
+ReaderOption = Annotated[
+    str | None,
+    typer.Option("--reader", help="Force a reader by name (see docs/readers.md); default: "
+                 "recognise the file by its content."),
+]
+
+
+@app.command("weight-loss")
+def weight_loss_command(
+    log: Annotated[Path, typer.Argument(help="Oven or thermobalance log (CSV, Excel, NETZSCH).")],
+    ruleset: RulesetOption = None,
+    output_format: FormatOption = OutputFormat.text,
+    reader: ReaderOption = None,
+) -> None:
+    """Judge a weight-loss test's conditions from the instrument's own log.
+
+    Finds the hold at the rule set's temperature and pressure, reports its length,
+    excursions and (with a mass channel) m₀, m₁ and whether mass had stopped falling.
+    A run that is not a valid test is reported as such (exit 0).
+    """
+    try:
+        rules = load_ruleset(ruleset)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+    analysis = analyse_conditions(_read(log, reader=reader, kind="oven_log"), ruleset=rules)
+    if output_format is OutputFormat.json:
+        _print_json(analysis.model_dump(mode="json"))
+        return
+    _stdout().print(render_conditions(analysis))
+
+
+@dossier_app.command("build")
+def dossier_build(
+    cell: Annotated[Path, typer.Argument(help="The cell's declarations (YAML or JSON dossier, "
+                                         "weight_loss_test may be partial or absent).")],
+    oven_log: Annotated[Path | None, typer.Option("--oven-log", help="Oven or thermobalance "
+                                                  "log: the test conditions (and masses).")] = None,
+    weighings: Annotated[Path | None, typer.Option("--weighings", help="Specimen masses before "
+                                                   "and after (CSV).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the dossier here "
+                                                "(.json for JSON, else YAML); default: stdout.")]
+    = None,
+    ruleset: RulesetOption = None,
+) -> None:
+    """Write a complete dossier: the cell's declarations plus what the evidence shows.
+
+    Conditions come from the log, masses from the log or the weighings; each file's SHA-256
+    is recorded under `evidence`. Replaced declarations are reported on stderr.
+    """
+    try:
+        rules = load_ruleset(ruleset)
+        cell_data = load_mapping(cell)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+    log_reading = _read(oven_log, kind="oven_log") if oven_log else None
+    weighed = _read(weighings, kind="weighings") if weighings else None
+    try:
+        built = build_dossier(cell_data, ruleset=rules, oven_log=log_reading, weighings=weighed,
+                              source=str(cell))
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    data = built.dossier.model_dump(mode="json", exclude_none=True)
+    if output is not None and output.suffix.lower() == ".json":
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    for note in built.notes:
+        typer.echo(f"note: {note}", err=True)
+    if built.conditions is not None:
+        verdict = "meet" if built.conditions.meets_conditions else "do NOT meet"
+        typer.echo(f"the logged conditions {verdict} the {rules.id} test conditions "
+                   "(details: solidcheck weight-loss LOG)", err=True)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

@@ -14,7 +14,13 @@ from ._validation import problems_from
 from .errors import DossierError, Problem
 from .model import Dossier
 
-__all__ = ["dossier_from_mapping", "load_dossier", "parse_dossier"]
+__all__ = [
+    "dossier_from_mapping",
+    "load_dossier",
+    "load_mapping",
+    "parse_dossier",
+    "parse_mapping",
+]
 
 MAX_DOSSIER_BYTES = 1_000_000
 
@@ -110,8 +116,11 @@ def dossier_from_mapping(data: Any, *, source: str | None = None) -> Dossier:
         raise DossierError(problems_from(exc, Dossier), source=source) from None
 
 
-def parse_dossier(text: str | bytes, *, source: str = "<string>") -> Dossier:
-    """Parse dossier text, YAML or JSON by its content, and validate it."""
+def parse_mapping(text: str | bytes, *, source: str = "<string>") -> Any:
+    """Parse dossier text, YAML or JSON by its content, without validating it as a dossier.
+
+    For inputs that are completed before validation (``solidcheck dossier build``).
+    """
     if isinstance(text, bytes):
         if len(text) > MAX_DOSSIER_BYTES:
             raise DossierError([Problem("", f"larger than {MAX_DOSSIER_BYTES} bytes",
@@ -121,15 +130,25 @@ def parse_dossier(text: str | bytes, *, source: str = "<string>") -> Dossier:
         except UnicodeDecodeError as exc:
             raise DossierError([Problem("", f"not UTF-8 text (byte {exc.start})",
                                         "save the file as UTF-8")], source=source) from None
-    return dossier_from_mapping(_parse(text, source), source=source)
+    return _parse(text, source)
 
 
-def load_dossier(path: str | Path) -> Dossier:
-    """Read and validate a dossier file."""
+def parse_dossier(text: str | bytes, *, source: str = "<string>") -> Dossier:
+    """Parse dossier text, YAML or JSON by its content, and validate it."""
+    return dossier_from_mapping(parse_mapping(text, source=source), source=source)
+
+
+def load_mapping(path: str | Path) -> Any:
+    """Read a dossier file's data, not yet validated."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
                                     "check the path")], source=str(path)) from None
-    return parse_dossier(data, source=str(path))
+    return parse_mapping(data, source=str(path))
+
+
+def load_dossier(path: str | Path) -> Dossier:
+    """Read and validate a dossier file."""
+    return dossier_from_mapping(load_mapping(path), source=str(path))

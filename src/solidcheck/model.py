@@ -120,6 +120,19 @@ class WeightLossTest(_Input):
     specimens: list[Specimen] = Field(min_length=1)
 
 
+class Evidence(_Input):
+    """A file some of the dossier's numbers were drawn from, identified by its content."""
+
+    kind: Literal["oven_log", "weighings", "cycler"]
+    file: str = Field(min_length=1, max_length=500, description="the file's name when read")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes")
+    size_bytes: int = Field(ge=0)
+    format: str = Field(min_length=1, max_length=60, description="the solidcheck reader used")
+    fields: list[str] = Field(description="dossier fields drawn from it, e.g. "
+                              "'weight_loss_test.duration_h'")
+    summary: str | None = Field(default=None, max_length=2000)
+
+
 class Dossier(_Input):
     """What is known about one cell: declarations, ratings and test evidence (format v1)."""
 
@@ -132,6 +145,9 @@ class Dossier(_Input):
     application: Application | None = None
     ratings: Ratings | None = None
     weight_loss_test: WeightLossTest | None = None
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="instrument files the numbers were drawn from"
+    )
 
     @field_validator("id")
     @classmethod

@@ -1,0 +1,162 @@
+"""Complete a dossier from instrument evidence, recording where every number came from.
+
+The cell file states what only the maker knows (electrolyte, ion, application); the oven log
+gives the test conditions, the log's mass channel or a weighings file gives the masses, and a
+cycler file can give the ratings. Values drawn from a file replace declared ones — the change
+is reported — and the file's SHA-256 goes into the dossier's ``evidence`` list, so anyone can
+check that the dossier was built from the file they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .conditions import ConditionsAnalysis, analyse_conditions
+from .dossier import dossier_from_mapping
+from .errors import DossierError, Problem
+from .model import Dossier
+from .readers import Reading
+from .rules import Ruleset
+from .weightloss import fmt
+
+__all__ = ["BuiltDossier", "build_dossier"]
+
+
+@dataclass(frozen=True)
+class BuiltDossier:
+    dossier: Dossier
+    conditions: ConditionsAnalysis | None
+    #: what the build did that a user should read: replaced declarations, missing pieces
+    notes: tuple[str, ...]
+
+
+def _evidence(reading: Reading, fields: list[str], summary: str) -> dict[str, Any]:
+    return {
+        "kind": reading.kind,
+        "file": Path(reading.source).name,
+        "sha256": reading.sha256,
+        "size_bytes": reading.size_bytes,
+        "format": reading.format,
+        "fields": fields,
+        "summary": summary,
+    }
+
+
+def _weighed_specimens(weighings: Reading) -> list[dict[str, float]]:
+    before = weighings.table.column("mass_before_g").to_pylist()
+    after = weighings.table.column("mass_after_g").to_pylist()
+    return [{"mass_before_g": float(m0), "mass_after_g": float(m1)}
+            for m0, m1 in zip(before, after, strict=True)]
+
+
+def build_dossier(
+    cell: Any,
+    *,
+    ruleset: Ruleset,
+    oven_log: Reading | None = None,
+    weighings: Reading | None = None,
+    ratings: Mapping[str, float] | None = None,
+    cycler: Reading | None = None,
+    source: str | None = None,
+) -> BuiltDossier:
+    """The cell's declarations completed from the evidence, validated as a dossier.
+
+    ``ratings`` is the block derived from ``cycler`` (see :mod:`solidcheck.ratings`).
+    Raises ``DossierError`` listing everything still missing or invalid.
+    """
+    if not isinstance(cell, Mapping):
+        return BuiltDossier(dossier_from_mapping(cell, source=source), None, ())
+    data: dict[str, Any] = dict(cell)
+    notes: list[str] = []
+    evidence: list[dict[str, Any]] = list(data.get("evidence") or [])
+    conditions: ConditionsAnalysis | None = None
+    problems: list[Problem] = []
+
+    if oven_log is not None or weighings is not None:
+        declared = data.get("weight_loss_test")
+        test: dict[str, Any] = dict(declared) if isinstance(declared, Mapping) else {}
+        if oven_log is not None:
+            conditions = analyse_conditions(oven_log, ruleset=ruleset)
+            taken = _take_conditions(test, conditions, oven_log, notes, problems)
+            evidence.append(_evidence(oven_log, taken, _conditions_summary(conditions)))
+        if weighings is not None:
+            test["specimens"] = _weighed_specimens(weighings)
+            evidence.append(_evidence(
+                weighings, ["weight_loss_test.specimens"],
+                f"{weighings.rows} specimen(s) weighed before and after",
+            ))
+            notes.append(f"specimens: {weighings.rows} from {Path(weighings.source).name}")
+        if "specimens" not in test:
+            problems.append(Problem(
+                "weight_loss_test.specimens",
+                "no masses: the log has no mass channel and no weighings were given",
+                "give --weighings FILE (specimen, mass_before_g, mass_after_g) or list the "
+                "specimens in the cell file",
+            ))
+        data["weight_loss_test"] = test
+
+    if ratings is not None and cycler is not None:
+        if isinstance(data.get("ratings"), Mapping) and dict(data["ratings"]) != dict(ratings):
+            notes.append(f"ratings: the declared {dict(data['ratings'])} replaced by the values "
+                         f"derived from {Path(cycler.source).name}")
+        data["ratings"] = dict(ratings)
+        evidence.append(_evidence(
+            cycler, ["ratings.energy_1c_wh", "ratings.max_power_w"],
+            f"1C energy {fmt(ratings['energy_1c_wh'])} Wh, max power "
+            f"{fmt(ratings['max_power_w'])} W",
+        ))
+
+    if problems:
+        raise DossierError(problems, source=source)
+    data["evidence"] = evidence
+    return BuiltDossier(dossier_from_mapping(data, source=source), conditions, tuple(notes))
+
+
+def _take_conditions(
+    test: dict[str, Any], conditions: ConditionsAnalysis, log: Reading,
+    notes: list[str], problems: list[Problem],
+) -> list[str]:
+    """Copy the log's conditions (and masses) into ``test``; return the fields taken."""
+    block = conditions.weight_loss_test
+    name = Path(log.source).name
+    taken: list[str] = []
+    if block is None:
+        # Without a pressure channel the log still gives temperature and time.
+        if "pressure_pa" not in test:
+            problems.append(Problem(
+                "weight_loss_test.pressure_pa",
+                f"{name} has no pressure channel and the cell file gives no pressure",
+                "use an oven log that records the absolute pressure, or state pressure_pa "
+                "under weight_loss_test in the cell file (it is then a declaration, not evidence)",
+            ))
+        hold = conditions.hold
+        block = {
+            "temperature_c": round(hold.temperature_mean_c, 3) if hold
+            else conditions.log_temperature_max_c,
+            "duration_h": hold.duration_h if hold else 0.0,
+        }
+        if conditions.mass is not None:
+            block["specimens"] = [{"mass_before_g": conditions.mass.mass_before_g,
+                                   "mass_after_g": conditions.mass.mass_after_g}]
+    for key, value in block.items():
+        if key in test and test[key] != value:
+            notes.append(f"weight_loss_test.{key}: the declared {test[key]!r} replaced by "
+                         f"{value!r} from {name}")
+        test[key] = value
+        taken.append(f"weight_loss_test.{key}")
+    return taken
+
+
+def _conditions_summary(conditions: ConditionsAnalysis) -> str:
+    hold = conditions.hold
+    verdict = "meets" if conditions.meets_conditions else "does not meet"
+    if hold is None:
+        return f"no qualifying hold; {verdict} the {conditions.ruleset} test conditions"
+    pressure = ("" if hold.pressure_max_pa is None
+                else f", ≤ {fmt(round(hold.pressure_max_pa, 3))} Pa")
+    return (f"hold {hold.duration_h:.4f} h at {fmt(round(hold.temperature_min_c, 3))}–"
+            f"{fmt(round(hold.temperature_max_c, 3))} °C{pressure}; {verdict} the "
+            f"{conditions.ruleset} test conditions")
