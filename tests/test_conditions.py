@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solidcheck import load_ruleset
+from conftest import shared_file
+from solidcheck import EvidenceError, MissingDependencyError, load_ruleset
 from solidcheck.conditions import analyse_conditions
 from solidcheck.readers import Reading, read_evidence
-from conftest import shared_file
 
 RULESET = load_ruleset()
 LIMIT_PA = RULESET.rules.test_pressure.max_pressure_pa
@@ -96,7 +96,7 @@ def test_the_hold_is_exactly_the_in_band_stretch(hold_samples, step_s, noise):
 
 
 def test_six_hours_at_one_hertz_meets_and_fills_the_dossier_block():
-    log, first, last = oven_run(hold_samples=6 * 3600 + 1, step_s=1.0, noise=np.array([0.3]))
+    log, _, _ = oven_run(hold_samples=6 * 3600 + 1, step_s=1.0, noise=np.array([0.3]))
     analysis = analyse_conditions(log.reading(), ruleset=RULESET)
     assert analysis.meets_conditions
     assert analysis.hold is not None and analysis.hold.duration_h == 6.0
@@ -137,6 +137,8 @@ def test_an_excursion_splits_the_hold_and_is_reported(hold_samples, step_s, at, 
     after_h = (log.time_s[last] - log.time_s[end + 1]) / 3600
     assert analysis.hold is not None
     assert analysis.hold.duration_h == pytest.approx(max(before_h, after_h), rel=1e-12, abs=1e-12)
+    # the first of equally long holds is taken; it ends at the excursion or at the cooling
+    assert analysis.hold.ended_by == ([kind] if before_h >= after_h else ["temperature_low"])
     (excursion,) = analysis.excursions
     assert excursion.causes == [kind]
     assert excursion.start_s == log.time_s[start - 1]
@@ -236,3 +238,23 @@ def test_netzsch_mass_is_the_initial_sample_mass_plus_the_recorded_change():
     assert log.table.column("mass_g")[0].as_py() == pytest.approx(4.044e-3)
     assert log.started_at == "2025-07-31T15:58:37+00:00"
     assert log.table.column("time_s")[0].as_py() == 0.0
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_a_truncated_thermobalance_file_is_one_clear_error(tmp_path, cut):
+    original = shared_file("tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3").read_bytes()
+    truncated = tmp_path / "truncated.ngb-ss3"
+    truncated.write_bytes(original[: int(len(original) * cut)])
+    with pytest.raises(EvidenceError) as error:
+        read_evidence(truncated)
+    assert "truncated" in str(error.value) or "not a recognised" in str(error.value)
+
+
+def test_missing_pyngb_gives_the_install_hint(monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyngb" else real_find_spec(name, *a))
+    with pytest.raises(MissingDependencyError, match=r"pip install 'solidcheck\[ngb\]'"):
+        read_evidence(shared_file("tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3"))

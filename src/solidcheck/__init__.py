@@ -25,13 +25,15 @@ from .dossier import dossier_from_mapping, load_dossier, parse_dossier
 from .errors import (
     CodeError,
     DossierError,
+    EvidenceError,
     InvalidInputError,
+    MissingDependencyError,
     Problem,
     RulesetError,
     SolidcheckError,
     UnknownRulesetError,
 )
-from .model import Dossier, Finding, Result
+from .model import Dossier, Evidence, Finding, Result
 from .rules import Ruleset, available_rulesets, load_ruleset
 from .terms import category_terms, lookup_term, vocabulary_to_skos
 
@@ -40,8 +42,11 @@ __all__ = [
     "CodeFields",
     "Dossier",
     "DossierError",
+    "Evidence",
+    "EvidenceError",
     "Finding",
     "InvalidInputError",
+    "MissingDependencyError",
     "Problem",
     "Result",
     "Ruleset",

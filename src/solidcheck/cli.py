@@ -2,6 +2,7 @@
 
 Exit status: 0 a result was produced (whatever the category), 2 invalid input (one message
 on stderr listing every problem), 3 a negative answer to a question (no term found),
+4 an optional extra is missing for this file (the message gives the pip command),
 1 only for a bug.
 """
 
@@ -17,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ._version import __version__
@@ -27,6 +29,7 @@ from .conditions import analyse_conditions
 from .dossier import load_dossier, load_mapping
 from .errors import InvalidInputError, MissingDependencyError, UnknownRulesetError
 from .model import Dossier, json_schema
+from .ratings import RatingsAnalysis, derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
 from .report.text import render_conditions, render_result, render_summary
 from .rules import available_rulesets, load_ruleset
@@ -345,6 +348,127 @@ def dossier_build(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("read")
+def read_command(
+    file: Annotated[Path, typer.Argument(help="An instrument file: oven or thermobalance log "
+                                         "(CSV, Excel, NETZSCH), weighings CSV, cycler file.")],
+    output_format: FormatOption = OutputFormat.text,
+    reader: ReaderOption = None,
+) -> None:
+    """Show what solidcheck reads from an instrument file, before trusting any analysis.
+
+    Lists the canonical channels and the file's columns they came from, every unit
+    conversion, the rows left out as unreadable and the file's metadata.
+    """
+    summary = _read(file, reader=reader).summary()
+    if output_format is OutputFormat.json:
+        _print_json(summary)
+        return
+    console = _stdout()
+    console.print(f"{summary['source']} — {summary['format']} "
+                  f"({summary['kind'].replace('_', ' ')}), {summary['size_bytes']} bytes, "
+                  f"sha256 {summary['sha256'][:16]}…", markup=False)
+    channels = Table("channel", "unit", "from")
+    for channel in summary["channels"]:
+        channels.add_row(channel["name"], channel["unit"] or "—", escape(channel["from"]))
+    console.print(channels)
+    span = summary["time_span_s"]
+    console.print(f"rows        {summary['rows']}")
+    if span is not None:
+        console.print(f"time span   {span / 3600:.3f} h ({span:g} s)")
+    if summary["started_at"]:
+        console.print(f"started at  {summary['started_at']}")
+    for note in summary["notes"]:
+        console.print(f"note        {note}", markup=False)
+    for problem in summary["skipped_rows"]:
+        console.print(f"skipped     {problem['path']}: {problem['message']}", markup=False)
+    if summary["metadata"]:
+        console.print("metadata")
+    for key, value in summary["metadata"].items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = text if len(text) <= 80 else text[:77] + "..."
+        console.print(f"  {key}: {text}", markup=False)
+
+
+@app.command("ratings")
+def ratings_command(
+    file: Annotated[Path, typer.Argument(help="A cycler file: Neware .nda/.ndax, Battery Data "
+                                         "Format CSV, BioLogic .mpr.")],
+    nominal_capacity_ah: Annotated[float | None, typer.Option(
+        "--nominal-capacity-ah", help="The cell's rated capacity (Ah), which sets the C-rates; "
+        "default: the largest constant-current discharge capacity in the file.")] = None,
+    power_duration_s: Annotated[float | None, typer.Option(
+        "--power-duration-s", help="How long the power must be held (s); default: the rule "
+        "set's ratings_from_cycler.power_duration_s.")] = None,
+    ruleset: RulesetOption = None,
+    output_format: FormatOption = OutputFormat.text,
+    reader: ReaderOption = None,
+) -> None:
+    """Derive max power and 1C energy (the dossier's `ratings`) from a cycler log.
+
+    The method (1C window, power duration, constant-current tolerance, counter cross-check)
+    is the rule set's `ratings_from_cycler`; every result says how it was obtained.
+    """
+    try:
+        rules = load_ruleset(ruleset)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+    reading = _read(file, reader=reader, kind=None if reader else "cycler")
+    try:
+        analysis = derive_ratings(reading, ruleset=rules, nominal_capacity_ah=nominal_capacity_ah,
+                                  power_duration_s=power_duration_s)
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    if output_format is OutputFormat.json:
+        source = {"file": str(file), "format": reading.format, "sha256": reading.sha256}
+        _print_json({"source": source, **analysis.model_dump(mode="json")})
+        return
+    _render_ratings(analysis, reading)
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def _render_ratings(analysis: RatingsAnalysis, reading: Reading) -> None:
+    from rich import box  # only here: a light frame fits the twelve columns in 110
+
+    console = _stdout()
+    console.print(f"{reading.source} — {reading.format}, {reading.rows} rows, "
+                  f"sha256 {reading.sha256[:16]}…", markup=False)
+    table = Table("step", "type", "from s", "for s", "I A", "C-rate", "CC", "Ah",
+                  "∫V·I Wh", "counter Wh", "Δ %", title="discharge steps", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for step in analysis.discharge_steps:
+        table.add_row(
+            "—" if step.step is None else str(step.step), escape(step.step_type or "—"),
+            f"{step.start_s:.0f}", f"{step.duration_s:.1f}", _number(step.mean_current_a, 3),
+            _number(step.c_rate, 3), "yes" if step.constant_current else "no",
+            _number(step.capacity_ah, 3), _number(step.energy_integrated_wh, 3),
+            _number(step.energy_counter_wh, 3),
+            "—" if step.counter_difference_percent is None
+            else f"{step.counter_difference_percent:+.3f}")
+    console.print(table)
+    basis = f" ({analysis.nominal_capacity_basis})" if analysis.nominal_capacity_basis else ""
+    lines = [
+        ("nominal capacity", f"{_number(analysis.nominal_capacity_ah)} Ah{basis}"),
+        ("1C energy", f"{_number(analysis.energy_1c_wh)} Wh"
+         + (f" at {analysis.energy_1c_c_rate:.3g}C" if analysis.energy_1c_c_rate else "")),
+        ("max power", f"{_number(analysis.max_power_w)} W held "
+         f"{analysis.power_duration_s:g} s"),
+        ("power/energy", f"{_number(analysis.power_energy_ratio_w_per_wh)} W/Wh"),
+        ("ratings", "—" if analysis.ratings is None else json.dumps(analysis.ratings)),
+    ]
+    for label, value in lines:
+        console.print(f"{label:17} {value}", markup=False)
+    for line in analysis.method:
+        console.print(f"method   {line}", markup=False)
+    for line in analysis.warnings:
+        console.print(f"WARNING  {line}", markup=False)
+    for line in analysis.notes:
+        console.print(f"note     {line}", markup=False)
 
 
 def main() -> None:

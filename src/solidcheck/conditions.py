@@ -38,6 +38,10 @@ Bools = npt.NDArray[np.bool_]
 
 _SECONDS_PER_HOUR = 3600.0
 
+#: what broke a condition: a sample out of the band or over the limit, or a silent gap
+ExcursionCause = Literal["temperature_low", "temperature_high", "pressure_high", "gap"]
+Cause = ExcursionCause | Literal["end_of_log"]
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,6 +68,8 @@ class Hold(_Out):
     temperature_max_c: float
     temperature_mean_c: float
     pressure_max_pa: float | None = Field(description="null when the log has no pressure")
+    ended_by: list[Cause] = Field(
+        description="what the first sample after the hold broke (or the log ended)")
 
 
 class Excursion(_Out):
@@ -72,7 +78,7 @@ class Excursion(_Out):
     start_s: float
     end_s: float
     duration_s: float
-    causes: list[Literal["temperature_low", "temperature_high", "pressure_high", "gap"]]
+    causes: list[ExcursionCause]
     temperature_min_c: float | None
     temperature_max_c: float | None
     pressure_max_pa: float | None
@@ -185,7 +191,8 @@ def analyse_conditions(reading: Reading, *, ruleset: Ruleset) -> ConditionsAnaly
         durations = ch.time_s[ends] - ch.time_s[starts]
         best = int(np.argmax(durations))  # the first of equally long holds
         first, last = int(starts[best]), int(ends[best])
-        hold = _hold(ch, first, last)
+        hold = _hold(ch, first, last, _causes_after(ch, last, gaps, low, high,
+                                                    target.max_pressure_pa))
         excursions = _excursions(ch, ok, gaps, int(starts[0]), int(ends[-1]), low, high,
                                  target.max_pressure_pa)
     else:
@@ -215,7 +222,26 @@ def analyse_conditions(reading: Reading, *, ruleset: Ruleset) -> ConditionsAnaly
     )
 
 
-def _hold(ch: _Channels, first: int, last: int) -> Hold:
+def _causes_after(
+    ch: _Channels, last: int, gaps: Bools, low: float, high: float, max_pressure_pa: float
+) -> list[Cause]:
+    if last == ch.time_s.size - 1:
+        return ["end_of_log"]
+    if gaps[last]:
+        return ["gap"]
+    following = last + 1
+    temperature = ch.temperature_c[following]
+    causes: list[Cause] = []
+    if temperature < low:
+        causes.append("temperature_low")
+    if temperature > high:
+        causes.append("temperature_high")
+    if ch.pressure_pa is not None and ch.pressure_pa[following] > max_pressure_pa:
+        causes.append("pressure_high")
+    return causes or ["gap"]  # an unreadable (empty) sample
+
+
+def _hold(ch: _Channels, first: int, last: int, ended_by: list[Cause]) -> Hold:
     window = slice(first, last + 1)
     temperatures = ch.temperature_c[window]
     return Hold(
@@ -227,6 +253,7 @@ def _hold(ch: _Channels, first: int, last: int) -> Hold:
         temperature_max_c=float(temperatures.max()),
         temperature_mean_c=float(temperatures.mean()),
         pressure_max_pa=None if ch.pressure_pa is None else float(ch.pressure_pa[window].max()),
+        ended_by=ended_by,
     )
 
 
@@ -261,7 +288,7 @@ def _excursion(
     window = slice(start, end + 1)
     temperatures = ch.temperature_c[window]
     known = temperatures[~np.isnan(temperatures)]
-    causes: list[Literal["temperature_low", "temperature_high", "pressure_high", "gap"]] = []
+    causes: list[ExcursionCause] = []
     if known.size and known.min() < low:
         causes.append("temperature_low")
     if known.size and known.max() > high:
@@ -283,6 +310,15 @@ def _excursion(
         temperature_max_c=float(known.max()) if known.size else None,
         pressure_max_pa=pressure_max,
     )
+
+
+_ENDED: dict[Cause, str] = {
+    "temperature_low": "the temperature falling below the band",
+    "temperature_high": "the temperature rising above the band",
+    "pressure_high": "the pressure rising above the limit",
+    "gap": "a gap in the log (or an unreadable sample)",
+    "end_of_log": "the end of the log",
+}
 
 
 def _judge(
@@ -316,8 +352,11 @@ def _judge(
             "test_duration", "error",
             f"the longest hold at {band}"
             + ("" if ch.pressure_pa is None else f" and ≤ {fmt(target.max_pressure_pa)} Pa")
-            + f" lasts {hours:.4f} h, from {hold.start_s:g} s to {hold.end_s:g} s; "
-            f"the test needs at least {fmt(target.min_duration_h)} h",
+            + f" lasts {hours:.4f} h, from {hold.start_s:g} s to {hold.end_s:g} s, and ended by "
+            + _ENDED[hold.ended_by[0]]
+            + (f" (also {', '.join(_ENDED[c] for c in hold.ended_by[1:])})"
+               if len(hold.ended_by) > 1 else "")
+            + f"; the test needs at least {fmt(target.min_duration_h)} h",
         ))
     else:
         findings.append(ruleset.finding(

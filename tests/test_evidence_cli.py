@@ -1,0 +1,154 @@
+"""`solidcheck weight-loss` and `solidcheck dossier build`: from instrument files to a dossier."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from conftest import shared_file
+from solidcheck import classify, load_dossier
+from solidcheck.cli import app
+
+LAB = Path(__file__).parents[1] / "examples" / "lab"
+runner = CliRunner()
+WriteFile = Callable[[str, str | bytes], Path]
+
+
+def invoke(*args: object) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_weight_loss_on_a_good_log_reports_the_hold_and_the_masses():
+    code, out, err = invoke("weight-loss", LAB / "oven-log-s1.csv", "--format", "json")
+    assert code == 0, err
+    analysis = json.loads(out)
+    assert analysis["meets_conditions"] is True
+    assert analysis["source"]["sha256"] == sha256(LAB / "oven-log-s1.csv")
+    assert analysis["source"]["format"] == "oven-csv"
+    hold = analysis["hold"]
+    # 6 h 10 min at 120 °C, plus the last ramp and first cooling samples within ±2 °C (30 s each)
+    assert hold["duration_h"] == pytest.approx(6 + 10 / 60 + 60 / 3600)
+    assert 118 <= hold["temperature_min_c"] <= hold["temperature_max_c"] <= 122
+    assert hold["pressure_max_pa"] <= 1000
+    assert analysis["mass"]["stable"] is True
+    block = analysis["weight_loss_test"]
+    assert block["duration_h"] == hold["duration_h"]
+    assert block["specimens"][0]["mass_before_g"] > block["specimens"][0]["mass_after_g"]
+
+
+def test_weight_loss_on_the_chinese_gbk_log_finds_the_leak():
+    code, out, err = invoke("weight-loss", LAB / "oven-log-short-hold-gbk.csv", "--format",
+                            "json")
+    assert code == 0, err
+    analysis = json.loads(out)
+    assert analysis["meets_conditions"] is False
+    assert analysis["hold"]["duration_h"] == pytest.approx(4.0, abs=0.01)
+    assert analysis["hold"]["ended_by"] == ["pressure_high"]  # the door seal leaked
+    assert any(f["rule"] == "test_duration" and f["severity"] == "error"
+               for f in analysis["findings"])
+
+
+def test_weight_loss_text_names_the_verdict():
+    code, out, _ = invoke("weight-loss", LAB / "oven-log-short-hold-gbk.csv")
+    assert code == 0
+    assert "does NOT meet" in out and "pressure rising above the limit" in out
+
+
+@pytest.mark.parametrize("name", [
+    "tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3",
+    "tga-netzsch/Douglas_Fir_STA_Baseline_10K_250730_R13.ngb-bs3",
+])
+def test_weight_loss_on_a_real_thermobalance_ramp_is_a_result_not_a_crash(name):
+    code, out, err = invoke("weight-loss", shared_file(name))
+    assert code == 0, err
+    assert "does NOT meet" in out and "no pressure channel" in out
+
+
+def test_dossier_build_takes_conditions_from_the_log_and_masses_from_the_weighings(tmp_path):
+    out_file = tmp_path / "built.yaml"
+    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
+                          "--oven-log", LAB / "oven-log-s1.csv",
+                          "--weighings", LAB / "weighings-s1.csv", "-o", out_file)
+    assert code == 0, err
+    data = yaml.safe_load(out_file.read_text("utf-8"))
+    test = data["weight_loss_test"]
+    assert test["visible_liquid"] is False and test["balance_resolution_mg"] == 0.1
+    assert [s["mass_before_g"] for s in test["specimens"]] == [51.2034, 50.8871, 51.0412]
+    kinds = {e["kind"]: e for e in data["evidence"]}
+    assert kinds["oven_log"]["sha256"] == sha256(LAB / "oven-log-s1.csv")
+    assert kinds["oven_log"]["fields"] == ["weight_loss_test.temperature_c",
+                                           "weight_loss_test.duration_h",
+                                           "weight_loss_test.pressure_pa",
+                                           "weight_loss_test.specimens"]
+    assert kinds["weighings"]["sha256"] == sha256(LAB / "weighings-s1.csv")
+    result = classify(load_dossier(out_file))
+    assert result.category == "solid_state"
+    assert result.weight_loss is not None and result.weight_loss.conditions_valid
+
+
+def test_dossier_build_from_a_failed_run_classifies_as_invalid_conditions(tmp_path):
+    out_file = tmp_path / "built.json"
+    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
+                          "--oven-log", LAB / "oven-log-short-hold-gbk.csv", "-o", out_file)
+    assert code == 0, err
+    assert "do NOT meet" in err
+    result = classify(load_dossier(out_file))
+    assert result.category == "undetermined"
+    assert result.weight_loss is not None and not result.weight_loss.conditions_valid
+
+
+def test_dossier_build_reports_replaced_declarations(tmp_path, write_file: WriteFile):
+    cell = write_file("cell.yaml", (LAB / "cell-s1.yaml").read_text("utf-8").replace(
+        "  visible_liquid: false\n", "  visible_liquid: false\n  duration_h: 8\n"))
+    code, out, err = invoke("dossier", "build", cell, "--oven-log", LAB / "oven-log-s1.csv")
+    assert code == 0, err
+    assert "weight_loss_test.duration_h: the declared 8 replaced by" in err
+    assert yaml.safe_load(out)["weight_loss_test"]["duration_h"] != 8
+
+
+def test_dossier_build_without_pressure_or_masses_lists_every_problem(write_file: WriteFile):
+    cell = write_file("cell.yaml", "id: X\nelectrolyte: {phases: [solid], solid_type: oxide}\n"
+                      "conducting_ion: lithium\n")
+    baseline = shared_file("tga-netzsch/Douglas_Fir_STA_Baseline_10K_250730_R13.ngb-bs3")
+    code, out, err = invoke("dossier", "build", cell, "--oven-log", baseline)
+    assert code == 2 and out == ""
+    assert "weight_loss_test.pressure_pa" in err and "weight_loss_test.specimens" in err
+    assert "Traceback" not in err
+
+
+def test_dossier_build_with_a_declared_pressure_uses_a_thermobalance_log(write_file: WriteFile):
+    cell = write_file("cell.yaml", "id: X\nelectrolyte: {phases: [solid], solid_type: oxide}\n"
+                      "conducting_ion: lithium\nweight_loss_test: {pressure_pa: 100}\n")
+    red_oak = shared_file("tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3")
+    code, out, err = invoke("dossier", "build", cell, "--oven-log", red_oak)
+    assert code == 0, err
+    data = yaml.safe_load(out)
+    assert data["weight_loss_test"]["pressure_pa"] == 100
+    assert data["weight_loss_test"]["duration_h"] < 0.1
+    assert data["evidence"][0]["format"] == "netzsch-ngb"
+    assert "weight_loss_test.pressure_pa" not in data["evidence"][0]["fields"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff\x10garbage" * 50, b"PK\x03\x04broken"])
+def test_bad_logs_exit_2_with_one_message(write_file: WriteFile, content: bytes):
+    path = write_file("oven.csv", content)
+    code, out, err = invoke("weight-loss", path)
+    assert code == 2 and out == ""
+    assert err.startswith("invalid evidence file") and "Traceback" not in err
+
+
+def test_a_cycler_file_is_not_an_oven_log(write_file: WriteFile):
+    code, _, err = invoke("weight-loss", shared_file("cycler-neware/new_nda_file.nda"))
+    assert code == 2
+    assert "not a recognised oven log file" in err
