@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -517,9 +518,11 @@ def test_read_text_shows_channels_origins_and_skipped_rows(write_file: WriteFile
                       "2;120;0,1\n")
     result = runner.invoke(app, ["read", str(path)])
     assert result.exit_code == 0, result.stderr
-    for text in ("oven-csv", "time_s", "Temp [℃]", "Pressure [kPa]", "rows        2",
-                 "2.000 h (7200 s)", "× 1000", "row 3", "delimiter: ;"):
+    for text in ("oven-csv", "time_s", "Temp [℃]", "Pressure [kPa]", "2.000 h (7200 s)",
+                 "× 1000", "row 3"):
         assert text in result.stdout
+    assert re.search(r"rows\s+2\b", result.stdout)
+    assert re.search(r"delimiter\s+;", result.stdout)
 
 
 def test_read_json_parses_and_has_channels_units_rows(write_file: WriteFile) -> None:

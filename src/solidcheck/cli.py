@@ -18,7 +18,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 import yaml
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ._version import __version__
@@ -29,9 +28,10 @@ from .conditions import analyse_conditions
 from .dossier import load_dossier, load_mapping
 from .errors import InvalidInputError, MissingDependencyError, UnknownRulesetError
 from .model import Dossier, json_schema
-from .ratings import RatingsAnalysis, derive_ratings
+from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
-from .report.text import render_conditions, render_result, render_summary
+from .report.evidence import render_conditions, render_ratings, render_reading
+from .report.text import render_result, render_summary
 from .rules import available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
 
@@ -366,30 +366,7 @@ def read_command(
     if output_format is OutputFormat.json:
         _print_json(summary)
         return
-    console = _stdout()
-    console.print(f"{summary['source']} — {summary['format']} "
-                  f"({summary['kind'].replace('_', ' ')}), {summary['size_bytes']} bytes, "
-                  f"sha256 {summary['sha256'][:16]}…", markup=False)
-    channels = Table("channel", "unit", "from")
-    for channel in summary["channels"]:
-        channels.add_row(channel["name"], channel["unit"] or "—", escape(channel["from"]))
-    console.print(channels)
-    span = summary["time_span_s"]
-    console.print(f"rows        {summary['rows']}")
-    if span is not None:
-        console.print(f"time span   {span / 3600:.3f} h ({span:g} s)")
-    if summary["started_at"]:
-        console.print(f"started at  {summary['started_at']}")
-    for note in summary["notes"]:
-        console.print(f"note        {note}", markup=False)
-    for problem in summary["skipped_rows"]:
-        console.print(f"skipped     {problem['path']}: {problem['message']}", markup=False)
-    if summary["metadata"]:
-        console.print("metadata")
-    for key, value in summary["metadata"].items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        text = text if len(text) <= 80 else text[:77] + "..."
-        console.print(f"  {key}: {text}", markup=False)
+    _stdout().print(render_reading(summary))
 
 
 @app.command("ratings")
@@ -425,50 +402,7 @@ def ratings_command(
         source = {"file": str(file), "format": reading.format, "sha256": reading.sha256}
         _print_json({"source": source, **analysis.model_dump(mode="json")})
         return
-    _render_ratings(analysis, reading)
-
-
-def _number(value: float | None, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}g}"
-
-
-def _render_ratings(analysis: RatingsAnalysis, reading: Reading) -> None:
-    from rich import box  # only here: a light frame fits the twelve columns in 110
-
-    console = _stdout()
-    console.print(f"{reading.source} — {reading.format}, {reading.rows} rows, "
-                  f"sha256 {reading.sha256[:16]}…", markup=False)
-    table = Table("step", "type", "from s", "for s", "I A", "C-rate", "CC", "Ah",
-                  "∫V·I Wh", "counter Wh", "Δ %", title="discharge steps", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
-    for step in analysis.discharge_steps:
-        table.add_row(
-            "—" if step.step is None else str(step.step), escape(step.step_type or "—"),
-            f"{step.start_s:.0f}", f"{step.duration_s:.1f}", _number(step.mean_current_a, 3),
-            _number(step.c_rate, 3), "yes" if step.constant_current else "no",
-            _number(step.capacity_ah, 3), _number(step.energy_integrated_wh, 3),
-            _number(step.energy_counter_wh, 3),
-            "—" if step.counter_difference_percent is None
-            else f"{step.counter_difference_percent:+.3f}")
-    console.print(table)
-    basis = f" ({analysis.nominal_capacity_basis})" if analysis.nominal_capacity_basis else ""
-    lines = [
-        ("nominal capacity", f"{_number(analysis.nominal_capacity_ah)} Ah{basis}"),
-        ("1C energy", f"{_number(analysis.energy_1c_wh)} Wh"
-         + (f" at {analysis.energy_1c_c_rate:.3g}C" if analysis.energy_1c_c_rate else "")),
-        ("max power", f"{_number(analysis.max_power_w)} W held "
-         f"{analysis.power_duration_s:g} s"),
-        ("power/energy", f"{_number(analysis.power_energy_ratio_w_per_wh)} W/Wh"),
-        ("ratings", "—" if analysis.ratings is None else json.dumps(analysis.ratings)),
-    ]
-    for label, value in lines:
-        console.print(f"{label:17} {value}", markup=False)
-    for line in analysis.method:
-        console.print(f"method   {line}", markup=False)
-    for line in analysis.warnings:
-        console.print(f"WARNING  {line}", markup=False)
-    for line in analysis.notes:
-        console.print(f"note     {line}", markup=False)
+    _stdout().print(render_ratings(analysis, reading))
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ sign flipped, corrupt rows skipped). Analyses never see vendor names or vendor u
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -24,6 +25,7 @@ __all__ = [
     "Reading",
     "ReadingKind",
     "file_digest",
+    "zip_members",
 ]
 
 #: How many leading bytes readers get to recognise a file by content.
@@ -139,3 +141,17 @@ def file_digest(path: Path) -> tuple[str, int]:
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def zip_members(path: Path, head: bytes) -> frozenset[str] | None:
+    """Member names of a zip container (NETZSCH, .ndax, .xlsx all are); None if unreadable.
+
+    A truncated container cannot be listed; its readers then look at ``head`` instead.
+    """
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return frozenset(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return None

@@ -9,7 +9,6 @@ not recorded by these instruments: the analysis reports that vacuum cannot be ju
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import EvidenceError, Problem
-from ._base import Reading, ReadingKind
+from ._base import Reading, ReadingKind, zip_members
 
 _KEPT_METADATA = (
     "instrument", "instrument_model", "application_version", "measurement_type", "lab",
@@ -36,14 +35,10 @@ class NetzschNgbReader:
     requires: ClassVar[str | None] = "pyngb"
 
     def can_read(self, head: bytes, path: Path) -> bool:
-        if not head.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            # a truncated container still announces its first stream in the local header
-            return b"Streams/stream_" in head
+        names = zip_members(path, head)
+        if names is None:
+            # a truncated container still announces its first stream in its first header
+            return head.startswith(b"PK\x03\x04") and b"Streams/stream_" in head
         return any(name.startswith("Streams/stream_") for name in names)
 
     def read(self, path: Path) -> Reading:

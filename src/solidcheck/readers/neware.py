@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..errors import EvidenceError, Problem
-from ._base import CHANNELS, Reading, ReadingKind
+from ._base import CHANNELS, Reading, ReadingKind, zip_members
 from ._cycler import current_sign
 
 __all__ = ["NewareReader"]
@@ -43,12 +43,9 @@ _NDA_METADATA = ("nda_version", "server_version", "client_version", "bts_version
                  "active_mass_mg", "remarks")
 
 
-def _is_ndax(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return set(archive.namelist()) >= _NDAX_MEMBERS
-    except (OSError, zipfile.BadZipFile):
-        return False
+def _is_ndax(path: Path, head: bytes) -> bool:
+    names = zip_members(path, head)
+    return names is not None and names >= _NDAX_MEMBERS
 
 
 def total_time_s(
@@ -155,7 +152,7 @@ class NewareReader:
     def can_read(self, head: bytes, path: Path) -> bool:
         if head.startswith(_NDA_MAGIC):
             return True
-        return head.startswith(_ZIP_MAGIC) and _is_ndax(path)
+        return _is_ndax(path, head)
 
     def read(self, path: Path) -> Reading:
         from . import build_reading

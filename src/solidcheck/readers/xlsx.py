@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import EvidenceError, Problem
-from ._base import Reading, ReadingKind
+from ._base import Reading, ReadingKind, zip_members
 from ._tabular import (
     MAX_HEADER_LINE,
     OVEN_FIELDS,
@@ -46,12 +46,11 @@ class XlsxReader:
             return path.suffix.lower() == ".xls"  # Word and Outlook files share the magic
         if not head.startswith(_ZIP_MAGIC):
             return False
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return "xl/workbook.xml" in archive.namelist()
-        except (zipfile.BadZipFile, OSError):
+        names = zip_members(path, head)
+        if names is None:
             # a truncated workbook: say so when reading rather than "unknown format"
             return b"xl/" in head or path.suffix.lower() in (".xlsx", ".xlsm")
+        return "xl/workbook.xml" in names
 
     def read(self, path: Path) -> Reading:
         import fastexcel  # optional extra

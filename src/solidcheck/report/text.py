@@ -10,10 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..code import PROVISIONAL_NOTE
-from ..conditions import ConditionsAnalysis
 from ..model import Finding, Result
 
-__all__ = ["render_conditions", "render_result", "render_summary"]
+__all__ = ["findings_table", "render_result", "render_summary"]
 
 _STYLE = {"solid_state": "bold green", "hybrid_solid_liquid": "bold yellow",
           "liquid": "bold cyan", "undetermined": "bold red"}
@@ -61,11 +60,12 @@ def render_result(result: Result) -> RenderableType:
                          f"{'valid' if weight_loss.conditions_valid else 'NOT valid'}")
         parts.append(table)
 
-    parts.append(_findings_table(result.findings))
+    parts.append(findings_table(result.findings))
     return Group(*parts)
 
 
-def _findings_table(findings: Sequence[Finding]) -> Table:
+def findings_table(findings: Sequence[Finding]) -> Table:
+    """Each finding with its severity, rule and source: the 'why' of every rendering."""
     reasons = Table(title="why", title_justify="left", expand=True, show_header=False)
     reasons.add_column("severity", no_wrap=True)
     reasons.add_column("finding")
@@ -74,71 +74,6 @@ def _findings_table(findings: Sequence[Finding]) -> Table:
         reason.append(f"\n{finding.rule} · {finding.source}", style="dim")
         reasons.add_row(Text(finding.severity, style=_SEVERITY[finding.severity]), reason)
     return reasons
-
-
-def _hms(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-def render_conditions(analysis: ConditionsAnalysis) -> RenderableType:
-    """The log's verdict on the test conditions, the hold, excursions and masses."""
-    target = analysis.target
-    verdict = "meets" if analysis.meets_conditions else "does NOT meet"
-    banner = Text()
-    banner.append(f"{verdict} the test conditions of {analysis.ruleset}\n",
-                  style="bold green" if analysis.meets_conditions else "bold red")
-    banner.append(f"asked: ≥ {target.min_duration_h:g} h at {target.temperature_c:g} ± "
-                  f"{target.tolerance_c:g} °C, ≤ {target.max_pressure_pa:g} Pa, no gap over "
-                  f"{target.max_gap_s:g} s\n")
-    source = analysis.source
-    banner.append(f"{source['format']} · {source['rows']} rows · sha256 {source['sha256'][:16]}…",
-                  style="dim")
-    parts: list[RenderableType] = [
-        Panel(banner, title=Text(str(source["file"])), title_align="left",
-              border_style="green" if analysis.meets_conditions else "red")
-    ]
-    hold = analysis.hold
-    facts = Table(show_header=False, box=None, padding=(0, 1))
-    facts.add_column(style="bold")
-    facts.add_column()
-    if hold is None:
-        facts.add_row("hold", "none: no sample met every condition")
-    else:
-        facts.add_row("hold", f"{hold.duration_h:.4f} h ({_hms(hold.start_s)} → "
-                      f"{_hms(hold.end_s)}, {hold.rows} samples)")
-        facts.add_row("temperature", f"{hold.temperature_min_c:.3f} – {hold.temperature_max_c:.3f}"
-                      f" °C, mean {hold.temperature_mean_c:.3f} °C")
-        facts.add_row("worst pressure", "not in the log" if hold.pressure_max_pa is None
-                      else f"{hold.pressure_max_pa:g} Pa")
-    mass = analysis.mass
-    if mass is not None:
-        facts.add_row("m₀ → m₁", f"{mass.mass_before_g:g} g → {mass.mass_after_g:g} g: "
-                      f"{mass.percent:.4f} % over the hold")
-        stable = {True: "yes", False: "NO", None: "not judged"}[mass.stable]
-        slope = ("" if mass.final_loss_rate_percent_per_h is None
-                 else f" ({mass.final_loss_rate_percent_per_h:.4f} %/h over the last "
-                 f"{mass.window_min:g} min)")
-        facts.add_row("mass stable at end", stable + slope)
-        facts.add_row("whole log", f"{mass.log_start_g:g} g → {mass.log_end_g:g} g: "
-                      f"{mass.log_percent:.4f} %")
-    parts.append(facts)
-    if analysis.excursions:
-        table = Table(title=f"{len(analysis.excursions)} excursion(s)", title_justify="left")
-        for column in ("from", "to", "for (s)", "what", "T range (°C)", "max p (Pa)"):
-            table.add_column(column, justify="right")
-        for excursion in analysis.excursions[:50]:
-            t_range = ("—" if excursion.temperature_min_c is None else
-                       f"{excursion.temperature_min_c:.2f}–{excursion.temperature_max_c:.2f}")
-            table.add_row(_hms(excursion.start_s), _hms(excursion.end_s),
-                          f"{excursion.duration_s:g}", ", ".join(excursion.causes), t_range,
-                          "—" if excursion.pressure_max_pa is None
-                          else f"{excursion.pressure_max_pa:g}")
-        if len(analysis.excursions) > 50:
-            table.caption = f"first 50 of {len(analysis.excursions)}; --format json lists all"
-        parts.append(table)
-    parts.append(_findings_table(analysis.findings))
-    return Group(*parts)
 
 
 def render_summary(results: Sequence[Result]) -> RenderableType:
