@@ -11,6 +11,7 @@ files without it, so the user gets an install hint rather than "unknown format".
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -59,12 +60,18 @@ def _load(spec: str) -> Reader:
     return cast(Reader, getattr(module, class_name)())
 
 
-def available_readers() -> list[Reader]:
-    """Every installed reader: the built-in ones, then plugins, in detection order."""
+@functools.cache
+def _all_readers() -> tuple[Reader, ...]:
+    # Scanning entry points costs milliseconds; plugins do not change within a process.
     readers = [_load(spec) for spec in BUILTIN_READERS]
     for entry in entry_points(group=_ENTRY_POINT_GROUP):
         readers.append(cast(Reader, entry.load()()))
-    return readers
+    return tuple(readers)
+
+
+def available_readers() -> list[Reader]:
+    """Every installed reader: the built-in ones, then plugins, in detection order."""
+    return list(_all_readers())
 
 
 def is_installed(reader: Reader) -> bool:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,7 @@ WEIGHING_FIELDS: tuple[Field, ...] = (_SPECIMEN, _MASS_BEFORE, _MASS_AFTER)
 WEIGHING_REQUIRED: tuple[str, ...] = ("mass_before_g", "mass_after_g")
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     return re.sub(r"[\s_\-]+", " ", text).strip()
@@ -313,6 +316,11 @@ class Layout:
         return not self.missing
 
 
+SNIFF_CONTROL_CHARS = 4096
+#: Unicode category Cc (C0 and C1 controls) except tab, line feed and carriage return
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def decode_text(data: bytes) -> tuple[str, str] | None:
     """The text of a file's leading bytes and its encoding, or None for a binary file.
 
@@ -324,9 +332,9 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
             text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for char in text if unicodedata.category(char) == "Cc"
-                       and char not in "\t\r\n")
-        if "\x00" in text or controls > len(text) // 100:
+        start = text[:SNIFF_CONTROL_CHARS]  # a binary file shows itself at once
+        controls = len(_CONTROL.findall(start))
+        if "\x00" in start or controls > len(start) // 100:
             return None
         return text, encoding
     return None
@@ -334,6 +342,7 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
 
 _NEWLINE = re.compile(r"\r\n|\n|\r")
 _DELIMITERS = (",", ";", "\t")
+_NUMERIC_CELL = re.compile(r"[-+]?[\d.,]+(?:[eE][-+]?\d+)?")  # a data cell is never a header
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -341,7 +350,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 
 def find_layout(
-    rows: Sequence[Sequence[str]],
+    rows: Iterable[Sequence[str]],
     fields: Sequence[Field],
     required: Sequence[str],
     *,
@@ -350,13 +359,14 @@ def find_layout(
     """The best header among ``rows``: the first holding every required field, else the one
     holding most of them (so the error can say what is missing), else None."""
     best: Layout | None = None
-    for row_index, row in enumerate(rows[:MAX_HEADER_LINE]):
+    for row_index, row in enumerate(itertools.islice(rows, MAX_HEADER_LINE)):
         headers = tuple((cell or "").strip() for cell in row)
         if sum(1 for cell in headers if cell) < 2:
             continue
         columns = tuple(
             column for i, cell in enumerate(headers)
-            if cell and (column := match_header(i, cell, fields)) is not None
+            if cell and not _NUMERIC_CELL.fullmatch(cell)
+            and (column := match_header(i, cell, fields)) is not None
         )
         channels = {column.channel for column in columns}
         missing = tuple(channel for channel in required if channel not in channels)
@@ -368,11 +378,14 @@ def find_layout(
     return best
 
 
-def _text_lines(text: str, *, truncated: bool) -> list[str]:
-    lines = _NEWLINE.split(text)
-    if truncated and len(lines) > 1:
-        lines = lines[:-1]  # the last line was cut by the end of the sniffed bytes
-    return lines
+def _text_lines(text: str, *, truncated: bool, limit: int) -> list[str]:
+    """The first ``limit`` complete lines (only these are ever looked at)."""
+    parts = _NEWLINE.split(text, maxsplit=limit)
+    if len(parts) > limit:
+        return parts[:limit]  # the remainder is dropped, every line kept is whole
+    if truncated and len(parts) > 1:
+        parts = parts[:-1]  # the last line was cut by the end of the sniffed bytes
+    return parts
 
 
 def sniff_text_layout(
@@ -388,10 +401,12 @@ def sniff_text_layout(
     if decoded is None:
         return None
     text, encoding = decoded
-    lines = _text_lines(text, truncated=truncated)[:MAX_HEADER_LINE + 8]
+    lines = _text_lines(text, truncated=truncated, limit=MAX_HEADER_LINE + 8)
     best: Layout | None = None
-    for delimiter in _DELIMITERS:
-        rows = [_split(line, delimiter) for line in lines[:MAX_HEADER_LINE]]
+    sample = "\n".join(lines[:MAX_HEADER_LINE])
+    for delimiter in (d for d in _DELIMITERS if d in sample):
+        # split lazily: the header is nearly always the first line
+        rows = (_split(line, delimiter) for line in lines[:MAX_HEADER_LINE])
         layout = find_layout(rows, fields, required, delimiter=delimiter)
         if layout is not None and (best is None or _rank(layout) < _rank(best)):
             best = layout
