@@ -152,3 +152,28 @@ def test_a_cycler_file_is_not_an_oven_log(write_file: WriteFile):
     code, _, err = invoke("weight-loss", shared_file("cycler-neware/new_nda_file.nda"))
     assert code == 2
     assert "not a recognised oven log file" in err
+
+
+def test_dossier_build_takes_ratings_from_a_real_cycler_file(tmp_path):
+    cycler = shared_file("cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax")
+    out_file = tmp_path / "built.yaml"
+    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
+                          "--oven-log", LAB / "oven-log-s1.csv", "--cycler", cycler,
+                          "--nominal-capacity-ah", "4.8", "-o", out_file)
+    assert code == 0, err
+    data = yaml.safe_load(out_file.read_text("utf-8"))
+    code, out, _ = invoke("ratings", cycler, "--nominal-capacity-ah", "4.8", "--format", "json")
+    assert data["ratings"] == json.loads(out)["ratings"]
+    cycler_evidence = [e for e in data["evidence"] if e["kind"] == "cycler"]
+    assert [e["sha256"] for e in cycler_evidence] == [sha256(cycler)]
+    result = classify(load_dossier(out_file))
+    assert result.power_energy_ratio_w_per_wh == pytest.approx(
+        data["ratings"]["max_power_w"] / data["ratings"]["energy_1c_wh"])
+
+
+def test_dossier_build_says_why_a_cycler_file_gives_no_ratings(write_file: WriteFile):
+    code, out, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
+                            "--cycler", shared_file("cycler-neware/TestFile.nda"))
+    assert code == 2 and out == ""
+    assert "ratings: TestFile.nda gives no ratings" in err
+    assert "--nominal-capacity-ah" in err and "Traceback" not in err

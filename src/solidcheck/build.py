@@ -18,6 +18,7 @@ from .conditions import ConditionsAnalysis, analyse_conditions
 from .dossier import dossier_from_mapping
 from .errors import DossierError, Problem
 from .model import Dossier
+from .ratings import RatingsAnalysis, derive_ratings
 from .readers import Reading
 from .rules import Ruleset
 from .weightloss import fmt
@@ -29,6 +30,7 @@ __all__ = ["BuiltDossier", "build_dossier"]
 class BuiltDossier:
     dossier: Dossier
     conditions: ConditionsAnalysis | None
+    ratings: RatingsAnalysis | None
     #: what the build did that a user should read: replaced declarations, missing pieces
     notes: tuple[str, ...]
 
@@ -58,17 +60,17 @@ def build_dossier(
     ruleset: Ruleset,
     oven_log: Reading | None = None,
     weighings: Reading | None = None,
-    ratings: Mapping[str, float] | None = None,
     cycler: Reading | None = None,
+    nominal_capacity_ah: float | None = None,
     source: str | None = None,
 ) -> BuiltDossier:
     """The cell's declarations completed from the evidence, validated as a dossier.
 
-    ``ratings`` is the block derived from ``cycler`` (see :mod:`solidcheck.ratings`).
-    Raises ``DossierError`` listing everything still missing or invalid.
+    Raises ``DossierError`` listing everything still missing or invalid, ``EvidenceError``
+    for a file that is not what its role needs.
     """
     if not isinstance(cell, Mapping):
-        return BuiltDossier(dossier_from_mapping(cell, source=source), None, ())
+        return BuiltDossier(dossier_from_mapping(cell, source=source), None, None, ())
     data: dict[str, Any] = dict(cell)
     notes: list[str] = []
     evidence: list[dict[str, Any]] = list(data.get("evidence") or [])
@@ -98,21 +100,42 @@ def build_dossier(
             ))
         data["weight_loss_test"] = test
 
-    if ratings is not None and cycler is not None:
-        if isinstance(data.get("ratings"), Mapping) and dict(data["ratings"]) != dict(ratings):
-            notes.append(f"ratings: the declared {dict(data['ratings'])} replaced by the values "
-                         f"derived from {Path(cycler.source).name}")
-        data["ratings"] = dict(ratings)
-        evidence.append(_evidence(
-            cycler, ["ratings.energy_1c_wh", "ratings.max_power_w"],
-            f"1C energy {fmt(ratings['energy_1c_wh'])} Wh, max power "
-            f"{fmt(ratings['max_power_w'])} W",
-        ))
+    ratings: RatingsAnalysis | None = None
+    if cycler is not None:
+        ratings = derive_ratings(cycler, ruleset=ruleset, nominal_capacity_ah=nominal_capacity_ah)
+        _take_ratings(data, ratings, cycler, evidence, notes, problems)
 
     if problems:
         raise DossierError(problems, source=source)
     data["evidence"] = evidence
-    return BuiltDossier(dossier_from_mapping(data, source=source), conditions, tuple(notes))
+    return BuiltDossier(dossier_from_mapping(data, source=source), conditions, ratings,
+                        tuple(notes))
+
+
+def _take_ratings(
+    data: dict[str, Any], ratings: RatingsAnalysis, cycler: Reading,
+    evidence: list[dict[str, Any]], notes: list[str], problems: list[Problem],
+) -> None:
+    name = Path(cycler.source).name
+    if ratings.ratings is None:
+        reasons = "; ".join(ratings.warnings) or "no discharge with both figures was found"
+        problems.append(Problem(
+            "ratings", f"{name} gives no ratings: {reasons}",
+            "give the rated capacity with --nominal-capacity-ah, use a file with a 1C "
+            "discharge, or leave out --cycler and declare ratings in the cell file",
+        ))
+        return
+    declared = data.get("ratings")
+    if isinstance(declared, Mapping) and dict(declared) != ratings.ratings:
+        notes.append(f"ratings: the declared {dict(declared)} replaced by the values derived "
+                     f"from {name}")
+    data["ratings"] = dict(ratings.ratings)
+    evidence.append(_evidence(
+        cycler, ["ratings.energy_1c_wh", "ratings.max_power_w"],
+        f"1C energy {fmt(round(ratings.ratings['energy_1c_wh'], 4))} Wh, max power "
+        f"{fmt(round(ratings.ratings['max_power_w'], 4))} W held "
+        f"{fmt(ratings.power_duration_s)} s",
+    ))
 
 
 def _take_conditions(

@@ -310,6 +310,10 @@ def dossier_build(
                                                   "log: the test conditions (and masses).")] = None,
     weighings: Annotated[Path | None, typer.Option("--weighings", help="Specimen masses before "
                                                    "and after (CSV).")] = None,
+    cycler: Annotated[Path | None, typer.Option("--cycler", help="Cycler file: the ratings "
+                                                "(1C energy, max power).")] = None,
+    nominal_capacity_ah: Annotated[float | None, typer.Option(
+        "--nominal-capacity-ah", help="Rated capacity for the cycler's C-rates (Ah).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the dossier here "
                                                 "(.json for JSON, else YAML); default: stdout.")]
     = None,
@@ -317,8 +321,9 @@ def dossier_build(
 ) -> None:
     """Write a complete dossier: the cell's declarations plus what the evidence shows.
 
-    Conditions come from the log, masses from the log or the weighings; each file's SHA-256
-    is recorded under `evidence`. Replaced declarations are reported on stderr.
+    Conditions come from the log, masses from the log or the weighings, ratings from the
+    cycler file; each file's SHA-256 is recorded under `evidence`. Replaced declarations
+    are reported on stderr.
     """
     try:
         rules = load_ruleset(ruleset)
@@ -327,8 +332,10 @@ def dossier_build(
         _fail(str(exc))
     log_reading = _read(oven_log, kind="oven_log") if oven_log else None
     weighed = _read(weighings, kind="weighings") if weighings else None
+    cycled = _read(cycler, kind="cycler") if cycler else None
     try:
         built = build_dossier(cell_data, ruleset=rules, oven_log=log_reading, weighings=weighed,
+                              cycler=cycled, nominal_capacity_ah=nominal_capacity_ah,
                               source=str(cell))
     except InvalidInputError as exc:
         _fail(str(exc))
