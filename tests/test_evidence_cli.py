@@ -177,3 +177,19 @@ def test_dossier_build_says_why_a_cycler_file_gives_no_ratings(write_file: Write
     assert code == 2 and out == ""
     assert "ratings: TestFile.nda gives no ratings" in err
     assert "--nominal-capacity-ah" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", [
+    "cycler-neware/test_2.ndax",
+    "cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax",
+    "tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3",
+    "tga-netzsch/01_Messung_Probe_G_300_Grad_Ar.ngb-ds3",
+])
+def test_a_truncated_container_is_recognised_and_refused_as_incomplete(tmp_path, name):
+    original = shared_file(name)
+    cut = tmp_path / original.name
+    cut.write_bytes(original.read_bytes()[: original.stat().st_size // 2])
+    code, out, err = invoke("read", cut)
+    assert code == 2 and out == ""
+    assert "could not be read as" in err and "truncated" in err
+    assert "Traceback" not in err
