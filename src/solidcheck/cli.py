@@ -32,7 +32,7 @@ from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
 from .report.evidence import render_conditions, render_ratings, render_reading
 from .report.text import render_result, render_summary
-from .rules import available_rulesets, load_ruleset
+from .rules import Ruleset, available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
 
 app = typer.Typer(
@@ -96,6 +96,13 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_INVALID)
 
 
+def _ruleset(ruleset_id: str | None) -> Ruleset:
+    try:
+        return load_ruleset(ruleset_id)
+    except (InvalidInputError, UnknownRulesetError) as exc:
+        _fail(str(exc))
+
+
 def _missing_extra(exc: MissingDependencyError) -> NoReturn:
     """An optional reader library is not installed: say what to install, exit 4."""
     typer.echo(str(exc), err=True)
@@ -141,10 +148,7 @@ def classify_command(
     Every input is checked before any result is printed: if one is invalid, nothing is
     printed on stdout and every problem of every file is listed on stderr (exit 2).
     """
-    try:
-        rules = load_ruleset(ruleset)
-    except (InvalidInputError, UnknownRulesetError) as exc:
-        _fail(str(exc))
+    rules = _ruleset(ruleset)
     dossiers: list[Dossier] = []
     errors: list[str] = []
     for path in files:
@@ -291,10 +295,7 @@ def weight_loss_command(
     excursions and (with a mass channel) m₀, m₁ and whether mass had stopped falling.
     A run that is not a valid test is reported as such (exit 0).
     """
-    try:
-        rules = load_ruleset(ruleset)
-    except (InvalidInputError, UnknownRulesetError) as exc:
-        _fail(str(exc))
+    rules = _ruleset(ruleset)
     analysis = analyse_conditions(_read(log, reader=reader, kind="oven_log"), ruleset=rules)
     if output_format is OutputFormat.json:
         _print_json(analysis.model_dump(mode="json"))
@@ -325,10 +326,10 @@ def dossier_build(
     cycler file; each file's SHA-256 is recorded under `evidence`. Replaced declarations
     are reported on stderr.
     """
+    rules = _ruleset(ruleset)
     try:
-        rules = load_ruleset(ruleset)
         cell_data = load_mapping(cell)
-    except (InvalidInputError, UnknownRulesetError) as exc:
+    except InvalidInputError as exc:
         _fail(str(exc))
     log_reading = _read(oven_log, kind="oven_log") if oven_log else None
     weighed = _read(weighings, kind="weighings") if weighings else None
@@ -395,10 +396,7 @@ def ratings_command(
     The method (1C window, power duration, constant-current tolerance, counter cross-check)
     is the rule set's `ratings_from_cycler`; every result says how it was obtained.
     """
-    try:
-        rules = load_ruleset(ruleset)
-    except (InvalidInputError, UnknownRulesetError) as exc:
-        _fail(str(exc))
+    rules = _ruleset(ruleset)
     reading = _read(file, reader=reader, kind=None if reader else "cycler")
     try:
         analysis = derive_ratings(reading, ruleset=rules, nominal_capacity_ah=nominal_capacity_ah,
