@@ -54,7 +54,9 @@ def write_log(path: Path, *, rows: int, step_s: float, seed: int = 7) -> None:
 
 
 def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    best, value = float("inf"), None
+    """Best wall time of ``repeat`` runs after one warm-up run (imports, caches, page cache)."""
+    value = work()
+    best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
         value = work()
@@ -100,13 +102,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         write_log(six_hours, rows=6 * 3600 + 3601, step_s=1.0)
         large = folder / f"large-{args.rows}.csv"
         write_log(large, rows=args.rows, step_s=0.01)
+        small_repeat = max(args.repeat, 30)  # a few milliseconds: take the best of many
         report = {
             "benchmark": "oven_log",
             "solidcheck": __version__,
             "python": sys.version.split()[0],
             "pyarrow": pa.__version__,
             "machine": platform.machine(),
-            "cases": [run_case(six_hours, repeat=args.repeat),
+            "cases": [run_case(six_hours, repeat=small_repeat),
                       run_case(large, repeat=args.repeat)],
         }
     print(json.dumps(report, indent=2))

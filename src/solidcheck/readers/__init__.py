@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ..errors import EvidenceError, MissingDependencyError, Problem
-from ._base import CHANNELS, HEAD_BYTES, Reader, Reading, ReadingKind, file_digest
+from ._base import (
+    CHANNELS,
+    HEAD_BYTES,
+    Reader,
+    Reading,
+    ReadingKind,
+    digest_in_background,
+    file_digest,
+)
 
 __all__ = [
     "BUILTIN_READERS",
@@ -156,7 +164,8 @@ def read_evidence(
             extra=cast(str, reader.extra),
             package=cast(str, reader.requires),
         )
-    return guarded(reader, path, reader.read)
+    with digest_in_background(path):
+        return guarded(reader, path, reader.read)
 
 
 def guarded(reader: Reader, path: Path, read: Callable[[Path], T]) -> T:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -24,6 +28,7 @@ __all__ = [
     "Reader",
     "Reading",
     "ReadingKind",
+    "digest_in_background",
     "file_digest",
     "zip_members",
 ]
@@ -132,15 +137,39 @@ class Reader(Protocol):
         ...
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read in blocks so large logs stay out of memory."""
+def _hash_file(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
-            digest.update(block)
+            digest.update(block)  # releases the GIL: runs beside the parser
             size += len(block)
     return digest.hexdigest(), size
+
+
+#: a digest being computed in the background for the file now being read
+_PENDING_DIGEST: ContextVar[tuple[Path, Future[tuple[str, int]]] | None] = ContextVar(
+    "solidcheck_pending_digest", default=None)
+
+
+@contextmanager
+def digest_in_background(path: Path) -> Iterator[None]:
+    """Hash ``path`` on another thread while the reader parses it; a large log's SHA-256
+    then costs little more than its parse."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="solidcheck-sha256") as pool:
+        token = _PENDING_DIGEST.set((path, pool.submit(_hash_file, path)))
+        try:
+            yield
+        finally:
+            _PENDING_DIGEST.reset(token)
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in blocks so large logs stay out of memory."""
+    pending = _PENDING_DIGEST.get()
+    if pending is not None and pending[0] == path:
+        return pending[1].result()
+    return _hash_file(path)
 
 
 def zip_members(path: Path, head: bytes) -> frozenset[str] | None:

@@ -691,6 +691,10 @@ def _numbers(array: Any, *, decimal: str) -> tuple[Any, np.ndarray, np.ndarray, 
     kind = array.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind):
         values = pc.cast(array, pa.float64())
+        if values.null_count == 0:  # the usual case, kept in numpy: no mask arrays built
+            empty = np.zeros(len(values), dtype=bool)
+            bad = ~np.isfinite(values.to_numpy(zero_copy_only=False))
+            return values, bad, empty, None
         empty = _mask(pc.is_null(values))
         bad = empty | ~_mask(pc.is_finite(values))
         return values, bad, empty, None
