@@ -4,7 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean system-deps
+
+# Debian packages the tests use for real: the PDF renderer's fonts for Chinese, poppler
+# (pdftotext/pdftoppm) to read PDFs back, Chromium and its driver for browser checks.
+# Installed with apt-get only when missing (CI runs as root on a fresh machine).
+DEBIAN_PACKAGES := poppler-utils chromium chromium-driver fonts-noto-cjk libpango-1.0-0 \
+                   libpangoft2-1.0-0 libharfbuzz-subset0
+system-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +49,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-test
+unit: $(VENV)/.installed-test system-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit
