@@ -27,6 +27,7 @@ from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
 from .dossier import load_dossier, load_mapping
 from .errors import InvalidInputError, MissingDependencyError, UnknownRulesetError
+from .export import passport_fields, result_jsonld
 from .model import Dossier, json_schema
 from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
@@ -103,6 +104,20 @@ def _ruleset(ruleset_id: str | None) -> Ruleset:
         _fail(str(exc))
 
 
+def _load_dossiers(files: list[Path]) -> list[Dossier]:
+    """Every dossier, or — if any is invalid — every problem of every file, exit 2."""
+    dossiers: list[Dossier] = []
+    errors: list[str] = []
+    for path in files:
+        try:
+            dossiers.append(load_dossier(path))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        _fail("\n".join(errors))
+    return dossiers
+
+
 def _missing_extra(exc: MissingDependencyError) -> NoReturn:
     """An optional reader library is not installed: say what to install, exit 4."""
     typer.echo(str(exc), err=True)
@@ -149,15 +164,7 @@ def classify_command(
     printed on stdout and every problem of every file is listed on stderr (exit 2).
     """
     rules = _ruleset(ruleset)
-    dossiers: list[Dossier] = []
-    errors: list[str] = []
-    for path in files:
-        try:
-            dossiers.append(load_dossier(path))
-        except InvalidInputError as exc:
-            errors.append(str(exc))
-    if errors:
-        _fail("\n".join(errors))
+    dossiers = _load_dossiers(files)
     results = [classify(dossier, rules) for dossier in dossiers]
     if output_format is OutputFormat.json:
         for result in results:
@@ -408,6 +415,29 @@ def ratings_command(
         _print_json({"source": source, **analysis.model_dump(mode="json")})
         return
     _stdout().print(render_ratings(analysis, reading))
+
+
+class ExportTarget(StrEnum):
+    jsonld = "jsonld"
+    passport = "passport"
+
+
+@app.command("export")
+def export_command(
+    files: Annotated[list[Path], typer.Argument(help="Dossier files (YAML or JSON).")],
+    to: Annotated[ExportTarget, typer.Option("--to", help="jsonld: the result as linked data "
+                                             "(SKOS + EMMO); passport: the EU battery-passport "
+                                             "fields the classification informs.")],
+    ruleset: RulesetOption = None,
+) -> None:
+    """Export results for other systems (docs/exports.md). One JSON document per dossier."""
+    rules = _ruleset(ruleset)
+    dossiers = _load_dossiers(files)
+    for dossier in dossiers:
+        result = classify(dossier, rules)
+        document = (result_jsonld(result, dossier=dossier) if to is ExportTarget.jsonld
+                    else passport_fields(result, dossier))
+        _print_json(document, pretty=len(dossiers) == 1)
 
 
 def main() -> None:
