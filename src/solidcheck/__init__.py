@@ -23,6 +23,7 @@ from .classify import classify
 from .code import CodeFields, decode_code, encode_code
 from .dossier import dossier_from_mapping, load_dossier, parse_dossier
 from .errors import (
+    CertificateError,
     CodeError,
     DossierError,
     EvidenceError,
@@ -38,6 +39,7 @@ from .rules import Ruleset, available_rulesets, load_ruleset
 from .terms import category_terms, lookup_term, vocabulary_to_skos
 
 __all__ = [
+    "CertificateError",
     "CodeError",
     "CodeFields",
     "Dossier",

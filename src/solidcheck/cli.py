@@ -1,14 +1,15 @@
 """The command line: argument handling and output only; every decision is in the core.
 
 Exit status: 0 a result was produced (whatever the category), 2 invalid input (one message
-on stderr listing every problem), 3 a negative answer to a question (no term found),
-4 an optional extra is missing for this file (the message gives the pip command),
-1 only for a bug.
+on stderr listing every problem), 3 a negative answer to a question (no term found, a
+certificate that does not verify — with every reason), 4 an optional extra is missing for
+this file (the message gives the pip command), 1 only for a bug.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from importlib import resources
@@ -22,16 +23,38 @@ from rich.table import Table
 
 from ._version import __version__
 from .build import build_dossier
+from .certificates import (
+    Verification,
+    certificate_bytes,
+    certify,
+    fingerprint,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    load_trusted_issuers,
+    public_key_base64,
+    verify,
+    write_private_key,
+    write_public_key,
+)
 from .classify import classify
 from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
 from .dossier import load_dossier, load_mapping
-from .errors import InvalidInputError, MissingDependencyError, UnknownRulesetError
+from .errors import (
+    CertificateError,
+    InvalidInputError,
+    MissingDependencyError,
+    UnknownRulesetError,
+)
 from .export import passport_fields, result_jsonld
 from .model import Dossier, json_schema
 from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
 from .report.evidence import render_conditions, render_ratings, render_reading
+from .report.html import render_html
+from .report.model import ReportItem, load_report_item
+from .report.pdf import render_pdf
 from .report.text import render_result, render_summary
 from .rules import Ruleset, available_rulesets, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
@@ -438,6 +461,291 @@ def export_command(
         document = (result_jsonld(result, dossier=dossier) if to is ExportTarget.jsonld
                     else passport_fields(result, dossier))
         _print_json(document, pretty=len(dossiers) == 1)
+
+
+# --------------------------------------------------------------------------- certificates
+
+keys_app = typer.Typer(help="Make and inspect the Ed25519 keys that sign certificates.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+PASSPHRASE_ENV = "SOLIDCHECK_KEY_PASSPHRASE"
+TRUSTED_ENV = "SOLIDCHECK_TRUSTED_ISSUERS"
+
+
+def _passphrase() -> bytes | None:
+    """The private key's passphrase: from the environment, never from the command line."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    return value.encode("utf-8") if value else None
+
+
+@keys_app.command("generate")
+def keys_generate(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Private key file to write (mode 0600); the public key is "
+        "written beside it with the suffix .pub.")],
+    name: Annotated[str | None, typer.Option(
+        "--name", help="The issuer's name, for the trusted-issuers entry printed.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace existing key files (the old key is lost for good).")] = False,
+) -> None:
+    """Make a signing key pair: KEY (private) and KEY.pub (public); print its fingerprint.
+
+    The private key is encrypted with $SOLIDCHECK_KEY_PASSPHRASE when that is set. It is
+    never printed; what is printed is the fingerprint and an entry for a trusted-issuers
+    file, to hand to those who verify your certificates.
+    """
+    public_path = output.with_suffix(".pub")
+    if public_path == output:
+        _fail(f"{output}: the private key file must not end in .pub — e.g. -o lab.key")
+    existing = [str(p) for p in (output, public_path) if p.exists()]
+    if existing and not force:
+        verb = "exists" if len(existing) == 1 else "exist"
+        _fail(f"{' and '.join(existing)} already {verb}; nothing was written — choose "
+              "another name, or --force to replace (the old key is lost for good)")
+    key = generate_key()
+    passphrase = _passphrase()
+    try:
+        write_private_key(output, key, passphrase=passphrase, overwrite=force)
+        write_public_key(public_path, key.public_key(), overwrite=force)
+    except CertificateError as exc:
+        _fail(str(exc))
+    public_key = key.public_key()
+    protection = ("encrypted with $" + PASSPHRASE_ENV if passphrase else
+                  f"NOT encrypted: set {PASSPHRASE_ENV} to encrypt it")
+    typer.echo(f"wrote {output} (private key, mode 0600, {protection}) and {public_path}",
+               err=True)
+    issuer = name if name is not None else output.stem
+    typer.echo(f"fingerprint {fingerprint(public_key)}\n\n"
+               "# an entry for a trusted-issuers file (docs/certificates.md):\n"
+               f"[[issuer]]\nname = {json.dumps(issuer, ensure_ascii=False)}\n"
+               f'fingerprint = "{fingerprint(public_key)}"\n'
+               f'public_key = "{public_key_base64(public_key)}"')
+
+
+@keys_app.command("fingerprint")
+def keys_fingerprint(
+    key_file: Annotated[Path, typer.Argument(
+        metavar="PUBKEY_OR_KEY", help="A public key (.pub: PEM or base64) or a private key "
+        "file (its passphrase from $SOLIDCHECK_KEY_PASSPHRASE).")],
+) -> None:
+    """Print a key's fingerprint: sha256:<hex of SHA-256 of the raw 32-byte public key>."""
+    try:
+        head = key_file.read_bytes()[:4096]
+    except OSError as exc:
+        _fail(f"{key_file}: cannot read the file: {exc.strerror} — check the path")
+    try:
+        if b"PRIVATE KEY-----" in head:
+            public_key = load_private_key(key_file, passphrase=_passphrase()).public_key()
+        else:
+            public_key = load_public_key(key_file)
+    except CertificateError as exc:
+        _fail(str(exc))
+    typer.echo(fingerprint(public_key))
+
+
+@app.command("certify")
+def certify_command(
+    dossier: Annotated[Path, typer.Argument(help="The dossier to classify and certify.")],
+    key: Annotated[Path, typer.Option(
+        "--key", "-k", help="The issuer's private key (from `solidcheck keys generate`; "
+        "passphrase from $SOLIDCHECK_KEY_PASSPHRASE).")],
+    issuer: Annotated[str | None, typer.Option(
+        "--issuer", help="The issuing organisation's name; default: the key file's name.")]
+    = None,
+    ruleset: RulesetOption = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Certificate file to write; default: stdout.")] = None,
+) -> None:
+    """Classify a dossier and sign the result: a certificate anyone can verify.
+
+    The certificate binds the result to the dossier file's SHA-256, the instrument files
+    it lists and the issuer's key (docs/certificates.md). It proves who classified what;
+    it does not prove the dossier's declarations are true.
+    """
+    rules = _ruleset(ruleset)
+    try:
+        signing_key = load_private_key(key, passphrase=_passphrase())
+    except CertificateError as exc:
+        _fail(str(exc))
+    issuer_name = issuer if issuer is not None else key.stem
+    try:
+        cert = certify(dossier, key=signing_key, issuer_name=issuer_name, ruleset=rules)
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    data = certificate_bytes(cert)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            _fail(f"{output}: cannot write the file: {exc.strerror} — check the folder")
+    result = cert["result"]
+    where = f"wrote {output}" if output is not None else "certified"
+    typer.echo(f"{where}, fingerprint {cert['issuer']['key_fingerprint']}, issuer "
+               f"{issuer_name!r}: {result['dossier_id']} is {result['category']} "
+               f"({result['code']})", err=True)
+
+
+@app.command("verify")
+def verify_command(
+    certificate: Annotated[Path, typer.Argument(help="A certificate file (.json).")],
+    pubkey: Annotated[Path | None, typer.Option(
+        "--pubkey", help="The issuer's public key the certificate must be signed with.")]
+    = None,
+    trusted: Annotated[Path | None, typer.Option(
+        "--trusted", envvar=TRUSTED_ENV, help="A trusted-issuers TOML file; the signing key "
+        "must be listed in it.")] = None,
+    dossier: Annotated[Path | None, typer.Option(
+        "--dossier", help="The dossier file: must be the one certified (SHA-256) and must "
+        "classify the same.")] = None,
+    ruleset: Annotated[str | None, typer.Option(
+        "--ruleset", "-r", help="With --dossier, a rule-set .toml file for a certificate "
+        "issued under a rule set that is not installed.")] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Check a certificate: exit 0 valid, 3 invalid (every reason listed), 2 malformed.
+
+    Checks, in order: format and version, the exact canonical bytes, the key fingerprint,
+    the signature, the issuer's key (--pubkey, --trusted or $SOLIDCHECK_TRUSTED_ISSUERS),
+    the result, the issue time and, with --dossier, the dossier's digest and its
+    re-classification. Without --pubkey or --trusted, who signed it is not checked.
+    """
+    try:
+        data = certificate.read_bytes()
+    except OSError as exc:
+        _fail(f"{certificate}: cannot read the file: {exc.strerror} — check the path")
+    try:
+        public_key = load_public_key(pubkey) if pubkey is not None else None
+        trust = load_trusted_issuers(trusted) if trusted is not None else None
+    except CertificateError as exc:
+        _fail(str(exc))
+    rules = _ruleset(ruleset) if ruleset is not None else None
+    dossier_bytes = None
+    if dossier is not None:
+        try:
+            dossier_bytes = dossier.read_bytes()
+        except OSError as exc:
+            _fail(f"{dossier}: cannot read the file: {exc.strerror} — check the path")
+    try:
+        check = verify(data, public_key=public_key, trusted=trust, dossier_bytes=dossier_bytes,
+                       ruleset=rules, source=str(certificate))
+    except CertificateError as exc:
+        _fail(str(exc))
+    if output_format is OutputFormat.json:
+        _print_json({"certificate": str(certificate), **check.as_dict()})
+    else:
+        _print_verification(check, certificate, pubkey=pubkey, trusted=trusted)
+    if not check.valid:
+        raise typer.Exit(EXIT_NEGATIVE)
+
+
+def _print_verification(check: Verification, certificate: Path, *, pubkey: Path | None,
+                        trusted: Path | None) -> None:
+    lines = [f"{'VALID' if check.valid else 'INVALID'} certificate {certificate}"]
+    if not check.valid:
+        count = len(check.reasons)
+        lines.append(f"{count} check{'s' if count != 1 else ''} failed:")
+        lines += [f"  - {reason}" for reason in check.reasons]
+    lines += [f"  dossier    {check.dossier_id}",
+              f"  result     {check.category} · {check.code} · rule set {check.ruleset}",
+              f"  issued     {check.issued_at} by {check.issuer_name!r}, key {check.fingerprint}"]
+    if check.issuer_trusted is None:
+        lines.append("  issuer     NOT checked against a trust list: the signature only shows "
+                     "that the holder of this key signed it — give --pubkey or --trusted (or "
+                     f"set {TRUSTED_ENV}) to check who that is")
+    else:
+        against = " and ".join(
+            [f"--pubkey {pubkey}"] * (pubkey is not None) + [f"{trusted}"] * (trusted is not None))
+        verdict = "trusted" if check.issuer_trusted else "NOT trusted"
+        lines.append(f"  issuer     {verdict} (checked against {against})")
+    if check.dossier_checked:
+        lines.append(f"  dossier    {'matches' if check.valid else 'checked (see above)'}: "
+                     "its SHA-256 and its re-classification")
+    lines += [f"warning: {warning}" for warning in check.warnings]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+    json = "json"
+
+
+class ReportLang(StrEnum):
+    en = "en"
+    zh = "zh"
+    both = "both"
+
+
+@app.command("report")
+def report_command(
+    files: Annotated[list[Path], typer.Argument(help="Dossier files (YAML or JSON).")],
+    ruleset: RulesetOption = None,
+    report_format: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", help="html: one self-contained page; pdf: the same page printed "
+        "(needs the 'pdf' extra); json: the list of results.")] = ReportFormat.html,
+    lang: Annotated[ReportLang, typer.Option(
+        "--lang", help="Language of the report's words: en, zh or both.")] = ReportLang.en,
+    qr_payload: Annotated[str | None, typer.Option(
+        "--qr-payload", help="Text to show as a QR code labelled 'scan to verify'.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="The file to write (`-` for stdout); required for html and "
+        "pdf.")] = None,
+) -> None:
+    """Write a report of one or more cells: verdict, reasons, weight-loss table and plots.
+
+    Evidence files named in a dossier are looked for beside it and used only when their
+    SHA-256 matches: an oven log that matches is plotted; otherwise the report says why not.
+    Every dossier is checked first: if one is invalid, nothing is written and every problem of
+    every file is listed (exit 2).
+    """
+    if report_format is not ReportFormat.json and output is None:
+        _fail(f"--format {report_format.value} needs -o FILE (or -o - for stdout)")
+    to_stdout = output is None or str(output) == "-"
+    if report_format is ReportFormat.pdf and to_stdout and sys.stdout.isatty():
+        _fail("refusing to write a binary PDF to a terminal: give -o FILE, or redirect stdout")
+    rules = _ruleset(ruleset)
+    items: list[ReportItem] = []
+    errors: list[str] = []
+    for path in files:
+        try:
+            items.append(load_report_item(path, rules))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        _fail("\n".join(errors))
+    for item in items:
+        for check in item.evidence_checks:
+            if check.status != "verified":
+                typer.echo(f"note: {item.dossier_file}: evidence {check.evidence.file}: "
+                           f"{check.status.replace('_', ' ')}"
+                           + (f" ({check.detail})" if check.detail else ""), err=True)
+    data: bytes
+    if report_format is ReportFormat.json:
+        results = [item.result.model_dump(mode="json") for item in items]
+        data = (json.dumps(results, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    else:
+        try:
+            html = render_html(items, lang=lang.value, qr_payload=qr_payload)
+        except InvalidInputError as exc:
+            _fail(str(exc))
+        if report_format is ReportFormat.html:
+            data = html.encode("utf-8")
+        else:
+            try:
+                data = render_pdf(html)
+            except MissingDependencyError as exc:
+                _missing_extra(exc)
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    assert output is not None
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(items)} cell{'s' if len(items) != 1 else ''})", err=True)
 
 
 def main() -> None:

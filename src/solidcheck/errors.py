@@ -7,7 +7,9 @@
     │   ├── DossierError                a dossier file or mapping that breaks the dossier format
     │   ├── RulesetError                a rule-set or vocabulary file that breaks its format
     │   ├── CodeError                   a classification code that cannot be decoded
-    │   └── EvidenceError               an instrument file that cannot be read or used
+    │   ├── EvidenceError               an instrument file that cannot be read or used
+    │   └── CertificateError            a malformed certificate, or a key or trusted-issuers
+    │                                   file that cannot be used
     ├── UnknownRulesetError (LookupError)  a rule-set id that is not installed
     └── MissingDependencyError (ImportError)  an optional extra a reader needs is not installed
 
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "CertificateError",
     "CodeError",
     "DossierError",
     "EvidenceError",
@@ -96,6 +99,23 @@ class EvidenceError(InvalidInputError):
     """An instrument file (oven log, thermobalance, cycler) that cannot be read or used."""
 
     what = "evidence file"
+
+
+class CertificateError(InvalidInputError):
+    """A certificate that is not well-formed (see docs/certificates.md), or a key or
+    trusted-issuers file that cannot be used; ``what`` names which.
+
+    A well-formed certificate that fails a check is not an error: ``verify`` returns it as
+    invalid, with every reason.
+    """
+
+    what = "certificate"
+
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None,
+                 what: str | None = None) -> None:
+        if what is not None:
+            self.what = what
+        super().__init__(problems, source=source)
 
 
 class UnknownRulesetError(SolidcheckError, LookupError):

@@ -1,0 +1,422 @@
+"""The HTML report: one self-contained page (inline CSS and SVG, no script, no external URL).
+
+:func:`render_html` is a pure function of :class:`~solidcheck.report.model.ReportItem`\\ s:
+it reads no dossier and no evidence file (``report.model.load_report_item`` does). Every
+string from a dossier is escaped (Jinja2 autoescape); plots are drawn with matplotlib into
+SVG in memory and carry a text alternative; the words of the page come from
+``report/locales/labels.toml`` in English, Chinese or both.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, Literal
+
+import jinja2
+import matplotlib
+import numpy as np
+import numpy.typing as npt
+from markupsafe import Markup, escape
+from matplotlib.figure import Figure
+
+from .._version import __version__
+from ..conditions import ConditionsAnalysis
+from ..errors import InvalidInputError, Problem
+from ..model import Result
+from ..readers import Reading
+from ..rules import Ruleset, available_rulesets, load_ruleset
+from .model import ReportItem
+
+__all__ = ["Lang", "ReportItem", "label_table", "render_html"]
+
+Lang = Literal["en", "zh", "both"]
+LANGS: tuple[Lang, ...] = ("en", "zh", "both")
+_HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}
+_ZH = "zh-CN"
+Floats = npt.NDArray[np.float64]
+
+# Deterministic SVG: a fixed hash salt for clip-path ids, text kept as text (searchable,
+# selectable, drawn with the page's fonts), no date in the metadata.
+_RC: dict[Any, Any] = {
+    "svg.hashsalt": "solidcheck-report", "svg.fonttype": "none", "font.size": 9.0,
+    "font.family": ["DejaVu Sans"], "axes.titlesize": 9.0, "axes.labelsize": 9.0,
+}
+_MAX_PLOT_POINTS = 2000  # per channel; longer logs keep each bucket's minimum and maximum
+
+# Colours: each at least 4.5:1 against white (WCAG AA for text).
+_DARK = "#1f1f1f"
+_BLUE = "#24557f"
+_RED = "#a8201a"
+_GREEN = "#1d5e24"
+_GREY = "#595959"
+_HOLD = "#f3d36b"
+
+
+@functools.cache
+def label_table() -> dict[str, dict[str, str]]:
+    """The report's UI strings: label id → {"en": …, "zh": …}."""
+    text = (resources.files("solidcheck").joinpath("report", "locales", "labels.toml")
+            .read_text("utf-8"))
+    data = tomllib.loads(text)
+    table: dict[str, dict[str, str]] = {}
+    for key, entry in data.items():
+        if (not isinstance(entry, dict) or set(entry) != {"en", "zh"}
+                or not all(isinstance(v, str) and v for v in entry.values())):
+            raise ValueError(f"labels.toml: [{key}] needs exactly a non-empty 'en' and 'zh'")
+        table[key] = {"en": entry["en"], "zh": entry["zh"]}
+    return table
+
+
+class _Words:
+    """The page's words in its language; every method escapes what it is given."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def plain(self, key: str) -> str:
+        """A label as plain text (for <title> and attributes)."""
+        entry = label_table()[key]
+        return entry["en"] if self.lang == "en" else entry["zh"] if self.lang == "zh" else (
+            f"{entry['en']} / {entry['zh']}")
+
+    def __call__(self, key: str) -> Markup:
+        entry = label_table()[key]
+        return self.pair(entry["en"], entry["zh"])
+
+    def pair(self, en: str, zh: str) -> Markup:
+        """English, Chinese, or "English / 中文" with the Chinese part marked as such."""
+        if self.lang == "en":
+            return escape(en)
+        if self.lang == "zh":
+            return escape(zh)
+        return Markup('{} / <span lang="{}">{}</span>').format(en, _ZH, zh)
+
+    def english(self, text: str) -> Markup:
+        """Text only available in English (findings, clauses), marked on a Chinese page."""
+        if self.lang == "zh":
+            return Markup('<span lang="en">{}</span>').format(text)
+        return escape(text)
+
+
+def _hms(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _relation(comparison: str) -> str:
+    return "≤" if comparison == "at_most" else "<"
+
+
+def _limit_text(ruleset: Ruleset) -> str:
+    limit = ruleset.rules.weight_loss_limit
+    return f"{_relation(limit.comparison)} {limit.limit_percent:g} %"
+
+
+# --- SVG ------------------------------------------------------------------------------------
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_STYLE = re.compile(r"\s*<defs>\s*<style type=\"text/css\">[^<]*</style>\s*</defs>", re.S)
+
+
+def _accessible_svg(svg: str, uid: str, alt: str) -> Markup:
+    """Inline-ready SVG: no prolog or metadata, ids made unique, role="img" and a <title>."""
+    svg = _PROLOG.sub("", svg, count=1)
+    svg = _METADATA.sub("", svg, count=1)
+    # matplotlib's `*{…}` rule would apply to the whole page once inlined
+    svg = _STYLE.sub("", svg, count=1)
+    # keep only the ids something refers to (clip paths, markers), made unique on the page
+    referenced = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg))
+    wanted = {name for pair in referenced for name in pair if name}
+    svg = re.sub(r'\s\bid="([^"]+)"',
+                 lambda m: f' id="{uid}-{m[1]}"' if m[1] in wanted else "", svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{uid}-\1)", svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{uid}-\1"', svg)
+    opening = (f'<svg role="img" aria-labelledby="{uid}-title" focusable="false" '
+               'stroke-linejoin="round" stroke-linecap="butt" class="plot"')
+    svg = svg.replace("<svg", opening, 1)
+    end_of_tag = svg.index(">") + 1
+    title = Markup('<title id="{}-title">{}</title>').format(uid, alt)
+    # the SVG is our own drawing (matplotlib, segno); only the title's text is escaped
+    return Markup(svg[:end_of_tag]) + Markup("\n ") + title + Markup(svg[end_of_tag:])
+
+
+def _svg_of(figure: Figure) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
+    weight_loss = result.weight_loss
+    assert weight_loss is not None
+    specimens = weight_loss.specimens
+    rates = [s.percent for s in specimens]
+    limits = [r.rules.weight_loss_limit.limit_percent for r in rulesets]
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(6.4, 2.9), layout="constrained")
+        axes = figure.add_subplot()
+        positions = np.arange(len(rates), dtype=float)
+        colours = [_BLUE if s.within_limit else _RED for s in specimens]
+        hatches = ["" if s.within_limit else "//" for s in specimens]
+        bars = axes.bar(positions, rates, width=0.6, color=colours, edgecolor=_DARK,
+                        linewidth=0.6)
+        for bar, hatch in zip(bars, hatches, strict=True):
+            bar.set_hatch(hatch)
+        axes.set_xticks(positions, [f"S{s.index}" for s in specimens])
+        top = max([*limits, *rates, 0.0]) * 1.3
+        bottom = min([*rates, 0.0]) * 1.3
+        axes.set_ylim(bottom, top if top > bottom else 1.0)
+        axes.set_xlim(-0.6, len(rates) - 0.4 + 1.6)  # room on the right for the limit labels
+        styles = ["-", "--", ":", "-."]
+        for number, ruleset in enumerate(rulesets):
+            limit = ruleset.rules.weight_loss_limit.limit_percent
+            applied = ruleset.id == result.ruleset
+            axes.axhline(limit, color=_DARK if applied else _GREY, linewidth=1.4 if applied else 1,
+                         linestyle="-" if applied else styles[1 + number % 3])
+            axes.annotate(f"{ruleset.id}  {_limit_text(ruleset)}", xy=(1.0, limit),
+                          xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * (number % 2)),
+                          textcoords="offset points", ha="right", va="bottom",
+                          color=_DARK, fontweight="bold" if applied else "normal")
+        if bottom < 0:
+            axes.axhline(0, color=_DARK, linewidth=0.6)
+        axes.set_ylabel("(m₀ − m₁)/m₀ (%)")
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        axes.set_axisbelow(True)
+    return _svg_of(figure)
+
+
+def _column(reading: Reading, name: str) -> Floats | None:
+    if not reading.has(name):
+        return None
+    column = reading.table.column(name).cast("float64")
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _decimate(time_s: Floats, values: Floats) -> tuple[Floats, Floats]:
+    """At most about _MAX_PLOT_POINTS points, keeping every bucket's extremes (spikes show)."""
+    if time_s.size <= _MAX_PLOT_POINTS:
+        return time_s, values
+    buckets = np.array_split(np.arange(time_s.size), _MAX_PLOT_POINTS // 2)
+    keep: list[int] = []
+    for bucket in buckets:
+        chunk = values[bucket]
+        if np.all(np.isnan(chunk)):
+            keep.append(int(bucket[0]))
+            continue
+        low, high = int(bucket[np.nanargmin(chunk)]), int(bucket[np.nanargmax(chunk)])
+        keep.extend(sorted({low, high}))
+    index = np.asarray(keep, dtype=np.intp)
+    return time_s[index], values[index]
+
+
+def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
+    time_s = _column(reading, "time_s")
+    assert time_s is not None
+    hours = time_s / 3600.0
+    channels: list[tuple[str, Floats, str]] = []
+    for name, colour in (("temperature_c", _RED), ("pressure_pa", _BLUE), ("mass_g", _GREEN)):
+        values = _column(reading, name)
+        if values is not None and not np.all(np.isnan(values)):
+            channels.append((name, values, colour))
+    labels = {"temperature_c": "T (°C)", "pressure_pa": "p (Pa) — log", "mass_g": "m (g)"}
+    target = analysis.target
+    hold = analysis.hold
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(6.4, 1.25 + 1.45 * len(channels)), layout="constrained")
+        axes_list = figure.subplots(len(channels), 1, sharex=True, squeeze=False)[:, 0]
+        for axes, (name, values, colour) in zip(axes_list, channels, strict=True):
+            x, y = _decimate(hours, values)
+            if name == "pressure_pa":
+                positive = y > 0
+                x, y = x[positive], y[positive]
+                axes.set_yscale("log")
+                axes.axhline(target.max_pressure_pa, color=_DARK, linewidth=1, linestyle="--")
+                axes.annotate(f"≤ {target.max_pressure_pa:g} Pa", xy=(1.0, target.max_pressure_pa),
+                              xycoords=("axes fraction", "data"), xytext=(-3, 3),
+                              textcoords="offset points", ha="right", va="bottom", color=_DARK)
+            elif name == "temperature_c":
+                low = target.temperature_c - target.tolerance_c
+                high = target.temperature_c + target.tolerance_c
+                axes.axhline(low, color=_DARK, linewidth=0.8, linestyle="--")
+                axes.axhline(high, color=_DARK, linewidth=0.8, linestyle="--")
+                axes.annotate(f"{target.temperature_c:g} ± {target.tolerance_c:g} °C",
+                              xy=(0.0, high), xycoords=("axes fraction", "data"),
+                              xytext=(3, 3), textcoords="offset points", ha="left",
+                              va="bottom", color=_DARK)
+            axes.plot(x, y, color=colour, linewidth=1.1)
+            if hold is not None:
+                axes.axvspan(hold.start_s / 3600, hold.end_s / 3600, color=_HOLD, alpha=0.45,
+                             linewidth=0)
+            axes.set_ylabel(labels[name])
+            axes.spines[["top", "right"]].set_visible(False)
+            axes.grid(color="#dddddd", linewidth=0.5)
+            axes.set_axisbelow(True)
+        if hold is not None:
+            axes_list[0].annotate(f"{hold.duration_h:.4g} h", xy=(
+                (hold.start_s + hold.end_s) / 7200, 0.5), xycoords=("data", "axes fraction"),
+                ha="center", va="center", color=_DARK, fontweight="bold")
+        axes_list[-1].set_xlabel("t (h)")
+    return _svg_of(figure)
+
+
+def _oven_alt(words: _Words, evidence_file: str, reading: Reading,
+              analysis: ConditionsAnalysis) -> str:
+    time_s = _column(reading, "time_s")
+    assert time_s is not None
+    parts = [f"{words.plain('oven_alt')} {evidence_file}: {reading.rows} × "
+             f"{np.nanmax(time_s) / 3600:.3g} h"]
+    for name, unit, key in (("temperature_c", "°C", "alt_temperature"),
+                            ("pressure_pa", "Pa", "alt_pressure"), ("mass_g", "g", "alt_mass")):
+        values = _column(reading, name)
+        if values is None or np.all(np.isnan(values)):
+            continue
+        parts.append(f"{words.plain(key)} {np.nanmin(values):.6g}–{np.nanmax(values):.6g} {unit}")
+    hold = analysis.hold
+    if hold is None:
+        parts.append(words.plain("no_hold"))
+    else:
+        pressure = ("" if hold.pressure_max_pa is None else f", ≤ {hold.pressure_max_pa:g} Pa")
+        parts.append(f"{words.plain('hold')} {_hms(hold.start_s)} → {_hms(hold.end_s)} "
+                     f"({hold.duration_h:.4f} h), {hold.temperature_min_c:.2f}–"
+                     f"{hold.temperature_max_c:.2f} °C{pressure}")
+    if analysis.mass is not None:
+        mass = analysis.mass
+        parts.append(f"m₀ {mass.mass_before_g:g} g → m₁ {mass.mass_after_g:g} g "
+                     f"({mass.percent:.4f} %)")
+    return "; ".join(parts) + "."
+
+
+def _qr_svg(payload: str, label: str) -> Markup:
+    import segno  # a dependency; imported here so that pages without a QR code never load it
+
+    try:
+        code = segno.make(payload, error="m", micro=False)
+    except segno.DataOverflowError:
+        raise InvalidInputError([Problem("qr_payload", f"{len(payload)} characters are too "
+                                         "many for a QR code", "give a shorter payload, e.g. "
+                                         "a URL or a digest")]) from None
+    svg = code.svg_inline(scale=3, dark=_DARK, light="#ffffff", omitsize=False)
+    return _accessible_svg(svg, "qr", label)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def _axes(result: Result, words: _Words) -> list[tuple[Markup, Markup]]:
+    if result.category != "solid_state":
+        return []
+    application: Markup
+    if result.application is None:
+        application = words("not_determined")
+    else:
+        application = words(f"value_{result.application}")
+        if result.application_basis:
+            application = Markup("{} ({})").format(
+                application, words(f"basis_{result.application_basis}"))
+    rows = [(words("electrolyte"), words(f"value_{result.electrolyte_type}")),
+            (words("ion"), words(f"value_{result.conducting_ion}")),
+            (words("application"), application)]
+    if result.power_energy_ratio_w_per_wh is not None:
+        rows.append((Markup("P/E"), escape(f"{result.power_energy_ratio_w_per_wh:.4g} W/Wh")))
+    return rows
+
+
+def _ruleset_for(result: Result, applied: dict[str, Ruleset]) -> Ruleset:
+    if result.ruleset in applied:
+        return applied[result.ruleset]
+    return load_ruleset(result.ruleset)
+
+
+def _item_view(number: int, item: ReportItem, words: _Words, installed: Sequence[Ruleset],
+               applied: dict[str, Ruleset]) -> dict[str, Any]:
+    result = item.result
+    ruleset = _ruleset_for(result, applied)
+    plot_rulesets = list(installed)
+    if all(r.id != ruleset.id for r in plot_rulesets):
+        plot_rulesets.append(ruleset)
+    uid = f"cell{number}"
+    view: dict[str, Any] = {
+        "uid": uid,
+        "item": item,
+        "result": result,
+        "ruleset": ruleset,
+        "ruleset_title": words.pair(ruleset.ruleset.title, ruleset.ruleset.title_zh),
+        "term": words.pair(result.terms.en, result.terms.zh),
+        "axes": _axes(result, words),
+        "issues": sum(f.severity in ("error", "warning") for f in result.findings),
+        "rates_svg": None,
+        "oven_svg": None,
+        "oven_note": None,
+        "has_oven_evidence": any(e.kind == "oven_log" for e in item.dossier.evidence),
+        "evidence": [(evidence, next((c for c in item.evidence_checks if c.evidence == evidence),
+                                     None)) for evidence in item.dossier.evidence],
+    }
+    weight_loss = result.weight_loss
+    if weight_loss is not None:
+        view["limit"] = f"{_relation(weight_loss.comparison)} {weight_loss.limit_percent:g} %"
+        rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
+        limits = ", ".join(f"{r.id} {_limit_text(r)}" for r in plot_rulesets)
+        alt = f"{words.plain('rates_alt')} {rates}. {words.plain('limit')}: {limits}."
+        view["rates_svg"] = _accessible_svg(_rates_figure(result, plot_rulesets),
+                                            f"{uid}-rates", alt)
+        view["rates_alt"] = alt
+    if item.oven_log is not None and item.oven_log_conditions is not None:
+        evidence_file = (item.oven_log_evidence.file if item.oven_log_evidence
+                         else item.oven_log.source)
+        alt = _oven_alt(words, evidence_file, item.oven_log, item.oven_log_conditions)
+        view["oven_svg"] = _accessible_svg(_oven_figure(item.oven_log, item.oven_log_conditions),
+                                           f"{uid}-oven", alt)
+        view["oven_alt"] = alt
+        view["oven_file"] = evidence_file
+    else:
+        for check in item.evidence_checks:
+            if check.evidence.kind == "oven_log" and check.status != "verified":
+                view["oven_note"] = check
+                break
+    return view
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("solidcheck", "report/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(results: Sequence[ReportItem], *, lang: Lang = "en",
+                qr_payload: str | None = None) -> str:
+    """One self-contained HTML page: a summary (for several cells) and a section per cell."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if not results:
+        raise ValueError("a report needs at least one result")
+    words = _Words(lang)
+    installed = available_rulesets()
+    applied = {r.id: r for r in installed}
+    cells = [_item_view(number, item, words, installed, applied)
+             for number, item in enumerate(results, start=1)]
+    title = words.plain("report_title")
+    if len(results) == 1:
+        title += f" — {results[0].result.dossier_id}"
+    qr = None
+    if qr_payload is not None:
+        qr = _qr_svg(qr_payload, f"{words.plain('scan_to_verify')}: {qr_payload}")
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        t=words, english=words.english, lang=lang, html_lang=_HTML_LANG[lang], title=title,
+        cells=cells, version=__version__, qr=qr, qr_payload=qr_payload,
+        rulesets=sorted({c["ruleset"].id: c["ruleset"] for c in cells}.values(),
+                        key=lambda r: r.id),
+    )
