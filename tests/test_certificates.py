@@ -616,3 +616,30 @@ def test_the_documented_trusted_issuers_example_loads() -> None:
     assert example is not None
     trust = parse_trusted_issuers(example.group(1))
     assert trust.issuer[0].public_key is not None
+
+
+# --- the certificate in a report -------------------------------------------------------------
+
+
+def test_a_report_carries_the_certificates_verification_payload_as_a_qr_code(
+        small: tuple[dict[str, Any], Path], tmp_path: Path) -> None:
+    cert, dossier = small
+    cert_file = write_cert(tmp_path / "cert.json", cert)
+    page = tmp_path / "report.html"
+    result = invoke("report", dossier, "--certificate", cert_file, "-o", page)
+    assert result.exit_code == 0, result.stderr
+    html = page.read_text("utf-8")
+    assert verification_payload(cert) in html
+    assert html.count("<svg") >= 2  # the rates plot and the QR code
+
+
+def test_a_report_refuses_a_certificate_of_another_dossier(
+        small: tuple[dict[str, Any], Path], tmp_path: Path) -> None:
+    cert, _ = small
+    cert_file = write_cert(tmp_path / "cert.json", cert)
+    page = tmp_path / "report.html"
+    result = invoke("report", EXAMPLES / "liquid-lfp.yaml", "--certificate", cert_file,
+                    "-o", page)
+    assert_clean_failure(result)
+    assert "subject.dossier_sha256 does not match" in result.stderr
+    assert not page.exists()

@@ -32,7 +32,9 @@ from .certificates import (
     load_private_key,
     load_public_key,
     load_trusted_issuers,
+    parse_certificate,
     public_key_base64,
+    verification_payload,
     verify,
     write_private_key,
     write_public_key,
@@ -688,8 +690,12 @@ def report_command(
         "(needs the 'pdf' extra); json: the list of results.")] = ReportFormat.html,
     lang: Annotated[ReportLang, typer.Option(
         "--lang", help="Language of the report's words: en, zh or both.")] = ReportLang.en,
+    certificate: Annotated[Path | None, typer.Option(
+        "--certificate", help="The dossier's certificate (from `solidcheck certify`): checked, "
+        "and its verification payload shown as a QR code.")] = None,
     qr_payload: Annotated[str | None, typer.Option(
-        "--qr-payload", help="Text to show as a QR code labelled 'scan to verify'.")] = None,
+        "--qr-payload", help="Text to show as a QR code labelled 'scan to verify' (e.g. a "
+        "verification URL); default: the certificate's payload.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="The file to write (`-` for stdout); required for html and "
         "pdf.")] = None,
@@ -716,6 +722,8 @@ def report_command(
             errors.append(str(exc))
     if errors:
         _fail("\n".join(errors))
+    if certificate is not None:
+        qr_payload = qr_payload or _certificate_payload(certificate, files, items)
     for item in items:
         for check in item.evidence_checks:
             if check.status != "verified":
@@ -746,6 +754,24 @@ def report_command(
     assert output is not None
     output.write_bytes(data)
     typer.echo(f"wrote {output} ({len(items)} cell{'s' if len(items) != 1 else ''})", err=True)
+
+
+def _certificate_payload(path: Path, files: list[Path], items: list[ReportItem]) -> str:
+    """The QR payload of a certificate that verifies and certifies the reported dossier."""
+    if len(items) != 1:
+        _fail("--certificate goes with exactly one dossier (a certificate certifies one cell)")
+    try:
+        data = path.read_bytes()
+        cert = parse_certificate(data, source=str(path))
+        outcome = verify(data, dossier_bytes=files[0].read_bytes(), source=str(path))
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror}")
+    except InvalidInputError as exc:
+        _fail(str(exc))
+    if not outcome.valid:
+        _fail(f"{path} does not verify for {files[0]}, so the report will not carry it:\n"
+              + "\n".join(f"  - {reason}" for reason in outcome.reasons))
+    return verification_payload(cert)
 
 
 def main() -> None:
