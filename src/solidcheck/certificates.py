@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ._validation import problems_from
 from ._version import __version__
 from .classify import classify
-from .dossier import parse_dossier
+from .dossier import parse_dossier, reject_repeated_keys
 from .errors import CertificateError, DossierError, InvalidInputError, Problem
 from .model import Result
 from .rules import Ruleset, available_rulesets
@@ -417,19 +417,6 @@ class _Envelope(_Member):
     signature: _Signature
 
 
-class _RepeatedKeyError(ValueError):
-    pass
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _RepeatedKeyError(f"key {key!r} appears twice")
-        out[key] = value
-    return out
-
-
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -456,7 +443,8 @@ def parse_certificate(data: bytes, *, source: str | None = None) -> dict[str, An
                          "give the certificate file exactly as it was written",
                          source=source) from None
     try:
-        parsed = json.loads(text, object_pairs_hook=_no_repeats, parse_constant=_no_constants)
+        parsed = json.loads(text, object_pairs_hook=reject_repeated_keys,
+                            parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise _malformed(f"not valid JSON: {exc.msg}",
                          "give the certificate file exactly as it was written",

@@ -54,15 +54,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-class _RepeatedKeyError(ValueError):
-    pass
+class RepeatedKeyError(ValueError):
+    """A JSON object names a key twice (json.loads would silently keep the last)."""
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def reject_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for json.loads that refuses repeated keys."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _RepeatedKeyError(f"key {key!r} appears twice")
+            raise RepeatedKeyError(f"key {key!r} appears twice")
         out[key] = value
     return out
 
@@ -83,11 +84,11 @@ def _parse_syntax(text: str, source: str) -> Any:
     body = text.removeprefix("\ufeff")
     if body.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
-            return json.loads(body, object_pairs_hook=_reject_duplicates)
+            return json.loads(body, object_pairs_hook=reject_repeated_keys)
         except json.JSONDecodeError as exc:
             raise DossierError([Problem(f"line {exc.lineno}, column {exc.colno}",
                 f"not valid JSON: {exc.msg}", "fix the JSON syntax")], source=source) from None
-        except _RepeatedKeyError as exc:
+        except RepeatedKeyError as exc:
             raise DossierError([Problem("", str(exc), "remove the repeated key")],
                                source=source) from None
     try:
@@ -138,15 +139,18 @@ def parse_dossier(text: str | bytes, *, source: str = "<string>") -> Dossier:
     return dossier_from_mapping(parse_mapping(text, source=source), source=source)
 
 
-def load_mapping(path: str | Path) -> Any:
-    """Read a dossier file's data, not yet validated."""
-    path = Path(path)
+def read_dossier_bytes(path: str | Path) -> bytes:
+    """A dossier file's bytes; an unreadable file is a DossierError like any other problem."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
                                     "check the path")], source=str(path)) from None
-    return parse_mapping(data, source=str(path))
+
+
+def load_mapping(path: str | Path) -> Any:
+    """Read a dossier file's data, not yet validated."""
+    return parse_mapping(read_dossier_bytes(path), source=str(path))
 
 
 def load_dossier(path: str | Path) -> Dossier:

@@ -20,8 +20,8 @@ from typing import Literal
 
 from ..classify import classify
 from ..conditions import ConditionsAnalysis, analyse_conditions
-from ..dossier import parse_dossier
-from ..errors import DossierError, InvalidInputError, MissingDependencyError, Problem
+from ..dossier import parse_dossier, read_dossier_bytes
+from ..errors import InvalidInputError, MissingDependencyError
 from ..model import Dossier, Evidence, Result
 from ..readers import Reading, file_digest, read_evidence
 from ..rules import Ruleset
@@ -83,11 +83,7 @@ def load_report_item(path: str | Path, ruleset: Ruleset) -> ReportItem:
     Raises ``DossierError`` (every problem of the file) like ``load_dossier``.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
-                                    "check the path")], source=str(path)) from None
+    data = read_dossier_bytes(path)
     dossier = parse_dossier(data, source=str(path))
     checks: list[EvidenceCheck] = []
     reading: Reading | None = None
