@@ -42,6 +42,11 @@ demo: $(VENV)/.installed
 	    --oven-log examples/lab/oven-log-s1.csv --weighings examples/lab/weighings-s1.csv \
 	    -o out/EX-LAB-S1.yaml
 	$(BIN)/solidcheck classify out/EX-LAB-S1.yaml
+	$(BIN)/solidcheck audit examples/text/press-release-s8.md \
+	    --evidence examples/semi-solid-marketed.yaml --format html -o out/audit-s8.html
+	$(BIN)/solidcheck audit examples/text/press-release-s8.md \
+	    --evidence examples/semi-solid-marketed.yaml --format json \
+	    | $(BIN)/python -c "import json,sys; print(json.load(sys.stdin)['summary'])"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -57,6 +62,7 @@ test: lint typecheck unit
 # Benchmarks print JSON and assert nothing; see bench/README.md.
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/oven_log.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

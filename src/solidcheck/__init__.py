@@ -32,6 +32,7 @@ from .errors import (
     Problem,
     RulesetError,
     SolidcheckError,
+    TextExtractionError,
     UnknownRulesetError,
 )
 from .model import Dossier, Evidence, Finding, Result
@@ -54,6 +55,7 @@ __all__ = [
     "Ruleset",
     "RulesetError",
     "SolidcheckError",
+    "TextExtractionError",
     "UnknownRulesetError",
     "__version__",
     "available_rulesets",

@@ -8,6 +8,7 @@ this file (the message gives the pip command), 1 only for a bug.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -39,6 +40,8 @@ from .certificates import (
     write_private_key,
     write_public_key,
 )
+from .claims.audit import audit, load_evidence
+from .claims.extract import extract_text
 from .classify import classify
 from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
@@ -53,6 +56,7 @@ from .export import passport_fields, result_jsonld
 from .model import Dossier, json_schema
 from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
+from .report.audit import render_audit, render_audit_html
 from .report.evidence import render_conditions, render_ratings, render_reading
 from .report.html import render_html
 from .report.model import ReportItem, load_report_item
@@ -96,6 +100,7 @@ class RulesetFormat(StrEnum):
 class SchemaName(StrEnum):
     result = "result"
     dossier = "dossier"
+    audit = "audit"
 
 
 class ExportFormat(StrEnum):
@@ -303,7 +308,7 @@ def code_decode(
 def schema_command(
     name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.result,
 ) -> None:
-    """Print the JSON Schema of the result (the published contract) or of the dossier."""
+    """Print a published JSON Schema: the result, the dossier or the audit report."""
     _print_json(json_schema(name.value))
 
 
@@ -772,6 +777,79 @@ def _certificate_payload(path: Path, files: list[Path], items: list[ReportItem])
         _fail(f"{path} does not verify for {files[0]}, so the report will not carry it:\n"
               + "\n".join(f"  - {reason}" for reason in outcome.reasons))
     return verification_payload(cert)
+
+
+class AuditFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+@app.command("audit")
+def audit_command(
+    files: Annotated[list[Path], typer.Argument(help="Product text: plain text, Markdown, "
+                                                "HTML (visible text) or PDF (text layer).")],
+    evidence: Annotated[Path | None, typer.Option(
+        "--evidence", help="The cell's dossier, its result (JSON) or its certificate: claims "
+        "are checked against its category.")] = None,
+    ruleset: RulesetOption = None,
+    output_format: Annotated[AuditFormat, typer.Option("--format", "-f", help="text, json, or "
+                                                       "html (the text with findings marked; "
+                                                       "one input, needs -o).")]
+    = AuditFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of "
+                                                "stdout.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 3 when a finding of this "
+                                            "severity or worse is found (for pipelines).")]
+    = FailOn.never,
+) -> None:
+    """Find misused terms, unsupported or contradicted solid-state claims and implausible
+    figures in product text, English and Chinese. Offsets index the extracted text."""
+    rules = _ruleset(ruleset)
+    if output_format is AuditFormat.html and (len(files) != 1 or output is None):
+        _fail("--format html takes exactly one input file and -o FILE")
+    result = None
+    texts, errors = [], []
+    try:
+        result = load_evidence(evidence, ruleset=rules) if evidence is not None else None
+    except InvalidInputError as exc:
+        errors.append(str(exc))
+    for path in files:
+        try:
+            texts.append(extract_text(path))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        _fail("\n".join(errors))
+    reports = [audit(text, ruleset=rules, evidence=result) for text in texts]
+    if output_format is AuditFormat.html:
+        rendered = render_audit_html(reports[0], texts[0].text)
+    elif output_format is AuditFormat.json:
+        dumps = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False,
+                            indent=2 if len(reports) == 1 else None) for r in reports]
+        rendered = "\n".join(dumps) + "\n"
+    else:
+        buffer = io.StringIO()
+        console = _stdout() if output is None else Console(file=buffer, width=110,
+                                                           highlight=False)
+        for report in reports:
+            console.print(render_audit(report))
+        rendered = buffer.getvalue()
+    if output is not None:
+        output.write_text(rendered, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+    elif rendered:
+        sys.stdout.write(rendered)
+    worst = {"error": 0, "warning": 1, "info": 2}
+    threshold = {"error": 0, "warning": 1, "never": -1}[fail_on.value]
+    if any(worst[f.severity] <= threshold for r in reports for f in r.findings):
+        raise typer.Exit(EXIT_NEGATIVE)
 
 
 def main() -> None:

@@ -8,8 +8,10 @@
     │   ├── RulesetError                a rule-set or vocabulary file that breaks its format
     │   ├── CodeError                   a classification code that cannot be decoded
     │   ├── EvidenceError               an instrument file that cannot be read or used
-    │   └── CertificateError            a malformed certificate, or a key or trusted-issuers
-    │                                   file that cannot be used
+    │   ├── CertificateError            a malformed certificate, or a key or trusted-issuers
+    │   │                               file that cannot be used
+    │   └── TextExtractionError         a document to audit (text, Markdown, HTML, PDF) whose
+    │                                   text cannot be extracted
     ├── UnknownRulesetError (LookupError)  a rule-set id that is not installed
     └── MissingDependencyError (ImportError)  an optional extra a reader needs is not installed
 
@@ -33,6 +35,7 @@ __all__ = [
     "Problem",
     "RulesetError",
     "SolidcheckError",
+    "TextExtractionError",
     "UnknownRulesetError",
 ]
 
@@ -116,6 +119,13 @@ class CertificateError(InvalidInputError):
         if what is not None:
             self.what = what
         super().__init__(problems, source=source)
+
+
+class TextExtractionError(InvalidInputError):
+    """A document to audit whose text cannot be extracted: binary, undecodable, too large,
+    encrypted or broken (see docs/audit.md, "Input formats")."""
+
+    what = "document"
 
 
 class UnknownRulesetError(SolidcheckError, LookupError):

@@ -220,9 +220,14 @@ class Result(_Output):
     findings: list[Finding]
 
 
-def json_schema(name: Literal["result", "dossier"]) -> dict[str, object]:
-    """The published JSON Schema of the result or of the dossier (draft 2020-12)."""
-    model = Result if name == "result" else Dossier
+def json_schema(name: Literal["result", "dossier", "audit"]) -> dict[str, object]:
+    """The published JSON Schema of the result, the dossier or the audit report (draft
+    2020-12)."""
+    from .claims.model import AuditReport  # the claims package builds on this module
+
+    models: dict[str, type[BaseModel]] = {"result": Result, "dossier": Dossier,
+                                          "audit": AuditReport}
+    model = models[name]
     schema: dict[str, object] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:solidcheck:schema:{name}:1",

@@ -1,0 +1,1 @@
+"""Auditing product text for misused terms, unsupported claims and implausible figures."""

@@ -1,0 +1,65 @@
+"""What an audit of product text reports: findings located in the extracted text.
+
+Offsets are Python string indices (Unicode code points) into the *extracted* text — the
+text as read for a plain-text or Markdown file, the visible text for HTML, the text layer for
+PDF — so ``text[start:end] == finding.text`` always holds. ``location`` says, for HTML and
+PDF, where in the source file the finding is.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..model import Severity
+
+__all__ = ["AuditFinding", "AuditReport", "AuditSummary", "SourceLocation"]
+
+AUDIT_SCHEMA_VERSION: Literal[1] = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceLocation(_Out):
+    """Where in the source file a stretch of extracted text came from."""
+
+    page: int | None = Field(default=None, ge=1, description="PDF page, 1-based")
+    line: int | None = Field(default=None, ge=1, description="HTML/text source line, 1-based")
+    column: int | None = Field(default=None, ge=1, description="source column, 1-based")
+    element: str | None = Field(default=None, description="HTML element holding the text")
+
+
+class AuditFinding(_Out):
+    """One sentence-level problem (or confirmation) found in the text."""
+
+    rule: str = Field(description="id of the audit rule, e.g. 'non_preferred_term'")
+    severity: Severity
+    start: int = Field(ge=0, description="offset of the first character in the extracted text")
+    end: int = Field(ge=0, description="offset just past the last character")
+    text: str = Field(description="the matched words: extracted_text[start:end]")
+    message: str
+    suggestion: str | None = None
+    basis: str = Field(description="where the rule comes from: a clause of the standard, or "
+                       "the project's reason (physics, published state of the art)")
+    location: SourceLocation | None = None
+
+
+class AuditSummary(_Out):
+    total: int
+    by_severity: dict[str, int]
+    by_rule: dict[str, int]
+
+
+class AuditReport(_Out):
+    """Everything `solidcheck audit` reports about one input."""
+
+    schema_version: Literal[1] = AUDIT_SCHEMA_VERSION
+    source: dict[str, object] = Field(description="file, format, sha256, characters")
+    ruleset: str
+    evidence: dict[str, object] | None = Field(
+        description="the dossier or result the claims were checked against, if any")
+    findings: list[AuditFinding]
+    summary: AuditSummary

@@ -1,0 +1,168 @@
+"""Renderings of a text audit: the terminal, and one HTML page with findings marked in place."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..claims.model import AuditFinding, AuditReport
+
+__all__ = ["render_audit", "render_audit_html"]
+
+_RANK = {"error": 0, "warning": 1, "info": 2}
+_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+
+
+def _where(finding: AuditFinding) -> str:
+    location = finding.location
+    if location is None:
+        return f"@{finding.start}"
+    parts = []
+    if location.page:
+        parts.append(f"p. {location.page}")
+    if location.line:
+        parts.append(f"line {location.line}" + (f":{location.column}" if location.column else ""))
+    if location.element:
+        parts.append(f"<{location.element}>")
+    return ", ".join(parts) or f"@{finding.start}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    """The first sentence, cut at ``limit`` characters: the terminal shows the gist, the
+    JSON and HTML reports the whole."""
+    text = " ".join(text.split())
+    sentence_end = text.find(". ")
+    if 0 < sentence_end < limit:
+        return text[:sentence_end + 1]
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def render_audit(report: AuditReport) -> RenderableType:
+    """A headline with the counts, then one row per finding: where, what, the fix."""
+    counts = report.summary.by_severity
+    source = report.source
+    head = Text()
+    head.append(f"{source['file']} ({source['format']}, {source['characters']} characters) — ")
+    head.append(f"{counts.get('error', 0)} error(s), ", style="red")
+    head.append(f"{counts.get('warning', 0)} warning(s), ", style="yellow")
+    head.append(f"{counts.get('info', 0)} info · rule set {report.ruleset}")
+    if report.evidence:
+        head.append(f"\nchecked against {report.evidence['dossier_id']}: "
+                    f"{report.evidence['category']} ({report.evidence['code']})")
+    table = Table(expand=True, show_header=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("text")
+    table.add_column("finding")
+    for finding in report.findings:
+        explanation = Text(finding.message)
+        if finding.suggestion:
+            explanation.append(f"\n→ {finding.suggestion}", style="bold")
+        explanation.append(f"\n{finding.rule} · {_shortened(finding.basis, 160)}", style="dim")
+        table.add_row(Text(finding.severity, style=_STYLE[finding.severity]), _where(finding),
+                      Text(_shortened(finding.text, 80)), explanation)
+    parts: list[RenderableType] = [head]
+    parts.append(table if report.findings else Text("no findings"))
+    return Group(*parts)
+
+
+def _segments(length: int, findings: Sequence[AuditFinding]) -> list[tuple[int, int, list[int]]]:
+    """The text cut at every finding boundary, each piece with the findings covering it
+    (one sweep over the boundaries, so thousands of findings stay fast)."""
+    opening: dict[int, list[int]] = {}
+    closing: dict[int, list[int]] = {}
+    for index, finding in enumerate(findings):
+        opening.setdefault(finding.start, []).append(index)
+        closing.setdefault(finding.end, []).append(index)
+    cuts = sorted({0, length, *opening, *closing})
+    active: set[int] = set()
+    pieces = []
+    for start, end in itertools.pairwise(cuts):
+        active.difference_update(closing.get(start, ()))
+        active.update(i for i in opening.get(start, ()) if findings[i].end > start)
+        pieces.append((start, end, sorted(active)))
+    return pieces
+
+
+_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#1a1a1a;line-height:1.6}
+.text{white-space:pre-wrap;border:1px solid #767676;padding:1rem;border-radius:4px}
+mark{padding:0 .1em;border-radius:2px;color:#1a1a1a}
+mark.error{background:#ffd6d6;border-bottom:3px solid #a40000}
+mark.warning{background:#fff1b8;border-bottom:3px solid #7a5a00}
+mark.info{background:#e6eef8;border-bottom:3px dotted #1f4e8c}
+sup{font-size:.7em}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #767676;padding:.3rem;
+text-align:left;vertical-align:top}
+.sev-error{color:#a40000;font-weight:bold}.sev-warning{color:#6b4f00;font-weight:bold}
+.sev-info{color:#1f4e8c}
+"""
+
+
+def _language(text: str) -> str:
+    """'zh' when a fifth or more of the letters are CJK ideographs, else 'en'."""
+    sample = text[:20_000]
+    letters = sum(1 for c in sample if c.isalpha())
+    ideographs = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    return "zh" if letters and ideographs * 5 >= letters else "en"
+
+
+def render_audit_html(report: AuditReport, text: str) -> str:
+    """One self-contained page: the extracted text with findings marked, then the list."""
+    findings = report.findings
+    body: list[str] = []
+    for start, end, covering in _segments(len(text), findings):
+        piece = escape(text[start:end])
+        if not covering:
+            body.append(str(piece))
+            continue
+        worst = min((findings[i].severity for i in covering), key=_RANK.__getitem__)
+        refs = ",".join(str(i + 1) for i in covering)
+        label = escape("; ".join(f"{findings[i].severity}: {findings[i].message}"
+                                 for i in covering))
+        body.append(f'<mark class="{worst}" title="{label}">{piece}</mark>'
+                    f'<sup><a href="#f{covering[0] + 1}">{refs}</a></sup>')
+    rows = []
+    for number, finding in enumerate(findings, start=1):
+        suggestion = escape(finding.suggestion) if finding.suggestion else ""
+        rows.append(
+            f'<tr id="f{number}"><td>{number}</td>'
+            f'<td class="sev-{finding.severity}">{finding.severity}</td>'
+            f"<td>{escape(_where(finding))}</td><td>{escape(finding.text)}</td>"
+            f"<td>{escape(finding.message)}</td><td>{suggestion}</td>"
+            f"<td><code>{escape(finding.rule)}</code><br>{escape(finding.basis)}</td></tr>")
+    counts = report.summary.by_severity
+    source = report.source
+    evidence = ""
+    if report.evidence:
+        evidence = (f"<p>Claims checked against {escape(str(report.evidence['dossier_id']))}: "
+                    f"{escape(str(report.evidence['category']))} "
+                    f"(<code>{escape(str(report.evidence['code']))}</code>).</p>")
+    table = ("<p>No findings.</p>" if not findings else
+             "<table><caption>Findings</caption><thead><tr><th scope=\"col\">#</th>"
+             "<th scope=\"col\">severity</th><th scope=\"col\">where</th>"
+             "<th scope=\"col\">text</th><th scope=\"col\">finding</th>"
+             "<th scope=\"col\">suggestion</th><th scope=\"col\">rule and basis</th></tr>"
+             "</thead><tbody>" + "".join(rows) + "</tbody></table>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>solidcheck audit — {escape(str(source['file']))}</title><style>{_CSS}</style></head>
+<body><main>
+<h1>Audit of {escape(str(source['file']))}</h1>
+<p>{counts.get('error', 0)} error(s), {counts.get('warning', 0)} warning(s),
+{counts.get('info', 0)} info · rule set <code>{escape(report.ruleset)}</code> ·
+{escape(str(source['format']))}, {source['characters']} characters, SHA-256
+<code>{escape(str(source['sha256']))}</code></p>{evidence}
+<h2>The text, with findings marked</h2>
+<div class="text" lang="{_language(text)}">{"".join(body)}</div>
+<h2>Findings</h2>{table}
+</main></body></html>
+"""
+    return str(Markup(page))
