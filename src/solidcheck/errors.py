@@ -13,7 +13,13 @@
     │   └── TextExtractionError         a document to audit (text, Markdown, HTML, PDF) whose
     │                                   text cannot be extracted
     ├── UnknownRulesetError (LookupError)  a rule-set id that is not installed
-    └── MissingDependencyError (ImportError)  an optional extra a reader needs is not installed
+    ├── MissingDependencyError (ImportError)  an optional extra is needed and not installed
+    └── RegistryError                   the registry (database) cannot do what was asked
+        ├── NotFoundError (LookupError)     no such cell, result, evidence file or key
+        ├── AccessDeniedError (PermissionError)  no key, an unknown or revoked key, or a
+        │                                   role that may not do this
+        └── DatabaseError                   the database cannot be opened, or its schema is
+                                            not this version's (run `solidcheck registry init`)
 
 An ``InvalidInputError`` never stops at the first problem: it lists them all, each with
 where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`` is the
@@ -30,8 +36,12 @@ __all__ = [
     "CodeError",
     "DossierError",
     "EvidenceError",
+    "AccessDeniedError",
+    "DatabaseError",
     "InvalidInputError",
     "MissingDependencyError",
+    "NotFoundError",
+    "RegistryError",
     "Problem",
     "RulesetError",
     "SolidcheckError",
@@ -153,3 +163,27 @@ class MissingDependencyError(SolidcheckError, ImportError):
             f"{what} needs the optional package {package!r}, which is not installed — "
             f"install it with: pip install 'solidcheck[{extra}]'"
         )
+
+
+class RegistryError(SolidcheckError):
+    """The registry cannot do what was asked; the message says why and what to do."""
+
+
+class NotFoundError(RegistryError, LookupError):
+    """No cell, result, evidence file or key with that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class AccessDeniedError(RegistryError, PermissionError):
+    """A request without a key, with an unknown or revoked key, or with a key whose role may
+    not do this. ``authenticated`` tells "who are you?" (401) from "not you" (403)."""
+
+    def __init__(self, message: str, *, authenticated: bool) -> None:
+        self.authenticated = authenticated
+        super().__init__(message)
+
+
+class DatabaseError(RegistryError):
+    """The database cannot be opened or used, or its schema is not this version's."""

@@ -1,0 +1,45 @@
+"""The registry: every dossier version, result, evidence file and certificate a lab keeps,
+with API keys and a hash-chained audit log, on SQLite (default) or PostgreSQL.
+
+>>> from solidcheck.registry import Registry           # doctest: +SKIP
+>>> with Registry.open("sqlite:///lab.sqlite3", create=True) as registry:
+...     submission = registry.submit(dossier, actor="me")
+"""
+
+from .db import data_dir, database_url
+from .records import (
+    ApiKeyRecord,
+    CellDetail,
+    CellPage,
+    CellSummary,
+    CertificateRecord,
+    ChainReport,
+    EvidenceRecord,
+    LogEntry,
+    ResultRecord,
+    Role,
+    Submission,
+    VersionRecord,
+)
+from .store import DEFAULT_MAX_EVIDENCE_BYTES, ROLES, Registry, default_actor
+
+__all__ = [
+    "DEFAULT_MAX_EVIDENCE_BYTES",
+    "ROLES",
+    "ApiKeyRecord",
+    "CellDetail",
+    "CellPage",
+    "CellSummary",
+    "CertificateRecord",
+    "ChainReport",
+    "EvidenceRecord",
+    "LogEntry",
+    "Registry",
+    "ResultRecord",
+    "Role",
+    "Submission",
+    "VersionRecord",
+    "data_dir",
+    "database_url",
+    "default_actor",
+]

@@ -1,0 +1,137 @@
+"""What the registry returns: plain pydantic records, the same ones the API serialises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..model import Dossier, Result
+
+__all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
+           "ChainReport", "EvidenceRecord", "LogEntry", "ResultRecord", "Role", "Submission",
+           "VersionRecord"]
+
+Role = Literal["reader", "lab", "admin"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ResultRecord(_Record):
+    """One stored classification: the result and what produced it."""
+
+    id: str
+    cell_id: str = Field(description="the dossier id")
+    version: int = Field(description="the dossier version classified")
+    ruleset: str
+    solidcheck_version: str
+    published: bool
+    created_at: datetime
+    created_by: str
+    sha256: str = Field(description="SHA-256 of the result's RFC 8785 form")
+    result: Result
+
+
+class VersionRecord(_Record):
+    version: int
+    sha256: str = Field(description="SHA-256 of the dossier's RFC 8785 form")
+    created_at: datetime
+    created_by: str
+    dossier: Dossier
+
+
+class EvidenceRecord(_Record):
+    sha256: str
+    filename: str
+    size_bytes: int
+    reader: str | None = Field(description="the solidcheck reader that recognised the file")
+    kind: str | None = Field(description="oven_log, weighings or cycler, when recognised")
+    summary: str | None
+    created_at: datetime
+    created_by: str
+
+
+class CertificateRecord(_Record):
+    id: int
+    result_id: str
+    sha256: str
+    issuer_fingerprint: str
+    created_at: datetime
+
+
+class CellSummary(_Record):
+    """A cell as listed: its latest version's result under the default rule set."""
+
+    id: str
+    manufacturer: str | None
+    model: str | None
+    latest_version: int
+    category: str | None
+    electrolyte_type: str | None
+    conducting_ion: str | None
+    code: str | None
+    result_id: str | None
+    updated_at: datetime
+
+
+class CellPage(_Record):
+    items: list[CellSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CellDetail(_Record):
+    """A cell with every version, result, evidence file and certificate, newest first."""
+
+    id: str
+    manufacturer: str | None
+    model: str | None
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
+    versions: list[VersionRecord]
+    results: list[ResultRecord]
+    evidence: list[EvidenceRecord]
+    certificates: list[CertificateRecord]
+
+
+class Submission(_Record):
+    """What storing a dossier did: the version it became (new or unchanged) and its result."""
+
+    cell_id: str
+    version: int
+    new_version: bool
+    result: ResultRecord
+
+
+class ApiKeyRecord(_Record):
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class LogEntry(_Record):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, object]
+    prev_hash: str
+    entry_hash: str
+
+
+class ChainReport(_Record):
+    """The outcome of ``solidcheck registry verify``."""
+
+    valid: bool
+    entries: int
+    head_hash: str = Field(description="publish it: a later verify proves nothing was cut "
+                           "off the end since")
+    problems: list[str]

@@ -1,0 +1,171 @@
+"""The registry's tables (SQLAlchemy 2). Alembic migrations in ``migrations/`` create them;
+``tests/test_registry.py`` checks that the two agree.
+
+Nothing is updated in place except a cell's summary columns (its latest version) and a key's
+revocation time: dossier versions, results, evidence and certificates are only ever added,
+and every addition is an entry of the hash-chained ``audit_log``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "Certificate", "ChainHead",
+           "DossierVersion", "EvidenceFile", "ResultRow"]
+
+_SHA256 = String(64)
+_TIME = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Cell(Base):
+    """One cell, named by its dossier's id; the columns searched are its latest version's."""
+
+    __tablename__ = "cells"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[str] = mapped_column(String(200), unique=True)
+    manufacturer: Mapped[str | None] = mapped_column(String(500))
+    model: Mapped[str | None] = mapped_column(String(500))
+    latest_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    updated_at: Mapped[datetime] = mapped_column(_TIME)
+
+
+class DossierVersion(Base):
+    """A dossier as submitted: an edit is a new version, never a change to an old one."""
+
+    __tablename__ = "dossier_versions"
+    __table_args__ = (UniqueConstraint("cell_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(_SHA256, doc="of the RFC 8785 form of content")
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ResultRow(Base):
+    """One classification of one dossier version under one rule set; immutable."""
+
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_search", "category", "electrolyte_type",
+                            "conducting_ion"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id"), index=True)
+    dossier_version_id: Mapped[int] = mapped_column(ForeignKey("dossier_versions.id"))
+    ruleset: Mapped[str] = mapped_column(String(100))
+    solidcheck_version: Mapped[str] = mapped_column(String(50))
+    category: Mapped[str] = mapped_column(String(40))
+    electrolyte_type: Mapped[str | None] = mapped_column(String(40))
+    conducting_ion: Mapped[str | None] = mapped_column(String(40))
+    application: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(_SHA256, doc="of the RFC 8785 form of content")
+    published: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class EvidenceFile(Base):
+    """An instrument file's bytes, stored once however many cells cite it."""
+
+    __tablename__ = "evidence_files"
+
+    sha256: Mapped[str] = mapped_column(_SHA256, primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+
+
+class CellEvidence(Base):
+    """An evidence file attached to a cell, under the name it was uploaded with."""
+
+    __tablename__ = "cell_evidence"
+    __table_args__ = (UniqueConstraint("cell_id", "sha256", "filename"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
+    filename: Mapped[str] = mapped_column(String(500))
+    reader: Mapped[str | None] = mapped_column(String(60))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Certificate(Base):
+    """A signed certificate of one result, as its canonical bytes."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(_SHA256)
+    issuer_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ApiKey(Base):
+    """An API key: only the SHA-256 of the secret is kept (the secret is 256 random bits, so
+    a slow hash would add nothing)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    secret_sha256: Mapped[str] = mapped_column(_SHA256)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    revoked_at: Mapped[datetime | None] = mapped_column(_TIME)
+
+
+class AuditEntry(Base):
+    """One entry of the append-only log; ``entry_hash`` covers the entry and the previous
+    entry's hash, so removing or altering any entry breaks the chain."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40), doc="UTC, ISO 8601, as hashed")
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(_SHA256)
+    entry_hash: Mapped[str] = mapped_column(_SHA256)
+
+
+class ChainHead(Base):
+    """The chain's last entry (one row). Writers lock it, which serialises appends on
+    PostgreSQL; and a removed last entry no longer matches it."""
+
+    __tablename__ = "chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(_SHA256)

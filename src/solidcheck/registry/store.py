@@ -1,0 +1,686 @@
+"""The registry: dossiers, results, evidence, certificates and API keys, kept without loss.
+
+Every write is one transaction that also appends to the hash-chained audit log, so a write
+is either wholly there and logged, or not there at all. Writers are serialised by the chain
+head's row lock (PostgreSQL) or SQLite's write lock, taken when the transaction begins.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import re
+import secrets
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .._version import __version__
+from ..certificates import canonical_json, parse_certificate, verify
+from ..classify import classify
+from ..errors import (
+    AccessDeniedError,
+    DatabaseError,
+    DossierError,
+    EvidenceError,
+    InvalidInputError,
+    MissingDependencyError,
+    NotFoundError,
+    Problem,
+)
+from ..model import Dossier, Result
+from ..rules import Ruleset, load_ruleset
+from .db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
+from .records import (
+    ApiKeyRecord,
+    CellDetail,
+    CellPage,
+    CellSummary,
+    CertificateRecord,
+    ChainReport,
+    EvidenceRecord,
+    LogEntry,
+    ResultRecord,
+    Role,
+    Submission,
+    VersionRecord,
+)
+from .schema import (
+    ApiKey,
+    AuditEntry,
+    Cell,
+    CellEvidence,
+    Certificate,
+    ChainHead,
+    DossierVersion,
+    EvidenceFile,
+    ResultRow,
+)
+
+__all__ = ["DEFAULT_MAX_EVIDENCE_BYTES", "ROLES", "Registry", "sha256_hex"]
+
+ROLES: tuple[Role, ...] = ("reader", "lab", "admin")
+DEFAULT_MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+GENESIS_HASH = "0" * 64
+_KEY_PATTERN = re.compile(r"sc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+#: characters a cell id may not have, because it is a path segment of the API and pages
+_BAD_ID = re.compile(r"[/\\?#%\x00-\x1f\x7f]")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+class Registry:
+    """A registry database. Open with :meth:`open`; use as a context manager to close it."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = database_url(url)
+        self._read_engine, self._write_engine = make_engines(self.url)
+        self._read = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = False) -> Registry:
+        """Open the registry; ``create`` makes or upgrades its tables, otherwise a database
+        that is empty or at another schema version is refused with what to run."""
+        registry = cls(url)
+        revision = schema_revision(registry._write_engine)
+        if revision != HEAD_REVISION:
+            if not create:
+                registry.close()
+                state = "has no registry yet" if revision is None else (
+                    f"is at schema revision {revision}, this solidcheck needs {HEAD_REVISION}")
+                raise DatabaseError(f"the database {registry.display_url} {state} — run "
+                                    "`solidcheck registry init` first")
+            migrate(registry._write_engine)
+        return registry
+
+    @property
+    def display_url(self) -> str:
+        return self._write_engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self._read_engine.dispose()
+        if self._write_engine is not self._read_engine:
+            self._write_engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- transactions
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        try:
+            with self._read() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
+                                ) from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[tuple[Session, ChainHead]]:
+        """One write transaction, holding the chain head (and so the right to append)."""
+        try:
+            with self._write.begin() as session:
+                head = session.get(ChainHead, 1, with_for_update=True)
+                if head is None:
+                    raise DatabaseError("the registry's chain head is missing — the database "
+                                        "was altered outside solidcheck; run `solidcheck "
+                                        "registry verify`")
+                yield session, head
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
+                                ) from exc
+
+    @staticmethod
+    def _append(session: Session, head: ChainHead, *, actor: str, action: str, subject: str,
+                details: Mapping[str, object]) -> None:
+        entry = {"seq": head.seq + 1, "at": _now().isoformat(timespec="microseconds"),
+                 "actor": actor, "action": action, "subject": subject,
+                 "details": dict(details), "prev_hash": head.entry_hash}
+        entry_hash = sha256_hex(canonical_json(entry))
+        session.add(AuditEntry(**entry, entry_hash=entry_hash))
+        head.seq, head.entry_hash = cast(int, entry["seq"]), entry_hash
+        session.flush()
+
+    # ----------------------------------------------------------------- dossiers and results
+
+    def submit(self, dossier: Dossier, *, actor: str, ruleset: Ruleset | str | None = None,
+               publish: bool = True) -> Submission:
+        """Store a dossier (a new version when its content differs from the latest) and its
+        classification under ``ruleset``. Submitting the same content again changes nothing
+        and returns the stored result."""
+        if _BAD_ID.search(dossier.id) or dossier.id != dossier.id.strip():
+            raise DossierError([Problem("id", "a registry cell id may not contain / \\ ? # % "
+                                        "or control characters, nor start or end with spaces",
+                                        "rename the cell, e.g. with - instead of /")])
+        rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
+        content = dossier.model_dump(mode="json")
+        digest = sha256_hex(canonical_json(content))
+        result = classify(dossier, rules)
+        with self._writing() as (session, head):
+            now = _now()
+            cell = session.scalar(select(Cell).where(Cell.dossier_id == dossier.id))
+            new_version = True
+            if cell is None:
+                cell = Cell(dossier_id=dossier.id, manufacturer=dossier.manufacturer,
+                            model=dossier.model, latest_version=1, created_at=now,
+                            updated_at=now)
+                session.add(cell)
+                session.flush()
+                version = self._add_version(session, head, cell, 1, content, digest, actor, now)
+            else:
+                version = self._version(session, cell.id, cell.latest_version)
+                if version.sha256 == digest:
+                    new_version = False
+                else:
+                    version = self._add_version(session, head, cell, cell.latest_version + 1,
+                                                content, digest, actor, now)
+                    cell.latest_version = version.version
+                    cell.manufacturer, cell.model = dossier.manufacturer, dossier.model
+                    cell.updated_at = now
+            row = self._result_for(session, version.id, rules.id)
+            if row is None:
+                row = self._add_result(session, head, cell, version, result, actor=actor,
+                                       publish=publish, now=now)
+            return Submission(cell_id=cell.dossier_id, version=version.version,
+                              new_version=new_version,
+                              result=self._result_record(row, cell, version.version))
+
+    def reclassify(self, cell_id: str, *, ruleset: Ruleset | str | None, actor: str,
+                   publish: bool = True) -> ResultRecord:
+        """Classify the cell's latest version under another rule set; earlier results stay."""
+        rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
+        with self._writing() as (session, head):
+            cell = self._cell(session, cell_id)
+            version = self._version(session, cell.id, cell.latest_version)
+            row = self._result_for(session, version.id, rules.id)
+            if row is None:
+                result = classify(Dossier.model_validate(version.content), rules)
+                row = self._add_result(session, head, cell, version, result, actor=actor,
+                                       publish=publish, now=_now())
+            return self._result_record(row, cell, version.version)
+
+    def _add_version(self, session: Session, head: ChainHead, cell: Cell, number: int,
+                     content: dict[str, Any], digest: str, actor: str,
+                     now: datetime) -> DossierVersion:
+        version = DossierVersion(cell_id=cell.id, version=number, content=content,
+                                 sha256=digest, created_at=now, created_by=actor)
+        session.add(version)
+        session.flush()
+        self._append(session, head, actor=actor, action="dossier.version",
+                     subject=cell.dossier_id,
+                     details={"version": number, "sha256": digest})
+        return version
+
+    def _add_result(self, session: Session, head: ChainHead, cell: Cell,
+                    version: DossierVersion, result: Result, *, actor: str, publish: bool,
+                    now: datetime) -> ResultRow:
+        content = result.model_dump(mode="json")
+        row = ResultRow(id=uuid.uuid4().hex, cell_id=cell.id, dossier_version_id=version.id,
+                        ruleset=result.ruleset, solidcheck_version=result.solidcheck_version,
+                        category=result.category, electrolyte_type=result.electrolyte_type,
+                        conducting_ion=result.conducting_ion, application=result.application,
+                        code=result.code, content=content,
+                        sha256=sha256_hex(canonical_json(content)), published=publish,
+                        created_at=now, created_by=actor)
+        session.add(row)
+        session.flush()
+        self._append(session, head, actor=actor, action="result.create",
+                     subject=cell.dossier_id,
+                     details={"result": row.id, "version": version.version,
+                              "ruleset": row.ruleset, "sha256": row.sha256})
+        return row
+
+    @staticmethod
+    def _cell(session: Session, cell_id: str) -> Cell:
+        cell = session.scalar(select(Cell).where(Cell.dossier_id == cell_id))
+        if cell is None:
+            raise NotFoundError(f"no cell {cell_id!r} in the registry — list them with "
+                                "GET /v1/cells or `solidcheck registry list`")
+        return cell
+
+    @staticmethod
+    def _version(session: Session, cell_pk: int, number: int) -> DossierVersion:
+        return session.scalars(select(DossierVersion).where(
+            DossierVersion.cell_id == cell_pk, DossierVersion.version == number)).one()
+
+    @staticmethod
+    def _result_for(session: Session, version_pk: int, ruleset_id: str) -> ResultRow | None:
+        return session.scalars(select(ResultRow).where(
+            ResultRow.dossier_version_id == version_pk, ResultRow.ruleset == ruleset_id,
+            ResultRow.solidcheck_version == __version__)).first()
+
+    @staticmethod
+    def _result_record(row: ResultRow, cell: Cell, version: int) -> ResultRecord:
+        return ResultRecord(id=row.id, cell_id=cell.dossier_id, version=version,
+                            ruleset=row.ruleset, solidcheck_version=row.solidcheck_version,
+                            published=row.published, created_at=_aware(row.created_at),
+                            created_by=row.created_by, sha256=row.sha256,
+                            result=Result.model_validate(row.content))
+
+    # ----------------------------------------------------------------- reading
+
+    def list_cells(self, *, category: str | None = None, electrolyte_type: str | None = None,
+                   conducting_ion: str | None = None, manufacturer: str | None = None,
+                   text: str | None = None, ruleset: str | None = None,
+                   published_only: bool = False, limit: int = 50,
+                   offset: int = 0) -> CellPage:
+        """Cells with their latest version's result under ``ruleset`` (the default rule set
+        when not given), newest first, filtered and paginated."""
+        ruleset_id = load_ruleset(ruleset).id
+        latest = (select(ResultRow.id)
+                  .join(DossierVersion, DossierVersion.id == ResultRow.dossier_version_id)
+                  .where(ResultRow.cell_id == Cell.id,
+                         DossierVersion.version == Cell.latest_version,
+                         ResultRow.ruleset == ruleset_id)
+                  .order_by(ResultRow.created_at.desc()).limit(1)
+                  .correlate(Cell).scalar_subquery())
+        query: Select[Any] = (select(Cell, ResultRow)
+                              .outerjoin(ResultRow, ResultRow.id == latest))
+        if category:
+            query = query.where(ResultRow.category == category)
+        if electrolyte_type:
+            query = query.where(ResultRow.electrolyte_type == electrolyte_type)
+        if conducting_ion:
+            query = query.where(ResultRow.conducting_ion == conducting_ion)
+        if published_only:
+            query = query.where(ResultRow.published.is_(True))
+        if manufacturer:
+            query = query.where(func.lower(Cell.manufacturer).contains(manufacturer.lower(),
+                                                                      autoescape=True))
+        if text:
+            needle = text.lower()
+            query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+                                      for column in (Cell.dossier_id, Cell.manufacturer,
+                                                     Cell.model, ResultRow.code))))
+        with self._reading() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.execute(query.order_by(Cell.updated_at.desc(), Cell.dossier_id)
+                                   .limit(limit).offset(offset)).all()
+        items = [CellSummary(id=cell.dossier_id, manufacturer=cell.manufacturer,
+                             model=cell.model, latest_version=cell.latest_version,
+                             category=row.category if row else None,
+                             electrolyte_type=row.electrolyte_type if row else None,
+                             conducting_ion=row.conducting_ion if row else None,
+                             code=row.code if row else None, result_id=row.id if row else None,
+                             updated_at=_aware(cell.updated_at))
+                 for cell, row in rows]
+        return CellPage(items=items, total=total, limit=limit, offset=offset)
+
+    def get_cell(self, cell_id: str, *, published_only: bool = False) -> CellDetail:
+        """A cell with every version, result, evidence file and certificate."""
+        with self._reading() as session:
+            cell = self._cell(session, cell_id)
+            versions = session.scalars(select(DossierVersion).where(
+                DossierVersion.cell_id == cell.id).order_by(DossierVersion.version.desc())).all()
+            number_of = {v.id: v.version for v in versions}
+            results_query = select(ResultRow).where(ResultRow.cell_id == cell.id)
+            if published_only:
+                results_query = results_query.where(ResultRow.published.is_(True))
+            results = session.scalars(results_query.order_by(
+                ResultRow.created_at.desc())).all()
+            evidence = session.execute(
+                select(CellEvidence, EvidenceFile.size_bytes)
+                .join(EvidenceFile, EvidenceFile.sha256 == CellEvidence.sha256)
+                .where(CellEvidence.cell_id == cell.id)
+                .order_by(CellEvidence.created_at.desc())).all()
+            certificates = session.scalars(
+                select(Certificate).join(ResultRow, ResultRow.id == Certificate.result_id)
+                .where(ResultRow.cell_id == cell.id)
+                .order_by(Certificate.created_at.desc())).all()
+        return CellDetail(
+            id=cell.dossier_id, manufacturer=cell.manufacturer, model=cell.model,
+            latest_version=cell.latest_version, created_at=_aware(cell.created_at),
+            updated_at=_aware(cell.updated_at),
+            versions=[VersionRecord(version=v.version, sha256=v.sha256,
+                                    created_at=_aware(v.created_at), created_by=v.created_by,
+                                    dossier=Dossier.model_validate(v.content))
+                      for v in versions],
+            results=[self._result_record(r, cell, number_of[r.dossier_version_id])
+                     for r in results],
+            evidence=[self._evidence_record(link, size) for link, size in evidence],
+            certificates=[self._certificate_record(c) for c in certificates])
+
+    def get_result(self, result_id: str, *, published_only: bool = False) -> ResultRecord:
+        with self._reading() as session:
+            row = session.get(ResultRow, result_id)
+            if row is None or (published_only and not row.published):
+                raise NotFoundError(f"no result {result_id!r} in the registry — a cell's "
+                                    "results are listed by GET /v1/cells/{id}")
+            cell = session.get_one(Cell, row.cell_id)
+            version = session.get_one(DossierVersion, row.dossier_version_id)
+            return self._result_record(row, cell, version.version)
+
+    def get_dossier(self, cell_id: str, version: int | None = None) -> Dossier:
+        with self._reading() as session:
+            cell = self._cell(session, cell_id)
+            return Dossier.model_validate(
+                self._version(session, cell.id, version or cell.latest_version).content)
+
+    # ----------------------------------------------------------------- evidence
+
+    def add_evidence(self, cell_id: str, *, filename: str, content: bytes, actor: str,
+                     max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> EvidenceRecord:
+        """Attach an instrument file to a cell. It must be one solidcheck can read (the
+        reader's problems are the error otherwise); its bytes are stored once, by SHA-256."""
+        name = Path(filename.replace("\\", "/")).name.strip() or "evidence"
+        if len(content) > max_bytes:
+            raise EvidenceError([Problem("", f"the file is {len(content)} bytes, over the "
+                                         f"registry's limit of {max_bytes} bytes",
+                                         "upload a smaller export, or ask the registry's "
+                                         "administrator to raise the limit")], source=name)
+        reader, kind, summary = _read_evidence_bytes(name, content)
+        digest = sha256_hex(content)
+        with self._writing() as (session, head):
+            cell = self._cell(session, cell_id)
+            now = _now()
+            if session.get(EvidenceFile, digest) is None:
+                session.add(EvidenceFile(sha256=digest, size_bytes=len(content),
+                                         content=content, created_at=now))
+            link = session.scalar(select(CellEvidence).where(
+                CellEvidence.cell_id == cell.id, CellEvidence.sha256 == digest,
+                CellEvidence.filename == name))
+            if link is None:
+                link = CellEvidence(cell_id=cell.id, sha256=digest, filename=name,
+                                    reader=reader, kind=kind, summary=summary, created_at=now,
+                                    created_by=actor)
+                session.add(link)
+                session.flush()
+                self._append(session, head, actor=actor, action="evidence.add",
+                             subject=cell.dossier_id,
+                             details={"file": name, "sha256": digest, "size_bytes": len(content),
+                                      "reader": reader})
+            return self._evidence_record(link, len(content))
+
+    def get_evidence(self, sha256: str) -> bytes:
+        with self._reading() as session:
+            row = session.get(EvidenceFile, sha256)
+            if row is None:
+                raise NotFoundError(f"no evidence file with SHA-256 {sha256} in the registry")
+            return row.content
+
+    @staticmethod
+    def _evidence_record(link: CellEvidence, size: int) -> EvidenceRecord:
+        return EvidenceRecord(sha256=link.sha256, filename=link.filename, size_bytes=size,
+                              reader=link.reader, kind=link.kind, summary=link.summary,
+                              created_at=_aware(link.created_at), created_by=link.created_by)
+
+    # ----------------------------------------------------------------- certificates
+
+    def add_certificate(self, data: bytes, *, actor: str) -> CertificateRecord:
+        """Keep a certificate that verifies and certifies a version of a registered cell."""
+        cert = parse_certificate(data, source="certificate")
+        outcome = verify(data, source="certificate")
+        if not outcome.valid:
+            raise InvalidInputError([Problem("", f"the certificate does not verify: {reason}",
+                                             "upload the certificate file as issued")
+                                     for reason in outcome.reasons], source="certificate")
+        subject = cert["subject"]
+        with self._writing() as (session, head):
+            cell = self._cell(session, str(subject["dossier_id"]))
+            version = session.scalar(select(DossierVersion).where(
+                DossierVersion.cell_id == cell.id,
+                DossierVersion.sha256 == subject["dossier_canonical_sha256"]))
+            if version is None:
+                raise InvalidInputError([Problem(
+                    "subject.dossier_canonical_sha256",
+                    f"no version of cell {cell.dossier_id!r} has the certified content",
+                    "submit the certified dossier first (POST /v1/cells)")],
+                    source="certificate")
+            result = Result.model_validate(cert["result"])
+            row = self._result_for(session, version.id, result.ruleset)
+            if row is None or row.sha256 != sha256_hex(canonical_json(cert["result"])):
+                row = self._add_result(session, head, cell, version, result, actor=actor,
+                                       publish=True, now=_now())
+            digest = sha256_hex(data)
+            stored = Certificate(result_id=row.id, content=data, sha256=digest,
+                                 issuer_fingerprint=str(cert["issuer"]["key_fingerprint"]),
+                                 created_at=_now(), created_by=actor)
+            session.add(stored)
+            session.flush()
+            self._append(session, head, actor=actor, action="certificate.add",
+                         subject=cell.dossier_id,
+                         details={"certificate": stored.id, "result": row.id,
+                                  "sha256": digest})
+            return self._certificate_record(stored)
+
+    def get_certificate(self, certificate_id: int) -> bytes:
+        with self._reading() as session:
+            row = session.get(Certificate, certificate_id)
+            if row is None:
+                raise NotFoundError(f"no certificate {certificate_id} in the registry")
+            return row.content
+
+    @staticmethod
+    def _certificate_record(row: Certificate) -> CertificateRecord:
+        return CertificateRecord(id=row.id, result_id=row.result_id, sha256=row.sha256,
+                                 issuer_fingerprint=row.issuer_fingerprint,
+                                 created_at=_aware(row.created_at))
+
+    # ----------------------------------------------------------------- API keys
+
+    def create_api_key(self, *, role: Role, name: str, actor: str) -> tuple[ApiKeyRecord, str]:
+        """A new key; the secret is returned once and only its SHA-256 is kept."""
+        if role not in ROLES:
+            raise InvalidInputError([Problem("role", f"unknown role {role!r}",
+                                             f"use one of: {', '.join(ROLES)}")])
+        if not name.strip():
+            raise InvalidInputError([Problem("name", "blank", "say whose key it is")])
+        key_id = secrets.token_hex(6)
+        secret = f"sc_{key_id}_{secrets.token_urlsafe(32)}"
+        with self._writing() as (session, head):
+            row = ApiKey(id=key_id, name=name.strip(), role=role,
+                         secret_sha256=sha256_hex(secret.encode()), created_at=_now(),
+                         revoked_at=None)
+            session.add(row)
+            session.flush()
+            self._append(session, head, actor=actor, action="key.create", subject=key_id,
+                         details={"role": role, "name": row.name})
+            return self._key_record(row), secret
+
+    def revoke_api_key(self, key_id: str, *, actor: str) -> ApiKeyRecord:
+        with self._writing() as (session, head):
+            row = session.get(ApiKey, key_id)
+            if row is None:
+                raise NotFoundError(f"no API key {key_id!r}")
+            if row.revoked_at is None:
+                row.revoked_at = _now()
+                self._append(session, head, actor=actor, action="key.revoke", subject=key_id,
+                             details={})
+            return self._key_record(row)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        with self._reading() as session:
+            return [self._key_record(row) for row in
+                    session.scalars(select(ApiKey).order_by(ApiKey.created_at))]
+
+    def authenticate(self, secret: str | None) -> ApiKeyRecord:
+        """The key a secret belongs to; ``AccessDeniedError`` for none, unknown or revoked."""
+        if not secret:
+            raise AccessDeniedError("this needs an API key: send it as 'Authorization: "
+                                    "Bearer <key>' (create one with `solidcheck keys create`)",
+                                    authenticated=False)
+        match = _KEY_PATTERN.fullmatch(secret.strip())
+        row = None
+        if match:
+            with self._reading() as session:
+                row = session.get(ApiKey, match.group(1))
+        if (row is None or row.revoked_at is not None
+                or not hmac.compare_digest(row.secret_sha256, sha256_hex(secret.strip().encode()))):
+            raise AccessDeniedError("the API key is not valid (unknown, mistyped or revoked)",
+                                    authenticated=False)
+        return self._key_record(row)
+
+    @staticmethod
+    def _key_record(row: ApiKey) -> ApiKeyRecord:
+        return ApiKeyRecord(id=row.id, name=row.name, role=cast(Role, row.role),
+                            created_at=_aware(row.created_at),
+                            revoked_at=_aware(row.revoked_at) if row.revoked_at else None)
+
+    # ----------------------------------------------------------------- the audit log
+
+    def log(self, *, after: int = 0, limit: int = 1000) -> list[LogEntry]:
+        with self._reading() as session:
+            rows = session.scalars(select(AuditEntry).where(AuditEntry.seq > after)
+                                   .order_by(AuditEntry.seq).limit(limit)).all()
+        return [LogEntry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, subject=r.subject,
+                         details=r.details, prev_hash=r.prev_hash, entry_hash=r.entry_hash)
+                for r in rows]
+
+    def verify_chain(self) -> ChainReport:
+        """Check the audit log entry by entry, and that what it records is what is stored:
+        a removed, altered or inserted entry, and a version or result changed, removed or
+        added behind the log's back, is a problem."""
+        problems: list[str] = []
+        expected_prev, count, seq = GENESIS_HASH, 0, 0
+        logged: dict[str, dict[tuple[str, str], str]] = {"dossier.version": {},
+                                                          "result.create": {},
+                                                          "evidence.add": {},
+                                                          "certificate.add": {}}
+        with self._reading() as session:
+            for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))\
+                    .yield_per(1000):
+                count += 1
+                seq += 1
+                if entry.seq != seq:
+                    problems.append(f"entry {entry.seq}: expected entry {seq} — entries "
+                                    f"{seq}–{entry.seq - 1} are missing")
+                    seq = entry.seq
+                if entry.prev_hash != expected_prev:
+                    problems.append(f"entry {entry.seq}: its previous-entry hash does not "
+                                    "match the entry before it (an entry was removed or "
+                                    "altered)")
+                recomputed = sha256_hex(canonical_json({
+                    "seq": entry.seq, "at": entry.at, "actor": entry.actor,
+                    "action": entry.action, "subject": entry.subject,
+                    "details": entry.details, "prev_hash": entry.prev_hash}))
+                if recomputed != entry.entry_hash:
+                    problems.append(f"entry {entry.seq}: its content does not match its hash "
+                                    "(the entry was altered)")
+                expected_prev = entry.entry_hash
+                if entry.action in logged:
+                    details = entry.details
+                    key = _logged_key(entry.action, entry.subject, details)
+                    logged[entry.action][key] = str(details.get("sha256"))
+            head = session.get(ChainHead, 1)
+            if head is None or head.seq != seq or head.entry_hash != expected_prev:
+                problems.append("the chain head does not match the last entry (entries were "
+                                "removed from the end, or the head was altered)")
+            problems += self._check_stored(session, logged)
+        return ChainReport(valid=not problems, entries=count, head_hash=expected_prev,
+                           problems=problems)
+
+    @staticmethod
+    def _check_stored(session: Session,
+                      logged: dict[str, dict[tuple[str, str], str]]) -> list[str]:
+        problems = []
+        stored: dict[str, dict[tuple[str, str], str]] = {action: {} for action in logged}
+        for cell_id, version, content, digest in session.execute(
+                select(Cell.dossier_id, DossierVersion.version, DossierVersion.content,
+                       DossierVersion.sha256).join(Cell, Cell.id == DossierVersion.cell_id)):
+            if sha256_hex(canonical_json(content)) != digest:
+                problems.append(f"cell {cell_id!r} version {version}: its content does not "
+                                "match its SHA-256 (altered)")
+            stored["dossier.version"][(cell_id, str(version))] = digest
+        for result_id, content, digest in session.execute(
+                select(ResultRow.id, ResultRow.content, ResultRow.sha256)):
+            if sha256_hex(canonical_json(content)) != digest:
+                problems.append(f"result {result_id}: its content does not match its SHA-256 "
+                                "(altered)")
+            stored["result.create"][("", result_id)] = digest
+        for cell_id, filename, digest, content in session.execute(
+                select(Cell.dossier_id, CellEvidence.filename, CellEvidence.sha256,
+                       EvidenceFile.content)
+                .join(Cell, Cell.id == CellEvidence.cell_id)
+                .join(EvidenceFile, EvidenceFile.sha256 == CellEvidence.sha256)):
+            if sha256_hex(content) != digest:
+                problems.append(f"evidence {filename!r} of cell {cell_id!r}: its bytes do not "
+                                "match its SHA-256 (altered)")
+            stored["evidence.add"][(cell_id, f"{filename}\x00{digest}")] = digest
+        for certificate_id, content, digest in session.execute(
+                select(Certificate.id, Certificate.content, Certificate.sha256)):
+            if sha256_hex(content) != digest:
+                problems.append(f"certificate {certificate_id}: its bytes do not match its "
+                                "SHA-256 (altered)")
+            stored["certificate.add"][("", str(certificate_id))] = digest
+        names = {"dossier.version": "dossier version", "result.create": "result",
+                 "evidence.add": "evidence file", "certificate.add": "certificate"}
+        for action, in_log in logged.items():
+            in_store = stored[action]
+            for key in sorted(in_log.keys() - in_store.keys()):
+                problems.append(f"{names[action]} {_show(key)} is in the log but not stored "
+                                "(removed)")
+            for key in sorted(in_store.keys() - in_log.keys()):
+                problems.append(f"{names[action]} {_show(key)} is stored but not in the log "
+                                "(added outside solidcheck)")
+            for key in sorted(in_log.keys() & in_store.keys()):
+                if in_log[key] != in_store[key]:
+                    problems.append(f"{names[action]} {_show(key)}: its SHA-256 differs from "
+                                    "the logged one (replaced)")
+        return problems
+
+
+def _logged_key(action: str, subject: str, details: Mapping[str, object]) -> tuple[str, str]:
+    if action == "dossier.version":
+        return subject, str(details.get("version"))
+    if action == "result.create":
+        return "", str(details.get("result"))
+    if action == "evidence.add":
+        return subject, f"{details.get('file')}\x00{details.get('sha256')}"
+    return "", str(details.get("certificate"))
+
+
+def _show(key: tuple[str, str]) -> str:
+    first, second = key
+    second = second.split("\x00")[0]
+    return f"{first!r} {second}" if first else second
+
+
+def _read_evidence_bytes(name: str, content: bytes) -> tuple[str, str, str]:
+    """Recognise and read an uploaded instrument file; its reader, kind and a summary."""
+    from ..readers import read_evidence
+
+    with tempfile.TemporaryDirectory(prefix="solidcheck-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            reading = read_evidence(path)
+        except MissingDependencyError as exc:
+            raise EvidenceError([Problem("", str(exc), "ask the registry's administrator to "
+                                         "install the extra")], source=name) from None
+    span = reading.time_span_s()
+    channels = ", ".join(reading.table.column_names)
+    summary = (f"{reading.format}: {reading.rows} rows"
+               + (f" over {span / 3600:.2f} h" if span else "") + f" ({channels})")
+    return reading.format, reading.kind, summary

@@ -1,0 +1,51 @@
+"""The web service's settings, from ``SOLIDCHECK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Settings"]
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Settings(BaseModel):
+    """What an operator may change; every field has its environment variable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str | None = Field(default=None, description="SOLIDCHECK_DATABASE_URL; "
+                                     "default SQLite in the data folder")
+    public_reads: bool = Field(default=True, description="SOLIDCHECK_PUBLIC_READS: published "
+                               "results, cells and pages readable without a key")
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, description="SOLIDCHECK_MAX_BODY_"
+                                "BYTES: larger request bodies get 413")
+    max_evidence_bytes: int = Field(default=50 * 1024 * 1024, description="SOLIDCHECK_MAX_"
+                                    "EVIDENCE_BYTES: largest evidence file kept")
+    rate_limit_per_minute: int = Field(default=600, description="SOLIDCHECK_RATE_LIMIT: "
+                                       "requests per minute per key (or per address without "
+                                       "one); 0 turns the limit off")
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
+                            description="SOLIDCHECK_SECRET_KEY: signs CSRF tokens; random "
+                            "per process unless set")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        values: dict[str, object] = {
+            "database_url": os.environ.get("SOLIDCHECK_DATABASE_URL"),
+            "public_reads": _env_bool("SOLIDCHECK_PUBLIC_READS", True),
+        }
+        for field, name in (("max_body_bytes", "SOLIDCHECK_MAX_BODY_BYTES"),
+                            ("max_evidence_bytes", "SOLIDCHECK_MAX_EVIDENCE_BYTES"),
+                            ("rate_limit_per_minute", "SOLIDCHECK_RATE_LIMIT")):
+            if os.environ.get(name):
+                values[field] = int(os.environ[name])
+        if os.environ.get("SOLIDCHECK_SECRET_KEY"):
+            values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
+        return cls(**values)
