@@ -15,13 +15,17 @@ import sys
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
 
+from ._cliutil import EXIT_MISSING_EXTRA, EXIT_NEGATIVE
+from ._cliutil import fail as _fail
+from ._cliutil import print_json as _print_json
+from ._cliutil import stdout as _stdout
 from ._version import __version__
 from .build import build_dossier
 from .certificates import (
@@ -43,6 +47,7 @@ from .certificates import (
 from .claims.audit import audit, load_evidence
 from .claims.extract import extract_text
 from .classify import classify
+from .cli_registry import keys_create, keys_list, keys_revoke, registry_app, serve
 from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
 from .dossier import load_dossier, load_mapping
@@ -82,11 +87,6 @@ dossier_app = typer.Typer(help="Build dossiers from a cell's declarations and in
 app.add_typer(code_app, name="code")
 app.add_typer(dossier_app, name="dossier")
 
-EXIT_INVALID = 2
-EXIT_NEGATIVE = 3
-EXIT_MISSING_EXTRA = 4
-
-
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
@@ -113,18 +113,6 @@ RulesetOption = Annotated[
                  "file; default: the national standard."),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _stdout() -> Console:
-    # Piped output is read in files and logs, not an 80-column terminal.
-    width = None if sys.stdout.isatty() else 110
-    return Console(highlight=False, soft_wrap=False, width=width)
-
-
-def _fail(message: str) -> NoReturn:
-    """Report invalid input on stderr (never a traceback) and exit 2."""
-    typer.echo(message, err=True)
-    raise typer.Exit(EXIT_INVALID)
 
 
 def _ruleset(ruleset_id: str | None) -> Ruleset:
@@ -161,11 +149,6 @@ def _read(path: Path, *, reader: str | None = None, kind: ReadingKind | None = N
         _fail(str(exc))
     except MissingDependencyError as exc:
         _missing_extra(exc)
-
-
-def _print_json(data: Any, *, pretty: bool = True) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2 if pretty else None)
-    sys.stdout.write(text + "\n")
 
 
 def _version(value: bool) -> None:
@@ -472,7 +455,8 @@ def export_command(
 
 # --------------------------------------------------------------------------- certificates
 
-keys_app = typer.Typer(help="Make and inspect the Ed25519 keys that sign certificates.",
+keys_app = typer.Typer(help="Keys: the Ed25519 keys that sign certificates (generate, "
+                       "fingerprint) and the web service's API keys (create, list, revoke).",
                        no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
@@ -850,6 +834,13 @@ def audit_command(
     threshold = {"error": 0, "warning": 1, "never": -1}[fail_on.value]
     if any(worst[f.severity] <= threshold for r in reports for f in r.findings):
         raise typer.Exit(EXIT_NEGATIVE)
+
+
+app.add_typer(registry_app, name="registry")
+app.command("serve")(serve)
+keys_app.command("create")(keys_create)
+keys_app.command("list")(keys_list)
+keys_app.command("revoke")(keys_revoke)
 
 
 def main() -> None:

@@ -32,17 +32,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessDeniedError",
     "CertificateError",
     "CodeError",
+    "DatabaseError",
     "DossierError",
     "EvidenceError",
-    "AccessDeniedError",
-    "DatabaseError",
     "InvalidInputError",
     "MissingDependencyError",
     "NotFoundError",
-    "RegistryError",
     "Problem",
+    "RegistryError",
     "RulesetError",
     "SolidcheckError",
     "TextExtractionError",

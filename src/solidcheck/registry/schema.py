@@ -125,7 +125,7 @@ class Certificate(Base):
     result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(_SHA256)
-    issuer_fingerprint: Mapped[str] = mapped_column(String(64))
+    issuer_fingerprint: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(_TIME)
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -267,7 +267,7 @@ class Registry:
         cell = session.scalar(select(Cell).where(Cell.dossier_id == cell_id))
         if cell is None:
             raise NotFoundError(f"no cell {cell_id!r} in the registry — list them with "
-                                "GET /v1/cells or `solidcheck registry list`")
+                                "GET /v1/cells or the search page")
         return cell
 
     @staticmethod
@@ -306,8 +306,7 @@ class Registry:
                          ResultRow.ruleset == ruleset_id)
                   .order_by(ResultRow.created_at.desc()).limit(1)
                   .correlate(Cell).scalar_subquery())
-        query: Select[Any] = (select(Cell, ResultRow)
-                              .outerjoin(ResultRow, ResultRow.id == latest))
+        query = select(Cell, ResultRow).outerjoin(ResultRow, ResultRow.id == latest)
         if category:
             query = query.where(ResultRow.category == category)
         if electrolyte_type:
@@ -619,18 +618,18 @@ class Registry:
                 problems.append(f"result {result_id}: its content does not match its SHA-256 "
                                 "(altered)")
             stored["result.create"][("", result_id)] = digest
-        for cell_id, filename, digest, content in session.execute(
+        for cell_id, filename, digest, data in session.execute(
                 select(Cell.dossier_id, CellEvidence.filename, CellEvidence.sha256,
                        EvidenceFile.content)
                 .join(Cell, Cell.id == CellEvidence.cell_id)
                 .join(EvidenceFile, EvidenceFile.sha256 == CellEvidence.sha256)):
-            if sha256_hex(content) != digest:
+            if sha256_hex(data) != digest:
                 problems.append(f"evidence {filename!r} of cell {cell_id!r}: its bytes do not "
                                 "match its SHA-256 (altered)")
             stored["evidence.add"][(cell_id, f"{filename}\x00{digest}")] = digest
-        for certificate_id, content, digest in session.execute(
+        for certificate_id, data, digest in session.execute(
                 select(Certificate.id, Certificate.content, Certificate.sha256)):
-            if sha256_hex(content) != digest:
+            if sha256_hex(data) != digest:
                 problems.append(f"certificate {certificate_id}: its bytes do not match its "
                                 "SHA-256 (altered)")
             stored["certificate.add"][("", str(certificate_id))] = digest

@@ -35,9 +35,9 @@ def _bearer(request: Request) -> str | None:
 def current_key(request: Request) -> ApiKeyRecord | None:
     """The request's API key (``Authorization: Bearer`` or ``X-API-Key``), or None; an
     invalid key is refused rather than treated as none."""
-    cached = getattr(request.state, "api_key", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "api_key"):
+        cached: ApiKeyRecord | None = request.state.api_key
+        return cached
     secret = _bearer(request)
     key = None if secret is None else get_registry(request).authenticate(secret)
     request.state.api_key = key

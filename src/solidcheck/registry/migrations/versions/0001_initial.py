@@ -91,7 +91,7 @@ def upgrade() -> None:
         sa.Column("result_id", sa.String(32), sa.ForeignKey("results.id"), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("sha256", SHA256, nullable=False),
-        sa.Column("issuer_fingerprint", sa.String(64), nullable=False),
+        sa.Column("issuer_fingerprint", sa.String(100), nullable=False),
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
     )

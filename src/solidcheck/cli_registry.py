@@ -1,0 +1,190 @@
+"""The registry and the web service at the command line: ``registry``, ``serve`` and the API
+keys under ``keys``. Argument handling and output only; the work is in ``registry/`` and
+``web/``. They need the ``server`` extra, which is looked for only when a command runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ._cliutil import EXIT_MISSING_EXTRA, EXIT_NEGATIVE, fail, print_json
+from .dossier import load_dossier, read_dossier_bytes
+from .errors import InvalidInputError, MissingDependencyError, RegistryError
+from .model import Evidence
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+__all__ = ["keys_create", "keys_list", "keys_revoke", "registry_app", "serve"]
+
+registry_app = typer.Typer(help="The registry of classified cells: create it, load dossiers, "
+                           "check its audit log.", no_args_is_help=True)
+
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--database", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, else SQLite in the "
+    "data folder ($SOLIDCHECK_DATA_DIR or the platform's user data folder).")]
+
+
+@contextmanager
+def _registry(url: str | None, *, create: bool = False) -> Iterator[Registry]:
+    try:
+        from .registry import Registry
+    except ImportError as exc:
+        _missing(exc)
+    try:
+        with Registry.open(url, create=create) as registry:
+            yield registry
+    except RegistryError as exc:
+        fail(str(exc))
+    except InvalidInputError as exc:
+        fail(str(exc))
+
+
+def _missing(exc: ImportError) -> None:
+    error = MissingDependencyError(f"the registry and web service ({exc.name})",
+                                   extra="server", package=exc.name or "sqlalchemy")
+    fail(str(error), code=EXIT_MISSING_EXTRA)
+
+
+def _actor() -> str:
+    from .registry import default_actor
+
+    return default_actor()
+
+
+@registry_app.command("init")
+def registry_init(database: DatabaseOption = None) -> None:
+    """Create the registry's tables, or upgrade them to this version (safe to repeat)."""
+    with _registry(database, create=True) as registry:
+        typer.echo(f"registry ready: {registry.display_url}")
+
+
+@registry_app.command("load")
+def registry_load(
+    files: Annotated[list[Path], typer.Argument(help="Dossier files (YAML or JSON).")],
+    database: DatabaseOption = None,
+    ruleset: Annotated[str | None, typer.Option("--ruleset", "-r", help="Rule set to classify "
+                                                "under; default: the national standard.")]
+    = None,
+) -> None:
+    """Store dossiers and classify them; evidence files named in a dossier that lie beside
+    it, with the SHA-256 it records, are stored too. All files are checked before any is
+    stored."""
+    dossiers, errors = [], []
+    for path in files:
+        try:
+            dossiers.append((path, load_dossier(path)))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        fail("\n".join(errors))
+    actor = _actor()
+    with _registry(database) as registry, Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            transient=True) as progress:
+        task = progress.add_task("loading dossiers", total=len(dossiers))
+        new_versions = attached = 0
+        for path, dossier in dossiers:
+            submission = registry.submit(dossier, actor=actor, ruleset=ruleset)
+            new_versions += submission.new_version
+            attached += _attach_evidence(registry, path, dossier.id, dossier.evidence, actor)
+            progress.advance(task)
+    typer.echo(f"{len(dossiers)} dossier(s) loaded into {registry.display_url}: "
+               f"{new_versions} new version(s), {attached} evidence file(s) attached")
+
+
+def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: list[Evidence],
+                     actor: str) -> int:
+    from .readers import file_digest
+
+    attached = 0
+    for item in evidence:
+        candidate = path.parent / Path(item.file).name
+        if candidate.is_file() and file_digest(candidate)[0] == item.sha256:
+            registry.add_evidence(cell_id, filename=candidate.name,
+                                  content=read_dossier_bytes(candidate), actor=actor)
+            attached += 1
+    return attached
+
+
+@registry_app.command("verify")
+def registry_verify(
+    database: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f",
+                                               help="text or json")] = "text",
+) -> None:
+    """Check the hash-chained audit log and that what it records is what is stored: exit 0
+    if intact, 3 with every problem if not. Publish the head hash to anchor it."""
+    with _registry(database) as registry:
+        report = registry.verify_chain()
+    if output_format == "json":
+        print_json(report.model_dump(mode="json"))
+    else:
+        state = "intact" if report.valid else "NOT intact"
+        typer.echo(f"audit log {state}: {report.entries} entries, head {report.head_hash}")
+        for problem in report.problems:
+            typer.echo(f"  - {problem}")
+    if not report.valid:
+        raise typer.Exit(EXIT_NEGATIVE)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the REST API (/v1, OpenAPI at /openapi.json) and the web pages."""
+    try:
+        import uvicorn
+
+        from .web import Settings, create_app
+    except ImportError as exc:
+        _missing(exc)
+    settings = Settings.from_env()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    with _registry(settings.database_url, create=True) as registry:
+        app = create_app(settings, registry=registry)
+        typer.echo(f"solidcheck {registry.display_url}\nserving on http://{host}:{port}/ "
+                   "(API under /v1, docs at /docs; Ctrl-C stops)", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def keys_create(
+    role: Annotated[str, typer.Option(help="reader (reads), lab (submits), admin (manages "
+                                      "keys).")],
+    name: Annotated[str, typer.Option(help="Whose key it is, for the log.")] = "",
+    database: DatabaseOption = None,
+) -> None:
+    """Create an API key for the web service. The key is printed once, on stdout; only its
+    hash is kept, so a lost key is revoked and replaced, not recovered."""
+    with _registry(database) as registry:
+        record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
+                                                 name=name or f"{role} key", actor=_actor())
+    typer.echo(f"API key {record.id} ({record.role}, {record.name!r}) — shown once, keep it "
+               "safe:", err=True)
+    typer.echo(secret)
+
+
+def keys_list(database: DatabaseOption = None) -> None:
+    """List the web service's API keys (never their secrets)."""
+    with _registry(database) as registry:
+        keys = registry.list_api_keys()
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        typer.echo(f"{key.id}  {key.role:6}  {state:18}  {key.name}")
+
+
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `keys list`).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    with _registry(database) as registry:
+        record = registry.revoke_api_key(key_id, actor=_actor())
+    typer.echo(f"revoked {record.id} ({record.role}, {record.name!r})")
