@@ -242,7 +242,7 @@ def test_verify_finds_every_change_made_behind_its_back(populated: Registry, sta
 def test_a_row_added_outside_solidcheck_is_found(populated: Registry) -> None:
     tamper(populated, "INSERT INTO api_keys (id, name, role, secret_sha256, created_at) "
                       "VALUES ('0000', 'x', 'admin', :h, CURRENT_TIMESTAMP)", h="0" * 64)
-    tamper(populated, "INSERT INTO results SELECT 'f' || substr(id, 2), cell_id, "
+    tamper(populated, "INSERT INTO results SELECT 'zz' || substr(id, 3), cell_id, "
                       "dossier_version_id, ruleset, solidcheck_version, category, "
                       "electrolyte_type, conducting_ion, application, code, content, sha256, "
                       "published, created_at, created_by FROM results WHERE category = "

@@ -387,6 +387,11 @@ class Registry:
             return Dossier.model_validate(
                 self._version(session, cell.id, version or cell.latest_version).content)
 
+    def ping(self) -> None:
+        """Raise ``DatabaseError`` unless the database answers a query (health checks)."""
+        with self._reading() as session:
+            session.execute(select(1))
+
     # ----------------------------------------------------------------- evidence
 
     def add_evidence(self, cell_id: str, *, filename: str, content: bytes, actor: str,
