@@ -32,21 +32,26 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The main job: a registry on the embedded database (SQLite, in out/demo-registry) with the
+# examples loaded, served on http://127.0.0.1:$(DEMO_PORT)/. A lab key for the classify form
+# is written to out/demo-lab.key. Ctrl-C stops the server; `make demo` again reuses the data.
+DEMO_PORT ?= 8000
+DEMO_ENV  := SOLIDCHECK_DATA_DIR=$(CURDIR)/out/demo-registry
 demo: $(VENV)/.installed
-	$(BIN)/solidcheck rulesets
 	$(BIN)/solidcheck classify examples/*.yaml examples/*.json
-	$(BIN)/solidcheck weight-loss examples/lab/oven-log-s1.csv
-	$(BIN)/solidcheck weight-loss examples/lab/oven-log-short-hold-gbk.csv
-	mkdir -p out
+	mkdir -p out/lab
+	cp examples/lab/oven-log-s1.csv examples/lab/weighings-s1.csv out/lab/
 	$(BIN)/solidcheck dossier build examples/lab/cell-s1.yaml \
-	    --oven-log examples/lab/oven-log-s1.csv --weighings examples/lab/weighings-s1.csv \
-	    -o out/EX-LAB-S1.yaml
-	$(BIN)/solidcheck classify out/EX-LAB-S1.yaml
+	    --oven-log out/lab/oven-log-s1.csv --weighings out/lab/weighings-s1.csv \
+	    -o out/lab/EX-LAB-S1.yaml
 	$(BIN)/solidcheck audit examples/text/press-release-s8.md \
 	    --evidence examples/semi-solid-marketed.yaml --format html -o out/audit-s8.html
-	$(BIN)/solidcheck audit examples/text/press-release-s8.md \
-	    --evidence examples/semi-solid-marketed.yaml --format json \
-	    | $(BIN)/python -c "import json,sys; print(json.load(sys.stdin)['summary'])"
+	$(DEMO_ENV) $(BIN)/solidcheck registry init
+	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
+	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck keys create --role lab \
+	    --name "demo lab" > out/demo-lab.key
+	@echo "a lab API key for the classify form and the API: out/demo-lab.key"
+	$(DEMO_ENV) $(BIN)/solidcheck serve --port $(DEMO_PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
