@@ -1,9 +1,14 @@
 """The registry: every dossier version, result, evidence file and certificate a lab keeps,
 with API keys and a hash-chained audit log, on SQLite (default) or PostgreSQL.
 
->>> from solidcheck.registry import Registry           # doctest: +SKIP
->>> with Registry.open("sqlite:///lab.sqlite3", create=True) as registry:
-...     submission = registry.submit(dossier, actor="me")
+Use it as::
+
+    from solidcheck import load_dossier
+    from solidcheck.registry import Registry
+
+    with Registry.open("sqlite:///lab.sqlite3", create=True) as registry:
+        submission = registry.submit(load_dossier("cell.yaml"), actor="me")
+        print(submission.version, submission.result.result.category)
 """
 
 from .db import data_dir, database_url
