@@ -7,10 +7,13 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: demo test lint typecheck unit bench clean system-deps
 
 # Debian packages the tests use for real: the PDF renderer's fonts for Chinese, poppler
-# (pdftotext/pdftoppm) to read PDFs back, Chromium and its driver for browser checks.
+# (pdftotext/pdftoppm) to read PDFs back, Chromium and its driver for browser checks,
+# PostgreSQL for the registry tests (tests/conftest.py starts a private server from
+# /usr/lib/postgresql/*/bin; the package creates the `postgres` account it runs as when the
+# tests run as root, through util-linux's runuser).
 # Installed with apt-get only when missing (CI runs as root on a fresh machine).
 DEBIAN_PACKAGES := poppler-utils chromium chromium-driver fonts-noto-cjk libpango-1.0-0 \
-                   libpangoft2-1.0-0 libharfbuzz-subset0
+                   libpangoft2-1.0-0 libharfbuzz-subset0 postgresql util-linux
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
