@@ -132,10 +132,15 @@ def test_the_listing_follows_the_latest_version(registry: Registry) -> None:
     assert (cell.latest_version, cell.category) == (2, "liquid")
 
 
-def test_cell_ids_that_cannot_be_addressed_are_refused(registry: Registry) -> None:
-    with pytest.raises(DossierError, match="may not contain"):
-        registry.submit(edited(SULFIDE, id="lab/A/1"), actor="lab")
-    assert registry.list_cells().total == 0
+def test_what_a_database_cannot_keep_is_refused_with_every_problem(registry: Registry) -> None:
+    """Valid dossiers, but a '/' id cannot be addressed, and PostgreSQL refuses NUL and
+    over-long names: one DossierError, not a database failure, and nothing stored."""
+    with pytest.raises(DossierError) as raised:
+        registry.submit(edited(SULFIDE, id="lab/A/1", manufacturer="x" * 501, model="S\x008"),
+                        actor="lab")
+    assert [p.path for p in raised.value.problems] == ["id", "manufacturer", ""]
+    assert "NUL" in str(raised.value)
+    assert registry.list_cells().total == 0 and registry.verify_chain().entries == 0
 
 
 def test_evidence_is_read_stored_once_and_attached(registry: Registry) -> None:

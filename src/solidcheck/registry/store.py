@@ -74,6 +74,7 @@ GENESIS_HASH = "0" * 64
 _KEY_PATTERN = re.compile(r"sc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 #: characters a cell id may not have, because it is a path segment of the API and pages
 _BAD_ID = re.compile(r"[/\\?#%\x00-\x1f\x7f]")
+_MAX_NAME = 500  # the cells table's manufacturer and model columns
 
 
 def sha256_hex(data: bytes) -> str:
@@ -180,10 +181,7 @@ class Registry:
         """Store a dossier (a new version when its content differs from the latest) and its
         classification under ``ruleset``. Submitting the same content again changes nothing
         and returns the stored result."""
-        if _BAD_ID.search(dossier.id) or dossier.id != dossier.id.strip():
-            raise DossierError([Problem("id", "a registry cell id may not contain / \\ ? # % "
-                                        "or control characters, nor start or end with spaces",
-                                        "rename the cell, e.g. with - instead of /")])
+        _check_storable(dossier)
         rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         content = dossier.model_dump(mode="json")
         digest = sha256_hex(canonical_json(content))
@@ -313,8 +311,8 @@ class Registry:
             query = query.where(ResultRow.electrolyte_type == electrolyte_type)
         if conducting_ion:
             query = query.where(ResultRow.conducting_ion == conducting_ion)
-        if published_only:
-            query = query.where(ResultRow.published.is_(True))
+        if published_only:  # a cell with no result under this rule set is still listed
+            query = query.where(or_(ResultRow.id.is_(None), ResultRow.published.is_(True)))
         if manufacturer:
             query = query.where(func.lower(Cell.manufacturer).contains(manufacturer.lower(),
                                                                       autoescape=True))
@@ -653,6 +651,37 @@ class Registry:
                     problems.append(f"{names[action]} {_show(key)}: its SHA-256 differs from "
                                     "the logged one (replaced)")
         return problems
+
+
+def _check_storable(dossier: Dossier) -> None:
+    """What the dossier format allows but a registry cannot keep or address, as one error."""
+    problems = []
+    if _BAD_ID.search(dossier.id) or dossier.id != dossier.id.strip():
+        problems.append(Problem("id", "a registry cell id may not contain / \\ ? # % or "
+                                "control characters, nor start or end with spaces",
+                                "rename the cell, e.g. with - instead of /"))
+    for field in ("manufacturer", "model"):
+        value = getattr(dossier, field)
+        if value is not None and len(value) > _MAX_NAME:
+            problems.append(Problem(field, f"{len(value)} characters, over the registry's "
+                                    f"{_MAX_NAME}", "shorten it"))
+    if any("\x00" in text for text in _strings(dossier.model_dump(mode="json"))):
+        problems.append(Problem("", "a text field contains a NUL character (U+0000), which "
+                                "databases cannot store", "remove it"))
+    if problems:
+        raise DossierError(problems, source=dossier.id)
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _logged_key(action: str, subject: str, details: Mapping[str, object]) -> tuple[str, str]:
