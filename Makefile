@@ -71,6 +71,7 @@ test: lint typecheck unit
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/oven_log.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -304,3 +304,18 @@ def test_load_attaches_the_evidence_a_dossier_names(tmp_path: Path) -> None:
     runner.invoke(app, ["registry", "init", "--database", url])
     loaded = runner.invoke(app, ["registry", "load", str(built), "--database", url])
     assert "2 evidence file(s) attached" in loaded.stdout, loaded.stdout
+
+
+def test_servers_started_together_on_a_new_database_all_open_it(database_url: str) -> None:
+    """Several workers creating the tables at once take turns instead of failing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_close(_: int) -> str:
+        with Registry.open(database_url, create=True) as registry:
+            return registry.display_url
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        opened = list(pool.map(open_and_close, range(4)))
+    assert len(opened) == 4
+    with Registry.open(database_url) as registry:
+        assert registry.verify_chain().valid

@@ -151,7 +151,7 @@ def serve(
     with _registry(settings.database_url, create=True) as registry:
         app = create_app(settings, registry=registry)
         typer.echo(f"solidcheck {registry.display_url}\nserving on http://{host}:{port}/ "
-                   "(API under /v1, docs at /docs; Ctrl-C stops)", err=True)
+                   "(pages at /, API under /v1, OpenAPI at /openapi.json; Ctrl-C stops)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

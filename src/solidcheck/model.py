@@ -126,7 +126,7 @@ class Evidence(_Input):
     kind: Literal["oven_log", "weighings", "cycler"]
     file: str = Field(min_length=1, max_length=500, description="the file's name when read")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes")
-    size_bytes: int = Field(ge=0)
+    size_bytes: int = Field(ge=0, le=2**53 - 1)  # exact in every JSON reader
     format: str = Field(min_length=1, max_length=60, description="the solidcheck reader used")
     fields: list[str] = Field(description="dossier fields drawn from it, e.g. "
                               "'weight_loss_test.duration_h'")

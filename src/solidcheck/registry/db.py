@@ -16,6 +16,7 @@ from ..errors import DatabaseError
 __all__ = ["data_dir", "database_url", "make_engines", "migrate", "schema_revision"]
 
 HEAD_REVISION = "0001"
+_MIGRATION_LOCK = 0x50_1D_C4_EC  # an arbitrary constant naming solidcheck's migration lock
 
 
 def data_dir() -> Path:
@@ -50,8 +51,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engines(url: str) -> tuple[Engine, Engine]:
     """An engine for reads and one for writes. On SQLite a write transaction starts with
     ``BEGIN IMMEDIATE``, taking the write lock at once: two writers then queue instead of
-    failing when one upgrades a read lock; on other databases both are the same engine and
-    row locks serialise the chain."""
+    failing when one upgrades a read lock; on other databases both share one pool, row locks
+    serialise the chain, and reads run in one snapshot (REPEATABLE READ) so that a read made
+    of several queries never mixes states (a result without its version, a log without the
+    entries it is checked against)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -65,7 +68,7 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
             raise DatabaseError(f"cannot use the database {parsed.render_as_string()}: "
                                 f"{exc} — for PostgreSQL install the driver with "
                                 "pip install 'solidcheck[postgres]'") from None
-        return engine, engine
+        return engine.execution_options(isolation_level="REPEATABLE READ"), engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engines = []
@@ -95,6 +98,9 @@ def migrate(engine: Engine) -> None:
     config = _alembic_config(url)
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # servers started together on a new database take turns creating the tables
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:

@@ -712,6 +712,8 @@ def _read_evidence_bytes(name: str, content: bytes) -> tuple[str, str, str]:
         except MissingDependencyError as exc:
             raise EvidenceError([Problem("", str(exc), "ask the registry's administrator to "
                                          "install the extra")], source=name) from None
+        except EvidenceError as exc:  # name the upload, not the server's temporary path
+            raise EvidenceError(exc.problems, source=name) from None
     span = reading.time_span_s()
     channels = ", ".join(reading.table.column_names)
     summary = (f"{reading.format}: {reading.rows} rows"

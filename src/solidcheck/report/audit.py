@@ -14,11 +14,11 @@ from ..claims.model import AuditFinding, AuditReport
 
 __all__ = ["render_audit", "render_audit_html"]
 
-_RANK = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
-def _where(finding: AuditFinding) -> str:
+def finding_place(finding: AuditFinding) -> str:
     location = finding.location
     if location is None:
         return f"@{finding.start}"
@@ -64,14 +64,15 @@ def render_audit(report: AuditReport) -> RenderableType:
         if finding.suggestion:
             explanation.append(f"\n→ {finding.suggestion}", style="bold")
         explanation.append(f"\n{finding.rule} · {_shortened(finding.basis, 160)}", style="dim")
-        table.add_row(Text(finding.severity, style=_STYLE[finding.severity]), _where(finding),
-                      Text(_shortened(finding.text, 80)), explanation)
+        table.add_row(Text(finding.severity, style=_STYLE[finding.severity]),
+                      finding_place(finding), Text(_shortened(finding.text, 80)), explanation)
     parts: list[RenderableType] = [head]
     parts.append(table if report.findings else Text("no findings"))
     return Group(*parts)
 
 
-def _segments(length: int, findings: Sequence[AuditFinding]) -> list[tuple[int, int, list[int]]]:
+def marked_segments(length: int,
+                    findings: Sequence[AuditFinding]) -> list[tuple[int, int, list[int]]]:
     """The text cut at every finding boundary, each piece with the findings covering it
     (one sweep over the boundaries, so thousands of findings stay fast)."""
     opening: dict[int, list[int]] = {}
@@ -105,7 +106,7 @@ text-align:left;vertical-align:top}
 """
 
 
-def _language(text: str) -> str:
+def text_language(text: str) -> str:
     """'zh' when a fifth or more of the letters are CJK ideographs, else 'en'."""
     sample = text[:20_000]
     letters = sum(1 for c in sample if c.isalpha())
@@ -117,12 +118,12 @@ def render_audit_html(report: AuditReport, text: str) -> str:
     """One self-contained page: the extracted text with findings marked, then the list."""
     findings = report.findings
     body: list[str] = []
-    for start, end, covering in _segments(len(text), findings):
+    for start, end, covering in marked_segments(len(text), findings):
         piece = escape(text[start:end])
         if not covering:
             body.append(str(piece))
             continue
-        worst = min((findings[i].severity for i in covering), key=_RANK.__getitem__)
+        worst = min((findings[i].severity for i in covering), key=SEVERITY_RANK.__getitem__)
         refs = ",".join(str(i + 1) for i in covering)
         label = escape("; ".join(f"{findings[i].severity}: {findings[i].message}"
                                  for i in covering))
@@ -134,7 +135,7 @@ def render_audit_html(report: AuditReport, text: str) -> str:
         rows.append(
             f'<tr id="f{number}"><td>{number}</td>'
             f'<td class="sev-{finding.severity}">{finding.severity}</td>'
-            f"<td>{escape(_where(finding))}</td><td>{escape(finding.text)}</td>"
+            f"<td>{escape(finding_place(finding))}</td><td>{escape(finding.text)}</td>"
             f"<td>{escape(finding.message)}</td><td>{suggestion}</td>"
             f"<td><code>{escape(finding.rule)}</code><br>{escape(finding.basis)}</td></tr>")
     counts = report.summary.by_severity
@@ -161,7 +162,7 @@ def render_audit_html(report: AuditReport, text: str) -> str:
 {escape(str(source['format']))}, {source['characters']} characters, SHA-256
 <code>{escape(str(source['sha256']))}</code></p>{evidence}
 <h2>The text, with findings marked</h2>
-<div class="text" lang="{_language(text)}">{"".join(body)}</div>
+<div class="text" lang="{text_language(text)}">{"".join(body)}</div>
 <h2>Findings</h2>{table}
 </main></body></html>
 """

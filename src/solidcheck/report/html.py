@@ -57,22 +57,26 @@ _GREY = "#595959"
 _HOLD = "#f3d36b"
 
 
-@functools.cache
-def label_table() -> dict[str, dict[str, str]]:
-    """The report's UI strings: label id → {"en": …, "zh": …}."""
-    text = (resources.files("solidcheck").joinpath("report", "locales", "labels.toml")
-            .read_text("utf-8"))
-    data = tomllib.loads(text)
+def read_labels(*path: str) -> dict[str, dict[str, str]]:
+    """A labels file of the package (TOML, one table per label with exactly a non-empty
+    'en' and 'zh'), checked: label id → {"en": …, "zh": …}."""
+    data = tomllib.loads(resources.files("solidcheck").joinpath(*path).read_text("utf-8"))
     table: dict[str, dict[str, str]] = {}
     for key, entry in data.items():
         if (not isinstance(entry, dict) or set(entry) != {"en", "zh"}
                 or not all(isinstance(v, str) and v for v in entry.values())):
-            raise ValueError(f"labels.toml: [{key}] needs exactly a non-empty 'en' and 'zh'")
+            raise ValueError(f"{path[-1]}: [{key}] needs exactly a non-empty 'en' and 'zh'")
         table[key] = {"en": entry["en"], "zh": entry["zh"]}
     return table
 
 
-class _Words:
+@functools.cache
+def label_table() -> dict[str, dict[str, str]]:
+    """The report's UI strings: label id → {"en": …, "zh": …}."""
+    return read_labels("report", "locales", "labels.toml")
+
+
+class ReportWords:
     """The page's words in its language; every method escapes what it is given."""
 
     def __init__(self, lang: Lang) -> None:
@@ -108,13 +112,13 @@ def _hms(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def _relation(comparison: str) -> str:
+def relation_symbol(comparison: str) -> str:
     return "≤" if comparison == "at_most" else "<"
 
 
-def _limit_text(ruleset: Ruleset) -> str:
+def limit_text(ruleset: Ruleset) -> str:
     limit = ruleset.rules.weight_loss_limit
-    return f"{_relation(limit.comparison)} {limit.limit_percent:g} %"
+    return f"{relation_symbol(limit.comparison)} {limit.limit_percent:g} %"
 
 
 # --- SVG ------------------------------------------------------------------------------------
@@ -124,7 +128,7 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _STYLE = re.compile(r"\s*<defs>\s*<style type=\"text/css\">[^<]*</style>\s*</defs>", re.S)
 
 
-def _accessible_svg(svg: str, uid: str, alt: str) -> Markup:
+def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
     """Inline-ready SVG: no prolog or metadata, ids made unique, role="img" and a <title>."""
     svg = _PROLOG.sub("", svg, count=1)
     svg = _METADATA.sub("", svg, count=1)
@@ -153,7 +157,7 @@ def _svg_of(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def _rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
+def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
     weight_loss = result.weight_loss
     assert weight_loss is not None
     specimens = weight_loss.specimens
@@ -180,7 +184,7 @@ def _rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
             applied = ruleset.id == result.ruleset
             axes.axhline(limit, color=_DARK if applied else _GREY, linewidth=1.4 if applied else 1,
                          linestyle="-" if applied else styles[1 + number % 3])
-            axes.annotate(f"{ruleset.id}  {_limit_text(ruleset)}", xy=(1.0, limit),
+            axes.annotate(f"{ruleset.id}  {limit_text(ruleset)}", xy=(1.0, limit),
                           xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * (number % 2)),
                           textcoords="offset points", ha="right", va="bottom",
                           color=_DARK, fontweight="bold" if applied else "normal")
@@ -267,7 +271,7 @@ def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
     return _svg_of(figure)
 
 
-def _oven_alt(words: _Words, evidence_file: str, reading: Reading,
+def _oven_alt(words: ReportWords, evidence_file: str, reading: Reading,
               analysis: ConditionsAnalysis) -> str:
     time_s = _column(reading, "time_s")
     assert time_s is not None
@@ -304,12 +308,12 @@ def _qr_svg(payload: str, label: str) -> Markup:
                                          "many for a QR code", "give a shorter payload, e.g. "
                                          "a URL or a digest")]) from None
     svg = code.svg_inline(scale=3, dark=_DARK, light="#ffffff", omitsize=False)
-    return _accessible_svg(svg, "qr", label)
+    return accessible_svg(svg, "qr", label)
 
 
 # --- the page -------------------------------------------------------------------------------
 
-def _axes(result: Result, words: _Words) -> list[tuple[Markup, Markup]]:
+def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]:
     if result.category != "solid_state":
         return []
     application: Markup
@@ -334,7 +338,7 @@ def _ruleset_for(result: Result, applied: dict[str, Ruleset]) -> Ruleset:
     return load_ruleset(result.ruleset)
 
 
-def _item_view(number: int, item: ReportItem, words: _Words, installed: Sequence[Ruleset],
+def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Sequence[Ruleset],
                applied: dict[str, Ruleset]) -> dict[str, Any]:
     result = item.result
     ruleset = _ruleset_for(result, applied)
@@ -349,7 +353,7 @@ def _item_view(number: int, item: ReportItem, words: _Words, installed: Sequence
         "ruleset": ruleset,
         "ruleset_title": words.pair(ruleset.ruleset.title, ruleset.ruleset.title_zh),
         "term": words.pair(result.terms.en, result.terms.zh),
-        "axes": _axes(result, words),
+        "axes": axis_rows(result, words),
         "issues": sum(f.severity in ("error", "warning") for f in result.findings),
         "rates_svg": None,
         "oven_svg": None,
@@ -360,18 +364,18 @@ def _item_view(number: int, item: ReportItem, words: _Words, installed: Sequence
     }
     weight_loss = result.weight_loss
     if weight_loss is not None:
-        view["limit"] = f"{_relation(weight_loss.comparison)} {weight_loss.limit_percent:g} %"
+        view["limit"] = f"{relation_symbol(weight_loss.comparison)} {weight_loss.limit_percent:g} %"
         rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
-        limits = ", ".join(f"{r.id} {_limit_text(r)}" for r in plot_rulesets)
+        limits = ", ".join(f"{r.id} {limit_text(r)}" for r in plot_rulesets)
         alt = f"{words.plain('rates_alt')} {rates}. {words.plain('limit')}: {limits}."
-        view["rates_svg"] = _accessible_svg(_rates_figure(result, plot_rulesets),
+        view["rates_svg"] = accessible_svg(rates_figure(result, plot_rulesets),
                                             f"{uid}-rates", alt)
         view["rates_alt"] = alt
     if item.oven_log is not None and item.oven_log_conditions is not None:
         evidence_file = (item.oven_log_evidence.file if item.oven_log_evidence
                          else item.oven_log.source)
         alt = _oven_alt(words, evidence_file, item.oven_log, item.oven_log_conditions)
-        view["oven_svg"] = _accessible_svg(_oven_figure(item.oven_log, item.oven_log_conditions),
+        view["oven_svg"] = accessible_svg(_oven_figure(item.oven_log, item.oven_log_conditions),
                                            f"{uid}-oven", alt)
         view["oven_alt"] = alt
         view["oven_file"] = evidence_file
@@ -402,7 +406,7 @@ def render_html(results: Sequence[ReportItem], *, lang: Lang = "en",
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     if not results:
         raise ValueError("a report needs at least one result")
-    words = _Words(lang)
+    words = ReportWords(lang)
     installed = available_rulesets()
     applied = {r.id: r for r in installed}
     cells = [_item_view(number, item, words, installed, applied)

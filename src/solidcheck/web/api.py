@@ -1,7 +1,530 @@
-"""The REST API, under /v1 (being written)."""
+"""The REST API under ``/v1``, and ``/healthz`` and ``/metrics``.
+
+Routes parse and answer; every decision is the core's (``classify``, ``verify``, ``audit``)
+or the registry's. Bodies that are files — a dossier, a certificate, an instrument file, a
+document to audit — are read as the bytes sent, so the problems reported are solidcheck's own
+(the same as the command line's) and a certificate is checked byte for byte. Their schemas
+are declared in ``openapi_extra``; ``app.py`` adds the dossier's schema to the document.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-router = APIRouter(prefix="/v1")
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import make_url
+from starlette.concurrency import run_in_threadpool
+
+from .._version import __version__
+from ..certificates import verify
+from ..claims.audit import audit
+from ..claims.extract import TextFormat, extract_from_bytes
+from ..claims.model import AuditReport
+from ..classify import classify
+from ..errors import DatabaseError, EvidenceError, InvalidInputError, Problem
+from ..model import Category, ConductingIon, Result, SolidType
+from ..registry import (
+    ApiKeyRecord,
+    CellDetail,
+    CellPage,
+    CertificateRecord,
+    EvidenceRecord,
+    Registry,
+    ResultRecord,
+    Submission,
+)
+from ..report.html import Lang
+from ..rules import available_rulesets
+from ..terms import lookup_term
+from .deps import actor_of, admin_key, get_registry, get_settings, lab_key, published_only
+from .inputs import (
+    RULESET_IDS,
+    Upload,
+    accept_media,
+    certificate_body,
+    dossier_body,
+    installed_ruleset,
+    json_model,
+    known_query_parameters,
+    parse_dossier_body,
+    read_upload,
+    upload_name,
+    uploaded_file,
+)
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from .metrics import Metrics
+from .problems import error_responses
+from .reports import render_result
+from .schemas import (
+    AuditRequest,
+    Health,
+    NewKey,
+    NewKeyRequest,
+    RulesetOut,
+    TermOut,
+    VerificationOut,
+)
+from .settings import Settings
+
+__all__ = ["router", "system_router"]
+
+logger = logging.getLogger("solidcheck.web")
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(known_query_parameters)],
+                   responses=error_responses(400, 422, 429, 500))
+system_router = APIRouter()
+
+#: a bound far beyond any registry, so the database never sees an out-of-range offset
+_MAX_OFFSET = 1_000_000_000
+_NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+_RESULT_ID = re.compile(r"[0-9a-f]{32}")
+#: a dossier this small is read and classified in about a millisecond: on the event loop,
+#: which is quicker than a worker thread's round trip; a larger one goes to a worker thread so
+#: that it never holds up other requests
+_INLINE_DOSSIER_BYTES = 32 * 1024
+
+# ------------------------------------------------------------------ OpenAPI pieces
+
+_KEY_REQUIRED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
+_KEY_OPTIONAL: dict[str, Any] = {"security": [{}, {"bearerAuth": []}]}
+_DOSSIER_SCHEMA = {"$ref": "#/components/schemas/Dossier"}
+_DOSSIER_BODY: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "description": "A dossier (docs/dossier.md): JSON, or the same document in YAML.",
+    "content": {"application/json": {"schema": _DOSSIER_SCHEMA},
+                "application/yaml": {"schema": _DOSSIER_SCHEMA}}}}
+_CERTIFICATE_BODY: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "description": "A certificate file exactly as issued by `solidcheck certify` (its bytes "
+                   "are checked: do not re-serialise it).",
+    "content": {"application/json": {"schema": {"type": "object"}}}}}
+_EVIDENCE_BODY: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "additionalProperties": False,
+        "properties": {"file": {"type": "string", "format": "binary", "description":
+                                "an instrument file (oven log, weighings, cycler export)"}}}}}}}
+_AUDIT_BODY: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "description": "The text as JSON, or a document (text, Markdown, HTML or PDF) uploaded as "
+                   "the form field 'file'.",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/AuditRequest"}},
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "additionalProperties": False,
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "evidence_result_id": {"type": "string", "pattern": "^([0-9a-f]{32})?$",
+                                       "description": "empty: none"},
+                "ruleset": {"type": "string", "enum": [*RULESET_IDS, ""],
+                            "description": "empty: the default"}}}}}}}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def _extra(*parts: Mapping[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for part in parts:
+        merged.update(part)
+    return merged
+
+
+RulesetQuery = Annotated[str | None, Query(
+    max_length=60, description="A rule-set id (GET /v1/rulesets); default: the national "
+    "standard.", json_schema_extra={"enum": list(RULESET_IDS)})]
+TextQuery = Annotated[str | None, Query(max_length=200, pattern=_NO_CONTROL)]
+CellId = Annotated[str, Path(min_length=1, max_length=200,
+                             pattern=r"^[^/\\?#%\x00-\x1f\x7f]+$",
+                             description="the cell's dossier id")]
+ResultId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")]
+CertificateId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LabKey = Annotated[ApiKeyRecord, Depends(lab_key)]
+AdminKey = Annotated[ApiKeyRecord, Depends(admin_key)]
+PublishedOnly = Annotated[bool, Depends(published_only)]
+
+
+async def get_metrics(request: Request) -> Metrics:
+    """The app's metrics (async: a dependency this cheap needs no worker thread)."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def _count_if_stored(metrics: Metrics, record: ResultRecord, since: datetime) -> None:
+    """Count a result made by this request (not one the registry already had)."""
+    if record.created_at >= since:
+        metrics.result_stored(record.result.category)
+
+
+# ------------------------------------------------------------------ classification
+
+
+@router.post("/classify", response_model=Result, tags=["classification"],
+             summary="Classify a dossier (nothing is stored)",
+             responses=error_responses(413, 415), openapi_extra=_DOSSIER_BODY)
+async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
+                           ruleset: RulesetQuery = None) -> Result:
+    """The dossier's classification under the rule set: the same result as
+    ``solidcheck classify --format json``."""
+    if len(body) <= _INLINE_DOSSIER_BYTES:
+        return _classify(body, ruleset)
+    return await run_in_threadpool(_classify, body, ruleset)
+
+
+def _classify(body: bytes, ruleset_id: str | None) -> Result:
+    return classify(parse_dossier_body(body), installed_ruleset(ruleset_id))
+
+
+@router.get("/rulesets", response_model=list[RulesetOut], tags=["classification"],
+            summary="The installed rule sets, the default first")
+def list_rulesets() -> list[RulesetOut]:
+    return [RulesetOut(id=r.id, title=r.ruleset.title, title_zh=r.ruleset.title_zh,
+                       document=r.ruleset.document, status=r.ruleset.status,
+                       default=r.ruleset.default,
+                       limit_percent=r.rules.weight_loss_limit.limit_percent,
+                       comparison=r.rules.weight_loss_limit.comparison,
+                       visual_check_required=r.rules.visual_check.mandatory)
+            for r in available_rulesets()]
+
+
+@router.get("/terms", response_model=list[TermOut], tags=["classification"],
+            summary="Look a term up in English or Chinese")
+def find_terms(q: Annotated[str, Query(min_length=1, max_length=200, description="a term, "
+                                       "e.g. semi-solid or 半固态电池; insensitive to case, "
+                                       "hyphens, spaces and full-width forms")]
+               ) -> list[TermOut]:
+    """Exact matches first, then partial ones; an empty list when nothing matches."""
+    return [TermOut.model_validate(match.as_dict()) for match in lookup_term(q)]
+
+
+# ------------------------------------------------------------------ the registry: cells
+
+
+@router.post("/cells", status_code=201, response_model=Submission, tags=["registry"],
+             summary="Store a dossier and classify it",
+             responses={200: {"model": Submission, "description": "The dossier is the "
+                              "latest version already: nothing changed."},
+                        **error_responses(401, 403, 413, 415, 503)},
+             openapi_extra=_extra(_DOSSIER_BODY, _KEY_REQUIRED))
+def submit_cell(response: Response, key: LabKey,
+                body: Annotated[bytes, Depends(dossier_body)], registry: RegistryDep,
+                metrics: MetricsDep, ruleset: RulesetQuery = None,
+                publish: Annotated[bool, Query(description="false keeps the result from "
+                                               "anonymous readers")] = True) -> Submission:
+    """201 with the new version when the dossier differs from the cell's latest (or the cell
+    is new); 200 with the stored result when it is the same."""
+    dossier = parse_dossier_body(body)
+    since = datetime.now(UTC)
+    submission = registry.submit(dossier, actor=actor_of(key),
+                                 ruleset=installed_ruleset(ruleset), publish=publish)
+    _count_if_stored(metrics, submission.result, since)
+    response.status_code = 201 if submission.new_version else 200
+    if submission.new_version:
+        response.headers["Location"] = f"/v1/cells/{quote(submission.cell_id, safe='')}"
+    return submission
+
+
+@router.get("/cells", response_model=CellPage, tags=["registry"],
+            summary="Search the registry's cells",
+            responses=error_responses(401, 503), openapi_extra=_KEY_OPTIONAL)
+def search_cells(registry: RegistryDep, only_published: PublishedOnly,
+                 category: Category | None = None, electrolyte_type: SolidType | None = None,
+                 conducting_ion: ConductingIon | None = None,
+                 manufacturer: TextQuery = None,
+                 q: Annotated[str | None, Query(max_length=200, pattern=_NO_CONTROL,
+                                                description="text in the id, manufacturer, "
+                                                "model or code")] = None,
+                 ruleset: RulesetQuery = None,
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0) -> CellPage:
+    """Cells with their latest version's result under the rule set, newest first."""
+    return registry.list_cells(category=category, electrolyte_type=electrolyte_type,
+                               conducting_ion=conducting_ion, manufacturer=manufacturer,
+                               text=q, ruleset=installed_ruleset(ruleset).id,
+                               published_only=only_published, limit=limit, offset=offset)
+
+
+@router.get("/cells/{cell_id}", response_model=CellDetail, tags=["registry"],
+            summary="A cell with every version, result, evidence file and certificate",
+            responses=error_responses(401, 404, 503), openapi_extra=_KEY_OPTIONAL)
+def get_cell(cell_id: CellId, registry: RegistryDep, only_published: PublishedOnly) -> CellDetail:
+    return registry.get_cell(cell_id, published_only=only_published)
+
+
+@router.post("/cells/{cell_id}/reclassify", response_model=ResultRecord, tags=["registry"],
+             summary="Classify the cell's latest version under another rule set",
+             responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
+def reclassify_cell(cell_id: CellId, key: LabKey, registry: RegistryDep, metrics: MetricsDep,
+                    ruleset: RulesetQuery = None) -> ResultRecord:
+    """Earlier results stay; classifying again under the same rule set returns the stored
+    result."""
+    rules = installed_ruleset(ruleset)
+    since = datetime.now(UTC)
+    record = registry.reclassify(cell_id, ruleset=rules, actor=actor_of(key))
+    _count_if_stored(metrics, record, since)
+    return record
+
+
+@router.post("/cells/{cell_id}/evidence", status_code=201, response_model=EvidenceRecord,
+             tags=["registry"], summary="Attach an instrument file to a cell",
+             responses=error_responses(401, 403, 404, 413, 415, 503),
+             openapi_extra=_extra(_EVIDENCE_BODY, _KEY_REQUIRED))
+def upload_evidence(cell_id: CellId, key: LabKey, upload: Annotated[Upload, Depends(uploaded_file)],
+                    registry: RegistryDep, settings: SettingsDep) -> EvidenceRecord:
+    """The file must be one solidcheck reads (the reader's problems are the 422 otherwise);
+    its bytes are kept once, by SHA-256. A report of the cell plots an oven log its dossier's
+    ``evidence`` names by that SHA-256."""
+    name = upload_name(upload.filename)
+    try:
+        return registry.add_evidence(cell_id, filename=name, content=upload.content,
+                                     actor=actor_of(key), max_bytes=settings.max_evidence_bytes)
+    except EvidenceError as exc:  # named by the upload, not by the server's temporary copy
+        raise EvidenceError(exc.problems, source=name) from None
+
+
+@router.get("/evidence/{sha256}", response_class=Response, tags=["registry"],
+            summary="An evidence file's bytes",
+            responses={200: {"content": {"application/octet-stream": _BINARY},
+                             "description": "The file, as uploaded."},
+                       **error_responses(401, 404, 503)},
+            openapi_extra=_KEY_OPTIONAL)
+def get_evidence(sha256: Sha256, registry: RegistryDep, only_published: PublishedOnly) -> Response:
+    """Always a download (``attachment``), never shown as a page, whatever the file holds."""
+    return Response(registry.get_evidence(sha256), media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{sha256}"'})
+
+
+# ------------------------------------------------------------------ results and reports
+
+ResultFormat = Literal["json", "html", "pdf"]
+_FORMAT_OF_MEDIA: dict[str, ResultFormat] = {
+    "application/json": "json", "application/*": "json", "*/*": "json",
+    "text/html": "html", "application/xhtml+xml": "html", "text/*": "html",
+    "application/pdf": "pdf",
+}
+
+
+def _quality(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return max(0.0, min(1.0, float(value)))
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def negotiate(accept: str) -> ResultFormat:
+    """The format an Accept header prefers among JSON, HTML and PDF (the first listed wins a
+    tie); JSON when it names none of them."""
+    best: ResultFormat = "json"
+    best_quality = 0.0
+    for item in accept.split(","):
+        media, _, params = item.partition(";")
+        fmt = _FORMAT_OF_MEDIA.get(media.strip().lower())
+        quality = _quality(params)
+        if fmt is not None and quality > best_quality:
+            best, best_quality = fmt, quality
+    return best
+
+
+@router.get("/results/{result_id}", response_model=ResultRecord, tags=["registry"],
+            summary="A stored result: JSON, or its report as HTML or PDF",
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                         "application/pdf": _BINARY},
+                             "description": "The result (JSON), or its report, by the Accept "
+                             "header or ?format="},
+                       **error_responses(401, 404, 501, 503)},
+            openapi_extra=_KEY_OPTIONAL)
+def get_result(result_id: ResultId, request: Request, registry: RegistryDep,
+               only_published: PublishedOnly,
+               format: Annotated[ResultFormat | None, Query(
+                   description="overrides the Accept header (a link cannot set Accept)")] = None,
+               lang: Annotated[Lang, Query(description="the report's language")] = "en",
+               ) -> Response:
+    """The report shows the stored result, its reasons and — when the dossier's evidence
+    names an oven log the registry holds — the oven-log plot. PDF needs the server's 'pdf'
+    extra (501 otherwise)."""
+    chosen = format or negotiate(request.headers.get("accept", ""))
+    headers = {"Vary": "Accept"}
+    if chosen == "json":
+        record = registry.get_result(result_id, published_only=only_published)
+        return JSONResponse(record.model_dump(mode="json"), headers=headers)
+    report = render_result(registry, result_id, fmt=chosen, lang=lang,
+                           published_only=only_published)
+    disposition = "attachment" if chosen == "pdf" else "inline"
+    headers["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
+    return Response(report.content, media_type=report.media_type, headers=headers)
+
+
+# ------------------------------------------------------------------ certificates
+
+
+@router.post("/certificates", status_code=201, response_model=CertificateRecord,
+             tags=["certificates"], summary="Keep a certificate of a registered cell",
+             responses=error_responses(401, 403, 404, 413, 415, 503),
+             openapi_extra=_extra(_CERTIFICATE_BODY, _KEY_REQUIRED))
+def add_certificate(key: LabKey, body: Annotated[bytes, Depends(certificate_body)],
+                    registry: RegistryDep) -> CertificateRecord:
+    """The certificate must verify and certify a stored version of a registered cell."""
+    return registry.add_certificate(body, actor=actor_of(key))
+
+
+@router.get("/certificates/{certificate_id}", response_class=Response, tags=["certificates"],
+            summary="A stored certificate file, as issued",
+            responses={200: {"content": {"application/json": {"schema": {"type": "object"}}},
+                             "description": "The certificate file's exact bytes."},
+                       **error_responses(401, 404, 503)},
+            openapi_extra=_KEY_OPTIONAL)
+def get_certificate(certificate_id: CertificateId, registry: RegistryDep,
+                    only_published: PublishedOnly) -> Response:
+    name = f"certificate-{certificate_id}.cert.json"
+    return Response(registry.get_certificate(certificate_id), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/verify", response_model=VerificationOut, tags=["certificates"],
+             summary="Verify a certificate file",
+             responses=error_responses(413, 415), openapi_extra=_CERTIFICATE_BODY)
+def verify_certificate(body: Annotated[bytes, Depends(certificate_body)]) -> VerificationOut:
+    """Every check of ``solidcheck verify``, every failure listed; a file that is not a
+    certificate at all is a 422. Who signed it is not checked against a trust list."""
+    return VerificationOut.model_validate(verify(body, source="<request body>").as_dict())
+
+
+# ------------------------------------------------------------------ claim audit
+
+
+@dataclass(frozen=True, slots=True)
+class AuditInput:
+    """A document to audit, however it was sent."""
+
+    data: bytes
+    source: str
+    format: TextFormat | None
+    evidence_result_id: str | None
+    ruleset: str | None
+
+
+async def audit_input(request: Request) -> AuditInput:
+    """The document to audit: JSON ``{"text": …}`` or a multipart upload."""
+    media = accept_media(request, frozenset({"application/json", "multipart/form-data"}),
+                         "send JSON {\"text\": …} or upload the document as the form field "
+                         "'file'")
+    if media == "multipart/form-data":
+        upload = await read_upload(request, fields=("evidence_result_id", "ruleset"))
+        result_id = upload.fields.get("evidence_result_id") or None
+        if result_id is not None and not _RESULT_ID.fullmatch(result_id):
+            raise InvalidInputError([Problem("evidence_result_id", "not a result id (32 "
+                                             "lowercase hex digits)", "copy the id from GET "
+                                             "/v1/cells/{id}")])
+        return AuditInput(upload.content, upload.filename, None, result_id,
+                          upload.fields.get("ruleset") or None)
+    parsed = json_model(AuditRequest, await request.body())
+    return AuditInput(parsed.text.encode("utf-8"), "text", parsed.format,
+                      parsed.evidence_result_id, parsed.ruleset)
+
+
+@router.post("/audit", response_model=AuditReport, tags=["claims"],
+             summary="Audit product text for misused terms and unsupported claims",
+             responses=error_responses(401, 404, 413, 415, 503),
+             openapi_extra=_extra(_AUDIT_BODY, _KEY_OPTIONAL))
+def audit_text(document: Annotated[AuditInput, Depends(audit_input)], request: Request,
+               registry: RegistryDep) -> AuditReport:
+    """``solidcheck audit``: with ``evidence_result_id`` the claims are checked against that
+    stored result (a registry read: public only when the registry is)."""
+    rules = installed_ruleset(document.ruleset)
+    evidence = None
+    if document.evidence_result_id is not None:
+        hidden = published_only(request)
+        evidence = registry.get_result(document.evidence_result_id,
+                                       published_only=hidden).result
+    extracted = extract_from_bytes(document.data, format=document.format,
+                                   source=document.source)
+    return audit(extracted, ruleset=rules, evidence=evidence)
+
+
+# ------------------------------------------------------------------ API keys
+
+
+@router.get("/keys", response_model=list[ApiKeyRecord], tags=["keys"],
+            summary="Every API key (never a secret)",
+            responses=error_responses(401, 403, 503), openapi_extra=_KEY_REQUIRED)
+def list_keys(key: AdminKey, registry: RegistryDep) -> list[ApiKeyRecord]:
+    return registry.list_api_keys()
+
+
+async def new_key_body(request: Request) -> NewKeyRequest:
+    """The new key's role and name, as JSON."""
+    accept_media(request, frozenset({"", "application/json"}),
+                 "send JSON {\"role\": \"lab\", \"name\": \"…\"}")
+    return json_model(NewKeyRequest, await request.body())
+
+
+_NEW_KEY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/NewKeyRequest"}}}}}
+
+
+@router.post("/keys", status_code=201, response_model=NewKey, tags=["keys"],
+             summary="Create an API key; its secret is shown once",
+             responses=error_responses(401, 403, 415, 503),
+             openapi_extra=_extra(_NEW_KEY_BODY, _KEY_REQUIRED))
+def create_key(key: AdminKey, new_key: Annotated[NewKeyRequest, Depends(new_key_body)],
+               registry: RegistryDep, response: Response) -> NewKey:
+    record, secret = registry.create_api_key(role=new_key.role, name=new_key.name,
+                                             actor=actor_of(key))
+    response.headers["Cache-Control"] = "no-store"
+    return NewKey(key=record, secret=secret)
+
+
+@router.delete("/keys/{key_id}", response_model=ApiKeyRecord, tags=["keys"],
+               summary="Revoke an API key (it stays listed, with its revocation time)",
+               responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
+def revoke_key(key_id: KeyId, key: AdminKey, registry: RegistryDep) -> ApiKeyRecord:
+    return registry.revoke_api_key(key_id, actor=actor_of(key))
+
+
+# ------------------------------------------------------------------ operations
+
+
+def _database_kind(registry: Registry) -> str:
+    return make_url(registry.url).get_backend_name()
+
+
+@system_router.get("/healthz", response_model=Health, tags=["operations"],
+                   summary="Whether the service and its database answer",
+                   responses={503: {"model": Health, "description": "The database does not "
+                                    "answer."}})
+def health(registry: RegistryDep) -> JSONResponse:
+    status: Literal["ok", "unavailable"] = "ok"
+    try:
+        registry.ping()
+    except DatabaseError as exc:
+        logger.warning("health check: %s", exc)
+        status = "unavailable"
+    body = Health(status=status, version=__version__, database=_database_kind(registry))
+    return JSONResponse(body.model_dump(), status_code=200 if status == "ok" else 503)
+
+
+@system_router.get("/metrics", response_class=Response, tags=["operations"],
+                   summary="Prometheus metrics",
+                   responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                    "description": "Prometheus' text format."},
+                              **error_responses(401, 503)},
+                   openapi_extra=_KEY_OPTIONAL)
+def metrics_text(metrics: MetricsDep, only_published: PublishedOnly) -> Response:
+    """Public like the registry's reads (a reader key when those are not)."""
+    return Response(metrics.exposition(), media_type=METRICS_CONTENT_TYPE)

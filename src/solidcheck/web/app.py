@@ -2,28 +2,115 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from .._version import __version__
+from ..model import Dossier
 from ..registry import Registry
+from .metrics import Metrics
+from .middleware import (
+    BodySizeLimit,
+    CatchUnexpected,
+    RateLimit,
+    RateLimiter,
+    RequestContext,
+    SecurityHeaders,
+)
+from .problems import install_exception_handlers
+from .schemas import AuditRequest, NewKeyRequest
 from .settings import Settings
 
 __all__ = ["create_app"]
 
+_DESCRIPTION = (
+    "Classification of battery cells as liquid, hybrid solid-liquid or solid-state under "
+    "China's standard (GB/T, Part 1: terms and classification), a registry of classified "
+    "cells with their evidence and reports, verification of certificates, and audits of "
+    "product claims.\n\n"
+    "Writes need an API key (`Authorization: Bearer <key>`) of role `lab` (submissions) or "
+    "`admin` (keys); reads of published results are public when the server allows it. "
+    "Every error is JSON: `message`, and for invalid input every problem with its `path`, "
+    "`message` and `fix` — the same words as the command line.")
+#: never rate limited: monitoring, and the pages' own files
+_NOT_LIMITED = ("/healthz", "/metrics", "/static/")
+
 
 def create_app(settings: Settings | None = None, *, registry: Registry | None = None) -> FastAPI:
     """The ASGI app. ``registry`` defaults to the one at ``settings.database_url`` (created
-    or upgraded on start)."""
+    or upgraded on start, and closed when the app shuts down)."""
     settings = settings or Settings.from_env()
-    app = FastAPI(title="solidcheck", version=__version__,
-                  description="Classification of solid-state batteries for electric vehicles "
-                  "(GB/T, Part 1: terms and classification), a registry of classified cells, "
-                  "and verification of certificates.")
+    owns_registry = registry is None
+    app = FastAPI(title="solidcheck", version=__version__, description=_DESCRIPTION,
+                  docs_url=None, redoc_url=None, lifespan=_closing(owns_registry))
     app.state.settings = settings
     app.state.registry = registry or Registry.open(settings.database_url, create=True)
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = (RateLimiter(settings.rate_limit_per_minute)
+                              if settings.rate_limit_per_minute > 0 else None)
 
     from . import api, pages
 
     app.include_router(api.router)
+    app.include_router(api.system_router)
     app.include_router(pages.router)
+    install_exception_handlers(app)
+    _install_middleware(app, settings)
+    app.openapi = _openapi_of(app)  # type: ignore[method-assign]
     return app
+
+
+def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_registry:
+            app.state.registry.close()
+
+    return lifespan
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Innermost first: each ``add_middleware`` wraps the ones before it."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if app.state.rate_limiter is not None:
+        app.add_middleware(RateLimit, limiter=app.state.rate_limiter, exempt=_NOT_LIMITED)
+    app.add_middleware(CatchUnexpected)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
+
+
+def _openapi_of(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with what the routes reference but FastAPI cannot see: the
+    schemas of bodies read as bytes, and the API-key scheme."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version,
+                                   description=app.description, routes=app.routes,
+                                   tags=app.openapi_tags)
+            components = document.setdefault("components", {})
+            components.setdefault("securitySchemes", {})["bearerAuth"] = {
+                "type": "http", "scheme": "bearer",
+                "description": "An API key, from `solidcheck keys create` or POST /v1/keys."}
+            schemas = components.setdefault("schemas", {})
+            for model in (Dossier, AuditRequest, NewKeyRequest):
+                _add_schema(schemas, model)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi
+
+
+def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    """Add a model's validation schema and its definitions (FastAPI's own, when it made one
+    of the same name for a response, is the same model and stays)."""
+    generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in generated.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas.setdefault(model.__name__, generated)

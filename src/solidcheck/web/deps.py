@@ -1,17 +1,26 @@
-"""What every route needs from the app: the registry, the settings, and who is asking."""
+"""What every route needs from the app: the registry, the settings, and who is asking.
+
+Roles rank ``reader < lab < admin``: a key may do what its role and every role below it may.
+Without a key, a caller may only read published results and cells, and only when the
+``public_reads`` setting allows it.
+"""
 
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.datastructures import Headers
 
 from ..errors import AccessDeniedError
 from ..registry import ApiKeyRecord, Registry, Role
 from .settings import Settings
 
-__all__ = ["current_key", "get_registry", "get_settings", "require_role"]
+__all__ = ["actor_of", "admin_key", "bearer_secret", "current_key", "get_registry",
+           "get_settings", "lab_key", "published_only", "require_role"]
 
 #: what each role may do, by the role it needs at least
 _RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
+#: the longest actor name the registry keeps
+_ACTOR_MAX = 200
 
 
 def get_registry(request: Request) -> Registry:
@@ -24,23 +33,24 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def bearer_secret(headers: Headers) -> str | None:
+    """The API key a request carries: ``Authorization: Bearer <key>`` or ``X-API-Key``."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get("x-api-key") or None
+    return headers.get("x-api-key") or None
 
 
 def current_key(request: Request) -> ApiKeyRecord | None:
-    """The request's API key (``Authorization: Bearer`` or ``X-API-Key``), or None; an
-    invalid key is refused rather than treated as none."""
-    if hasattr(request.state, "api_key"):
-        cached: ApiKeyRecord | None = request.state.api_key
-        return cached
-    secret = _bearer(request)
+    """The request's API key, or None; an invalid key is refused rather than treated as none.
+    The rate limiter may already have authenticated it (``request.state.api_key``)."""
+    state: dict[str, object] = request.scope.setdefault("state", {})
+    if "api_key" in state:
+        known = state["api_key"]
+        return known if isinstance(known, ApiKeyRecord) else None
+    secret = bearer_secret(request.headers)
     key = None if secret is None else get_registry(request).authenticate(secret)
-    request.state.api_key = key
+    state["api_key"] = key
     return key
 
 
@@ -55,3 +65,30 @@ def require_role(request: Request, role: Role) -> ApiKeyRecord:
         raise AccessDeniedError(f"a {key.role!r} key may not do this; it needs a {role!r} key "
                                 "or above", authenticated=True)
     return key
+
+
+def lab_key(request: Request) -> ApiKeyRecord:
+    """Dependency of every write: a ``lab`` or ``admin`` key."""
+    return require_role(request, "lab")
+
+
+def admin_key(request: Request) -> ApiKeyRecord:
+    """Dependency of key management: an ``admin`` key."""
+    return require_role(request, "admin")
+
+
+def published_only(request: Request) -> bool:
+    """Dependency of every registry read: True when the caller, having no key, may see only
+    published results; AccessDeniedError when the registry is not public and there is no key."""
+    if current_key(request) is not None:
+        return False
+    if get_settings(request).public_reads:
+        return True
+    raise AccessDeniedError("this registry is not public: send a key as 'Authorization: "
+                            "Bearer <key>' (any role may read; an administrator creates one "
+                            "with `solidcheck keys create --role reader`)", authenticated=False)
+
+
+def actor_of(key: ApiKeyRecord) -> str:
+    """Who the audit log records for a write made with ``key``."""
+    return f"key:{key.id} ({key.name})"[:_ACTOR_MAX]

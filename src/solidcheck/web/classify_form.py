@@ -1,0 +1,380 @@
+"""The "classify a cell" form: the dossier its fields make, and where each problem goes.
+
+The form's names are flat (``wl_temperature_c``), the dossier's are paths
+(``weight_loss_test.temperature_c``). Every problem — a number that is not one, the dossier
+model's, the evidence reader's, the API key's — is attached to the field a user can fix, so
+the page can show it beside that field and list it in the error summary. Nothing is stored
+unless the whole submission is valid and a lab key was given.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..build import build_dossier
+from ..classify import classify
+from ..dossier import parse_mapping
+from ..errors import (
+    AccessDeniedError,
+    DatabaseError,
+    InvalidInputError,
+    MissingDependencyError,
+    Problem,
+)
+from ..model import Dossier, Result
+from ..readers import Reading, read_evidence
+from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
+from ..rules import Ruleset, available_rulesets
+from .deps import actor_of
+
+__all__ = ["SPECIMEN_ROWS", "ClassifyOutcome", "ClassifySubmission", "FormErrors", "Upload",
+           "classify_submission", "field_for_path", "specimen_field"]
+
+SPECIMEN_ROWS = 6
+EvidenceRole = Literal["oven_log", "weighings"]
+
+#: form field → where its value goes in the dossier
+_TEXT_FIELDS = {"id": "id", "manufacturer": "manufacturer", "model": "model"}
+_CHOICE_FIELDS = {"solid_type": "electrolyte.solid_type", "conducting_ion": "conducting_ion",
+                  "application": "application"}
+_NUMBER_FIELDS = {
+    "liquid_fraction": "electrolyte.liquid_fraction_wt_percent",
+    "max_power_w": "ratings.max_power_w",
+    "energy_1c_wh": "ratings.energy_1c_wh",
+    "wl_temperature_c": "weight_loss_test.temperature_c",
+    "wl_duration_h": "weight_loss_test.duration_h",
+    "wl_pressure_pa": "weight_loss_test.pressure_pa",
+    "wl_balance_resolution_mg": "weight_loss_test.balance_resolution_mg",
+}
+_VISIBLE_LIQUID = {"yes": True, "no": False}
+#: problems the model reports on a whole block, shown at the block's first field
+_BLOCK_FIELDS = {"electrolyte": "solid_type", "electrolyte.phases": "phase_solid",
+                 "ratings": "max_power_w", "weight_loss_test": "wl_temperature_c",
+                 "weight_loss_test.visible_liquid": "wl_visible_liquid",
+                 "weight_loss_test.specimens": "specimen_1_before"}
+_SPECIMEN_PATH = re.compile(r"weight_loss_test\.specimens\[(\d+)\](?:\.(mass_before_g|"
+                            r"mass_after_g))?")
+
+
+def specimen_field(row: int, which: Literal["before", "after"]) -> str:
+    """The form name of one specimen mass: row 1 is the first line of the table."""
+    return f"specimen_{row}_{which}"
+
+
+def _specimen_fields() -> list[str]:
+    return [specimen_field(row, which) for row in range(1, SPECIMEN_ROWS + 1)
+            for which in ("before", "after")]
+
+
+#: the optional blocks of a dossier and the form fields that fill them
+_BLOCKS = {
+    "ratings": ["max_power_w", "energy_1c_wh"],
+    "weight_loss_test": ["wl_temperature_c", "wl_duration_h", "wl_pressure_pa",
+                         "wl_visible_liquid", "wl_balance_resolution_mg", *_specimen_fields()],
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+@dataclass
+class FormErrors:
+    """Messages by form field (``""``: the form as a whole), in the order found."""
+
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str, *, unless_present: bool = False) -> None:
+        """Record a message; ``unless_present`` keeps a field's first, more precise, one
+        (a typed "not a number" over the model's "field required" that follows from it)."""
+        if unless_present and name in self.by_field:
+            return
+        self.by_field.setdefault(name, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(name, message) for name, messages in self.by_field.items()
+                for message in messages]
+
+
+@dataclass(frozen=True)
+class ClassifySubmission:
+    """What the form sent, as typed: strings, the ticked phases, and the files."""
+
+    values: Mapping[str, str]
+    phases: tuple[str, ...] = ()
+    dossier_file: Upload | None = None
+    oven_log: Upload | None = None
+    weighings: Upload | None = None
+    api_key: str = ""
+    ruleset_id: str = ""
+
+    def value(self, name: str) -> str:
+        return self.values.get(name, "").strip()
+
+    def uploads(self) -> list[tuple[EvidenceRole, Upload]]:
+        found: list[tuple[EvidenceRole, Upload]] = []
+        if self.oven_log is not None:
+            found.append(("oven_log", self.oven_log))
+        if self.weighings is not None:
+            found.append(("weighings", self.weighings))
+        return found
+
+    def describes_a_cell(self) -> bool:
+        """Whether any field of the cell itself was filled in (rather than a file given)."""
+        names = [*_TEXT_FIELDS, *_CHOICE_FIELDS, *_NUMBER_FIELDS, "wl_visible_liquid",
+                 *_specimen_fields()]
+        return bool(self.phases) or any(self.value(name) for name in names)
+
+
+@dataclass
+class ClassifyOutcome:
+    """The page's answer: errors to show, or the result (and what was stored)."""
+
+    errors: FormErrors
+    result: Result | None = None
+    dossier: Dossier | None = None
+    notes: tuple[str, ...] = ()
+    stored: Submission | None = None
+    evidence: list[EvidenceRecord] = field(default_factory=list)
+
+
+def field_for_path(path: str, specimen_rows: list[int]) -> str:
+    """The form field a dossier path is typed into (``""`` when none is: the whole form).
+    ``specimen_rows[i]`` is the table row the dossier's i-th specimen came from."""
+    for table in (_TEXT_FIELDS, _CHOICE_FIELDS, _NUMBER_FIELDS):
+        for name, field_path in table.items():
+            if field_path == path:
+                return name
+    match = _SPECIMEN_PATH.fullmatch(path)
+    if match:
+        index = int(match[1])
+        row = specimen_rows[index] if index < len(specimen_rows) else index + 1
+        return specimen_field(row, "after" if match[2] == "mass_after_g" else "before")
+    return _BLOCK_FIELDS.get(path, "")
+
+
+def _put(data: dict[str, Any], path: str, value: object) -> None:
+    *parents, leaf = path.split(".")
+    for name in parents:
+        data = data.setdefault(name, {})
+    data[leaf] = value
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _fields_to_mapping(sub: ClassifySubmission,
+                       errors: FormErrors) -> tuple[dict[str, Any], list[int]]:
+    """The dossier the fields describe (not yet validated), and the table row of each
+    specimen kept. A blank field is left out: the model says if it was needed."""
+    data: dict[str, Any] = {"electrolyte": {"phases": list(sub.phases)}}
+    for name, path in {**_TEXT_FIELDS, **_CHOICE_FIELDS}.items():
+        if sub.value(name):
+            _put(data, path, sub.value(name))
+    for name, path in _NUMBER_FIELDS.items():
+        if sub.value(name):
+            number = _number(sub.value(name))
+            if number is None:
+                errors.add(name, "not a number: write digits with a decimal point, "
+                                 "e.g. 52.1034")
+            else:
+                _put(data, path, number)
+    visible = sub.value("wl_visible_liquid")
+    if visible in _VISIBLE_LIQUID:
+        _put(data, "weight_loss_test.visible_liquid", _VISIBLE_LIQUID[visible])
+    rows = _specimens(sub, errors)
+    if rows:
+        _put(data, "weight_loss_test.specimens", [masses for _, masses in rows])
+    # a block something was typed into is a block the model checks whole, so every field
+    # still missing is reported now rather than after the typed one is fixed
+    for block, names in _BLOCKS.items():
+        if any(sub.value(name) for name in names):
+            data.setdefault(block, {})
+    return data, [row for row, _ in rows]
+
+
+def _specimens(sub: ClassifySubmission,
+               errors: FormErrors) -> list[tuple[int, dict[str, float]]]:
+    """The filled rows of the specimen table; a half-filled row is an error."""
+    rows = []
+    for row in range(1, SPECIMEN_ROWS + 1):
+        names = {"mass_before_g": specimen_field(row, "before"),
+                 "mass_after_g": specimen_field(row, "after")}
+        typed = {key: sub.value(name) for key, name in names.items()}
+        if not any(typed.values()):
+            continue
+        masses: dict[str, float] = {}
+        for key, name in names.items():
+            number = _number(typed[key]) if typed[key] else None
+            if not typed[key]:
+                errors.add(name, "this specimen needs both masses")
+            elif number is None:
+                errors.add(name, "not a number: write the mass in grams, e.g. 52.1034")
+            else:
+                masses[key] = number
+        if len(masses) == 2:
+            rows.append((row, masses))
+    return rows
+
+
+#: the dossier format's advice, said the way a form says it
+_FORM_FIXES = {"add this key": "fill in this field",
+               "write a number, without quotes": "write a number"}
+
+
+def _describe(problem: Problem, *, with_path: bool) -> str:
+    text = problem.message
+    if with_path and problem.path:
+        text = f"{problem.path}: {text}"
+    fix = problem.fix if with_path else _FORM_FIXES.get(problem.fix, problem.fix)
+    return f"{text} — {fix}" if fix else text
+
+
+def _safe_name(filename: str, default: str) -> str:
+    """A file's base name, safe to create in a folder of our own."""
+    base = Path(filename.replace("\\", "/")).name
+    base = "".join(c for c in base if c.isprintable()).strip()[:200]
+    return default if base in {"", ".", ".."} else base
+
+
+def _read_upload(role: EvidenceRole, upload: Upload, max_bytes: int,
+                 errors: FormErrors) -> Reading | None:
+    """An uploaded instrument file, read as the evidence of its role; None on a problem."""
+    if len(upload.content) > max_bytes:
+        errors.add(role, f"the file is {len(upload.content)} bytes, over the limit of "
+                         f"{max_bytes} bytes — upload a smaller export")
+        return None
+    name = _safe_name(upload.filename, f"{role}.csv")
+    with tempfile.TemporaryDirectory(prefix="solidcheck-form-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(upload.content)
+        try:
+            return read_evidence(path, kind=role)
+        except InvalidInputError as exc:
+            for problem in exc.problems:
+                errors.add(role, _describe(problem, with_path=True))
+        except MissingDependencyError as exc:
+            errors.add(role, str(exc))
+    return None
+
+
+def _lab_key(secret: str, registry: Registry, errors: FormErrors) -> ApiKeyRecord | None:
+    if not secret:
+        return None
+    try:
+        key = registry.authenticate(secret)
+    except AccessDeniedError as exc:
+        errors.add("api_key", str(exc))
+        return None
+    if key.role not in ("lab", "admin"):
+        errors.add("api_key", f"a {key.role!r} key may not store cells; a 'lab' key may")
+        return None
+    return key
+
+
+def _ruleset(ruleset_id: str, errors: FormErrors) -> Ruleset | None:
+    installed = {r.id: r for r in available_rulesets()}
+    if not ruleset_id:
+        return next(iter(installed.values()))
+    if ruleset_id not in installed:
+        errors.add("ruleset", f"unknown rule set {ruleset_id!r}; use one of "
+                              f"{', '.join(installed)}")
+        return None
+    return installed[ruleset_id]
+
+
+def _report(problems: Iterable[Problem], errors: FormErrors, *, from_file: bool,
+            specimen_rows: list[int]) -> None:
+    for problem in problems:
+        if from_file:
+            errors.add("dossier_file", _describe(problem, with_path=True))
+        else:
+            name = field_for_path(problem.path, specimen_rows)
+            if problem.path == "weight_loss_test.specimens" and any(
+                    field.startswith("specimen_") for field in errors.by_field):
+                continue  # the table's own message already says what is missing
+            errors.add(name, _describe(problem, with_path=not name), unless_present=True)
+
+
+def _cell_data(sub: ClassifySubmission,
+               errors: FormErrors) -> tuple[dict[str, Any] | None, list[int]]:
+    """The cell's declarations: from the dossier file if one was given, else the fields."""
+    if sub.dossier_file is None:
+        return _fields_to_mapping(sub, errors)
+    if sub.describes_a_cell():
+        errors.add("dossier_file", "give the cell either in the fields or as a dossier "
+                                   "file, not both — clear the fields or remove the file")
+        return None, []
+    name = _safe_name(sub.dossier_file.filename, "dossier")
+    try:
+        data = parse_mapping(sub.dossier_file.content, source=name)
+    except InvalidInputError as exc:
+        _report(exc.problems, errors, from_file=True, specimen_rows=[])
+        return None, []
+    return data, []
+
+
+def classify_submission(sub: ClassifySubmission, *, registry: Registry,
+                        max_evidence_bytes: int) -> ClassifyOutcome:
+    """Validate, build, classify and — with a lab key — store one submission."""
+    errors = FormErrors()
+    ruleset = _ruleset(sub.ruleset_id, errors)
+    cell, specimen_rows = _cell_data(sub, errors)
+    readings = {role: _read_upload(role, upload, max_evidence_bytes, errors)
+                for role, upload in sub.uploads()}
+    key = _lab_key(sub.api_key.strip(), registry, errors)
+    if cell is None or ruleset is None or None in readings.values():
+        return ClassifyOutcome(errors)
+    from_file = sub.dossier_file is not None
+    try:
+        built = build_dossier(cell, ruleset=ruleset, oven_log=readings.get("oven_log"),
+                              weighings=readings.get("weighings"), source="form")
+    except InvalidInputError as exc:
+        _report(exc.problems, errors, from_file=from_file, specimen_rows=specimen_rows)
+        return ClassifyOutcome(errors)
+    if errors:
+        return ClassifyOutcome(errors)
+    outcome = ClassifyOutcome(errors, result=classify(built.dossier, ruleset),
+                              dossier=built.dossier, notes=built.notes)
+    if key is not None:
+        _store(outcome, sub, registry, key, ruleset, max_evidence_bytes,
+               from_file=from_file, specimen_rows=specimen_rows)
+    return outcome
+
+
+def _store(outcome: ClassifyOutcome, sub: ClassifySubmission, registry: Registry,
+           key: ApiKeyRecord, ruleset: Ruleset, max_evidence_bytes: int, *, from_file: bool,
+           specimen_rows: list[int]) -> None:
+    """Submit the dossier, then attach the evidence files it was built from."""
+    assert outcome.dossier is not None
+    actor = actor_of(key)
+    try:
+        outcome.stored = registry.submit(outcome.dossier, actor=actor, ruleset=ruleset)
+    except InvalidInputError as exc:
+        _report(exc.problems, outcome.errors, from_file=from_file, specimen_rows=specimen_rows)
+        return
+    except DatabaseError as exc:  # e.g. a value longer than the database's column
+        outcome.errors.add("", f"the registry could not store the cell: {exc}")
+        return
+    for role, upload in sub.uploads():
+        try:
+            outcome.evidence.append(registry.add_evidence(
+                outcome.stored.cell_id, filename=_safe_name(upload.filename, f"{role}.csv"),
+                content=upload.content, actor=actor, max_bytes=max_evidence_bytes))
+        except InvalidInputError as exc:
+            for problem in exc.problems:
+                outcome.errors.add(role, _describe(problem, with_path=True))

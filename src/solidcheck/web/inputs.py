@@ -1,0 +1,173 @@
+"""What requests bring in, read strictly: bodies that are files read as the bytes sent (so
+the problems are solidcheck's own, the command line's words), and no query parameter, form
+field or rule set the operation does not know — a misspelt one would otherwise be ignored
+and the answer silently be another's."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from .._validation import problems_from
+from ..dossier import parse_dossier
+from ..errors import InvalidInputError, Problem, UnknownRulesetError
+from ..model import Dossier
+from ..rules import Ruleset, available_rulesets, load_ruleset
+
+__all__ = ["FORM_HINT", "RULESET_IDS", "Upload", "accept_media", "certificate_body",
+           "dossier_body", "installed_ruleset", "json_model",
+           "known_query_parameters", "parse_dossier_body", "read_upload", "upload_name",
+           "uploaded_file"]
+
+RULESET_IDS: tuple[str, ...] = tuple(ruleset.id for ruleset in available_rulesets())
+#: the registry's text columns are this long; longer text is refused, not truncated
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_DECLARED_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _declared_query(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route takes (routes live as long as the app: kept by id)."""
+    names = _DECLARED_QUERY.get(id(route))
+    if names is None:
+        names = _DECLARED_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def known_query_parameters(request: Request) -> None:
+    """Refuse a query parameter the operation does not take: a misspelt ``?rulset=`` would
+    otherwise be ignored silently, and the answer be the default rule set's."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    declared = _declared_query(route)
+    problems = []
+    for name in dict.fromkeys(request.query_params):
+        if name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+            fix = (f"did you mean {close[0]!r}?" if close else
+                   f"remove it; this operation takes {', '.join(sorted(declared)) or 'none'}")
+            problems.append(Problem(f"query.{name or repr(name)}", "unknown query parameter",
+                                    fix))
+    if problems:
+        raise InvalidInputError(problems)
+
+
+_JSON_OR_YAML = frozenset({"", "application/json", "application/yaml", "application/x-yaml",
+                           "text/yaml", "text/x-yaml", "text/plain"})
+_JSON_OR_BYTES = frozenset({"", "application/json", "application/octet-stream", "text/plain"})
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def accept_media(request: Request, accepted: frozenset[str], hint: str) -> str:
+    """The body's media type, if it is one of ``accepted`` (or any JSON); else 415."""
+    media = _media_type(request)
+    if media not in accepted and not media.endswith("+json"):
+        shown = repr(media) if media else "(none)"
+        raise HTTPException(415, f"Content-Type {shown} is not read here — {hint}")
+    return media
+
+
+async def dossier_body(request: Request) -> bytes:
+    """The dossier file as sent (JSON or YAML, recognised by content as the CLI does)."""
+    accept_media(request, _JSON_OR_YAML, "send the dossier file itself as the body, as "
+                 "application/json or application/yaml (curl --data-binary @cell.yaml "
+                 "-H 'Content-Type: application/yaml')")
+    return await request.body()
+
+
+async def certificate_body(request: Request) -> bytes:
+    """The certificate file's bytes, untouched: verification is byte for byte."""
+    accept_media(request, _JSON_OR_BYTES, "send the certificate file itself as the body, "
+                 "as application/json (curl --data-binary @cell.cert.json -H "
+                 "'Content-Type: application/json')")
+    return await request.body()
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent as the multipart form field ``file``, and the form's other text fields."""
+
+    filename: str
+    content: bytes
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+FORM_HINT = ("upload the file as the multipart/form-data field 'file' "
+             "(curl -F file=@oven-log.csv)")
+
+
+async def read_upload(request: Request, *, fields: tuple[str, ...] = ()) -> Upload:
+    """The form's file ``file`` and its text ``fields``; any other field is a problem, as an
+    unknown key of a dossier is (a misspelt field would otherwise be ignored)."""
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        problems = [Problem(name, "unknown form field",
+                            f"remove it; the form takes: {', '.join(('file', *fields))}")
+                    for name in dict.fromkeys(form.keys()) if name not in ("file", *fields)]
+        if not isinstance(upload, UploadFile):
+            missing = Problem("file", "the form has no file field 'file'", FORM_HINT)
+            raise InvalidInputError([missing, *problems])
+        if problems:
+            raise InvalidInputError(problems)
+        content = await upload.read()
+        values = {name: value for name, value in form.items() if isinstance(value, str)}
+        return Upload(upload.filename or "upload", content, values)
+
+
+async def uploaded_file(request: Request) -> Upload:
+    """An instrument file, uploaded as the multipart form field ``file`` and nothing else."""
+    accept_media(request, frozenset({"multipart/form-data"}), FORM_HINT)
+    return await read_upload(request)
+
+
+def parse_dossier_body(body: bytes) -> Dossier:
+    return parse_dossier(body, source="<request body>")
+
+
+def installed_ruleset(ruleset_id: str | None) -> Ruleset:
+    """An installed rule set by id — never a file path: the server's files are not the
+    caller's to name."""
+    if ruleset_id is not None and ruleset_id not in RULESET_IDS:
+        raise UnknownRulesetError(ruleset_id, RULESET_IDS)
+    return load_ruleset(ruleset_id)
+
+
+def json_model(model: type[_Model], body: bytes) -> _Model:
+    """A JSON body validated as ``model``, its problems in solidcheck's words."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc, model), source="<request body>") from None
+
+
+_MAX_NAME = 500  # the registry's file-name column
+
+
+def upload_name(filename: str) -> str:
+    """An uploaded file's base name, as the registry keeps it."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if len(name) > _MAX_NAME or "\x00" in name:
+        raise InvalidInputError([Problem("file", f"the file name is over {_MAX_NAME} "
+                                         "characters or has a NUL character",
+                                         "rename the file")])
+    return name

@@ -1,0 +1,112 @@
+"""The HTML and PDF report of a stored result, drawn from the registry (for the API's
+``GET /v1/results/{id}`` and the pages' download links).
+
+The report shows the stored result, not a new classification. Its evidence is what the
+registry holds for the cell: each file the dossier's ``evidence`` list names is written, by the
+recorded name, into a private temporary folder beside the dossier when a file with the
+recorded SHA-256 is stored — so the report checks and plots exactly as
+``solidcheck report`` does beside a dossier file, and says "missing" for a file never
+uploaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..certificates import parse_certificate, verification_payload
+from ..errors import InvalidInputError
+from ..model import Dossier
+from ..registry import CellDetail, Registry, ResultRecord
+from ..report.html import Lang, render_html
+from ..report.model import ReportItem, load_report_item
+from ..report.pdf import render_pdf
+from ..rules import Ruleset, available_rulesets, load_ruleset
+
+__all__ = ["RenderedReport", "ReportFormat", "render_result", "report_item"]
+
+ReportFormat = Literal["html", "pdf"]
+
+#: the dossier's name in the temporary folder; an evidence file of that name is not written
+_DOSSIER_NAME = ".solidcheck-dossier.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReport:
+    """A report's bytes, its media type, and a download name made of safe characters only."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def render_result(registry: Registry, result_id: str, *, fmt: ReportFormat = "html",
+                  lang: Lang = "en", published_only: bool = False) -> RenderedReport:
+    """The report of one stored result. PDF needs the ``pdf`` extra (else
+    ``MissingDependencyError``); ``NotFoundError`` for an unknown (or, with
+    ``published_only``, an unpublished) result."""
+    item, qr_payload = report_item(registry, result_id, published_only=published_only)
+    html = render_html([item], lang=lang, qr_payload=qr_payload)
+    stem = f"solidcheck-result-{result_id}"
+    if fmt == "pdf":
+        return RenderedReport(render_pdf(html), "application/pdf", f"{stem}.pdf")
+    return RenderedReport(html.encode("utf-8"), "text/html; charset=utf-8", f"{stem}.html")
+
+
+def report_item(registry: Registry, result_id: str, *,
+                published_only: bool = False) -> tuple[ReportItem, str | None]:
+    """What the report of a stored result shows, and the QR payload of its certificate
+    (the newest, when the result has one)."""
+    record = registry.get_result(result_id, published_only=published_only)
+    cell = registry.get_cell(record.cell_id, published_only=published_only)
+    version = next(v for v in cell.versions if v.version == record.version)
+    with tempfile.TemporaryDirectory(prefix="solidcheck-report-") as folder:
+        dossier_path = _write_with_evidence(registry, version.dossier, cell, Path(folder))
+        item = load_report_item(dossier_path, _ruleset_of(record))
+    item = dataclasses.replace(item, result=record.result,
+                               dossier_file=f"{cell.id} (version {version.version})",
+                               dossier_sha256=version.sha256)
+    return item, _certificate_payload(registry, cell, record)
+
+
+def _ruleset_of(record: ResultRecord) -> Ruleset:
+    """The result's rule set, whose test conditions the oven log is judged against; the
+    default one if it is no longer installed."""
+    installed = {ruleset.id for ruleset in available_rulesets()}
+    return load_ruleset(record.ruleset if record.ruleset in installed else None)
+
+
+def _write_with_evidence(registry: Registry, dossier: Dossier, cell: CellDetail,
+                         folder: Path) -> Path:
+    """Write the dossier, and beside it every evidence file it names that the registry holds
+    (matched by SHA-256); return the dossier's path."""
+    dossier_path = folder / _DOSSIER_NAME
+    dossier_path.write_text(json.dumps(dossier.model_dump(mode="json"), ensure_ascii=False),
+                            encoding="utf-8")
+    stored = {evidence.sha256 for evidence in cell.evidence}
+    for evidence in dossier.evidence:
+        name = Path(evidence.file.replace("\\", "/")).name  # as report.model looks it up
+        if evidence.sha256 not in stored or name in ("", ".", "..", _DOSSIER_NAME):
+            continue
+        target = folder / name
+        try:
+            if not target.exists():
+                target.write_bytes(registry.get_evidence(evidence.sha256))
+        except (OSError, ValueError):  # a name the file system refuses: reported as missing
+            continue
+    return dossier_path
+
+
+def _certificate_payload(registry: Registry, cell: CellDetail,
+                         record: ResultRecord) -> str | None:
+    ids = [c.id for c in cell.certificates if c.result_id == record.id]
+    if not ids:
+        return None
+    try:
+        return verification_payload(parse_certificate(registry.get_certificate(ids[0])))
+    except InvalidInputError:  # stored certificates verified on the way in; never expected
+        return None
