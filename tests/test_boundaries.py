@@ -12,6 +12,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solidcheck import Result, classify, decode_code, dossier_from_mapping, load_ruleset
 from solidcheck.rules import Ruleset, parse_ruleset
@@ -486,3 +488,13 @@ def test_sub_axes_are_given_for_solid_state(ruleset_id: str) -> None:
     assert (result.electrolyte_type, result.conducting_ion, result.application) == (
         "halide", "sodium", "other")
     assert result.code == f"SCP1-SSB-HAL-NA-OT/{ruleset_id}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_exact_is_the_decimal_the_number_was_written_as(value: float) -> None:
+    from fractions import Fraction
+
+    from solidcheck.weightloss import exact
+
+    assert exact(value) == Fraction(repr(value))
