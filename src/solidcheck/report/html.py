@@ -9,11 +9,13 @@ SVG in memory and carry a text alternative; the words of the page come from
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
+import threading
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any, Literal
 
@@ -150,9 +152,20 @@ def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
     return Markup(svg[:end_of_tag]) + Markup("\n ") + title + Markup(svg[end_of_tag:])
 
 
+#: matplotlib's rc_context changes process-wide settings: one plot at a time, so that
+#: plots drawn on several threads (the web service) never see each other's style
+_PLOTTING = threading.RLock()
+
+
+@contextlib.contextmanager
+def _plot_style() -> Iterator[None]:
+    with _PLOTTING, matplotlib.rc_context(_RC):
+        yield
+
+
 def _svg_of(figure: Figure) -> str:
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
+    with _plot_style():
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
@@ -163,7 +176,7 @@ def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
     specimens = weight_loss.specimens
     rates = [s.percent for s in specimens]
     limits = [r.rules.weight_loss_limit.limit_percent for r in rulesets]
-    with matplotlib.rc_context(_RC):
+    with _plot_style():
         figure = Figure(figsize=(6.4, 2.9), layout="constrained")
         axes = figure.add_subplot()
         positions = np.arange(len(rates), dtype=float)
@@ -233,7 +246,7 @@ def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
     labels = {"temperature_c": "T (°C)", "pressure_pa": "p (Pa) — log", "mass_g": "m (g)"}
     target = analysis.target
     hold = analysis.hold
-    with matplotlib.rc_context(_RC):
+    with _plot_style():
         figure = Figure(figsize=(6.4, 1.25 + 1.45 * len(channels)), layout="constrained")
         axes_list = figure.subplots(len(channels), 1, sharex=True, squeeze=False)[:, 0]
         for axes, (name, values, colour) in zip(axes_list, channels, strict=True):

@@ -15,7 +15,6 @@ looks the same on its page as in its report, an audit as in ``solidcheck audit -
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -290,10 +289,6 @@ def _value_label(view: View, value: str | None) -> str:
     return view.t(f"value_{value}") if value else "—"
 
 
-#: matplotlib's rc_context changes process-wide settings: one plot at a time
-_PLOTTING = threading.Lock()
-
-
 @functools.lru_cache(maxsize=128)
 def _rates_svg(result_json: str, lang: Lang, uid: str) -> Markup | None:
     """The report's SVG of the specimens' rates against the limit of every installed rule
@@ -308,8 +303,7 @@ def _rates_svg(result_json: str, lang: Lang, uid: str) -> Markup | None:
     rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
     limits = ", ".join(f"{r.id} {limit_text(r)}" for r in rulesets)
     alt = f"{words('rates_alt')} {rates}. {words('limit')}: {limits}."
-    with _PLOTTING:
-        svg = rates_figure(result, rulesets)
+    svg = rates_figure(result, rulesets)  # report/html.py draws one plot at a time
     return accessible_svg(svg, f"{uid}-rates", alt)
 
 
