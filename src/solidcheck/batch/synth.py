@@ -61,7 +61,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .table import DOSSIER_TABLE_SCHEMA, SPECIMEN_TYPE
 
