@@ -440,8 +440,10 @@ def _rebatch(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Record
 
 def _csv_reader(path: Path, columns: Sequence[str], *, block_bytes: int | None,
                 ) -> pa_csv.CSVStreamingReader:
+    # Only an empty, unquoted field is null: "NA" or "null" may be a model's name.
     convert = pa_csv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()),
-                                    strings_can_be_null=True, quoted_strings_can_be_null=False)
+                                    null_values=[""], strings_can_be_null=True,
+                                    quoted_strings_can_be_null=False)
     read = pa_csv.ReadOptions(block_size=block_bytes) if block_bytes else pa_csv.ReadOptions()
     try:
         return pa_csv.open_csv(path, read_options=read, convert_options=convert)
