@@ -446,7 +446,10 @@ def test_synth_distributions_match_the_documented_shares(population: pa.Table) -
     invalid = (np.abs(t - 120) > 2 + 1e-9) | (duration < 6) | (pressure > 1000)
     m = int(tested.sum())
     close(share(invalid), synth_module.INVALID_CONDITIONS_SHARE, m)
-    assert 0 < share(t == 118.0) and 0 < share(t == 122.0) and 0 < share(pressure == 1000.0)
+    # every condition's bound, and the first value past it, occurs
+    for values, bounds in ((t, (118.0, 122.0, 117.9, 122.1)), (duration, (6.0, 5.9)),
+                           (pressure, (1000.0, 1000.1))):
+        assert all((values == bound).any() for bound in bounds)
     # exactly 6 h: 60 % of the tests whose duration is not the condition made invalid
     close(share(duration == 6.0), 0.6 * (1 - synth_module.INVALID_CONDITIONS_SHARE / 3), m)
     visible = population.column("weight_loss_test.visible_liquid").filter(pa.array(tested))
