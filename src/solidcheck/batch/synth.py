@@ -56,7 +56,10 @@ so a table is the same for a seed whatever the machine.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -104,25 +107,46 @@ RATE_CLUSTERS: dict[str, dict[int, float]] = {
 _ABOVE_HIGH_PERCENT = {SOLID: 10.0, HYBRID: 15.0, LIQUID: 30.0}
 
 
-def synthesize(n: int, *, seed: int = 0) -> pa.Table:
+def synthesize(n: int, *, seed: int = 0, workers: int | None = None) -> pa.Table:
     """``n`` synthetic dossiers in :data:`~solidcheck.batch.table.DOSSIER_TABLE_SCHEMA`,
     the same for the same ``n`` and ``seed`` (distributions in the module docstring)."""
-    batches = list(synthesize_batches(n, seed=seed))
+    batches = list(synthesize_batches(n, seed=seed, workers=workers))
     if not batches:
         return DOSSIER_TABLE_SCHEMA.empty_table()
     return pa.Table.from_batches(batches, schema=DOSSIER_TABLE_SCHEMA)
 
 
-def synthesize_batches(n: int, *, seed: int = 0) -> Iterator[pa.RecordBatch]:
-    """The rows of :func:`synthesize` in batches of at most :data:`CHUNK_ROWS`, made one at a
-    time, for tables larger than memory."""
+def synthesize_batches(n: int, *, seed: int = 0, workers: int | None = None,
+                       ) -> Iterator[pa.RecordBatch]:
+    """The rows of :func:`synthesize` in batches of at most :data:`CHUNK_ROWS`, in order.
+
+    Chunks are made on ``workers`` threads (default: one per core; numpy and Arrow release
+    the GIL), at most ``workers`` ahead of the consumer, so memory stays bounded for tables
+    larger than memory. The rows do not depend on ``workers``.
+    """
     if n < 0:
         raise ValueError(f"the number of rows must be at least 0, got {n}")
     if seed < 0:
         raise ValueError(f"the seed must be at least 0, got {seed}")
-    for chunk, start in enumerate(range(0, n, CHUNK_ROWS)):
-        rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
-        yield _chunk(rng, start=start, rows=min(CHUNK_ROWS, n - start), seed=seed)
+    starts = range(0, n, CHUNK_ROWS)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(starts)))
+    if workers == 1:
+        for chunk, start in enumerate(starts):
+            yield _seeded_chunk(seed, chunk, start, n)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth") as pool:
+        pending: deque[Future[pa.RecordBatch]] = deque()
+        for chunk, start in enumerate(starts):
+            pending.append(pool.submit(_seeded_chunk, seed, chunk, start, n))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _seeded_chunk(seed: int, chunk: int, start: int, n: int) -> pa.RecordBatch:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
+    return _chunk(rng, start=start, rows=min(CHUNK_ROWS, n - start), seed=seed)
 
 
 _SHARE_STEPS = 10_000  # shares are drawn to 0.01 %
