@@ -1,0 +1,246 @@
+"""Exact decimals in vectorised float64: double-double arithmetic with error bounds.
+
+``classify`` takes every number as the decimal it was written as (``Fraction(repr(x))``) and
+rounds exact rationals to float only at the end. Plain float64 arithmetic on whole columns
+differs from that in the last bit for a sizeable share of rows, and at a limit it can flip a
+decision. So the batch path works in double-double (about 106 bits): each input becomes
+``x + lo`` where ``lo`` is the written decimal minus the float, every result carries an
+absolute error bound, and a result is used only when the bound proves it is the exact
+answer (the correctly rounded float, or the sign of a difference). Whatever cannot be proved
+is *flagged*, and the caller decides those rows exactly, in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+__all__ = [
+    "REL",
+    "ZERO_QUANTUM",
+    "Bools",
+    "Floats",
+    "Ints",
+    "closest_double_at_least",
+    "closest_double_at_most",
+    "dd_add",
+    "dd_const",
+    "dd_div",
+    "dd_mul",
+    "dd_mul_d",
+    "decimal_lo",
+    "fraction_quantum",
+    "granule",
+    "rounded",
+    "two_prod",
+    "two_sum",
+]
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+# Relative error bound charged per double-double operation. The true bound of each operation
+# below is about 2**-104; 2**-96 leaves a margin of 256 and still flags only results within
+# ~1e-29 (relative) of a rounding midpoint or of a limit — in practice, exact ties.
+REL = 2.0**-96
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
+_POW10 = np.array([10.0**k for k in range(23)])  # exact doubles 1 … 1e22
+
+
+def two_sum(a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    """``a + b`` as ``s + e`` exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    e = (a - (s - bb)) + (b - bb)
+    return s, e
+
+
+def _fast_two_sum(a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    s = a + b
+    return s, b - (s - a)
+
+
+def _split(a: Floats) -> tuple[Floats, Floats]:
+    t = _SPLIT * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def two_prod(a: Floats, b: Floats | float) -> tuple[Floats, Floats]:
+    """``a * b`` as ``p + e`` exactly (Dekker), for magnitudes far from overflow."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(np.asarray(b, dtype=np.float64))
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def dd_add(ah: Floats, al: Floats, bh: Floats, bl: Floats) -> tuple[Floats, Floats]:
+    """Double-double sum (the accurate variant: no loss under cancellation)."""
+    s1, s2 = two_sum(ah, bh)
+    t1, t2 = two_sum(al, bl)
+    s2 = s2 + t1
+    s1, s2 = _fast_two_sum(s1, s2)
+    s2 = s2 + t2
+    return _fast_two_sum(s1, s2)
+
+
+def dd_mul(ah: Floats, al: Floats, bh: Floats, bl: Floats) -> tuple[Floats, Floats]:
+    """Double-double product."""
+    p1, p2 = two_prod(ah, bh)
+    p2 = p2 + (ah * bl + al * bh)
+    return _fast_two_sum(p1, p2)
+
+
+def dd_mul_d(ah: Floats, al: Floats, b: float) -> tuple[Floats, Floats]:
+    """Double-double times a double."""
+    p1, p2 = two_prod(ah, b)
+    p2 = p2 + al * b
+    return _fast_two_sum(p1, p2)
+
+
+def dd_div(ah: Floats, al: Floats, bh: Floats, bl: Floats) -> tuple[Floats, Floats]:
+    """Double-double quotient (one correction step: about 2**-104 relative)."""
+    q1 = ah / bh
+    p1, p2 = two_prod(q1, bh)
+    s, e = two_sum(ah, -p1)
+    e = e - p2
+    e = e + al
+    e = e - q1 * bl
+    q2 = (s + e) / bh
+    return _fast_two_sum(q1, q2)
+
+
+def dd_const(value: Fraction) -> tuple[float, float]:
+    """An exact rational as a double-double (hi, lo), for constants of a rule set."""
+    hi = float(value)
+    return hi, float(value - Fraction(hi)) if math.isfinite(hi) else 0.0
+
+
+ZERO_QUANTUM = 400
+"""The quantum exponent of 0, which is a multiple of every power of ten."""
+
+
+def decimal_lo(x: Floats) -> tuple[Floats, Ints]:
+    """For each float, ``lo`` with ``x + lo`` = the decimal ``repr(x)`` writes (to ~2**-105
+    relative), and a quantum exponent ``q``: that decimal is a whole multiple of ``10**q``.
+
+    The quantum bounds how close two different decimals can come, which is what proves an
+    exact tie (a rate exactly at a limit) from a double-double difference below it.
+
+    A float with a short decimal is recovered arithmetically: scaled to 15 digits, the
+    nearest integer ``N`` is that decimal's digits, proved by ``N / 10**k == x`` (both exact,
+    so the division is correctly rounded). The rest (16–17 digits, or outside 1e-8 … 1e15)
+    go through Polars' shortest round-trip formatting, the same decimal Python's ``repr``
+    writes. NaN (a null) and 0 give ``lo = 0``.
+    """
+    a = np.abs(x)
+    lo = np.zeros_like(a)
+    finite = np.isfinite(a) & (a > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e10 = np.where(finite, np.floor(np.log10(np.where(finite, a, 1.0))), 0.0)
+    k = (14.0 - e10).astype(np.int64)
+    fast = finite & (k >= 0) & (k <= 22)
+    for _ in range(2):  # log10 may be one off near a power of ten: correct it
+        y = a * _POW10[np.clip(k, 0, 22)]
+        k = np.where(fast & (y >= 1e15), k - 1, np.where(fast & (y < 1e14), k + 1, k))
+        fast &= (k >= 0) & (k <= 22)
+    p10 = _POW10[np.clip(k, 0, 22)]
+    yh, yl = two_prod(a, p10)
+    n = np.rint(yh)
+    ok = fast & (n < 2.0**53) & (n / p10 == a)
+    lo_fast = ((n - yh) - yl) / p10
+    lo = np.where(ok, np.where(x < 0, -lo_fast, lo_fast), lo)
+    quantum = np.where(ok, -k, ZERO_QUANTUM)
+    slow = np.flatnonzero(finite & ~ok)
+    if slow.size:
+        lo[slow], quantum[slow] = _decimal_lo_from_text(x[slow])
+    return lo, quantum
+
+
+def granule(quantum: Ints) -> Floats:
+    """``10**quantum`` as a float, a little below it (a safe lower bound), 0 for zero."""
+    return np.where(quantum >= ZERO_QUANTUM, np.inf,
+                    np.power(10.0, np.clip(quantum, -320, 300).astype(np.float64)) * 0.99)
+
+
+_POW10_DD: dict[int, tuple[float, float]] = {}
+
+
+def _pow10_dd(exponent: int) -> tuple[float, float]:
+    if exponent not in _POW10_DD:
+        _POW10_DD[exponent] = dd_const(Fraction(10) ** exponent)
+    return _POW10_DD[exponent]
+
+
+def _decimal_lo_from_text(x: Floats) -> tuple[Floats, Ints]:
+    """``lo`` for floats whose decimal has 16–17 digits, from their shortest repr text."""
+    text = pl.Series(np.abs(x)).cast(pl.String)
+    frame = pl.DataFrame({"t": text}).select(
+        mant=pl.col("t").str.split("e").list.get(0),
+        exp=pl.col("t").str.split("e").list.get(1, null_on_oob=True).cast(pl.Int64).fill_null(0),
+    ).select(
+        digits=pl.col("mant").str.replace(".", "", literal=True).cast(pl.Int64),
+        exp=pl.col("exp") - pl.col("mant").str.split(".").list.get(1, null_on_oob=True)
+        .str.len_chars().fill_null(0).cast(pl.Int64),
+    )
+    digits = frame["digits"].to_numpy()
+    exponents = frame["exp"].to_numpy()
+    nh = digits.astype(np.float64)
+    nl = (digits - nh.astype(np.int64)).astype(np.float64)  # exact: |N - float(N)| < 2**11
+    ph = np.empty_like(nh)
+    pl_ = np.empty_like(nh)
+    for exponent in np.unique(exponents).tolist():
+        where = exponents == exponent
+        ph[where], pl_[where] = _pow10_dd(int(exponent))
+    vh, vl = dd_mul(nh, nl, ph, pl_)
+    lo = (vh - np.abs(x)) + vl
+    return np.where(x < 0, -lo, lo), exponents.astype(np.int64)
+
+
+def rounded(hi: Floats, lo: Floats, err: Floats) -> tuple[Floats, Bools]:
+    """The float nearest to the exact value ``hi + lo ± err``, and whether that is proved.
+
+    Unproved: the exact value may lie on either side of a midpoint between two floats (an
+    exact tie included), or it may be zero or nonzero (``hi == 0`` with ``err > 0``).
+    """
+    s, e = _fast_two_sum(hi, lo)
+    up = np.nextafter(s, np.inf) - s
+    down = s - np.nextafter(s, -np.inf)
+    gap = np.where(e >= 0, up, down)
+    with np.errstate(invalid="ignore"):
+        ok = (np.abs(e) + err < gap / 2) & np.isfinite(s)
+    ok &= (s != 0) | (err == 0)
+    return s + 0.0, ok  # + 0.0: -0.0 → 0.0, as float(Fraction(0)) is
+
+
+def closest_double_at_least(bound: Fraction) -> float:
+    """The smallest float whose written decimal is ≥ ``bound``: for every float x,
+    ``Fraction(repr(x)) >= bound`` exactly when ``x >= closest_double_at_least(bound)``
+    (rounding to nearest is monotone, and a float's repr rounds back to it)."""
+    x = float(bound)
+    while Fraction(repr(x)) < bound:
+        x = math.nextafter(x, math.inf)
+    while Fraction(repr(math.nextafter(x, -math.inf))) >= bound:
+        x = math.nextafter(x, -math.inf)
+    return x
+
+
+def closest_double_at_most(bound: Fraction) -> float:
+    """The largest float whose written decimal is ≤ ``bound`` (see the function above)."""
+    return -closest_double_at_least(-bound)
+
+
+def fraction_quantum(value: Fraction) -> int:
+    """The quantum exponent of a decimal constant: ``value`` is a multiple of ``10**q``."""
+    if value == 0:
+        return ZERO_QUANTUM
+    for places in range(60):
+        if (value * 10**places).denominator == 1:
+            return -places
+    raise ValueError(f"{value} is not a decimal with at most 60 places")

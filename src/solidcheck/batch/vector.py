@@ -1,0 +1,1035 @@
+"""The vectorised classifier: a dossier table in, the results of several rule sets out.
+
+``classify_table(table, rulesets)`` gives, for every row and rule set, the same values as
+``classify(dossier, ruleset)`` — category, sub-axes, application and its basis, the
+power/energy ratio, the weight-loss rate, pass, validity, margin and uncertainty, the code
+and every finding with its message, character for character. It is driven by the same
+rule-set data (limits, comparison and rounding, aggregation, conditions, the visual check),
+so a new rule-set file needs no code here.
+
+How it stays exact (docs/architecture.md, "Principles that hold"):
+
+- every input is taken as the decimal it was written as, in double-double arithmetic with an
+  error bound (``_exact``); a float result is used only when it is proved to be the
+  correctly rounded value ``float(Fraction)`` gives, and a comparison only when its sign is
+  proved — or, for an exact tie such as a rate of exactly 0.5 %, when the difference is
+  below the smallest nonzero difference the inputs' decimals allow;
+- a comparison of an input with a rule-set constant is a float comparison with the float
+  that separates the decimals (rounding to nearest is monotone), so it is exact outright;
+- the uncertainty is computed with the same float operations as ``weightloss.py``, in the
+  same order (``math.hypot`` is reproduced operation for operation, ``x**2`` is libm's
+  ``pow``), so it is the same float;
+- whatever is not proved — in practice ties in the 29th digit, or a mean of rates that
+  cancels exactly — is classified row by row with ``classify`` itself.
+
+Messages are built with Polars string expressions from the numbers formatted the way
+``fmt`` formats them (``_format``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..classify import classify
+from ..code import CodeFields, encode_code
+from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
+from ..rules import Ruleset
+from ..weightloss import exact, fmt
+from ._exact import (
+    REL,
+    Bools,
+    Floats,
+    Ints,
+    closest_double_at_least,
+    closest_double_at_most,
+    dd_add,
+    dd_const,
+    dd_div,
+    dd_mul,
+    dd_mul_d,
+    decimal_lo,
+    fraction_quantum,
+    granule,
+    rounded,
+)
+from ._format import format_g6
+from .table import table_to_dossiers
+
+__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "classify_table", "results_schema"]
+
+FINDING_TYPE = pa.struct([pa.field("severity", pa.large_string()),
+                          pa.field("rule", pa.large_string()),
+                          pa.field("message", pa.large_string())])
+RESULT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+    ("category", pa.large_string()),
+    ("electrolyte_type", pa.large_string()),
+    ("conducting_ion", pa.large_string()),
+    ("application", pa.large_string()),
+    ("application_basis", pa.large_string()),
+    ("power_energy_ratio_w_per_wh", pa.float64()),
+    ("weight_loss.percent", pa.float64()),
+    ("weight_loss.passed", pa.bool_()),
+    ("weight_loss.conditions_valid", pa.bool_()),
+    ("weight_loss.margin_percent", pa.float64()),
+    ("weight_loss.uncertainty_percent", pa.float64()),
+    ("code", pa.large_string()),
+    ("findings", pa.large_list(FINDING_TYPE)),
+)
+"""The result columns of one rule set (prefixed ``<rule-set id>.`` when there are several)."""
+
+_LIQUID, _HYBRID, _SOLID, _UNDETERMINED = (CATEGORIES.index(c) for c in (
+    "liquid", "hybrid_solid_liquid", "solid_state", "undetermined"))
+# Which branch of classify._decide settled the category (one message each).
+(_BY_LIQUID, _BY_HYBRID, _NO_TEST, _SEEN_LIQUID, _INVALID_TEST, _OVER_LIMIT, _NO_VISUAL,
+ _CONFIRMED) = range(8)
+_TWO_SQRT3 = 2 * math.sqrt(3)
+_GAIN_ADVICE = ("check the weighing and that the specimen did not take up moisture after "
+                "drying")
+
+
+def results_schema(ruleset_ids: Sequence[str]) -> pa.Schema:
+    """The schema of ``classify_table``'s output for these rule sets, in this order."""
+    prefix = len(ruleset_ids) > 1
+    fields = [pa.field("id", pa.string())]
+    for rid in ruleset_ids:
+        fields += [pa.field(f"{rid}.{name}" if prefix else name, kind)
+                   for name, kind in RESULT_FIELDS]
+    return pa.schema(fields)
+
+
+def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]) -> pa.Table:
+    """Classify every row of a dossier table (docs/batch.md) under every rule set.
+
+    One output row per input row, in order; the columns of :data:`RESULT_FIELDS` for each
+    rule set side by side. Rows are assumed valid (``table_to_dossiers`` or the readers
+    check them); the few rows decided one by one are validated as dossiers again.
+    """
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    rules = list(rulesets)
+    if not rules:
+        raise ValueError("classify_table needs at least one rule set")
+    schema = results_schema([r.id for r in rules])
+    rows = _Rows.read(table)
+    shared = _Shared.compute(rows)
+    decisions = [_Decision.compute(rows, shared, _Constants.of(r)) for r in rules]
+    unproved = np.zeros(rows.n, dtype=bool)
+    for decision in decisions:
+        unproved |= decision.unproved
+    frame = _frame(rows, shared, decisions)
+    columns: list[pa.Array] = [rows.ids]
+    for j, decision in enumerate(decisions):
+        findings = frame.select(_findings(j, decision.constants))
+        columns += _result_columns(rows, shared, decision, findings)
+    out = pa.Table.from_arrays(columns, schema=schema)
+    flagged = np.flatnonzero(unproved)
+    if flagged.size:
+        out = _with_exact_rows(out, table, flagged, rules, schema)
+    return out
+
+
+# --- the input columns ---------------------------------------------------------------------
+
+def _floats(column: pa.ChunkedArray | pa.Array) -> tuple[Floats, Bools]:
+    """A float column as values (NaN where null) and validity."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    values = pc.fill_null(array.cast(pa.float64()), math.nan).to_numpy(zero_copy_only=False)
+    return np.asarray(values, dtype=np.float64), np.asarray(valid, dtype=bool)
+
+
+def _codes(column: pa.ChunkedArray, values: Sequence[str]) -> Ints:
+    """A string column as the index of each value in ``values``, -1 where null."""
+    index = pc.index_in(column.combine_chunks(), value_set=pa.array(list(values)))
+    return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _offsets(lengths: Ints) -> Ints:
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The columns the decision reads, as numpy arrays (one entry per row, or per specimen
+    for ``m0``/``m1``, whose row is ``parent``)."""
+
+    n: int
+    ids: pa.Array
+    solid_only: Bools          # phases == {solid}
+    liquid_only: Bools
+    just_solid: Bools          # phases == ["solid"], as classify's declaration check reads it
+    solid_type: Ints
+    ion: Ints
+    application: Ints          # index in APPLICATIONS, -1 when not declared
+    fraction: Floats
+    power: Floats
+    energy: Floats
+    rated: Bools
+    tested: Bools
+    temperature: Floats
+    duration: Floats
+    pressure: Floats
+    seen_liquid: Bools         # visible_liquid is True
+    not_inspected: Bools       # visible_liquid is null
+    resolution: Floats
+    resolved: Bools            # balance_resolution_mg given
+    count: Ints
+    offsets: Ints
+    parent: Ints
+    place: Ints                # 0-based place of the specimen in its row
+    m0: Floats
+    m1: Floats
+
+    @classmethod
+    def read(cls, table: pa.Table) -> _Rows:
+        n = table.num_rows
+        phases = table.column("electrolyte.phases").combine_chunks()
+        lengths = np.asarray(pc.fill_null(pc.list_value_length(phases), 0)
+                             .to_numpy(zero_copy_only=False), dtype=np.int64)
+        flat = phases.flatten()
+        phase_parent = np.repeat(np.arange(n), lengths)
+        has_solid = np.zeros(n, dtype=bool)
+        has_liquid = np.zeros(n, dtype=bool)
+        has_solid[phase_parent[_is(flat, "solid")]] = True
+        has_liquid[phase_parent[_is(flat, "liquid")]] = True
+
+        fraction, _ = _floats(table.column("electrolyte.liquid_fraction_wt_percent"))
+        power, rated = _floats(table.column("ratings.max_power_w"))
+        energy, _ = _floats(table.column("ratings.energy_1c_wh"))
+        temperature, tested = _floats(table.column("weight_loss_test.temperature_c"))
+        duration, _ = _floats(table.column("weight_loss_test.duration_h"))
+        pressure, _ = _floats(table.column("weight_loss_test.pressure_pa"))
+        resolution, resolved = _floats(table.column("weight_loss_test.balance_resolution_mg"))
+        visible = table.column("weight_loss_test.visible_liquid").combine_chunks()
+        seen = np.asarray(pc.fill_null(visible, False).to_numpy(zero_copy_only=False), bool)
+        not_inspected = np.asarray(visible.is_null().to_numpy(zero_copy_only=False), bool)
+
+        specimens = table.column("weight_loss_test.specimens").combine_chunks()
+        count = np.asarray(pc.fill_null(pc.list_value_length(specimens), 0)
+                           .to_numpy(zero_copy_only=False), dtype=np.int64)
+        count = np.where(tested, count, 0)
+        offsets = _offsets(count)
+        parent = np.repeat(np.arange(n), count)
+        structs = specimens.flatten()
+        m0, _ = _floats(structs.field("mass_before_g"))
+        m1, _ = _floats(structs.field("mass_after_g"))
+        return cls(
+            n=n, ids=table.column("id").combine_chunks().cast(pa.string()),
+            solid_only=has_solid & ~has_liquid, liquid_only=has_liquid & ~has_solid,
+            just_solid=has_solid & ~has_liquid & (lengths == 1),
+            solid_type=_codes(table.column("electrolyte.solid_type"), SOLID_TYPES),
+            ion=_codes(table.column("conducting_ion"), IONS),
+            application=_codes(table.column("application"), APPLICATIONS),
+            fraction=fraction, power=power, energy=energy, rated=rated, tested=tested,
+            temperature=temperature, duration=duration, pressure=pressure,
+            seen_liquid=seen & tested, not_inspected=not_inspected & tested,
+            resolution=resolution, resolved=resolved & tested, count=count, offsets=offsets,
+            parent=parent, place=np.arange(parent.size) - offsets[:-1][parent], m0=m0, m1=m1)
+
+
+def _is(strings: pa.Array, value: str) -> Bools:
+    return np.asarray(pc.fill_null(pc.equal(strings, value), False)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# --- what every rule set shares: exact rates, ratio, uncertainty inputs ----------------------
+
+@dataclass(frozen=True)
+class _Exact:
+    """A quantity as a double-double with an absolute error bound."""
+
+    hi: Floats
+    lo: Floats
+    err: Floats
+
+    def take(self, index: Ints) -> _Exact:
+        return _Exact(self.hi[index], self.lo[index], self.err[index])
+
+
+@dataclass(frozen=True)
+class _Shared:
+    m0_lo: Floats
+    m1_lo: Floats
+    m0_q: Ints                 # quantum exponents (see _exact.decimal_lo)
+    m1_q: Ints
+    rate: _Exact               # per specimen, percent
+    rate_float: Floats
+    rate_proved: Bools
+    ratio: _Exact
+    ratio_float: Floats
+    ratio_proved: Bools
+    power_q: Ints
+    energy_q: Ints
+    lightest: Floats           # smallest mass_before_g of each tested row
+    lightest_lo: Floats
+    lightest_q: Ints
+    resolution_lo: Floats
+    resolution_q: Ints
+    temperature_lo: Floats
+    duration_lo: Floats
+    pressure_lo: Floats
+
+    @classmethod
+    def compute(cls, rows: _Rows) -> _Shared:
+        m0_lo, m0_q = decimal_lo(rows.m0)
+        m1_lo, m1_q = decimal_lo(rows.m1)
+        dh, dl = dd_add(rows.m0, m0_lo, -rows.m1, -m1_lo)
+        qh, ql = dd_div(dh, dl, rows.m0, m0_lo)
+        rh, rl = dd_mul_d(qh, ql, 100.0)
+        same = rows.m0 == rows.m1  # the same decimal: a rate of exactly 0
+        err = np.where(same, 0.0, REL * 800 * (rows.m0 + rows.m1) / rows.m0)
+        rate = _Exact(rh, rl, err)
+        rate_float, rate_proved = rounded(rh, rl, err)
+
+        p_lo, p_q = decimal_lo(rows.power)
+        e_lo, e_q = decimal_lo(rows.energy)
+        safe_e = np.where(rows.rated, rows.energy, 1.0)
+        rah, ral = dd_div(np.where(rows.rated, rows.power, 1.0), np.where(rows.rated, p_lo, 0.0),
+                          safe_e, np.where(rows.rated, e_lo, 0.0))
+        ratio = _Exact(rah, ral, REL * 8 * np.abs(rah))
+        ratio_float, ratio_proved = rounded(rah, ral, ratio.err)
+
+        lightest = np.full(rows.n, np.nan)
+        has = np.flatnonzero(rows.count > 0)
+        if has.size:
+            lightest[has] = np.minimum.reduceat(rows.m0, rows.offsets[has])
+        lightest_lo, lightest_q = decimal_lo(lightest)
+        resolution_lo, resolution_q = decimal_lo(rows.resolution)
+        return cls(
+            m0_lo=m0_lo, m1_lo=m1_lo, m0_q=m0_q, m1_q=m1_q, rate=rate, rate_float=rate_float,
+            rate_proved=rate_proved, ratio=ratio, ratio_float=ratio_float,
+            ratio_proved=ratio_proved | ~rows.rated, power_q=p_q, energy_q=e_q,
+            lightest=lightest, lightest_lo=lightest_lo, lightest_q=lightest_q,
+            resolution_lo=resolution_lo, resolution_q=resolution_q,
+            temperature_lo=decimal_lo(rows.temperature)[0],
+            duration_lo=decimal_lo(rows.duration)[0], pressure_lo=decimal_lo(rows.pressure)[0])
+
+
+# --- one rule set's numbers ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Const:
+    """A decimal constant of a rule set: exact, as a double-double, and its quantum."""
+
+    value: Fraction
+    hi: float
+    lo: float
+    quantum: int
+
+    @classmethod
+    def of(cls, value: Fraction) -> _Const:
+        hi, lo = dd_const(value)
+        return cls(value, hi, lo, fraction_quantum(value))
+
+
+@dataclass(frozen=True)
+class _Constants:
+    """Everything a rule set contributes, computed once, exactly, in Python."""
+
+    ruleset: Ruleset
+    temperature_low: float     # the smallest float written ≥ set − tolerance
+    temperature_high: float    # the largest float written ≤ set + tolerance
+    temperature_set: float     # the largest float written ≤ the set point
+    bound_low: _Const
+    bound_high: _Const
+    duration_min: float
+    min_duration: _Const
+    pressure_max: float
+    max_pressure: _Const
+    min_specimens: int
+    resolution_max: float      # a float that writes the rule's decimal exactly
+    per_gram: _Const           # max_resolution_percent_of_mass / 100 × 1000 (mg per g)
+    meets_below: _Const        # a rate meets the limit below this, …
+    meets_at: bool             # … and at it when this is true
+    limit: _Const
+    threshold: _Const
+    coverage: float
+    mean: bool
+    mandatory: bool
+
+    @classmethod
+    def of(cls, ruleset: Ruleset) -> _Constants:
+        r = ruleset.rules
+        set_c, tol_c = exact(r.test_temperature.temperature_c), exact(
+            r.test_temperature_tolerance.tolerance_c)
+        below, at = _meets_region(ruleset)
+        return cls(
+            ruleset=ruleset,
+            temperature_low=closest_double_at_least(set_c - tol_c),
+            temperature_high=closest_double_at_most(set_c + tol_c),
+            temperature_set=closest_double_at_most(set_c),
+            bound_low=_Const.of(set_c - tol_c), bound_high=_Const.of(set_c + tol_c),
+            duration_min=closest_double_at_least(exact(r.test_duration.min_duration_h)),
+            min_duration=_Const.of(exact(r.test_duration.min_duration_h)),
+            pressure_max=closest_double_at_most(exact(r.test_pressure.max_pressure_pa)),
+            max_pressure=_Const.of(exact(r.test_pressure.max_pressure_pa)),
+            min_specimens=r.specimen_aggregation.min_specimens,
+            resolution_max=float(exact(r.balance_resolution.max_resolution_mg)),
+            per_gram=_Const.of(exact(r.balance_resolution.max_resolution_percent_of_mass) * 10),
+            meets_below=_Const.of(below), meets_at=at,
+            limit=_Const.of(exact(r.weight_loss_limit.limit_percent)),
+            threshold=_Const.of(exact(r.application_ratio.high_power_min_ratio_w_per_wh)),
+            coverage=r.measurement_uncertainty.coverage_factor,
+            mean=r.specimen_aggregation.aggregation == "mean",
+            mandatory=r.visual_check.mandatory)
+
+
+def _meets_region(ruleset: Ruleset) -> tuple[Fraction, bool]:
+    """(U, inclusive): a rate meets the limit exactly when it is below U, or equal to U and
+    ``inclusive`` — ``weightloss._meets_limit`` as one comparison. With rounding to d places
+    (half to even) U is the tie point above the largest admissible rounded value."""
+    rule, comparison = ruleset.rules.weight_loss_limit, ruleset.rules.limit_comparison
+    limit = exact(rule.limit_percent)
+    if comparison.method != "rounded" or comparison.decimals is None:
+        return limit, rule.comparison == "at_most"
+    step = Fraction(1, 10**comparison.decimals)
+    top = math.floor(limit / step)  # the largest rounded value (in steps) that meets it
+    if rule.comparison == "below" and top * step == limit:
+        top -= 1
+    return (top + Fraction(1, 2)) * step, top % 2 == 0
+
+
+def _compare(value: _Exact, const: _Const, granularity: Floats) -> tuple[Ints, Bools]:
+    """The sign of ``value - const`` and whether it is proved. ``granularity`` is a lower
+    bound on ``|value - const|`` when it is not zero (from the decimals' quanta): a
+    difference within the error bound and below half of it is an exact zero."""
+    dh, dl = dd_add(value.hi, value.lo, np.full_like(value.hi, -const.hi),
+                    np.full_like(value.hi, -const.lo))
+    d = dh + dl
+    err = value.err + REL * 4 * (np.abs(value.hi) + abs(const.hi))
+    positive, negative = d > err, d < -err
+    zero = ~positive & ~negative & (err < granularity / 2)
+    return positive.astype(np.int64) - negative, positive | negative | zero
+
+
+def _rate_granularity(m0: Floats, q0: Ints, q1: Ints, const: _Const) -> Floats:
+    """Lower bound on |100 (m0 − m1) / m0 − c| when not zero: its numerator
+    100 (m0 − m1) − c·m0 is a whole multiple of 10**min(q0, q1, qc + q0)."""
+    return granule(np.minimum(np.minimum(q0, q1), const.quantum + q0)) / m0
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """One rule set's outcome per row (numbers and flags; the text comes later)."""
+
+    constants: _Constants
+    unproved: Bools
+    category: Ints
+    branch: Ints
+    temperature_ok: Bools
+    above: Bools
+    distance: Floats           # |T − bound| when outside
+    duration_ok: Bools
+    short: Floats
+    pressure_ok: Bools
+    excess: Floats
+    count_ok: Bools
+    coarse: Bools
+    allowed: Floats
+    passed: Bools              # the limit is met (whatever the conditions)
+    conditions_valid: Bools
+    percent: Floats
+    margin: Floats
+    uncertainty: Floats
+    doubtful: Bools            # |margin| ≤ uncertainty
+    worst: Ints                # 1-based deciding specimen (largest rate)
+    failing: pa.Array          # list<int64>: the specimens that do not meet the limit
+    application: Ints          # index in APPLICATIONS, -1 none
+    derived_high_power: Bools
+    mismatch: Bools
+
+    @classmethod
+    def compute(cls, rows: _Rows, shared: _Shared, c: _Constants) -> _Decision:
+        n, tested = rows.n, rows.tested
+        unproved = np.zeros(n, dtype=bool)
+
+        # conditions: input against constant, exact as float comparisons
+        t = rows.temperature
+        temperature_ok = tested & (t >= c.temperature_low) & (t <= c.temperature_high)
+        above = t > c.temperature_set
+        bound = np.where(above, c.bound_high.hi, c.bound_low.hi)
+        bound_lo = np.where(above, c.bound_high.lo, c.bound_low.lo)
+        dh, dl = dd_add(t, shared.temperature_lo, -bound, -bound_lo)
+        dh, dl = np.where(dh < 0, -dh, dh), np.where(dh < 0, -dl, dl)
+        distance, ok = rounded(dh, dl, REL * 8 * (np.abs(t) + np.abs(bound)))
+        unproved |= tested & ~temperature_ok & ~ok
+
+        duration_ok = tested & (rows.duration >= c.duration_min)
+        sh, sl = dd_add(np.full(n, c.min_duration.hi), np.full(n, c.min_duration.lo),
+                        -rows.duration, -shared.duration_lo)
+        short, ok = rounded(sh, sl, REL * 8 * (c.min_duration.hi + np.abs(rows.duration)))
+        unproved |= tested & ~duration_ok & ~ok
+
+        pressure_ok = tested & (rows.pressure <= c.pressure_max)
+        eh, el = dd_add(rows.pressure, shared.pressure_lo, np.full(n, -c.max_pressure.hi),
+                        np.full(n, -c.max_pressure.lo))
+        excess, ok = rounded(eh, el, REL * 8 * (c.max_pressure.hi + np.abs(rows.pressure)))
+        unproved |= tested & ~pressure_ok & ~ok
+
+        count_ok = rows.count >= c.min_specimens
+        conditions_valid = temperature_ok & duration_ok & pressure_ok & count_ok
+
+        coarse, allowed, unsure = _coarse_balance(rows, shared, c)
+        unproved |= unsure
+
+        # each specimen against the limit
+        rate = shared.rate
+        q0, q1 = shared.m0_q, shared.m1_q
+        sign, proved = _compare(rate, c.meets_below,
+                                _rate_granularity(rows.m0, q0, q1, c.meets_below))
+        meets = (sign < 0) | ((sign == 0) & c.meets_at)
+        unproved[rows.parent[~proved]] = True
+        failing = pa.LargeListArray.from_arrays(
+            pa.array(_offsets(np.bincount(rows.parent[~meets], minlength=n))),
+            pa.array(rows.place[~meets] + 1, pa.int64()))
+
+        starts = rows.offsets[:-1][rows.count > 0]
+        has = rows.count > 0
+        if c.mean:
+            deciding, percent, margin, passed, u_std, worst, unsure = _mean(rows, shared, c)
+            unproved |= unsure
+        else:
+            worst_spec, unsure = _worst(rows, shared)
+            unproved |= unsure
+            worst = np.zeros(n, dtype=np.int64)
+            worst[has] = rows.place[worst_spec[has]] + 1
+            w = worst_spec
+            deciding = rate.take(w)
+            percent = shared.rate_float[w]
+            unproved |= has & ~shared.rate_proved[w]
+            passed = np.ones(n, dtype=bool)
+            if starts.size:
+                passed[has] = np.logical_and.reduceat(meets, starts)
+            margin, unsure = _margin(deciding, c, _rate_granularity(
+                rows.m0[w], q0[w], q1[w], c.limit))
+            unproved |= has & unsure
+            u_g = rows.resolution / 1000 / _TWO_SQRT3
+            u_std = _rate_uncertainty(rows.m0[w], rows.m1[w], u_g)
+        uncertainty = c.coverage * u_std
+        doubtful = rows.resolved & (np.abs(margin) <= uncertainty)
+
+        # the decision (classify._decide), first matching branch wins
+        branch = np.select(
+            [rows.liquid_only, ~rows.solid_only, ~tested, rows.seen_liquid, ~conditions_valid,
+             ~passed, rows.not_inspected & c.mandatory],
+            [_BY_LIQUID, _BY_HYBRID, _NO_TEST, _SEEN_LIQUID, _INVALID_TEST, _OVER_LIMIT,
+             _NO_VISUAL], _CONFIRMED)
+        category = np.array([_LIQUID, _HYBRID, _UNDETERMINED, _HYBRID, _UNDETERMINED, _HYBRID,
+                             _UNDETERMINED, _SOLID])[branch]
+
+        # the application axis (solid-state only)
+        solid = category == _SOLID
+        th = c.threshold
+        sign, proved = _compare(shared.ratio, th, granule(np.minimum(
+            shared.power_q, th.quantum + shared.energy_q)) / np.where(rows.rated, rows.energy,
+                                                                     1.0))
+        derived_high_power = sign >= 0
+        unproved |= solid & rows.rated & ~proved
+        unproved |= rows.rated & ~shared.ratio_proved
+        derived = np.where(derived_high_power, APPLICATIONS.index("high_power"),
+                           APPLICATIONS.index("high_energy"))
+        declared = rows.application >= 0
+        application = np.where(declared, rows.application, np.where(rows.rated, derived, -1))
+        application = np.where(solid, application, -1)
+        mismatch = (solid & declared & rows.rated
+                    & (rows.application != APPLICATIONS.index("other"))
+                    & (rows.application != derived))
+        return cls(
+            constants=c, unproved=unproved, category=category, branch=branch,
+            temperature_ok=temperature_ok, above=above, distance=distance,
+            duration_ok=duration_ok, short=short, pressure_ok=pressure_ok, excess=excess,
+            count_ok=count_ok, coarse=coarse, allowed=allowed, passed=passed,
+            conditions_valid=conditions_valid, percent=percent, margin=margin,
+            uncertainty=uncertainty, doubtful=doubtful, worst=worst, failing=failing,
+            application=application, derived_high_power=derived_high_power,
+            mismatch=mismatch)
+
+
+def _coarse_balance(rows: _Rows, shared: _Shared, c: _Constants,
+                    ) -> tuple[Bools, Floats, Bools]:
+    """Whether the resolution is coarser than the larger of the rule's resolution and its
+    share of the lightest specimen; that larger value; and rows where it is not proved."""
+    n = rows.n
+    lh, ll = dd_mul(shared.lightest, shared.lightest_lo, np.full(n, c.per_gram.hi),
+                    np.full(n, c.per_gram.lo))
+    share = _Exact(lh, ll, REL * 8 * np.abs(lh))
+    share_q = shared.lightest_q + c.per_gram.quantum
+    r_max = _Const.of(exact(c.resolution_max))
+    # the larger of the two
+    sign, proved_max = _compare(share, r_max, granule(np.minimum(share_q, r_max.quantum)))
+    share_wins = sign > 0
+    allowed_share, ok = rounded(lh, ll, share.err)
+    allowed = np.where(share_wins, allowed_share, c.resolution_max)
+    # r > max(r_max, share) ⟺ r > r_max (exact, as floats) and r > share
+    resolution = _Exact(rows.resolution, shared.resolution_lo, REL * 8 * np.abs(rows.resolution))
+    minus_share = _Exact(*dd_add(resolution.hi, resolution.lo, -share.hi, -share.lo),
+                         resolution.err + share.err)
+    zero = _Const.of(Fraction(0))
+    sign_share, proved = _compare(minus_share, zero,
+                                  granule(np.minimum(shared.resolution_q, share_q)))
+    over_max = rows.resolved & (rows.resolution > c.resolution_max)
+    coarse = over_max & (sign_share > 0)
+    unsure = over_max & (~proved | ~proved_max | (share_wins & ~ok))
+    return coarse, allowed, unsure
+
+
+def _margin(deciding: _Exact, c: _Constants, granularity: Floats) -> tuple[Floats, Bools]:
+    """limit − deciding rate as Result has it (``float(Fraction)``), and rows not proved."""
+    sign, proved = _compare(deciding, c.limit, granularity)
+    mh, ml = dd_add(np.full_like(deciding.hi, c.limit.hi), np.full_like(deciding.hi, c.limit.lo),
+                    -deciding.hi, -deciding.lo)
+    margin, ok = rounded(mh, ml, deciding.err + REL * 4 * (abs(c.limit.hi)
+                                                           + np.abs(deciding.hi)))
+    exact_zero = proved & (sign == 0)
+    return np.where(exact_zero, 0.0, margin), ~proved | (~ok & ~exact_zero)
+
+
+def _worst(rows: _Rows, shared: _Shared) -> tuple[Ints, Bools]:
+    """Per row, the specimen ``max(range(n), key=rates.__getitem__)`` picks: the first of
+    the largest exact rates. Rows where a rival is not proved equal or smaller are flagged."""
+    n = rows.n
+    has = rows.count > 0
+    worst = np.zeros(n, dtype=np.int64)
+    unsure = np.zeros(n, dtype=bool)
+    if not has.any():
+        return worst, unsure
+    starts = rows.offsets[:-1][has]
+    rate, parent = shared.rate, rows.parent
+    top_hi = np.full(n, -np.inf)
+    top_hi[has] = np.maximum.reduceat(rate.hi, starts)
+    on_top = rate.hi == top_hi[parent]
+    top_lo = np.full(n, -np.inf)
+    top_lo[has] = np.maximum.reduceat(np.where(on_top, rate.lo, -np.inf), starts)
+    on_top &= rate.lo == top_lo[parent]
+    big = np.iinfo(np.int64).max
+    first = np.zeros(n, dtype=np.int64)
+    first[has] = np.minimum.reduceat(np.where(on_top, np.arange(parent.size), big), starts)
+    f = first[parent]
+    gap = (top_hi[parent] - rate.hi) + (top_lo[parent] - rate.lo)
+    close = gap <= rate.err + rate.err[f] + REL * 8 * np.abs(rate.hi)
+    same_masses = (rows.m0 == rows.m0[f]) & (rows.m1 == rows.m1[f])
+    # r_j − r_f = 100 (m1_f m0_j − m1_j m0_f) / (m0_j m0_f): a multiple of this when nonzero
+    quantum = np.minimum(shared.m1_q[f] + shared.m0_q, shared.m1_q + shared.m0_q[f])
+    granularity = 100 * granule(quantum) / (rows.m0 * rows.m0[f])
+    equal = close & (same_masses | (rate.err + rate.err[f] + REL * 8 * np.abs(rate.hi)
+                                    < granularity / 2))
+    unsure[parent[close & ~equal]] = True
+    worst[has] = np.minimum.reduceat(np.where(equal, np.arange(parent.size), big), starts)
+    return worst, unsure
+
+
+@functools.cache
+def _pow_is_libm() -> bool:
+    """Whether numpy's power with an array exponent gives what Python's ``x**2`` gives
+    (libm's pow, which is not always x*x); checked once on values where the two differ."""
+    sample = np.array([66048.47014707193, 1.0000000000000002, 3.3, 7.1, 12345.678])
+    twos = np.full(sample.size, 2.0)
+    return bool(np.all(np.power(sample, twos) == np.array([v**2 for v in sample.tolist()])))
+
+
+def _square(x: Floats) -> Floats:
+    """``x**2`` as Python computes it for floats (libm's ``pow(x, 2.0)``)."""
+    if _pow_is_libm():
+        return np.power(x, np.full(x.size, 2.0))
+    return np.array([v**2 for v in x.tolist()], dtype=np.float64)
+
+
+def _hypot(x: Floats, y: Floats) -> Floats:
+    """``math.hypot(x, y)`` operation for operation (CPython's ``vector_norm``: scaled
+    squares summed in extended precision, then one differential correction). Non-finite
+    and all-zero inputs do not occur here (masses are bounded)."""
+    x, y = np.abs(x), np.abs(y)
+    biggest = np.maximum(x, y)
+    _, e = np.frexp(biggest)
+    scale = np.ldexp(1.0, -e)
+    csum = np.ones_like(x)
+    frac1 = np.zeros_like(x)
+    frac2 = np.zeros_like(x)
+    for v in (x, y):
+        v = v * scale
+        p_hi, p_lo = _two_prod(v, v)
+        s_hi = csum + p_hi
+        s_lo = (csum - s_hi) + p_hi
+        csum, frac1, frac2 = s_hi, frac1 + p_lo, frac2 + s_lo
+    h = np.sqrt(csum - 1.0 + (frac1 + frac2))
+    p_hi, p_lo = _two_prod(-h, h)
+    s_hi = csum + p_hi
+    s_lo = (csum - s_hi) + p_hi
+    csum, frac1, frac2 = s_hi, frac1 + p_lo, frac2 + s_lo
+    correction = csum - 1.0 + (frac1 + frac2)
+    h = h + correction / (2.0 * h)
+    return np.asarray(h / scale, dtype=np.float64)
+
+
+def _two_prod(a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    from ._exact import two_prod
+    return two_prod(a, b)
+
+
+@functools.cache
+def _hypot_is_python() -> bool:
+    """Whether :func:`_hypot` is this Python's ``math.hypot`` (checked once on a sample)."""
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(1e-5, 1e3, 512), rng.uniform(1e-9, 1e2, 512)
+    ours = _hypot(x, y)
+    return all(a == math.hypot(p, q) for a, p, q in zip(ours.tolist(), x.tolist(), y.tolist(),
+                                                        strict=True))
+
+
+def _rate_uncertainty(m0: Floats, m1: Floats, u_g: Floats) -> Floats:
+    """``weightloss._rate_uncertainty``, the same float operations in the same order."""
+    a, b = 1 / m0, m1 / _square(m0)
+    if _hypot_is_python():
+        h = _hypot(a, b)
+    else:
+        h = np.array([math.hypot(p, q) for p, q in zip(a.tolist(), b.tolist(), strict=True)])
+    return np.asarray(100 * u_g * h, dtype=np.float64)
+
+
+def _mean(rows: _Rows, shared: _Shared, c: _Constants,
+          ) -> tuple[_Exact, Floats, Floats, Bools, Floats, Ints, Bools]:
+    """The mean aggregation: exact mean rate, its float, margin, pass, uncertainty."""
+    n, rate, parent = rows.n, shared.rate, rows.parent
+    sh, sl = np.zeros(n), np.zeros(n)
+    err = np.zeros(n)
+    magnitude = np.zeros(n)
+    u_g = rows.resolution / 1000 / _TWO_SQRT3
+    ru = _rate_uncertainty(rows.m0, rows.m1, u_g[parent])
+    squares = _square(ru)
+    total = np.zeros(n)
+    for place in range(int(rows.count.max(initial=0))):  # sum() adds left to right
+        where = np.flatnonzero(rows.count > place)
+        spec = rows.offsets[where] + place
+        sh[where], sl[where] = dd_add(sh[where], sl[where], rate.hi[spec], rate.lo[spec])
+        err[where] += rate.err[spec]
+        magnitude[where] += np.abs(rate.hi[spec])
+        total[where] = total[where] + squares[spec] if place else squares[spec]
+    count = np.maximum(rows.count, 1).astype(np.float64)
+    mh, ml = dd_div(sh, sl, count, np.zeros(n))
+    mean = _Exact(mh, ml, (err + REL * 8 * magnitude) / count + REL * 8 * np.abs(mh))
+    percent, ok = rounded(mh, ml, mean.err)
+    no_granularity = np.zeros(n)  # a mean is not a single decimal ratio: ties stay unproved
+    sign, proved = _compare(mean, c.meets_below, no_granularity)
+    passed = (sign < 0) | ((sign == 0) & c.meets_at)
+    margin, unsure = _margin(mean, c, no_granularity)
+    u_std = np.sqrt(total) / count
+    has = rows.count > 0
+    unsure = has & (unsure | ~ok | ~proved)
+    if sys.version_info >= (3, 12):  # sum() of floats is compensated there: not reproduced
+        unsure |= has & rows.resolved
+    return mean, percent, margin, passed, u_std, np.zeros(n, dtype=np.int64), unsure
+
+
+# --- text -----------------------------------------------------------------------------------
+
+def _fmt_where(values: Floats, where: Bools) -> pl.Series:
+    """``fmt`` of the values where needed, null elsewhere."""
+    index = np.flatnonzero(where)
+    out = pl.Series(values=[None] * values.size, dtype=pl.String)
+    if index.size == values.size:
+        return format_g6(values)
+    if index.size:
+        out = out.scatter(index, format_g6(values[index]))
+    return out
+
+
+def _mass_gains(rows: _Rows, shared: _Shared) -> pa.Array:
+    """Per row, the mass-gain findings of its specimens, in order (the same in every rule
+    set)."""
+    gained = rows.m1 > rows.m0  # the decimals compare as the floats do
+    index = np.flatnonzero(gained)
+    messages = pl.DataFrame({
+        "place": rows.place[index] + 1,
+        "percent": format_g6(shared.rate_float[index]),
+    }).select(pl.concat_str([pl.lit("specimen "), pl.col("place").cast(pl.String),
+                             pl.lit(" gained mass ("), pl.col("percent"),
+                             pl.lit(f" %): {_GAIN_ADVICE}")]))
+    findings = pa.StructArray.from_arrays(
+        [pa.array(["warning"] * index.size, pa.large_string()),
+         pa.array(["mass_gain"] * index.size, pa.large_string()),
+         messages.to_series().to_arrow().cast(pa.large_string())],
+        fields=list(FINDING_TYPE))
+    offsets = _offsets(np.bincount(rows.parent[index], minlength=rows.n))
+    return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
+
+
+def _frame(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> pl.DataFrame:
+    """The columns the messages are written from, shared and per rule set (``<j>:name``)."""
+    tested = rows.tested
+    columns: dict[str, pl.Series | np.ndarray | pa.Array] = {
+        "tested": tested,
+        "resolved": rows.resolved,
+        "rated": rows.rated,
+        "not_inspected": rows.not_inspected,
+        "declares_liquid": rows.just_solid & (rows.fraction > 0),
+        "application": rows.application,
+        "count": rows.count,
+        "gains": _mass_gains(rows, shared),
+        "f_fraction": _fmt_where(rows.fraction, rows.just_solid & (rows.fraction > 0)),
+        "f_temperature": _fmt_where(rows.temperature, tested),
+        "f_duration": _fmt_where(rows.duration, tested),
+        "f_pressure": _fmt_where(rows.pressure, tested),
+        "f_resolution": _fmt_where(rows.resolution, rows.resolved),
+        "f_ratio": _fmt_where(shared.ratio_float, rows.rated),
+    }
+    for j, d in enumerate(decisions):
+        solid = d.category == _SOLID
+        columns |= {
+            f"{j}:branch": d.branch,
+            f"{j}:temperature_ok": d.temperature_ok,
+            f"{j}:above": d.above,
+            f"{j}:f_distance": _fmt_where(d.distance, tested & ~d.temperature_ok),
+            f"{j}:duration_ok": d.duration_ok,
+            f"{j}:f_short": _fmt_where(d.short, tested & ~d.duration_ok),
+            f"{j}:pressure_ok": d.pressure_ok,
+            f"{j}:f_excess": _fmt_where(d.excess, tested & ~d.pressure_ok),
+            f"{j}:count_ok": d.count_ok,
+            f"{j}:coarse": d.coarse,
+            f"{j}:f_allowed": _fmt_where(d.allowed, d.coarse),
+            f"{j}:passed": d.passed,
+            f"{j}:f_percent": _fmt_where(d.percent, tested),
+            f"{j}:worst": d.worst,
+            f"{j}:failing": d.failing,
+            f"{j}:doubtful": d.doubtful,
+            f"{j}:f_margin": _fmt_where(d.margin, d.doubtful),
+            f"{j}:f_uncertainty": _fmt_where(d.uncertainty, d.doubtful),
+            f"{j}:solid": solid,
+            f"{j}:high_power": d.derived_high_power,
+            f"{j}:mismatch": d.mismatch,
+        }
+    return pl.DataFrame({name: pl.Series(name, value) for name, value in columns.items()})
+
+
+def _finding(severity: str, rule: str, message: pl.Expr | str) -> pl.Expr:
+    text = pl.lit(message) if isinstance(message, str) else message
+    return pl.struct(severity=pl.lit(severity), rule=pl.lit(rule), message=text)
+
+
+def _text(*parts: pl.Expr | str) -> pl.Expr:
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+
+
+def _findings(j: int, c: _Constants) -> pl.Expr:
+    """The findings of rule set ``j`` in classify's order, as one list column."""
+    r = c.ruleset.rules
+    col = functools.partial(lambda name: pl.col(f"{j}:{name}"))
+    tested = pl.col("tested")
+    set_c, tol_c = fmt(r.test_temperature.temperature_c), fmt(
+        r.test_temperature_tolerance.tolerance_c)
+    min_h, max_pa = fmt(r.test_duration.min_duration_h), fmt(r.test_pressure.max_pressure_pa)
+    limit = fmt(r.weight_loss_limit.limit_percent)
+    relation = "at most" if r.weight_loss_limit.comparison == "at_most" else "below"
+    res = r.balance_resolution
+    threshold = fmt(r.application_ratio.high_power_min_ratio_w_per_wh)
+    conditions = f"{set_c} °C, at least {min_h} h, at most {max_pa} Pa absolute"
+    derived = pl.when(col("high_power")).then(pl.lit("high-power")).otherwise(
+        pl.lit("high-energy"))
+    declared = pl.col("application").replace_strict(
+        {i: a.replace("_", "-") for i, a in enumerate(APPLICATIONS)}, default=None,
+        return_dtype=pl.String)
+    if c.mean:
+        what = _text("mean rate of ", pl.col("count").cast(pl.String), " specimens")
+    else:
+        what = _text("largest specimen rate (specimen ", col("worst").cast(pl.String), ")")
+    failing = col("failing").list.eval(pl.element().cast(pl.String)).list.join(", ")
+    detail = pl.when(col("failing").list.len() > 0).then(
+        _text("; specimen(s) ", failing, " fail")).otherwise(pl.lit(""))
+    branch = col("branch")
+    decision = (
+        pl.when(branch == _BY_LIQUID).then(_finding("info", "classification_by_phases",
+            "ions move only through liquid electrolyte (declared phases: liquid) → liquid "
+            "battery"))
+        .when(branch == _BY_HYBRID).then(_finding("info", "classification_by_phases",
+            "ions move through solid and liquid electrolyte (declared phases: solid, liquid) "
+            "→ hybrid solid-liquid battery; calling it 'solid-state' or 'semi-solid' is a "
+            "misclassification"))
+        .when(branch == _NO_TEST).then(_finding("error", "solid_state_requires_test",
+            "declared all-solid, but there is no weight-loss test: solid-state cannot be "
+            f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
+            "weight_loss_test to the dossier"))
+        .when(branch == _SEEN_LIQUID).then(_finding("error", "visual_check",
+            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
+            "hybrid solid-liquid battery, not solid-state"))
+        .when(branch == _INVALID_TEST).then(_finding("error", "solid_state_requires_test",
+            "declared all-solid, but the weight-loss test is not valid (see the errors "
+            "above): solid-state cannot be confirmed; repeat the test at " + conditions))
+        .when(branch == _OVER_LIMIT).then(_finding("error", "weight_loss_limit",
+            f"the weight-loss rate exceeds the {limit} % limit, which shows volatile liquid "
+            "electrolyte → hybrid solid-liquid battery, not solid-state"))
+        .when(branch == _NO_VISUAL).then(_finding("error", "visual_check",
+            "the visual check of the opened cell is required by this rule set but was not "
+            "recorded; inspect the opened cell and set weight_loss_test.visible_liquid"))
+        .otherwise(_finding("info", "solid_state_requires_test",
+            f"declared all-solid and the weight-loss test meets the {limit} % limit under "
+            "valid conditions → solid-state battery"))
+    )
+    solid = col("solid")
+    slots = [
+        pl.when(pl.col("declares_liquid")).then(_finding("warning", "declared_liquid_fraction",
+            _text("the dossier declares only solid phases but a liquid fraction of ",
+                  pl.col("f_fraction"), " wt %; the weight-loss test decides, and the "
+                  "declaration should be corrected"))),
+        pl.when(tested & col("temperature_ok")).then(_finding("info", "test_temperature",
+            _text("test temperature ", pl.col("f_temperature"),
+                  f" °C is within {set_c} ± {tol_c} °C")))
+        .when(tested).then(_finding("error", "test_temperature_tolerance", _text(
+            "test invalid: temperature ", pl.col("f_temperature"),
+            f" °C is outside {set_c} ± {tol_c} °C, ", col("f_distance"), " °C ",
+            pl.when(col("above")).then(pl.lit("above the upper")).otherwise(
+                pl.lit("below the lower")),
+            f" bound; repeat the test at {set_c} °C"))),
+        pl.when(tested & col("duration_ok")).then(_finding("info", "test_duration",
+            _text("test duration ", pl.col("f_duration"), f" h meets the minimum of {min_h} h")))
+        .when(tested).then(_finding("error", "test_duration", _text(
+            "test invalid: duration ", pl.col("f_duration"), " h is ", col("f_short"),
+            f" h short of the required {min_h} h"))),
+        pl.when(tested & col("pressure_ok")).then(_finding("info", "test_pressure", _text(
+            "absolute pressure ", pl.col("f_pressure"), f" Pa is within the {max_pa} Pa limit")))
+        .when(tested).then(_finding("error", "test_pressure", _text(
+            "test invalid: absolute pressure ", pl.col("f_pressure"),
+            f" Pa exceeds the {max_pa} Pa vacuum limit by ", col("f_excess"), " Pa"))),
+        pl.when(tested & ~col("count_ok")).then(_finding("error", "specimen_aggregation", _text(
+            "test invalid: ", pl.col("count").cast(pl.String), " specimen(s) weighed, at least "
+            f"{c.min_specimens} required"))),
+        pl.when(tested & ~pl.col("resolved")).then(_finding("info", "measurement_uncertainty",
+            "balance resolution not given, so the measurement uncertainty is not assessed; "
+            "add weight_loss_test.balance_resolution_mg"))
+        .when(col("coarse")).then(_finding("warning", "balance_resolution", _text(
+            "balance resolution ", pl.col("f_resolution"), " mg is coarser than ",
+            col("f_allowed"), f" mg (the larger of {fmt(res.max_resolution_mg)} mg and "
+            f"{fmt(res.max_resolution_percent_of_mass)} % of the lightest specimen); weigh "
+            "with a finer balance"))),
+        pl.col("gains"),
+        pl.when(tested & col("passed")).then(_finding("info", "weight_loss_limit", _text(
+            what, " ", col("f_percent"), f" % is {relation} the {limit} % limit")))
+        .when(tested).then(_finding("info", "weight_loss_limit", _text(
+            what, " ", col("f_percent"), f" % is not {relation} the {limit} % limit", detail))),
+        pl.when(col("doubtful")).then(_finding("warning", "measurement_uncertainty", _text(
+            "the margin to the limit (", col("f_margin"), " %) is within the measurement "
+            "uncertainty (± ", col("f_uncertainty"), " %): the outcome is not certain; weigh "
+            "more specimens or use a finer balance"))),
+        pl.when(solid & pl.col("not_inspected")).then(_finding("warning", "visual_check",
+            "the opened cell was not inspected for visible liquid; the check is recommended "
+            "because a non-volatile liquid (e.g. an ionic liquid) barely evaporates at "
+            f"{fmt(r.test_temperature.temperature_c)} °C; set weight_loss_test.visible_liquid")),
+        decision,
+        pl.when(solid & (pl.col("application") >= 0)).then(_finding("info",
+            "sub_classification", _text("application ", declared, " as declared")))
+        .when(solid & pl.col("rated")).then(_finding("info", "application_ratio", _text(
+            "application not declared; power/energy ratio ", pl.col("f_ratio"), " W/Wh is ",
+            pl.when(col("high_power")).then(pl.lit("at or above")).otherwise(pl.lit("below")),
+            f" {threshold} W/Wh → ", derived)))
+        .when(solid).then(_finding("info", "sub_classification",
+            "application not declared and no ratings given: the application axis stays open; "
+            "declare application or add ratings (max_power_w, energy_1c_wh)")),
+        pl.when(col("mismatch")).then(_finding("warning", "application_ratio", _text(
+            "declared ", declared, ", but the power/energy ratio ", pl.col("f_ratio"),
+            " W/Wh points to ", derived, f" (threshold {threshold} W/Wh); check the ratings "
+            "or the declaration"))),
+    ]
+    return pl.concat_list(slots).list.drop_nulls()
+
+
+# --- the result columns ---------------------------------------------------------------------
+
+@functools.cache
+def _code_table(ruleset_id: str) -> tuple[str, ...]:
+    """Every code of a rule set: categories 0–3 (not solid-state), then solid-state by
+    (electrolyte, ion, application or none)."""
+    codes = [encode_code(CodeFields(category=cat, ruleset=ruleset_id)) if cat != "solid_state"
+             else "" for cat in CATEGORIES]
+    apps: list[Application | None] = [*APPLICATIONS, None]
+    for solid_type in SOLID_TYPES:
+        for ion in IONS:
+            for app in apps:
+                codes.append(encode_code(CodeFields(
+                    category="solid_state", electrolyte_type=solid_type, conducting_ion=ion,
+                    application=app, ruleset=ruleset_id)))
+    return tuple(codes)
+
+
+def _lookup(values: Sequence[str], index: Ints, valid: Bools) -> pa.Array:
+    """``values[index]`` as a large-string array, null where not ``valid``."""
+    dictionary = pa.array(list(values), pa.large_string())
+    return dictionary.take(pa.array(np.where(valid, index, 0), mask=~valid))
+
+
+def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
+                    findings_frame: pl.DataFrame) -> list[pa.Array]:
+    c = d.constants
+    solid = d.category == _SOLID
+    tested = rows.tested
+    apps = len(APPLICATIONS) + 1
+    app_code = np.where(d.application >= 0, d.application, len(APPLICATIONS))
+    code_index = np.where(solid, len(CATEGORIES) + (rows.solid_type * len(IONS) + rows.ion)
+                          * apps + app_code, d.category)
+    basis = np.where(rows.application >= 0, 0, 1)
+    findings = findings_frame.to_series().to_arrow()
+    return [
+        _lookup(CATEGORIES, d.category, np.ones(rows.n, dtype=bool)),
+        _lookup(SOLID_TYPES, rows.solid_type, solid),
+        _lookup(IONS, rows.ion, solid),
+        _lookup(APPLICATIONS, d.application, d.application >= 0),
+        _lookup(("declared", "power_energy_ratio"), basis, d.application >= 0),
+        pa.array(shared.ratio_float, pa.float64(), mask=~rows.rated),
+        pa.array(d.percent, pa.float64(), mask=~tested),
+        pa.array(d.passed, pa.bool_(), mask=~(tested & d.conditions_valid)),
+        pa.array(d.conditions_valid, pa.bool_(), mask=~tested),
+        pa.array(d.margin, pa.float64(), mask=~tested),
+        pa.array(d.uncertainty, pa.float64(), mask=~rows.resolved),
+        _lookup(_code_table(c.ruleset.id), code_index, np.ones(rows.n, dtype=bool)),
+        findings.cast(pa.large_list(FINDING_TYPE)),
+    ]
+
+
+# --- rows decided one by one ---------------------------------------------------------------
+
+def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[Ruleset],
+                     schema: pa.Schema) -> pa.Table:
+    """``out`` with the flagged rows replaced by ``classify`` of their dossiers."""
+    dossiers = list(table_to_dossiers(table.take(pa.array(flagged))))
+    exact_rows: dict[str, list[object]] = {name: [] for name in schema.names}
+    prefix = len(rules) > 1
+    for dossier in dossiers:
+        exact_rows["id"].append(dossier.id)
+        for ruleset in rules:
+            result = classify(dossier, ruleset)
+            for name, value in _result_values(result).items():
+                exact_rows[f"{ruleset.id}.{name}" if prefix else name].append(value)
+    replacement = pa.Table.from_pydict(exact_rows, schema=schema)
+    order = np.arange(out.num_rows)
+    order[flagged] = out.num_rows + np.arange(flagged.size)
+    return pa.concat_tables([out, replacement]).take(pa.array(order))
+
+
+def _result_values(result: Result) -> dict[str, object]:
+    """A Result as the values of :data:`RESULT_FIELDS`."""
+    wl = result.weight_loss
+    return {
+        "category": result.category,
+        "electrolyte_type": result.electrolyte_type,
+        "conducting_ion": result.conducting_ion,
+        "application": result.application,
+        "application_basis": result.application_basis,
+        "power_energy_ratio_w_per_wh": result.power_energy_ratio_w_per_wh,
+        "weight_loss.percent": wl.percent if wl else None,
+        "weight_loss.passed": wl.passed if wl else None,
+        "weight_loss.conditions_valid": wl.conditions_valid if wl else None,
+        "weight_loss.margin_percent": wl.margin_percent if wl else None,
+        "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
+        "code": result.code,
+        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
+                     for f in result.findings],
+    }
