@@ -86,10 +86,12 @@ def synth(
     """Write a realistic, seeded population of N valid dossiers for benchmarks and demos:
     liquid, hybrid and solid cells, rates crowding both limits (exact boundaries too) and a
     share of invalid tests (distributions in docs/batch.md)."""
-    from .batch.synth import CHUNK_ROWS, synthesize_batches
+    from .batch.synth import CHUNK_ROWS, MAX_ROWS, synthesize_batches
     from .batch.table import TableWriter
 
     rows = _count(count)
+    if rows > MAX_ROWS:
+        fail(f"N: at most {MAX_ROWS} rows (ids have 10 digits), got {rows}")
     try:
         with TableWriter(output, format=_format(table_format)) as writer, \
                 _progress(shown=rows > CHUNK_ROWS) as progress:

@@ -67,10 +67,12 @@ import pyarrow as pa
 
 from .table import DOSSIER_TABLE_SCHEMA, SPECIMEN_TYPE
 
-__all__ = ["CHUNK_ROWS", "PHASE_SHARES", "synthesize", "synthesize_batches"]
+__all__ = ["CHUNK_ROWS", "MAX_ROWS", "PHASE_SHARES", "synthesize", "synthesize_batches"]
 
 CHUNK_ROWS = 1 << 20
 """Rows made from one random stream; fixed, so the output does not depend on batching."""
+MAX_ROWS = 10**10 - 1
+"""The most rows a table can have: the row number in an id has 10 digits."""
 
 Floats = np.ndarray[Any, np.dtype[np.float64]]
 Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -128,6 +130,8 @@ def synthesize_batches(n: int, *, seed: int = 0, workers: int | None = None,
         raise ValueError(f"the number of rows must be at least 0, got {n}")
     if seed < 0:
         raise ValueError(f"the seed must be at least 0, got {seed}")
+    if n > MAX_ROWS:
+        raise ValueError(f"at most {MAX_ROWS} rows (ids have 10 digits), got {n}")
     starts = range(0, n, CHUNK_ROWS)
     workers = max(1, min(workers or os.cpu_count() or 1, len(starts)))
     if workers == 1:
@@ -185,7 +189,8 @@ def _strings(values: Sequence[str | None], index: Ints, *,
     if null is not None:
         valid &= ~null
     dictionary = pa.array([v if v is not None else "" for v in values], pa.string())
-    return dictionary.take(pa.array(index, mask=~valid))
+    # int32 indices: Arrow gathers strings three times faster than with int64
+    return dictionary.take(pa.array(index.astype(np.int32), mask=~valid))
 
 
 def _decimal(units: Ints, per_unit: float | Ints, *, null: Bools | None = None) -> pa.Array:
@@ -274,7 +279,7 @@ def _phases(kind: Ints) -> pa.Array:
     tokens = np.zeros(int(offsets[-1]), dtype=np.int64)  # 0 solid, 1 liquid
     tokens[offsets[:-1]] = np.where(kind == LIQUID, 1, 0)
     tokens[offsets[:-1][kind == HYBRID] + 1] = 1
-    values = pa.array(["solid", "liquid"]).take(pa.array(tokens))
+    values = pa.array(["solid", "liquid"]).take(pa.array(tokens.astype(np.int32)))
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
@@ -400,4 +405,4 @@ def _evidence(rng: np.random.Generator, ids: pa.Array, chosen: Bools) -> pa.Arra
              for cell, digest_hex, size_bytes in zip(chosen_ids, sha, size.tolist(), strict=True)]
     index = np.full(len(chosen), -1, dtype=np.int64)
     index[rows] = np.arange(len(rows))
-    return pa.array(texts, pa.string()).take(pa.array(index, mask=index < 0))
+    return pa.array(texts, pa.string()).take(pa.array(index.astype(np.int32), mask=index < 0))
