@@ -127,9 +127,10 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     for decision in decisions:
         unproved |= decision.unproved
     frame = _frame(rows, shared, decisions)
+    gains = _mass_gains(rows, shared)
     columns: list[pa.Array] = [rows.ids]
     for j, decision in enumerate(decisions):
-        findings = frame.select(_findings(j, decision.constants))
+        findings = _assemble(rows.n, _slots(j, rows, decision, gains), frame)
         columns += _result_columns(rows, shared, decision, findings)
     out = pa.Table.from_arrays(columns, schema=schema)
     flagged = np.flatnonzero(unproved)
@@ -737,46 +738,56 @@ def _mean(rows: _Rows, shared: _Shared, c: _Constants,
 def _fmt_where(values: Floats, where: Bools) -> pl.Series:
     """``fmt`` of the values where needed, null elsewhere."""
     index = np.flatnonzero(where)
-    out = pl.Series(values=[None] * values.size, dtype=pl.String)
     if index.size == values.size:
         return format_g6(values)
+    out = pl.repeat(None, values.size, dtype=pl.String, eager=True)
     if index.size:
         out = out.scatter(index, format_g6(values[index]))
     return out
 
 
-def _mass_gains(rows: _Rows, shared: _Shared) -> pa.Array:
-    """Per row, the mass-gain findings of its specimens, in order (the same in every rule
-    set)."""
-    gained = rows.m1 > rows.m0  # the decimals compare as the floats do
-    index = np.flatnonzero(gained)
+@dataclass(frozen=True)
+class _Alternative:
+    """A finding that rows matching ``where`` get at one place of their list; its message is
+    a constant or a Polars expression over the text frame."""
+
+    where: Bools
+    severity: str
+    rule: str
+    message: pl.Expr | str
+
+
+@dataclass(frozen=True)
+class _Repeated:
+    """Findings a row may have several of at one place (one per specimen), in row order."""
+
+    rows: Ints
+    severity: str
+    rule: str
+    messages: pa.Array
+
+
+_Slot = list[_Alternative] | _Repeated
+
+
+def _mass_gains(rows: _Rows, shared: _Shared) -> _Repeated:
+    """The mass-gain warnings, one per specimen that gained mass (any rule set)."""
+    index = np.flatnonzero(rows.m1 > rows.m0)  # the decimals compare as the floats do
     messages = pl.DataFrame({
         "place": rows.place[index] + 1,
         "percent": format_g6(shared.rate_float[index]),
-    }).select(pl.concat_str([pl.lit("specimen "), pl.col("place").cast(pl.String),
-                             pl.lit(" gained mass ("), pl.col("percent"),
-                             pl.lit(f" %): {_GAIN_ADVICE}")]))
-    findings = pa.StructArray.from_arrays(
-        [pa.array(["warning"] * index.size, pa.large_string()),
-         pa.array(["mass_gain"] * index.size, pa.large_string()),
-         messages.to_series().to_arrow().cast(pa.large_string())],
-        fields=list(FINDING_TYPE))
-    offsets = _offsets(np.bincount(rows.parent[index], minlength=rows.n))
-    return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
+    }).select(_text("specimen ", pl.col("place").cast(pl.String), " gained mass (",
+                    pl.col("percent"), f" %): {_GAIN_ADVICE}")).to_series()
+    return _Repeated(rows.parent[index], "warning", "mass_gain", messages.to_arrow())
 
 
 def _frame(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> pl.DataFrame:
-    """The columns the messages are written from, shared and per rule set (``<j>:name``)."""
+    """The columns messages are written from, shared and per rule set (``<j>:name``); a
+    formatted number is computed only for the rows whose messages show it."""
     tested = rows.tested
     columns: dict[str, pl.Series | np.ndarray | pa.Array] = {
-        "tested": tested,
-        "resolved": rows.resolved,
-        "rated": rows.rated,
-        "not_inspected": rows.not_inspected,
-        "declares_liquid": rows.just_solid & (rows.fraction > 0),
         "application": rows.application,
         "count": rows.count,
-        "gains": _mass_gains(rows, shared),
         "f_fraction": _fmt_where(rows.fraction, rows.just_solid & (rows.fraction > 0)),
         "f_temperature": _fmt_where(rows.temperature, tested),
         "f_duration": _fmt_where(rows.duration, tested),
@@ -785,47 +796,36 @@ def _frame(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> pl.DataF
         "f_ratio": _fmt_where(shared.ratio_float, rows.rated),
     }
     for j, d in enumerate(decisions):
-        solid = d.category == _SOLID
         columns |= {
-            f"{j}:branch": d.branch,
-            f"{j}:temperature_ok": d.temperature_ok,
             f"{j}:above": d.above,
             f"{j}:f_distance": _fmt_where(d.distance, tested & ~d.temperature_ok),
-            f"{j}:duration_ok": d.duration_ok,
             f"{j}:f_short": _fmt_where(d.short, tested & ~d.duration_ok),
-            f"{j}:pressure_ok": d.pressure_ok,
             f"{j}:f_excess": _fmt_where(d.excess, tested & ~d.pressure_ok),
-            f"{j}:count_ok": d.count_ok,
-            f"{j}:coarse": d.coarse,
             f"{j}:f_allowed": _fmt_where(d.allowed, d.coarse),
-            f"{j}:passed": d.passed,
             f"{j}:f_percent": _fmt_where(d.percent, tested),
             f"{j}:worst": d.worst,
             f"{j}:failing": d.failing,
-            f"{j}:doubtful": d.doubtful,
             f"{j}:f_margin": _fmt_where(d.margin, d.doubtful),
             f"{j}:f_uncertainty": _fmt_where(d.uncertainty, d.doubtful),
-            f"{j}:solid": solid,
             f"{j}:high_power": d.derived_high_power,
-            f"{j}:mismatch": d.mismatch,
         }
     return pl.DataFrame({name: pl.Series(name, value) for name, value in columns.items()})
-
-
-def _finding(severity: str, rule: str, message: pl.Expr | str) -> pl.Expr:
-    text = pl.lit(message) if isinstance(message, str) else message
-    return pl.struct(severity=pl.lit(severity), rule=pl.lit(rule), message=text)
 
 
 def _text(*parts: pl.Expr | str) -> pl.Expr:
     return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
 
 
-def _findings(j: int, c: _Constants) -> pl.Expr:
-    """The findings of rule set ``j`` in classify's order, as one list column."""
+def _slots(j: int, rows: _Rows, d: _Decision, gains: _Repeated) -> list[_Slot]:
+    """The findings of rule set ``j`` in classify's order: the places of a row's list, each
+    with its mutually exclusive alternatives."""
+    c = d.constants
     r = c.ruleset.rules
-    col = functools.partial(lambda name: pl.col(f"{j}:{name}"))
-    tested = pl.col("tested")
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(f"{j}:{name}")
+
+    tested, solid = rows.tested, d.category == _SOLID
     set_c, tol_c = fmt(r.test_temperature.temperature_c), fmt(
         r.test_temperature_tolerance.tolerance_c)
     min_h, max_pa = fmt(r.test_duration.min_duration_h), fmt(r.test_pressure.max_pressure_pa)
@@ -846,100 +846,152 @@ def _findings(j: int, c: _Constants) -> pl.Expr:
     failing = col("failing").list.eval(pl.element().cast(pl.String)).list.join(", ")
     detail = pl.when(col("failing").list.len() > 0).then(
         _text("; specimen(s) ", failing, " fail")).otherwise(pl.lit(""))
-    branch = col("branch")
-    decision = (
-        pl.when(branch == _BY_LIQUID).then(_finding("info", "classification_by_phases",
-            "ions move only through liquid electrolyte (declared phases: liquid) → liquid "
-            "battery"))
-        .when(branch == _BY_HYBRID).then(_finding("info", "classification_by_phases",
-            "ions move through solid and liquid electrolyte (declared phases: solid, liquid) "
-            "→ hybrid solid-liquid battery; calling it 'solid-state' or 'semi-solid' is a "
-            "misclassification"))
-        .when(branch == _NO_TEST).then(_finding("error", "solid_state_requires_test",
-            "declared all-solid, but there is no weight-loss test: solid-state cannot be "
-            f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
-            "weight_loss_test to the dossier"))
-        .when(branch == _SEEN_LIQUID).then(_finding("error", "visual_check",
-            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
-            "hybrid solid-liquid battery, not solid-state"))
-        .when(branch == _INVALID_TEST).then(_finding("error", "solid_state_requires_test",
-            "declared all-solid, but the weight-loss test is not valid (see the errors "
-            "above): solid-state cannot be confirmed; repeat the test at " + conditions))
-        .when(branch == _OVER_LIMIT).then(_finding("error", "weight_loss_limit",
-            f"the weight-loss rate exceeds the {limit} % limit, which shows volatile liquid "
-            "electrolyte → hybrid solid-liquid battery, not solid-state"))
-        .when(branch == _NO_VISUAL).then(_finding("error", "visual_check",
-            "the visual check of the opened cell is required by this rule set but was not "
-            "recorded; inspect the opened cell and set weight_loss_test.visible_liquid"))
-        .otherwise(_finding("info", "solid_state_requires_test",
-            f"declared all-solid and the weight-loss test meets the {limit} % limit under "
-            "valid conditions → solid-state battery"))
-    )
-    solid = col("solid")
-    slots = [
-        pl.when(pl.col("declares_liquid")).then(_finding("warning", "declared_liquid_fraction",
-            _text("the dossier declares only solid phases but a liquid fraction of ",
-                  pl.col("f_fraction"), " wt %; the weight-loss test decides, and the "
-                  "declaration should be corrected"))),
-        pl.when(tested & col("temperature_ok")).then(_finding("info", "test_temperature",
-            _text("test temperature ", pl.col("f_temperature"),
-                  f" °C is within {set_c} ± {tol_c} °C")))
-        .when(tested).then(_finding("error", "test_temperature_tolerance", _text(
+    branch = d.branch
+    solid_declared = solid & (rows.application >= 0)
+    return [
+        [_Alternative(rows.just_solid & (rows.fraction > 0), "warning",
+                      "declared_liquid_fraction", _text(
+            "the dossier declares only solid phases but a liquid fraction of ",
+            pl.col("f_fraction"), " wt %; the weight-loss test decides, and the declaration "
+            "should be corrected"))],
+        [_Alternative(d.temperature_ok, "info", "test_temperature", _text(
+            "test temperature ", pl.col("f_temperature"), f" °C is within {set_c} ± {tol_c} °C")),
+         _Alternative(tested & ~d.temperature_ok, "error", "test_temperature_tolerance", _text(
             "test invalid: temperature ", pl.col("f_temperature"),
             f" °C is outside {set_c} ± {tol_c} °C, ", col("f_distance"), " °C ",
             pl.when(col("above")).then(pl.lit("above the upper")).otherwise(
                 pl.lit("below the lower")),
-            f" bound; repeat the test at {set_c} °C"))),
-        pl.when(tested & col("duration_ok")).then(_finding("info", "test_duration",
-            _text("test duration ", pl.col("f_duration"), f" h meets the minimum of {min_h} h")))
-        .when(tested).then(_finding("error", "test_duration", _text(
+            f" bound; repeat the test at {set_c} °C"))],
+        [_Alternative(d.duration_ok, "info", "test_duration", _text(
+            "test duration ", pl.col("f_duration"), f" h meets the minimum of {min_h} h")),
+         _Alternative(tested & ~d.duration_ok, "error", "test_duration", _text(
             "test invalid: duration ", pl.col("f_duration"), " h is ", col("f_short"),
-            f" h short of the required {min_h} h"))),
-        pl.when(tested & col("pressure_ok")).then(_finding("info", "test_pressure", _text(
-            "absolute pressure ", pl.col("f_pressure"), f" Pa is within the {max_pa} Pa limit")))
-        .when(tested).then(_finding("error", "test_pressure", _text(
+            f" h short of the required {min_h} h"))],
+        [_Alternative(d.pressure_ok, "info", "test_pressure", _text(
+            "absolute pressure ", pl.col("f_pressure"), f" Pa is within the {max_pa} Pa limit")),
+         _Alternative(tested & ~d.pressure_ok, "error", "test_pressure", _text(
             "test invalid: absolute pressure ", pl.col("f_pressure"),
-            f" Pa exceeds the {max_pa} Pa vacuum limit by ", col("f_excess"), " Pa"))),
-        pl.when(tested & ~col("count_ok")).then(_finding("error", "specimen_aggregation", _text(
-            "test invalid: ", pl.col("count").cast(pl.String), " specimen(s) weighed, at least "
-            f"{c.min_specimens} required"))),
-        pl.when(tested & ~pl.col("resolved")).then(_finding("info", "measurement_uncertainty",
+            f" Pa exceeds the {max_pa} Pa vacuum limit by ", col("f_excess"), " Pa"))],
+        [_Alternative(tested & ~d.count_ok, "error", "specimen_aggregation", _text(
+            "test invalid: ", pl.col("count").cast(pl.String), " specimen(s) weighed, at "
+            f"least {c.min_specimens} required"))],
+        [_Alternative(tested & ~rows.resolved, "info", "measurement_uncertainty",
             "balance resolution not given, so the measurement uncertainty is not assessed; "
-            "add weight_loss_test.balance_resolution_mg"))
-        .when(col("coarse")).then(_finding("warning", "balance_resolution", _text(
+            "add weight_loss_test.balance_resolution_mg"),
+         _Alternative(d.coarse, "warning", "balance_resolution", _text(
             "balance resolution ", pl.col("f_resolution"), " mg is coarser than ",
             col("f_allowed"), f" mg (the larger of {fmt(res.max_resolution_mg)} mg and "
             f"{fmt(res.max_resolution_percent_of_mass)} % of the lightest specimen); weigh "
-            "with a finer balance"))),
-        pl.col("gains"),
-        pl.when(tested & col("passed")).then(_finding("info", "weight_loss_limit", _text(
-            what, " ", col("f_percent"), f" % is {relation} the {limit} % limit")))
-        .when(tested).then(_finding("info", "weight_loss_limit", _text(
-            what, " ", col("f_percent"), f" % is not {relation} the {limit} % limit", detail))),
-        pl.when(col("doubtful")).then(_finding("warning", "measurement_uncertainty", _text(
+            "with a finer balance"))],
+        gains,
+        [_Alternative(tested & d.passed, "info", "weight_loss_limit", _text(
+            what, " ", col("f_percent"), f" % is {relation} the {limit} % limit")),
+         _Alternative(tested & ~d.passed, "info", "weight_loss_limit", _text(
+            what, " ", col("f_percent"), f" % is not {relation} the {limit} % limit", detail))],
+        [_Alternative(d.doubtful, "warning", "measurement_uncertainty", _text(
             "the margin to the limit (", col("f_margin"), " %) is within the measurement "
             "uncertainty (± ", col("f_uncertainty"), " %): the outcome is not certain; weigh "
-            "more specimens or use a finer balance"))),
-        pl.when(solid & pl.col("not_inspected")).then(_finding("warning", "visual_check",
+            "more specimens or use a finer balance"))],
+        [_Alternative(solid & rows.not_inspected, "warning", "visual_check",
             "the opened cell was not inspected for visible liquid; the check is recommended "
             "because a non-volatile liquid (e.g. an ionic liquid) barely evaporates at "
-            f"{fmt(r.test_temperature.temperature_c)} °C; set weight_loss_test.visible_liquid")),
-        decision,
-        pl.when(solid & (pl.col("application") >= 0)).then(_finding("info",
-            "sub_classification", _text("application ", declared, " as declared")))
-        .when(solid & pl.col("rated")).then(_finding("info", "application_ratio", _text(
+            f"{fmt(r.test_temperature.temperature_c)} °C; set weight_loss_test.visible_liquid")],
+        [_Alternative(branch == _BY_LIQUID, "info", "classification_by_phases",
+            "ions move only through liquid electrolyte (declared phases: liquid) → liquid "
+            "battery"),
+         _Alternative(branch == _BY_HYBRID, "info", "classification_by_phases",
+            "ions move through solid and liquid electrolyte (declared phases: solid, liquid) "
+            "→ hybrid solid-liquid battery; calling it 'solid-state' or 'semi-solid' is a "
+            "misclassification"),
+         _Alternative(branch == _NO_TEST, "error", "solid_state_requires_test",
+            "declared all-solid, but there is no weight-loss test: solid-state cannot be "
+            f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
+            "weight_loss_test to the dossier"),
+         _Alternative(branch == _SEEN_LIQUID, "error", "visual_check",
+            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
+            "hybrid solid-liquid battery, not solid-state"),
+         _Alternative(branch == _INVALID_TEST, "error", "solid_state_requires_test",
+            "declared all-solid, but the weight-loss test is not valid (see the errors "
+            "above): solid-state cannot be confirmed; repeat the test at " + conditions),
+         _Alternative(branch == _OVER_LIMIT, "error", "weight_loss_limit",
+            f"the weight-loss rate exceeds the {limit} % limit, which shows volatile liquid "
+            "electrolyte → hybrid solid-liquid battery, not solid-state"),
+         _Alternative(branch == _NO_VISUAL, "error", "visual_check",
+            "the visual check of the opened cell is required by this rule set but was not "
+            "recorded; inspect the opened cell and set weight_loss_test.visible_liquid"),
+         _Alternative(branch == _CONFIRMED, "info", "solid_state_requires_test",
+            f"declared all-solid and the weight-loss test meets the {limit} % limit under "
+            "valid conditions → solid-state battery")],
+        [_Alternative(solid_declared, "info", "sub_classification",
+                      _text("application ", declared, " as declared")),
+         _Alternative(solid & ~solid_declared & rows.rated, "info", "application_ratio", _text(
             "application not declared; power/energy ratio ", pl.col("f_ratio"), " W/Wh is ",
             pl.when(col("high_power")).then(pl.lit("at or above")).otherwise(pl.lit("below")),
-            f" {threshold} W/Wh → ", derived)))
-        .when(solid).then(_finding("info", "sub_classification",
+            f" {threshold} W/Wh → ", derived)),
+         _Alternative(solid & ~solid_declared & ~rows.rated, "info", "sub_classification",
             "application not declared and no ratings given: the application axis stays open; "
-            "declare application or add ratings (max_power_w, energy_1c_wh)")),
-        pl.when(col("mismatch")).then(_finding("warning", "application_ratio", _text(
+            "declare application or add ratings (max_power_w, energy_1c_wh)")],
+        [_Alternative(d.mismatch, "warning", "application_ratio", _text(
             "declared ", declared, ", but the power/energy ratio ", pl.col("f_ratio"),
             " W/Wh points to ", derived, f" (threshold {threshold} W/Wh); check the ratings "
-            "or the declaration"))),
+            "or the declaration"))],
     ]
-    return pl.concat_list(slots).list.drop_nulls()
+
+
+def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
+    """The list<struct<severity, rule, message>> column from the slots.
+
+    Each message is written once, for the rows that have it (a constant once in all); a
+    row's findings are then gathered into place: the offsets count each row's findings, and
+    a finding's position is its row's offset plus the findings of earlier slots in it.
+    """
+    counts = [np.bincount(slot.rows, minlength=n) if isinstance(slot, _Repeated)
+              else np.sum([a.where for a in slot], axis=0, dtype=np.int64) for slot in slots]
+    offsets = _offsets(np.sum(counts, axis=0, dtype=np.int64))
+    total = int(offsets[-1])
+    source = np.zeros(total, dtype=np.int64)   # index into the pool of messages
+    label = np.zeros(total, dtype=np.int64)    # index into the (severity, rule) pairs
+    labels: dict[tuple[str, str], int] = {}
+    pool: list[pa.Array | int] = []            # an int: the result of queries[int]
+    queries: list[pl.LazyFrame] = []
+    pooled = 0
+    before = np.zeros(n, dtype=np.int64)
+    for slot, count in zip(slots, counts, strict=True):
+        if isinstance(slot, _Repeated):
+            within = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
+            parts = [(slot.rows, within, slot.severity, slot.rule, slot.messages, None)]
+        else:
+            parts = [(np.flatnonzero(a.where), 0, a.severity, a.rule, a.message, a.where)
+                     for a in slot]
+        for where, within, severity, rule, message, mask in parts:
+            if not where.size:
+                continue
+            positions = offsets[where] + before[where] + within
+            label[positions] = labels.setdefault((severity, rule), len(labels))
+            if isinstance(message, str):
+                pool.append(pa.array([message], pa.large_string()))
+                source[positions] = pooled
+                pooled += 1
+                continue
+            if isinstance(message, pl.Expr):
+                queries.append(frame.lazy().filter(pl.lit(pl.Series(mask))).select(message))
+                pool.append(len(queries) - 1)
+            else:
+                pool.append(message)
+            source[positions] = pooled + np.arange(where.size)
+            pooled += where.size
+        before += count
+    written = pl.collect_all(queries)
+    parts_out = [written[p].to_series().to_arrow() if isinstance(p, int) else p for p in pool]
+    messages = pa.concat_arrays([p.cast(pa.large_string()) for p in parts_out]
+                                or [pa.array([], pa.large_string())])
+    pairs = list(labels) or [("", "")]
+    findings = pa.StructArray.from_arrays([
+        pa.array([s for s, _ in pairs], pa.large_string()).take(pa.array(label)),
+        pa.array([r for _, r in pairs], pa.large_string()).take(pa.array(label)),
+        messages.take(pa.array(source)),
+    ], fields=list(FINDING_TYPE))
+    return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
 
 
 # --- the result columns ---------------------------------------------------------------------
@@ -967,7 +1019,7 @@ def _lookup(values: Sequence[str], index: Ints, valid: Bools) -> pa.Array:
 
 
 def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
-                    findings_frame: pl.DataFrame) -> list[pa.Array]:
+                    findings: pa.Array) -> list[pa.Array]:
     c = d.constants
     solid = d.category == _SOLID
     tested = rows.tested
@@ -976,7 +1028,6 @@ def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
     code_index = np.where(solid, len(CATEGORIES) + (rows.solid_type * len(IONS) + rows.ion)
                           * apps + app_code, d.category)
     basis = np.where(rows.application >= 0, 0, 1)
-    findings = findings_frame.to_series().to_arrow()
     return [
         _lookup(CATEGORIES, d.category, np.ones(rows.n, dtype=bool)),
         _lookup(SOLID_TYPES, rows.solid_type, solid),
@@ -990,7 +1041,7 @@ def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
         pa.array(d.margin, pa.float64(), mask=~tested),
         pa.array(d.uncertainty, pa.float64(), mask=~rows.resolved),
         _lookup(_code_table(c.ruleset.id), code_index, np.ones(rows.n, dtype=bool)),
-        findings.cast(pa.large_list(FINDING_TYPE)),
+        findings,
     ]
 
 
