@@ -68,10 +68,12 @@ def _count(text: str) -> int:
 
 
 def _progress(*, shown: bool) -> Progress:
-    """A progress bar on stderr, for long runs only (``shown``)."""
+    """A progress bar on stderr, for long runs (``shown``) in a terminal only: in a log it
+    would be a line of noise."""
+    console = Console(stderr=True)
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                    transient=True, disable=not shown)
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                    transient=True, disable=not (shown and console.is_terminal))
 
 
 def synth(

@@ -337,7 +337,7 @@ def table_format(path: str | Path, *, format: TableFormat | None = None) -> Tabl
     text = str(path)
     if "://" not in text and Path(text).is_dir():
         return "parquet"
-    suffix = Path(text.removesuffix(".gz")).suffix.lower()
+    suffix = Path(text).suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
     raise DossierError([Problem("", f"cannot tell the table format from {suffix or 'no'} "
@@ -347,13 +347,10 @@ def table_format(path: str | Path, *, format: TableFormat | None = None) -> Tabl
 
 def specimens_csv_path(path: str | Path) -> Path:
     """The companion specimens CSV of a CSV dossier table: ``cells.csv`` →
-    ``cells.specimens.csv`` (``.csv.gz`` → ``.specimens.csv.gz``)."""
+    ``cells.specimens.csv``."""
     path = Path(path)
-    name = path.name
-    for suffix in (".csv.gz", ".csv"):
-        if name.lower().endswith(suffix):
-            return path.with_name(name[: -len(suffix)] + ".specimens" + name[-len(suffix):])
-    return path.with_name(name + ".specimens.csv")
+    stem = path.name[:-4] if path.name.lower().endswith(".csv") else path.name
+    return path.with_name(stem + ".specimens.csv")
 
 
 def read_table(path: str | Path, *, format: TableFormat | None = None) -> pa.Table:
