@@ -20,7 +20,9 @@ import numpy.typing as npt
 import polars as pl
 
 __all__ = [
+    "HUGE",
     "REL",
+    "TINY",
     "ZERO_QUANTUM",
     "Bools",
     "Floats",
@@ -122,6 +124,8 @@ def dd_const(value: Fraction) -> tuple[float, float]:
     return hi, float(value - Fraction(hi)) if math.isfinite(hi) else 0.0
 
 
+TINY, HUGE = 1e-250, 1e250
+"""Magnitudes outside these have no double-double decimal here."""
 ZERO_QUANTUM = 400
 """The quantum exponent of 0, which is a multiple of every power of ten."""
 
@@ -137,15 +141,17 @@ def decimal_lo(x: Floats) -> tuple[Floats, Ints]:
     nearest integer ``N`` is that decimal's digits, proved by ``N / 10**k == x`` (both exact,
     so the division is correctly rounded). The rest (16–17 digits, or outside 1e-8 … 1e15)
     go through Polars' shortest round-trip formatting, the same decimal Python's ``repr``
-    writes. NaN (a null) and 0 give ``lo = 0``.
+    writes. NaN (a null) and 0 give ``lo = 0``. Outside :data:`TINY` … :data:`HUGE` (far
+    outside any dossier's bounds except near 0) ``lo`` is not representable: it is given as 0
+    with a quantum that proves nothing, and callers decide rows with such numbers otherwise.
     """
     a = np.abs(x)
     lo = np.zeros_like(a)
     finite = np.isfinite(a) & (a > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e10 = np.where(finite, np.floor(np.log10(np.where(finite, a, 1.0))), 0.0)
-    k = (14.0 - e10).astype(np.int64)
-    fast = finite & (k >= 0) & (k <= 22)
+    usable = finite & (a >= TINY) & (a < HUGE)
+    a = np.where(usable, a, 1.0)
+    k = (14.0 - np.floor(np.log10(a))).astype(np.int64)
+    fast = usable & (k >= 0) & (k <= 22)
     for _ in range(2):  # log10 may be one off near a power of ten: correct it
         y = a * _POW10[np.clip(k, 0, 22)]
         k = np.where(fast & (y >= 1e15), k - 1, np.where(fast & (y < 1e14), k + 1, k))
@@ -156,8 +162,8 @@ def decimal_lo(x: Floats) -> tuple[Floats, Ints]:
     ok = fast & (n < 2.0**53) & (n / p10 == a)
     lo_fast = ((n - yh) - yl) / p10
     lo = np.where(ok, np.where(x < 0, -lo_fast, lo_fast), lo)
-    quantum = np.where(ok, -k, ZERO_QUANTUM)
-    slow = np.flatnonzero(finite & ~ok)
+    quantum = np.where(ok, -k, np.where(finite, -ZERO_QUANTUM, ZERO_QUANTUM))
+    slow = np.flatnonzero(usable & ~ok)
     if slow.size:
         lo[slow], quantum[slow] = _decimal_lo_from_text(x[slow])
     return lo, quantum
@@ -215,7 +221,8 @@ def rounded(hi: Floats, lo: Floats, err: Floats) -> tuple[Floats, Bools]:
     gap = np.where(e >= 0, up, down)
     with np.errstate(invalid="ignore"):
         ok = (np.abs(e) + err < gap / 2) & np.isfinite(s)
-    ok &= (s != 0) | (err == 0)
+    ok &= s != 0
+    ok |= (s == 0) & (e == 0) & (err == 0)  # exactly zero
     return s + 0.0, ok  # + 0.0: -0.0 → 0.0, as float(Fraction(0)) is
 
 

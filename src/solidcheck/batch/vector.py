@@ -46,7 +46,9 @@ from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Re
 from ..rules import Ruleset
 from ..weightloss import exact, fmt
 from ._exact import (
+    HUGE,
     REL,
+    TINY,
     Bools,
     Floats,
     Ints,
@@ -281,6 +283,7 @@ class _Shared:
     temperature_lo: Floats
     duration_lo: Floats
     pressure_lo: Floats
+    tiny: Bools                # a number outside TINY … HUGE: decided by classify
 
     @classmethod
     def compute(cls, rows: _Rows) -> _Shared:
@@ -308,6 +311,11 @@ class _Shared:
             lightest[has] = np.minimum.reduceat(rows.m0, rows.offsets[has])
         lightest_lo, lightest_q = decimal_lo(lightest)
         resolution_lo, resolution_q = decimal_lo(rows.resolution)
+        tiny = np.zeros(rows.n, dtype=bool)
+        for values in (rows.power, rows.energy, rows.temperature, rows.duration,
+                       rows.pressure, rows.resolution):
+            tiny |= _is_tiny(values)
+        tiny[rows.parent[_is_tiny(rows.m0) | _is_tiny(rows.m1)]] = True
         return cls(
             m0_lo=m0_lo, m1_lo=m1_lo, m0_q=m0_q, m1_q=m1_q, rate=rate, rate_float=rate_float,
             rate_proved=rate_proved, ratio=ratio, ratio_float=ratio_float,
@@ -315,7 +323,14 @@ class _Shared:
             lightest=lightest, lightest_lo=lightest_lo, lightest_q=lightest_q,
             resolution_lo=resolution_lo, resolution_q=resolution_q,
             temperature_lo=decimal_lo(rows.temperature)[0],
-            duration_lo=decimal_lo(rows.duration)[0], pressure_lo=decimal_lo(rows.pressure)[0])
+            duration_lo=decimal_lo(rows.duration)[0], pressure_lo=decimal_lo(rows.pressure)[0],
+            tiny=tiny)
+
+
+def _is_tiny(values: Floats) -> Bools:
+    with np.errstate(invalid="ignore"):
+        return np.asarray((values != 0) & ((np.abs(values) < TINY) | (np.abs(values) >= HUGE)),
+                          dtype=bool)
 
 
 # --- one rule set's numbers ---------------------------------------------------------------
@@ -454,7 +469,7 @@ class _Decision:
     @classmethod
     def compute(cls, rows: _Rows, shared: _Shared, c: _Constants) -> _Decision:
         n, tested = rows.n, rows.tested
-        unproved = np.zeros(n, dtype=bool)
+        unproved = shared.tiny.copy()
 
         # conditions: input against constant, exact as float comparisons
         t = rows.temperature
@@ -506,18 +521,23 @@ class _Decision:
             unproved |= unsure
             worst = np.zeros(n, dtype=np.int64)
             worst[has] = rows.place[worst_spec[has]] + 1
-            w = worst_spec
-            deciding = rate.take(w)
-            percent = shared.rate_float[w]
-            unproved |= has & ~shared.rate_proved[w]
+            w = np.where(has, worst_spec, rows.m0.size)  # rows without specimens: padding
+
+            def at(values: np.ndarray, pad: float | int | bool = 1) -> np.ndarray:
+                return np.append(values, pad)[w]
+
+            deciding = _Exact(at(rate.hi, 0.0), at(rate.lo, 0.0), at(rate.err, 0.0))
+            percent = at(shared.rate_float, 0.0)
+            unproved |= has & ~at(shared.rate_proved, True)
             passed = np.ones(n, dtype=bool)
             if starts.size:
                 passed[has] = np.logical_and.reduceat(meets, starts)
+            m0w, m1w = at(rows.m0), at(rows.m1)
             margin, unsure = _margin(deciding, c, _rate_granularity(
-                rows.m0[w], q0[w], q1[w], c.limit))
+                m0w, at(q0, 0), at(q1, 0), c.limit))
             unproved |= has & unsure
             u_g = rows.resolution / 1000 / _TWO_SQRT3
-            u_std = _rate_uncertainty(rows.m0[w], rows.m1[w], u_g)
+            u_std = _rate_uncertainty(m0w, m1w, u_g)
         uncertainty = c.coverage * u_std
         doubtful = rows.resolved & (np.abs(margin) <= uncertainty)
 

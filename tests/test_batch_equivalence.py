@@ -1,0 +1,308 @@
+"""The batch path equals ``classify``: every field of every row, under every rule set.
+
+Random valid dossiers are drawn around every boundary of every rule set — the installed ones
+and variants that switch on what they leave off (rounded comparison, mean aggregation, a
+mandatory visual check, at least three specimens, other conditions and thresholds): rates
+exactly at a limit and one unit of the last decimal either side, temperatures, durations and
+pressures on their bounds and one float away, power/energy ratios on the high-power
+threshold, masses whose decimals need 17 digits, visual check missing, liquid declared.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from solidcheck import Dossier, classify, load_dossier
+from solidcheck.batch._exact import HUGE, TINY, decimal_lo
+from solidcheck.batch._format import format_g6
+from solidcheck.batch.table import dossiers_to_table
+from solidcheck.batch.vector import RESULT_FIELDS, classify_table, results_schema
+from solidcheck.model import APPLICATIONS, IONS, SOLID_TYPES
+from solidcheck.rules import Ruleset, available_rulesets
+from solidcheck.weightloss import exact
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+PROPERTY = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _variant(base: Ruleset, ruleset_id: str, **changes: dict[str, Any]) -> Ruleset:
+    """``base`` with some rules changed (each key a rule id, each value its new fields)."""
+    rules = base.rules.model_copy(update={
+        rule: getattr(base.rules, rule).model_copy(update=fields)
+        for rule, fields in changes.items()})
+    info = base.ruleset.model_copy(update={"id": ruleset_id, "default": False})
+    return base.model_copy(update={"ruleset": info, "rules": rules})
+
+
+INSTALLED = available_rulesets()
+NATIONAL, CSAE = (next(r for r in INSTALLED if r.id == rid)
+                  for rid in ("gbt-ssb-1-2026", "csae-434-2025"))
+VARIANTS = [
+    _variant(NATIONAL, "test-rounded-1", limit_comparison={"method": "rounded", "decimals": 1}),
+    _variant(CSAE, "test-rounded-0", limit_comparison={"method": "rounded", "decimals": 0}),
+    _variant(NATIONAL, "test-mean", specimen_aggregation={"aggregation": "mean",
+                                                          "min_specimens": 2},
+             visual_check={"mandatory": True},
+             weight_loss_limit={"limit_percent": 0.45, "comparison": "below"},
+             limit_comparison={"method": "rounded", "decimals": 2}),
+    _variant(CSAE, "test-other-conditions", test_temperature={"temperature_c": 80.5},
+             test_temperature_tolerance={"tolerance_c": 0.3},
+             test_duration={"min_duration_h": 12.25}, test_pressure={"max_pressure_pa": 99.9},
+             specimen_aggregation={"aggregation": "all_must_pass", "min_specimens": 3},
+             application_ratio={"high_power_min_ratio_w_per_wh": 3.7},
+             balance_resolution={"max_resolution_mg": 0.01,
+                                 "max_resolution_percent_of_mass": 0.002},
+             measurement_uncertainty={"coverage_factor": 3.0}),
+]
+RULESETS = [*INSTALLED, *VARIANTS]
+
+
+# --- boundaries of every rule set ----------------------------------------------------------
+
+def _limits(rs: Ruleset) -> list[Fraction]:
+    """The rates at which this rule set's decision changes."""
+    limit = exact(rs.rules.weight_loss_limit.limit_percent)
+    out = [limit]
+    if rs.rules.limit_comparison.method == "rounded":
+        step = Fraction(1, 10 ** (rs.rules.limit_comparison.decimals or 0))
+        out += [limit + step / 2, limit - step / 2, limit + step, limit - step]
+    return out
+
+
+RATES = sorted({rate for rs in RULESETS for rate in _limits(rs)} | {Fraction(0)})
+TEMPERATURES = sorted({exact(r.rules.test_temperature.temperature_c) + s * exact(
+    r.rules.test_temperature_tolerance.tolerance_c) for r in RULESETS for s in (-1, 0, 1)})
+DURATIONS = sorted({exact(r.rules.test_duration.min_duration_h) for r in RULESETS})
+PRESSURES = sorted({exact(r.rules.test_pressure.max_pressure_pa) for r in RULESETS})
+THRESHOLDS = sorted({exact(r.rules.application_ratio.high_power_min_ratio_w_per_wh)
+                     for r in RULESETS})
+RESOLUTIONS = sorted({exact(r.rules.balance_resolution.max_resolution_mg) for r in RULESETS})
+
+
+def _decimal_float(value: Fraction) -> float:
+    return float(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+@st.composite
+def near(draw: st.DrawFn, points: list[Fraction], low: float, high: float) -> float:
+    """A float on one of ``points``, one unit of a decimal place either side, one float
+    either side, or anywhere in [low, high]."""
+    how = draw(st.integers(0, 4))
+    if how == 0:
+        return draw(st.floats(low, high))
+    point = draw(st.sampled_from(points))
+    if how == 1:
+        value = float(point)
+    elif how == 2:
+        places = draw(st.integers(1, 14))
+        value = _decimal_float(point + draw(st.sampled_from([-1, 1])) * Fraction(1, 10**places))
+    elif how == 3:
+        value = math.nextafter(float(point), draw(st.sampled_from([-math.inf, math.inf])))
+    else:
+        scale = 10 ** draw(st.integers(0, 3))
+        value = _decimal_float(point + Fraction(draw(st.integers(-scale, scale)), scale))
+    return min(max(value, low), high)
+
+
+@st.composite
+def specimen_masses(draw: st.DrawFn) -> dict[str, float]:
+    """Masses whose rate is exactly a boundary rate (or one unit of the last decimal off),
+    or arbitrary floats (17-digit decimals included), or a mass gain."""
+    how = draw(st.integers(0, 3))
+    if how == 0:
+        before = draw(st.floats(0.001, 100_000.0))
+        after = draw(st.floats(0.0, 100_000.0)) if draw(st.booleans()) else before * draw(
+            st.floats(0.97, 1.0001))
+        return {"mass_before_g": before, "mass_after_g": min(after, 100_000.0)}
+    rate = draw(st.sampled_from(RATES))
+    places = draw(st.integers(0, 5))
+    units = draw(st.integers(1, 10**6))
+    before = Fraction(units, 10**places)
+    before = min(max(before, Fraction(1, 1000)), Fraction(100_000))
+    after = before * (1 - rate / 100)
+    if how == 2:  # one unit of a decimal place either side of the exact rate
+        nudge_places = draw(st.integers(places, places + 8))
+        after += draw(st.sampled_from([-1, 1])) * Fraction(1, 10**nudge_places)
+    if how == 3:
+        after = before + Fraction(draw(st.integers(1, 500)), 10**places)
+    after = min(max(after, Fraction(0)), Fraction(100_000))
+    return {"mass_before_g": _decimal_float(before), "mass_after_g": _decimal_float(after)}
+
+
+@st.composite
+def weight_loss_tests(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "temperature_c": draw(near(TEMPERATURES, -273.15, 2000.0)),
+        "duration_h": draw(near(DURATIONS, 0.0, 10_000.0)),
+        "pressure_pa": draw(near(PRESSURES, 0.0, 10_000_000.0)),
+        "visible_liquid": draw(st.sampled_from([None, True, False, False])),
+        "balance_resolution_mg": draw(st.none() | near(RESOLUTIONS, 1e-6, 1e8)),
+        "specimens": draw(st.lists(specimen_masses(), min_size=1, max_size=4)),
+    }
+
+
+@st.composite
+def ratings(draw: st.DrawFn) -> dict[str, float] | None:
+    if draw(st.integers(0, 3)) == 0:
+        return None
+    energy = draw(st.floats(0.001, 1e6) | st.decimals("0.001", "100000", places=3).map(float))
+    if draw(st.booleans()):
+        ratio = draw(st.sampled_from(THRESHOLDS))
+        power = exact(energy) * ratio
+        if draw(st.booleans()):
+            power += draw(st.sampled_from([-1, 1])) * Fraction(1, 10 ** draw(st.integers(3, 12)))
+        power_w = _decimal_float(power)
+    else:
+        power_w = draw(st.floats(1e-3, 1e9))
+    return {"max_power_w": min(max(power_w, 1e-6), 1e9), "energy_1c_wh": energy}
+
+
+@st.composite
+def dossiers(draw: st.DrawFn, index: int = 0) -> Dossier:
+    phases = draw(st.sampled_from([["solid"], ["solid"], ["solid"], ["liquid"],
+                                   ["solid", "liquid"], ["liquid", "solid"]]))
+    electrolyte: dict[str, Any] = {"phases": phases}
+    if "solid" in phases:
+        electrolyte["solid_type"] = draw(st.sampled_from(SOLID_TYPES))
+    fraction = draw(st.none() | st.sampled_from([0.0, 0.1, 5e-324, 100.0])
+                    | st.floats(0.0, 100.0))
+    if fraction is not None:
+        electrolyte["liquid_fraction_wt_percent"] = fraction
+    data: dict[str, Any] = {
+        "id": f"D-{draw(st.integers(0, 10**6))}",
+        "electrolyte": electrolyte,
+        "conducting_ion": draw(st.sampled_from(IONS)),
+        "application": draw(st.none() | st.sampled_from(APPLICATIONS)),
+        "ratings": draw(ratings()),
+        "weight_loss_test": draw(st.none() | weight_loss_tests() | weight_loss_tests()),
+    }
+    return Dossier.model_validate({k: v for k, v in data.items() if v is not None})
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+def _expected(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
+    result = classify(dossier, ruleset)
+    wl = result.weight_loss
+    return {
+        "category": result.category,
+        "electrolyte_type": result.electrolyte_type,
+        "conducting_ion": result.conducting_ion,
+        "application": result.application,
+        "application_basis": result.application_basis,
+        "power_energy_ratio_w_per_wh": result.power_energy_ratio_w_per_wh,
+        "weight_loss.percent": wl.percent if wl else None,
+        "weight_loss.passed": wl.passed if wl else None,
+        "weight_loss.conditions_valid": wl.conditions_valid if wl else None,
+        "weight_loss.margin_percent": wl.margin_percent if wl else None,
+        "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
+        "code": result.code,
+        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
+                     for f in result.findings],
+    }
+
+
+def _same(got: Any, want: Any) -> bool:
+    if isinstance(want, float) and isinstance(got, float):
+        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+    return bool(got == want) and type(got) is type(want)
+
+
+def assert_batch_equals_classify(dossiers: list[Dossier], rulesets: list[Ruleset]) -> None:
+    table = dossiers_to_table(dossiers)
+    out = classify_table(table, rulesets)
+    assert out.schema == results_schema([r.id for r in rulesets])
+    assert out.num_rows == len(dossiers)
+    rows = out.to_pylist()
+    prefix = len(rulesets) > 1
+    for dossier, row in zip(dossiers, rows, strict=True):
+        assert row["id"] == dossier.id
+        for ruleset in rulesets:
+            want = _expected(dossier, ruleset)
+            got = {name: row[f"{ruleset.id}.{name}" if prefix else name]
+                   for name, _ in RESULT_FIELDS}
+            wrong = {name: (got[name], want[name]) for name in want
+                     if not _same(got[name], want[name])}
+            assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+def test_examples_equal_classify() -> None:
+    files = sorted(p for p in EXAMPLES.iterdir() if p.suffix in {".yaml", ".json"})
+    assert len(files) >= 16
+    assert_batch_equals_classify([load_dossier(p) for p in files], RULESETS)
+
+
+def test_one_rule_set_has_unprefixed_columns() -> None:
+    dossier = load_dossier(EXAMPLES / "between-the-limits.yaml")
+    out = classify_table(dossiers_to_table([dossier]), [NATIONAL])
+    assert out.column_names == ["id", *(name for name, _ in RESULT_FIELDS)]
+    assert_batch_equals_classify([dossier], [CSAE])
+
+
+def test_a_record_batch_and_an_empty_table() -> None:
+    dossier = load_dossier(EXAMPLES / "mass-gain.yaml")
+    table = dossiers_to_table([dossier])
+    assert classify_table(table.to_batches()[0], INSTALLED).equals(
+        classify_table(table, INSTALLED))
+    empty = classify_table(table.slice(0, 0), INSTALLED)
+    assert empty.num_rows == 0 and empty.schema == results_schema([r.id for r in INSTALLED])
+
+
+@PROPERTY
+@given(st.lists(dossiers(), min_size=1, max_size=12))
+def test_random_dossiers_equal_classify(batch: list[Dossier]) -> None:
+    assert_batch_equals_classify(batch, RULESETS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=50))
+@example([0.1, 0.30000000000000004, 5e-324, 1e22, 123456.5, 0.0001, 1e-5, -0.0, 999999.5])
+def test_number_helpers_match_python(values: list[float]) -> None:
+    array = np.array(values)
+    assert format_g6(array).to_list() == [f"{v:.6g}" for v in values]
+    lo, quantum = decimal_lo(array)
+    for value, low, q in zip(values, lo.tolist(), quantum.tolist(), strict=True):
+        if 0 < abs(value) < TINY or abs(value) >= HUGE:  # see decimal_lo
+            continue
+        written = Fraction(repr(value))
+        assert abs(Fraction(value) + Fraction(low) - written) <= abs(written) * Fraction(2)**-100
+        assert written == 0 or (written / Fraction(10) ** q).denominator == 1
+
+
+def test_table_from_pyarrow_by_hand() -> None:
+    """A table built without the converters, in the layout's types, as a reader gives it."""
+    table = pa.table({
+        "id": ["A"], "manufacturer": [None], "model": [None],
+        "electrolyte.phases": [["solid"]], "electrolyte.solid_type": ["halide"],
+        "electrolyte.liquid_fraction_wt_percent": pa.array([None], pa.float64()),
+        "conducting_ion": ["sodium"], "application": pa.array([None], pa.string()),
+        "ratings.max_power_w": [1000.0], "ratings.energy_1c_wh": [100.0],
+        "weight_loss_test.temperature_c": [122.0], "weight_loss_test.duration_h": [6.0],
+        "weight_loss_test.pressure_pa": [1000.0],
+        "weight_loss_test.visible_liquid": pa.array([None], pa.bool_()),
+        "weight_loss_test.balance_resolution_mg": [0.1],
+        "weight_loss_test.specimens": [[{"mass_before_g": 10.0, "mass_after_g": 9.95}]],
+        "evidence": pa.array([None], pa.string()),
+    })
+    out = classify_table(table, [NATIONAL]).to_pylist()[0]
+    assert out["category"] == "solid_state"
+    assert out["code"] == "SCP1-SSB-HAL-NA-HP/gbt-ssb-1-2026"
+    assert out["weight_loss.percent"] == 0.5 and out["weight_loss.margin_percent"] == 0.0
+
+
+@pytest.mark.parametrize("ruleset", RULESETS, ids=lambda r: r.id)
+def test_variants_are_valid_rule_sets(ruleset: Ruleset) -> None:
+    assert Ruleset.model_validate(ruleset.model_dump()) == ruleset
