@@ -25,8 +25,14 @@ from hypothesis import strategies as st
 from solidcheck import Dossier, classify, load_dossier
 from solidcheck.batch._exact import HUGE, TINY, decimal_lo
 from solidcheck.batch._format import format_g6
-from solidcheck.batch.table import dossiers_to_table
-from solidcheck.batch.vector import RESULT_FIELDS, classify_table, results_schema
+from solidcheck.batch.synth import synthesize
+from solidcheck.batch.table import dossiers_to_table, table_to_dossiers
+from solidcheck.batch.vector import (
+    RESULT_FIELDS,
+    classify_table,
+    results_schema,
+    rows_decided_one_by_one,
+)
 from solidcheck.model import APPLICATIONS, IONS, SOLID_TYPES
 from solidcheck.rules import Ruleset, available_rulesets
 from solidcheck.weightloss import exact
@@ -105,7 +111,7 @@ def near(draw: st.DrawFn, points: list[Fraction], low: float, high: float) -> fl
     if how == 1:
         value = float(point)
     elif how == 2:
-        places = draw(st.integers(1, 14))
+        places = draw(st.integers(1, 6) | st.integers(7, 14))
         value = _decimal_float(point + draw(st.sampled_from([-1, 1])) * Fraction(1, 10**places))
     elif how == 3:
         value = math.nextafter(float(point), draw(st.sampled_from([-math.inf, math.inf])))
@@ -121,15 +127,14 @@ def specimen_masses(draw: st.DrawFn) -> dict[str, float]:
     or arbitrary floats (17-digit decimals included), or a mass gain."""
     how = draw(st.integers(0, 3))
     if how == 0:
-        before = draw(st.floats(0.001, 100_000.0))
-        after = draw(st.floats(0.0, 100_000.0)) if draw(st.booleans()) else before * draw(
+        m0 = draw(st.floats(0.001, 100_000.0))
+        m1 = draw(st.floats(0.0, 100_000.0)) if draw(st.booleans()) else m0 * draw(
             st.floats(0.97, 1.0001))
-        return {"mass_before_g": before, "mass_after_g": min(after, 100_000.0)}
+        return {"mass_before_g": m0, "mass_after_g": min(m1, 100_000.0)}
     rate = draw(st.sampled_from(RATES))
     places = draw(st.integers(0, 5))
     units = draw(st.integers(1, 10**6))
-    before = Fraction(units, 10**places)
-    before = min(max(before, Fraction(1, 1000)), Fraction(100_000))
+    before = min(max(Fraction(units, 10**places), Fraction(1, 1000)), Fraction(100_000))
     after = before * (1 - rate / 100)
     if how == 2:  # one unit of a decimal place either side of the exact rate
         nudge_places = draw(st.integers(places, places + 8))
@@ -141,11 +146,35 @@ def specimen_masses(draw: st.DrawFn) -> dict[str, float]:
 
 
 @st.composite
-def weight_loss_tests(draw: st.DrawFn) -> dict[str, Any]:
+def valid_conditions(draw: st.DrawFn) -> dict[str, float]:
+    """Conditions a rule set accepts (on its bounds included), so that rows reach the limit,
+    the visual check and the application axis."""
+    r = draw(st.sampled_from(RULESETS)).rules
+    set_c, tol = exact(r.test_temperature.temperature_c), exact(
+        r.test_temperature_tolerance.tolerance_c)
+    hundredths = int(tol * 100)
     return {
-        "temperature_c": draw(near(TEMPERATURES, -273.15, 2000.0)),
-        "duration_h": draw(near(DURATIONS, 0.0, 10_000.0)),
-        "pressure_pa": draw(near(PRESSURES, 0.0, 10_000_000.0)),
+        "temperature_c": _decimal_float(
+            set_c + Fraction(draw(st.integers(-hundredths, hundredths)), 100)),
+        "duration_h": _decimal_float(exact(r.test_duration.min_duration_h)
+                                     + Fraction(draw(st.integers(0, 8)), 4)),
+        "pressure_pa": _decimal_float(exact(r.test_pressure.max_pressure_pa)
+                                      - Fraction(draw(st.integers(0, 50)), 10)),
+    }
+
+
+@st.composite
+def weight_loss_tests(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.integers(0, 2)):
+        conditions = draw(valid_conditions())
+    else:
+        conditions = {
+            "temperature_c": draw(near(TEMPERATURES, -273.15, 2000.0)),
+            "duration_h": draw(near(DURATIONS, 0.0, 10_000.0)),
+            "pressure_pa": draw(near(PRESSURES, 0.0, 10_000_000.0)),
+        }
+    return {
+        **conditions,
         "visible_liquid": draw(st.sampled_from([None, True, False, False])),
         "balance_resolution_mg": draw(st.none() | near(RESOLUTIONS, 1e-6, 1e8)),
         "specimens": draw(st.lists(specimen_masses(), min_size=1, max_size=4)),
@@ -170,8 +199,8 @@ def ratings(draw: st.DrawFn) -> dict[str, float] | None:
 
 @st.composite
 def dossiers(draw: st.DrawFn, index: int = 0) -> Dossier:
-    phases = draw(st.sampled_from([["solid"], ["solid"], ["solid"], ["liquid"],
-                                   ["solid", "liquid"], ["liquid", "solid"]]))
+    phases = draw(st.sampled_from([["solid"], ["solid"], ["solid"], ["solid"], ["solid"],
+                                   ["liquid"], ["solid", "liquid"], ["liquid", "solid"]]))
     electrolyte: dict[str, Any] = {"phases": phases}
     if "solid" in phases:
         electrolyte["solid_type"] = draw(st.sampled_from(SOLID_TYPES))
@@ -185,7 +214,8 @@ def dossiers(draw: st.DrawFn, index: int = 0) -> Dossier:
         "conducting_ion": draw(st.sampled_from(IONS)),
         "application": draw(st.none() | st.sampled_from(APPLICATIONS)),
         "ratings": draw(ratings()),
-        "weight_loss_test": draw(st.none() | weight_loss_tests() | weight_loss_tests()),
+        "weight_loss_test": draw(st.none() | weight_loss_tests() | weight_loss_tests()
+                                 | weight_loss_tests()),
     }
     return Dossier.model_validate({k: v for k, v in data.items() if v is not None})
 
@@ -259,6 +289,15 @@ def test_a_record_batch_and_an_empty_table() -> None:
         classify_table(table, INSTALLED))
     empty = classify_table(table.slice(0, 0), INSTALLED)
     assert empty.num_rows == 0 and empty.schema == results_schema([r.id for r in INSTALLED])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_synthetic_population_equals_classify(seed: int) -> None:
+    """The realistic population (rates exactly at both limits, conditions on their bounds,
+    ratios on the threshold): equal, and not one row left to classify()."""
+    table = synthesize(3000, seed=seed)
+    assert rows_decided_one_by_one(table, RULESETS).size == 0
+    assert_batch_equals_classify(list(table_to_dossiers(table)), RULESETS)
 
 
 @PROPERTY

@@ -46,10 +46,14 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
-# Relative error bound charged per double-double operation. The true bound of each operation
-# below is about 2**-104; 2**-96 leaves a margin of 256 and still flags only results within
-# ~1e-29 (relative) of a rounding midpoint or of a limit — in practice, exact ties.
-REL = 2.0**-96
+# The error bound charged, relative to the magnitudes involved, for a short chain of
+# double-double operations. With u = 2**-53: a decimal recovered by decimal_lo is within
+# 4u² of itself, an addition adds 4u², a product 8u², a quotient 16u² (relative to the
+# result); the longest chain here (a rate: a difference, a quotient, a product by 100, of
+# two recovered decimals) stays under 32u² of the inputs' magnitudes. 2**-100 = 64u² keeps a
+# factor of two, and still proves all but results within ~1e-30 (relative) of a midpoint or
+# a limit — in practice, exact ties, which the decimals' quanta prove instead.
+REL = 2.0**-100
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
 _POW10 = np.array([10.0**k for k in range(23)])  # exact doubles 1 … 1e22
 

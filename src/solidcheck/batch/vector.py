@@ -19,7 +19,8 @@ How it stays exact (docs/architecture.md, "Principles that hold"):
 - the uncertainty is computed with the same float operations as ``weightloss.py``, in the
   same order (``math.hypot`` is reproduced operation for operation, ``x**2`` is libm's
   ``pow``), so it is the same float;
-- whatever is not proved — in practice ties in the 29th digit, or a mean of rates that
+- whatever is not proved — results within ~1e-30 of a midpoint or a limit, differences of
+  17-digit decimals that cancel, numbers beyond 1e±250, a mean of rates that
   cancels exactly — is classified row by row with ``classify`` itself.
 
 Messages are built with Polars string expressions from the numbers formatted the way
@@ -67,7 +68,8 @@ from ._exact import (
 from ._format import format_g6
 from .table import table_to_dossiers
 
-__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "classify_table", "results_schema"]
+__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "classify_table", "results_schema",
+           "rows_decided_one_by_one"]
 
 FINDING_TYPE = pa.struct([pa.field("severity", pa.large_string()),
                           pa.field("rule", pa.large_string()),
@@ -139,6 +141,20 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     if flagged.size:
         out = _with_exact_rows(out, table, flagged, rules, schema)
     return out
+
+
+def rows_decided_one_by_one(table: pa.Table | pa.RecordBatch,
+                            rulesets: Sequence[Ruleset]) -> Ints:
+    """The rows ``classify_table`` hands to ``classify`` because their exact result is not
+    proved in vectorised arithmetic (for benchmarks and tests: it should be almost none)."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    rows = _Rows.read(table)
+    shared = _Shared.compute(rows)
+    unproved = np.zeros(rows.n, dtype=bool)
+    for ruleset in rulesets:
+        unproved |= _Decision.compute(rows, shared, _Constants.of(ruleset)).unproved
+    return np.flatnonzero(unproved)
 
 
 # --- the input columns ---------------------------------------------------------------------
@@ -293,7 +309,7 @@ class _Shared:
         qh, ql = dd_div(dh, dl, rows.m0, m0_lo)
         rh, rl = dd_mul_d(qh, ql, 100.0)
         same = rows.m0 == rows.m1  # the same decimal: a rate of exactly 0
-        err = np.where(same, 0.0, REL * 800 * (rows.m0 + rows.m1) / rows.m0)
+        err = np.where(same, 0.0, REL * 100 * (rows.m0 + rows.m1) / rows.m0)
         rate = _Exact(rh, rl, err)
         rate_float, rate_proved = rounded(rh, rl, err)
 
@@ -302,7 +318,7 @@ class _Shared:
         safe_e = np.where(rows.rated, rows.energy, 1.0)
         rah, ral = dd_div(np.where(rows.rated, rows.power, 1.0), np.where(rows.rated, p_lo, 0.0),
                           safe_e, np.where(rows.rated, e_lo, 0.0))
-        ratio = _Exact(rah, ral, REL * 8 * np.abs(rah))
+        ratio = _Exact(rah, ral, REL * np.abs(rah))
         ratio_float, ratio_proved = rounded(rah, ral, ratio.err)
 
         lightest = np.full(rows.n, np.nan)
@@ -424,7 +440,7 @@ def _compare(value: _Exact, const: _Const, granularity: Floats) -> tuple[Ints, B
     dh, dl = dd_add(value.hi, value.lo, np.full_like(value.hi, -const.hi),
                     np.full_like(value.hi, -const.lo))
     d = dh + dl
-    err = value.err + REL * 4 * (np.abs(value.hi) + abs(const.hi))
+    err = value.err + REL * (np.abs(value.hi) + abs(const.hi))
     positive, negative = d > err, d < -err
     zero = ~positive & ~negative & (err < granularity / 2)
     return positive.astype(np.int64) - negative, positive | negative | zero
@@ -479,19 +495,19 @@ class _Decision:
         bound_lo = np.where(above, c.bound_high.lo, c.bound_low.lo)
         dh, dl = dd_add(t, shared.temperature_lo, -bound, -bound_lo)
         dh, dl = np.where(dh < 0, -dh, dh), np.where(dh < 0, -dl, dl)
-        distance, ok = rounded(dh, dl, REL * 8 * (np.abs(t) + np.abs(bound)))
+        distance, ok = rounded(dh, dl, REL * (np.abs(t) + np.abs(bound)))
         unproved |= tested & ~temperature_ok & ~ok
 
         duration_ok = tested & (rows.duration >= c.duration_min)
         sh, sl = dd_add(np.full(n, c.min_duration.hi), np.full(n, c.min_duration.lo),
                         -rows.duration, -shared.duration_lo)
-        short, ok = rounded(sh, sl, REL * 8 * (c.min_duration.hi + np.abs(rows.duration)))
+        short, ok = rounded(sh, sl, REL * (c.min_duration.hi + np.abs(rows.duration)))
         unproved |= tested & ~duration_ok & ~ok
 
         pressure_ok = tested & (rows.pressure <= c.pressure_max)
         eh, el = dd_add(rows.pressure, shared.pressure_lo, np.full(n, -c.max_pressure.hi),
                         np.full(n, -c.max_pressure.lo))
-        excess, ok = rounded(eh, el, REL * 8 * (c.max_pressure.hi + np.abs(rows.pressure)))
+        excess, ok = rounded(eh, el, REL * (c.max_pressure.hi + np.abs(rows.pressure)))
         unproved |= tested & ~pressure_ok & ~ok
 
         count_ok = rows.count >= c.min_specimens
@@ -585,7 +601,7 @@ def _coarse_balance(rows: _Rows, shared: _Shared, c: _Constants,
     n = rows.n
     lh, ll = dd_mul(shared.lightest, shared.lightest_lo, np.full(n, c.per_gram.hi),
                     np.full(n, c.per_gram.lo))
-    share = _Exact(lh, ll, REL * 8 * np.abs(lh))
+    share = _Exact(lh, ll, REL * np.abs(lh))
     share_q = shared.lightest_q + c.per_gram.quantum
     r_max = _Const.of(exact(c.resolution_max))
     # the larger of the two
@@ -594,7 +610,7 @@ def _coarse_balance(rows: _Rows, shared: _Shared, c: _Constants,
     allowed_share, ok = rounded(lh, ll, share.err)
     allowed = np.where(share_wins, allowed_share, c.resolution_max)
     # r > max(r_max, share) ⟺ r > r_max (exact, as floats) and r > share
-    resolution = _Exact(rows.resolution, shared.resolution_lo, REL * 8 * np.abs(rows.resolution))
+    resolution = _Exact(rows.resolution, shared.resolution_lo, REL * np.abs(rows.resolution))
     minus_share = _Exact(*dd_add(resolution.hi, resolution.lo, -share.hi, -share.lo),
                          resolution.err + share.err)
     zero = _Const.of(Fraction(0))
@@ -611,7 +627,7 @@ def _margin(deciding: _Exact, c: _Constants, granularity: Floats) -> tuple[Float
     sign, proved = _compare(deciding, c.limit, granularity)
     mh, ml = dd_add(np.full_like(deciding.hi, c.limit.hi), np.full_like(deciding.hi, c.limit.lo),
                     -deciding.hi, -deciding.lo)
-    margin, ok = rounded(mh, ml, deciding.err + REL * 4 * (abs(c.limit.hi)
+    margin, ok = rounded(mh, ml, deciding.err + REL * (abs(c.limit.hi)
                                                            + np.abs(deciding.hi)))
     exact_zero = proved & (sign == 0)
     return np.where(exact_zero, 0.0, margin), ~proved | (~ok & ~exact_zero)
@@ -639,12 +655,12 @@ def _worst(rows: _Rows, shared: _Shared) -> tuple[Ints, Bools]:
     first[has] = np.minimum.reduceat(np.where(on_top, np.arange(parent.size), big), starts)
     f = first[parent]
     gap = (top_hi[parent] - rate.hi) + (top_lo[parent] - rate.lo)
-    close = gap <= rate.err + rate.err[f] + REL * 8 * np.abs(rate.hi)
+    close = gap <= rate.err + rate.err[f] + REL * np.abs(rate.hi)
     same_masses = (rows.m0 == rows.m0[f]) & (rows.m1 == rows.m1[f])
     # r_j − r_f = 100 (m1_f m0_j − m1_j m0_f) / (m0_j m0_f): a multiple of this when nonzero
     quantum = np.minimum(shared.m1_q[f] + shared.m0_q, shared.m1_q + shared.m0_q[f])
     granularity = 100 * granule(quantum) / (rows.m0 * rows.m0[f])
-    equal = close & (same_masses | (rate.err + rate.err[f] + REL * 8 * np.abs(rate.hi)
+    equal = close & (same_masses | (rate.err + rate.err[f] + REL * np.abs(rate.hi)
                                     < granularity / 2))
     unsure[parent[close & ~equal]] = True
     worst[has] = np.minimum.reduceat(np.where(equal, np.arange(parent.size), big), starts)
@@ -663,7 +679,7 @@ def _pow_is_libm() -> bool:
 def _square(x: Floats) -> Floats:
     """``x**2`` as Python computes it for floats (libm's ``pow(x, 2.0)``)."""
     if _pow_is_libm():
-        return np.power(x, np.full(x.size, 2.0))
+        return np.asarray(np.power(x, np.full(x.size, 2.0)), dtype=np.float64)
     return np.array([v**2 for v in x.tolist()], dtype=np.float64)
 
 
@@ -739,7 +755,7 @@ def _mean(rows: _Rows, shared: _Shared, c: _Constants,
         total[where] = total[where] + squares[spec] if place else squares[spec]
     count = np.maximum(rows.count, 1).astype(np.float64)
     mh, ml = dd_div(sh, sl, count, np.zeros(n))
-    mean = _Exact(mh, ml, (err + REL * 8 * magnitude) / count + REL * 8 * np.abs(mh))
+    mean = _Exact(mh, ml, (err + REL * magnitude) / count + REL * np.abs(mh))
     percent, ok = rounded(mh, ml, mean.err)
     no_granularity = np.zeros(n)  # a mean is not a single decimal ratio: ties stay unproved
     sign, proved = _compare(mean, c.meets_below, no_granularity)
@@ -965,8 +981,9 @@ def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
     row's findings are then gathered into place: the offsets count each row's findings, and
     a finding's position is its row's offset plus the findings of earlier slots in it.
     """
-    counts = [np.bincount(slot.rows, minlength=n) if isinstance(slot, _Repeated)
-              else np.sum([a.where for a in slot], axis=0, dtype=np.int64) for slot in slots]
+    counts: list[Ints] = [
+        np.bincount(slot.rows, minlength=n).astype(np.int64) if isinstance(slot, _Repeated)
+        else np.sum([a.where for a in slot], axis=0, dtype=np.int64) for slot in slots]
     offsets = _offsets(np.sum(counts, axis=0, dtype=np.int64))
     total = int(offsets[-1])
     source = np.zeros(total, dtype=np.int64)   # index into the pool of messages
@@ -977,12 +994,13 @@ def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
     pooled = 0
     before = np.zeros(n, dtype=np.int64)
     for slot, count in zip(slots, counts, strict=True):
+        parts: list[tuple[Ints, Ints | int, str, str, pl.Expr | str | pa.Array, Bools | None]]
         if isinstance(slot, _Repeated):
-            within = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
-            parts = [(slot.rows, within, slot.severity, slot.rule, slot.messages, None)]
+            place = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
+            parts = [(slot.rows, place, slot.severity, slot.rule, slot.messages, None)]
         else:
-            parts = [(np.flatnonzero(a.where), 0, a.severity, a.rule, a.message, a.where)
-                     for a in slot]
+            parts = [(np.flatnonzero(a.where).astype(np.int64), 0, a.severity, a.rule,
+                      a.message, a.where) for a in slot]
         for where, within, severity, rule, message, mask in parts:
             if not where.size:
                 continue
