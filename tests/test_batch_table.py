@@ -373,6 +373,18 @@ def test_jsonl_problems_by_line(write_file: WriteFile) -> None:
     assert "key 'id' appears twice" in str(error.value)
 
 
+def test_jsonl_bytes(write_file: WriteFile) -> None:
+    good = json.dumps(load_dossier(EXAMPLES / "semi-solid-marketed.yaml").model_dump(
+        mode="json"), ensure_ascii=False)
+    path = write_file("bom.jsonl", "\ufeff".encode() + good.encode() + b"\n"
+                      + good.encode("gb18030") + b"\n" + b"[" * 100_000 + b"\n")
+    with pytest.raises(DossierError) as error:
+        read_table(path)
+    assert problems_of(error) == [
+        "row 2: not UTF-8 text (byte 88 of the line) — save the file as UTF-8",
+        "row 3: nested too deeply to read — a dossier is a few levels deep"]
+
+
 # --- synth -----------------------------------------------------------------------------------
 
 def test_synth_is_deterministic_per_seed() -> None:

@@ -14,9 +14,12 @@ Row numbers in problems count dossiers from 1 (the first data row of a CSV is ro
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -109,10 +112,11 @@ _KEEP_VALIDATED_ROWS = 200_000  # table_to_dossiers keeps at most this many, els
 def dossiers_to_table(dossiers: Iterable[Dossier]) -> pa.Table:
     """The dossiers as one table in :data:`DOSSIER_TABLE_SCHEMA`, in the order given."""
     columns: dict[str, list[Any]] = {name: [] for name in DOSSIER_TABLE_SCHEMA.names}
-    for dossier in dossiers:
-        for name, value in _dossier_row(dossier).items():
-            columns[name].append(value)
-    return pa.Table.from_pydict(columns, schema=DOSSIER_TABLE_SCHEMA)
+    with _without_gc():
+        for dossier in dossiers:
+            for name, value in _dossier_row(dossier).items():
+                columns[name].append(value)
+        return pa.Table.from_pydict(columns, schema=DOSSIER_TABLE_SCHEMA)
 
 
 def _dossier_row(dossier: Dossier) -> dict[str, Any]:
@@ -158,20 +162,20 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
     problems: list[Problem] = []
     invalid_rows = 0
     for start, mappings in _mapping_chunks(table, first_row):
-        for offset, (mapping, row_problems) in enumerate(mappings):
-            row = start + offset
-            if not row_problems:
-                try:
-                    dossier = Dossier.model_validate(mapping)
-                except ValidationError as exc:
-                    row_problems = _at_row(row, problems_from(exc, Dossier))
-                else:
-                    if keep:
-                        kept.append(dossier)
-            if row_problems:
-                invalid_rows += 1
-                if invalid_rows <= MAX_REPORTED_ROWS:
-                    problems.extend(row_problems)
+        with _without_gc():
+            for offset, (mapping, row_problems) in enumerate(mappings):
+                if not row_problems:
+                    try:
+                        dossier = Dossier.model_validate(mapping)
+                    except ValidationError as exc:
+                        row_problems = _at_row(start + offset, problems_from(exc, Dossier))
+                    else:
+                        if keep:
+                            kept.append(dossier)
+                if row_problems:
+                    invalid_rows += 1
+                    if invalid_rows <= MAX_REPORTED_ROWS:
+                        problems.extend(row_problems)
     if invalid_rows:
         raise DossierError(_capped(problems, invalid_rows), source="dossier table")
     if keep:
@@ -182,8 +186,23 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
 def _validated_again(table: pa.Table, first_row: int) -> Iterator[Dossier]:
     # Already checked: every row is valid, so this only rebuilds the models.
     for _, mappings in _mapping_chunks(table, first_row):
-        for mapping, _problems in mappings:
-            yield Dossier.model_validate(mapping)
+        with _without_gc():
+            dossiers = [Dossier.model_validate(mapping) for mapping, _ in mappings]
+        yield from dossiers
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk conversion: the rows and dossiers
+    made are acyclic, but their number triggers a collection every few hundred objects,
+    each walking everything kept so far — three to six times the conversion's own time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Problem]:
@@ -213,36 +232,46 @@ def _mapping_chunks(table: pa.Table, first_row: int,
     """(first row number, [(dossier mapping, problems)]) per chunk of the table."""
     start = first_row
     for batch in table.to_batches(max_chunksize=DEFAULT_BATCH_ROWS):
-        rows = batch.to_pylist()
-        yield start, [_row_mapping(row, start + i) for i, row in enumerate(rows)]
-        start += len(rows)
+        with _without_gc():
+            mappings = _batch_mappings(batch, start)
+        yield start, mappings
+        start += batch.num_rows
 
 
-def _row_mapping(row: dict[str, Any], number: int) -> tuple[dict[str, Any], list[Problem]]:
-    """A table row as a dossier mapping (nested, nulls left out), and what stops it being
-    one (evidence that is not JSON)."""
-    mapping: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for name, value in row.items():
-        if value is None:
-            continue
-        if name == "evidence":
-            try:
-                value = json.loads(value, object_pairs_hook=reject_repeated_keys)
-            except (json.JSONDecodeError, RepeatedKeyError) as exc:
-                problems.append(Problem(f"row {number}: evidence", f"not valid JSON: {exc}",
-                                        "write the evidence list as JSON, e.g. [{\"kind\": "
-                                        "\"weighings\", …}], or leave it empty"))
-                continue
-        elif name == _SPECIMENS:
-            value = [{k: v for k, v in s.items() if v is not None} if s is not None else None
-                     for s in value]
+def _batch_mappings(batch: pa.RecordBatch, start: int,
+                    ) -> list[tuple[dict[str, Any], list[Problem]]]:
+    """Each row as a dossier mapping (nested, nulls left out), and what stops it being one
+    (evidence that is not JSON). Column by column into Python, then row by row."""
+    plan = []
+    for name in batch.schema.names:
         head, dot, tail = name.partition(".")
-        if dot:
-            mapping.setdefault(head, {})[tail] = value
-        else:
-            mapping[name] = value
-    return mapping, problems
+        plan.append((name, head, tail if dot else None, batch.column(name).to_pylist()))
+    out = []
+    for i in range(batch.num_rows):
+        mapping: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name, head, tail, values in plan:
+            value = values[i]
+            if value is None:
+                continue
+            if name == "evidence":
+                try:
+                    value = json.loads(value, object_pairs_hook=reject_repeated_keys)
+                except (json.JSONDecodeError, RepeatedKeyError) as exc:
+                    problems.append(Problem(
+                        f"row {start + i}: evidence", f"not valid JSON: {exc}",
+                        "write the evidence list as JSON, e.g. [{\"kind\": \"weighings\", …}], "
+                        "or leave it empty"))
+                    continue
+            elif name == _SPECIMENS:
+                value = [{k: v for k, v in s.items() if v is not None} if s is not None
+                         else None for s in value]
+            if tail is None:
+                mapping[head] = value
+            else:
+                mapping.setdefault(head, {})[tail] = value
+        out.append((mapping, problems))
+    return out
 
 
 def dossier_mappings(table: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any]]:
@@ -250,9 +279,13 @@ def dossier_mappings(table: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any
     and dossier files are written from."""
     for _, mappings in _mapping_chunks(_as_table(table), 1):
         for mapping, problems in mappings:
-            if problems:
-                raise DossierError(problems, source="dossier table")
-            yield mapping
+            yield _checked(mapping, problems)
+
+
+def _checked(mapping: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    if problems:
+        raise DossierError(problems, source="dossier table")
+    return mapping
 
 
 # --- a table from elsewhere, in the schema ---------------------------------------------------
@@ -680,52 +713,59 @@ def _jsonl_tables(path: Path, *, batch_rows: int | None) -> Iterator[pa.Table]:
     chunk = batch_rows or DEFAULT_BATCH_ROWS
     problems: list[Problem] = []
     invalid_rows = row = 0
-    dossiers: list[Dossier] = []
     tables: list[pa.Table] = []
     try:
-        stream: IO[str] = path.open(encoding="utf-8-sig")
+        stream: IO[bytes] = path.open("rb")
     except OSError as exc:
         raise _unreadable(source, exc) from None
     with stream:
-        try:
-            for line in stream:
-                if not line.strip():
-                    continue
-                row += 1
-                dossier, row_problems = _jsonl_dossier(line, row)
-                if dossier is not None and not problems:
-                    dossiers.append(dossier)
-                elif row_problems:
-                    invalid_rows += 1
-                    if invalid_rows <= MAX_REPORTED_ROWS:
-                        problems += row_problems
-                if row % chunk == 0:
-                    if problems and batch_rows is not None:
-                        raise DossierError(_capped(problems, invalid_rows), source=source)
-                    if dossiers:
-                        tables.append(dossiers_to_table(dossiers))
-                        dossiers = []
-                    if batch_rows is not None:
-                        yield from tables
-                        tables = []
-        except UnicodeDecodeError as exc:
-            raise DossierError([Problem(f"row {row + 1}", f"not UTF-8 text ({exc.reason})",
-                                        "save the file as UTF-8")], source=source) from None
+        while True:
+            lines = [line for line in islice(stream, chunk) if line.strip()]
+            if not lines:
+                break
+            if row == 0:
+                lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+            dossiers: list[Dossier] = []
+            with _without_gc():
+                for line in lines:
+                    row += 1
+                    dossier, row_problems = _jsonl_dossier(line, row)
+                    if dossier is not None:
+                        dossiers.append(dossier)
+                    elif row_problems:
+                        invalid_rows += 1
+                        if invalid_rows <= MAX_REPORTED_ROWS:
+                            problems += row_problems
+            if problems and batch_rows is not None:
+                raise DossierError(_capped(problems, invalid_rows), source=source)
+            if not problems and dossiers:
+                table = dossiers_to_table(dossiers)
+                if batch_rows is None:
+                    tables.append(table)
+                else:
+                    yield table
     if problems:
         raise DossierError(_capped(problems, invalid_rows), source=source)
-    if dossiers:
-        tables.append(dossiers_to_table(dossiers))
     yield from tables
 
 
-def _jsonl_dossier(line: str, row: int) -> tuple[Dossier | None, list[Problem]]:
+def _jsonl_dossier(line: bytes, row: int) -> tuple[Dossier | None, list[Problem]]:
     try:
-        data = json.loads(line, object_pairs_hook=reject_repeated_keys)
+        data = json.loads(line.decode("utf-8"), object_pairs_hook=reject_repeated_keys)
+    except UnicodeDecodeError as exc:
+        return None, [Problem(f"row {row}", f"not UTF-8 text (byte {exc.start + 1} of the "
+                              "line)", "save the file as UTF-8")]
     except json.JSONDecodeError as exc:
         return None, [Problem(f"row {row}", f"not valid JSON at column {exc.colno}: {exc.msg}",
                               "write one dossier object per line")]
     except RepeatedKeyError as exc:
         return None, [Problem(f"row {row}", str(exc), "remove the repeated key")]
+    except RecursionError:
+        return None, [Problem(f"row {row}", "nested too deeply to read",
+                              "a dossier is a few levels deep")]
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        return None, [Problem(f"row {row}", f"cannot be read: {exc}",
+                              "check the values on this line")]
     if not isinstance(data, dict):
         return None, [Problem(f"row {row}", f"a dossier is a JSON object, got "
                               f"{type(data).__name__}", "write one dossier object per line")]
@@ -774,8 +814,11 @@ class TableWriter:
             self._csv.write_table(main)
             self._csv_specimens.write_table(specimens)
         elif self._jsonl is not None:
-            self._jsonl.writelines(json.dumps(mapping, ensure_ascii=False) + "\n"
-                                   for mapping in dossier_mappings(table))
+            for _, mappings in _mapping_chunks(table, self.rows_written + 1):
+                with _without_gc():
+                    lines = [json.dumps(_checked(mapping, problems), ensure_ascii=False) + "\n"
+                             for mapping, problems in mappings]
+                self._jsonl.writelines(lines)
         self.rows_written += table.num_rows
 
     def close(self) -> None:
