@@ -219,7 +219,7 @@ def test_every_invalid_row_in_one_error() -> None:
                      "row 5: ratings.max_power_w",
                      "row 6: evidence"]
     message = str(error.value)
-    assert message.startswith("invalid dossier dossier table: 5 problems")
+    assert message.startswith("invalid dossier table: 5 problems")
     assert "solid_type is required" in message and "add this key" in message
 
 
@@ -607,3 +607,22 @@ def test_dossier_files_names_are_safe(tmp_path: Path) -> None:
     result = runner.invoke(app, ["dossier", "files", str(path), "-o", str(folder)])
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["_A_B.yaml", "__A_B.yaml", "a_b.yaml"]
+
+
+@pytest.mark.parametrize("name", ["missing.parquet", "missing.csv", "missing.jsonl"])
+def test_a_missing_table_is_a_clean_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(DossierError, match="cannot read the table"):
+        read_table(tmp_path / name)
+
+
+@pytest.mark.parametrize("name", ["junk.parquet", "junk.csv"])
+def test_a_table_that_is_not_one(write_file: WriteFile, name: str) -> None:
+    path = write_file(name, b"")
+    with pytest.raises(DossierError, match="cannot read the table"):
+        read_table(path)
+
+
+def test_an_empty_table(write_file: WriteFile) -> None:
+    header = write_file("empty.csv", "id,electrolyte.phases,conducting_ion\n")
+    assert read_table(header).num_rows == 0
+    assert read_table(write_file("empty.jsonl", "\n")).schema.equals(DOSSIER_TABLE_SCHEMA)

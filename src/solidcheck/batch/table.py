@@ -152,7 +152,7 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
     """Every row as a validated Dossier, in order.
 
     The whole table is checked before the first dossier is returned, so a caller never acts
-    on part of a bad table: if any row is invalid, one DossierError lists every invalid row's
+    on part of a bad table: if any row is invalid, one DossierError ("invalid dossier table: …") lists every invalid row's
     problems (path ``row N: field``; the first :data:`MAX_REPORTED_ROWS` rows, the rest
     counted). ``first_row`` numbers the first row (for a batch in the middle of a stream).
     """
@@ -177,7 +177,7 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
                     if invalid_rows <= MAX_REPORTED_ROWS:
                         problems.extend(row_problems)
     if invalid_rows:
-        raise DossierError(_capped(problems, invalid_rows), source="dossier table")
+        raise DossierError(_capped(problems, invalid_rows), source="table")
     if keep:
         return iter(kept)
     return _validated_again(table, first_row)
@@ -284,7 +284,7 @@ def dossier_mappings(table: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any
 
 def _checked(mapping: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     if problems:
-        raise DossierError(problems, source="dossier table")
+        raise DossierError(problems, source="table")
     return mapping
 
 
