@@ -152,9 +152,10 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
     """Every row as a validated Dossier, in order.
 
     The whole table is checked before the first dossier is returned, so a caller never acts
-    on part of a bad table: if any row is invalid, one DossierError ("invalid dossier table: …") lists every invalid row's
-    problems (path ``row N: field``; the first :data:`MAX_REPORTED_ROWS` rows, the rest
-    counted). ``first_row`` numbers the first row (for a batch in the middle of a stream).
+    on part of a bad table: if any row is invalid, one DossierError ("invalid dossier table:
+    …") lists every invalid row's problems (path ``row N: field``; the first
+    :data:`MAX_REPORTED_ROWS` rows, the rest counted). ``first_row`` numbers the first row
+    (for a batch in the middle of a stream).
     """
     table = _as_table(table)
     keep = table.num_rows <= _KEEP_VALIDATED_ROWS
