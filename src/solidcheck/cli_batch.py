@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["dossier_files", "dossier_table", "synth"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
+_PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
 _COUNT = re.compile(r"^([0-9][0-9_]*)(\.[0-9]+)?([kKmM]?)$")
 
 
@@ -88,7 +89,7 @@ def synth(
     """Write a realistic, seeded population of N valid dossiers for benchmarks and demos:
     liquid, hybrid and solid cells, rates crowding both limits (exact boundaries too) and a
     share of invalid tests (distributions in docs/batch.md)."""
-    from .batch.synth import CHUNK_ROWS, MAX_ROWS, synthesize_batches
+    from .batch.synth import MAX_ROWS, synthesize_batches
     from .batch.table import TableWriter
 
     rows = _count(count)
@@ -96,7 +97,7 @@ def synth(
         fail(f"N: at most {MAX_ROWS} rows (ids have 10 digits), got {rows}")
     try:
         with TableWriter(output, format=_format(table_format)) as writer, \
-                _progress(shown=rows > CHUNK_ROWS) as progress:
+                _progress(shown=rows >= _PROGRESS_ROWS) as progress:
             task = progress.add_task("synthesising", total=rows)
             for batch in synthesize_batches(rows, seed=seed):
                 writer.write(batch)

@@ -69,7 +69,7 @@ from .table import DOSSIER_TABLE_SCHEMA, SPECIMEN_TYPE
 
 __all__ = ["CHUNK_ROWS", "MAX_ROWS", "PHASE_SHARES", "synthesize", "synthesize_batches"]
 
-CHUNK_ROWS = 1 << 20
+CHUNK_ROWS = 1 << 18
 """Rows made from one random stream; fixed, so the output does not depend on batching."""
 MAX_ROWS = 10**10 - 1
 """The most rows a table can have: the row number in an id has 10 digits."""
