@@ -299,7 +299,7 @@ def conform(table: pa.Table | pa.RecordBatch, *, source: str | None = None,
     empty required values are one DossierError."""
     out, problems = _conformed(_as_table(table), first_row=first_row)
     if problems:
-        raise DossierError(_capped(problems), source=source)
+        raise DossierError(problems, source=source)
     assert out is not None
     return out
 
@@ -322,16 +322,16 @@ def _conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, lis
     if problems:
         return None, problems
     out = pa.Table.from_arrays(columns, schema=DOSSIER_TABLE_SCHEMA)
-    for name in _REQUIRED:
-        column = out.column(name)
-        if column.null_count:
-            problems += [Problem(f"row {first_row + int(i)}: {name}", "is empty",
-                                 "every dossier needs it (see docs/batch.md)")
-                         for i in _bad_rows(column.is_null())]
-    if problems:
-        problems.sort(key=_row_of)
-        return None, problems
-    return out, []
+    empty = {name: out.column(name).is_null().to_numpy(zero_copy_only=False)
+             for name in _REQUIRED if out.column(name).null_count}
+    if not empty:
+        return out, []
+    rows = np.flatnonzero(np.logical_or.reduce(list(empty.values())))
+    for i in rows[:MAX_REPORTED_ROWS]:
+        problems += [Problem(f"row {first_row + int(i)}: {name}", "is empty",
+                             "every dossier needs it (see docs/batch.md)")
+                     for name, mask in empty.items() if mask[i]]
+    return None, _capped(problems, len(rows))
 
 
 def _row_of(problem: Problem) -> int:
@@ -511,6 +511,11 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
             else:
                 yield from typed.to_batches()
         first_row += batch.num_rows
+        if len({_row_of(p) for p in problems}) > MAX_REPORTED_ROWS:
+            problems = [*_capped(problems), Problem(
+                "", f"only rows 1–{first_row - 1} were checked, to keep this message short",
+                "fix the rows listed and read the file again")]
+            break
     if problems:
         raise DossierError(_capped(problems), source=source)
     specimens.finish()

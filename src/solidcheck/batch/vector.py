@@ -68,25 +68,28 @@ from ._exact import (
 from ._format import format_g6
 from .table import table_to_dossiers
 
-__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "classify_table", "results_schema",
+__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "results_schema",
            "rows_decided_one_by_one"]
 
-FINDING_TYPE = pa.struct([pa.field("severity", pa.large_string()),
-                          pa.field("rule", pa.large_string()),
-                          pa.field("message", pa.large_string())])
+WORDS = pa.dictionary(pa.int32(), pa.large_string())
+"""Strings that repeat (a category, a code, a rule, most messages) are dictionary-encoded:
+each distinct text is stored once per batch, which makes the output several times smaller
+and spares copying every message into place."""
+FINDING_TYPE = pa.struct([pa.field("severity", WORDS), pa.field("rule", WORDS),
+                          pa.field("message", WORDS)])
 RESULT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
-    ("category", pa.large_string()),
-    ("electrolyte_type", pa.large_string()),
-    ("conducting_ion", pa.large_string()),
-    ("application", pa.large_string()),
-    ("application_basis", pa.large_string()),
+    ("category", WORDS),
+    ("electrolyte_type", WORDS),
+    ("conducting_ion", WORDS),
+    ("application", WORDS),
+    ("application_basis", WORDS),
     ("power_energy_ratio_w_per_wh", pa.float64()),
     ("weight_loss.percent", pa.float64()),
     ("weight_loss.passed", pa.bool_()),
     ("weight_loss.conditions_valid", pa.bool_()),
     ("weight_loss.margin_percent", pa.float64()),
     ("weight_loss.uncertainty_percent", pa.float64()),
-    ("code", pa.large_string()),
+    ("code", WORDS),
     ("findings", pa.large_list(FINDING_TYPE)),
 )
 """The result columns of one rule set (prefixed ``<rule-set id>.`` when there are several)."""
@@ -1025,9 +1028,9 @@ def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
                                 or [pa.array([], pa.large_string())])
     pairs = list(labels) or [("", "")]
     findings = pa.StructArray.from_arrays([
-        pa.array([s for s, _ in pairs], pa.large_string()).take(pa.array(label)),
-        pa.array([r for _, r in pairs], pa.large_string()).take(pa.array(label)),
-        messages.take(pa.array(source)),
+        _words([s for s, _ in pairs], label),
+        _words([r for _, r in pairs], label),
+        pa.DictionaryArray.from_arrays(pa.array(source, pa.int32()), messages),
     ], fields=list(FINDING_TYPE))
     return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
 
@@ -1050,10 +1053,10 @@ def _code_table(ruleset_id: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _lookup(values: Sequence[str], index: Ints, valid: Bools) -> pa.Array:
-    """``values[index]`` as a large-string array, null where not ``valid``."""
-    dictionary = pa.array(list(values), pa.large_string())
-    return dictionary.take(pa.array(np.where(valid, index, 0), mask=~valid))
+def _words(values: Sequence[str], index: Ints, valid: Bools | None = None) -> pa.Array:
+    """``values[index]`` as a dictionary array (:data:`WORDS`), null where not ``valid``."""
+    indices = pa.array(index, pa.int32(), mask=None if valid is None else ~valid)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(values), pa.large_string()))
 
 
 def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
@@ -1067,18 +1070,18 @@ def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
                           * apps + app_code, d.category)
     basis = np.where(rows.application >= 0, 0, 1)
     return [
-        _lookup(CATEGORIES, d.category, np.ones(rows.n, dtype=bool)),
-        _lookup(SOLID_TYPES, rows.solid_type, solid),
-        _lookup(IONS, rows.ion, solid),
-        _lookup(APPLICATIONS, d.application, d.application >= 0),
-        _lookup(("declared", "power_energy_ratio"), basis, d.application >= 0),
+        _words(CATEGORIES, d.category),
+        _words(SOLID_TYPES, np.maximum(rows.solid_type, 0), solid),
+        _words(IONS, np.maximum(rows.ion, 0), solid),
+        _words(APPLICATIONS, np.maximum(d.application, 0), d.application >= 0),
+        _words(("declared", "power_energy_ratio"), basis, d.application >= 0),
         pa.array(shared.ratio_float, pa.float64(), mask=~rows.rated),
         pa.array(d.percent, pa.float64(), mask=~tested),
         pa.array(d.passed, pa.bool_(), mask=~(tested & d.conditions_valid)),
         pa.array(d.conditions_valid, pa.bool_(), mask=~tested),
         pa.array(d.margin, pa.float64(), mask=~tested),
         pa.array(d.uncertainty, pa.float64(), mask=~rows.resolved),
-        _lookup(_code_table(c.ruleset.id), code_index, np.ones(rows.n, dtype=bool)),
+        _words(_code_table(c.ruleset.id), code_index),
         findings,
     ]
 
