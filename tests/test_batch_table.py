@@ -626,3 +626,24 @@ def test_an_empty_table(write_file: WriteFile) -> None:
     header = write_file("empty.csv", "id,electrolyte.phases,conducting_ion\n")
     assert read_table(header).num_rows == 0
     assert read_table(write_file("empty.jsonl", "\n")).schema.equals(DOSSIER_TABLE_SCHEMA)
+
+
+def test_many_bad_values_are_counted_too(monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    """Reading stays bounded in memory and message for a file of millions of bad rows."""
+    monkeypatch.setattr(table_module, "MAX_REPORTED_ROWS", 2)
+    table = synthesize(10, seed=1)
+    nameless = table.set_column(0, pa.field("id", pa.string()), pa.nulls(10, pa.string()))
+    with pytest.raises(DossierError) as error:
+        table_module.conform(nameless)
+    assert [p.path for p in error.value.problems] == ["row 1: id", "row 2: id", ""]
+    assert "… and 8 more invalid rows (10 in all)" in str(error.value)
+    path = tmp_path / "bad.csv"
+    path.write_text("id,electrolyte.phases,conducting_ion,weight_loss_test.duration_h\n"
+                    + "".join(f"C{i},solid,lithium,six\n" for i in range(10)), encoding="utf-8")
+    with pytest.raises(DossierError) as error:
+        read_table(path)
+    assert [p.path for p in error.value.problems] == [
+        "row 1: weight_loss_test.duration_h", "row 2: weight_loss_test.duration_h", "", ""]
+    assert "… and 8 more invalid rows (10 in all)" in str(error.value)
+    assert error.value.problems[-1].message.startswith("only rows 1–10 were checked")
