@@ -56,6 +56,7 @@ Ints = npt.NDArray[np.int64]
 REL = 2.0**-100
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
 _POW10 = np.array([10.0**k for k in range(23)])  # exact doubles 1 … 1e22
+_POW10_INT = np.array([10**k for k in range(18)], dtype=np.int64)
 
 
 def two_sum(a: Floats, b: Floats) -> tuple[Floats, Floats]:
@@ -166,7 +167,8 @@ def decimal_lo(x: Floats) -> tuple[Floats, Ints]:
     ok = fast & (n < 2.0**53) & (n / p10 == a)
     lo_fast = ((n - yh) - yl) / p10
     lo = np.where(ok, np.where(x < 0, -lo_fast, lo_fast), lo)
-    quantum = np.where(ok, -k, np.where(finite, -ZERO_QUANTUM, ZERO_QUANTUM))
+    quantum = np.where(ok, _trailing_zeros(np.where(ok, n, 1.0).astype(np.int64)) - k,
+                       np.where(finite, -ZERO_QUANTUM, ZERO_QUANTUM))
     slow = np.flatnonzero(usable & ~ok)
     if slow.size:
         lo[slow], quantum[slow] = _decimal_lo_from_text(x[slow])
@@ -210,7 +212,18 @@ def _decimal_lo_from_text(x: Floats) -> tuple[Floats, Ints]:
         ph[where], pl_[where] = _pow10_dd(int(exponent))
     vh, vl = dd_mul(nh, nl, ph, pl_)
     lo = (vh - np.abs(x)) + vl
-    return np.where(x < 0, -lo, lo), exponents.astype(np.int64)
+    return np.where(x < 0, -lo, lo), exponents.astype(np.int64) + _trailing_zeros(digits)
+
+
+def _trailing_zeros(digits: Ints) -> Ints:
+    """How many times 10 divides each (nonzero) integer, up to 17: binary search on the
+    power, as 10**a | N implies 10**b | N for b < a."""
+    zeros = np.zeros(digits.shape, dtype=np.int64)
+    for step in (16, 8, 4, 2, 1):
+        trial = zeros + step
+        divides = (trial <= 17) & (digits % _POW10_INT[np.minimum(trial, 17)] == 0)
+        zeros = np.where(divides, trial, zeros)
+    return zeros
 
 
 def rounded(hi: Floats, lo: Floats, err: Floats) -> tuple[Floats, Bools]:

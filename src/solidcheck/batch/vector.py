@@ -295,13 +295,6 @@ class _Shared:
     power_q: Ints
     energy_q: Ints
     lightest: Floats           # smallest mass_before_g of each tested row
-    lightest_lo: Floats
-    lightest_q: Ints
-    resolution_lo: Floats
-    resolution_q: Ints
-    temperature_lo: Floats
-    duration_lo: Floats
-    pressure_lo: Floats
     tiny: Bools                # a number outside TINY … HUGE: decided by classify
 
     @classmethod
@@ -328,8 +321,6 @@ class _Shared:
         has = np.flatnonzero(rows.count > 0)
         if has.size:
             lightest[has] = np.minimum.reduceat(rows.m0, rows.offsets[has])
-        lightest_lo, lightest_q = decimal_lo(lightest)
-        resolution_lo, resolution_q = decimal_lo(rows.resolution)
         tiny = np.zeros(rows.n, dtype=bool)
         for values in (rows.power, rows.energy, rows.temperature, rows.duration,
                        rows.pressure, rows.resolution):
@@ -339,11 +330,7 @@ class _Shared:
             m0_lo=m0_lo, m1_lo=m1_lo, m0_q=m0_q, m1_q=m1_q, rate=rate, rate_float=rate_float,
             rate_proved=rate_proved, ratio=ratio, ratio_float=ratio_float,
             ratio_proved=ratio_proved | ~rows.rated, power_q=p_q, energy_q=e_q,
-            lightest=lightest, lightest_lo=lightest_lo, lightest_q=lightest_q,
-            resolution_lo=resolution_lo, resolution_q=resolution_q,
-            temperature_lo=decimal_lo(rows.temperature)[0],
-            duration_lo=decimal_lo(rows.duration)[0], pressure_lo=decimal_lo(rows.pressure)[0],
-            tiny=tiny)
+            lightest=lightest, tiny=tiny)
 
 
 def _is_tiny(values: Floats) -> Bools:
@@ -490,28 +477,23 @@ class _Decision:
         n, tested = rows.n, rows.tested
         unproved = shared.tiny.copy()
 
-        # conditions: input against constant, exact as float comparisons
+        # conditions: input against constant, exact as float comparisons; how far outside
+        # (for the message) only where outside
         t = rows.temperature
         temperature_ok = tested & (t >= c.temperature_low) & (t <= c.temperature_high)
         above = t > c.temperature_set
-        bound = np.where(above, c.bound_high.hi, c.bound_low.hi)
-        bound_lo = np.where(above, c.bound_high.lo, c.bound_low.lo)
-        dh, dl = dd_add(t, shared.temperature_lo, -bound, -bound_lo)
-        dh, dl = np.where(dh < 0, -dh, dh), np.where(dh < 0, -dl, dl)
-        distance, ok = rounded(dh, dl, REL * (np.abs(t) + np.abs(bound)))
-        unproved |= tested & ~temperature_ok & ~ok
-
+        distance, unsure = _distance(t, tested & ~temperature_ok,
+                                     np.where(above, c.bound_high.hi, c.bound_low.hi),
+                                     np.where(above, c.bound_high.lo, c.bound_low.lo))
+        unproved |= unsure
         duration_ok = tested & (rows.duration >= c.duration_min)
-        sh, sl = dd_add(np.full(n, c.min_duration.hi), np.full(n, c.min_duration.lo),
-                        -rows.duration, -shared.duration_lo)
-        short, ok = rounded(sh, sl, REL * (c.min_duration.hi + np.abs(rows.duration)))
-        unproved |= tested & ~duration_ok & ~ok
-
+        short, unsure = _distance(rows.duration, tested & ~duration_ok, c.min_duration.hi,
+                                  c.min_duration.lo)
+        unproved |= unsure
         pressure_ok = tested & (rows.pressure <= c.pressure_max)
-        eh, el = dd_add(rows.pressure, shared.pressure_lo, np.full(n, -c.max_pressure.hi),
-                        np.full(n, -c.max_pressure.lo))
-        excess, ok = rounded(eh, el, REL * (c.max_pressure.hi + np.abs(rows.pressure)))
-        unproved |= tested & ~pressure_ok & ~ok
+        excess, unsure = _distance(rows.pressure, tested & ~pressure_ok, c.max_pressure.hi,
+                                   c.max_pressure.lo)
+        unproved |= unsure
 
         count_ok = rows.count >= c.min_specimens
         conditions_valid = temperature_ok & duration_ok & pressure_ok & count_ok
@@ -597,31 +579,56 @@ class _Decision:
             mismatch=mismatch)
 
 
+def _distance(values: Floats, where: Bools, bound_hi: Floats | float,
+              bound_lo: Floats | float) -> tuple[Floats, Bools]:
+    """``float(abs(exact(value) - bound))`` where asked (0 elsewhere), and where unproved."""
+    out = np.zeros(values.size)
+    unsure = np.zeros(values.size, dtype=bool)
+    index = np.flatnonzero(where)
+    if index.size:
+        v = values[index]
+        bh = np.broadcast_to(bound_hi, values.shape)[index]
+        bl = np.broadcast_to(bound_lo, values.shape)[index]
+        dh, dl = dd_add(v, decimal_lo(v)[0], -bh, -bl)
+        flip = dh < 0
+        dh[flip], dl[flip] = -dh[flip], -dl[flip]
+        out[index], ok = rounded(dh, dl, REL * (np.abs(v) + np.abs(bh)))
+        unsure[index] = ~ok
+    return out, unsure
+
+
 def _coarse_balance(rows: _Rows, shared: _Shared, c: _Constants,
                     ) -> tuple[Bools, Floats, Bools]:
     """Whether the resolution is coarser than the larger of the rule's resolution and its
-    share of the lightest specimen; that larger value; and rows where it is not proved."""
+    share of the lightest specimen; that larger value; and rows where it is not proved.
+
+    r > max(r_max, share) ⟺ r > r_max (exact, as floats) and r > share, so the exact work
+    is done only for resolutions above r_max."""
     n = rows.n
-    lh, ll = dd_mul(shared.lightest, shared.lightest_lo, np.full(n, c.per_gram.hi),
-                    np.full(n, c.per_gram.lo))
+    coarse = np.zeros(n, dtype=bool)
+    allowed = np.zeros(n)
+    unsure = np.zeros(n, dtype=bool)
+    index = np.flatnonzero(rows.resolved & (rows.resolution > c.resolution_max))
+    if not index.size:
+        return coarse, allowed, unsure
+    lightest = shared.lightest[index]
+    lightest_lo, lightest_q = decimal_lo(lightest)
+    k = index.size
+    lh, ll = dd_mul(lightest, lightest_lo, np.full(k, c.per_gram.hi), np.full(k, c.per_gram.lo))
     share = _Exact(lh, ll, REL * np.abs(lh))
-    share_q = shared.lightest_q + c.per_gram.quantum
+    share_q = lightest_q + c.per_gram.quantum
     r_max = _Const.of(exact(c.resolution_max))
-    # the larger of the two
     sign, proved_max = _compare(share, r_max, granule(np.minimum(share_q, r_max.quantum)))
     share_wins = sign > 0
     allowed_share, ok = rounded(lh, ll, share.err)
-    allowed = np.where(share_wins, allowed_share, c.resolution_max)
-    # r > max(r_max, share) ⟺ r > r_max (exact, as floats) and r > share
-    resolution = _Exact(rows.resolution, shared.resolution_lo, REL * np.abs(rows.resolution))
-    minus_share = _Exact(*dd_add(resolution.hi, resolution.lo, -share.hi, -share.lo),
-                         resolution.err + share.err)
-    zero = _Const.of(Fraction(0))
-    sign_share, proved = _compare(minus_share, zero,
-                                  granule(np.minimum(shared.resolution_q, share_q)))
-    over_max = rows.resolved & (rows.resolution > c.resolution_max)
-    coarse = over_max & (sign_share > 0)
-    unsure = over_max & (~proved | ~proved_max | (share_wins & ~ok))
+    allowed[index] = np.where(share_wins, allowed_share, c.resolution_max)
+    r = rows.resolution[index]
+    r_lo, r_q = decimal_lo(r)
+    minus_share = _Exact(*dd_add(r, r_lo, -share.hi, -share.lo), REL * r + share.err)
+    sign_share, proved = _compare(minus_share, _Const.of(Fraction(0)),
+                                  granule(np.minimum(r_q, share_q)))
+    coarse[index] = sign_share > 0
+    unsure[index] = ~proved | ~proved_max | (share_wins & ~ok)
     return coarse, allowed, unsure
 
 
@@ -1101,9 +1108,13 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
             for name, value in _result_values(result).items():
                 exact_rows[f"{ruleset.id}.{name}" if prefix else name].append(value)
     replacement = pa.Table.from_pydict(exact_rows, schema=schema)
-    order = np.arange(out.num_rows)
-    order[flagged] = out.num_rows + np.arange(flagged.size)
-    return pa.concat_tables([out, replacement]).take(pa.array(order))
+    pieces, start = [], 0
+    for i, row in enumerate(flagged.tolist()):  # slices share the buffers: no copy
+        pieces += [out.slice(start, row - start), replacement.slice(i, 1)]
+        start = row + 1
+    pieces.append(out.slice(start))
+    return pa.concat_tables(pieces).combine_chunks() if len(pieces) > 64 else pa.concat_tables(
+        pieces)
 
 
 def _result_values(result: Result) -> dict[str, object]:
