@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from solidcheck import Dossier, classify, load_dossier
-from solidcheck.batch._exact import HUGE, TINY, decimal_lo
+from solidcheck.batch._exact import HUGE, TINY, decimal_lo, decimal_quantum
 from solidcheck.batch._format import format_g6
 from solidcheck.batch.synth import synthesize
 from solidcheck.batch.table import dossiers_to_table, table_to_dossiers
@@ -312,7 +312,7 @@ def test_random_dossiers_equal_classify(batch: list[Dossier]) -> None:
 def test_number_helpers_match_python(values: list[float]) -> None:
     array = np.array(values)
     assert format_g6(array).to_list() == [f"{v:.6g}" for v in values]
-    lo, quantum = decimal_lo(array)
+    lo, quantum = decimal_lo(array), decimal_quantum(array)
     for value, low, q in zip(values, lo.tolist(), quantum.tolist(), strict=True):
         if 0 < abs(value) < TINY or abs(value) >= HUGE:  # see decimal_lo
             continue

@@ -35,6 +35,7 @@ __all__ = [
     "dd_mul",
     "dd_mul_d",
     "decimal_lo",
+    "decimal_quantum",
     "fraction_quantum",
     "granule",
     "rounded",
@@ -76,6 +77,9 @@ def _split(a: Floats) -> tuple[Floats, Floats]:
     t = _SPLIT * a
     hi = t - (t - a)
     return hi, a - hi
+
+
+_POW10_SPLIT = _split(_POW10)
 
 
 def two_prod(a: Floats, b: Floats | float) -> tuple[Floats, Floats]:
@@ -135,44 +139,72 @@ ZERO_QUANTUM = 400
 """The quantum exponent of 0, which is a multiple of every power of ten."""
 
 
-def decimal_lo(x: Floats) -> tuple[Floats, Ints]:
+def decimal_lo(x: Floats) -> Floats:
     """For each float, ``lo`` with ``x + lo`` = the decimal ``repr(x)`` writes (to ~2**-105
-    relative), and a quantum exponent ``q``: that decimal is a whole multiple of ``10**q``.
-
-    The quantum bounds how close two different decimals can come, which is what proves an
-    exact tie (a rate exactly at a limit) from a double-double difference below it.
+    relative).
 
     A float with a short decimal is recovered arithmetically: scaled to 15 digits, the
     nearest integer ``N`` is that decimal's digits, proved by ``N / 10**k == x`` (both exact,
     so the division is correctly rounded). The rest (16–17 digits, or outside 1e-8 … 1e15)
     go through Polars' shortest round-trip formatting, the same decimal Python's ``repr``
     writes. NaN (a null) and 0 give ``lo = 0``. Outside :data:`TINY` … :data:`HUGE` (far
-    outside any dossier's bounds except near 0) ``lo`` is not representable: it is given as 0
-    with a quantum that proves nothing, and callers decide rows with such numbers otherwise.
+    outside any dossier's bounds except near 0) ``lo`` is not representable: it is given as
+    0, and callers decide rows with such numbers otherwise.
     """
+    return _decimal(x, quantum=False)[0]
+
+
+def decimal_quantum(x: Floats) -> Ints:
+    """For each float, the exponent ``q`` of the largest power of ten its written decimal is
+    a whole multiple of (:data:`ZERO_QUANTUM` for 0; ``-ZERO_QUANTUM``, which proves
+    nothing, outside :data:`TINY` … :data:`HUGE`).
+
+    The quantum bounds how close two different decimals can come, which is what proves an
+    exact tie (a rate exactly at a limit) from a double-double difference below it. Only
+    near-ties need it, so it is computed for those alone.
+    """
+    return _decimal(x, quantum=True)[1]
+
+
+def _decimal(x: Floats, *, quantum: bool) -> tuple[Floats, Ints]:
     a = np.abs(x)
-    lo = np.zeros_like(a)
     finite = np.isfinite(a) & (a > 0)
     usable = finite & (a >= TINY) & (a < HUGE)
     a = np.where(usable, a, 1.0)
     k = (14.0 - np.floor(np.log10(a))).astype(np.int64)
     fast = usable & (k >= 0) & (k <= 22)
-    for _ in range(2):  # log10 may be one off near a power of ten: correct it
-        y = a * _POW10[np.clip(k, 0, 22)]
-        k = np.where(fast & (y >= 1e15), k - 1, np.where(fast & (y < 1e14), k + 1, k))
-        fast &= (k >= 0) & (k <= 22)
-    p10 = _POW10[np.clip(k, 0, 22)]
-    yh, yl = two_prod(a, p10)
+    k = np.clip(k, 0, 22)
+    yh, yl = _times_pow10(a, k)
+    off = np.flatnonzero(fast & ((yh >= 1e15) | (yh < 1e14)))
+    if off.size:  # log10 was one off, near a power of ten
+        k[off] += np.where(yh[off] >= 1e15, -1, 1)
+        fast[off] &= (k[off] >= 0) & (k[off] <= 22)
+        k[off] = np.clip(k[off], 0, 22)
+        yh[off], yl[off] = _times_pow10(a[off], k[off])
+    p10 = _POW10[k]
     n = np.rint(yh)
-    ok = fast & (n < 2.0**53) & (n / p10 == a)
-    lo_fast = ((n - yh) - yl) / p10
-    lo = np.where(ok, np.where(x < 0, -lo_fast, lo_fast), lo)
-    quantum = np.where(ok, _trailing_zeros(np.where(ok, n, 1.0).astype(np.int64)) - k,
-                       np.where(finite, -ZERO_QUANTUM, ZERO_QUANTUM))
+    ok = fast & (n / p10 == a)
+    lo = np.where(ok, ((n - yh) - yl) / p10, 0.0)
+    lo = np.where(x < 0, -lo, lo)
+    q = np.zeros(0, dtype=np.int64)
+    if quantum:
+        q = np.where(ok, _trailing_zeros(np.where(ok, n, 1.0).astype(np.int64)) - k,
+                     np.where(finite, -ZERO_QUANTUM, ZERO_QUANTUM))
     slow = np.flatnonzero(usable & ~ok)
     if slow.size:
-        lo[slow], quantum[slow] = _decimal_lo_from_text(x[slow])
-    return lo, quantum
+        slow_lo, slow_q = _decimal_lo_from_text(x[slow])
+        lo[slow] = slow_lo
+        if quantum:
+            q[slow] = slow_q
+    return lo, q
+
+
+def _times_pow10(a: Floats, k: Ints) -> tuple[Floats, Floats]:
+    """``a * 10**k`` exactly, as ``p + e`` (Dekker, with the powers split in advance)."""
+    p = a * _POW10[k]
+    ah, al = _split(a)
+    bh, bl = _POW10_SPLIT[0][k], _POW10_SPLIT[1][k]
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def granule(quantum: Ints) -> Floats:

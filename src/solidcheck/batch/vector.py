@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -61,6 +61,7 @@ from ._exact import (
     dd_mul,
     dd_mul_d,
     decimal_lo,
+    decimal_quantum,
     fraction_quantum,
     granule,
     rounded,
@@ -266,7 +267,7 @@ def _is(strings: pa.Array, value: str) -> Bools:
                       .to_numpy(zero_copy_only=False), dtype=bool)
 
 
-# --- what every rule set shares: exact rates, ratio, uncertainty inputs ----------------------
+# --- what every rule set shares: exact rates, ratio, the deciding rate ----------------------
 
 @dataclass(frozen=True)
 class _Exact:
@@ -280,27 +281,42 @@ class _Exact:
         return _Exact(self.hi[index], self.lo[index], self.err[index])
 
 
+# A lower bound on |x − c| where it is not zero, for the rows given: what proves a tie.
+_Granularity = Callable[[Ints], Floats]
+
+
+@dataclass(frozen=True)
+class _Aggregate:
+    """The deciding rate of each row (the largest specimen rate, or the mean), which does
+    not depend on the rule set beyond its aggregation."""
+
+    deciding: _Exact           # 0 where a row has no specimens
+    percent: Floats            # float(deciding)
+    u_std: Floats              # standard uncertainty before the coverage factor
+    worst: Ints                # 1-based place of the largest rate (0 for the mean)
+    unsure: Bools
+    # granularity of deciding − c, for a constant c; None: nothing proves a tie (a mean)
+    granularity: Callable[[Ints, _Const], Floats] | None
+
+
 @dataclass(frozen=True)
 class _Shared:
+    rows: _Rows
     m0_lo: Floats
     m1_lo: Floats
-    m0_q: Ints                 # quantum exponents (see _exact.decimal_lo)
-    m1_q: Ints
     rate: _Exact               # per specimen, percent
     rate_float: Floats
     rate_proved: Bools
-    ratio: _Exact
+    ratio: _Exact              # 1 where a row has no ratings
     ratio_float: Floats
     ratio_proved: Bools
-    power_q: Ints
-    energy_q: Ints
     lightest: Floats           # smallest mass_before_g of each tested row
     tiny: Bools                # a number outside TINY … HUGE: decided by classify
+    aggregates: dict[bool, _Aggregate]  # by "mean", computed when first asked
 
     @classmethod
     def compute(cls, rows: _Rows) -> _Shared:
-        m0_lo, m0_q = decimal_lo(rows.m0)
-        m1_lo, m1_q = decimal_lo(rows.m1)
+        m0_lo, m1_lo = decimal_lo(rows.m0), decimal_lo(rows.m1)
         dh, dl = dd_add(rows.m0, m0_lo, -rows.m1, -m1_lo)
         qh, ql = dd_div(dh, dl, rows.m0, m0_lo)
         rh, rl = dd_mul_d(qh, ql, 100.0)
@@ -309,11 +325,10 @@ class _Shared:
         rate = _Exact(rh, rl, err)
         rate_float, rate_proved = rounded(rh, rl, err)
 
-        p_lo, p_q = decimal_lo(rows.power)
-        e_lo, e_q = decimal_lo(rows.energy)
-        safe_e = np.where(rows.rated, rows.energy, 1.0)
-        rah, ral = dd_div(np.where(rows.rated, rows.power, 1.0), np.where(rows.rated, p_lo, 0.0),
-                          safe_e, np.where(rows.rated, e_lo, 0.0))
+        rated = rows.rated
+        p = np.where(rated, rows.power, 1.0)
+        e = np.where(rated, rows.energy, 1.0)
+        rah, ral = dd_div(p, decimal_lo(p), e, decimal_lo(e))
         ratio = _Exact(rah, ral, REL * np.abs(rah))
         ratio_float, ratio_proved = rounded(rah, ral, ratio.err)
 
@@ -326,17 +341,151 @@ class _Shared:
                        rows.pressure, rows.resolution):
             tiny |= _is_tiny(values)
         tiny[rows.parent[_is_tiny(rows.m0) | _is_tiny(rows.m1)]] = True
-        return cls(
-            m0_lo=m0_lo, m1_lo=m1_lo, m0_q=m0_q, m1_q=m1_q, rate=rate, rate_float=rate_float,
-            rate_proved=rate_proved, ratio=ratio, ratio_float=ratio_float,
-            ratio_proved=ratio_proved | ~rows.rated, power_q=p_q, energy_q=e_q,
-            lightest=lightest, tiny=tiny)
+        return cls(rows=rows, m0_lo=m0_lo, m1_lo=m1_lo, rate=rate, rate_float=rate_float,
+                   rate_proved=rate_proved, ratio=ratio, ratio_float=ratio_float,
+                   ratio_proved=ratio_proved | ~rated, lightest=lightest, tiny=tiny,
+                   aggregates={})
+
+    def rate_granularity(self, specimens: Ints, const: _Const) -> Floats:
+        """Lower bound on |rate − c| when not zero, for these specimens: the numerator of
+        100 (m0 − m1) / m0 − c is a whole multiple of 10**min(q0, q1, qc + q0)."""
+        m0 = self.rows.m0[specimens]
+        q0, q1 = decimal_quantum(m0), decimal_quantum(self.rows.m1[specimens])
+        return granule(np.minimum(np.minimum(q0, q1), const.quantum + q0)) / m0
+
+    def aggregate(self, mean: bool) -> _Aggregate:
+        if mean not in self.aggregates:
+            self.aggregates[mean] = _mean(self) if mean else _largest(self)
+        return self.aggregates[mean]
 
 
 def _is_tiny(values: Floats) -> Bools:
     with np.errstate(invalid="ignore"):
         return np.asarray((values != 0) & ((np.abs(values) < TINY) | (np.abs(values) >= HUGE)),
                           dtype=bool)
+
+
+def _compare(value: _Exact, const: _Const, granularity: _Granularity | None,
+             ) -> tuple[Ints, Bools]:
+    """The sign of ``value − const`` and whether it is proved.
+
+    Far from the constant the floats decide (``hi`` is within an ulp of the value); near it
+    the double-double difference does, and within its error bound ``granularity`` (a lower
+    bound on a nonzero difference, from the decimals' quanta) proves an exact zero."""
+    d = value.hi - const.hi
+    bound = 2.0**-50 * (np.abs(value.hi) + abs(const.hi)) + value.err
+    sign = np.sign(d).astype(np.int64)
+    proved = np.abs(d) > bound
+    near = np.flatnonzero(~proved)
+    if near.size:
+        v = value.take(near)
+        dh, dl = dd_add(v.hi, v.lo, np.full(near.size, -const.hi),
+                        np.full(near.size, -const.lo))
+        dd = dh + dl
+        err = v.err + REL * (np.abs(v.hi) + abs(const.hi))
+        positive, negative = dd > err, dd < -err
+        zero = ~positive & ~negative
+        tie = np.flatnonzero(zero)
+        if tie.size and granularity is not None:
+            zero[tie] = err[tie] < granularity(near[tie]) / 2
+        else:
+            zero[:] = False
+        sign[near] = positive.astype(np.int64) - negative
+        proved[near] = positive | negative | zero
+    return sign, proved
+
+
+def _largest(shared: _Shared) -> _Aggregate:
+    """All specimens must pass: the largest rate decides (the first of equal ones)."""
+    rows, rate = shared.rows, shared.rate
+    has = rows.count > 0
+    spec, unsure = _worst(shared)
+    w = np.where(has, spec, rows.m0.size)  # rows without specimens: the padding
+
+    def at(values: np.ndarray, pad: float | bool) -> np.ndarray:
+        return np.append(values, pad)[w]
+
+    deciding = _Exact(at(rate.hi, 0.0), at(rate.lo, 0.0), at(rate.err, 0.0))
+    unsure |= has & ~at(shared.rate_proved, True)
+    u_g = rows.resolution / 1000 / _TWO_SQRT3
+    u_std = _rate_uncertainty(at(rows.m0, 1.0), at(rows.m1, 1.0), u_g)
+    worst = np.where(has, rows.place[np.minimum(spec, max(rows.m0.size - 1, 0))] + 1, 0) \
+        if rows.m0.size else np.zeros(rows.n, dtype=np.int64)
+
+    def granularity(index: Ints, const: _Const) -> Floats:
+        return shared.rate_granularity(spec[index], const)
+
+    return _Aggregate(deciding=deciding, percent=at(shared.rate_float, 0.0), u_std=u_std,
+                      worst=worst, unsure=unsure, granularity=granularity)
+
+
+def _worst(shared: _Shared) -> tuple[Ints, Bools]:
+    """Per row, the specimen ``max(range(n), key=rates.__getitem__)`` picks: the first of
+    the largest exact rates. Rows where a rival is not proved equal or smaller are flagged."""
+    rows, rate = shared.rows, shared.rate
+    n, parent = rows.n, rows.parent
+    has = rows.count > 0
+    worst = np.zeros(n, dtype=np.int64)
+    unsure = np.zeros(n, dtype=bool)
+    if not has.any():
+        return worst, unsure
+    starts = rows.offsets[:-1][has]
+    top_hi = np.full(n, -np.inf)
+    top_hi[has] = np.maximum.reduceat(rate.hi, starts)
+    on_top = rate.hi == top_hi[parent]
+    top_lo = np.full(n, -np.inf)
+    top_lo[has] = np.maximum.reduceat(np.where(on_top, rate.lo, -np.inf), starts)
+    on_top &= rate.lo == top_lo[parent]
+    big = np.iinfo(np.int64).max
+    first = np.zeros(n, dtype=np.int64)
+    first[has] = np.minimum.reduceat(np.where(on_top, np.arange(parent.size), big), starts)
+    f = first[parent]
+    slack = rate.err + rate.err[f] + REL * np.abs(rate.hi)
+    close = (top_hi[parent] - rate.hi) + (top_lo[parent] - rate.lo) <= slack
+    equal = close & (rows.m0 == rows.m0[f]) & (rows.m1 == rows.m1[f])
+    rival = np.flatnonzero(close & ~equal)
+    if rival.size:
+        # r_j − r_f = 100 (m1_f m0_j − m1_j m0_f) / (m0_j m0_f): a multiple of this if not 0
+        g = f[rival]
+        q0j, q1j = decimal_quantum(rows.m0[rival]), decimal_quantum(rows.m1[rival])
+        q0f, q1f = decimal_quantum(rows.m0[g]), decimal_quantum(rows.m1[g])
+        granularity = 100 * granule(np.minimum(q1f + q0j, q1j + q0f)) / (
+            rows.m0[rival] * rows.m0[g])
+        proved_equal = slack[rival] < granularity / 2
+        equal[rival] = proved_equal
+        unsure[parent[rival[~proved_equal]]] = True
+    worst[has] = np.minimum.reduceat(np.where(equal, np.arange(parent.size), big), starts)
+    return worst, unsure
+
+
+def _mean(shared: _Shared) -> _Aggregate:
+    """The mean aggregation: exact mean rate, its float and uncertainty, as weightloss.py
+    computes them (its sum of squares left to right)."""
+    rows, rate = shared.rows, shared.rate
+    n = rows.n
+    sh, sl = np.zeros(n), np.zeros(n)
+    err = np.zeros(n)
+    magnitude = np.zeros(n)
+    u_g = rows.resolution / 1000 / _TWO_SQRT3
+    squares = _square(_rate_uncertainty(rows.m0, rows.m1, u_g[rows.parent]))
+    total = np.zeros(n)
+    for place in range(int(rows.count.max(initial=0))):  # sum() adds left to right
+        where = np.flatnonzero(rows.count > place)
+        spec = rows.offsets[where] + place
+        sh[where], sl[where] = dd_add(sh[where], sl[where], rate.hi[spec], rate.lo[spec])
+        err[where] += rate.err[spec]
+        magnitude[where] += np.abs(rate.hi[spec])
+        total[where] = total[where] + squares[spec] if place else squares[spec]
+    count = np.maximum(rows.count, 1).astype(np.float64)
+    mh, ml = dd_div(sh, sl, count, np.zeros(n))
+    mean = _Exact(mh, ml, (err + REL * magnitude) / count + REL * np.abs(mh))
+    percent, ok = rounded(mh, ml, mean.err)
+    has = rows.count > 0
+    unsure = has & ~ok
+    if sys.version_info >= (3, 12):  # sum() of floats is compensated there: not reproduced
+        unsure |= has & rows.resolved
+    return _Aggregate(deciding=mean, percent=percent, u_std=np.sqrt(total) / count,
+                      worst=np.zeros(n, dtype=np.int64), unsure=unsure, granularity=None)
 
 
 # --- one rule set's numbers ---------------------------------------------------------------
@@ -423,25 +572,6 @@ def _meets_region(ruleset: Ruleset) -> tuple[Fraction, bool]:
     return (top + Fraction(1, 2)) * step, top % 2 == 0
 
 
-def _compare(value: _Exact, const: _Const, granularity: Floats) -> tuple[Ints, Bools]:
-    """The sign of ``value - const`` and whether it is proved. ``granularity`` is a lower
-    bound on ``|value - const|`` when it is not zero (from the decimals' quanta): a
-    difference within the error bound and below half of it is an exact zero."""
-    dh, dl = dd_add(value.hi, value.lo, np.full_like(value.hi, -const.hi),
-                    np.full_like(value.hi, -const.lo))
-    d = dh + dl
-    err = value.err + REL * (np.abs(value.hi) + abs(const.hi))
-    positive, negative = d > err, d < -err
-    zero = ~positive & ~negative & (err < granularity / 2)
-    return positive.astype(np.int64) - negative, positive | negative | zero
-
-
-def _rate_granularity(m0: Floats, q0: Ints, q1: Ints, const: _Const) -> Floats:
-    """Lower bound on |100 (m0 − m1) / m0 − c| when not zero: its numerator
-    100 (m0 − m1) − c·m0 is a whole multiple of 10**min(q0, q1, qc + q0)."""
-    return granule(np.minimum(np.minimum(q0, q1), const.quantum + q0)) / m0
-
-
 @dataclass(frozen=True)
 class _Decision:
     """One rule set's outcome per row (numbers and flags; the text comes later)."""
@@ -501,45 +631,33 @@ class _Decision:
         coarse, allowed, unsure = _coarse_balance(rows, shared, c)
         unproved |= unsure
 
-        # each specimen against the limit
-        rate = shared.rate
-        q0, q1 = shared.m0_q, shared.m1_q
-        sign, proved = _compare(rate, c.meets_below,
-                                _rate_granularity(rows.m0, q0, q1, c.meets_below))
+        # each specimen against the limit (within_limit, and which fail)
+        sign, proved = _compare(shared.rate, c.meets_below,
+                                lambda index: shared.rate_granularity(index, c.meets_below))
         meets = (sign < 0) | ((sign == 0) & c.meets_at)
         unproved[rows.parent[~proved]] = True
         failing = pa.LargeListArray.from_arrays(
             pa.array(_offsets(np.bincount(rows.parent[~meets], minlength=n))),
             pa.array(rows.place[~meets] + 1, pa.int64()))
 
-        starts = rows.offsets[:-1][rows.count > 0]
+        # the deciding rate against the limit
         has = rows.count > 0
+        agg = shared.aggregate(c.mean)
+        unproved |= agg.unsure
         if c.mean:
-            deciding, percent, margin, passed, u_std, worst, unsure = _mean(rows, shared, c)
-            unproved |= unsure
-        else:
-            worst_spec, unsure = _worst(rows, shared)
-            unproved |= unsure
-            worst = np.zeros(n, dtype=np.int64)
-            worst[has] = rows.place[worst_spec[has]] + 1
-            w = np.where(has, worst_spec, rows.m0.size)  # rows without specimens: padding
-
-            def at(values: np.ndarray, pad: float | int | bool = 1) -> np.ndarray:
-                return np.append(values, pad)[w]
-
-            deciding = _Exact(at(rate.hi, 0.0), at(rate.lo, 0.0), at(rate.err, 0.0))
-            percent = at(shared.rate_float, 0.0)
-            unproved |= has & ~at(shared.rate_proved, True)
+            sign, proved = _compare(agg.deciding, c.meets_below, None)
+            passed = (sign < 0) | ((sign == 0) & c.meets_at)
+            unproved |= has & ~proved
+        else:  # every specimen must meet it
             passed = np.ones(n, dtype=bool)
-            if starts.size:
-                passed[has] = np.logical_and.reduceat(meets, starts)
-            m0w, m1w = at(rows.m0), at(rows.m1)
-            margin, unsure = _margin(deciding, c, _rate_granularity(
-                m0w, at(q0, 0), at(q1, 0), c.limit))
-            unproved |= has & unsure
-            u_g = rows.resolution / 1000 / _TWO_SQRT3
-            u_std = _rate_uncertainty(m0w, m1w, u_g)
-        uncertainty = c.coverage * u_std
+            if has.any():
+                passed[has] = np.logical_and.reduceat(meets, rows.offsets[:-1][has])
+        granularity = agg.granularity
+        margin, unsure = _margin(agg.deciding, c, None if granularity is None else (
+            lambda index: granularity(index, c.limit)))
+        unproved |= has & unsure
+        percent, worst = agg.percent, agg.worst
+        uncertainty = c.coverage * agg.u_std
         doubtful = rows.resolved & (np.abs(margin) <= uncertainty)
 
         # the decision (classify._decide), first matching branch wins
@@ -553,13 +671,8 @@ class _Decision:
 
         # the application axis (solid-state only)
         solid = category == _SOLID
-        th = c.threshold
-        sign, proved = _compare(shared.ratio, th, granule(np.minimum(
-            shared.power_q, th.quantum + shared.energy_q)) / np.where(rows.rated, rows.energy,
-                                                                     1.0))
-        derived_high_power = sign >= 0
-        unproved |= solid & rows.rated & ~proved
-        unproved |= rows.rated & ~shared.ratio_proved
+        derived_high_power, unsure = _high_power(shared, c.threshold, solid)
+        unproved |= unsure | (rows.rated & ~shared.ratio_proved)
         derived = np.where(derived_high_power, APPLICATIONS.index("high_power"),
                            APPLICATIONS.index("high_energy"))
         declared = rows.application >= 0
@@ -589,7 +702,7 @@ def _distance(values: Floats, where: Bools, bound_hi: Floats | float,
         v = values[index]
         bh = np.broadcast_to(bound_hi, values.shape)[index]
         bl = np.broadcast_to(bound_lo, values.shape)[index]
-        dh, dl = dd_add(v, decimal_lo(v)[0], -bh, -bl)
+        dh, dl = dd_add(v, decimal_lo(v), -bh, -bl)
         flip = dh < 0
         dh[flip], dl[flip] = -dh[flip], -dl[flip]
         out[index], ok = rounded(dh, dl, REL * (np.abs(v) + np.abs(bh)))
@@ -612,69 +725,57 @@ def _coarse_balance(rows: _Rows, shared: _Shared, c: _Constants,
     if not index.size:
         return coarse, allowed, unsure
     lightest = shared.lightest[index]
-    lightest_lo, lightest_q = decimal_lo(lightest)
+    lightest_lo, lightest_q = decimal_lo(lightest), decimal_quantum(lightest)
     k = index.size
     lh, ll = dd_mul(lightest, lightest_lo, np.full(k, c.per_gram.hi), np.full(k, c.per_gram.lo))
     share = _Exact(lh, ll, REL * np.abs(lh))
     share_q = lightest_q + c.per_gram.quantum
     r_max = _Const.of(exact(c.resolution_max))
-    sign, proved_max = _compare(share, r_max, granule(np.minimum(share_q, r_max.quantum)))
+    g_max = granule(np.minimum(share_q, r_max.quantum))
+    sign, proved_max = _compare(share, r_max, lambda near: g_max[near])
     share_wins = sign > 0
     allowed_share, ok = rounded(lh, ll, share.err)
     allowed[index] = np.where(share_wins, allowed_share, c.resolution_max)
     r = rows.resolution[index]
-    r_lo, r_q = decimal_lo(r)
+    r_lo, r_q = decimal_lo(r), decimal_quantum(r)
     minus_share = _Exact(*dd_add(r, r_lo, -share.hi, -share.lo), REL * r + share.err)
+    g_share = granule(np.minimum(r_q, share_q))
     sign_share, proved = _compare(minus_share, _Const.of(Fraction(0)),
-                                  granule(np.minimum(r_q, share_q)))
+                                  lambda near: g_share[near])
     coarse[index] = sign_share > 0
     unsure[index] = ~proved | ~proved_max | (share_wins & ~ok)
     return coarse, allowed, unsure
 
 
-def _margin(deciding: _Exact, c: _Constants, granularity: Floats) -> tuple[Floats, Bools]:
+def _margin(deciding: _Exact, c: _Constants, granularity: _Granularity | None,
+            ) -> tuple[Floats, Bools]:
     """limit − deciding rate as Result has it (``float(Fraction)``), and rows not proved."""
     sign, proved = _compare(deciding, c.limit, granularity)
-    mh, ml = dd_add(np.full_like(deciding.hi, c.limit.hi), np.full_like(deciding.hi, c.limit.lo),
-                    -deciding.hi, -deciding.lo)
-    margin, ok = rounded(mh, ml, deciding.err + REL * (abs(c.limit.hi)
-                                                           + np.abs(deciding.hi)))
+    n = deciding.hi.size
+    mh, ml = dd_add(np.full(n, c.limit.hi), np.full(n, c.limit.lo), -deciding.hi, -deciding.lo)
+    margin, ok = rounded(mh, ml, deciding.err + REL * (abs(c.limit.hi) + np.abs(deciding.hi)))
     exact_zero = proved & (sign == 0)
     return np.where(exact_zero, 0.0, margin), ~proved | (~ok & ~exact_zero)
 
 
-def _worst(rows: _Rows, shared: _Shared) -> tuple[Ints, Bools]:
-    """Per row, the specimen ``max(range(n), key=rates.__getitem__)`` picks: the first of
-    the largest exact rates. Rows where a rival is not proved equal or smaller are flagged."""
-    n = rows.n
-    has = rows.count > 0
-    worst = np.zeros(n, dtype=np.int64)
-    unsure = np.zeros(n, dtype=bool)
-    if not has.any():
-        return worst, unsure
-    starts = rows.offsets[:-1][has]
-    rate, parent = shared.rate, rows.parent
-    top_hi = np.full(n, -np.inf)
-    top_hi[has] = np.maximum.reduceat(rate.hi, starts)
-    on_top = rate.hi == top_hi[parent]
-    top_lo = np.full(n, -np.inf)
-    top_lo[has] = np.maximum.reduceat(np.where(on_top, rate.lo, -np.inf), starts)
-    on_top &= rate.lo == top_lo[parent]
-    big = np.iinfo(np.int64).max
-    first = np.zeros(n, dtype=np.int64)
-    first[has] = np.minimum.reduceat(np.where(on_top, np.arange(parent.size), big), starts)
-    f = first[parent]
-    gap = (top_hi[parent] - rate.hi) + (top_lo[parent] - rate.lo)
-    close = gap <= rate.err + rate.err[f] + REL * np.abs(rate.hi)
-    same_masses = (rows.m0 == rows.m0[f]) & (rows.m1 == rows.m1[f])
-    # r_j − r_f = 100 (m1_f m0_j − m1_j m0_f) / (m0_j m0_f): a multiple of this when nonzero
-    quantum = np.minimum(shared.m1_q[f] + shared.m0_q, shared.m1_q + shared.m0_q[f])
-    granularity = 100 * granule(quantum) / (rows.m0 * rows.m0[f])
-    equal = close & (same_masses | (rate.err + rate.err[f] + REL * np.abs(rate.hi)
-                                    < granularity / 2))
-    unsure[parent[close & ~equal]] = True
-    worst[has] = np.minimum.reduceat(np.where(equal, np.arange(parent.size), big), starts)
-    return worst, unsure
+def _high_power(shared: _Shared, threshold: _Const, solid: Bools) -> tuple[Bools, Bools]:
+    """Whether the power/energy ratio is at or above the threshold (rated solid-state rows,
+    where it decides the application), and where that is not proved."""
+    rows = shared.rows
+    high = np.zeros(rows.n, dtype=bool)
+    unsure = np.zeros(rows.n, dtype=bool)
+    index = np.flatnonzero(rows.rated & solid)
+    if index.size:
+        def granularity(near: Ints) -> Floats:
+            # P/E − t = (P − t·E)/E, whose numerator is a multiple of 10**min(qP, qt + qE)
+            p, e = rows.power[index[near]], rows.energy[index[near]]
+            q = np.minimum(decimal_quantum(p), threshold.quantum + decimal_quantum(e))
+            return granule(q) / e
+
+        sign, proved = _compare(shared.ratio.take(index), threshold, granularity)
+        high[index] = sign >= 0
+        unsure[index] = ~proved
+    return high, unsure
 
 
 @functools.cache
@@ -743,40 +844,6 @@ def _rate_uncertainty(m0: Floats, m1: Floats, u_g: Floats) -> Floats:
     else:
         h = np.array([math.hypot(p, q) for p, q in zip(a.tolist(), b.tolist(), strict=True)])
     return np.asarray(100 * u_g * h, dtype=np.float64)
-
-
-def _mean(rows: _Rows, shared: _Shared, c: _Constants,
-          ) -> tuple[_Exact, Floats, Floats, Bools, Floats, Ints, Bools]:
-    """The mean aggregation: exact mean rate, its float, margin, pass, uncertainty."""
-    n, rate, parent = rows.n, shared.rate, rows.parent
-    sh, sl = np.zeros(n), np.zeros(n)
-    err = np.zeros(n)
-    magnitude = np.zeros(n)
-    u_g = rows.resolution / 1000 / _TWO_SQRT3
-    ru = _rate_uncertainty(rows.m0, rows.m1, u_g[parent])
-    squares = _square(ru)
-    total = np.zeros(n)
-    for place in range(int(rows.count.max(initial=0))):  # sum() adds left to right
-        where = np.flatnonzero(rows.count > place)
-        spec = rows.offsets[where] + place
-        sh[where], sl[where] = dd_add(sh[where], sl[where], rate.hi[spec], rate.lo[spec])
-        err[where] += rate.err[spec]
-        magnitude[where] += np.abs(rate.hi[spec])
-        total[where] = total[where] + squares[spec] if place else squares[spec]
-    count = np.maximum(rows.count, 1).astype(np.float64)
-    mh, ml = dd_div(sh, sl, count, np.zeros(n))
-    mean = _Exact(mh, ml, (err + REL * magnitude) / count + REL * np.abs(mh))
-    percent, ok = rounded(mh, ml, mean.err)
-    no_granularity = np.zeros(n)  # a mean is not a single decimal ratio: ties stay unproved
-    sign, proved = _compare(mean, c.meets_below, no_granularity)
-    passed = (sign < 0) | ((sign == 0) & c.meets_at)
-    margin, unsure = _margin(mean, c, no_granularity)
-    u_std = np.sqrt(total) / count
-    has = rows.count > 0
-    unsure = has & (unsure | ~ok | ~proved)
-    if sys.version_info >= (3, 12):  # sum() of floats is compensated there: not reproduced
-        unsure |= has & rows.resolved
-    return mean, percent, margin, passed, u_std, np.zeros(n, dtype=np.int64), unsure
 
 
 # --- text -----------------------------------------------------------------------------------
