@@ -35,8 +35,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -134,11 +136,11 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     unproved = np.zeros(rows.n, dtype=bool)
     for decision in decisions:
         unproved |= decision.unproved
-    frame = _frame(rows, shared, decisions)
+    text = _columns(rows, shared, decisions)
     gains = _mass_gains(rows, shared)
     columns: list[pa.Array] = [rows.ids]
     for j, decision in enumerate(decisions):
-        findings = _assemble(rows.n, _slots(j, rows, decision, gains), frame)
+        findings = _assemble(rows.n, _slots(j, rows, decision, gains), text)
         columns += _result_columns(rows, shared, decision, findings)
     out = pa.Table.from_arrays(columns, schema=schema)
     flagged = np.flatnonzero(unproved)
@@ -848,15 +850,36 @@ def _rate_uncertainty(m0: Floats, m1: Floats, u_g: Floats) -> Floats:
 
 # --- text -----------------------------------------------------------------------------------
 
-def _fmt_where(values: Floats, where: Bools) -> pl.Series:
-    """``fmt`` of the values where needed, null elsewhere."""
-    index = np.flatnonzero(where)
-    if index.size == values.size:
-        return format_g6(values)
-    out = pl.repeat(None, values.size, dtype=pl.String, eager=True)
-    if index.size:
-        out = out.scatter(index, format_g6(values[index]))
-    return out
+class _Text:
+    """The columns messages are written from: per-row values, and numbers to be written as
+    ``fmt`` writes them — each formatted once, on the rows that show it, when a message
+    first asks for it. A message's frame holds just its columns, at just its rows."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, np.ndarray | pa.Array] = {}
+        self.numbers: dict[str, tuple[Floats, Bools]] = {}
+        self.formatted: dict[str, tuple[pl.Series, Ints]] = {}
+
+    def number(self, name: str, values: Floats, shown: Bools) -> None:
+        self.numbers[name] = (values, shown)
+
+    def frame(self, names: Sequence[str], rows: Ints) -> pl.DataFrame:
+        columns: dict[str, pl.Series] = {}
+        for name in names:
+            if name in self.numbers:
+                if name not in self.formatted:
+                    values, shown = self.numbers[name]
+                    domain = np.flatnonzero(shown)
+                    place = np.full(shown.size, -1, dtype=np.int64)
+                    place[domain] = np.arange(domain.size)
+                    self.formatted[name] = format_g6(values[domain]), place
+                text, place = self.formatted[name]
+                columns[name] = text.gather(place[rows])
+            else:
+                value = self.values[name]
+                columns[name] = pl.Series(name, value.take(pa.array(rows)) if isinstance(
+                    value, pa.Array) else value[rows])
+        return pl.DataFrame(columns)
 
 
 @dataclass(frozen=True)
@@ -894,35 +917,28 @@ def _mass_gains(rows: _Rows, shared: _Shared) -> _Repeated:
     return _Repeated(rows.parent[index], "warning", "mass_gain", messages.to_arrow())
 
 
-def _frame(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> pl.DataFrame:
-    """The columns messages are written from, shared and per rule set (``<j>:name``); a
-    formatted number is computed only for the rows whose messages show it."""
+def _columns(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> _Text:
+    """The columns messages are written from, shared and per rule set (``<j>:name``)."""
     tested = rows.tested
-    columns: dict[str, pl.Series | np.ndarray | pa.Array] = {
-        "application": rows.application,
-        "count": rows.count,
-        "f_fraction": _fmt_where(rows.fraction, rows.just_solid & (rows.fraction > 0)),
-        "f_temperature": _fmt_where(rows.temperature, tested),
-        "f_duration": _fmt_where(rows.duration, tested),
-        "f_pressure": _fmt_where(rows.pressure, tested),
-        "f_resolution": _fmt_where(rows.resolution, rows.resolved),
-        "f_ratio": _fmt_where(shared.ratio_float, rows.rated),
-    }
+    text = _Text()
+    text.values |= {"application": rows.application, "count": rows.count}
+    text.number("f_fraction", rows.fraction, rows.just_solid & (rows.fraction > 0))
+    text.number("f_temperature", rows.temperature, tested)
+    text.number("f_duration", rows.duration, tested)
+    text.number("f_pressure", rows.pressure, tested)
+    text.number("f_resolution", rows.resolution, rows.resolved)
+    text.number("f_ratio", shared.ratio_float, rows.rated)
     for j, d in enumerate(decisions):
-        columns |= {
-            f"{j}:above": d.above,
-            f"{j}:f_distance": _fmt_where(d.distance, tested & ~d.temperature_ok),
-            f"{j}:f_short": _fmt_where(d.short, tested & ~d.duration_ok),
-            f"{j}:f_excess": _fmt_where(d.excess, tested & ~d.pressure_ok),
-            f"{j}:f_allowed": _fmt_where(d.allowed, d.coarse),
-            f"{j}:f_percent": _fmt_where(d.percent, tested),
-            f"{j}:worst": d.worst,
-            f"{j}:failing": d.failing,
-            f"{j}:f_margin": _fmt_where(d.margin, d.doubtful),
-            f"{j}:f_uncertainty": _fmt_where(d.uncertainty, d.doubtful),
-            f"{j}:high_power": d.derived_high_power,
-        }
-    return pl.DataFrame({name: pl.Series(name, value) for name, value in columns.items()})
+        text.values |= {f"{j}:above": d.above, f"{j}:worst": d.worst,
+                        f"{j}:failing": d.failing, f"{j}:high_power": d.derived_high_power}
+        text.number(f"{j}:f_distance", d.distance, tested & ~d.temperature_ok)
+        text.number(f"{j}:f_short", d.short, tested & ~d.duration_ok)
+        text.number(f"{j}:f_excess", d.excess, tested & ~d.pressure_ok)
+        text.number(f"{j}:f_allowed", d.allowed, d.coarse)
+        text.number(f"{j}:f_percent", d.percent, tested)
+        text.number(f"{j}:f_margin", d.margin, d.doubtful)
+        text.number(f"{j}:f_uncertainty", d.uncertainty, d.doubtful)
+    return text
 
 
 def _text(*parts: pl.Expr | str) -> pl.Expr:
@@ -1051,37 +1067,45 @@ def _slots(j: int, rows: _Rows, d: _Decision, gains: _Repeated) -> list[_Slot]:
     ]
 
 
-def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
+def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
     """The list<struct<severity, rule, message>> column from the slots.
 
     Each message is written once, for the rows that have it (a constant once in all); a
-    row's findings are then gathered into place: the offsets count each row's findings, and
-    a finding's position is its row's offset plus the findings of earlier slots in it.
+    row's findings are then put in place: the offsets count each row's findings, and a
+    finding's position is its row's offset plus the findings of earlier slots in it.
     """
-    counts: list[Ints] = [
-        np.bincount(slot.rows, minlength=n).astype(np.int64) if isinstance(slot, _Repeated)
-        else np.sum([a.where for a in slot], axis=0, dtype=np.int64) for slot in slots]
-    offsets = _offsets(np.sum(counts, axis=0, dtype=np.int64))
+    counts: list[Ints] = []
+    total_per_row = np.zeros(n, dtype=np.int64)
+    for slot in slots:
+        if isinstance(slot, _Repeated):
+            count = np.bincount(slot.rows, minlength=n).astype(np.int64)
+        else:
+            count = np.zeros(n, dtype=np.int64)
+            for alternative in slot:
+                count += alternative.where
+        counts.append(count)
+        total_per_row += count
+    offsets = _offsets(total_per_row)
     total = int(offsets[-1])
-    source = np.zeros(total, dtype=np.int64)   # index into the pool of messages
-    label = np.zeros(total, dtype=np.int64)    # index into the (severity, rule) pairs
+    source = np.zeros(total, dtype=np.int32)   # index into the pool of messages
+    label = np.zeros(total, dtype=np.int32)    # index into the (severity, rule) pairs
     labels: dict[tuple[str, str], int] = {}
     pool: list[pa.Array | int] = []            # an int: the result of queries[int]
     queries: list[pl.LazyFrame] = []
     pooled = 0
-    before = np.zeros(n, dtype=np.int64)
+    cursor = offsets[:-1].copy()               # the next free position of each row
     for slot, count in zip(slots, counts, strict=True):
-        parts: list[tuple[Ints, Ints | int, str, str, pl.Expr | str | pa.Array, Bools | None]]
+        parts: list[tuple[Ints, Ints | int, str, str, pl.Expr | str | pa.Array]]
         if isinstance(slot, _Repeated):
-            place = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
-            parts = [(slot.rows, place, slot.severity, slot.rule, slot.messages, None)]
+            within = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
+            parts = [(slot.rows, within, slot.severity, slot.rule, slot.messages)]
         else:
             parts = [(np.flatnonzero(a.where).astype(np.int64), 0, a.severity, a.rule,
-                      a.message, a.where) for a in slot]
-        for where, within, severity, rule, message, mask in parts:
+                      a.message) for a in slot]
+        for where, shift, severity, rule, message in parts:
             if not where.size:
                 continue
-            positions = offsets[where] + before[where] + within
+            positions = cursor[where] + shift
             label[positions] = labels.setdefault((severity, rule), len(labels))
             if isinstance(message, str):
                 pool.append(pa.array([message], pa.large_string()))
@@ -1089,13 +1113,14 @@ def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
                 pooled += 1
                 continue
             if isinstance(message, pl.Expr):
-                queries.append(frame.lazy().filter(pl.lit(pl.Series(mask))).select(message))
+                queries.append(text.frame(message.meta.root_names(), where).lazy()
+                               .select(message))
                 pool.append(len(queries) - 1)
             else:
                 pool.append(message)
-            source[positions] = pooled + np.arange(where.size)
+            source[positions] = pooled + np.arange(where.size, dtype=np.int32)
             pooled += where.size
-        before += count
+        cursor += count
     written = pl.collect_all(queries)
     parts_out = [written[p].to_series().to_arrow() if isinstance(p, int) else p for p in pool]
     messages = pa.concat_arrays([p.cast(pa.large_string()) for p in parts_out]
@@ -1104,7 +1129,7 @@ def _assemble(n: int, slots: list[_Slot], frame: pl.DataFrame) -> pa.Array:
     findings = pa.StructArray.from_arrays([
         _words([s for s, _ in pairs], label),
         _words([r for _, r in pairs], label),
-        pa.DictionaryArray.from_arrays(pa.array(source, pa.int32()), messages),
+        pa.DictionaryArray.from_arrays(pa.array(source), messages),
     ], fields=list(FINDING_TYPE))
     return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
 
@@ -1127,7 +1152,8 @@ def _code_table(ruleset_id: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _words(values: Sequence[str], index: Ints, valid: Bools | None = None) -> pa.Array:
+def _words(values: Sequence[str], index: npt.NDArray[np.integer[Any]],
+           valid: Bools | None = None) -> pa.Array:
     """``values[index]`` as a dictionary array (:data:`WORDS`), null where not ``valid``."""
     indices = pa.array(index, pa.int32(), mask=None if valid is None else ~valid)
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(values), pa.large_string()))
