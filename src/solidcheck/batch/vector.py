@@ -1070,46 +1070,29 @@ def _slots(j: int, rows: _Rows, d: _Decision, gains: _Repeated) -> list[_Slot]:
 def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
     """The list<struct<severity, rule, message>> column from the slots.
 
-    Each message is written once, for the rows that have it (a constant once in all); a
-    row's findings are then put in place: the offsets count each row's findings, and a
-    finding's position is its row's offset plus the findings of earlier slots in it.
+    Each message is written once into a pool, for the rows that have it (a constant once
+    in all). A matrix holds, per row and slot, the pool index of the row's message there
+    (-1: none); read row by row it is every row's findings in order, as dictionary indices.
+    A repeated slot marks its first message of the row, expanded afterwards.
     """
-    counts: list[Ints] = []
-    total_per_row = np.zeros(n, dtype=np.int64)
-    for slot in slots:
-        if isinstance(slot, _Repeated):
-            count = np.bincount(slot.rows, minlength=n).astype(np.int64)
-        else:
-            count = np.zeros(n, dtype=np.int64)
-            for alternative in slot:
-                count += alternative.where
-        counts.append(count)
-        total_per_row += count
-    offsets = _offsets(total_per_row)
-    total = int(offsets[-1])
-    source = np.zeros(total, dtype=np.int32)   # index into the pool of messages
-    label = np.zeros(total, dtype=np.int32)    # index into the (severity, rule) pairs
+    source = np.full((len(slots), n), -1, dtype=np.int32)  # slot by slot: writes in order
+    label = np.zeros((len(slots), n), dtype=np.int8)
     labels: dict[tuple[str, str], int] = {}
-    pool: list[pa.Array | int] = []            # an int: the result of queries[int]
+    pool: list[pl.Series | int] = []           # an int: the result of queries[int]
     queries: list[pl.LazyFrame] = []
     pooled = 0
-    cursor = offsets[:-1].copy()               # the next free position of each row
-    for slot, count in zip(slots, counts, strict=True):
-        parts: list[tuple[Ints, Ints | int, str, str, pl.Expr | str | pa.Array]]
-        if isinstance(slot, _Repeated):
-            within = np.arange(slot.rows.size) - _offsets(count)[:-1][slot.rows]
-            parts = [(slot.rows, within, slot.severity, slot.rule, slot.messages)]
-        else:
-            parts = [(np.flatnonzero(a.where).astype(np.int64), 0, a.severity, a.rule,
-                      a.message) for a in slot]
-        for where, shift, severity, rule, message in parts:
+    repeated: tuple[int, int, Ints] | None = None  # (first pool index, count, rows)
+    for k, slot in enumerate(slots):
+        alternatives = [(np.flatnonzero(a.where), a.severity, a.rule, a.message)
+                        for a in slot] if isinstance(slot, list) else [
+            (slot.rows, slot.severity, slot.rule, slot.messages)]
+        for where, severity, rule, message in alternatives:
             if not where.size:
                 continue
-            positions = cursor[where] + shift
-            label[positions] = labels.setdefault((severity, rule), len(labels))
+            label[k, where] = labels.setdefault((severity, rule), len(labels))
             if isinstance(message, str):
-                pool.append(pa.array([message], pa.large_string()))
-                source[positions] = pooled
+                pool.append(pl.Series([message], dtype=pl.String))
+                source[k, where] = pooled
                 pooled += 1
                 continue
             if isinstance(message, pl.Expr):
@@ -1117,21 +1100,46 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
                                .select(message))
                 pool.append(len(queries) - 1)
             else:
-                pool.append(message)
-            source[positions] = pooled + np.arange(where.size, dtype=np.int32)
+                pool.append(pl.Series(message).cast(pl.String))
+            if isinstance(slot, _Repeated):  # the row's first one; rows are in order
+                first = np.flatnonzero(np.diff(where, prepend=-1) != 0)
+                source[k, where[first]] = pooled + first
+                repeated = pooled, where.size, where
+            else:
+                source[k, where] = pooled + np.arange(where.size)
             pooled += where.size
-        cursor += count
+    by_row, label = np.ascontiguousarray(source.T), np.ascontiguousarray(label.T)
+    present = by_row >= 0
+    per_row = np.count_nonzero(present, axis=1).astype(np.int64)
+    sequence, labelled = by_row[present], label[present]  # row by row, slot by slot
+    if repeated is not None:  # each mark stands for `count` consecutive pool entries
+        start, size, rows = repeated
+        count = np.bincount(rows, minlength=n)
+        marks = np.flatnonzero((sequence >= start) & (sequence < start + size))
+        times = np.ones(sequence.size, dtype=np.int64)
+        times[marks] = count[count > 0]
+        at = np.cumsum(times) - times
+        expanded = np.empty(int(times.sum()), dtype=np.int32)
+        expanded_label = np.empty(expanded.size, dtype=np.int8)
+        expanded[at], expanded_label[at] = sequence, labelled
+        for j in range(1, int(times.max())):
+            more = marks[times[marks] > j]
+            expanded[at[more] + j] = sequence[more] + j
+            expanded_label[at[more] + j] = labelled[more]
+        sequence, labelled = expanded, expanded_label
+        per_row += count - (count > 0)
+
     written = pl.collect_all(queries)
-    parts_out = [written[p].to_series().to_arrow() if isinstance(p, int) else p for p in pool]
-    messages = pa.concat_arrays([p.cast(pa.large_string()) for p in parts_out]
-                                or [pa.array([], pa.large_string())])
+    parts = [written[p].to_series() if isinstance(p, int) else p for p in pool]
+    messages = (pl.concat(parts, rechunk=True).to_arrow().cast(pa.large_string()) if parts
+                else pa.array([], pa.large_string()))
     pairs = list(labels) or [("", "")]
     findings = pa.StructArray.from_arrays([
-        _words([s for s, _ in pairs], label),
-        _words([r for _, r in pairs], label),
-        pa.DictionaryArray.from_arrays(pa.array(source), messages),
+        _words([s for s, _ in pairs], labelled),
+        _words([r for _, r in pairs], labelled),
+        pa.DictionaryArray.from_arrays(pa.array(sequence), messages),
     ], fields=list(FINDING_TYPE))
-    return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
+    return pa.LargeListArray.from_arrays(pa.array(_offsets(per_row)), findings)
 
 
 # --- the result columns ---------------------------------------------------------------------
