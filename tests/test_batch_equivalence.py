@@ -33,7 +33,7 @@ from solidcheck.batch.vector import (
     results_schema,
     rows_decided_one_by_one,
 )
-from solidcheck.model import APPLICATIONS, IONS, SOLID_TYPES
+from solidcheck.model import APPLICATIONS, IONS, SOLID_TYPES, Specimen
 from solidcheck.rules import Ruleset, available_rulesets
 from solidcheck.weightloss import exact
 
@@ -298,6 +298,19 @@ def test_synthetic_population_equals_classify(seed: int) -> None:
     table = synthesize(3000, seed=seed)
     assert rows_decided_one_by_one(table, RULESETS).size == 0
     assert_batch_equals_classify(list(table_to_dossiers(table)), RULESETS)
+
+
+def test_many_rows_decided_one_by_one() -> None:
+    """Masses one float apart (17-digit decimals) give a rate no double-double proves: such
+    rows go to classify(), and the table is put back together in order."""
+    normal = load_dossier(EXAMPLES / "sulfide-high-energy.yaml")
+    assert normal.weight_loss_test is not None
+    hard = normal.model_copy(update={"weight_loss_test": normal.weight_loss_test.model_copy(
+        update={"specimens": [Specimen(mass_before_g=7.1, mass_after_g=7.100000000000001)]})})
+    batch = [(hard if i % 3 else normal).model_copy(update={"id": f"R-{i}"})
+             for i in range(200)]
+    assert rows_decided_one_by_one(dossiers_to_table(batch), RULESETS).size > 64
+    assert_batch_equals_classify(batch, RULESETS)
 
 
 @PROPERTY
