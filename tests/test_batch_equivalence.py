@@ -313,6 +313,15 @@ def test_many_rows_decided_one_by_one() -> None:
     assert_batch_equals_classify(batch, RULESETS)
 
 
+def test_without_findings_the_rest_is_the_same() -> None:
+    table = pa.concat_tables([synthesize(500, seed=3), dossiers_to_table(
+        [load_dossier(p) for p in sorted(EXAMPLES.glob("*.yaml"))])])
+    full = classify_table(table, RULESETS)
+    lean = classify_table(table, RULESETS, findings=False)
+    assert lean.schema == results_schema([r.id for r in RULESETS], findings=False)
+    assert lean.equals(full.select(lean.column_names))
+
+
 @PROPERTY
 @given(st.lists(dossiers(), min_size=1, max_size=12))
 def test_random_dossiers_equal_classify(batch: list[Dossier]) -> None:

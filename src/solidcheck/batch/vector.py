@@ -107,21 +107,24 @@ _GAIN_ADVICE = ("check the weighing and that the specimen did not take up moistu
                 "drying")
 
 
-def results_schema(ruleset_ids: Sequence[str]) -> pa.Schema:
+def results_schema(ruleset_ids: Sequence[str], *, findings: bool = True) -> pa.Schema:
     """The schema of ``classify_table``'s output for these rule sets, in this order."""
     prefix = len(ruleset_ids) > 1
     fields = [pa.field("id", pa.string())]
     for rid in ruleset_ids:
         fields += [pa.field(f"{rid}.{name}" if prefix else name, kind)
-                   for name, kind in RESULT_FIELDS]
+                   for name, kind in RESULT_FIELDS if findings or name != "findings"]
     return pa.schema(fields)
 
 
-def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]) -> pa.Table:
+def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset], *,
+                   findings: bool = True) -> pa.Table:
     """Classify every row of a dossier table (docs/batch.md) under every rule set.
 
     One output row per input row, in order; the columns of :data:`RESULT_FIELDS` for each
-    rule set side by side. Rows are assumed valid (``table_to_dossiers`` or the readers
+    rule set side by side. ``findings=False`` leaves out the findings, which take most of
+    the time (their messages), when only the outcome is wanted — what changes when one
+    rule set replaces another. Rows are assumed valid (``table_to_dossiers`` or the readers
     check them); the few rows decided one by one are validated as dossiers again.
     """
     if isinstance(table, pa.RecordBatch):
@@ -129,19 +132,21 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     rules = list(rulesets)
     if not rules:
         raise ValueError("classify_table needs at least one rule set")
-    schema = results_schema([r.id for r in rules])
+    schema = results_schema([r.id for r in rules], findings=findings)
     rows = _Rows.read(table)
     shared = _Shared.compute(rows)
     decisions = [_Decision.compute(rows, shared, _Constants.of(r)) for r in rules]
     unproved = np.zeros(rows.n, dtype=bool)
     for decision in decisions:
         unproved |= decision.unproved
-    text = _columns(rows, shared, decisions)
-    gains = _mass_gains(rows, shared)
     columns: list[pa.Array] = [rows.ids]
+    if findings:
+        text = _columns(rows, shared, decisions)
+        gains = _mass_gains(rows, shared)
     for j, decision in enumerate(decisions):
-        findings = _assemble(rows.n, _slots(j, rows, decision, gains), text)
-        columns += _result_columns(rows, shared, decision, findings)
+        columns += _result_columns(rows, shared, decision)
+        if findings:
+            columns.append(_assemble(rows.n, _slots(j, rows, decision, gains), text))
     out = pa.Table.from_arrays(columns, schema=schema)
     flagged = np.flatnonzero(unproved)
     if flagged.size:
@@ -1134,9 +1139,10 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
     messages = (pl.concat(parts, rechunk=True).to_arrow().cast(pa.large_string()) if parts
                 else pa.array([], pa.large_string()))
     pairs = list(labels) or [("", "")]
+    label_index = pa.array(labelled.astype(np.int32))  # severity and rule share it
     findings = pa.StructArray.from_arrays([
-        _words([s for s, _ in pairs], labelled),
-        _words([r for _, r in pairs], labelled),
+        _words([s for s, _ in pairs], label_index),
+        _words([r for _, r in pairs], label_index),
         pa.DictionaryArray.from_arrays(pa.array(sequence), messages),
     ], fields=list(FINDING_TYPE))
     return pa.LargeListArray.from_arrays(pa.array(_offsets(per_row)), findings)
@@ -1160,15 +1166,16 @@ def _code_table(ruleset_id: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _words(values: Sequence[str], index: npt.NDArray[np.integer[Any]],
+def _words(values: Sequence[str], index: npt.NDArray[np.integer[Any]] | pa.Array,
            valid: Bools | None = None) -> pa.Array:
     """``values[index]`` as a dictionary array (:data:`WORDS`), null where not ``valid``."""
-    indices = pa.array(index, pa.int32(), mask=None if valid is None else ~valid)
+    indices = index if isinstance(index, pa.Array) else pa.array(
+        index.astype(np.int32, copy=False), mask=None if valid is None else ~valid)
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(values), pa.large_string()))
 
 
-def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
-                    findings: pa.Array) -> list[pa.Array]:
+def _result_columns(rows: _Rows, shared: _Shared, d: _Decision) -> list[pa.Array]:
+    """The result columns of one rule set but the findings."""
     c = d.constants
     solid = d.category == _SOLID
     tested = rows.tested
@@ -1190,7 +1197,6 @@ def _result_columns(rows: _Rows, shared: _Shared, d: _Decision,
         pa.array(d.margin, pa.float64(), mask=~tested),
         pa.array(d.uncertainty, pa.float64(), mask=~rows.resolved),
         _words(_code_table(c.ruleset.id), code_index),
-        findings,
     ]
 
 
@@ -1207,7 +1213,9 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
         for ruleset in rules:
             result = classify(dossier, ruleset)
             for name, value in _result_values(result).items():
-                exact_rows[f"{ruleset.id}.{name}" if prefix else name].append(value)
+                column = f"{ruleset.id}.{name}" if prefix else name
+                if column in exact_rows:
+                    exact_rows[column].append(value)
     replacement = pa.Table.from_pydict(exact_rows, schema=schema)
     pieces, start = [], 0
     for i, row in enumerate(flagged.tolist()):  # slices share the buffers: no copy
