@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from solidcheck import Dossier, classify, load_dossier
+from solidcheck import Dossier, DossierError, classify, load_dossier
 from solidcheck.batch._exact import HUGE, TINY, decimal_lo, decimal_quantum
 from solidcheck.batch._format import format_g6
 from solidcheck.batch.synth import synthesize
@@ -341,6 +341,27 @@ def test_number_helpers_match_python(values: list[float]) -> None:
         written = Fraction(repr(value))
         assert abs(Fraction(value) + Fraction(low) - written) <= abs(written) * Fraction(2)**-100
         assert written == 0 or (written / Fraction(10) ** q).denominator == 1
+
+
+def test_invalid_rows_are_one_dossier_error() -> None:
+    """Rows outside the Dossier model are refused, every one named by its row, before any
+    classification; valid rows that merely look unusual are classified."""
+    dossiers = [load_dossier(p) for p in sorted(EXAMPLES.glob("*.yaml"))][:6]
+    rows = dossiers_to_table(dossiers).to_pylist()
+    assert rows[1]["weight_loss_test.specimens"]
+    rows[1]["weight_loss_test.specimens"][0]["mass_before_g"] = -1.0
+    rows[3]["electrolyte.phases"] = ["solid", "solid"]
+    rows[4]["ratings.max_power_w"] = math.nan
+    rows[4]["ratings.energy_1c_wh"] = 10.0
+    rows[5]["id"] = " \u2003 "
+    table = pa.Table.from_pylist(rows, schema=dossiers_to_table([]).schema)
+    with pytest.raises(DossierError) as caught:
+        classify_table(table, INSTALLED, first_row=11)
+    paths = " ".join(p.path for p in caught.value.problems)
+    assert all(f"row {n}" in paths for n in (12, 14, 15, 16)), paths
+    assert "row 11" not in paths and "row 13" not in paths
+    odd = dossiers[0].model_copy(update={"id": "\u00a0x\u00a0"})
+    assert_batch_equals_classify([odd], INSTALLED)
 
 
 def test_table_from_pyarrow_by_hand() -> None:

@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 
 from ..classify import classify
 from ..code import CodeFields, encode_code
+from ..errors import DossierError, Problem
 from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
 from ..rules import Ruleset
 from ..weightloss import exact, fmt
@@ -69,7 +70,7 @@ from ._exact import (
     rounded,
 )
 from ._format import format_g6
-from .table import table_to_dossiers
+from .table import MAX_REPORTED_ROWS, table_to_dossiers
 
 __all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "results_schema",
            "rows_decided_one_by_one"]
@@ -118,14 +119,17 @@ def results_schema(ruleset_ids: Sequence[str], *, findings: bool = True) -> pa.S
 
 
 def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset], *,
-                   findings: bool = True) -> pa.Table:
+                   findings: bool = True, first_row: int = 1) -> pa.Table:
     """Classify every row of a dossier table (docs/batch.md) under every rule set.
 
     One output row per input row, in order; the columns of :data:`RESULT_FIELDS` for each
     rule set side by side. ``findings=False`` leaves out the findings, which take most of
     the time (their messages), when only the outcome is wanted — what changes when one
-    rule set replaces another. Rows are assumed valid (``table_to_dossiers`` or the readers
-    check them); the few rows decided one by one are validated as dossiers again.
+    rule set replaces another.
+
+    The table must be in the dossier table's schema (``table.conform`` casts one). A row
+    that is not a valid dossier raises one DossierError for all of them, rows numbered from
+    ``first_row`` (a batch's place in a stream); nothing is classified then.
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
@@ -134,6 +138,9 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
         raise ValueError("classify_table needs at least one rule set")
     schema = results_schema([r.id for r in rules], findings=findings)
     rows = _Rows.read(table)
+    suspects = np.flatnonzero(_maybe_invalid(table, rows))
+    if suspects.size:
+        _validate(table, suspects, first_row)
     shared = _Shared.compute(rows)
     decisions = [_Decision.compute(rows, shared, _Constants.of(r)) for r in rules]
     unproved = np.zeros(rows.n, dtype=bool)
@@ -249,8 +256,7 @@ class _Rows:
         specimens = table.column("weight_loss_test.specimens").combine_chunks()
         count = np.asarray(pc.fill_null(pc.list_value_length(specimens), 0)
                            .to_numpy(zero_copy_only=False), dtype=np.int64)
-        count = np.where(tested, count, 0)
-        offsets = _offsets(count)
+        offsets = _offsets(count)  # a valid row has specimens exactly when it has a test
         parent = np.repeat(np.arange(n), count)
         structs = specimens.flatten()
         m0, _ = _floats(structs.field("mass_before_g"))
@@ -267,6 +273,81 @@ class _Rows:
             seen_liquid=seen & tested, not_inspected=not_inspected & tested,
             resolution=resolution, resolved=resolved & tested, count=count, offsets=offsets,
             parent=parent, place=np.arange(parent.size) - offsets[:-1][parent], m0=m0, m1=m1)
+
+
+def _maybe_invalid(table: pa.Table, rows: _Rows) -> Bools:
+    """Rows that may not be valid dossiers: every rule of the Dossier model checked on the
+    columns, erring towards suspicion (such rows are then validated as dossiers). The
+    evidence column is not read by the classification and not checked here."""
+    def null(name: str) -> Bools:
+        return np.asarray(table.column(name).is_null().to_numpy(zero_copy_only=False), bool)
+
+    def outside(values: Floats, low: float, high: float, *, low_open: bool = False) -> Bools:
+        with np.errstate(invalid="ignore"):
+            too_low = values <= low if low_open else values < low
+            return np.asarray(~np.isfinite(values) | too_low | (values > high), dtype=bool)
+
+    ids = table.column("id").combine_chunks()
+    id_length = np.asarray(pc.fill_null(pc.utf8_length(ids), 0).to_numpy(
+        zero_copy_only=False), dtype=np.int64)
+    blank = np.asarray(pc.fill_null(pc.match_substring_regex(  # what str.strip() removes
+        ids, r"^[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]*$"), True).to_numpy(
+        zero_copy_only=False), bool)
+    bad = (id_length < 1) | (id_length > 200) | blank
+
+    phases = table.column("electrolyte.phases").combine_chunks()
+    flat = phases.flatten()
+    lengths = np.asarray(pc.fill_null(pc.list_value_length(phases), 0).to_numpy(
+        zero_copy_only=False), dtype=np.int64)
+    known = _is(flat, "solid") | _is(flat, "liquid")
+    parent = np.repeat(np.arange(rows.n), lengths)
+    bad |= (lengths < 1) | (lengths > 2) | (np.bincount(parent[~known], minlength=rows.n) > 0)
+    solids = np.bincount(parent[_is(flat, "solid")], minlength=rows.n)
+    liquids = np.bincount(parent[_is(flat, "liquid")], minlength=rows.n)
+    bad |= (solids > 1) | (liquids > 1)
+    has_solid_type = ~null("electrolyte.solid_type")
+    bad |= (rows.solid_type < 0) & has_solid_type
+    bad |= (solids > 0) != has_solid_type
+    bad |= outside(rows.fraction, 0.0, 100.0) & ~null("electrolyte.liquid_fraction_wt_percent")
+    bad |= rows.ion < 0
+    bad |= (rows.application < 0) & ~null("application")
+
+    rated = rows.rated
+    bad |= rated != ~null("ratings.energy_1c_wh")
+    bad |= rated & (outside(rows.power, 0.0, 1e9, low_open=True)
+                    | outside(rows.energy, 0.001, 1e9))
+    tested = rows.tested
+    bad |= tested != ~null("weight_loss_test.duration_h")
+    bad |= tested != ~null("weight_loss_test.pressure_pa")
+    bad |= tested & (outside(rows.temperature, -273.15, 2000.0)
+                     | outside(rows.duration, 0.0, 10_000.0)
+                     | outside(rows.pressure, 0.0, 10_000_000.0))
+    bad |= rows.resolved & outside(rows.resolution, 0.0, 1e8, low_open=True)
+    bad |= ~tested & (~null("weight_loss_test.balance_resolution_mg")
+                      | ~null("weight_loss_test.visible_liquid"))
+    bad |= tested != (rows.count > 0)
+    bad |= ~tested & ~null("weight_loss_test.specimens")
+    specimen_bad = outside(rows.m0, 0.001, 100_000.0) | outside(rows.m1, 0.0, 100_000.0)
+    bad[rows.parent[specimen_bad]] = True
+    return np.asarray(bad, dtype=bool)
+
+
+def _validate(table: pa.Table, suspects: Ints, first_row: int) -> None:
+    """Validate the suspect rows as dossiers; raise one DossierError for the invalid ones."""
+    problems: list[Problem] = []
+    invalid = 0
+    for row in suspects.tolist():
+        try:
+            list(table_to_dossiers(table.slice(row, 1), first_row=first_row + row))
+        except DossierError as exc:
+            invalid += 1
+            if invalid <= MAX_REPORTED_ROWS:
+                problems += exc.problems
+    if invalid > MAX_REPORTED_ROWS:
+        problems.append(Problem("", f"… and {invalid - MAX_REPORTED_ROWS} more invalid rows "
+                                f"({invalid} in all)", "fix the rows listed and check again"))
+    if problems:
+        raise DossierError(problems, source="dossier table")
 
 
 def _is(strings: pa.Array, value: str) -> Bools:
