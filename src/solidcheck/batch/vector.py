@@ -207,6 +207,8 @@ class _Rows:
     solid_only: Bools          # phases == {solid}
     liquid_only: Bools
     just_solid: Bools          # phases == ["solid"], as classify's declaration check reads it
+    phases_ok: Bools           # 1–2 phases, each solid or liquid, none twice
+    solids: Ints               # how often "solid" is among the phases
     solid_type: Ints
     ion: Ints
     application: Ints          # index in APPLICATIONS, -1 when not declared
@@ -237,10 +239,9 @@ class _Rows:
                              .to_numpy(zero_copy_only=False), dtype=np.int64)
         flat = phases.flatten()
         phase_parent = np.repeat(np.arange(n), lengths)
-        has_solid = np.zeros(n, dtype=bool)
-        has_liquid = np.zeros(n, dtype=bool)
-        has_solid[phase_parent[_is(flat, "solid")]] = True
-        has_liquid[phase_parent[_is(flat, "liquid")]] = True
+        solids = np.bincount(phase_parent[_is(flat, "solid")], minlength=n)
+        liquids = np.bincount(phase_parent[_is(flat, "liquid")], minlength=n)
+        has_solid, has_liquid = solids > 0, liquids > 0
 
         fraction, _ = _floats(table.column("electrolyte.liquid_fraction_wt_percent"))
         power, rated = _floats(table.column("ratings.max_power_w"))
@@ -265,6 +266,8 @@ class _Rows:
             n=n, ids=table.column("id").combine_chunks().cast(pa.string()),
             solid_only=has_solid & ~has_liquid, liquid_only=has_liquid & ~has_solid,
             just_solid=has_solid & ~has_liquid & (lengths == 1),
+            phases_ok=(lengths >= 1) & (solids <= 1) & (liquids <= 1)
+            & (solids + liquids == lengths), solids=solids,
             solid_type=_codes(table.column("electrolyte.solid_type"), SOLID_TYPES),
             ion=_codes(table.column("conducting_ion"), IONS),
             application=_codes(table.column("application"), APPLICATIONS),
@@ -295,19 +298,10 @@ def _maybe_invalid(table: pa.Table, rows: _Rows) -> Bools:
         zero_copy_only=False), bool)
     bad = (id_length < 1) | (id_length > 200) | blank
 
-    phases = table.column("electrolyte.phases").combine_chunks()
-    flat = phases.flatten()
-    lengths = np.asarray(pc.fill_null(pc.list_value_length(phases), 0).to_numpy(
-        zero_copy_only=False), dtype=np.int64)
-    known = _is(flat, "solid") | _is(flat, "liquid")
-    parent = np.repeat(np.arange(rows.n), lengths)
-    bad |= (lengths < 1) | (lengths > 2) | (np.bincount(parent[~known], minlength=rows.n) > 0)
-    solids = np.bincount(parent[_is(flat, "solid")], minlength=rows.n)
-    liquids = np.bincount(parent[_is(flat, "liquid")], minlength=rows.n)
-    bad |= (solids > 1) | (liquids > 1)
+    bad |= ~rows.phases_ok
     has_solid_type = ~null("electrolyte.solid_type")
     bad |= (rows.solid_type < 0) & has_solid_type
-    bad |= (solids > 0) != has_solid_type
+    bad |= (rows.solids > 0) != has_solid_type
     bad |= outside(rows.fraction, 0.0, 100.0) & ~null("electrolyte.liquid_fraction_wt_percent")
     bad |= rows.ion < 0
     bad |= (rows.application < 0) & ~null("application")
