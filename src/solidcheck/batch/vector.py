@@ -68,6 +68,7 @@ from ._exact import (
     fraction_quantum,
     granule,
     rounded,
+    two_prod,
 )
 from ._format import format_g6
 from .table import MAX_REPORTED_ROWS, table_to_dossiers
@@ -864,7 +865,7 @@ def _high_power(shared: _Shared, threshold: _Const, solid: Bools) -> tuple[Bools
 def _pow_is_libm() -> bool:
     """Whether numpy's power with an array exponent gives what Python's ``x**2`` gives
     (libm's pow, which is not always x*x); checked once on values where the two differ."""
-    sample = np.array([66048.47014707193, 1.0000000000000002, 3.3, 7.1, 12345.678])
+    sample = np.array([46892.78043447317, 14686.9225750816, 8523.445315277637, 3.3, 7.1])
     twos = np.full(sample.size, 2.0)
     return bool(np.all(np.power(sample, twos) == np.array([v**2 for v in sample.tolist()])))
 
@@ -889,23 +890,18 @@ def _hypot(x: Floats, y: Floats) -> Floats:
     frac2 = np.zeros_like(x)
     for v in (x, y):
         v = v * scale
-        p_hi, p_lo = _two_prod(v, v)
+        p_hi, p_lo = two_prod(v, v)
         s_hi = csum + p_hi
         s_lo = (csum - s_hi) + p_hi
         csum, frac1, frac2 = s_hi, frac1 + p_lo, frac2 + s_lo
     h = np.sqrt(csum - 1.0 + (frac1 + frac2))
-    p_hi, p_lo = _two_prod(-h, h)
+    p_hi, p_lo = two_prod(-h, h)
     s_hi = csum + p_hi
     s_lo = (csum - s_hi) + p_hi
     csum, frac1, frac2 = s_hi, frac1 + p_lo, frac2 + s_lo
     correction = csum - 1.0 + (frac1 + frac2)
     h = h + correction / (2.0 * h)
     return np.asarray(h / scale, dtype=np.float64)
-
-
-def _two_prod(a: Floats, b: Floats) -> tuple[Floats, Floats]:
-    from ._exact import two_prod
-    return two_prod(a, b)
 
 
 @functools.cache
