@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -365,7 +366,8 @@ def test_invalid_rows_are_one_dossier_error() -> None:
 
 
 def test_table_from_pyarrow_by_hand() -> None:
-    """A table built without the converters, in the layout's types, as a reader gives it."""
+    """A table built without the converters (and the same through Polars, whose types
+    differ), as a reader gives it."""
     table = pa.table({
         "id": ["A"], "manufacturer": [None], "model": [None],
         "electrolyte.phases": [["solid"]], "electrolyte.solid_type": ["halide"],
@@ -380,6 +382,7 @@ def test_table_from_pyarrow_by_hand() -> None:
         "evidence": pa.array([None], pa.string()),
     })
     out = classify_table(table, [NATIONAL]).to_pylist()[0]
+    assert classify_table(pl.from_arrow(table).to_arrow(), [NATIONAL]).to_pylist()[0] == out
     assert out["category"] == "solid_state"
     assert out["code"] == "SCP1-SSB-HAL-NA-HP/gbt-ssb-1-2026"
     assert out["weight_loss.percent"] == 0.5 and out["weight_loss.margin_percent"] == 0.0

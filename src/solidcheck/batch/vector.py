@@ -71,7 +71,7 @@ from ._exact import (
     two_prod,
 )
 from ._format import format_g6
-from .table import MAX_REPORTED_ROWS, table_to_dossiers
+from .table import MAX_REPORTED_ROWS, conform, table_to_dossiers
 
 __all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "results_schema",
            "rows_decided_one_by_one"]
@@ -128,15 +128,15 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     the time (their messages), when only the outcome is wanted — what changes when one
     rule set replaces another.
 
-    The table must be in the dossier table's schema (``table.conform`` casts one). A row
-    that is not a valid dossier raises one DossierError for all of them, rows numbered from
-    ``first_row`` (a batch's place in a stream); nothing is classified then.
+    The table is read in the dossier table's schema (``table.conform``: Polars' or pandas'
+    types are cast, absent optional columns are null). A row that is not a valid dossier
+    raises one DossierError for all of them, rows numbered from ``first_row`` (a batch's
+    place in a stream); nothing is classified then.
     """
-    if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
     rules = list(rulesets)
     if not rules:
         raise ValueError("classify_table needs at least one rule set")
+    table = conform(table, source="dossier table", first_row=first_row)
     schema = results_schema([r.id for r in rules], findings=findings)
     rows = _Rows.read(table)
     suspects = np.flatnonzero(_maybe_invalid(table, rows))
@@ -166,9 +166,7 @@ def rows_decided_one_by_one(table: pa.Table | pa.RecordBatch,
                             rulesets: Sequence[Ruleset]) -> Ints:
     """The rows ``classify_table`` hands to ``classify`` because their exact result is not
     proved in vectorised arithmetic (for benchmarks and tests: it should be almost none)."""
-    if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
-    rows = _Rows.read(table)
+    rows = _Rows.read(conform(table))
     shared = _Shared.compute(rows)
     unproved = np.zeros(rows.n, dtype=bool)
     for ruleset in rulesets:
