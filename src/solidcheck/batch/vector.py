@@ -1145,17 +1145,19 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
     """The list<struct<severity, rule, message>> column from the slots.
 
     Each message is written once into a pool, for the rows that have it (a constant once
-    in all). A matrix holds, per row and slot, the pool index of the row's message there
+    in all). A matrix holds, per row and column, the pool index of the row's message there
     (-1: none); read row by row it is every row's findings in order, as dictionary indices.
-    A repeated slot marks its first message of the row, expanded afterwards.
+    A repeated slot takes as many columns as a row has findings there at most.
     """
-    source = np.full((len(slots), n), -1, dtype=np.int32)  # slot by slot: writes in order
-    label = np.zeros((len(slots), n), dtype=np.int8)
+    widths = [1 if isinstance(slot, list) else max(1, int(np.bincount(
+        slot.rows).max(initial=0))) for slot in slots]
+    columns = np.cumsum([0, *widths])
+    source = np.full((int(columns[-1]), n), -1, dtype=np.int32)  # column by column
+    label = np.zeros((int(columns[-1]), n), dtype=np.int8)
     labels: dict[tuple[str, str], int] = {}
     pool: list[pl.Series | int] = []           # an int: the result of queries[int]
     queries: list[pl.LazyFrame] = []
     pooled = 0
-    repeated: tuple[int, int, Ints] | None = None  # (first pool index, count, rows)
     for k, slot in enumerate(slots):
         alternatives = [(np.flatnonzero(a.where), a.severity, a.rule, a.message)
                         for a in slot] if isinstance(slot, list) else [
@@ -1163,10 +1165,14 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
         for where, severity, rule, message in alternatives:
             if not where.size:
                 continue
-            label[k, where] = labels.setdefault((severity, rule), len(labels))
+            column = np.full(where.size, columns[k])
+            if isinstance(slot, _Repeated):  # the j-th of a row goes to the slot's j-th column
+                column += np.arange(where.size) - _offsets(np.bincount(where, minlength=n))[
+                    :-1][where]
+            label[column, where] = labels.setdefault((severity, rule), len(labels))
             if isinstance(message, str):
                 pool.append(pl.Series([message], dtype=pl.String))
-                source[k, where] = pooled
+                source[column, where] = pooled
                 pooled += 1
                 continue
             if isinstance(message, pl.Expr):
@@ -1175,33 +1181,12 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
                 pool.append(len(queries) - 1)
             else:
                 pool.append(pl.Series(message).cast(pl.String))
-            if isinstance(slot, _Repeated):  # the row's first one; rows are in order
-                first = np.flatnonzero(np.diff(where, prepend=-1) != 0)
-                source[k, where[first]] = pooled + first
-                repeated = pooled, where.size, where
-            else:
-                source[k, where] = pooled + np.arange(where.size)
+            source[column, where] = pooled + np.arange(where.size)
             pooled += where.size
     by_row, label = np.ascontiguousarray(source.T), np.ascontiguousarray(label.T)
     present = by_row >= 0
     per_row = np.count_nonzero(present, axis=1).astype(np.int64)
     sequence, labelled = by_row[present], label[present]  # row by row, slot by slot
-    if repeated is not None:  # each mark stands for `count` consecutive pool entries
-        start, size, rows = repeated
-        count = np.bincount(rows, minlength=n)
-        marks = np.flatnonzero((sequence >= start) & (sequence < start + size))
-        times = np.ones(sequence.size, dtype=np.int64)
-        times[marks] = count[count > 0]
-        at = np.cumsum(times) - times
-        expanded = np.empty(int(times.sum()), dtype=np.int32)
-        expanded_label = np.empty(expanded.size, dtype=np.int8)
-        expanded[at], expanded_label[at] = sequence, labelled
-        for j in range(1, int(times.max())):
-            more = marks[times[marks] > j]
-            expanded[at[more] + j] = sequence[more] + j
-            expanded_label[at[more] + j] = labelled[more]
-        sequence, labelled = expanded, expanded_label
-        per_row += count - (count > 0)
 
     written = pl.collect_all(queries)
     parts = [written[p].to_series() if isinstance(p, int) else p for p in pool]
