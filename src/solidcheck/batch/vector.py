@@ -927,28 +927,53 @@ def _rate_uncertainty(m0: Floats, m1: Floats, u_g: Floats) -> Floats:
 class _Text:
     """The columns messages are written from: per-row values, and numbers to be written as
     ``fmt`` writes them — each formatted once, on the rows that show it, when a message
-    first asks for it. A message's frame holds just its columns, at just its rows."""
+    first asks for it; a number with few distinct values (an oven's set point) once per
+    distinct value. A message's frame holds just its columns, at just its rows."""
 
     def __init__(self) -> None:
         self.values: dict[str, np.ndarray | pa.Array] = {}
         self.numbers: dict[str, tuple[Floats, Bools]] = {}
-        self.formatted: dict[str, tuple[pl.Series, Ints]] = {}
+        # name → (distinct texts, each shown row's text index, row → shown-row index)
+        self.formatted: dict[str, tuple[pl.Series, Ints, Ints]] = {}
 
     def number(self, name: str, values: Floats, shown: Bools) -> None:
         self.numbers[name] = (values, shown)
+
+    def _format(self, name: str) -> tuple[pl.Series, Ints, Ints]:
+        if name not in self.formatted:
+            values, shown = self.numbers[name]
+            domain = np.flatnonzero(shown)
+            place = np.full(shown.size, -1, dtype=np.int64)
+            place[domain] = np.arange(domain.size)
+            shown_values = values[domain]
+            sample = shown_values[:: max(1, shown_values.size // 1024)]
+            if shown_values.size > 4096 and np.unique(sample).size < sample.size // 4:
+                # by bit pattern, so that -0.0 ("-0") stays apart from 0.0 ("0")
+                bits, index = np.unique(shown_values.view(np.int64), return_inverse=True)
+                self.formatted[name] = (format_g6(bits.view(np.float64)),
+                                        index.astype(np.int64), place)
+            else:
+                self.formatted[name] = (format_g6(shown_values),
+                                        np.arange(domain.size), place)
+        return self.formatted[name]
+
+    def distinct(self, names: Sequence[str], rows: Ints) -> tuple[pl.DataFrame, Ints] | None:
+        """For a message of one number with few distinct values: the frame of its distinct
+        texts and, per row, which one it shows (so the message is written once per value);
+        None otherwise."""
+        if len(names) != 1 or names[0] not in self.numbers:
+            return None
+        texts, index, place = self._format(names[0])
+        if texts.len() * 4 > rows.size:
+            return None
+        return pl.DataFrame({names[0]: texts}), index[place[rows]]
 
     def frame(self, names: Sequence[str], rows: Ints) -> pl.DataFrame:
         columns: dict[str, pl.Series] = {}
         for name in names:
             if name in self.numbers:
-                if name not in self.formatted:
-                    values, shown = self.numbers[name]
-                    domain = np.flatnonzero(shown)
-                    place = np.full(shown.size, -1, dtype=np.int64)
-                    place[domain] = np.arange(domain.size)
-                    self.formatted[name] = format_g6(values[domain]), place
-                text, place = self.formatted[name]
-                columns[name] = text.gather(place[rows])
+                texts, index, place = self._format(name)
+                columns[name] = texts.gather(index[place[rows]])
             else:
                 value = self.values[name]
                 columns[name] = pl.Series(name, value.take(pa.array(rows)) if isinstance(
@@ -1009,7 +1034,7 @@ def _columns(rows: _Rows, shared: _Shared, decisions: list[_Decision]) -> _Text:
         text.number(f"{j}:f_short", d.short, tested & ~d.duration_ok)
         text.number(f"{j}:f_excess", d.excess, tested & ~d.pressure_ok)
         text.number(f"{j}:f_allowed", d.allowed, d.coarse)
-        text.number(f"{j}:f_percent", d.percent, tested)
+        text.number(f"f_percent_{'mean' if d.constants.mean else 'max'}", d.percent, tested)
         text.number(f"{j}:f_margin", d.margin, d.doubtful)
         text.number(f"{j}:f_uncertainty", d.uncertainty, d.doubtful)
     return text
@@ -1042,6 +1067,7 @@ def _slots(j: int, rows: _Rows, d: _Decision, gains: _Repeated) -> list[_Slot]:
     declared = pl.col("application").replace_strict(
         {i: a.replace("_", "-") for i, a in enumerate(APPLICATIONS)}, default=None,
         return_dtype=pl.String)
+    percent = f"f_percent_{'mean' if c.mean else 'max'}"  # the same in every such rule set
     if c.mean:
         what = _text("mean rate of ", pl.col("count").cast(pl.String), " specimens")
     else:
@@ -1088,9 +1114,9 @@ def _slots(j: int, rows: _Rows, d: _Decision, gains: _Repeated) -> list[_Slot]:
             "with a finer balance"))],
         gains,
         [_Alternative(tested & d.passed, "info", "weight_loss_limit", _text(
-            what, " ", col("f_percent"), f" % is {relation} the {limit} % limit")),
+            what, " ", pl.col(percent), f" % is {relation} the {limit} % limit")),
          _Alternative(tested & ~d.passed, "info", "weight_loss_limit", _text(
-            what, " ", col("f_percent"), f" % is not {relation} the {limit} % limit", detail))],
+            what, " ", pl.col(percent), f" % is not {relation} the {limit} % limit", detail))],
         [_Alternative(d.doubtful, "warning", "measurement_uncertainty", _text(
             "the margin to the limit (", col("f_margin"), " %) is within the measurement "
             "uncertainty (± ", col("f_uncertainty"), " %): the outcome is not certain; weigh "
@@ -1176,9 +1202,15 @@ def _assemble(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
                 pooled += 1
                 continue
             if isinstance(message, pl.Expr):
-                queries.append(text.frame(message.meta.root_names(), where).lazy()
-                               .select(message))
+                names = message.meta.root_names()
+                distinct = text.distinct(names, where)
+                frame = distinct[0] if distinct else text.frame(names, where)
+                queries.append(frame.lazy().select(message))
                 pool.append(len(queries) - 1)
+                if distinct:
+                    source[column, where] = pooled + distinct[1]
+                    pooled += distinct[0].height
+                    continue
             else:
                 pool.append(pl.Series(message).cast(pl.String))
             source[column, where] = pooled + np.arange(where.size)
