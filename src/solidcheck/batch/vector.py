@@ -488,8 +488,11 @@ def _largest(shared: _Shared) -> _Aggregate:
 
     deciding = _Exact(at(rate.hi, 0.0), at(rate.lo, 0.0), at(rate.err, 0.0))
     unsure |= has & ~at(shared.rate_proved, True)
-    u_g = rows.resolution / 1000 / _TWO_SQRT3
-    u_std = _rate_uncertainty(at(rows.m0, 1.0), at(rows.m1, 1.0), u_g)
+    u_std = np.full(rows.n, np.nan)
+    resolved = np.flatnonzero(rows.resolved & has)  # only there is there an uncertainty
+    u_g = rows.resolution[resolved] / 1000 / _TWO_SQRT3
+    u_std[resolved] = _rate_uncertainty(at(rows.m0, 1.0)[resolved], at(rows.m1, 1.0)[resolved],
+                                        u_g)
     worst = np.where(has, rows.place[np.minimum(spec, max(rows.m0.size - 1, 0))] + 1, 0) \
         if rows.m0.size else np.zeros(rows.n, dtype=np.int64)
 
@@ -547,8 +550,10 @@ def _mean(shared: _Shared) -> _Aggregate:
     sh, sl = np.zeros(n), np.zeros(n)
     err = np.zeros(n)
     magnitude = np.zeros(n)
-    u_g = rows.resolution / 1000 / _TWO_SQRT3
-    squares = _square(_rate_uncertainty(rows.m0, rows.m1, u_g[rows.parent]))
+    squares = np.full(rows.m0.size, np.nan)
+    resolved = np.flatnonzero(rows.resolved[rows.parent])  # specimens with an uncertainty
+    u_g = rows.resolution[rows.parent[resolved]] / 1000 / _TWO_SQRT3
+    squares[resolved] = _square(_rate_uncertainty(rows.m0[resolved], rows.m1[resolved], u_g))
     total = np.zeros(n)
     for place in range(int(rows.count.max(initial=0))):  # sum() adds left to right
         where = np.flatnonzero(rows.count > place)
