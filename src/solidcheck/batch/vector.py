@@ -382,6 +382,9 @@ class _Aggregate:
 
 @dataclass(frozen=True)
 class _Shared:
+    """What every rule set reads: exact specimen rates and power/energy ratio (with their
+    floats and whether those are proved), the lightest specimen, and the deciding rate."""
+
     rows: _Rows
     m0_lo: Floats
     m1_lo: Floats
