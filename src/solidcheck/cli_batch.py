@@ -1,5 +1,6 @@
-"""Dossier tables at the command line: ``synth`` (a synthetic population), ``dossier table``
-(dossier files → one table) and ``dossier files`` (a table → dossier files). Argument handling
+"""Dossier tables at the command line: ``batch`` (classify a table, locally or on Dask),
+``synth`` (a synthetic population), ``dossier table`` (dossier files → one table) and
+``dossier files`` (a table → dossier files). Argument handling
 and output only; the work is in ``batch/``, imported when a command runs so the rest of the
 command line starts as fast as before."""
 
@@ -24,15 +25,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ._cliutil import fail
+from ._cliutil import EXIT_MISSING_EXTRA, fail, print_json, stdout
 from .dossier import load_dossier
-from .errors import InvalidInputError
+from .errors import InvalidInputError, MissingDependencyError
 
 if TYPE_CHECKING:
+    from .batch.run import BatchSummary
     from .batch.table import TableFormat
     from .model import Dossier
+    from .rules import Ruleset
 
-__all__ = ["dossier_files", "dossier_table", "synth"]
+__all__ = ["batch", "dossier_files", "dossier_table", "synth"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 _PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
@@ -237,3 +240,139 @@ def _dossier_text(dossier: Dossier, dossier_format: DossierFormat) -> str:
     if dossier_format is DossierFormat.json:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def batch(
+    source: Annotated[str, typer.Argument(metavar="INPUT", help="Dossier table: .parquet or "
+                                          "a Parquet folder, .csv (+ .specimens.csv), "
+                                          ".jsonl; with --engine dask a Parquet path or "
+                                          "URL (s3://, gs://, abfs://).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Results to write: .parquet, "
+                                        ".csv (+ .findings.csv), .jsonl; with --engine dask "
+                                        "a new Parquet folder or URL.")],
+    ruleset_ids: Annotated[list[str] | None, typer.Option(
+        "--ruleset", "-r", help="Rule-set id or .toml file; repeat to compare rule sets side "
+        "by side (the first is the reference). Default: the national standard.")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", "-e", help="local: this machine, "
+                                           "streaming; dask: a Dask cluster.")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local "
+        "cluster with a worker per core.")] = None,
+    findings: Annotated[bool, typer.Option("--findings/--no-findings", help="Write every "
+                                           "finding (the slower part), or the outcome "
+                                           "only.")] = True,
+    table_format: FormatOption = None,
+    summary_format: Annotated[SummaryFormat, typer.Option(
+        "--summary", help="Summary on stdout: a table, or JSON.")] = SummaryFormat.text,
+) -> None:
+    """Classify every dossier of a table under one or more rule sets, in one pass, and write
+    category, sub-axes, weight-loss rate, code and findings per row (docs/batch.md). Any
+    invalid row is exit 2 with every invalid row listed, and nothing is written."""
+    from .batch.run import BatchSummary
+
+    rulesets = _rulesets(ruleset_ids or [])
+    if engine is Engine.local and scheduler is not None:
+        fail("--scheduler is for --engine dask — add --engine dask, or leave out --scheduler")
+    try:
+        if engine is Engine.dask:
+            summary = _batch_dask(source, output, rulesets, findings=findings,
+                                  scheduler=scheduler)
+        else:
+            summary = _batch_local(source, output, rulesets, findings=findings,
+                                   table_format=table_format)
+    except InvalidInputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
+             "is writable")
+    assert isinstance(summary, BatchSummary)
+    if summary_format is SummaryFormat.json:
+        print_json(summary.as_dict())
+    else:
+        _print_summary(summary)
+    typer.echo(f"classified {summary.rows} dossier(s) in {summary.seconds:.1f} s; results "
+               f"in {output}", err=True)
+
+
+def _rulesets(ids: list[str]) -> list[Ruleset]:
+    from .errors import UnknownRulesetError
+    from .rules import load_ruleset
+
+    rulesets: list[Ruleset] = []
+    errors: list[str] = []
+    given: list[str | None] = list(ids) or [None]
+    for rid in given:
+        try:
+            rulesets.append(load_ruleset(rid))
+        except (InvalidInputError, UnknownRulesetError) as exc:
+            errors.append(str(exc))
+    seen = [r.id for r in rulesets]
+    twice = sorted({rid for rid in seen if seen.count(rid) > 1})
+    if twice:
+        errors.append(f"--ruleset: {', '.join(twice)} given twice — name each rule set once")
+    if errors:
+        fail("\n".join(errors))
+    return rulesets
+
+
+def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
+                 table_format: TableFormatOption | None) -> BatchSummary:
+    from .batch.run import classify_file, count_rows
+
+    try:
+        total = count_rows(source, format=_format(table_format))
+    except InvalidInputError:
+        total = None
+    with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
+        task = progress.add_task("classifying", total=total)
+        return classify_file(source, output, rulesets, findings=findings,
+                             input_format=_format(table_format),
+                             on_rows=lambda rows: progress.advance(task, rows))
+
+
+def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
+                scheduler: str | None) -> BatchSummary:
+    try:
+        from .batch.dask_engine import classify_on_dask
+    except ImportError as exc:
+        error = MissingDependencyError(f"the Dask engine ({exc.name})", extra="dask",
+                                       package=exc.name or "dask")
+        fail(str(error), code=EXIT_MISSING_EXTRA)
+    return classify_on_dask(source, output, rulesets, findings=findings, scheduler=scheduler,
+                            progress=True)
+
+
+def _print_summary(summary: BatchSummary) -> None:
+    """Categories per rule set side by side, and for each further rule set the rows that
+    change category against the first."""
+    from rich.table import Table
+
+    from .model import CATEGORIES
+
+    console = stdout()
+    table = Table(title=f"{summary.rows} dossiers", title_justify="left")
+    table.add_column("category")
+    for rid in summary.ruleset_ids:
+        table.add_column(rid, justify="right")
+    for category in CATEGORIES:
+        table.add_row(category, *(str(summary.categories[rid][category])
+                                  for rid in summary.ruleset_ids))
+    console.print(table)
+    first = summary.ruleset_ids[0]
+    for rid in summary.ruleset_ids[1:]:
+        moves = sorted(((a, b, n) for (a, b), n in summary.moves.get(rid, {}).items()
+                        if a != b), key=lambda move: -move[2])
+        console.print(f"{summary.changed(rid)} dossier(s) change category from {first} to "
+                      f"{rid}" + (":" if moves else ""))
+        for a, b, n in moves:
+            console.print(f"  {a} → {b}: {n}")

@@ -208,13 +208,13 @@ def _without_gc() -> Iterator[None]:
 
 def _capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Problem]:
     """The problems of the first :data:`MAX_REPORTED_ROWS` rows, and a count of the rest."""
-    rows = sorted({_row_of(p) for p in problems} - {0})
+    rows = sorted({row_of(p) for p in problems} - {0})
     total = len(rows) if invalid_rows is None else invalid_rows
     if total <= MAX_REPORTED_ROWS:
         return problems
     if len(rows) > MAX_REPORTED_ROWS:
         last = rows[MAX_REPORTED_ROWS - 1]
-        problems = [p for p in problems if _row_of(p) <= last]
+        problems = [p for p in problems if row_of(p) <= last]
     return [*problems, Problem("", f"… and {total - MAX_REPORTED_ROWS} more invalid rows "
                                f"({total} in all)", "fix the rows listed and check again")]
 
@@ -334,7 +334,7 @@ def _conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, lis
     return None, _capped(problems, len(rows))
 
 
-def _row_of(problem: Problem) -> int:
+def row_of(problem: Problem) -> int:
     """The row number of a ``row N: …`` problem (0 for a problem of the whole table)."""
     match = re.match(r"row ([0-9]+)", problem.path)
     return int(match.group(1)) if match else 0
@@ -511,7 +511,7 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
             else:
                 yield from typed.to_batches()
         first_row += batch.num_rows
-        if len({_row_of(p) for p in problems}) > MAX_REPORTED_ROWS:
+        if len({row_of(p) for p in problems}) > MAX_REPORTED_ROWS:
             problems = [*_capped(problems), Problem(
                 "", f"only rows 1–{first_row - 1} were checked, to keep this message short",
                 "fix the rows listed and read the file again")]
@@ -552,7 +552,7 @@ def _typed_csv_batch(batch: pa.RecordBatch, *, first_row: int,
             columns[name] = pc.split_pattern(text, ";")
         else:
             columns[name] = text
-    problems.sort(key=_row_of)
+    problems.sort(key=row_of)
     return pa.table(columns), problems
 
 
@@ -848,6 +848,15 @@ def write_table(table: pa.Table | pa.RecordBatch, path: str | Path, *,
         writer.write(table)
 
 
+def list_positions(lists: pa.Array) -> tuple[pa.Array, np.ndarray[Any, np.dtype[np.intp]]]:
+    """For each item of a list column's flattened values: the row it belongs to and its
+    place in that row's list, from 1 (a companion CSV's ``index``)."""
+    parents = pc.list_parent_indices(lists).to_numpy()
+    # parents run in order, so an item's place is its distance from its row's first item
+    index = np.arange(len(parents)) - np.searchsorted(parents, parents) + 1
+    return pa.array(parents), index
+
+
 def _csv_schema() -> pa.Schema:
     fields = [DOSSIER_TABLE_SCHEMA.field(name) for name in _CSV_COLUMNS]
     return pa.schema([pa.field(_PHASES, pa.string(), nullable=False) if f.name == _PHASES
@@ -860,13 +869,10 @@ def _csv_tables(table: pa.Table) -> tuple[pa.Table, pa.Table]:
         table.schema.get_field_index(_PHASES), pa.field(_PHASES, pa.string(), nullable=False),
         pc.binary_join(table.column(_PHASES), ";"))
     specimens = table.column(_SPECIMENS).combine_chunks()
-    parents = pc.list_parent_indices(specimens).to_numpy()
+    parents, index = list_positions(specimens)
     flat = pc.list_flatten(specimens)
-    # parents run in order, so a specimen's place in its list is its distance from the
-    # first of its parent's
-    index = np.arange(len(parents)) - np.searchsorted(parents, parents) + 1
     companion = pa.table({
-        "id": table.column("id").take(pa.array(parents)),
+        "id": table.column("id").take(parents),
         "index": pa.array(index, pa.int64()),
         "mass_before_g": flat.field("mass_before_g"),
         "mass_after_g": flat.field("mass_after_g"),
