@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
@@ -10,8 +11,12 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from solidcheck import Dossier, classify
+from solidcheck.rules import Ruleset
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -124,3 +129,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+# --- the batch results, row by row ----------------------------------------------------------
+
+def classify_row(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
+    """``classify``'s result as a row of the batch results (docs/batch.md), to compare."""
+    result = classify(dossier, ruleset)
+    wl = result.weight_loss
+    return {
+        "category": result.category,
+        "electrolyte_type": result.electrolyte_type,
+        "conducting_ion": result.conducting_ion,
+        "application": result.application,
+        "application_basis": result.application_basis,
+        "power_energy_ratio_w_per_wh": result.power_energy_ratio_w_per_wh,
+        "weight_loss.percent": wl.percent if wl else None,
+        "weight_loss.passed": wl.passed if wl else None,
+        "weight_loss.conditions_valid": wl.conditions_valid if wl else None,
+        "weight_loss.margin_percent": wl.margin_percent if wl else None,
+        "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
+        "code": result.code,
+        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
+                     for f in result.findings],
+    }
+
+
+def same_value(got: Any, want: Any) -> bool:
+    """Equal and of one type; floats equal bit for bit (so -0.0 is not 0.0)."""
+    if isinstance(want, float) and isinstance(got, float):
+        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+    return bool(got == want) and type(got) is type(want)

@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from solidcheck import Dossier, DossierError, classify, load_dossier
+from conftest import classify_row, same_value
+from solidcheck import Dossier, DossierError, load_dossier
 from solidcheck.batch._exact import HUGE, TINY, decimal_lo, decimal_quantum
 from solidcheck.batch._format import format_g6
 from solidcheck.batch.synth import synthesize
@@ -223,33 +224,6 @@ def dossiers(draw: st.DrawFn, index: int = 0) -> Dossier:
 
 # --- comparing ------------------------------------------------------------------------------
 
-def _expected(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
-    result = classify(dossier, ruleset)
-    wl = result.weight_loss
-    return {
-        "category": result.category,
-        "electrolyte_type": result.electrolyte_type,
-        "conducting_ion": result.conducting_ion,
-        "application": result.application,
-        "application_basis": result.application_basis,
-        "power_energy_ratio_w_per_wh": result.power_energy_ratio_w_per_wh,
-        "weight_loss.percent": wl.percent if wl else None,
-        "weight_loss.passed": wl.passed if wl else None,
-        "weight_loss.conditions_valid": wl.conditions_valid if wl else None,
-        "weight_loss.margin_percent": wl.margin_percent if wl else None,
-        "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
-        "code": result.code,
-        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
-                     for f in result.findings],
-    }
-
-
-def _same(got: Any, want: Any) -> bool:
-    if isinstance(want, float) and isinstance(got, float):
-        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
-    return bool(got == want) and type(got) is type(want)
-
-
 def assert_batch_equals_classify(dossiers: list[Dossier], rulesets: list[Ruleset]) -> None:
     table = dossiers_to_table(dossiers)
     out = classify_table(table, rulesets)
@@ -260,11 +234,11 @@ def assert_batch_equals_classify(dossiers: list[Dossier], rulesets: list[Ruleset
     for dossier, row in zip(dossiers, rows, strict=True):
         assert row["id"] == dossier.id
         for ruleset in rulesets:
-            want = _expected(dossier, ruleset)
+            want = classify_row(dossier, ruleset)
             got = {name: row[f"{ruleset.id}.{name}" if prefix else name]
                    for name, _ in RESULT_FIELDS}
             wrong = {name: (got[name], want[name]) for name in want
-                     if not _same(got[name], want[name])}
+                     if not same_value(got[name], want[name])}
             assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"
 
 

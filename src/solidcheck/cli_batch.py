@@ -278,7 +278,12 @@ def batch(
     """Classify every dossier of a table under one or more rule sets, in one pass, and write
     category, sub-axes, weight-loss rate, code and findings per row (docs/batch.md). Any
     invalid row is exit 2 with every invalid row listed, and nothing is written."""
-    from .batch.run import BatchSummary
+    try:
+        from .batch.run import BatchSummary
+    except ImportError as exc:
+        error = MissingDependencyError(f"solidcheck batch ({exc.name})", extra="batch",
+                                       package=exc.name or "polars")
+        fail(str(error), code=EXIT_MISSING_EXTRA)
 
     rulesets = _rulesets(ruleset_ids or [])
     if engine is Engine.local and scheduler is not None:

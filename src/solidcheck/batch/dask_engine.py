@@ -35,10 +35,6 @@ from .vector import classify_table, table_problems
 __all__ = ["classify_on_dask"]
 
 
-class _InvalidPartition(Exception):
-    """A partition had invalid rows (raised on a worker; plain, so it crosses processes)."""
-
-
 def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
                      findings: bool = True, scheduler: str | None = None,
                      client: Client | None = None,
@@ -62,28 +58,29 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
         started = time.perf_counter()
         fs.makedirs(folder, exist_ok=True)
         futures = active.compute(tasks)
-        try:
-            with _bar(progress, total=None) as advance:
-                for future in as_completed(futures):
-                    part_summary = future.result()
-                    summary.add(part_summary)
-                    advance(part_summary.rows)
-        except _InvalidPartition:
-            active.cancel(futures)
-            fs.rm(folder, recursive=True)
-            raise _problems(frame, source) from None
+        with _bar(progress, total=None) as advance:
+            for future in as_completed(futures):
+                part_summary = future.result()
+                if part_summary is None:
+                    active.cancel(futures)
+                    fs.rm(folder, recursive=True)
+                    raise _problems(frame, source)
+                summary.add(part_summary)
+                advance(part_summary.rows)
         summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _classify_partition(frame: pd.DataFrame, number: int, rulesets: list[Ruleset],
-                        findings: bool, fs: AbstractFileSystem, folder: str) -> BatchSummary:
-    """One partition classified and written as ``part-NNNNN.parquet``; its summary back."""
+                        findings: bool, fs: AbstractFileSystem, folder: str
+                        ) -> BatchSummary | None:
+    """One partition classified and written as ``part-NNNNN.parquet``; its summary back, or
+    None if it has invalid rows (not an exception: a worker would log it as a crash)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     try:
         results = classify_table(table, rulesets, findings=findings)
-    except DossierError as exc:
-        raise _InvalidPartition(str(exc)) from None
+    except DossierError:
+        return None
     with fs.open(f"{folder}/part-{number:05d}.parquet", "wb") as out:
         pq.write_table(results, out, compression="zstd")
     return BatchSummary.of(results, [r.id for r in rulesets])
