@@ -72,6 +72,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/oven_log.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -297,3 +297,23 @@ def test_batch_summary_of_one_chunk_adds_up() -> None:
     for start in range(0, 300, 70):
         parts.add(BatchSummary.of(results.slice(start, 70), [NATIONAL.id, CSAE.id]))
     assert parts.as_dict() == whole.as_dict()
+
+
+def test_batch_command_output_format_and_engine_options(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.txt")])
+    assert result.exit_code == 2 and "name it .parquet, .csv or .jsonl" in result.stderr
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r"),
+                                 "--engine", "dask", "--jobs", "2"])
+    assert result.exit_code == 2 and "for the local engine" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_do_not_change_results(tmp_path: Path,
+                                    population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    one, three = tmp_path / "one.parquet", tmp_path / "three.parquet"
+    classify_file(source, one, RULESETS, chunk_rows=200, jobs=1)
+    classify_file(source, three, RULESETS, chunk_rows=200, jobs=3)
+    assert pq.read_table(one).to_pylist() == pq.read_table(three).to_pylist()

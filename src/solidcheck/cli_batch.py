@@ -271,7 +271,12 @@ def batch(
     findings: Annotated[bool, typer.Option("--findings/--no-findings", help="Write every "
                                            "finding (the slower part), or the outcome "
                                            "only.")] = True,
-    table_format: FormatOption = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Local engine: chunks classified at once (default: one "
+        "per core).")] = None,
+    table_format: Annotated[TableFormatOption | None, typer.Option(
+        "--format", "-f", help="The input table's format; default: by its extension. The "
+        "results' format is always by the output's extension.")] = None,
     summary_format: Annotated[SummaryFormat, typer.Option(
         "--summary", help="Summary on stdout: a table, or JSON.")] = SummaryFormat.text,
 ) -> None:
@@ -288,12 +293,15 @@ def batch(
     rulesets = _rulesets(ruleset_ids or [])
     if engine is Engine.local and scheduler is not None:
         fail("--scheduler is for --engine dask — add --engine dask, or leave out --scheduler")
+    if engine is Engine.dask and (jobs is not None or table_format is not None):
+        fail("--jobs and --format are for the local engine (a Dask cluster has its workers "
+             "and reads Parquet) — leave them out with --engine dask")
     try:
         if engine is Engine.dask:
             summary = _batch_dask(source, output, rulesets, findings=findings,
                                   scheduler=scheduler)
         else:
-            summary = _batch_local(source, output, rulesets, findings=findings,
+            summary = _batch_local(source, output, rulesets, findings=findings, jobs=jobs,
                                    table_format=table_format)
     except InvalidInputError as exc:
         fail(str(exc))
@@ -331,16 +339,22 @@ def _rulesets(ids: list[str]) -> list[Ruleset]:
 
 
 def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
-                 table_format: TableFormatOption | None) -> BatchSummary:
+                 jobs: int | None, table_format: TableFormatOption | None) -> BatchSummary:
     from .batch.run import classify_file, count_rows
+    from .batch.table import table_format as format_of
 
+    try:
+        format_of(output)
+    except InvalidInputError:
+        fail(f"--output: cannot tell the results' format from {output!r} — name it .parquet, "
+             ".csv or .jsonl")
     try:
         total = count_rows(source, format=_format(table_format))
     except InvalidInputError:
         total = None
     with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
         task = progress.add_task("classifying", total=total)
-        return classify_file(source, output, rulesets, findings=findings,
+        return classify_file(source, output, rulesets, findings=findings, jobs=jobs,
                              input_format=_format(table_format),
                              on_rows=lambda rows: progress.advance(task, rows))
 

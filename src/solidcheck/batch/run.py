@@ -15,7 +15,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -255,7 +255,7 @@ class Problems:
         return bool(self.listed) or self.unlisted
 
     def error(self, source: str) -> DossierError:
-        problems = list(self.listed)
+        problems = sorted(self.listed, key=row_of)
         if self.unlisted:
             problems.append(Problem("", "… and more invalid rows not listed",
                                     "fix the rows listed and check again"))
@@ -300,12 +300,14 @@ def _behind(writer: ResultWriter) -> Iterator[Callable[[pa.Table], None]]:
 
 def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Ruleset], *,
                   findings: bool = True, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                  input_format: TableFormat | None = None,
+                  jobs: int | None = None, input_format: TableFormat | None = None,
                   output_format: TableFormat | None = None,
                   on_rows: Callable[[int], None] | None = None) -> BatchSummary:
     """Classify every row of a dossier table file under every rule set and write the results
     (one row per dossier, rule sets side by side); ``on_rows`` is told of each chunk done.
 
+    ``jobs`` chunks are classified at once on threads (default: one per core; the work is
+    in NumPy, Arrow and Polars, which run without the GIL), each using a chunk's memory.
     Raises DossierError listing every invalid row of the table; nothing is written then.
     """
     rules = list(rulesets)
@@ -316,30 +318,54 @@ def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Rul
     started = time.perf_counter()
     summary = BatchSummary(ids)
     problems = Problems()
-    first_row = 1
+
+    def classified(table: pa.Table, first_row: int) -> tuple[pa.Table | None, list[Problem]]:
+        if problems:  # the run has failed: only find the rest of the invalid rows
+            return None, table_problems(table, first_row=first_row)
+        try:
+            return classify_table(table, rules, findings=findings, first_row=first_row), []
+        except DossierError as exc:
+            return None, list(exc.problems)
+
     with _replacing(output, *companions) as temporary:
         with ResultWriter(temporary[0], ids, findings=findings, format=kind,
                           findings_path=temporary[-1]) as writer, _behind(writer) as write:
-            try:
-                for batch in iter_batches(source, format=input_format, batch_rows=chunk_rows):
-                    table = pa.Table.from_batches([batch])
-                    if problems:
-                        problems.add(table_problems(table, first_row=first_row))
-                    else:
-                        try:
-                            results = classify_table(table, rules, findings=findings,
-                                                     first_row=first_row)
-                        except DossierError as exc:
-                            problems.add(exc.problems)
-                        else:
-                            write(results)
-                            summary.add(BatchSummary.of(results, ids))
-                    first_row += table.num_rows
-                    if on_rows is not None:
-                        on_rows(table.num_rows)
-            except DossierError as exc:  # the reading itself failed: no further rows
-                problems.add(exc.problems)
+            chunks = iter_batches(source, format=input_format, batch_rows=chunk_rows)
+            for rows, results, found in _in_order(chunks, classified, jobs=jobs or
+                                                  os.cpu_count() or 1, problems=problems):
+                problems.add(found)
+                if results is not None and not problems:
+                    write(results)
+                    summary.add(BatchSummary.of(results, ids))
+                if on_rows is not None:
+                    on_rows(rows)
         if problems:
             raise problems.error(str(source))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+_Classified = tuple[pa.Table | None, list[Problem]]
+
+
+def _in_order(batches: Iterator[pa.RecordBatch],
+              work: Callable[[pa.Table, int], _Classified], *, jobs: int,
+              problems: Problems) -> Iterator[tuple[int, pa.Table | None, list[Problem]]]:
+    """``work(chunk, first_row)`` on up to ``jobs`` chunks at once, results in input order.
+    A chunk that cannot be read ends the reading; its problems are added to ``problems``."""
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="solidcheck-chunk") as pool:
+        pending: deque[tuple[int, Future[_Classified]]] = deque()
+        first_row = 1
+        try:
+            for batch in batches:
+                table = pa.Table.from_batches([batch])
+                pending.append((table.num_rows, pool.submit(work, table, first_row)))
+                first_row += table.num_rows
+                if len(pending) > jobs:
+                    rows, future = pending.popleft()
+                    yield rows, *future.result()
+        except DossierError as exc:  # the reading itself failed: no further rows
+            problems.add(exc.problems)
+        while pending:
+            rows, future = pending.popleft()
+            yield rows, *future.result()
