@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from solidcheck import Dossier, classify
+from solidcheck.batch.vector import result_row
 from solidcheck.rules import Ruleset
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -135,24 +136,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def classify_row(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
     """``classify``'s result as a row of the batch results (docs/batch.md), to compare."""
-    result = classify(dossier, ruleset)
-    wl = result.weight_loss
-    return {
-        "category": result.category,
-        "electrolyte_type": result.electrolyte_type,
-        "conducting_ion": result.conducting_ion,
-        "application": result.application,
-        "application_basis": result.application_basis,
-        "power_energy_ratio_w_per_wh": result.power_energy_ratio_w_per_wh,
-        "weight_loss.percent": wl.percent if wl else None,
-        "weight_loss.passed": wl.passed if wl else None,
-        "weight_loss.conditions_valid": wl.conditions_valid if wl else None,
-        "weight_loss.margin_percent": wl.margin_percent if wl else None,
-        "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
-        "code": result.code,
-        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
-                     for f in result.findings],
-    }
+    return result_row(classify(dossier, ruleset))
 
 
 def same_value(got: Any, want: Any) -> bool:

@@ -6,12 +6,13 @@ command line starts as fast as before."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import defaultdict
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 import yaml
@@ -30,6 +31,8 @@ from .dossier import load_dossier
 from .errors import InvalidInputError, MissingDependencyError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .batch.run import BatchSummary
     from .batch.table import TableFormat
     from .model import Dossier
@@ -56,6 +59,24 @@ class DossierFormat(StrEnum):
 FormatOption = Annotated[TableFormatOption | None, typer.Option(
     "--format", "-f", help="Table format; default: by the file's extension (.parquet, .csv, "
     ".jsonl; a directory is a Parquet dataset).")]
+
+
+@contextlib.contextmanager
+def _cleanly(output: object) -> Iterator[None]:
+    """Bad input, or an output that cannot be written, as one message and exit 2."""
+    try:
+        yield
+    except InvalidInputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
+             "is writable")
+
+
+def _missing_extra(exc: ImportError, what: str, *, extra: str, package: str) -> NoReturn:
+    error = MissingDependencyError(f"{what} ({exc.name})", extra=extra,
+                                   package=exc.name or package)
+    fail(str(error), code=EXIT_MISSING_EXTRA)
 
 
 def _count(text: str) -> int:
@@ -98,18 +119,12 @@ def synth(
     rows = _count(count)
     if rows > MAX_ROWS:
         fail(f"N: at most {MAX_ROWS} rows (ids have 10 digits), got {rows}")
-    try:
-        with TableWriter(output, format=_format(table_format)) as writer, \
-                _progress(shown=rows >= _PROGRESS_ROWS) as progress:
-            task = progress.add_task("synthesising", total=rows)
-            for batch in synthesize_batches(rows, seed=seed):
-                writer.write(batch)
-                progress.advance(task, batch.num_rows)
-    except InvalidInputError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
-             "is writable")
+    with _cleanly(output), TableWriter(output, format=_format(table_format)) as writer, \
+            _progress(shown=rows >= _PROGRESS_ROWS) as progress:
+        task = progress.add_task("synthesising", total=rows)
+        for batch in synthesize_batches(rows, seed=seed):
+            writer.write(batch)
+            progress.advance(task, batch.num_rows)
     typer.echo(f"wrote {rows} synthetic dossiers (seed {seed}) to {output}", err=True)
 
 
@@ -172,13 +187,8 @@ def dossier_table(
                           "dossier; give every dossier its own id")
     if errors:
         fail("\n".join(errors))
-    try:
+    with _cleanly(output):
         write_table(dossiers_to_table(dossiers), output, format=_format(table_format))
-    except InvalidInputError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
-             "is writable")
     typer.echo(f"wrote {len(dossiers)} dossier(s) to {output}", err=True)
 
 
@@ -284,11 +294,9 @@ def batch(
     category, sub-axes, weight-loss rate, code and findings per row (docs/batch.md). Any
     invalid row is exit 2 with every invalid row listed, and nothing is written."""
     try:
-        from .batch.run import BatchSummary
+        import polars  # noqa: F401  (the vectorised classifier's; say so before any work)
     except ImportError as exc:
-        error = MissingDependencyError(f"solidcheck batch ({exc.name})", extra="batch",
-                                       package=exc.name or "polars")
-        fail(str(error), code=EXIT_MISSING_EXTRA)
+        _missing_extra(exc, "solidcheck batch", extra="batch", package="polars")
 
     rulesets = _rulesets(ruleset_ids or [])
     if engine is Engine.local and scheduler is not None:
@@ -296,19 +304,13 @@ def batch(
     if engine is Engine.dask and (jobs is not None or table_format is not None):
         fail("--jobs and --format are for the local engine (a Dask cluster has its workers "
              "and reads Parquet) — leave them out with --engine dask")
-    try:
+    with _cleanly(output):
         if engine is Engine.dask:
             summary = _batch_dask(source, output, rulesets, findings=findings,
                                   scheduler=scheduler)
         else:
             summary = _batch_local(source, output, rulesets, findings=findings, jobs=jobs,
                                    table_format=table_format)
-    except InvalidInputError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
-             "is writable")
-    assert isinstance(summary, BatchSummary)
     if summary_format is SummaryFormat.json:
         print_json(summary.as_dict())
     else:
@@ -364,9 +366,7 @@ def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: 
     try:
         from .batch.dask_engine import classify_on_dask
     except ImportError as exc:
-        error = MissingDependencyError(f"the Dask engine ({exc.name})", extra="dask",
-                                       package=exc.name or "dask")
-        fail(str(error), code=EXIT_MISSING_EXTRA)
+        _missing_extra(exc, "the Dask engine", extra="dask", package="dask")
     return classify_on_dask(source, output, rulesets, findings=findings, scheduler=scheduler,
                             progress=True)
 

@@ -73,8 +73,8 @@ from ._exact import (
 from ._format import format_g6
 from .table import MAX_REPORTED_ROWS, conform, table_to_dossiers
 
-__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "results_schema",
-           "rows_decided_one_by_one", "table_problems"]
+__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "result_row",
+           "results_schema", "rows_decided_one_by_one", "table_problems"]
 
 WORDS = pa.dictionary(pa.int32(), pa.large_string())
 """Strings that repeat (a category, a code, a rule, most messages) are dictionary-encoded:
@@ -1315,7 +1315,7 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
         exact_rows["id"].append(dossier.id)
         for ruleset in rules:
             result = classify(dossier, ruleset)
-            for name, value in _result_values(result).items():
+            for name, value in result_row(result).items():
                 column = f"{ruleset.id}.{name}" if prefix else name
                 if column in exact_rows:
                     exact_rows[column].append(value)
@@ -1329,8 +1329,8 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
         pieces)
 
 
-def _result_values(result: Result) -> dict[str, object]:
-    """A Result as the values of :data:`RESULT_FIELDS`."""
+def result_row(result: Result) -> dict[str, Any]:
+    """A Result as the values of :data:`RESULT_FIELDS` (one rule set's part of a row)."""
     wl = result.weight_loss
     return {
         "category": result.category,
