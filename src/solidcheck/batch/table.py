@@ -438,9 +438,11 @@ def _parquet_batches(path: str | Path, *, batch_rows: int) -> Iterator[pa.Record
     source = str(path)
     try:
         dataset = pa_ds.dataset(_dataset_path(path), format="parquet")
-        scanner = dataset.scanner(batch_size=batch_rows, batch_readahead=2,
-                                  fragment_readahead=1)
-        batches = scanner.to_batches()
+        # File by file, row group by row group: a dataset scanner reads ahead of a slow
+        # consumer until most of the file is in memory.
+        batches = (batch for fragment in dataset.get_fragments()
+                   for batch in pq.ParquetFile(fragment.path, filesystem=dataset.filesystem)
+                   .iter_batches(batch_size=batch_rows))
         first_row = 1
         for batch in _rebatch(batches, batch_rows):
             table = conform(batch, source=source, first_row=first_row)

@@ -385,8 +385,10 @@ class _Aggregate:
     u_std: Floats              # standard uncertainty before the coverage factor
     worst: Ints                # 1-based place of the largest rate (0 for the mean)
     unsure: Bools
-    # granularity of deciding − c, for a constant c; None: nothing proves a tie (a mean)
-    granularity: Callable[[Ints, _Const], Floats] | None
+    # the deciding specimen of each row, for the granularity of deciding − c (plain data,
+    # not a closure over the _Shared holding this: a cycle would keep every batch's arrays
+    # alive until the garbage collector ran); None: nothing proves a tie (a mean)
+    specimens: Ints | None
 
 
 @dataclass(frozen=True)
@@ -508,11 +510,8 @@ def _largest(shared: _Shared) -> _Aggregate:
     worst = np.where(has, rows.place[np.minimum(spec, max(rows.m0.size - 1, 0))] + 1, 0) \
         if rows.m0.size else np.zeros(rows.n, dtype=np.int64)
 
-    def granularity(index: Ints, const: _Const) -> Floats:
-        return shared.rate_granularity(spec[index], const)
-
     return _Aggregate(deciding=deciding, percent=at(shared.rate_float, 0.0), u_std=u_std,
-                      worst=worst, unsure=unsure, granularity=granularity)
+                      worst=worst, unsure=unsure, specimens=spec)
 
 
 def _worst(shared: _Shared) -> tuple[Ints, Bools]:
@@ -583,7 +582,7 @@ def _mean(shared: _Shared) -> _Aggregate:
     if sys.version_info >= (3, 12):  # sum() of floats is compensated there: not reproduced
         unsure |= has & rows.resolved
     return _Aggregate(deciding=mean, percent=percent, u_std=np.sqrt(total) / count,
-                      worst=np.zeros(n, dtype=np.int64), unsure=unsure, granularity=None)
+                      worst=np.zeros(n, dtype=np.int64), unsure=unsure, specimens=None)
 
 
 # --- one rule set's numbers ---------------------------------------------------------------
@@ -750,9 +749,9 @@ class _Decision:
             passed = np.ones(n, dtype=bool)
             if has.any():
                 passed[has] = np.logical_and.reduceat(meets, rows.offsets[:-1][has])
-        granularity = agg.granularity
-        margin, unsure = _margin(agg.deciding, c, None if granularity is None else (
-            lambda index: granularity(index, c.limit)))
+        deciding_specimen = agg.specimens
+        margin, unsure = _margin(agg.deciding, c, None if deciding_specimen is None else (
+            lambda index: shared.rate_granularity(deciding_specimen[index], c.limit)))
         unproved |= has & unsure
         percent, worst = agg.percent, agg.worst
         uncertainty = c.coverage * agg.u_std
