@@ -28,16 +28,18 @@ $(BIN)/python:
 
 # Stamps re-install when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[server]'
+	$(PIP) install -e '.[server,batch]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-# The main job: a registry on the embedded database (SQLite, in out/demo-registry) with the
-# examples loaded, served on http://127.0.0.1:$(DEMO_PORT)/. A lab key for the classify form
-# is written to out/demo-lab.key. Ctrl-C stops the server; `make demo` again reuses the data.
+# The main job: the examples classified, a dossier built from lab files, a press release
+# audited, a million synthetic dossiers classified under both rule sets (what changes), then
+# a registry on the embedded database (SQLite, in out/demo-registry) with the examples
+# loaded, served on http://127.0.0.1:$(DEMO_PORT)/. A lab key for the classify form is
+# written to out/demo-lab.key. Ctrl-C stops the server; `make demo` again reuses the data.
 DEMO_PORT ?= 8000
 DEMO_ENV  := SOLIDCHECK_DATA_DIR=$(CURDIR)/out/demo-registry
 demo: $(VENV)/.installed
@@ -49,6 +51,9 @@ demo: $(VENV)/.installed
 	    -o out/lab/EX-LAB-S1.yaml
 	$(BIN)/solidcheck audit examples/text/press-release-s8.md \
 	    --evidence examples/semi-solid-marketed.yaml --format html -o out/audit-s8.html
+	$(BIN)/solidcheck synth 1M --seed 1 -o out/synthetic-1m.parquet
+	$(BIN)/solidcheck batch out/synthetic-1m.parquet -o out/synthetic-1m-results.parquet \
+	    -r gbt-ssb-1-2026 -r csae-434-2025
 	$(DEMO_ENV) $(BIN)/solidcheck registry init
 	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
 	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck keys create --role lab \
@@ -72,6 +77,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/oven_log.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
@@ -10,8 +11,13 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from solidcheck import Dossier, classify
+from solidcheck.batch.vector import result_row
+from solidcheck.rules import Ruleset
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -124,3 +130,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+# --- the batch results, row by row ----------------------------------------------------------
+
+def classify_row(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
+    """``classify``'s result as a row of the batch results (docs/batch.md), to compare."""
+    return result_row(classify(dossier, ruleset))
+
+
+def same_value(got: Any, want: Any) -> bool:
+    """Equal and of one type; floats equal bit for bit (so -0.0 is not 0.0)."""
+    if isinstance(want, float) and isinstance(got, float):
+        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+    return bool(got == want) and type(got) is type(want)

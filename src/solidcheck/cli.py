@@ -47,6 +47,7 @@ from .certificates import (
 from .claims.audit import audit, load_evidence
 from .claims.extract import extract_text
 from .classify import classify
+from .cli_batch import batch, dossier_files, dossier_table, synth
 from .cli_registry import keys_create, keys_list, keys_revoke, registry_app, serve
 from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
@@ -83,7 +84,8 @@ code_app = typer.Typer(help="Work with solidcheck's provisional classification c
                        no_args_is_help=True)
 app.add_typer(rulesets_app, name="rulesets")
 dossier_app = typer.Typer(help="Build dossiers from a cell's declarations and instrument "
-                          "evidence.", no_args_is_help=True)
+                          "evidence; gather them into dossier tables and back.",
+                          no_args_is_help=True)
 app.add_typer(code_app, name="code")
 app.add_typer(dossier_app, name="dossier")
 
@@ -841,6 +843,10 @@ app.command("serve")(serve)
 keys_app.command("create")(keys_create)
 keys_app.command("list")(keys_list)
 keys_app.command("revoke")(keys_revoke)
+app.command("batch")(batch)
+app.command("synth")(synth)
+dossier_app.command("table")(dossier_table)
+dossier_app.command("files")(dossier_files)
 
 
 def main() -> None:

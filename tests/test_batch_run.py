@@ -1,0 +1,319 @@
+"""``solidcheck batch`` on this machine: a dossier table streamed in chunks through the
+vectorised classifier, results written as Parquet, CSV (+ findings CSV) or JSON Lines, equal
+row for row to ``classify``; invalid rows listed across chunks with nothing written."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, classify_row, same_value
+from solidcheck import Dossier, DossierError, classify, load_dossier
+from solidcheck.batch.run import (
+    BatchSummary,
+    category_column,
+    classify_file,
+    count_rows,
+    findings_csv_path,
+)
+from solidcheck.batch.synth import synthesize
+from solidcheck.batch.table import (
+    DOSSIER_TABLE_SCHEMA,
+    dossiers_to_table,
+    table_to_dossiers,
+    write_table,
+)
+from solidcheck.batch.vector import RESULT_FIELDS, results_schema
+from solidcheck.cli import app
+from solidcheck.rules import available_rulesets, load_ruleset
+
+runner = CliRunner()
+RULESETS = available_rulesets()
+NATIONAL = load_ruleset("gbt-ssb-1-2026")
+CSAE = load_ruleset("csae-434-2025")
+ROWS = 1_500
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Dossier]]:
+    """A synthetic table with the example dossiers in the middle, and its dossiers."""
+    examples = [load_dossier(p) for p in sorted(EXAMPLES.iterdir())
+                if p.suffix in {".yaml", ".json"}]
+    synthetic = synthesize(ROWS, seed=11)
+    table = pa.concat_tables([synthetic.slice(0, 700), dossiers_to_table(examples),
+                              synthetic.slice(700)])
+    path = tmp_path_factory.mktemp("population") / "dossiers.parquet"
+    write_table(table, path)
+    return path, list(table_to_dossiers(table))
+
+
+def assert_rows_equal_classify(rows: list[dict[str, Any]], dossiers: list[Dossier],
+                               rulesets: list[Any], *, findings: bool = True) -> None:
+    ids = [r.id for r in rulesets]
+    assert len(rows) == len(dossiers)
+    for dossier, row in zip(dossiers, rows, strict=True):
+        assert row["id"] == dossier.id
+        for ruleset in rulesets:
+            want = classify_row(dossier, ruleset)
+            if not findings:
+                del want["findings"]
+            got = {name: row[category_column(ruleset.id, ids, name)] for name in want}
+            wrong = {name: (got[name], want[name]) for name in want
+                     if not same_value(got[name], want[name])}
+            assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"
+
+
+# --- results equal classify, in every output format ------------------------------------------
+
+def test_parquet_results_equal_classify_across_chunks(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    output = tmp_path / "results.parquet"
+    done: list[int] = []
+    summary = classify_file(source, output, [NATIONAL, CSAE], chunk_rows=256,
+                            on_rows=done.append)
+    results = pq.read_table(output)
+    assert results.column_names == results_schema([NATIONAL.id, CSAE.id]).names
+    assert_rows_equal_classify(results.to_pylist(), dossiers, [NATIONAL, CSAE])
+    assert sum(done) == len(dossiers) and len(done) == -(-len(dossiers) // 256)
+    assert summary.rows == len(dossiers)
+
+
+def test_chunk_size_does_not_change_results(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    whole, chunked = tmp_path / "whole.parquet", tmp_path / "chunked.parquet"
+    classify_file(source, whole, RULESETS, chunk_rows=100_000)
+    classify_file(source, chunked, RULESETS, chunk_rows=97)
+    assert pq.read_table(whole).to_pylist() == pq.read_table(chunked).to_pylist()
+
+
+def test_summary_counts_categories_and_moves(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    summary = classify_file(source, tmp_path / "r.parquet", [NATIONAL, CSAE], chunk_rows=300)
+    national = [classify(d, NATIONAL).category for d in dossiers]
+    csae = [classify(d, CSAE).category for d in dossiers]
+    assert summary.categories[NATIONAL.id] == Counter(national)
+    assert summary.categories[CSAE.id] == Counter(csae)
+    assert summary.moves[CSAE.id] == Counter(zip(national, csae, strict=True))
+    changed = sum(a != b for a, b in zip(national, csae, strict=True))
+    assert summary.changed(CSAE.id) == changed > 0  # the population crosses both limits
+    data = summary.as_dict()
+    assert data["changes"][CSAE.id]["changed"] == changed
+    assert sum(m["rows"] for m in data["changes"][CSAE.id]["moves"]) == changed
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_without_findings(tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    output = tmp_path / "outcome.parquet"
+    classify_file(source, output, [CSAE], findings=False, chunk_rows=500)
+    results = pq.read_table(output)
+    assert results.column_names == ["id", *(n for n, _ in RESULT_FIELDS if n != "findings")]
+    assert_rows_equal_classify(results.to_pylist(), dossiers, [CSAE], findings=False)
+
+
+def test_csv_results_and_findings_companion(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    output = tmp_path / "results.csv"
+    classify_file(source, output, [NATIONAL, CSAE], chunk_rows=400)
+    schema = results_schema([NATIONAL.id, CSAE.id])
+    plain = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
+                       for f in schema if not f.name.endswith(".findings")])
+    main = pa_csv.read_csv(output, convert_options=pa_csv.ConvertOptions(
+        column_types=plain, strings_can_be_null=True))
+    assert main.column_names == plain.names
+    findings = pa_csv.read_csv(findings_csv_path(output)).to_pylist()
+    listed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for finding in findings:
+        listed.setdefault((finding["id"], finding["ruleset"]), []).append(finding)
+    rows = main.to_pylist()
+    for row in rows:
+        for rid in (NATIONAL.id, CSAE.id):
+            found = listed.get((row["id"], rid), [])
+            assert [f["index"] for f in found] == list(range(1, len(found) + 1))
+            row[f"{rid}.findings"] = [{k: f[k] for k in ("severity", "rule", "message")}
+                                      for f in found]
+    assert_rows_equal_classify(rows, dossiers, [NATIONAL, CSAE])
+
+
+def test_jsonl_results(tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    output = tmp_path / "results.jsonl"
+    classify_file(source, output, [NATIONAL], chunk_rows=600)
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert_rows_equal_classify(rows, dossiers, [NATIONAL])
+
+
+def test_csv_and_jsonl_inputs_give_the_parquet_results(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    reference = tmp_path / "reference.parquet"
+    classify_file(source, reference, RULESETS)
+    for kind in ("csv", "jsonl"):
+        table = tmp_path / f"dossiers.{kind}"
+        write_table(dossiers_to_table(dossiers), table)
+        output = tmp_path / f"from-{kind}.parquet"
+        classify_file(table, output, RULESETS, chunk_rows=333)
+        assert pq.read_table(output).to_pylist() == pq.read_table(reference).to_pylist(), kind
+
+
+def test_an_empty_table(tmp_path: Path) -> None:
+    source = tmp_path / "empty.parquet"
+    write_table(DOSSIER_TABLE_SCHEMA.empty_table(), source)
+    summary = classify_file(source, tmp_path / "r.parquet", RULESETS)
+    assert summary.rows == 0 and pq.read_table(tmp_path / "r.parquet").num_rows == 0
+    assert summary.as_dict()["categories"] == {r.id: {} for r in RULESETS}
+
+
+def test_count_rows_from_parquet_metadata(population: tuple[Path, list[Dossier]],
+                                          tmp_path: Path) -> None:
+    source, dossiers = population
+    assert count_rows(source) == len(dossiers)
+    assert count_rows(tmp_path / "x.csv") is None
+
+
+# --- invalid input: every row listed, nothing written -----------------------------------------
+
+def invalid_table(tmp_path: Path, bad_rows: list[int], *, rows: int = 900) -> Path:
+    data = synthesize(rows, seed=5).to_pylist()
+    for row in bad_rows:  # numbered from 1, as the messages number them
+        data[row - 1]["conducting_ion"] = "lithium-ish"
+    path = tmp_path / "invalid.parquet"
+    write_table(pa.Table.from_pylist(data, schema=DOSSIER_TABLE_SCHEMA), path)
+    return path
+
+
+def test_invalid_rows_of_every_chunk_in_one_error(tmp_path: Path) -> None:
+    source = invalid_table(tmp_path, [3, 250, 251, 899])
+    output = tmp_path / "results.csv"
+    output.write_text("earlier results\n", encoding="utf-8")
+    with pytest.raises(DossierError) as error:
+        classify_file(source, output, [NATIONAL], chunk_rows=200)
+    rows = [p.path.split(":")[0] for p in error.value.problems]
+    assert rows == ["row 3", "row 250", "row 251", "row 899"]
+    assert all("conducting_ion" in p.path and p.fix for p in error.value.problems)
+    assert output.read_text(encoding="utf-8") == "earlier results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invalid.parquet", "results.csv"]
+
+
+def test_many_invalid_rows_are_listed_up_to_the_cap(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("solidcheck.batch.run.MAX_REPORTED_ROWS", 5)
+    source = invalid_table(tmp_path, list(range(1, 901, 50)))
+    with pytest.raises(DossierError) as error:
+        classify_file(source, tmp_path / "r.parquet", [NATIONAL], chunk_rows=100)
+    problems = error.value.problems
+    assert [p.path.split(":")[0] for p in problems[:-1]] == [
+        "row 1", "row 51", "row 101", "row 151", "row 201"]
+    assert "more invalid rows" in problems[-1].message
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_an_unreadable_input(tmp_path: Path) -> None:
+    with pytest.raises(DossierError, match="cannot read the table"):
+        classify_file(tmp_path / "missing.parquet", tmp_path / "r.parquet", [NATIONAL])
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the command -----------------------------------------------------------------------------
+
+def test_batch_command_compares_rule_sets(tmp_path: Path,
+                                          population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    output = tmp_path / "results.parquet"
+    result = runner.invoke(app, ["batch", str(source), "-o", str(output),
+                                 "-r", NATIONAL.id, "-r", CSAE.id])
+    assert result.exit_code == 0, result.stderr
+    assert f"classified {len(dossiers)} dossier(s)" in result.stderr
+    changed = sum(classify(d, NATIONAL).category != classify(d, CSAE).category
+                  for d in dossiers)
+    assert f"{changed} dossier(s) change category from {NATIONAL.id} to {CSAE.id}" \
+        in result.stdout
+    solid = sum(classify(d, NATIONAL).category == "solid_state" for d in dossiers)
+    assert any(line.split()[:2] == ["│", "solid_state"] and str(solid) in line
+               for line in result.stdout.splitlines())
+    assert pq.read_table(output).num_rows == len(dossiers)
+
+
+def test_batch_command_json_summary(tmp_path: Path,
+                                    population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.jsonl"),
+                                 "--no-findings", "--summary", "json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == len(dossiers) and summary["rulesets"] == [NATIONAL.id]
+    assert summary["categories"][NATIONAL.id] == dict(sorted(Counter(
+        classify(d, NATIONAL).category for d in dossiers).items()))
+    first = json.loads((tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert "findings" not in first and first["id"] == dossiers[0].id
+
+
+def test_batch_command_with_invalid_rows(tmp_path: Path) -> None:
+    source = invalid_table(tmp_path, [7, 800])
+    output = tmp_path / "r.parquet"
+    result = runner.invoke(app, ["batch", str(source), "-o", str(output)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "row 7: conducting_ion" in result.stderr and "row 800: conducting_ion" in \
+        result.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-r", "no-such-rules", "-r", "nor-these"], "no-such-rules"),
+    (["-r", "gbt-ssb-1-2026", "-r", "gbt-ssb-1-2026"], "given twice"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "--engine dask"),
+])
+def test_batch_command_refuses_bad_options(tmp_path: Path, args: list[str],
+                                           message: str,
+                                           population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.parquet"),
+                                 *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "r.parquet").exists()
+
+
+def test_batch_summary_of_one_chunk_adds_up() -> None:
+    table = synthesize(300, seed=2)
+    from solidcheck.batch.vector import classify_table
+
+    results = classify_table(table, [NATIONAL, CSAE])
+    whole = BatchSummary.of(results, [NATIONAL.id, CSAE.id])
+    parts = BatchSummary((NATIONAL.id, CSAE.id))
+    for start in range(0, 300, 70):
+        parts.add(BatchSummary.of(results.slice(start, 70), [NATIONAL.id, CSAE.id]))
+    assert parts.as_dict() == whole.as_dict()
+
+
+def test_batch_command_output_format_and_engine_options(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.txt")])
+    assert result.exit_code == 2 and "name it .parquet, .csv or .jsonl" in result.stderr
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r"),
+                                 "--engine", "dask", "--jobs", "2"])
+    assert result.exit_code == 2 and "for the local engine" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_do_not_change_results(tmp_path: Path,
+                                    population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    one, three = tmp_path / "one.parquet", tmp_path / "three.parquet"
+    classify_file(source, one, RULESETS, chunk_rows=200, jobs=1)
+    classify_file(source, three, RULESETS, chunk_rows=200, jobs=3)
+    assert pq.read_table(one).to_pylist() == pq.read_table(three).to_pylist()
