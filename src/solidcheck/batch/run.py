@@ -154,16 +154,16 @@ class ResultWriter:
         self._csv_findings: pa_csv.CSVWriter | None = None
         self._jsonl: IO[bytes] | None = None
         if self.format == "parquet":
-            # Dictionary pages only for the repeating strings, statistics only for the flat
-            # columns: a message or a float rarely repeats, and the findings' statistics are
-            # never used — a quarter less writing time, and a smaller file.
-            findings_columns = set(self._finding_columns())
-            repeating = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
-            repeating += [f"{name}.list.element.{leaf}" for name in findings_columns
-                          for leaf in ("severity", "rule")]
-            self._parquet = pq.ParquetWriter(
-                self.path, self.schema, compression="zstd", use_dictionary=repeating,
-                write_statistics=[n for n in self.schema.names if n not in findings_columns])
+            # Dictionary pages only for the flat repeating strings (a category, a code),
+            # statistics only for the plain flat columns (id, numbers, flags): in the
+            # findings a dictionary page overflows and falls back (time lost, a larger
+            # file), and statistics of dictionary columns mean decoding them.
+            dictionaries = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
+            plain = [f.name for f in self.schema if f.name not in dictionaries
+                     and not pa.types.is_large_list(f.type)]
+            self._parquet = pq.ParquetWriter(self.path, self.schema, compression="zstd",
+                                             use_dictionary=dictionaries,
+                                             write_statistics=plain)
         elif self.format == "csv":
             self._csv = pa_csv.CSVWriter(self.path, _plain(self._main_schema()))
             if findings:
