@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, classify_row, same_value
-from solidcheck import Dossier, DossierError, classify, load_dossier
+from solidcheck import Dossier, DossierError, InvalidInputError, classify, load_dossier
 from solidcheck.batch.run import (
     BatchSummary,
     category_column,
@@ -317,3 +317,23 @@ def test_jobs_do_not_change_results(tmp_path: Path,
     classify_file(source, one, RULESETS, chunk_rows=200, jobs=1)
     classify_file(source, three, RULESETS, chunk_rows=200, jobs=3)
     assert pq.read_table(one).to_pylist() == pq.read_table(three).to_pylist()
+
+
+def test_the_results_never_replace_the_input(tmp_path: Path) -> None:
+    source = tmp_path / "dossiers.csv"
+    write_table(synthesize(50, seed=1), source)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for output in (source, tmp_path / "dossiers.specimens.csv", tmp_path / "." / "dossiers.csv"):
+        with pytest.raises(InvalidInputError, match="is the input table"):
+            classify_file(source, output, [NATIONAL])
+    result = runner.invoke(app, ["batch", str(source), "-o", str(source)])
+    assert result.exit_code == 2 and "write the results to another file" in result.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_missing_output_folder(tmp_path: Path,
+                                 population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "no" / "r.csv")])
+    assert result.exit_code == 2 and "there is no folder" in result.stderr
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []

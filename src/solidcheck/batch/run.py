@@ -12,6 +12,7 @@ written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import time
@@ -28,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ..errors import DossierError, Problem
+from ..errors import DossierError, InvalidInputError, Problem
 from ..rules import Ruleset
 from .table import (
     MAX_REPORTED_ROWS,
@@ -36,6 +37,7 @@ from .table import (
     iter_batches,
     list_positions,
     row_of,
+    specimens_csv_path,
     table_format,
 )
 from .vector import classify_table, results_schema, table_problems
@@ -317,13 +319,15 @@ def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Rul
 
     ``jobs`` chunks are classified at once on threads (default: one per core; the work is
     in NumPy, Arrow and Polars, which run without the GIL), each using a chunk's memory.
-    Raises DossierError listing every invalid row of the table; nothing is written then.
+    Raises DossierError listing every invalid row of the table (nothing is written then),
+    InvalidInputError if the output is the input, FileNotFoundError if its folder is missing.
     """
     rules = list(rulesets)
     ids = tuple(r.id for r in rules)
     output = Path(output)
     kind = table_format(output, format=output_format)
     companions = [findings_csv_path(output)] if kind == "csv" and findings else []
+    _check_output(source, [output, *companions], input_format=input_format)
     started = time.perf_counter()
     summary = BatchSummary(ids)
     problems = Problems()
@@ -352,6 +356,25 @@ def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Rul
             raise problems.error(str(source))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check_output(source: str | Path, targets: list[Path], *,
+                  input_format: TableFormat | None) -> None:
+    """The results must not replace the input (they would, at the end of the run) and
+    need a folder to go to."""
+    if "://" not in str(source):
+        inputs = {Path(source).resolve()}
+        if table_format(source, format=input_format) == "csv":
+            inputs.add(specimens_csv_path(source).resolve())
+        clash = [str(t) for t in targets if t.resolve() in inputs]
+        if clash:
+            raise InvalidInputError([Problem(
+                "--output", f"{', '.join(clash)} is the input table, which the results would "
+                "replace", "write the results to another file")])
+    for target in targets:
+        if not target.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, f"there is no folder {target.parent}",
+                                    str(target))
 
 
 _Classified = tuple[pa.Table | None, list[Problem]]
