@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask
 import dask.dataframe as dd
 import pyarrow as pa
 import pyarrow.dataset as pa_ds
@@ -124,3 +125,21 @@ def test_batch_command_on_a_scheduler(tmp_path: Path, client: Client) -> None:
                                 "--scheduler", client.scheduler.address])
     assert again.exit_code == 2 and "exists already" in again.stderr
     assert "Traceback" not in again.output
+
+
+def test_dask_refuses_csv_and_jsonl_tables(tmp_path: Path, client: Client) -> None:
+    for name in ("dossiers.csv", "dossiers.jsonl"):
+        with pytest.raises(DossierError, match="reads Parquet dossier tables only"):
+            classify_on_dask(str(tmp_path / name), str(tmp_path / "out"), [NATIONAL],
+                             client=client)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler(tmp_path: Path) -> None:
+    source = dataset(tmp_path / "dossiers", synthesize(10, seed=1), files=1)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "out"),
+                                     "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

@@ -647,3 +647,33 @@ def test_many_bad_values_are_counted_too(monkeypatch: pytest.MonkeyPatch,
         "row 1: weight_loss_test.duration_h", "row 2: weight_loss_test.duration_h", "", ""]
     assert "… and 8 more invalid rows (10 in all)" in str(error.value)
     assert error.value.problems[-1].message.startswith("only rows 1–10 were checked")
+
+
+def test_dossier_convert_command(tmp_path: Path) -> None:
+    original = synthesize(700, seed=6)
+    write_table(original, tmp_path / "a.csv")
+    for step, (source, target) in enumerate([("a.csv", "b.parquet"), ("b.parquet", "c.jsonl"),
+                                             ("c.jsonl", "d.csv")]):
+        result = runner.invoke(app, ["dossier", "convert", str(tmp_path / source), "-o",
+                                     str(tmp_path / target)])
+        assert result.exit_code == 0, (step, result.stderr)
+        assert "wrote 700 dossier(s)" in result.stderr
+        assert read_table(tmp_path / target).equals(original)
+    assert (tmp_path / "d.specimens.csv").read_bytes() == \
+        (tmp_path / "a.specimens.csv").read_bytes()
+    refused = runner.invoke(app, ["dossier", "convert", str(tmp_path / "a.csv"), "-o",
+                                  str(tmp_path / "a.csv")])
+    assert refused.exit_code == 2 and "is the input table" in refused.stderr
+    unnamed = runner.invoke(app, ["dossier", "convert", str(tmp_path / "a.csv"), "-o",
+                                  str(tmp_path / "e.txt")])
+    assert unnamed.exit_code == 2 and "name it .parquet, .csv or .jsonl" in unnamed.stderr
+
+
+def test_dossier_convert_stops_at_an_invalid_row_and_leaves_nothing(tmp_path: Path) -> None:
+    data = synthesize(300, seed=2).to_pylist()
+    data[250]["conducting_ion"] = "lithum"
+    write_table(pa.Table.from_pylist(data, schema=DOSSIER_TABLE_SCHEMA), tmp_path / "a.jsonl")
+    result = runner.invoke(app, ["dossier", "convert", str(tmp_path / "a.jsonl"), "-o",
+                                 str(tmp_path / "b.csv")])
+    assert result.exit_code == 2 and "row 251: conducting_ion" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl"]

@@ -47,7 +47,7 @@ from .certificates import (
 from .claims.audit import audit, load_evidence
 from .claims.extract import extract_text
 from .classify import classify
-from .cli_batch import batch, dossier_files, dossier_table, synth
+from .cli_batch import batch, dossier_convert, dossier_files, dossier_table, synth
 from .cli_registry import keys_create, keys_list, keys_revoke, registry_app, serve
 from .code import PROVISIONAL_NOTE, decode_code
 from .conditions import analyse_conditions
@@ -847,6 +847,7 @@ app.command("batch")(batch)
 app.command("synth")(synth)
 dossier_app.command("table")(dossier_table)
 dossier_app.command("files")(dossier_files)
+dossier_app.command("convert")(dossier_convert)
 
 
 def main() -> None:

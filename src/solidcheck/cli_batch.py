@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .model import Dossier
     from .rules import Ruleset
 
-__all__ = ["batch", "dossier_files", "dossier_table", "synth"]
+__all__ = ["batch", "dossier_convert", "dossier_files", "dossier_table", "synth"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 _PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
@@ -192,6 +192,49 @@ def dossier_table(
     typer.echo(f"wrote {len(dossiers)} dossier(s) to {output}", err=True)
 
 
+def dossier_convert(
+    table: Annotated[str, typer.Argument(help="Dossier table (.parquet or a Parquet "
+                                         "folder or URL, .csv, .jsonl).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Table file to write "
+                                         "(.parquet, .csv + .specimens.csv, .jsonl).")],
+    table_format: Annotated[TableFormatOption | None, typer.Option(
+        "--format", "-f", help="The input's format; default: by its extension. The "
+        "output's format is by its extension.")] = None,
+) -> None:
+    """Convert a dossier table to another format (CSV to Parquet for the Dask engine, say),
+    streaming, so a table larger than memory can be converted. Every row is checked as it
+    is read; an invalid row is exit 2 and the output is not left behind."""
+    from .batch.table import TableWriter, iter_batches, specimens_csv_path
+
+    _check_output_name(output)
+    if Path(table).resolve() == output.resolve() or specimens_csv_path(
+            table).resolve() == output.resolve():
+        fail(f"--output: {output} is the input table — write to another file")
+    with _cleanly(output):
+        writer = TableWriter(output)
+        try:
+            with writer:
+                for batch in iter_batches(table, format=_format(table_format)):
+                    writer.write(batch)
+        except BaseException:
+            output.unlink(missing_ok=True)
+            if writer.format == "csv":
+                specimens_csv_path(output).unlink(missing_ok=True)
+            raise
+    typer.echo(f"wrote {writer.rows_written} dossier(s) to {output}", err=True)
+
+
+def _check_output_name(output: str | Path) -> None:
+    """The output's format is by its extension, whatever --format says of the input."""
+    from .batch.table import table_format
+
+    try:
+        table_format(output)
+    except InvalidInputError:
+        fail(f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
+             ".csv or .jsonl")
+
+
 def _file_stem(cell: str) -> str:
     """A dossier id as a safe file name (letters, digits, ``.-_``; others become ``_``)."""
     stem = re.sub(r"[^0-9A-Za-z._-]", "_", cell).strip(".") or "dossier"
@@ -343,13 +386,8 @@ def _rulesets(ids: list[str]) -> list[Ruleset]:
 def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
                  jobs: int | None, table_format: TableFormatOption | None) -> BatchSummary:
     from .batch.run import classify_file, count_rows
-    from .batch.table import table_format as format_of
 
-    try:
-        format_of(output)
-    except InvalidInputError:
-        fail(f"--output: cannot tell the results' format from {output!r} — name it .parquet, "
-             ".csv or .jsonl")
+    _check_output_name(output)
     try:
         total = count_rows(source, format=_format(table_format))
     except InvalidInputError:

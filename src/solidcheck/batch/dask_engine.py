@@ -50,8 +50,8 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
     rules = list(rulesets)
     ids = tuple(r.id for r in rules)
     fs, folder = _filesystem(output, storage_options)
+    frame = _read(source, storage_options)  # the metadata only: a bad input fails at once
     with _client(client, scheduler) as active:
-        frame = _read(source, storage_options)
         tasks = [dask.delayed(_classify_partition)(part, number, rules, findings, fs, folder)
                  for number, part in enumerate(frame.to_delayed())]
         summary = BatchSummary(ids)
@@ -104,6 +104,12 @@ def _problems(frame: dd.DataFrame, source: str) -> DossierError:
 
 
 def _read(source: str, storage_options: dict[str, Any] | None) -> dd.DataFrame:
+    if source.lower().endswith((".csv", ".jsonl", ".ndjson")):
+        raise DossierError([Problem("", "the Dask engine reads Parquet dossier tables only",
+                                    "classify it with the local engine (leave out --engine "
+                                    "dask), or convert it first: solidcheck batch reads it, "
+                                    "TableWriter writes Parquet (docs/batch.md)")],
+                           source=source)
     try:
         return dd.read_parquet(source, dtype_backend="pyarrow",
                                storage_options=storage_options)
@@ -132,7 +138,14 @@ def _client(client: Client | None, scheduler: str | None) -> Iterator[Client]:
     if client is not None:
         yield client
     elif scheduler is not None:
-        with Client(scheduler) as connected:
+        try:
+            connected = Client(scheduler)
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError([Problem(
+                "--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                "check the address (tcp://host:8786) and that the scheduler is running")]
+            ) from None
+        with connected:
             yield connected
     else:
         with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
