@@ -9,18 +9,14 @@ SVG in memory and carry a text alternative; the words of the page come from
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import re
-import threading
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any, Literal
 
 import jinja2
-import matplotlib
 import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup, escape
@@ -33,6 +29,7 @@ from ..model import Result
 from ..readers import Reading
 from ..rules import Ruleset, available_rulesets, load_ruleset
 from .model import ReportItem
+from .plotting import BLUE, DARK, GREEN, GREY, HOLD, RED, plot_style, svg_of
 
 __all__ = ["Lang", "ReportItem", "label_table", "render_html"]
 
@@ -42,21 +39,8 @@ _HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}
 _ZH = "zh-CN"
 Floats = npt.NDArray[np.float64]
 
-# Deterministic SVG: a fixed hash salt for clip-path ids, text kept as text (searchable,
-# selectable, drawn with the page's fonts), no date in the metadata.
-_RC: dict[Any, Any] = {
-    "svg.hashsalt": "solidcheck-report", "svg.fonttype": "none", "font.size": 9.0,
-    "font.family": ["DejaVu Sans"], "axes.titlesize": 9.0, "axes.labelsize": 9.0,
-}
 _MAX_PLOT_POINTS = 2000  # per channel; longer logs keep each bucket's minimum and maximum
 
-# Colours: each at least 4.5:1 against white (WCAG AA for text).
-_DARK = "#1f1f1f"
-_BLUE = "#24557f"
-_RED = "#a8201a"
-_GREEN = "#1d5e24"
-_GREY = "#595959"
-_HOLD = "#f3d36b"
 
 
 def read_labels(*path: str) -> dict[str, dict[str, str]]:
@@ -152,37 +136,19 @@ def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
     return Markup(svg[:end_of_tag]) + Markup("\n ") + title + Markup(svg[end_of_tag:])
 
 
-#: matplotlib's rc_context changes process-wide settings: one plot at a time, so that
-#: plots drawn on several threads (the web service) never see each other's style
-_PLOTTING = threading.RLock()
-
-
-@contextlib.contextmanager
-def _plot_style() -> Iterator[None]:
-    with _PLOTTING, matplotlib.rc_context(_RC):
-        yield
-
-
-def _svg_of(figure: Figure) -> str:
-    buffer = io.StringIO()
-    with _plot_style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
 def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
     weight_loss = result.weight_loss
     assert weight_loss is not None
     specimens = weight_loss.specimens
     rates = [s.percent for s in specimens]
     limits = [r.rules.weight_loss_limit.limit_percent for r in rulesets]
-    with _plot_style():
+    with plot_style():
         figure = Figure(figsize=(6.4, 2.9), layout="constrained")
         axes = figure.add_subplot()
         positions = np.arange(len(rates), dtype=float)
-        colours = [_BLUE if s.within_limit else _RED for s in specimens]
+        colours = [BLUE if s.within_limit else RED for s in specimens]
         hatches = ["" if s.within_limit else "//" for s in specimens]
-        bars = axes.bar(positions, rates, width=0.6, color=colours, edgecolor=_DARK,
+        bars = axes.bar(positions, rates, width=0.6, color=colours, edgecolor=DARK,
                         linewidth=0.6)
         for bar, hatch in zip(bars, hatches, strict=True):
             bar.set_hatch(hatch)
@@ -195,19 +161,19 @@ def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
         for number, ruleset in enumerate(rulesets):
             limit = ruleset.rules.weight_loss_limit.limit_percent
             applied = ruleset.id == result.ruleset
-            axes.axhline(limit, color=_DARK if applied else _GREY, linewidth=1.4 if applied else 1,
+            axes.axhline(limit, color=DARK if applied else GREY, linewidth=1.4 if applied else 1,
                          linestyle="-" if applied else styles[1 + number % 3])
             axes.annotate(f"{ruleset.id}  {limit_text(ruleset)}", xy=(1.0, limit),
                           xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * (number % 2)),
                           textcoords="offset points", ha="right", va="bottom",
-                          color=_DARK, fontweight="bold" if applied else "normal")
+                          color=DARK, fontweight="bold" if applied else "normal")
         if bottom < 0:
-            axes.axhline(0, color=_DARK, linewidth=0.6)
+            axes.axhline(0, color=DARK, linewidth=0.6)
         axes.set_ylabel("(m₀ − m₁)/m₀ (%)")
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#dddddd", linewidth=0.5)
         axes.set_axisbelow(True)
-    return _svg_of(figure)
+    return svg_of(figure)
 
 
 def _column(reading: Reading, name: str) -> Floats | None:
@@ -239,14 +205,14 @@ def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
     assert time_s is not None
     hours = time_s / 3600.0
     channels: list[tuple[str, Floats, str]] = []
-    for name, colour in (("temperature_c", _RED), ("pressure_pa", _BLUE), ("mass_g", _GREEN)):
+    for name, colour in (("temperature_c", RED), ("pressure_pa", BLUE), ("mass_g", GREEN)):
         values = _column(reading, name)
         if values is not None and not np.all(np.isnan(values)):
             channels.append((name, values, colour))
     labels = {"temperature_c": "T (°C)", "pressure_pa": "p (Pa) — log", "mass_g": "m (g)"}
     target = analysis.target
     hold = analysis.hold
-    with _plot_style():
+    with plot_style():
         figure = Figure(figsize=(6.4, 1.25 + 1.45 * len(channels)), layout="constrained")
         axes_list = figure.subplots(len(channels), 1, sharex=True, squeeze=False)[:, 0]
         for axes, (name, values, colour) in zip(axes_list, channels, strict=True):
@@ -255,22 +221,22 @@ def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
                 positive = y > 0
                 x, y = x[positive], y[positive]
                 axes.set_yscale("log")
-                axes.axhline(target.max_pressure_pa, color=_DARK, linewidth=1, linestyle="--")
+                axes.axhline(target.max_pressure_pa, color=DARK, linewidth=1, linestyle="--")
                 axes.annotate(f"≤ {target.max_pressure_pa:g} Pa", xy=(1.0, target.max_pressure_pa),
                               xycoords=("axes fraction", "data"), xytext=(-3, 3),
-                              textcoords="offset points", ha="right", va="bottom", color=_DARK)
+                              textcoords="offset points", ha="right", va="bottom", color=DARK)
             elif name == "temperature_c":
                 low = target.temperature_c - target.tolerance_c
                 high = target.temperature_c + target.tolerance_c
-                axes.axhline(low, color=_DARK, linewidth=0.8, linestyle="--")
-                axes.axhline(high, color=_DARK, linewidth=0.8, linestyle="--")
+                axes.axhline(low, color=DARK, linewidth=0.8, linestyle="--")
+                axes.axhline(high, color=DARK, linewidth=0.8, linestyle="--")
                 axes.annotate(f"{target.temperature_c:g} ± {target.tolerance_c:g} °C",
                               xy=(0.0, high), xycoords=("axes fraction", "data"),
                               xytext=(3, 3), textcoords="offset points", ha="left",
-                              va="bottom", color=_DARK)
+                              va="bottom", color=DARK)
             axes.plot(x, y, color=colour, linewidth=1.1)
             if hold is not None:
-                axes.axvspan(hold.start_s / 3600, hold.end_s / 3600, color=_HOLD, alpha=0.45,
+                axes.axvspan(hold.start_s / 3600, hold.end_s / 3600, color=HOLD, alpha=0.45,
                              linewidth=0)
             axes.set_ylabel(labels[name])
             axes.spines[["top", "right"]].set_visible(False)
@@ -279,9 +245,9 @@ def _oven_figure(reading: Reading, analysis: ConditionsAnalysis) -> str:
         if hold is not None:
             axes_list[0].annotate(f"{hold.duration_h:.4g} h", xy=(
                 (hold.start_s + hold.end_s) / 7200, 0.5), xycoords=("data", "axes fraction"),
-                ha="center", va="center", color=_DARK, fontweight="bold")
+                ha="center", va="center", color=DARK, fontweight="bold")
         axes_list[-1].set_xlabel("t (h)")
-    return _svg_of(figure)
+    return svg_of(figure)
 
 
 def _oven_alt(words: ReportWords, evidence_file: str, reading: Reading,
@@ -320,7 +286,7 @@ def _qr_svg(payload: str, label: str) -> Markup:
         raise InvalidInputError([Problem("qr_payload", f"{len(payload)} characters are too "
                                          "many for a QR code", "give a shorter payload, e.g. "
                                          "a URL or a digest")]) from None
-    svg = code.svg_inline(scale=3, dark=_DARK, light="#ffffff", omitsize=False)
+    svg = code.svg_inline(scale=3, dark=DARK, light="#ffffff", omitsize=False)
     return accessible_svg(svg, "qr", label)
 
 
