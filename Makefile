@@ -53,7 +53,7 @@ demo: $(VENV)/.installed
 	    --evidence examples/semi-solid-marketed.yaml --format html -o out/audit-s8.html
 	$(BIN)/solidcheck synth 1M --seed 1 -o out/synthetic-1m.parquet
 	$(BIN)/solidcheck batch out/synthetic-1m.parquet -o out/synthetic-1m-results.parquet \
-	    -r gbt-ssb-1-2026 -r csae-434-2025
+	    -r gbt-ssb-1-2026 -r csae-434-2025 --plot out/synthetic-1m-summary.svg
 	$(DEMO_ENV) $(BIN)/solidcheck registry init
 	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
 	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck keys create --role lab \

@@ -5,9 +5,11 @@ row for row to ``classify``; invalid rows listed across chunks with nothing writ
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -18,7 +20,10 @@ from typer.testing import CliRunner
 from conftest import EXAMPLES, classify_row, same_value
 from solidcheck import Dossier, DossierError, InvalidInputError, classify, load_dossier
 from solidcheck.batch.run import (
+    RATE_BIN_PERCENT,
+    RATE_BINS,
     BatchSummary,
+    RateHistogram,
     category_column,
     classify_file,
     count_rows,
@@ -337,3 +342,48 @@ def test_a_missing_output_folder(tmp_path: Path,
     result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "no" / "r.csv")])
     assert result.exit_code == 2 and "there is no folder" in result.stderr
     assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
+
+
+# --- the summary's rates and its plot ----------------------------------------------------------
+
+def test_rate_histogram_counts_every_tested_dossier(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    summary = classify_file(source, tmp_path / "r.parquet", [NATIONAL, CSAE], chunk_rows=400)
+    for ruleset in (NATIONAL, CSAE):
+        rates = [r.weight_loss.percent for r in (classify(d, ruleset) for d in dossiers)
+                 if r.weight_loss is not None and r.weight_loss.percent is not None]
+        histogram = summary.rates[ruleset.id]
+        expected = Counter(math.floor(rate * 40) for rate in rates)
+        assert histogram.below == sum(n for k, n in expected.items() if k < 0)
+        assert histogram.above == sum(n for k, n in expected.items() if k >= RATE_BINS)
+        assert histogram.counts.tolist() == [expected[k] for k in range(RATE_BINS)]
+    assert summary.rates[NATIONAL.id].counts[20] > 0  # the population sits on the limit
+
+
+def test_a_rate_on_a_limit_starts_its_bin() -> None:
+    histogram = RateHistogram.of(pa.array([0.5, 1.0, 0.4999999999, -0.1, 2.5, None]))
+    assert histogram.counts[20] == 1 and histogram.counts[40] == 1
+    assert histogram.counts[19] == 1 and histogram.below == 1 and histogram.above == 1
+    assert RATE_BIN_PERCENT * RATE_BINS == 2.5
+
+
+def test_batch_command_draws_the_summary(tmp_path: Path,
+                                         population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    svg = tmp_path / "summary.svg"
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.parquet"),
+                                 "-r", NATIONAL.id, "-r", CSAE.id, "--plot", str(svg)])
+    assert result.exit_code == 0, result.stderr
+    texts = "".join(ElementTree.parse(svg).getroot().itertext())
+    for words in (f"{len(dossiers):,} dossiers by category", "hybrid solid-liquid",
+                  f"{NATIONAL.id}  ≤ 0.5 %", f"{CSAE.id}  < 1 %", "dossiers with a test"):
+        assert words in texts
+    png = tmp_path / "summary.png"
+    assert runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.parquet"),
+                               "--plot", str(png)]).exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    refused = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "s.parquet"),
+                                  "--plot", str(tmp_path / "summary.gif")])
+    assert refused.exit_code == 2 and "name it .svg, .png or .pdf" in refused.stderr
+    assert not (tmp_path / "s.parquet").exists()

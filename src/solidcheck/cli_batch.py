@@ -332,6 +332,9 @@ def batch(
         "results' format is always by the output's extension.")] = None,
     summary_format: Annotated[SummaryFormat, typer.Option(
         "--summary", help="Summary on stdout: a table, or JSON.")] = SummaryFormat.text,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also draw the summary (categories per rule set, the weight-loss "
+        "rates against each limit) to this .svg, .png or .pdf file.")] = None,
 ) -> None:
     """Classify every dossier of a table under one or more rule sets, in one pass, and write
     category, sub-axes, weight-loss rate, code and findings per row (docs/batch.md). Any
@@ -342,6 +345,11 @@ def batch(
         _missing_extra(exc, "solidcheck batch", extra="batch", package="polars")
 
     rulesets = _rulesets(ruleset_ids or [])
+    if plot is not None:
+        from .report.batch import plot_format
+
+        with _cleanly(plot):
+            plot_format(plot)
     if engine is Engine.local and scheduler is not None:
         fail("--scheduler is for --engine dask — add --engine dask, or leave out --scheduler")
     if engine is Engine.dask and (jobs is not None or table_format is not None):
@@ -358,6 +366,12 @@ def batch(
         print_json(summary.as_dict())
     else:
         _print_summary(summary)
+    if plot is not None:
+        from .report.batch import write_batch_plot
+
+        with _cleanly(plot):
+            write_batch_plot(summary, rulesets, plot)
+        typer.echo(f"plot in {plot}", err=True)
     typer.echo(f"classified {summary.rows} dossier(s) in {summary.seconds:.1f} s; results "
                f"in {output}", err=True)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -42,7 +43,8 @@ from .table import (
 )
 from .vector import classify_table, results_schema, table_problems
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "BatchSummary", "Problems", "ResultWriter", "category_column",
+__all__ = ["DEFAULT_CHUNK_ROWS", "RATE_BINS", "RATE_BIN_PERCENT", "BatchSummary", "Problems",
+           "RateHistogram", "ResultWriter", "category_column",
            "classify_file", "count_rows", "findings_csv_path"]
 
 DEFAULT_CHUNK_ROWS = 131_072
@@ -64,6 +66,43 @@ def category_column(ruleset_id: str, ruleset_ids: Sequence[str], name: str = "ca
     return f"{ruleset_id}.{name}" if len(ruleset_ids) > 1 else name
 
 
+_BINS_PER_PERCENT = 40  # an integer, so a rate of exactly 0.5 % or 1 % starts its bin
+RATE_BIN_PERCENT = 1 / _BINS_PER_PERCENT
+RATE_BINS = 100
+"""The summary's histogram of weight-loss rates: bins of 0.025 % from 0 to 2.5 %, fine
+enough to show the rates crowding either limit (0.5 % and 1 %)."""
+
+
+@dataclass
+class RateHistogram:
+    """Deciding weight-loss rates of the rows with a test under one rule set: counts per
+    bin (``RATE_BIN_PERCENT`` wide from 0), and how many fell below 0 (a mass gain) or at
+    or beyond the last bin."""
+
+    counts: np.ndarray[Any, np.dtype[np.int64]] = field(
+        default_factory=lambda: np.zeros(RATE_BINS, dtype=np.int64))
+    below: int = 0
+    above: int = 0
+
+    @classmethod
+    def of(cls, percent: pa.ChunkedArray | pa.Array) -> RateHistogram:
+        values = np.asarray(pc.drop_null(percent).to_numpy(zero_copy_only=False), np.float64)
+        place = np.floor(values * _BINS_PER_PERCENT)
+        inside = (place >= 0) & (place < RATE_BINS)
+        return cls(np.bincount(place[inside].astype(np.int64), minlength=RATE_BINS),
+                   below=int(np.count_nonzero(place < 0)),
+                   above=int(np.count_nonzero(place >= RATE_BINS)))
+
+    def add(self, other: RateHistogram) -> None:
+        self.counts = self.counts + other.counts
+        self.below += other.below
+        self.above += other.above
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bin_percent": RATE_BIN_PERCENT, "counts": self.counts.tolist(),
+                "below_0": self.below, f"from_{RATE_BIN_PERCENT * RATE_BINS:g}": self.above}
+
+
 @dataclass
 class BatchSummary:
     """What a run classified: rows, categories per rule set, and how the category of each
@@ -74,11 +113,13 @@ class BatchSummary:
     rows: int = 0
     categories: dict[str, Counter[str]] = field(default_factory=dict)
     moves: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+    rates: dict[str, RateHistogram] = field(default_factory=dict)
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
         for rid in self.ruleset_ids:
             self.categories.setdefault(rid, Counter())
+            self.rates.setdefault(rid, RateHistogram())
         for rid in self.ruleset_ids[1:]:
             self.moves.setdefault(rid, Counter())
 
@@ -94,6 +135,9 @@ class BatchSummary:
             summary.categories[rid] = Counter({value.as_py(): count.as_py() for value, count
                                                in zip(counts.field("values"),
                                                       counts.field("counts"), strict=True)})
+        for rid in ids:
+            summary.rates[rid] = RateHistogram.of(results.column(category_column(
+                rid, ids, "weight_loss.percent")))
         first = ids[0]
         for rid in ids[1:]:
             pairs = pa.table({"a": columns[first], "b": columns[rid]}).group_by(
@@ -111,6 +155,8 @@ class BatchSummary:
             self.categories.setdefault(rid, Counter()).update(counts)
         for rid, moves in other.moves.items():
             self.moves.setdefault(rid, Counter()).update(moves)
+        for rid, histogram in other.rates.items():
+            self.rates.setdefault(rid, RateHistogram()).add(histogram)
 
     def changed(self, ruleset_id: str) -> int:
         """Rows whose category under ``ruleset_id`` differs from the first rule set's."""
@@ -128,6 +174,8 @@ class BatchSummary:
                               "moves": [{"from": a, "to": b, "rows": n} for (a, b), n
                                         in sorted(self.moves[rid].items()) if a != b]}
                         for rid in self.ruleset_ids[1:]},
+            "weight_loss_percent": {rid: self.rates[rid].as_dict()
+                                    for rid in self.ruleset_ids},
         }
 
 
