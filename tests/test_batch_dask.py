@@ -53,8 +53,11 @@ def test_dask_results_equal_the_local_engine(tmp_path: Path, client: Client) -> 
     local = tmp_path / "local.parquet"
     expected = classify_file(source, local, RULESETS)
     output = tmp_path / "results"
-    summary = classify_on_dask(str(source), str(output), RULESETS, client=client)
+    done: list[int] = []
+    summary = classify_on_dask(str(source), str(output), RULESETS, client=client,
+                               on_rows=done.append)
     parts = sorted(p.name for p in output.iterdir())
+    assert sum(done) == 2_000 and len(done) == len(parts)
     assert parts == [f"part-{n:05d}.parquet" for n in range(len(parts))] and len(parts) >= 3
     assert pa_ds.dataset(output).to_table().to_pylist() == pq.read_table(local).to_pylist()
     assert summary.as_dict() | {"seconds": 0, "rows_per_second": 0} == \

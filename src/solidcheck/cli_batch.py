@@ -402,10 +402,7 @@ def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings:
     from .batch.run import classify_file, count_rows
 
     _check_output_name(output)
-    try:
-        total = count_rows(source, format=_format(table_format))
-    except InvalidInputError:
-        total = None
+    total = count_rows(source, format=_format(table_format))
     with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
         task = progress.add_task("classifying", total=total)
         return classify_file(source, output, rulesets, findings=findings, jobs=jobs,
@@ -419,8 +416,13 @@ def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: 
         from .batch.dask_engine import classify_on_dask
     except ImportError as exc:
         _missing_extra(exc, "the Dask engine", extra="dask", package="dask")
-    return classify_on_dask(source, output, rulesets, findings=findings, scheduler=scheduler,
-                            progress=True)
+    from .batch.run import count_rows
+
+    with _progress(shown=True) as progress:
+        task = progress.add_task("classifying on Dask", total=count_rows(source))
+        return classify_on_dask(source, output, rulesets, findings=findings,
+                                scheduler=scheduler,
+                                on_rows=lambda rows: progress.advance(task, rows))
 
 
 def _print_summary(summary: BatchSummary) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dask
@@ -39,11 +39,12 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
                      findings: bool = True, scheduler: str | None = None,
                      client: Client | None = None,
                      storage_options: dict[str, Any] | None = None,
-                     progress: bool = False) -> BatchSummary:
+                     on_rows: Callable[[int], None] | None = None) -> BatchSummary:
     """Classify a Parquet dossier table on Dask and write a Parquet folder of results.
 
     ``client`` is used if given, else one is connected to ``scheduler``, else a local
-    cluster is started with a worker process per core. Raises DossierError for an
+    cluster is started with a worker process per core. ``on_rows`` is told of each
+    partition done (in the order they finish). Raises DossierError for an
     unreadable input or invalid rows (every one listed), InvalidInputError for an
     output that exists.
     """
@@ -58,15 +59,15 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
         started = time.perf_counter()
         fs.makedirs(folder, exist_ok=True)
         futures = active.compute(tasks)
-        with _bar(progress, total=None) as advance:
-            for future in as_completed(futures):
-                part_summary = future.result()
-                if part_summary is None:
-                    active.cancel(futures)
-                    fs.rm(folder, recursive=True)
-                    raise _problems(frame, source)
-                summary.add(part_summary)
-                advance(part_summary.rows)
+        for future in as_completed(futures):
+            part_summary = future.result()
+            if part_summary is None:
+                active.cancel(futures)
+                fs.rm(folder, recursive=True)
+                raise _problems(frame, source)
+            summary.add(part_summary)
+            if on_rows is not None:
+                on_rows(part_summary.rows)
         summary.seconds = time.perf_counter() - started
     return summary
 
@@ -151,16 +152,3 @@ def _client(client: Client | None, scheduler: str | None) -> Iterator[Client]:
         with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                           dashboard_address=None) as cluster, Client(cluster) as local:
             yield local
-
-
-@contextlib.contextmanager
-def _bar(shown: bool, *, total: int | None) -> Iterator[Any]:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-            "{task.completed} rows"), TimeElapsedColumn(), console=console, transient=True,
-            disable=not (shown and console.is_terminal)) as bar:
-        task = bar.add_task("classifying on Dask", total=total)
-        yield lambda rows: bar.advance(task, rows)

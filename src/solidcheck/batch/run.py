@@ -280,14 +280,15 @@ def _plain(schema: pa.Schema) -> pa.Schema:
 
 
 def count_rows(path: str | Path, *, format: TableFormat | None = None) -> int | None:
-    """Rows in a table if its metadata says so without reading it (Parquet), else None."""
-    if table_format(path, format=format) != "parquet":
-        return None
+    """Rows in a table if its metadata says so without reading it (Parquet), else None
+    (also for what cannot be read: the run itself will say why)."""
     import pyarrow.dataset as pa_ds
 
     try:
+        if table_format(path, format=format) != "parquet":
+            return None
         return int(pa_ds.dataset(str(path), format="parquet").count_rows())
-    except (OSError, pa.ArrowInvalid):
+    except (OSError, pa.ArrowInvalid, InvalidInputError):
         return None
 
 
