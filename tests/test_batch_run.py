@@ -387,3 +387,16 @@ def test_batch_command_draws_the_summary(tmp_path: Path,
                                   "--plot", str(tmp_path / "summary.gif")])
     assert refused.exit_code == 2 and "name it .svg, .png or .pdf" in refused.stderr
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_every_bad_option_in_one_message(tmp_path: Path,
+                                        population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.txt"),
+                                 "-r", "no-such-rules", "--scheduler", "tcp://h:8786",
+                                 "--plot", str(tmp_path / "missing" / "p.svg")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    for words in ("no-such-rules", "name it .parquet, .csv or .jsonl", "--engine dask",
+                  "--plot: there is no folder"):
+        assert words in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -206,7 +206,8 @@ def dossier_convert(
     is read; an invalid row is exit 2 and the output is not left behind."""
     from .batch.table import TableWriter, iter_batches, specimens_csv_path
 
-    _check_output_name(output)
+    for problem in _output_name_problems(output):
+        fail(problem)
     if Path(table).resolve() == output.resolve() or specimens_csv_path(
             table).resolve() == output.resolve():
         fail(f"--output: {output} is the input table — write to another file")
@@ -224,15 +225,16 @@ def dossier_convert(
     typer.echo(f"wrote {writer.rows_written} dossier(s) to {output}", err=True)
 
 
-def _check_output_name(output: str | Path) -> None:
+def _output_name_problems(output: str | Path) -> list[str]:
     """The output's format is by its extension, whatever --format says of the input."""
     from .batch.table import table_format
 
     try:
         table_format(output)
     except InvalidInputError:
-        fail(f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
-             ".csv or .jsonl")
+        return [f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
+                ".csv or .jsonl"]
+    return []
 
 
 def _file_stem(cell: str) -> str:
@@ -344,17 +346,19 @@ def batch(
     except ImportError as exc:
         _missing_extra(exc, "solidcheck batch", extra="batch", package="polars")
 
-    rulesets = _rulesets(ruleset_ids or [])
-    if plot is not None:
-        from .report.batch import plot_format
-
-        with _cleanly(plot):
-            plot_format(plot)
+    rulesets, errors = _rulesets(ruleset_ids or [])
+    if engine is Engine.local:
+        errors += _output_name_problems(output)
     if engine is Engine.local and scheduler is not None:
-        fail("--scheduler is for --engine dask — add --engine dask, or leave out --scheduler")
+        errors.append("--scheduler is for --engine dask — add --engine dask, or leave out "
+                      "--scheduler")
     if engine is Engine.dask and (jobs is not None or table_format is not None):
-        fail("--jobs and --format are for the local engine (a Dask cluster has its workers "
-             "and reads Parquet) — leave them out with --engine dask")
+        errors.append("--jobs and --format are for the local engine (a Dask cluster has its "
+                      "workers and reads Parquet) — leave them out with --engine dask")
+    if plot is not None:
+        errors += _plot_problems(plot)
+    if errors:
+        fail("\n".join(errors))
     with _cleanly(output):
         if engine is Engine.dask:
             summary = _batch_dask(source, output, rulesets, findings=findings,
@@ -376,7 +380,8 @@ def batch(
                f"in {output}", err=True)
 
 
-def _rulesets(ids: list[str]) -> list[Ruleset]:
+def _rulesets(ids: list[str]) -> tuple[list[Ruleset], list[str]]:
+    """The rule sets, and a message for each that cannot be loaded or is given twice."""
     from .errors import UnknownRulesetError
     from .rules import load_ruleset
 
@@ -392,16 +397,23 @@ def _rulesets(ids: list[str]) -> list[Ruleset]:
     twice = sorted({rid for rid in seen if seen.count(rid) > 1})
     if twice:
         errors.append(f"--ruleset: {', '.join(twice)} given twice — name each rule set once")
-    if errors:
-        fail("\n".join(errors))
-    return rulesets
+    return rulesets, errors
+
+
+def _plot_problems(plot: Path) -> list[str]:
+    from .report.batch import PLOT_FORMATS
+
+    if plot.suffix.lower() not in PLOT_FORMATS:
+        return [f"--plot: cannot tell the image format of {plot} — name it .svg, .png or .pdf"]
+    if not plot.parent.is_dir():
+        return [f"--plot: there is no folder {plot.parent} — create it first"]
+    return []
 
 
 def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
                  jobs: int | None, table_format: TableFormatOption | None) -> BatchSummary:
     from .batch.run import classify_file, count_rows
 
-    _check_output_name(output)
     total = count_rows(source, format=_format(table_format))
     with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
         task = progress.add_task("classifying", total=total)
