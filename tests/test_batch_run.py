@@ -24,10 +24,10 @@ from solidcheck.batch.run import (
     RATE_BINS,
     BatchSummary,
     RateHistogram,
-    category_column,
     classify_file,
     count_rows,
     findings_csv_path,
+    result_column,
 )
 from solidcheck.batch.synth import synthesize
 from solidcheck.batch.table import (
@@ -70,7 +70,7 @@ def assert_rows_equal_classify(rows: list[dict[str, Any]], dossiers: list[Dossie
             want = classify_row(dossier, ruleset)
             if not findings:
                 del want["findings"]
-            got = {name: row[category_column(ruleset.id, ids, name)] for name in want}
+            got = {name: row[result_column(ruleset.id, ids, name)] for name in want}
             wrong = {name: (got[name], want[name]) for name in want
                      if not same_value(got[name], want[name])}
             assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"

@@ -43,9 +43,19 @@ from .table import (
 )
 from .vector import classify_table, results_schema, table_problems
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "RATE_BINS", "RATE_BIN_PERCENT", "BatchSummary", "Problems",
-           "RateHistogram", "ResultWriter", "category_column",
-           "classify_file", "count_rows", "findings_csv_path"]
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "RATE_BINS",
+    "RATE_BIN_PERCENT",
+    "BatchSummary",
+    "Problems",
+    "RateHistogram",
+    "ResultWriter",
+    "classify_file",
+    "count_rows",
+    "findings_csv_path",
+    "result_column",
+]
 
 DEFAULT_CHUNK_ROWS = 131_072
 """Rows classified at once: about 200 MB of working memory with findings, and large enough
@@ -61,8 +71,9 @@ _FINDINGS_CSV_SCHEMA = pa.schema([
 ])
 
 
-def category_column(ruleset_id: str, ruleset_ids: Sequence[str], name: str = "category") -> str:
-    """The name of a result column in a results table of these rule sets."""
+def result_column(ruleset_id: str, ruleset_ids: Sequence[str], name: str = "category") -> str:
+    """The name of one rule set's result column (``name``, a field of ``RESULT_FIELDS``) in
+    a results table of these rule sets: prefixed by the rule set when there are several."""
     return f"{ruleset_id}.{name}" if len(ruleset_ids) > 1 else name
 
 
@@ -127,7 +138,7 @@ class BatchSummary:
     def of(cls, results: pa.Table, ruleset_ids: Sequence[str]) -> BatchSummary:
         """The summary of one results table (a chunk or a partition)."""
         ids = tuple(ruleset_ids)
-        columns = {rid: results.column(category_column(rid, ids)).cast(pa.string())
+        columns = {rid: results.column(result_column(rid, ids)).cast(pa.string())
                    for rid in ids}
         summary = cls(ids, rows=results.num_rows)
         for rid, column in columns.items():
@@ -136,7 +147,7 @@ class BatchSummary:
                                                in zip(counts.field("values"),
                                                       counts.field("counts"), strict=True)})
         for rid in ids:
-            summary.rates[rid] = RateHistogram.of(results.column(category_column(
+            summary.rates[rid] = RateHistogram.of(results.column(result_column(
                 rid, ids, "weight_loss.percent")))
         first = ids[0]
         for rid in ids[1:]:
@@ -223,7 +234,7 @@ class ResultWriter:
             self._jsonl = self.path.open("wb")
 
     def _finding_columns(self) -> list[str]:
-        return [category_column(rid, self.ruleset_ids, "findings") for rid in self.ruleset_ids
+        return [result_column(rid, self.ruleset_ids, "findings") for rid in self.ruleset_ids
                 ] if self.findings else []
 
     def _main_schema(self) -> pa.Schema:
