@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -319,3 +320,39 @@ def test_servers_started_together_on_a_new_database_all_open_it(database_url: st
     assert len(opened) == 4
     with Registry.open(database_url) as registry:
         assert registry.verify_chain().valid
+
+
+def test_export_gives_every_cell_s_latest_dossier_page_by_page(registry: Registry) -> None:
+    examples = [load_dossier(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    for dossier in examples:
+        registry.submit(dossier, actor="lab-a")
+    registry.submit(edited(HYBRID, manufacturer="Renamed Co."), actor="lab-b")
+    latest = {d.id: d for d in examples} | {"EX-HSL-10": edited(HYBRID,
+                                                               manufacturer="Renamed Co.")}
+    pages = list(registry.latest_dossiers(page_rows=3))
+    assert [len(p) for p in pages[:-1]] == [3] * (len(pages) - 1) and pages[-1]
+    exported = [d for page in pages for d in page]
+    assert sorted(d.id for d in exported) == sorted(latest)
+    assert len({d.id for d in exported}) == len(exported)  # no cell twice across pages
+    assert all(d == latest[d.id] for d in exported)
+
+
+def test_registry_export_command_feeds_batch(tmp_path: Path, database_url: str) -> None:
+    database = ["--database", database_url]
+    assert runner.invoke(app, ["registry", "init", *database]).exit_code == 0
+    files = [str(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    assert runner.invoke(app, ["registry", "load", *files, *database]).exit_code == 0
+    table = tmp_path / "cells.csv"
+    exported = runner.invoke(app, ["registry", "export", "-o", str(table), *database])
+    assert exported.exit_code == 0, exported.output
+    assert f"wrote {len(files)} dossier(s)" in exported.stderr
+    results = tmp_path / "results.parquet"
+    classified = runner.invoke(app, ["batch", str(table), "-o", str(results),
+                                     "--summary", "json"])
+    assert classified.exit_code == 0, classified.output
+    by_id = {d.id: classify(d).category for d in map(load_dossier, files)}
+    rows = pq.read_table(results, columns=["id", "category"]).to_pylist()
+    assert {r["id"]: r["category"] for r in rows} == by_id
+    refused = runner.invoke(app, ["registry", "export", "-o", str(tmp_path / "c.txt"),
+                                  *database])
+    assert refused.exit_code == 2 and "name it .parquet, .csv or .jsonl" in refused.stderr

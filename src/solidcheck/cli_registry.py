@@ -20,7 +20,8 @@ from .model import Evidence
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ["keys_create", "keys_list", "keys_revoke", "registry_app", "serve"]
+__all__ = ["keys_create", "keys_list", "keys_revoke", "registry_app", "registry_export",
+           "serve"]
 
 registry_app = typer.Typer(help="The registry of classified cells: create it, load dossiers, "
                            "check its audit log.", no_args_is_help=True)
@@ -110,6 +111,43 @@ def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: lis
                                   content=read_dossier_bytes(candidate), actor=actor)
             attached += 1
     return attached
+
+
+@registry_app.command("export")
+def registry_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dossier table to write "
+                                         "(.parquet, .csv + .specimens.csv, .jsonl).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the latest version of every cell's dossier as one dossier table (by cell id,
+    streamed): classify it with `solidcheck batch`, e.g. to see what a new rule set would
+    change (docs/batch.md)."""
+    from .batch.table import TableWriter, dossiers_to_table, specimens_csv_path, table_format
+
+    try:
+        kind = table_format(output)
+    except InvalidInputError:
+        fail(f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
+             ".csv or .jsonl")
+    written = 0
+    with _registry(database) as registry, Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
+            transient=True) as progress:
+        task = progress.add_task("exporting dossiers", total=None)
+        try:
+            with TableWriter(output, format=kind) as writer:
+                for page in registry.latest_dossiers():
+                    writer.write(dossiers_to_table(page))
+                    written += len(page)
+                    progress.advance(task, len(page))
+        except OSError as exc:
+            output.unlink(missing_ok=True)
+            if kind == "csv":
+                specimens_csv_path(output).unlink(missing_ok=True)
+            fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists "
+                 "and is writable")
+    typer.echo(f"wrote {written} dossier(s) from {registry.display_url} to {output}",
+               err=True)
 
 
 @registry_app.command("verify")
