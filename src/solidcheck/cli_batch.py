@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from .model import Dossier
     from .rules import Ruleset
 
-__all__ = ["batch", "dossier_convert", "dossier_files", "dossier_table", "synth"]
+__all__ = ["batch", "dossier_convert", "dossier_files", "dossier_table", "output_name_problems",
+           "synth"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 _PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
@@ -206,26 +207,18 @@ def dossier_convert(
     is read; an invalid row is exit 2 and the output is not left behind."""
     from .batch.table import TableWriter, iter_batches, specimens_csv_path
 
-    for problem in _output_name_problems(output):
+    for problem in output_name_problems(output):
         fail(problem)
     if Path(table).resolve() == output.resolve() or specimens_csv_path(
             table).resolve() == output.resolve():
         fail(f"--output: {output} is the input table — write to another file")
-    with _cleanly(output):
-        writer = TableWriter(output)
-        try:
-            with writer:
-                for batch in iter_batches(table, format=_format(table_format)):
-                    writer.write(batch)
-        except BaseException:
-            output.unlink(missing_ok=True)
-            if writer.format == "csv":
-                specimens_csv_path(output).unlink(missing_ok=True)
-            raise
+    with _cleanly(output), TableWriter(output) as writer:
+        for batch in iter_batches(table, format=_format(table_format)):
+            writer.write(batch)
     typer.echo(f"wrote {writer.rows_written} dossier(s) to {output}", err=True)
 
 
-def _output_name_problems(output: str | Path) -> list[str]:
+def output_name_problems(output: str | Path) -> list[str]:
     """The output's format is by its extension, whatever --format says of the input."""
     from .batch.table import table_format
 
@@ -348,7 +341,7 @@ def batch(
 
     rulesets, errors = _rulesets(ruleset_ids or [])
     if engine is Engine.local:
-        errors += _output_name_problems(output)
+        errors += output_name_problems(output)
     if engine is Engine.local and scheduler is not None:
         errors.append("--scheduler is for --engine dask — add --engine dask, or leave out "
                       "--scheduler")
@@ -401,10 +394,12 @@ def _rulesets(ids: list[str]) -> tuple[list[Ruleset], list[str]]:
 
 
 def _plot_problems(plot: Path) -> list[str]:
-    from .report.batch import PLOT_FORMATS
+    from .report.batch import plot_format
 
-    if plot.suffix.lower() not in PLOT_FORMATS:
-        return [f"--plot: cannot tell the image format of {plot} — name it .svg, .png or .pdf"]
+    try:
+        plot_format(plot)
+    except InvalidInputError as exc:
+        return [str(problem) for problem in exc.problems]
     if not plot.parent.is_dir():
         return [f"--plot: there is no folder {plot.parent} — create it first"]
     return []

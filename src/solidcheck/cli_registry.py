@@ -122,28 +122,23 @@ def registry_export(
     """Write the latest version of every cell's dossier as one dossier table (by cell id,
     streamed): classify it with `solidcheck batch`, e.g. to see what a new rule set would
     change (docs/batch.md)."""
-    from .batch.table import TableWriter, dossiers_to_table, specimens_csv_path, table_format
+    from .batch.table import TableWriter, dossiers_to_table
+    from .cli_batch import output_name_problems
 
-    try:
-        kind = table_format(output)
-    except InvalidInputError:
-        fail(f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
-             ".csv or .jsonl")
+    for problem in output_name_problems(output):
+        fail(problem)
     written = 0
     with _registry(database) as registry, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
             transient=True) as progress:
         task = progress.add_task("exporting dossiers", total=None)
         try:
-            with TableWriter(output, format=kind) as writer:
+            with TableWriter(output) as writer:
                 for page in registry.latest_dossiers():
                     writer.write(dossiers_to_table(page))
                     written += len(page)
                     progress.advance(task, len(page))
         except OSError as exc:
-            output.unlink(missing_ok=True)
-            if kind == "csv":
-                specimens_csv_path(output).unlink(missing_ok=True)
             fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists "
                  "and is writable")
     typer.echo(f"wrote {written} dossier(s) from {registry.display_url} to {output}",

@@ -35,6 +35,7 @@ from ..rules import Ruleset
 from .table import (
     MAX_REPORTED_ROWS,
     TableFormat,
+    counts_unlisted_rows,
     iter_batches,
     list_positions,
     row_of,
@@ -314,7 +315,7 @@ class Problems:
     def add(self, problems: Sequence[Problem]) -> None:
         for problem in problems:
             row = row_of(problem)
-            if row == 0 and problem.message.startswith("…"):
+            if counts_unlisted_rows(problem):
                 self.unlisted = True  # a chunk's own count of rows it did not list
             elif row in self.rows or len(self.rows) < MAX_REPORTED_ROWS:
                 self.rows.add(row)

@@ -178,7 +178,7 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
                     if invalid_rows <= MAX_REPORTED_ROWS:
                         problems.extend(row_problems)
     if invalid_rows:
-        raise DossierError(_capped(problems, invalid_rows), source="table")
+        raise DossierError(capped(problems, invalid_rows), source="table")
     if keep:
         return iter(kept)
     return _validated_again(table, first_row)
@@ -206,8 +206,12 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Problem]:
-    """The problems of the first :data:`MAX_REPORTED_ROWS` rows, and a count of the rest."""
+_UNLISTED = "… and "  # how the count of the rows not listed begins
+
+
+def capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Problem]:
+    """The problems of the first :data:`MAX_REPORTED_ROWS` rows, and a count of the rest
+    (``invalid_rows``: the whole count, when the problems of the rest were not kept)."""
     rows = sorted({row_of(p) for p in problems} - {0})
     total = len(rows) if invalid_rows is None else invalid_rows
     if total <= MAX_REPORTED_ROWS:
@@ -215,8 +219,13 @@ def _capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Pr
     if len(rows) > MAX_REPORTED_ROWS:
         last = rows[MAX_REPORTED_ROWS - 1]
         problems = [p for p in problems if row_of(p) <= last]
-    return [*problems, Problem("", f"… and {total - MAX_REPORTED_ROWS} more invalid rows "
+    return [*problems, Problem("", f"{_UNLISTED}{total - MAX_REPORTED_ROWS} more invalid rows "
                                f"({total} in all)", "fix the rows listed and check again")]
+
+
+def counts_unlisted_rows(problem: Problem) -> bool:
+    """Whether ``problem`` is the count :func:`capped` adds for the rows it does not list."""
+    return not problem.path and problem.message.startswith(_UNLISTED)
 
 
 def _at_row(row: int, problems: Iterable[Problem]) -> list[Problem]:
@@ -331,7 +340,7 @@ def _conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, lis
         problems += [Problem(f"row {first_row + int(i)}: {name}", "is empty",
                              "every dossier needs it (see docs/batch.md)")
                      for name, mask in empty.items() if mask[i]]
-    return None, _capped(problems, len(rows))
+    return None, capped(problems, len(rows))
 
 
 def row_of(problem: Problem) -> int:
@@ -505,7 +514,7 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
             typed, batch_problems = _conformed(
                 _with_specimens(typed, specimens, first_row=first_row), first_row=first_row)
         if batch_problems and batch_rows is not None:
-            raise DossierError(_capped(batch_problems), source=source)
+            raise DossierError(capped(batch_problems), source=source)
         problems += batch_problems
         if typed is not None and not problems:
             if batch_rows is None:
@@ -514,12 +523,12 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
                 yield from typed.to_batches()
         first_row += batch.num_rows
         if len({row_of(p) for p in problems}) > MAX_REPORTED_ROWS:
-            problems = [*_capped(problems), Problem(
+            problems = [*capped(problems), Problem(
                 "", f"only rows 1–{first_row - 1} were checked, to keep this message short",
                 "fix the rows listed and read the file again")]
             break
     if problems:
-        raise DossierError(_capped(problems), source=source)
+        raise DossierError(capped(problems), source=source)
     specimens.finish()
     for table in tables:
         yield from table.to_batches()
@@ -745,7 +754,7 @@ def _jsonl_tables(path: Path, *, batch_rows: int | None) -> Iterator[pa.Table]:
                         if invalid_rows <= MAX_REPORTED_ROWS:
                             problems += row_problems
             if problems and batch_rows is not None:
-                raise DossierError(_capped(problems, invalid_rows), source=source)
+                raise DossierError(capped(problems, invalid_rows), source=source)
             if not problems and dossiers:
                 table = dossiers_to_table(dossiers)
                 if batch_rows is None:
@@ -753,7 +762,7 @@ def _jsonl_tables(path: Path, *, batch_rows: int | None) -> Iterator[pa.Table]:
                 else:
                     yield table
     if problems:
-        raise DossierError(_capped(problems, invalid_rows), source=source)
+        raise DossierError(capped(problems, invalid_rows), source=source)
     yield from tables
 
 
@@ -789,7 +798,8 @@ class TableWriter:
     """Writes a dossier table batch by batch (Parquet row groups, CSV + companion, JSON
     Lines), so a table larger than memory can be written as it is made.
 
-    Use as a context manager; batches are conformed to :data:`DOSSIER_TABLE_SCHEMA`.
+    Use as a context manager; batches are conformed to :data:`DOSSIER_TABLE_SCHEMA`. If an
+    exception ends the ``with`` block, the files written so far are removed.
     """
 
     def __init__(self, path: str | Path, *, format: TableFormat | None = None,
@@ -840,6 +850,10 @@ class TableWriter:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+        if error is not None:  # a table cut short is not left behind as if it were whole
+            self.path.unlink(missing_ok=True)
+            if self.format == "csv":
+                specimens_csv_path(self.path).unlink(missing_ok=True)
 
 
 def write_table(table: pa.Table | pa.RecordBatch, path: str | Path, *,

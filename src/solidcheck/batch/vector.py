@@ -71,7 +71,7 @@ from ._exact import (
     two_prod,
 )
 from ._format import format_g6
-from .table import MAX_REPORTED_ROWS, conform, table_to_dossiers
+from .table import MAX_REPORTED_ROWS, capped, conform, table_to_dossiers
 
 __all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "result_row",
            "results_schema", "rows_decided_one_by_one", "table_problems"]
@@ -346,10 +346,7 @@ def _invalid_rows(table: pa.Table, rows: _Rows, first_row: int) -> list[Problem]
             invalid += 1
             if invalid <= MAX_REPORTED_ROWS:
                 problems += exc.problems
-    if invalid > MAX_REPORTED_ROWS:
-        problems.append(Problem("", f"… and {invalid - MAX_REPORTED_ROWS} more invalid rows "
-                                f"({invalid} in all)", "fix the rows listed and check again"))
-    return problems
+    return capped(problems, invalid)
 
 
 def _is(strings: pa.Array, value: str) -> Bools:

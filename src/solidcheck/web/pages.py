@@ -721,6 +721,16 @@ def verify_form_page(request: Request) -> HTMLResponse:
     return _verify_page(view, values={}, errors=errors, outcome=outcome)
 
 
+def _check_one_given(view: View, errors: FormErrors, *, pasted: tuple[str, str],
+                     uploaded: tuple[str, object | None], missing: str) -> None:
+    """A form that takes pasted text or an uploaded file wants exactly one of them."""
+    (text_field, text), (file_field, upload) = pasted, uploaded
+    if upload and text.strip():
+        errors.add(file_field, view.t.said("paste_or_upload"))
+    elif not upload and not text.strip():
+        errors.add(text_field, view.t.said(missing))
+
+
 @router.post("/verify", response_class=HTMLResponse)
 async def verify_submit(request: Request) -> HTMLResponse:
     """Verify a pasted or uploaded certificate, optionally against a key and a dossier."""
@@ -733,10 +743,8 @@ async def verify_submit(request: Request) -> HTMLResponse:
     dossier = posted.files.get("dossier_file")
     errors = FormErrors()
     pasted = values["certificate_text"].strip()
-    if uploaded and pasted:
-        errors.add("certificate_file", view.t.said("paste_or_upload"))
-    elif not uploaded and not pasted:
-        errors.add("certificate_text", view.t.said("certificate_missing"))
+    _check_one_given(view, errors, pasted=("certificate_text", pasted),
+                     uploaded=("certificate_file", uploaded), missing="certificate_missing")
     if errors:
         return _verify_page(view, values=values, errors=errors, outcome=None)
     # A pasted certificate has lost its exact bytes; its one line plus the newline is what a
@@ -834,10 +842,8 @@ async def audit_submit(request: Request) -> HTMLResponse:
     ruleset = _installed(values["ruleset"]) if values["ruleset"] else available_rulesets()[0]
     if ruleset is None:
         errors.add("ruleset", view.t.said("unknown_choice"))
-    if document and values["text"].strip():
-        errors.add("document", view.t.said("paste_or_upload"))
-    elif not document and not values["text"].strip():
-        errors.add("text", view.t.said("audit_text_missing"))
+    _check_one_given(view, errors, pasted=("text", values["text"]),
+                     uploaded=("document", document), missing="audit_text_missing")
     evidence = None
     if _plain(values["cell_id"]) and ruleset is not None:
         evidence = await run_in_threadpool(_evidence_result, view, _plain(values["cell_id"]),
