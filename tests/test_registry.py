@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from solidcheck import classify, load_dossier
-from solidcheck.certificates import certificate_bytes, certify, generate_key
+from solidcheck.certificates import certificate_bytes, certify, generate_key, public_key_base64
 from solidcheck.cli import app
 from solidcheck.errors import (
     AccessDeniedError,
@@ -197,12 +197,16 @@ def test_api_keys_are_kept_hashed_and_can_be_revoked(registry: Registry) -> None
 def test_a_certificate_is_kept_with_the_result_it_certifies(registry: Registry,
                                                            tmp_path: Path) -> None:
     registry.submit(load_dossier(SULFIDE), actor="lab")
-    certificate = certificate_bytes(certify(SULFIDE, key=generate_key(), issuer_name="Lab"))
+    key = generate_key()
+    registry.add_trusted_issuer(name="Lab", public_key=public_key_base64(key.public_key()),
+                                actor="admin")
+    certificate = certificate_bytes(certify(SULFIDE, key=key, issuer_name="Lab"))
     record = registry.add_certificate(certificate, actor="lab")
     cell = registry.get_cell("EX-SUL-HE-01")
     assert record.result_id in {r.id for r in cell.results}
+    assert (record.version, record.issuer_name) == (1, "Lab")
     assert registry.get_certificate(record.id) == certificate
-    other = certificate_bytes(certify(HYBRID, key=generate_key(), issuer_name="Lab"))
+    other = certificate_bytes(certify(HYBRID, key=key, issuer_name="Lab"))
     with pytest.raises(NotFoundError):
         registry.add_certificate(other, actor="lab")  # that cell is not registered
     forged = certificate.replace(b'"solid_state"', b'"liquid"', 1)
@@ -246,8 +250,9 @@ def test_verify_finds_every_change_made_behind_its_back(populated: Registry, sta
 
 
 def test_a_row_added_outside_solidcheck_is_found(populated: Registry) -> None:
-    tamper(populated, "INSERT INTO api_keys (id, name, role, secret_sha256, created_at) "
-                      "VALUES ('0000', 'x', 'admin', :h, CURRENT_TIMESTAMP)", h="0" * 64)
+    tamper(populated, "INSERT INTO api_keys (id, name, organisation, role, secret_sha256, "
+                      "created_at) VALUES ('0000', 'x', 'x', 'admin', :h, CURRENT_TIMESTAMP)",
+           h="0" * 64)
     tamper(populated, "INSERT INTO results SELECT 'zz' || substr(id, 3), cell_id, "
                       "dossier_version_id, ruleset, solidcheck_version, category, "
                       "electrolyte_type, conducting_ion, application, code, content, sha256, "

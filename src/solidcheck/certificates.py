@@ -68,6 +68,7 @@ __all__ = [
     "parse_public_key",
     "parse_trusted_issuers",
     "public_key_base64",
+    "result_differences",
     "verification_payload",
     "verify",
     "write_private_key",
@@ -741,6 +742,21 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
     )
 
 
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def result_differences(claimed: Result, computed: Result) -> list[tuple[str, str, str]]:
+    """Every field in which a certified result differs from the result computed again from
+    its dossier — ``(field, claimed, computed)``, values shown short. The solidcheck version
+    that produced each is not compared: a newer solidcheck may certify the same result."""
+    mine = claimed.model_dump(mode="json", exclude={"solidcheck_version"})
+    theirs = computed.model_dump(mode="json", exclude={"solidcheck_version"})
+    return [(name, _shown(mine.get(name)), _shown(theirs.get(name)))
+            for name in dict.fromkeys([*mine, *theirs]) if mine.get(name) != theirs.get(name)]
+
+
 def _check_dossier(data: bytes, envelope: _Envelope, result: Result | None,
                    ruleset: Ruleset | None, reasons: list[str], warnings: list[str]) -> None:
     """The dossier given matches subject's digests, and re-classifies to the same result."""
@@ -788,9 +804,8 @@ def _check_dossier(data: bytes, envelope: _Envelope, result: Result | None,
                        f"{rules.id!r}")
         return
     again = classify(dossier, rules)
-    changed = [f"result.{name} {getattr(result, name)!r} (re-classified: "
-               f"{getattr(again, name)!r})" for name in ("category", "code")
-               if getattr(again, name) != getattr(result, name)]
+    changed = [f"result.{name} {mine} (re-classified: {theirs})"
+               for name, mine, theirs in result_differences(result, again)]
     if not changed:
         return
     if result.solidcheck_version != __version__:

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..model import Dossier, Result
 
 __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
-           "ChainReport", "EvidenceRecord", "LogEntry", "ResultRecord", "Role", "Submission",
-           "VersionRecord"]
+           "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
+           "ResultRecord", "Role", "Submission", "VersionRecord"]
 
 Role = Literal["reader", "lab", "admin"]
 
@@ -30,7 +30,7 @@ class ResultRecord(_Record):
     solidcheck_version: str
     published: bool
     created_at: datetime
-    created_by: str
+    created_by: str = Field(description="who stored it: a key's name, or the command line")
     sha256: str = Field(description="SHA-256 of the result's RFC 8785 form")
     result: Result
 
@@ -57,8 +57,11 @@ class EvidenceRecord(_Record):
 class CertificateRecord(_Record):
     id: int
     result_id: str
+    version: int = Field(description="the dossier version certified")
+    ruleset: str
     sha256: str
     issuer_fingerprint: str
+    issuer_name: str | None = Field(description="the trusted issuer's name in the registry")
     created_at: datetime
 
 
@@ -90,6 +93,8 @@ class CellDetail(_Record):
     id: str
     manufacturer: str | None
     model: str | None
+    owner: str | None = Field(description="the lab that created the cell (None: the "
+                              "registry's administrators)")
     latest_version: int
     created_at: datetime
     updated_at: datetime
@@ -111,9 +116,29 @@ class Submission(_Record):
 class ApiKeyRecord(_Record):
     id: str
     name: str
+    organisation: str = Field(description="the lab the key acts for: it owns the cells the "
+                              "key creates")
     role: Role
     created_at: datetime
     revoked_at: datetime | None
+
+
+class IssuerRecord(_Record):
+    """A certificate issuer the registry trusts (or trusted, until ``removed_at``)."""
+
+    fingerprint: str
+    name: str
+    public_key: str | None
+    added_at: datetime
+    removed_at: datetime | None
+
+
+class GrantRecord(_Record):
+    """A lab allowed to write to a cell it does not own."""
+
+    cell_id: str
+    lab: str
+    created_at: datetime
 
 
 class LogEntry(_Record):

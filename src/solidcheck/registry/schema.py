@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "Certificate", "ChainHead",
-           "DossierVersion", "EvidenceFile", "ResultRow"]
+__all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "CellGrant", "Certificate",
+           "ChainHead", "DossierVersion", "EvidenceFile", "ResultRow", "TrustedIssuer"]
 
 _SHA256 = String(64)
 _TIME = DateTime(timezone=True)
@@ -36,12 +36,22 @@ class Base(DeclarativeBase):
 
 
 class Cell(Base):
-    """One cell, named by its dossier's id; the columns searched are its latest version's."""
+    """One cell, named by its dossier's id; the columns searched are its latest version's.
+
+    ``owner`` is the lab (a key's organisation) that created it — only it, the labs an admin
+    granted access, and admins write to it; None: created at the command line, admins only.
+    ``revision`` grows with every write concerning the cell, so a cached view of it can tell
+    it is stale from one small read.
+    """
 
     __tablename__ = "cells"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[str] = mapped_column(String(200), unique=True)
+    id_skeleton: Mapped[str] = mapped_column(String(400), index=True,
+                                             doc="the id folded for look-alike checks")
+    owner: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer)
     manufacturer: Mapped[str | None] = mapped_column(String(500))
     model: Mapped[str | None] = mapped_column(String(500))
     latest_version: Mapped[int] = mapped_column(Integer)
@@ -124,10 +134,38 @@ class Certificate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(_SHA256)
+    sha256: Mapped[str] = mapped_column(_SHA256, index=True)
     issuer_fingerprint: Mapped[str] = mapped_column(String(100))
+    issuer_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(_TIME)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class CellGrant(Base):
+    """A lab other than the owner that an admin allowed to write to a cell."""
+
+    __tablename__ = "cell_grants"
+    __table_args__ = (UniqueConstraint("cell_id", "lab"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id"), index=True)
+    lab: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class TrustedIssuer(Base):
+    """A certificate issuer whose key the registry trusts; removal keeps the row (and the
+    certificates it accepted) and stops new ones."""
+
+    __tablename__ = "trusted_issuers"
+
+    fingerprint: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str | None] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(_TIME)
+    added_by: Mapped[str] = mapped_column(String(200))
+    removed_at: Mapped[datetime | None] = mapped_column(_TIME)
 
 
 class ApiKey(Base):
@@ -138,6 +176,7 @@ class ApiKey(Base):
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), doc="the lab it acts for")
     role: Mapped[str] = mapped_column(String(20))
     secret_sha256: Mapped[str] = mapped_column(_SHA256)
     created_at: Mapped[datetime] = mapped_column(_TIME)

@@ -20,12 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from .._version import __version__
-from ..certificates import canonical_json, parse_certificate, verify
+from ..certificates import (
+    canonical_json,
+    fingerprint,
+    parse_certificate,
+    public_key_base64,
+    result_differences,
+    verify,
+)
+from ..certificates import parse_public_key as _parse_public_key
 from ..classify import classify
 from ..errors import (
     AccessDeniedError,
@@ -38,8 +46,9 @@ from ..errors import (
     Problem,
 )
 from ..model import Dossier, Result
-from ..rules import Ruleset, load_ruleset
+from ..rules import Ruleset, available_rulesets, load_ruleset
 from .db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
+from .identity import cell_id_problems, file_name_problems, id_skeleton
 from .records import (
     ApiKeyRecord,
     CellDetail,
@@ -48,6 +57,8 @@ from .records import (
     CertificateRecord,
     ChainReport,
     EvidenceRecord,
+    GrantRecord,
+    IssuerRecord,
     LogEntry,
     ResultRecord,
     Role,
@@ -59,11 +70,13 @@ from .schema import (
     AuditEntry,
     Cell,
     CellEvidence,
+    CellGrant,
     Certificate,
     ChainHead,
     DossierVersion,
     EvidenceFile,
     ResultRow,
+    TrustedIssuer,
 )
 
 __all__ = ["DEFAULT_MAX_EVIDENCE_BYTES", "ROLES", "Registry", "sha256_hex"]
@@ -72,8 +85,9 @@ ROLES: tuple[Role, ...] = ("reader", "lab", "admin")
 DEFAULT_MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 GENESIS_HASH = "0" * 64
 _KEY_PATTERN = re.compile(r"sc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
-#: characters a cell id may not have, because it is a path segment of the API and pages
-_BAD_ID = re.compile(r"[/\\?#%\x00-\x1f\x7f]")
+#: how the web service names a key in the audit log (``deps.actor_of``)
+_KEY_ACTOR = re.compile(r"key:[0-9a-f]{12} \((.*)\)", re.DOTALL)
+_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 _MAX_NAME = 500  # the cells table's manufacturer and model columns
 
 
@@ -88,6 +102,13 @@ def _now() -> datetime:
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def shown_actor(actor: str) -> str:
+    """Who made a row, as readers see it: a key's name, never its id (the audit log keeps
+    both)."""
+    match = _KEY_ACTOR.fullmatch(actor)
+    return match.group(1) if match else actor
 
 
 def default_actor() -> str:
@@ -177,10 +198,15 @@ class Registry:
     # ----------------------------------------------------------------- dossiers and results
 
     def submit(self, dossier: Dossier, *, actor: str, ruleset: Ruleset | str | None = None,
-               publish: bool = True) -> Submission:
+               publish: bool = True, lab: str | None = None, admin: bool = False) -> Submission:
         """Store a dossier (a new version when its content differs from the latest) and its
         classification under ``ruleset``. Submitting the same content again changes nothing
-        and returns the stored result."""
+        and returns the stored result.
+
+        ``lab`` is the organisation writing (a new cell becomes its own); None is the
+        registry's operator at the command line, who, like ``admin``, may write any cell.
+        Another lab's cell is refused (``AccessDeniedError``) unless an admin granted access.
+        """
         _check_storable(dossier)
         rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         content = dossier.model_dump(mode="json")
@@ -191,13 +217,16 @@ class Registry:
             cell = session.scalar(select(Cell).where(Cell.dossier_id == dossier.id))
             new_version = True
             if cell is None:
-                cell = Cell(dossier_id=dossier.id, manufacturer=dossier.manufacturer,
-                            model=dossier.model, latest_version=1, created_at=now,
-                            updated_at=now)
+                skeleton = id_skeleton(dossier.id)
+                _refuse_look_alike(session, dossier.id, skeleton)
+                cell = Cell(dossier_id=dossier.id, id_skeleton=skeleton, owner=lab, revision=0,
+                            manufacturer=dossier.manufacturer, model=dossier.model,
+                            latest_version=1, created_at=now, updated_at=now)
                 session.add(cell)
                 session.flush()
                 version = self._add_version(session, head, cell, 1, content, digest, actor, now)
             else:
+                _check_may_write(session, cell, lab=lab, admin=admin)
                 version = self._version(session, cell.id, cell.latest_version)
                 if version.sha256 == digest:
                     new_version = False
@@ -216,17 +245,22 @@ class Registry:
                               result=self._result_record(row, cell, version.version))
 
     def reclassify(self, cell_id: str, *, ruleset: Ruleset | str | None, actor: str,
-                   publish: bool = True) -> ResultRecord:
-        """Classify the cell's latest version under another rule set; earlier results stay."""
+                   publish: bool | None = None, lab: str | None = None,
+                   admin: bool = False) -> ResultRecord:
+        """Classify the cell's latest version under another rule set; earlier results stay.
+        The new result is published as the version's earlier results are, unless ``publish``
+        says otherwise. ``lab`` and ``admin`` as for :meth:`submit`."""
         rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         with self._writing() as (session, head):
             cell = self._cell(session, cell_id)
+            _check_may_write(session, cell, lab=lab, admin=admin)
             version = self._version(session, cell.id, cell.latest_version)
             row = self._result_for(session, version.id, rules.id)
             if row is None:
                 result = classify(Dossier.model_validate(version.content), rules)
                 row = self._add_result(session, head, cell, version, result, actor=actor,
-                                       publish=publish, now=_now())
+                                       publish=_publish_state(session, version, publish),
+                                       now=_now())
             return self._result_record(row, cell, version.version)
 
     def _add_version(self, session: Session, head: ChainHead, cell: Cell, number: int,
@@ -235,6 +269,7 @@ class Registry:
         version = DossierVersion(cell_id=cell.id, version=number, content=content,
                                  sha256=digest, created_at=now, created_by=actor)
         session.add(version)
+        cell.revision += 1
         session.flush()
         self._append(session, head, actor=actor, action="dossier.version",
                      subject=cell.dossier_id,
@@ -253,6 +288,7 @@ class Registry:
                         sha256=sha256_hex(canonical_json(content)), published=publish,
                         created_at=now, created_by=actor)
         session.add(row)
+        cell.revision += 1
         session.flush()
         self._append(session, head, actor=actor, action="result.create",
                      subject=cell.dossier_id,
@@ -284,7 +320,7 @@ class Registry:
         return ResultRecord(id=row.id, cell_id=cell.dossier_id, version=version,
                             ruleset=row.ruleset, solidcheck_version=row.solidcheck_version,
                             published=row.published, created_at=_aware(row.created_at),
-                            created_by=row.created_by, sha256=row.sha256,
+                            created_by=shown_actor(row.created_by), sha256=row.sha256,
                             result=Result.model_validate(row.content))
 
     # ----------------------------------------------------------------- reading
@@ -292,10 +328,12 @@ class Registry:
     def list_cells(self, *, category: str | None = None, electrolyte_type: str | None = None,
                    conducting_ion: str | None = None, manufacturer: str | None = None,
                    text: str | None = None, ruleset: str | None = None,
-                   published_only: bool = False, limit: int = 50,
+                   published_only: bool = False, lab: str | None = None, limit: int = 50,
                    offset: int = 0) -> CellPage:
         """Cells with their latest version's result under ``ruleset`` (the default rule set
-        when not given), newest first, filtered and paginated."""
+        when not given), newest first, filtered and paginated. ``published_only``: only
+        cells with a published result and published results — except for the cells ``lab``
+        may write."""
         ruleset_id = load_ruleset(ruleset).id
         latest = (select(ResultRow.id)
                   .join(DossierVersion, DossierVersion.id == ResultRow.dossier_version_id)
@@ -312,7 +350,9 @@ class Registry:
         if conducting_ion:
             query = query.where(ResultRow.conducting_ion == conducting_ion)
         if published_only:  # a cell with no result under this rule set is still listed
-            query = query.where(or_(ResultRow.id.is_(None), ResultRow.published.is_(True)))
+            query = query.where(_visible_cell(lab),
+                                or_(ResultRow.id.is_(None), ResultRow.published.is_(True),
+                                    _writable_cell(lab)))
         if manufacturer:
             query = query.where(func.lower(Cell.manufacturer).contains(manufacturer.lower(),
                                                                       autoescape=True))
@@ -335,47 +375,69 @@ class Registry:
                  for cell, row in rows]
         return CellPage(items=items, total=total, limit=limit, offset=offset)
 
-    def get_cell(self, cell_id: str, *, published_only: bool = False) -> CellDetail:
-        """A cell with every version, result, evidence file and certificate."""
+    def get_cell(self, cell_id: str, *, published_only: bool = False,
+                 lab: str | None = None) -> CellDetail:
+        """A cell with every version, result, evidence file and certificate.
+        ``published_only``: the published results, the versions they are of and their
+        certificates — all of them for a cell ``lab`` may write; a cell with nothing
+        published is not found."""
         with self._reading() as session:
             cell = self._cell(session, cell_id)
-            versions = session.scalars(select(DossierVersion).where(
-                DossierVersion.cell_id == cell.id).order_by(DossierVersion.version.desc())).all()
-            number_of = {v.id: v.version for v in versions}
+            hidden = published_only and not _lab_may_write(session, cell, lab)
             results_query = select(ResultRow).where(ResultRow.cell_id == cell.id)
-            if published_only:
+            if hidden:
                 results_query = results_query.where(ResultRow.published.is_(True))
             results = session.scalars(results_query.order_by(
                 ResultRow.created_at.desc())).all()
+            if hidden and not results:
+                raise NotFoundError(f"no cell {cell_id!r} in the registry — list them with "
+                                    "GET /v1/cells or the search page")
+            versions_query = select(DossierVersion).where(DossierVersion.cell_id == cell.id)
+            if hidden:
+                versions_query = versions_query.where(DossierVersion.id.in_(
+                    {r.dossier_version_id for r in results}))
+            versions = session.scalars(versions_query.order_by(
+                DossierVersion.version.desc())).all()
+            number_of = {v.id: v.version for v in versions}
             evidence = session.execute(
                 select(CellEvidence, EvidenceFile.size_bytes)
                 .join(EvidenceFile, EvidenceFile.sha256 == CellEvidence.sha256)
                 .where(CellEvidence.cell_id == cell.id)
                 .order_by(CellEvidence.created_at.desc())).all()
-            certificates = session.scalars(
-                select(Certificate).join(ResultRow, ResultRow.id == Certificate.result_id)
-                .where(ResultRow.cell_id == cell.id)
-                .order_by(Certificate.created_at.desc())).all()
+            visible = {r.id for r in results}
+            certificates = [row for row in self._certificate_rows(
+                session, ResultRow.cell_id == cell.id) if row[0].result_id in visible]
         return CellDetail(
             id=cell.dossier_id, manufacturer=cell.manufacturer, model=cell.model,
-            latest_version=cell.latest_version, created_at=_aware(cell.created_at),
-            updated_at=_aware(cell.updated_at),
+            owner=cell.owner, latest_version=cell.latest_version,
+            created_at=_aware(cell.created_at), updated_at=_aware(cell.updated_at),
             versions=[VersionRecord(version=v.version, sha256=v.sha256,
-                                    created_at=_aware(v.created_at), created_by=v.created_by,
+                                    created_at=_aware(v.created_at),
+                                    created_by=shown_actor(v.created_by),
                                     dossier=Dossier.model_validate(v.content))
                       for v in versions],
             results=[self._result_record(r, cell, number_of[r.dossier_version_id])
                      for r in results],
             evidence=[self._evidence_record(link, size) for link, size in evidence],
-            certificates=[self._certificate_record(c) for c in certificates])
+            certificates=[self._certificate_record(*row) for row in certificates])
 
-    def get_result(self, result_id: str, *, published_only: bool = False) -> ResultRecord:
+    def cell_revision(self, cell_id: str) -> int | None:
+        """A number that grows with every write concerning the cell (None: no such cell):
+        a cached view of the cell is current while this is unchanged."""
+        with self._reading() as session:
+            return session.scalar(select(Cell.revision).where(Cell.dossier_id == cell_id))
+
+    def get_result(self, result_id: str, *, published_only: bool = False,
+                   lab: str | None = None) -> ResultRecord:
+        """A stored result; ``published_only`` as for :meth:`get_cell`."""
         with self._reading() as session:
             row = session.get(ResultRow, result_id)
-            if row is None or (published_only and not row.published):
+            cell = None if row is None else session.get_one(Cell, row.cell_id)
+            if row is None or cell is None or (
+                    published_only and not row.published
+                    and not _lab_may_write(session, cell, lab)):
                 raise NotFoundError(f"no result {result_id!r} in the registry — a cell's "
                                     "results are listed by GET /v1/cells/{id}")
-            cell = session.get_one(Cell, row.cell_id)
             version = session.get_one(DossierVersion, row.dossier_version_id)
             return self._result_record(row, cell, version.version)
 
@@ -414,10 +476,18 @@ class Registry:
     # ----------------------------------------------------------------- evidence
 
     def add_evidence(self, cell_id: str, *, filename: str, content: bytes, actor: str,
-                     max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES) -> EvidenceRecord:
+                     max_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES, lab: str | None = None,
+                     admin: bool = False) -> EvidenceRecord:
         """Attach an instrument file to a cell. It must be one solidcheck can read (the
-        reader's problems are the error otherwise); its bytes are stored once, by SHA-256."""
-        name = Path(filename.replace("\\", "/")).name.strip() or "evidence"
+        reader's problems are the error otherwise); its bytes are stored once, by SHA-256.
+        ``filename`` is a base name (no folder part, no control characters); ``lab`` and
+        ``admin`` as for :meth:`submit`."""
+        name = filename.strip()
+        problems = file_name_problems(name)
+        if problems:
+            raise EvidenceError(problems, source="the upload")
+        with self._reading() as session:  # before reading the file: refuse early
+            _check_may_write(session, self._cell(session, cell_id), lab=lab, admin=admin)
         if len(content) > max_bytes:
             raise EvidenceError([Problem("", f"the file is {len(content)} bytes, over the "
                                          f"registry's limit of {max_bytes} bytes",
@@ -427,6 +497,7 @@ class Registry:
         digest = sha256_hex(content)
         with self._writing() as (session, head):
             cell = self._cell(session, cell_id)
+            _check_may_write(session, cell, lab=lab, admin=admin)
             now = _now()
             if session.get(EvidenceFile, digest) is None:
                 session.add(EvidenceFile(sha256=digest, size_bytes=len(content),
@@ -439,6 +510,7 @@ class Registry:
                                     reader=reader, kind=kind, summary=summary, created_at=now,
                                     created_by=actor)
                 session.add(link)
+                cell.revision += 1
                 session.flush()
                 self._append(session, head, actor=actor, action="evidence.add",
                              subject=cell.dossier_id,
@@ -446,9 +518,16 @@ class Registry:
                                       "reader": reader})
             return self._evidence_record(link, len(content))
 
-    def get_evidence(self, sha256: str) -> bytes:
+    def get_evidence(self, sha256: str, *, published_only: bool = False,
+                     lab: str | None = None) -> bytes:
+        """An evidence file's bytes; ``published_only``: only a file of a cell the reader
+        may see (see :meth:`get_cell`)."""
         with self._reading() as session:
             row = session.get(EvidenceFile, sha256)
+            if row is not None and published_only and session.scalar(
+                    select(CellEvidence.id).join(Cell, Cell.id == CellEvidence.cell_id)
+                    .where(CellEvidence.sha256 == sha256, _visible_cell(lab)).limit(1)) is None:
+                row = None
             if row is None:
                 raise NotFoundError(f"no evidence file with SHA-256 {sha256} in the registry")
             return row.content
@@ -457,12 +536,19 @@ class Registry:
     def _evidence_record(link: CellEvidence, size: int) -> EvidenceRecord:
         return EvidenceRecord(sha256=link.sha256, filename=link.filename, size_bytes=size,
                               reader=link.reader, kind=link.kind, summary=link.summary,
-                              created_at=_aware(link.created_at), created_by=link.created_by)
+                              created_at=_aware(link.created_at),
+                              created_by=shown_actor(link.created_by))
 
     # ----------------------------------------------------------------- certificates
 
-    def add_certificate(self, data: bytes, *, actor: str) -> CertificateRecord:
-        """Keep a certificate that verifies and certifies a version of a registered cell."""
+    def add_certificate(self, data: bytes, *, actor: str, lab: str | None = None,
+                        admin: bool = False) -> CertificateRecord:
+        """Keep a certificate of a registered cell's stored version. It must verify, be
+        signed by one of the registry's trusted issuers, and certify exactly the result the
+        registry itself gives that version under that rule set (every field but the
+        solidcheck version) — the registry stores only results it computed. The same
+        certificate again returns the stored one. ``lab`` and ``admin`` as for
+        :meth:`submit`."""
         cert = parse_certificate(data, source="certificate")
         outcome = verify(data, source="certificate")
         if not outcome.valid:
@@ -470,8 +556,23 @@ class Registry:
                                              "upload the certificate file as issued")
                                      for reason in outcome.reasons], source="certificate")
         subject = cert["subject"]
+        digest = sha256_hex(data)
+        issuer_fingerprint = str(cert["issuer"]["key_fingerprint"])
         with self._writing() as (session, head):
+            issuer = session.get(TrustedIssuer, issuer_fingerprint)
+            if issuer is None or issuer.removed_at is not None:
+                raise InvalidInputError([Problem(
+                    "issuer.key_fingerprint",
+                    f"the issuer {cert['issuer'].get('name')!r} ({issuer_fingerprint}) is not "
+                    "among this registry's trusted issuers",
+                    "ask an administrator to add the issuer's public key (`solidcheck "
+                    "registry issuers add`) if the registry should accept its certificates")],
+                    source="certificate")
             cell = self._cell(session, str(subject["dossier_id"]))
+            _check_may_write(session, cell, lab=lab, admin=admin)
+            known = self._certificate_rows(session, Certificate.sha256 == digest)
+            if known:  # a replay: stored once
+                return self._certificate_record(*known[0])
             version = session.scalar(select(DossierVersion).where(
                 DossierVersion.cell_id == cell.id,
                 DossierVersion.sha256 == subject["dossier_canonical_sha256"]))
@@ -481,62 +582,235 @@ class Registry:
                     f"no version of cell {cell.dossier_id!r} has the certified content",
                     "submit the certified dossier first (POST /v1/cells)")],
                     source="certificate")
-            result = Result.model_validate(cert["result"])
-            row = self._result_for(session, version.id, result.ruleset)
-            if row is None or row.sha256 != sha256_hex(canonical_json(cert["result"])):
-                row = self._add_result(session, head, cell, version, result, actor=actor,
-                                       publish=True, now=_now())
-            digest = sha256_hex(data)
+            certified = Result.model_validate(cert["result"])
+            rules = {r.id: r for r in available_rulesets()}.get(certified.ruleset)
+            if rules is None:
+                raise InvalidInputError([Problem(
+                    "result.ruleset", f"rule set {certified.ruleset!r} is not installed in "
+                    "this registry, so it cannot check the result",
+                    "certify under an installed rule set (GET /v1/rulesets)")],
+                    source="certificate")
+            row = self._result_for(session, version.id, rules.id)
+            own = (Result.model_validate(row.content) if row is not None
+                   else classify(Dossier.model_validate(version.content), rules))
+            differences = result_differences(certified, own)
+            if differences:
+                raise InvalidInputError([Problem(
+                    f"result.{name}", f"the certificate says {mine}, but the registry "
+                    f"classifies version {version.version} of the dossier as {theirs}",
+                    "certify the registry's own result: re-issue the certificate from the "
+                    "stored dossier with `solidcheck certify`") for name, mine, theirs
+                    in differences], source="certificate")
+            if row is None:
+                row = self._add_result(session, head, cell, version, own, actor=actor,
+                                       publish=_publish_state(session, version, None),
+                                       now=_now())
             stored = Certificate(result_id=row.id, content=data, sha256=digest,
-                                 issuer_fingerprint=str(cert["issuer"]["key_fingerprint"]),
-                                 created_at=_now(), created_by=actor)
+                                 issuer_fingerprint=issuer_fingerprint,
+                                 issuer_name=issuer.name, created_at=_now(), created_by=actor)
             session.add(stored)
+            cell.revision += 1
             session.flush()
             self._append(session, head, actor=actor, action="certificate.add",
                          subject=cell.dossier_id,
                          details={"certificate": stored.id, "result": row.id,
                                   "sha256": digest})
-            return self._certificate_record(stored)
+            return self._certificate_record(stored, row.ruleset, version.version)
 
-    def get_certificate(self, certificate_id: int) -> bytes:
+    def get_certificate(self, certificate_id: int, *, published_only: bool = False,
+                        lab: str | None = None) -> bytes:
+        """A stored certificate's bytes; ``published_only``: only one of a result the reader
+        may see (see :meth:`get_result`)."""
         with self._reading() as session:
             row = session.get(Certificate, certificate_id)
+            if row is not None and published_only:
+                result = session.get_one(ResultRow, row.result_id)
+                cell = session.get_one(Cell, result.cell_id)
+                if not result.published and not _lab_may_write(session, cell, lab):
+                    row = None
             if row is None:
                 raise NotFoundError(f"no certificate {certificate_id} in the registry")
             return row.content
 
     @staticmethod
-    def _certificate_record(row: Certificate) -> CertificateRecord:
-        return CertificateRecord(id=row.id, result_id=row.result_id, sha256=row.sha256,
+    def _certificate_query(*where: ColumnElement[bool]) -> Any:
+        return (select(Certificate, ResultRow.ruleset, DossierVersion.version)
+                .join(ResultRow, ResultRow.id == Certificate.result_id)
+                .join(DossierVersion, DossierVersion.id == ResultRow.dossier_version_id)
+                .where(*where).order_by(Certificate.created_at.desc()))
+
+    def _certificate_rows(self, session: Session, *where: ColumnElement[bool]
+                          ) -> list[tuple[Certificate, str, int]]:
+        return [(c, ruleset, version) for c, ruleset, version
+                in session.execute(self._certificate_query(*where)).all()]
+
+    @staticmethod
+    def _certificate_record(row: Certificate, ruleset: str, version: int) -> CertificateRecord:
+        return CertificateRecord(id=row.id, result_id=row.result_id, version=version,
+                                 ruleset=ruleset, sha256=row.sha256,
                                  issuer_fingerprint=row.issuer_fingerprint,
+                                 issuer_name=row.issuer_name,
                                  created_at=_aware(row.created_at))
+
+    # ----------------------------------------------------------------- trusted issuers
+
+    def add_trusted_issuer(self, *, name: str, actor: str, public_key: str | None = None,
+                           key_fingerprint: str | None = None) -> IssuerRecord:
+        """Trust certificates signed by a key: its base64 public key (as in a certificate's
+        ``issuer.public_key``), or its fingerprint. Adding a removed issuer again restores it."""
+        problems = []
+        if not name.strip():
+            problems.append(Problem("name", "blank", "name the issuer, e.g. the lab"))
+        if public_key is not None:
+            try:
+                key = _parse_public_key(public_key, source="key")
+            except InvalidInputError as exc:
+                problems += [Problem("public_key", p.message, p.fix) for p in exc.problems]
+            else:
+                public_key, key_fingerprint_of = public_key_base64(key), fingerprint(key)
+                if key_fingerprint not in (None, key_fingerprint_of):
+                    problems.append(Problem("fingerprint", "does not match public_key (the "
+                                            f"key's is {key_fingerprint_of})", "give one"))
+                key_fingerprint = key_fingerprint_of
+        elif key_fingerprint is None or not _FINGERPRINT.fullmatch(key_fingerprint):
+            problems.append(Problem("public_key", "give the issuer's public key or its "
+                                    "fingerprint (sha256:<64 hex>)",
+                                    "copy issuer.public_key from one of its certificates, "
+                                    "or use `solidcheck keys fingerprint`"))
+        if problems:
+            raise InvalidInputError(problems, source="trusted issuer")
+        assert key_fingerprint is not None
+        with self._writing() as (session, head):
+            row = session.get(TrustedIssuer, key_fingerprint)
+            if row is None:
+                row = TrustedIssuer(fingerprint=key_fingerprint, name=name.strip(),
+                                    public_key=public_key, added_at=_now(), added_by=actor,
+                                    removed_at=None)
+                session.add(row)
+            elif row.removed_at is None and row.name == name.strip():
+                return self._issuer_record(row)
+            else:
+                row.name, row.removed_at = name.strip(), None
+                row.public_key = public_key or row.public_key
+            session.flush()
+            self._append(session, head, actor=actor, action="issuer.add",
+                         subject=key_fingerprint, details={"name": row.name})
+            return self._issuer_record(row)
+
+    def remove_trusted_issuer(self, key_fingerprint: str, *, actor: str) -> IssuerRecord:
+        """Stop accepting new certificates of an issuer; those kept stay."""
+        with self._writing() as (session, head):
+            row = session.get(TrustedIssuer, key_fingerprint)
+            if row is None:
+                raise NotFoundError(f"no trusted issuer {key_fingerprint!r} — list them with "
+                                    "`solidcheck registry issuers list`")
+            if row.removed_at is None:
+                row.removed_at = _now()
+                self._append(session, head, actor=actor, action="issuer.remove",
+                             subject=key_fingerprint, details={})
+            return self._issuer_record(row)
+
+    def trusted_issuers(self, *, include_removed: bool = False) -> list[IssuerRecord]:
+        with self._reading() as session:
+            query = select(TrustedIssuer).order_by(TrustedIssuer.added_at)
+            if not include_removed:
+                query = query.where(TrustedIssuer.removed_at.is_(None))
+            return [self._issuer_record(row) for row in session.scalars(query)]
+
+    @staticmethod
+    def _issuer_record(row: TrustedIssuer) -> IssuerRecord:
+        return IssuerRecord(fingerprint=row.fingerprint, name=row.name,
+                            public_key=row.public_key, added_at=_aware(row.added_at),
+                            removed_at=_aware(row.removed_at) if row.removed_at else None)
+
+    # ----------------------------------------------------------------- access grants
+
+    def grant_access(self, cell_id: str, *, lab: str, actor: str) -> GrantRecord:
+        """Let ``lab`` write to a cell it does not own (an administrator's decision)."""
+        if not lab.strip() or len(lab) > 200:
+            raise InvalidInputError([Problem("lab", "blank or over 200 characters",
+                                             "give the lab's name as its keys' organisation")])
+        with self._writing() as (session, head):
+            cell = self._cell(session, cell_id)
+            row = session.scalar(select(CellGrant).where(CellGrant.cell_id == cell.id,
+                                                         CellGrant.lab == lab.strip()))
+            if row is None:
+                row = CellGrant(cell_id=cell.id, lab=lab.strip(), created_at=_now(),
+                                created_by=actor)
+                session.add(row)
+                cell.revision += 1
+                session.flush()
+                self._append(session, head, actor=actor, action="cell.grant",
+                             subject=cell.dossier_id, details={"lab": row.lab})
+            return GrantRecord(cell_id=cell.dossier_id, lab=row.lab,
+                               created_at=_aware(row.created_at))
+
+    def revoke_access(self, cell_id: str, *, lab: str, actor: str) -> None:
+        with self._writing() as (session, head):
+            cell = self._cell(session, cell_id)
+            row = session.scalar(select(CellGrant).where(CellGrant.cell_id == cell.id,
+                                                         CellGrant.lab == lab))
+            if row is None:
+                raise NotFoundError(f"lab {lab!r} has no grant on cell {cell_id!r}")
+            session.delete(row)
+            cell.revision += 1
+            session.flush()
+            self._append(session, head, actor=actor, action="cell.ungrant",
+                         subject=cell.dossier_id, details={"lab": lab})
+
+    def grants(self, cell_id: str) -> list[GrantRecord]:
+        with self._reading() as session:
+            cell = self._cell(session, cell_id)
+            return [GrantRecord(cell_id=cell.dossier_id, lab=row.lab,
+                                created_at=_aware(row.created_at))
+                    for row in session.scalars(select(CellGrant).where(
+                        CellGrant.cell_id == cell.id).order_by(CellGrant.lab))]
 
     # ----------------------------------------------------------------- API keys
 
-    def create_api_key(self, *, role: Role, name: str, actor: str) -> tuple[ApiKeyRecord, str]:
-        """A new key; the secret is returned once and only its SHA-256 is kept."""
+    def create_api_key(self, *, role: Role, name: str, actor: str,
+                       organisation: str | None = None) -> tuple[ApiKeyRecord, str]:
+        """A new key; the secret is returned once and only its SHA-256 is kept. The key acts
+        for ``organisation`` (default: its name): the lab that owns the cells it creates."""
+        organisation = (organisation if organisation is not None else name).strip()
+        problems = []
         if role not in ROLES:
-            raise InvalidInputError([Problem("role", f"unknown role {role!r}",
-                                             f"use one of: {', '.join(ROLES)}")])
-        if not name.strip():
-            raise InvalidInputError([Problem("name", "blank", "say whose key it is")])
+            problems.append(Problem("role", f"unknown role {role!r}",
+                                    f"use one of: {', '.join(ROLES)}"))
+        for field, value, fix in (("name", name.strip(), "say whose key it is"),
+                                  ("organisation", organisation, "name the lab it acts for")):
+            if not value or len(value) > 200 or not value.isprintable():
+                problems.append(Problem(field, "blank, over 200 characters or with control "
+                                        "characters", fix))
+        if problems:
+            raise InvalidInputError(problems)
         key_id = secrets.token_hex(6)
         secret = f"sc_{key_id}_{secrets.token_urlsafe(32)}"
         with self._writing() as (session, head):
-            row = ApiKey(id=key_id, name=name.strip(), role=role,
+            row = ApiKey(id=key_id, name=name.strip(), organisation=organisation, role=role,
                          secret_sha256=sha256_hex(secret.encode()), created_at=_now(),
                          revoked_at=None)
             session.add(row)
             session.flush()
             self._append(session, head, actor=actor, action="key.create", subject=key_id,
-                         details={"role": role, "name": row.name})
+                         details={"role": role, "name": row.name,
+                                  "organisation": organisation})
             return self._key_record(row), secret
 
     def revoke_api_key(self, key_id: str, *, actor: str) -> ApiKeyRecord:
+        """Revoke a key; the last active admin key stays (the registry would have no one to
+        manage its keys over the API)."""
         with self._writing() as (session, head):
             row = session.get(ApiKey, key_id)
             if row is None:
                 raise NotFoundError(f"no API key {key_id!r}")
+            if row.revoked_at is None and row.role == "admin" and not session.scalar(
+                    select(ApiKey.id).where(ApiKey.role == "admin", ApiKey.id != key_id,
+                                            ApiKey.revoked_at.is_(None)).limit(1)):
+                raise InvalidInputError([Problem(
+                    "key", f"{key_id} is the last active admin key",
+                    "create another admin key first (`solidcheck keys create --role admin`), "
+                    "then revoke this one")])
             if row.revoked_at is None:
                 row.revoked_at = _now()
                 self._append(session, head, actor=actor, action="key.revoke", subject=key_id,
@@ -567,7 +841,8 @@ class Registry:
 
     @staticmethod
     def _key_record(row: ApiKey) -> ApiKeyRecord:
-        return ApiKeyRecord(id=row.id, name=row.name, role=cast(Role, row.role),
+        return ApiKeyRecord(id=row.id, name=row.name, organisation=row.organisation,
+                            role=cast(Role, row.role),
                             created_at=_aware(row.created_at),
                             revoked_at=_aware(row.revoked_at) if row.revoked_at else None)
 
@@ -674,13 +949,67 @@ class Registry:
         return problems
 
 
+def _may_write(session: Session, cell: Cell, *, lab: str | None, admin: bool) -> bool:
+    """The operator (``lab`` None), admins, the owning lab and the labs granted access."""
+    if lab is None or admin or cell.owner == lab:
+        return True
+    return session.scalar(select(CellGrant.id).where(CellGrant.cell_id == cell.id,
+                                                     CellGrant.lab == lab)) is not None
+
+
+def _lab_may_write(session: Session, cell: Cell, lab: str | None) -> bool:
+    """For reads: whether the reader's lab (None: anonymous) owns or was granted the cell."""
+    return lab is not None and _may_write(session, cell, lab=lab, admin=False)
+
+
+def _check_may_write(session: Session, cell: Cell, *, lab: str | None, admin: bool) -> None:
+    if not _may_write(session, cell, lab=lab, admin=admin):
+        owner = "the registry's administrators" if cell.owner is None else "another lab"
+        raise AccessDeniedError(f"cell {cell.dossier_id!r} belongs to {owner}: lab {lab!r} may "
+                                "not change it — ask its lab to make the change, or an "
+                                "administrator to grant access (`solidcheck registry grant`)",
+                                authenticated=True)
+
+
+def _publish_state(session: Session, version: DossierVersion, publish: bool | None) -> bool:
+    """``publish`` if given, else as the version's earlier results are (published if none):
+    classifying again never makes a hidden result public."""
+    if publish is not None:
+        return publish
+    earlier = session.scalar(select(ResultRow.published)
+                             .where(ResultRow.dossier_version_id == version.id)
+                             .order_by(ResultRow.created_at).limit(1))
+    return True if earlier is None else bool(earlier)
+
+
+def _refuse_look_alike(session: Session, cell_id: str, skeleton: str) -> None:
+    twin = session.scalar(select(Cell.dossier_id).where(Cell.id_skeleton == skeleton).limit(1))
+    if twin is not None:
+        raise DossierError([Problem("id", f"looks like the existing cell {twin!r} (they differ "
+                                    "only in case, dashes or look-alike letters)",
+                                    f"use {twin!r} exactly to add a version of that cell, or "
+                                    "choose a clearly different id")], source=cell_id)
+
+
+def _writable_cell(lab: str | None) -> ColumnElement[bool]:
+    """A cell ``lab`` owns or was granted (SQL, correlated to ``Cell``); none for no lab."""
+    if lab is None:
+        return false()
+    return or_(Cell.owner == lab,
+               exists().where(CellGrant.cell_id == Cell.id, CellGrant.lab == lab))
+
+
+def _visible_cell(lab: str | None) -> ColumnElement[bool]:
+    """For a reader who sees only published results: a cell with a published result, or one
+    ``lab`` may write (SQL, correlated to ``Cell``)."""
+    row = aliased(ResultRow)  # the query may select results too: not correlated to those
+    published = exists().where(row.cell_id == Cell.id, row.published.is_(True))
+    return or_(published, _writable_cell(lab))
+
+
 def _check_storable(dossier: Dossier) -> None:
     """What the dossier format allows but a registry cannot keep or address, as one error."""
-    problems = []
-    if _BAD_ID.search(dossier.id) or dossier.id != dossier.id.strip():
-        problems.append(Problem("id", "a registry cell id may not contain / \\ ? # % or "
-                                "control characters, nor start or end with spaces",
-                                "rename the cell, e.g. with - instead of /"))
+    problems = cell_id_problems(dossier.id)
     for field in ("manufacturer", "model"):
         value = getattr(dossier, field)
         if value is not None and len(value) > _MAX_NAME:

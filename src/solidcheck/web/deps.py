@@ -1,11 +1,16 @@
 """What every route needs from the app: the registry, the settings, and who is asking.
 
 Roles rank ``reader < lab < admin``: a key may do what its role and every role below it may.
-Without a key, a caller may only read published results and cells, and only when the
-``public_reads`` setting allows it.
+A key acts for its organisation (its lab): a lab writes only the cells it owns or was granted,
+and sees unpublished results only of those; an admin writes and sees everything. Without a
+key, a caller may only read published results and cells, and only when the ``public_reads``
+setting allows it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import Headers
@@ -14,8 +19,9 @@ from ..errors import AccessDeniedError
 from ..registry import ApiKeyRecord, Registry, Role
 from .settings import Settings
 
-__all__ = ["actor_of", "admin_key", "bearer_secret", "current_key", "get_registry",
-           "get_settings", "lab_key", "published_only", "require_role"]
+__all__ = ["Visibility", "actor_of", "admin_key", "bearer_secret", "current_key",
+           "get_registry", "get_settings", "lab_key", "published_only", "require_role",
+           "visibility", "writer"]
 
 #: what each role may do, by the role it needs at least
 _RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
@@ -75,6 +81,33 @@ def lab_key(request: Request) -> ApiKeyRecord:
 def admin_key(request: Request) -> ApiKeyRecord:
     """Dependency of key management: an ``admin`` key."""
     return require_role(request, "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """What a reader may see: everything (``published_only`` False: an admin key), or the
+    published results plus every result of the cells ``lab`` may write."""
+
+    published_only: bool
+    lab: str | None = None
+
+    def scope(self) -> dict[str, Any]:
+        """The keyword arguments of the registry's reads."""
+        return {"published_only": self.published_only, "lab": self.lab}
+
+
+def visibility(request: Request) -> Visibility:
+    """Dependency of every registry read: who is reading, as the registry filters by it."""
+    published_only(request)  # refuses a caller without a key when reads are not public
+    key = current_key(request)
+    if key is not None and key.role == "admin":
+        return Visibility(published_only=False)
+    return Visibility(published_only=True, lab=key.organisation if key else None)
+
+
+def writer(key: ApiKeyRecord) -> dict[str, Any]:
+    """The keyword arguments of the registry's writes for ``key``: who, for which lab."""
+    return {"actor": actor_of(key), "lab": key.organisation, "admin": key.role == "admin"}
 
 
 def published_only(request: Request) -> bool:

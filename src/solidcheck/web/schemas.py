@@ -11,8 +11,8 @@ from ..registry import ApiKeyRecord, Role
 from ..terms import Language, TermStatus
 from .inputs import RULESET_IDS
 
-__all__ = ["AuditRequest", "Health", "LanguagePair", "NewKey", "NewKeyRequest", "RulesetOut",
-           "TermOut", "VerificationOut"]
+__all__ = ["AuditRequest", "Health", "LanguagePair", "NewGrantRequest", "NewIssuerRequest",
+           "NewKey", "NewKeyRequest", "RulesetOut", "TermOut", "VerificationOut"]
 
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
@@ -96,6 +96,26 @@ class NewKeyRequest(BaseModel):
     role: Role = Field(description="reader: reads; lab: submits; admin: manages keys")
     name: str = Field(min_length=1, max_length=200, pattern=_NO_CONTROL,
                       description="whose key it is, e.g. the lab's or the instrument's name")
+    organisation: str | None = Field(default=None, min_length=1, max_length=200,
+                                     pattern=_NO_CONTROL,
+                                     description="the lab the key acts for (it owns the cells "
+                                     "the key creates); default: the name")
+
+
+class NewIssuerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200, pattern=_NO_CONTROL,
+                      description="the issuer, e.g. the testing lab")
+    public_key: str = Field(min_length=1, max_length=200, description="the base64 of the raw "
+                            "32-byte Ed25519 key, as a certificate's issuer.public_key")
+
+
+class NewGrantRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lab: str = Field(min_length=1, max_length=200, pattern=_NO_CONTROL,
+                     description="the organisation of the lab's keys")
 
 
 class NewKey(_Out):
