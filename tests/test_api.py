@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import solidcheck.rules
 from solidcheck import classify, load_dossier
 from solidcheck.build import build_dossier
-from solidcheck.certificates import certificate_bytes, certify, generate_key
+from solidcheck.certificates import certificate_bytes, certify, generate_key, public_key_base64
 from solidcheck.cli import app as cli_app
 from solidcheck.errors import DatabaseError, Problem
 from solidcheck.readers import read_evidence
@@ -258,7 +258,8 @@ def test_versions_are_kept_and_resubmitting_changes_nothing(service: Service) ->
                                                  second.json()["result"]["id"]}
     assert {(r["version"], r["result"]["category"]) for r in cell["results"]} == {
         (1, "solid_state"), (2, "hybrid_solid_liquid")}
-    assert cell["versions"][1]["created_by"].startswith("key:")
+    assert cell["versions"][1]["created_by"] == "test lab"  # the key's name, never its id
+    assert "key:" not in json.dumps(cell)
 
 
 def test_what_the_registry_cannot_keep_is_a_problem_not_a_crash(service: Service) -> None:
@@ -452,12 +453,24 @@ def test_verify_a_certificate_and_a_tampered_one(local: Service) -> None:
 def test_certificates_are_kept_and_served_as_issued(service: Service) -> None:
     path = EXAMPLES / "sulfide-high-energy.yaml"
     service.submit(path)
-    data = certificate_bytes(certify(path.read_bytes(), key=generate_key(),
-                                     issuer_name="Example Lab"))
-    response = service.client.post("/v1/certificates", content=data,
-                                   headers={"Content-Type": "application/json",
-                                            **service.auth("lab")})
+    key = generate_key()
+    data = certificate_bytes(certify(path.read_bytes(), key=key, issuer_name="Example Lab"))
+    headers = {"Content-Type": "application/json", **service.auth("lab")}
+    untrusted = service.client.post("/v1/certificates", content=data, headers=headers)
+    assert "trusted issuers" in assert_clean_error(untrusted, 422)["message"]
+    issuer = {"name": "Example Lab", "public_key": public_key_base64(key.public_key())}
+    assert service.client.post("/v1/issuers", json=issuer,
+                               headers=service.auth("lab")).status_code == 403
+    trusted = service.client.post("/v1/issuers", json=issuer, headers=service.auth("admin"))
+    assert trusted.status_code == 201, trusted.text
+    assert [i["name"] for i in service.client.get("/v1/issuers").json()] == ["Example Lab"]
+    response = service.client.post("/v1/certificates", content=data, headers=headers)
     assert response.status_code == 201, response.text
+    assert (response.json()["version"], response.json()["issuer_name"]) == (1, "Example Lab")
+    replay = service.client.post("/v1/certificates", content=data, headers=headers)
+    assert (replay.status_code, replay.json()["id"]) == (200, response.json()["id"])
+    cell = service.client.get("/v1/cells/EX-SUL-HE-01").json()
+    assert [c["id"] for c in cell["certificates"]] == [response.json()["id"]]
     stored = service.client.get(f"/v1/certificates/{response.json()['id']}")
     assert stored.content == data
     assert_clean_error(service.client.get("/v1/certificates/999999"), 404)
@@ -548,10 +561,15 @@ def test_unpublished_results_are_hidden_from_anonymous_readers(local: Service) -
     result_id = local.submit(EXAMPLES / "liquid-lfp.yaml", query="?publish=false")[
         "result"]["id"]
     assert_clean_error(local.client.get(f"/v1/results/{result_id}"), 404)
-    assert local.client.get("/v1/cells/EX-LIQ-11").json()["results"] == []
+    assert_clean_error(local.client.get("/v1/cells/EX-LIQ-11"), 404)  # nothing published
     assert local.client.get("/v1/cells", params={"category": "liquid"}).json()["total"] == 0
-    with_key = local.client.get(f"/v1/results/{result_id}", headers=local.auth("reader"))
-    assert with_key.json()["published"] is False
+    assert local.client.get("/v1/cells", params={"q": "EX-LIQ"}).json()["total"] == 0
+    # its lab and admins see it; another organisation's key (here the reader's) does not
+    for role, status in (("lab", 200), ("admin", 200), ("reader", 404)):
+        with_key = local.client.get(f"/v1/results/{result_id}", headers=local.auth(role))
+        assert with_key.status_code == status, role
+    assert local.client.get(f"/v1/results/{result_id}", headers=local.auth("lab")
+                            ).json()["published"] is False
 
 
 # --------------------------------------------------------------------- limits

@@ -225,12 +225,17 @@ def test_cell_page_lists_evidence_and_certificates(client: TestClient,
     record = registry.add_evidence("EX-HSL-10", filename="oven-log-s1.csv", content=oven_log,
                                    actor="test")
     key = generate_key()
+    registry.add_trusted_issuer(name="Test Lab", public_key=public_key_base64(key.public_key()),
+                                actor="test")
     data = (EXAMPLES / "semi-solid-marketed.yaml").read_bytes()
     certificate = registry.add_certificate(
         certificate_bytes(certify(data, key=key, issuer_name="Test Lab")), actor="test")
     page = client.get("/cells/EX-HSL-10")
     assert f'href="/v1/evidence/{record.sha256}"' in page.text
     assert f'href="/v1/certificates/{certificate.id}"' in page.text
+    row = text_of(page.text.split(f'href="/v1/certificates/{certificate.id}"')[1]
+                  .split("</tr>")[0])
+    assert "1" in row.split() and "gbt-ssb-1-2026" in row and "Test Lab" in row  # version
     assert f'href="/verify?certificate={certificate.id}"' in page.text
 
 
@@ -521,8 +526,11 @@ def test_verify_a_malformed_certificate_is_a_field_error(client: TestClient) -> 
 
 def test_verify_a_stored_certificate_by_its_id(client: TestClient, registry: Registry) -> None:
     data = (EXAMPLES / "sulfide-high-energy.yaml").read_bytes()
+    key = generate_key()
+    registry.add_trusted_issuer(name="Lab", public_key=public_key_base64(key.public_key()),
+                                actor="test")
     stored = registry.add_certificate(
-        certificate_bytes(certify(data, key=generate_key(), issuer_name="Lab")), actor="test")
+        certificate_bytes(certify(data, key=key, issuer_name="Lab")), actor="test")
     page = client.get(f"/verify?certificate={stored.id}")
     assert '<div class="verdict verify-valid">' in page.text
     missing = client.get(f"/verify?certificate={stored.id + 1}")

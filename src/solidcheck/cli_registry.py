@@ -72,6 +72,9 @@ def registry_load(
     ruleset: Annotated[str | None, typer.Option("--ruleset", "-r", help="Rule set to classify "
                                                 "under; default: the national standard.")]
     = None,
+    lab: Annotated[str | None, typer.Option(help="The lab the new cells belong to (the "
+                                            "organisation of its API keys); default: none, "
+                                            "only admins may change them.")] = None,
 ) -> None:
     """Store dossiers and classify them; evidence files named in a dossier that lie beside
     it, with the SHA-256 it records, are stored too. All files are checked before any is
@@ -91,7 +94,8 @@ def registry_load(
         task = progress.add_task("loading dossiers", total=len(dossiers))
         new_versions = attached = 0
         for path, dossier in dossiers:
-            submission = registry.submit(dossier, actor=actor, ruleset=ruleset)
+            submission = registry.submit(dossier, actor=actor, ruleset=ruleset, lab=lab,
+                                         admin=True)
             new_versions += submission.new_version
             attached += _attach_evidence(registry, path, dossier.id, dossier.evidence, actor)
             progress.advance(task)
@@ -185,22 +189,32 @@ def serve(
         app = create_app(settings, registry=registry)
         typer.echo(f"solidcheck {registry.display_url}\nserving on http://{host}:{port}/ "
                    "(pages at /, API under /v1, OpenAPI at /openapi.json; Ctrl-C stops)", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # X-Forwarded-For names the client (and so the rate limit's caller) only when it
+        # comes from a proxy the operator named: uvicorn would otherwise believe it from
+        # 127.0.0.1, and anyone on the host could pick a new address for every request
+        proxies = list(settings.trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level="warning",
+                    proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 def keys_create(
     role: Annotated[str, typer.Option(help="reader (reads), lab (submits), admin (manages "
                                       "keys).")],
     name: Annotated[str, typer.Option(help="Whose key it is, for the log.")] = "",
+    organisation: Annotated[str | None, typer.Option(
+        help="The lab the key acts for: it owns the cells the key creates, and its keys "
+        "share them. Default: the name.")] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Create an API key for the web service. The key is printed once, on stdout; only its
     hash is kept, so a lost key is revoked and replaced, not recovered."""
     with _registry(database) as registry:
         record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
-                                                 name=name or f"{role} key", actor=_actor())
-    typer.echo(f"API key {record.id} ({record.role}, {record.name!r}) — shown once, keep it "
-               "safe:", err=True)
+                                                 name=name or f"{role} key",
+                                                 organisation=organisation, actor=_actor())
+    typer.echo(f"API key {record.id} ({record.role}, {record.name!r} of "
+               f"{record.organisation!r}) — shown once on the next line, keep it safe:",
+               err=True)
     typer.echo(secret)
 
 
@@ -210,7 +224,7 @@ def keys_list(database: DatabaseOption = None) -> None:
         keys = registry.list_api_keys()
     for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-        typer.echo(f"{key.id}  {key.role:6}  {state:18}  {key.name}")
+        typer.echo(f"{key.id}  {key.role:6}  {state:18}  {key.name} ({key.organisation})")
 
 
 def keys_revoke(
@@ -221,3 +235,79 @@ def keys_revoke(
     with _registry(database) as registry:
         record = registry.revoke_api_key(key_id, actor=_actor())
     typer.echo(f"revoked {record.id} ({record.role}, {record.name!r})")
+
+
+issuers_app = typer.Typer(help="The certificate issuers the registry trusts: a certificate is "
+                          "kept only if one of them signed it.", no_args_is_help=True)
+registry_app.add_typer(issuers_app, name="issuers")
+
+
+@issuers_app.command("add")
+def issuers_add(
+    name: Annotated[str, typer.Option(help="The issuer, e.g. the testing lab.")],
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The issuer's public key file (.pub from `solidcheck keys "
+        "generate`, or the base64 issuer.public_key of one of its certificates).")] = None,
+    key_fingerprint: Annotated[str | None, typer.Option(
+        "--fingerprint", help="sha256:… as `solidcheck keys fingerprint` prints it, when "
+        "the key itself is not at hand.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Trust certificates signed by this key (recorded in the audit log)."""
+    key_text = None
+    if public_key is not None:
+        try:
+            key_text = public_key.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {public_key}: {getattr(exc, 'strerror', None) or exc} — give "
+                 "the .pub file")
+    with _registry(database) as registry:
+        record = registry.add_trusted_issuer(name=name, public_key=key_text,
+                                             key_fingerprint=key_fingerprint, actor=_actor())
+    typer.echo(f"trusted: {record.name} {record.fingerprint}")
+
+
+@issuers_app.command("list")
+def issuers_list(
+    include_removed: Annotated[bool, typer.Option("--all", help="Also the removed ones.")]
+    = False,
+    database: DatabaseOption = None,
+) -> None:
+    """List the trusted issuers."""
+    with _registry(database) as registry:
+        issuers = registry.trusted_issuers(include_removed=include_removed)
+    for issuer in issuers:
+        state = f"removed {issuer.removed_at:%Y-%m-%d}" if issuer.removed_at else "trusted"
+        typer.echo(f"{issuer.fingerprint}  {state:18}  {issuer.name}")
+
+
+@issuers_app.command("remove")
+def issuers_remove(
+    key_fingerprint: Annotated[str, typer.Argument(metavar="FINGERPRINT",
+                                                   help="sha256:… (see `issuers list`).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Stop accepting new certificates of an issuer; the ones kept stay."""
+    with _registry(database) as registry:
+        record = registry.remove_trusted_issuer(key_fingerprint, actor=_actor())
+    typer.echo(f"no longer trusted: {record.name} {record.fingerprint}")
+
+
+@registry_app.command("grant")
+def registry_grant(
+    cell_id: Annotated[str, typer.Argument(metavar="CELL", help="The cell's id.")],
+    lab: Annotated[str, typer.Option(help="The lab (its keys' organisation) to let write to "
+                                     "the cell.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Withdraw the access instead.")]
+    = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Let a lab other than the owner add versions, evidence, results and certificates to a
+    cell (recorded in the audit log)."""
+    with _registry(database) as registry:
+        if revoke:
+            registry.revoke_access(cell_id, lab=lab, actor=_actor())
+            typer.echo(f"lab {lab!r} may no longer write to cell {cell_id!r}")
+        else:
+            registry.grant_access(cell_id, lab=lab, actor=_actor())
+            typer.echo(f"lab {lab!r} may now write to cell {cell_id!r}")

@@ -48,14 +48,16 @@ def upgrade() -> None:
         sa.Column("added_by", sa.String(200), nullable=False),
         sa.Column("removed_at", TIME, nullable=True),
     )
-    with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("organisation", sa.String(200), nullable=True))
-    with op.batch_alter_table("cells") as batch:
-        batch.add_column(sa.Column("id_skeleton", sa.String(400), nullable=True))
-        batch.add_column(sa.Column("owner", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("revision", sa.Integer(), nullable=True))
-    with op.batch_alter_table("certificates") as batch:
-        batch.add_column(sa.Column("issuer_name", sa.String(200), nullable=True))
+    # Added NOT NULL with a default and filled in below: SQLite adds such a column in place
+    # (a batch rebuild of ``cells`` would break the foreign keys that point at it).
+    op.add_column("api_keys", sa.Column("organisation", sa.String(200), nullable=False,
+                                        server_default=""))
+    op.add_column("cells", sa.Column("id_skeleton", sa.String(400), nullable=False,
+                                     server_default=""))
+    op.add_column("cells", sa.Column("owner", sa.String(200), nullable=True))
+    op.add_column("cells", sa.Column("revision", sa.Integer(), nullable=False,
+                                     server_default="1"))
+    op.add_column("certificates", sa.Column("issuer_name", sa.String(200), nullable=True))
 
     connection = op.get_bind()
     connection.execute(sa.text("UPDATE api_keys SET organisation = name"))
@@ -67,15 +69,14 @@ def upgrade() -> None:
             .all():
         match = _KEY_ACTOR.match(str(first_writer.get(cell_pk, "")))
         owner = organisation_of.get(match.group(1)) if match else None
-        connection.execute(sa.text("UPDATE cells SET id_skeleton = :skeleton, owner = :owner, "
-                                   "revision = 1 WHERE id = :id"),
+        connection.execute(sa.text("UPDATE cells SET id_skeleton = :skeleton, owner = :owner "
+                                   "WHERE id = :id"),
                            {"skeleton": id_skeleton(dossier_id), "owner": owner, "id": cell_pk})
 
-    with op.batch_alter_table("api_keys") as batch:
-        batch.alter_column("organisation", existing_type=sa.String(200), nullable=False)
-    with op.batch_alter_table("cells") as batch:
-        batch.alter_column("id_skeleton", existing_type=sa.String(400), nullable=False)
-        batch.alter_column("revision", existing_type=sa.Integer(), nullable=False)
+    if connection.dialect.name != "sqlite":  # the defaults were only for the rows there
+        for table, column in (("api_keys", "organisation"), ("cells", "id_skeleton"),
+                              ("cells", "revision")):
+            op.alter_column(table, column, server_default=None)
     op.create_index("ix_cells_id_skeleton", "cells", ["id_skeleton"])
     op.create_index("ix_certificates_sha256", "certificates", ["sha256"])
 
