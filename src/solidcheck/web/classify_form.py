@@ -30,7 +30,8 @@ from ..model import Dossier, Result
 from ..readers import Reading, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
 from ..rules import Ruleset, available_rulesets
-from .deps import actor_of
+from .deps import writer
+from .inputs import upload_name
 
 __all__ = ["SPECIMEN_ROWS", "ClassifyOutcome", "ClassifySubmission", "FormErrors", "Upload",
            "classify_submission", "field_for_path", "specimen_field"]
@@ -258,15 +259,21 @@ def _read_upload(role: EvidenceRole, upload: Upload, max_bytes: int,
         errors.add(role, f"the file is {len(upload.content)} bytes, over the limit of "
                          f"{max_bytes} bytes — upload a smaller export")
         return None
-    name = _safe_name(upload.filename, f"{role}.csv")
+    try:  # the name a file is written under in our folder, and the registry keeps
+        name = upload_name(upload.filename, field_name=role)
+    except InvalidInputError as exc:
+        for problem in exc.problems:
+            errors.add(role, _describe(problem, with_path=False))
+        return None
     with tempfile.TemporaryDirectory(prefix="solidcheck-form-") as folder:
         path = Path(folder) / name
         path.write_bytes(upload.content)
         try:
             return read_evidence(path, kind=role)
         except InvalidInputError as exc:
-            for problem in exc.problems:
-                errors.add(role, _describe(problem, with_path=True))
+            for problem in exc.problems:  # the reader's words, never our temporary folder
+                said = _describe(problem, with_path=True)
+                errors.add(role, said.replace(str(path), name).replace(folder, "…"))
         except MissingDependencyError as exc:
             errors.add(role, str(exc))
     return None
@@ -361,11 +368,14 @@ def _store(outcome: ClassifyOutcome, sub: ClassifySubmission, registry: Registry
            specimen_rows: list[int]) -> None:
     """Submit the dossier, then attach the evidence files it was built from."""
     assert outcome.dossier is not None
-    actor = actor_of(key)
+    who = writer(key)
     try:
-        outcome.stored = registry.submit(outcome.dossier, actor=actor, ruleset=ruleset)
+        outcome.stored = registry.submit(outcome.dossier, ruleset=ruleset, **who)
     except InvalidInputError as exc:
         _report(exc.problems, outcome.errors, from_file=from_file, specimen_rows=specimen_rows)
+        return
+    except AccessDeniedError as exc:  # another lab's cell
+        outcome.errors.add("id", str(exc))
         return
     except DatabaseError as exc:  # e.g. a value longer than the database's column
         outcome.errors.add("", f"the registry could not store the cell: {exc}")
@@ -373,8 +383,8 @@ def _store(outcome: ClassifyOutcome, sub: ClassifySubmission, registry: Registry
     for role, upload in sub.uploads():
         try:
             outcome.evidence.append(registry.add_evidence(
-                outcome.stored.cell_id, filename=_safe_name(upload.filename, f"{role}.csv"),
-                content=upload.content, actor=actor, max_bytes=max_evidence_bytes))
+                outcome.stored.cell_id, filename=upload_name(upload.filename),
+                content=upload.content, max_bytes=max_evidence_bytes, **who))
         except InvalidInputError as exc:
             for problem in exc.problems:
                 outcome.errors.add(role, _describe(problem, with_path=True))
