@@ -677,3 +677,19 @@ def test_dossier_convert_stops_at_an_invalid_row_and_leaves_nothing(tmp_path: Pa
                                  str(tmp_path / "b.csv")])
     assert result.exit_code == 2 and "row 251: conducting_ion" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl"]
+
+
+def test_a_row_over_the_specimen_limit_is_invalid_in_batch_as_in_classify() -> None:
+    """The vectorised check refuses what the Dossier model refuses (issue 13's cap)."""
+    from solidcheck.batch.vector import table_problems
+    from solidcheck.model import MAX_SPECIMENS
+
+    dossier = load_dossier(EXAMPLES / "sulfide-high-energy.yaml")
+    test = dossier.weight_loss_test
+    assert test is not None
+    many = test.specimens * (MAX_SPECIMENS // len(test.specimens) + 1)
+    big = dossier.model_copy(update={"weight_loss_test": test.model_copy(
+        update={"specimens": many})})
+    problems = table_problems(dossiers_to_table([dossier, big]))
+    assert problems and all(p.path.startswith("row 2") for p in problems)
+    assert any("specimens" in p.path and str(MAX_SPECIMENS) in p.message for p in problems)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ._validation import problems_from
+from ._validation import problems_from, short_repr
 from .errors import DossierError, Problem
 from .model import Dossier
 
@@ -23,6 +23,101 @@ __all__ = [
 ]
 
 MAX_DOSSIER_BYTES = 1_000_000
+#: The most values (scalars, lists, mappings) a dossier may hold once every YAML alias is
+#: replaced by the value it names. A real dossier holds a few hundred (a thousand specimens
+#: are 5,000); the cap is what keeps a 500-byte "billion laughs" file from becoming a
+#: billion values in validation and in messages. JSON files are held to it too.
+MAX_YAML_NODES = 100_000
+#: The deepest nesting of values, counting the top-level mapping as 1; a dossier is 4 deep.
+MAX_YAML_DEPTH = 64
+
+
+class _TooLargeError(yaml.YAMLError):
+    """The document is over MAX_YAML_NODES or MAX_YAML_DEPTH; refused before any Python
+    object is built from it."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+def _too_many_values(*, expanded: bool) -> _TooLargeError:
+    if expanded:
+        return _TooLargeError(
+            f"the file's anchors and aliases expand to more than {MAX_YAML_NODES:,} values",
+            "write the values out, or use fewer aliases (*name): a dossier holds a few "
+            "hundred values")
+    return _TooLargeError(
+        f"the file holds more than {MAX_YAML_NODES:,} values (an alias counts as a value)",
+        "a dossier holds a few hundred values: give one cell per file")
+
+
+def _too_deep() -> _TooLargeError:
+    return _TooLargeError(f"values are nested more than {MAX_YAML_DEPTH} levels deep",
+                          "a dossier is a few levels deep: start from an example in examples/")
+
+
+def _node_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a composed YAML document that expands beyond MAX_YAML_NODES values or
+    MAX_YAML_DEPTH levels, or that contains itself.
+
+    PyYAML's composer gives an alias the very node its anchor names, so the document is a
+    graph whose expanded size can be exponential in its length. Each node's expanded size
+    and depth are computed once (memoised by identity, depth-first without recursion), so
+    this costs time linear in the file, whatever the file expands to.
+    """
+    done: dict[int, tuple[int, int]] = {}  # id(node) → (expanded values, depth)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            children = _node_children(node)
+            values = 1 + sum(done[id(child)][0] for child in children)
+            depth = 1 + max((done[id(child)][1] for child in children), default=0)
+            if values > MAX_YAML_NODES:  # the whole document is at least as large
+                raise _too_many_values(expanded=True)
+            if depth > MAX_YAML_DEPTH:
+                raise _too_deep()
+            done[key] = (values, depth)
+        elif key not in done:
+            if key in on_path:
+                raise _TooLargeError(
+                    "an alias (*name) refers to a value that contains it, which never ends",
+                    "write the values out; a dossier has no value inside itself")
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _node_children(node)
+                         if id(child) not in done)
+
+
+def _check_json_size(data: Any) -> None:
+    """Hold parsed JSON to the same number of values and depth as YAML."""
+    values = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if values > MAX_YAML_NODES:
+            raise _too_many_values(expanded=False)
+        if depth > MAX_YAML_DEPTH:
+            raise _too_deep()
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+            values += len(value)  # the keys
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 class _KeyError(yaml.constructor.ConstructorError):
@@ -34,7 +129,32 @@ class _KeyError(yaml.constructor.ConstructorError):
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader for which a repeated key is an error, not a silent overwrite."""
+    """A YAML loader for which a repeated key is an error, not a silent overwrite, and whose
+    work is bounded: nodes are counted and nesting measured while composing, and the size
+    after alias expansion is checked before any Python object is constructed."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._composed_nodes = 0
+        self._composing_depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # every call yields at least one value of the expanded document (an alias as many
+        # as it names), so a count over the cap is a document over the cap
+        self._composed_nodes += 1
+        if self._composed_nodes > MAX_YAML_NODES:
+            raise _too_many_values(expanded=False)
+        self._composing_depth += 1
+        try:
+            if self._composing_depth > MAX_YAML_DEPTH:
+                raise _too_deep()
+            return super().compose_node(parent, index)
+        finally:
+            self._composing_depth -= 1
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expanded_size(node)
+        return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -48,8 +168,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 raise _KeyError("a key must be a plain value, not a list or mapping",
                                 "write each key as plain text", key_node.start_mark) from None
             if repeated:
-                raise _KeyError(f"key {key!r} appears twice", "remove the repeated key",
-                                key_node.start_mark)
+                raise _KeyError(f"key {short_repr(key)} appears twice",
+                                "remove the repeated key", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -63,7 +183,7 @@ def reject_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise RepeatedKeyError(f"key {key!r} appears twice")
+            raise RepeatedKeyError(f"key {short_repr(key)} appears twice")
         out[key] = value
     return out
 
@@ -76,7 +196,7 @@ def _parse(text: str, source: str) -> Any:
     except RecursionError:
         problem = Problem("", "nested too deeply to read", "a dossier is a few levels deep")
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        problem = Problem("", f"cannot be read: {exc}", "check the values in the file")
+        problem = Problem("", f"cannot be read: {str(exc)[:200]}", "check the values in the file")
     raise DossierError([problem], source=source)
 
 
@@ -84,7 +204,11 @@ def _parse_syntax(text: str, source: str) -> Any:
     body = text.removeprefix("\ufeff")
     if body.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
-            return json.loads(body, object_pairs_hook=reject_repeated_keys)
+            data = json.loads(body, object_pairs_hook=reject_repeated_keys)
+            _check_json_size(data)
+            return data
+        except _TooLargeError as exc:
+            raise DossierError([Problem("", exc.problem, exc.fix)], source=source) from None
         except json.JSONDecodeError as exc:
             raise DossierError([Problem(f"line {exc.lineno}, column {exc.colno}",
                 f"not valid JSON: {exc.msg}", "fix the JSON syntax")], source=source) from None
@@ -93,6 +217,8 @@ def _parse_syntax(text: str, source: str) -> Any:
                                source=source) from None
     try:
         return yaml.load(body, Loader=_UniqueKeyLoader)
+    except _TooLargeError as exc:
+        raise DossierError([Problem("", exc.problem, exc.fix)], source=source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -122,6 +248,9 @@ def parse_mapping(text: str | bytes, *, source: str = "<string>") -> Any:
 
     For inputs that are completed before validation (``solidcheck dossier build``).
     """
+    if isinstance(text, str) and len(text) > MAX_DOSSIER_BYTES:  # UTF-8 has ≥ 1 byte a char
+        raise DossierError([Problem("", f"longer than {MAX_DOSSIER_BYTES} characters",
+                                    "a dossier is a small text file")], source=source)
     if isinstance(text, bytes):
         if len(text) > MAX_DOSSIER_BYTES:
             raise DossierError([Problem("", f"larger than {MAX_DOSSIER_BYTES} bytes",

@@ -23,15 +23,20 @@
 
 An ``InvalidInputError`` never stops at the first problem: it lists them all, each with
 where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`` is the
-message a user sees at the command line (exit 2) and in an HTTP 422 body.
+message a user sees at the command line (exit 2) and in an HTTP 422 body. Only the first
+:data:`MAX_PROBLEMS_LISTED` are kept (``problems``); the rest are counted (``unlisted``), so
+an input with millions of faults costs a bounded message, not millions of lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
+from typing import Any
 
 __all__ = [
+    "MAX_PROBLEMS_LISTED",
     "AccessDeniedError",
     "CertificateError",
     "CodeError",
@@ -48,6 +53,10 @@ __all__ = [
     "TextExtractionError",
     "UnknownRulesetError",
 ]
+
+
+#: How many problems an InvalidInputError keeps and prints; the rest are only counted.
+MAX_PROBLEMS_LISTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +85,43 @@ class InvalidInputError(SolidcheckError, ValueError):
 
     what = "input"
 
-    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None,
+                 unlisted: int = 0) -> None:
+        """``problems`` may be any iterable, even a generator of millions: the first
+        :data:`MAX_PROBLEMS_LISTED` are kept and the rest counted without being stored.
+        ``unlisted`` adds problems counted elsewhere (re-raising another error's
+        ``problems``, pass its ``unlisted`` too)."""
+        remaining = iter(problems)
+        self.problems: tuple[Problem, ...] = tuple(islice(remaining, MAX_PROBLEMS_LISTED))
+        #: problems found but not kept in ``problems`` (beyond MAX_PROBLEMS_LISTED)
+        self.unlisted: int = unlisted + sum(1 for _ in remaining)
         self.source = source
         super().__init__(self._render())
 
     def _render(self) -> str:
         where = f" {self.source}" if self.source else ""
-        count = len(self.problems)
+        count = len(self.problems) + self.unlisted
         noun = "problem" if count == 1 else "problems"
         lines = [f"invalid {self.what}{where}: {count} {noun}"]
         lines += [f"  - {problem}" for problem in self.problems]
+        if self.unlisted:
+            more = "problem" if self.unlisted == 1 else "problems"
+            lines.append(f"  … and {self.unlisted} more {more}")
         return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception pickling calls ``cls(*args)``, and args holds the message, not the
+        # problems: rebuild from the state instead (dask and process pools pickle errors).
+        return _restore_error, (type(self), self.args, self.__dict__)
+
+
+def _restore_error(cls: type[InvalidInputError], args: tuple[Any, ...],
+                   state: dict[str, Any]) -> InvalidInputError:
+    """An unpickled InvalidInputError (any subclass), without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class DossierError(InvalidInputError):
@@ -125,10 +159,10 @@ class CertificateError(InvalidInputError):
     what = "certificate"
 
     def __init__(self, problems: Iterable[Problem], *, source: str | None = None,
-                 what: str | None = None) -> None:
+                 what: str | None = None, unlisted: int = 0) -> None:
         if what is not None:
             self.what = what
-        super().__init__(problems, source=source)
+        super().__init__(problems, source=source, unlisted=unlisted)
 
 
 class TextExtractionError(InvalidInputError):

@@ -58,6 +58,9 @@ MAX_SPECIMEN_G = 100_000.0
 MIN_ENERGY_WH = 0.001
 MAX_ENERGY_WH = 1_000_000_000.0
 MAX_POWER_W = 1_000_000_000.0
+#: A test weighs a handful of specimens; the cap keeps the work of one dossier (validation,
+#: the per-specimen result, a bar per specimen in a report) bounded. docs/dossier.md says so.
+MAX_SPECIMENS = 1000
 
 
 class _Input(BaseModel):
@@ -117,7 +120,7 @@ class WeightLossTest(_Input):
         default=None, description="liquid seen in the opened cell; null = not inspected"
     )
     balance_resolution_mg: float | None = Field(default=None, gt=0, le=MAX_SPECIMEN_G * 1000)
-    specimens: list[Specimen] = Field(min_length=1)
+    specimens: list[Specimen] = Field(min_length=1, max_length=MAX_SPECIMENS)
 
 
 class Evidence(_Input):

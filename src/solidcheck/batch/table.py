@@ -92,9 +92,10 @@ DEFAULT_BATCH_ROWS = 65_536
 """Rows per streamed batch: small enough for bounded memory, large enough for vector speed."""
 DEFAULT_ROW_GROUP_ROWS = 262_144
 """Rows per Parquet row group written: the unit a streaming reader loads at once."""
-MAX_REPORTED_ROWS = 1_000
+MAX_REPORTED_ROWS = 30
 """Invalid rows listed in one error; beyond it they are counted, so the message stays
-readable (and in memory) for a table of millions of bad rows."""
+readable (and in memory) for a table of millions of bad rows. Few enough that their problems
+and the count fit in the problems an error lists (``errors.MAX_PROBLEMS_LISTED``)."""
 
 _SPECIMENS = "weight_loss_test.specimens"
 _PHASES = "electrolyte.phases"

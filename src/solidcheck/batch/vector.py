@@ -46,7 +46,15 @@ import pyarrow.compute as pc
 from ..classify import classify
 from ..code import CodeFields, encode_code
 from ..errors import DossierError, Problem
-from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
+from ..model import (
+    APPLICATIONS,
+    CATEGORIES,
+    IONS,
+    MAX_SPECIMENS,
+    SOLID_TYPES,
+    Application,
+    Result,
+)
 from ..rules import Ruleset
 from ..weightloss import exact, fmt
 from ._exact import (
@@ -319,6 +327,7 @@ def _maybe_invalid(table: pa.Table, rows: _Rows) -> Bools:
     bad |= ~tested & (~null("weight_loss_test.balance_resolution_mg")
                       | ~null("weight_loss_test.visible_liquid"))
     bad |= tested != (rows.count > 0)
+    bad |= rows.count > MAX_SPECIMENS
     bad |= ~tested & ~null("weight_loss_test.specimens")
     specimen_bad = outside(rows.m0, 0.001, 100_000.0) | outside(rows.m1, 0.0, 100_000.0)
     bad[rows.parent[specimen_bad]] = True

@@ -23,16 +23,19 @@ from ..errors import EvidenceError, MissingDependencyError, Problem
 from ._base import (
     CHANNELS,
     HEAD_BYTES,
+    MAX_READING_ROWS,
     Reader,
     Reading,
     ReadingKind,
     digest_in_background,
     file_digest,
+    too_many_rows,
 )
 
 __all__ = [
     "BUILTIN_READERS",
     "CHANNELS",
+    "MAX_READING_ROWS",
     "Reader",
     "Reading",
     "ReadingKind",
@@ -192,7 +195,13 @@ def guarded(reader: Reader, path: Path, read: Callable[[Path], T]) -> T:
 def build_reading(
     reader: Reader, path: Path, table: Any, **fields: Any
 ) -> Reading:
-    """A Reading for ``path`` with its digest filled in."""
+    """A Reading for ``path`` with its digest filled in.
+
+    Every reading is held to MAX_READING_ROWS here, whatever its reader; readers of text
+    and zip containers also check before parsing, where the cost is.
+    """
+    if int(table.num_rows) > MAX_READING_ROWS:
+        raise too_many_rows(path, "file")
     sha256, size = file_digest(path)
     return Reading(
         format=reader.name,

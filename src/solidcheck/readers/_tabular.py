@@ -8,7 +8,8 @@ header (:data:`OVEN_FIELDS`, :data:`WEIGHING_FIELDS`), converts it into the cano
 
 The data rows are parsed and converted column-wise in C++ (``pyarrow.csv`` and
 ``pyarrow.compute``): only the first few kilobytes (to find the header) and the rows reported
-as bad ever become Python objects, so a ten-million-row log reads in seconds.
+as bad ever become Python objects, so a log of a million rows reads in about a second. A file
+of more lines than MAX_READING_ROWS is refused before it is parsed (its line ends are counted).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from ..errors import EvidenceError, Problem
-from ._base import CHANNELS
+from ..errors import MAX_PROBLEMS_LISTED, EvidenceError, Problem
+from ._base import CHANNELS, check_text_rows
 
 __all__ = [
     "MAX_LISTED_ROWS",
@@ -503,6 +504,7 @@ def read_text_table(
         raise EvidenceError(missing_problems(layout, fields, what), source=str(path))
     decimal = _decimal_point(layout, lines)
     columns = choose_columns(layout, path)
+    check_text_rows(path, header_lines=layout.header_row + 1, what=what)
     raw, invalid = _read_csv_columns(path, layout, columns, encoding=encoding, decimal=decimal)
     first_line = layout.header_row + 2  # 1-based line of the first data row
     line_of = line_mapper(first_line, [bad.line for bad in invalid])
@@ -872,7 +874,9 @@ def normalise_columns(
         summary = ([] if kept else [Problem(
             "rows", f"no readable data row ({bad_count} rows left out)",
             "check the file is the complete export of the log")])
-        raise EvidenceError(bad_rows + summary, source=source)
+        # every bad row is an error here, but only the first are listed: count the rest
+        raise EvidenceError(bad_rows + summary, source=source,
+                            unlisted=bad_count - len(bad_rows) if bad_rows_fatal else 0)
     if kept == 0:
         raise EvidenceError([Problem("rows", "the table has a header but no data rows",
                                      "export the log again; it holds no readings")],
@@ -940,8 +944,10 @@ def _row_problems(
     *,
     list_all: bool,
 ) -> list[Problem]:
-    """One problem per unreadable row, in file order (at most MAX_LISTED_ROWS unless all)."""
-    limit = None if list_all else MAX_LISTED_ROWS
+    """One problem per unreadable row, in file order: at most MAX_LISTED_ROWS, or when all
+    are wanted as many as an error lists (one place left for a summary); the error counts
+    the rest."""
+    limit = MAX_PROBLEMS_LISTED - 1 if list_all else MAX_LISTED_ROWS
     indices = np.flatnonzero(bad)[:limit]
     lines = line_of(indices) if len(indices) else np.zeros(0, dtype=np.int64)
     listed: list[tuple[int, str]] = [(bad_row.line, bad_row.message) for bad_row in extra_bad]

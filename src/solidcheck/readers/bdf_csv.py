@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import EvidenceError, Problem
-from ._base import Reading, ReadingKind
+from ._base import Reading, ReadingKind, check_text_rows
 from ._cycler import current_sign
 
 __all__ = ["BDF_COLUMNS", "BdfCsvReader"]
@@ -100,6 +100,7 @@ class BdfCsvReader:
                  for canonical, column in chosen.items()}
         if unix:
             types[unix] = pa.float64()
+        check_text_rows(path, header_lines=1, what="BDF file")
         table = pacsv.read_csv(
             path,
             convert_options=pacsv.ConvertOptions(include_columns=list(types),

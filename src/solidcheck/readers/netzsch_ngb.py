@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import EvidenceError, Problem
-from ._base import Reading, ReadingKind, zip_members
+from ._base import Reading, ReadingKind, check_zip_container, zip_members
 
 _KEPT_METADATA = (
     "instrument", "instrument_model", "application_version", "measurement_type", "lab",
@@ -46,6 +46,7 @@ class NetzschNgbReader:
 
         from . import build_reading
 
+        check_zip_container(path, what="thermobalance file")  # pyngb unpacks streams whole
         raw = pyngb.read_ngb(path)
         metadata = _file_metadata(raw)
         missing = [name for name in ("time", "sample_temperature") if name not in raw.column_names]

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..errors import EvidenceError, Problem
-from ._base import CHANNELS, Reading, ReadingKind, zip_members
+from ._base import CHANNELS, Reading, ReadingKind, check_zip_container, zip_members
 from ._cycler import current_sign
 
 __all__ = ["NewareReader"]
@@ -164,6 +164,8 @@ class NewareReader:
 
         with path.open("rb") as handle:
             ndax = handle.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+        if ndax:  # NewareNDA unpacks data.ndc whole
+            check_zip_container(path, what=".ndax file")
         frame, log_messages = _read_frame(path, ndax)
         if len(frame) == 0:
             raise EvidenceError(

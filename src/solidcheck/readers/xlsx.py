@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import EvidenceError, Problem
-from ._base import Reading, ReadingKind, zip_members
+from ._base import (
+    MAX_READING_ROWS,
+    Reading,
+    ReadingKind,
+    check_zip_container,
+    too_many_rows,
+    zip_members,
+)
 from ._tabular import (
     MAX_HEADER_LINE,
     OVEN_FIELDS,
@@ -63,13 +70,19 @@ class XlsxReader:
                          "save the workbook again from Excel, or copy the whole file")],
                 source=str(path),
             )
+        if path.suffix.lower() != ".xls" or zipfile.is_zipfile(path):
+            # calamine unpacks a sheet whole: refuse a workbook that unpacks to gigabytes
+            check_zip_container(path, what="workbook")
         workbook = fastexcel.read_excel(path)
         sheet, layout = _find_sheet(workbook, path)
         columns = choose_columns(layout, path)
         indices = sorted({column.index for column in columns})
         batch = workbook.load_sheet(
             sheet, header_row=layout.header_row, use_columns=indices, schema_sample_rows=None,
+            n_rows=MAX_READING_ROWS + 1,
         ).to_arrow()
+        if batch.num_rows > MAX_READING_ROWS:
+            raise too_many_rows(path, "workbook's sheet")
         if batch.num_columns != len(indices):
             raise EvidenceError(
                 [Problem("", f"sheet {sheet!r}: expected {len(indices)} columns under the "

@@ -1063,7 +1063,7 @@ def _read_evidence_bytes(name: str, content: bytes) -> tuple[str, str, str]:
             raise EvidenceError([Problem("", str(exc), "ask the registry's administrator to "
                                          "install the extra")], source=name) from None
         except EvidenceError as exc:  # name the upload, not the server's temporary path
-            raise EvidenceError(exc.problems, source=name) from None
+            raise EvidenceError(exc.problems, source=name, unlisted=exc.unlisted) from None
     span = reading.time_span_s()
     channels = ", ".join(reading.table.column_names)
     summary = (f"{reading.format}: {reading.rows} rows"
