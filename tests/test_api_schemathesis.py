@@ -22,11 +22,19 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 
 CONFIG: dict[str, Any] = {
     "seed": 20260701,  # the same requests every run: a failure is reproducible
-    "generation": {"max-examples": 15},
+    # bounded: the whole file runs in about a minute
+    "generation": {"max-examples": 40},
     "checks": {
-        # A dossier that matches the schema may still break a rule the schema cannot state
-        # (solid_type is required exactly when 'solid' is a phase; a registry id may not
-        # contain '/'): such valid-looking input is refused with 422, listing the problem.
+        # every check schemathesis has (`st run --checks all`): server errors, statuses,
+        # content types, headers and bodies as documented, negative data refused, positive
+        # data accepted, auth enforced, unsupported methods, Allow headers, …
+        "enabled": True,
+        # A body that matches the schema may still break a rule the schema cannot state,
+        # each named in its operation's description: solid_type is required exactly when
+        # 'solid' is a phase; a registry id has no path or invisible characters; a
+        # certificate must be one `solidcheck certify` wrote; an evidence file one a reader
+        # reads; a document to audit text, Markdown, HTML or a PDF with a text layer.
+        # Such valid-looking input is refused with 422, listing the problem.
         "positive_data_acceptance": {
             "expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
     },

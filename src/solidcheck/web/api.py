@@ -14,11 +14,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
@@ -36,15 +37,29 @@ from ..registry import (
     CellPage,
     CertificateRecord,
     EvidenceRecord,
+    GrantRecord,
+    IssuerRecord,
     Registry,
     ResultRecord,
     Submission,
 )
 from ..report.html import Lang
-from ..rules import available_rulesets
+from ..rules import Ruleset, available_rulesets
 from ..terms import lookup_term
-from .deps import actor_of, admin_key, get_registry, get_settings, lab_key, published_only
+from . import heavy
+from .cache import cached_cell_json
+from .deps import (
+    Visibility,
+    actor_of,
+    admin_key,
+    get_registry,
+    get_settings,
+    lab_key,
+    visibility,
+    writer,
+)
 from .inputs import (
+    MAX_KEY_REQUEST_BYTES,
     RULESET_IDS,
     Upload,
     accept_media,
@@ -54,6 +69,7 @@ from .inputs import (
     json_model,
     known_query_parameters,
     parse_dossier_body,
+    read_body,
     read_upload,
     upload_name,
     uploaded_file,
@@ -65,6 +81,8 @@ from .reports import render_result
 from .schemas import (
     AuditRequest,
     Health,
+    NewGrantRequest,
+    NewIssuerRequest,
     NewKey,
     NewKeyRequest,
     RulesetOut,
@@ -78,7 +96,7 @@ __all__ = ["router", "system_router"]
 logger = logging.getLogger("solidcheck.web")
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(known_query_parameters)],
-                   responses=error_responses(400, 422, 429, 500))
+                   responses=error_responses(400, 413, 422, 429, 500))
 system_router = APIRouter()
 
 #: a bound far beyond any registry, so the database never sees an out-of-range offset
@@ -86,8 +104,8 @@ _MAX_OFFSET = 1_000_000_000
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 _RESULT_ID = re.compile(r"[0-9a-f]{32}")
 #: a dossier this small is read and classified in about a millisecond: on the event loop,
-#: which is quicker than a worker thread's round trip; a larger one goes to a worker thread so
-#: that it never holds up other requests
+#: which is quicker than a worker thread's round trip; a larger one goes to a heavy worker
+#: (``heavy.py``: bounded, within the request budget) so that it never holds up others
 _INLINE_DOSSIER_BYTES = 32 * 1024
 
 # ------------------------------------------------------------------ OpenAPI pieces
@@ -145,12 +163,14 @@ CellId = Annotated[str, Path(min_length=1, max_length=200,
 ResultId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")]
+Fingerprint = Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]
+LabName = Annotated[str, Path(min_length=1, max_length=200, pattern=_NO_CONTROL)]
 CertificateId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LabKey = Annotated[ApiKeyRecord, Depends(lab_key)]
 AdminKey = Annotated[ApiKeyRecord, Depends(admin_key)]
-PublishedOnly = Annotated[bool, Depends(published_only)]
+ReaderDep = Annotated[Visibility, Depends(visibility)]
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -173,14 +193,19 @@ def _count_if_stored(metrics: Metrics, record: ResultRecord, since: datetime) ->
 
 @router.post("/classify", response_model=Result, tags=["classification"],
              summary="Classify a dossier (nothing is stored)",
-             responses=error_responses(413, 415), openapi_extra=_DOSSIER_BODY)
+             responses=error_responses(413, 415, 503), openapi_extra=_DOSSIER_BODY)
 async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
                            ruleset: RulesetQuery = None) -> Result:
     """The dossier's classification under the rule set: the same result as
-    ``solidcheck classify --format json``."""
+    ``solidcheck classify --format json``.
+
+    A dossier the schema accepts may still break a rule the schema does not state, and is
+    then refused with 422 listing every problem: `electrolyte.solid_type` is given exactly
+    when `solid` is among the phases; `phases` lists no value twice; `id` is not blank; a
+    dossier holds at most 1,000 specimens and 1,000,000 bytes (413 beyond)."""
     if len(body) <= _INLINE_DOSSIER_BYTES:
         return _classify(body, ruleset)
-    return await run_in_threadpool(_classify, body, ruleset)
+    return await heavy.run(_classify, body, ruleset)
 
 
 def _classify(body: bytes, ruleset_id: str | None) -> Result:
@@ -225,10 +250,11 @@ def submit_cell(response: Response, key: LabKey,
                                                "anonymous readers")] = True) -> Submission:
     """201 with the new version when the dossier differs from the cell's latest (or the cell
     is new); 200 with the stored result when it is the same."""
-    dossier = parse_dossier_body(body)
+    rules = installed_ruleset(ruleset)
+    dossier = heavy.run_blocking(parse_dossier_body, body)  # up to 1 MB of YAML: seconds
     since = datetime.now(UTC)
-    submission = registry.submit(dossier, actor=actor_of(key),
-                                 ruleset=installed_ruleset(ruleset), publish=publish)
+    submission = heavy.run_blocking(registry.submit, dossier, ruleset=rules, publish=publish,
+                                    **writer(key))
     _count_if_stored(metrics, submission.result, since)
     response.status_code = 201 if submission.new_version else 200
     if submission.new_version:
@@ -239,7 +265,7 @@ def submit_cell(response: Response, key: LabKey,
 @router.get("/cells", response_model=CellPage, tags=["registry"],
             summary="Search the registry's cells",
             responses=error_responses(401, 503), openapi_extra=_KEY_OPTIONAL)
-def search_cells(registry: RegistryDep, only_published: PublishedOnly,
+def search_cells(registry: RegistryDep, reader: ReaderDep,
                  category: Category | None = None, electrolyte_type: SolidType | None = None,
                  conducting_ion: ConductingIon | None = None,
                  manufacturer: TextQuery = None,
@@ -253,14 +279,18 @@ def search_cells(registry: RegistryDep, only_published: PublishedOnly,
     return registry.list_cells(category=category, electrolyte_type=electrolyte_type,
                                conducting_ion=conducting_ion, manufacturer=manufacturer,
                                text=q, ruleset=installed_ruleset(ruleset).id,
-                               published_only=only_published, limit=limit, offset=offset)
+                               limit=limit, offset=offset, **reader.scope())
 
 
 @router.get("/cells/{cell_id}", response_model=CellDetail, tags=["registry"],
             summary="A cell with every version, result, evidence file and certificate",
             responses=error_responses(401, 404, 503), openapi_extra=_KEY_OPTIONAL)
-def get_cell(cell_id: CellId, registry: RegistryDep, only_published: PublishedOnly) -> CellDetail:
-    return registry.get_cell(cell_id, published_only=only_published)
+def get_cell(cell_id: CellId, registry: RegistryDep, reader: ReaderDep) -> Response:
+    """Without a key (or with another lab's), a cell with no published result is not found,
+    and only its published results, the versions they are of and their certificates show."""
+    # read cache (cache.py): the serialised CellDetail, by the cell's revision and the reader
+    return cached_cell_json(registry, cell_id, reader,
+                            lambda: registry.get_cell(cell_id, **reader.scope()))
 
 
 @router.post("/cells/{cell_id}/reclassify", response_model=ResultRecord, tags=["registry"],
@@ -269,10 +299,10 @@ def get_cell(cell_id: CellId, registry: RegistryDep, only_published: PublishedOn
 def reclassify_cell(cell_id: CellId, key: LabKey, registry: RegistryDep, metrics: MetricsDep,
                     ruleset: RulesetQuery = None) -> ResultRecord:
     """Earlier results stay; classifying again under the same rule set returns the stored
-    result."""
+    result. The new result is published as the version's earlier results are."""
     rules = installed_ruleset(ruleset)
     since = datetime.now(UTC)
-    record = registry.reclassify(cell_id, ruleset=rules, actor=actor_of(key))
+    record = heavy.run_blocking(registry.reclassify, cell_id, ruleset=rules, **writer(key))
     _count_if_stored(metrics, record, since)
     return record
 
@@ -281,17 +311,20 @@ def reclassify_cell(cell_id: CellId, key: LabKey, registry: RegistryDep, metrics
              tags=["registry"], summary="Attach an instrument file to a cell",
              responses=error_responses(401, 403, 404, 413, 415, 503),
              openapi_extra=_extra(_EVIDENCE_BODY, _KEY_REQUIRED))
-def upload_evidence(cell_id: CellId, key: LabKey, upload: Annotated[Upload, Depends(uploaded_file)],
-                    registry: RegistryDep, settings: SettingsDep) -> EvidenceRecord:
+async def upload_evidence(cell_id: CellId, key: LabKey,
+                          upload: Annotated[Upload, Depends(uploaded_file)],
+                          registry: RegistryDep, settings: SettingsDep) -> EvidenceRecord:
     """The file must be one solidcheck reads (the reader's problems are the 422 otherwise);
     its bytes are kept once, by SHA-256. A report of the cell plots an oven log its dossier's
-    ``evidence`` names by that SHA-256."""
+    ``evidence`` names by that SHA-256. Reading it (a spreadsheet can be slow) is heavy work:
+    off the event loop, within the request budget."""
     name = upload_name(upload.filename)
     try:
-        return registry.add_evidence(cell_id, filename=name, content=upload.content,
-                                     actor=actor_of(key), max_bytes=settings.max_evidence_bytes)
+        return await heavy.run(registry.add_evidence, cell_id, filename=name,
+                               content=upload.content,
+                               max_bytes=settings.max_evidence_bytes, **writer(key))
     except EvidenceError as exc:  # named by the upload, not by the server's temporary copy
-        raise EvidenceError(exc.problems, source=name) from None
+        raise EvidenceError(exc.problems, source=name, unlisted=exc.unlisted) from None
 
 
 @router.get("/evidence/{sha256}", response_class=Response, tags=["registry"],
@@ -300,9 +333,11 @@ def upload_evidence(cell_id: CellId, key: LabKey, upload: Annotated[Upload, Depe
                              "description": "The file, as uploaded."},
                        **error_responses(401, 404, 503)},
             openapi_extra=_KEY_OPTIONAL)
-def get_evidence(sha256: Sha256, registry: RegistryDep, only_published: PublishedOnly) -> Response:
-    """Always a download (``attachment``), never shown as a page, whatever the file holds."""
-    return Response(registry.get_evidence(sha256), media_type="application/octet-stream",
+def get_evidence(sha256: Sha256, registry: RegistryDep, reader: ReaderDep) -> Response:
+    """Always a download (``attachment``), never shown as a page, whatever the file holds.
+    Only a file of a cell the reader may see."""
+    return Response(registry.get_evidence(sha256, **reader.scope()),
+                    media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{sha256}"'})
 
 
@@ -350,7 +385,7 @@ def negotiate(accept: str) -> ResultFormat:
                        **error_responses(401, 404, 501, 503)},
             openapi_extra=_KEY_OPTIONAL)
 def get_result(result_id: ResultId, request: Request, registry: RegistryDep,
-               only_published: PublishedOnly,
+               reader: ReaderDep,
                format: Annotated[ResultFormat | None, Query(
                    description="overrides the Accept header (a link cannot set Accept)")] = None,
                lang: Annotated[Lang, Query(description="the report's language")] = "en",
@@ -361,10 +396,9 @@ def get_result(result_id: ResultId, request: Request, registry: RegistryDep,
     chosen = format or negotiate(request.headers.get("accept", ""))
     headers = {"Vary": "Accept"}
     if chosen == "json":
-        record = registry.get_result(result_id, published_only=only_published)
+        record = registry.get_result(result_id, **reader.scope())
         return JSONResponse(record.model_dump(mode="json"), headers=headers)
-    report = render_result(registry, result_id, fmt=chosen, lang=lang,
-                           published_only=only_published)
+    report = render_result(registry, result_id, fmt=chosen, lang=lang, **reader.scope())
     disposition = "attachment" if chosen == "pdf" else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
     return Response(report.content, media_type=report.media_type, headers=headers)
@@ -375,12 +409,20 @@ def get_result(result_id: ResultId, request: Request, registry: RegistryDep,
 
 @router.post("/certificates", status_code=201, response_model=CertificateRecord,
              tags=["certificates"], summary="Keep a certificate of a registered cell",
-             responses=error_responses(401, 403, 404, 413, 415, 503),
+             responses={200: {"model": CertificateRecord, "description": "The registry has "
+                              "this certificate already: nothing changed."},
+                        **error_responses(401, 403, 404, 413, 415, 503)},
              openapi_extra=_extra(_CERTIFICATE_BODY, _KEY_REQUIRED))
 def add_certificate(key: LabKey, body: Annotated[bytes, Depends(certificate_body)],
-                    registry: RegistryDep) -> CertificateRecord:
-    """The certificate must verify and certify a stored version of a registered cell."""
-    return registry.add_certificate(body, actor=actor_of(key))
+                    registry: RegistryDep, response: Response) -> CertificateRecord:
+    """The certificate must verify, be signed by one of the registry's trusted issuers
+    (GET /v1/issuers), and certify exactly the result the registry itself gives the
+    certified version of a cell the key's lab may write (422 with each difference
+    otherwise). The same certificate again: 200 with the stored one."""
+    since = datetime.now(UTC)
+    record = registry.add_certificate(body, **writer(key))
+    response.status_code = 201 if record.created_at >= since else 200
+    return record
 
 
 @router.get("/certificates/{certificate_id}", response_class=Response, tags=["certificates"],
@@ -390,19 +432,22 @@ def add_certificate(key: LabKey, body: Annotated[bytes, Depends(certificate_body
                        **error_responses(401, 404, 503)},
             openapi_extra=_KEY_OPTIONAL)
 def get_certificate(certificate_id: CertificateId, registry: RegistryDep,
-                    only_published: PublishedOnly) -> Response:
+                    reader: ReaderDep) -> Response:
     name = f"certificate-{certificate_id}.cert.json"
-    return Response(registry.get_certificate(certificate_id), media_type="application/json",
+    return Response(registry.get_certificate(certificate_id, **reader.scope()),
+                    media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/verify", response_model=VerificationOut, tags=["certificates"],
              summary="Verify a certificate file",
-             responses=error_responses(413, 415), openapi_extra=_CERTIFICATE_BODY)
-def verify_certificate(body: Annotated[bytes, Depends(certificate_body)]) -> VerificationOut:
+             responses=error_responses(413, 415, 503), openapi_extra=_CERTIFICATE_BODY)
+async def verify_certificate(body: Annotated[bytes, Depends(certificate_body)]
+                             ) -> VerificationOut:
     """Every check of ``solidcheck verify``, every failure listed; a file that is not a
     certificate at all is a 422. Who signed it is not checked against a trust list."""
-    return VerificationOut.model_validate(verify(body, source="<request body>").as_dict())
+    verification = await heavy.run(verify, body, source="<request body>")
+    return VerificationOut.model_validate(verification.as_dict())
 
 
 # ------------------------------------------------------------------ claim audit
@@ -420,12 +465,15 @@ class AuditInput:
 
 
 async def audit_input(request: Request) -> AuditInput:
-    """The document to audit: JSON ``{"text": …}`` or a multipart upload."""
+    """The document to audit: JSON ``{"text": …}`` or a multipart upload, either at most
+    ``SOLIDCHECK_MAX_AUDIT_BYTES`` (413 while it streams in past that)."""
     media = accept_media(request, frozenset({"application/json", "multipart/form-data"}),
                          "send JSON {\"text\": …} or upload the document as the form field "
                          "'file'")
+    limit: int = get_settings(request).max_audit_bytes
     if media == "multipart/form-data":
-        upload = await read_upload(request, fields=("evidence_result_id", "ruleset"))
+        upload = await read_upload(request, max_bytes=limit, what="the document",
+                                   fields=("evidence_result_id", "ruleset"))
         result_id = upload.fields.get("evidence_result_id") or None
         if result_id is not None and not _RESULT_ID.fullmatch(result_id):
             raise InvalidInputError([Problem("evidence_result_id", "not a result id (32 "
@@ -433,7 +481,9 @@ async def audit_input(request: Request) -> AuditInput:
                                              "/v1/cells/{id}")])
         return AuditInput(upload.content, upload.filename, None, result_id,
                           upload.fields.get("ruleset") or None)
-    parsed = json_model(AuditRequest, await request.body())
+    body = await read_body(request, limit, what="the request body",
+                           fix="audit a shorter text, or the document in parts")
+    parsed = json_model(AuditRequest, body)
     return AuditInput(parsed.text.encode("utf-8"), "text", parsed.format,
                       parsed.evidence_result_id, parsed.ruleset)
 
@@ -442,16 +492,26 @@ async def audit_input(request: Request) -> AuditInput:
              summary="Audit product text for misused terms and unsupported claims",
              responses=error_responses(401, 404, 413, 415, 503),
              openapi_extra=_extra(_AUDIT_BODY, _KEY_OPTIONAL))
-def audit_text(document: Annotated[AuditInput, Depends(audit_input)], request: Request,
-               registry: RegistryDep) -> AuditReport:
+async def audit_text(document: Annotated[AuditInput, Depends(audit_input)], request: Request,
+                     registry: RegistryDep) -> AuditReport:
     """``solidcheck audit``: with ``evidence_result_id`` the claims are checked against that
-    stored result (a registry read: public only when the registry is)."""
+    stored result (a registry read: public only when the registry is).
+
+    An uploaded document must be text, Markdown, HTML or a PDF with a text layer (422
+    otherwise: binary content, an image), and its file name a plain base name; the text is
+    at most the server's `SOLIDCHECK_MAX_AUDIT_BYTES` (413 beyond)."""
     rules = installed_ruleset(document.ruleset)
     evidence = None
     if document.evidence_result_id is not None:
-        hidden = published_only(request)
-        evidence = registry.get_result(document.evidence_result_id,
-                                       published_only=hidden).result
+        reader = await run_in_threadpool(visibility, request)  # may look a key up
+        record = await run_in_threadpool(registry.get_result, document.evidence_result_id,
+                                         **reader.scope())
+        evidence = record.result
+    return await heavy.run(_audit_document, document, rules, evidence)
+
+
+def _audit_document(document: AuditInput, rules: Ruleset, evidence: Result | None
+                    ) -> AuditReport:
     extracted = extract_from_bytes(document.data, format=document.format,
                                    source=document.source)
     return audit(extracted, ruleset=rules, evidence=evidence)
@@ -471,7 +531,9 @@ async def new_key_body(request: Request) -> NewKeyRequest:
     """The new key's role and name, as JSON."""
     accept_media(request, frozenset({"", "application/json"}),
                  "send JSON {\"role\": \"lab\", \"name\": \"…\"}")
-    return json_model(NewKeyRequest, await request.body())
+    body = await read_body(request, MAX_KEY_REQUEST_BYTES, what="the request body",
+                           fix='send only {"role": …, "name": …}')
+    return json_model(NewKeyRequest, body)
 
 
 _NEW_KEY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
@@ -485,6 +547,7 @@ _NEW_KEY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 def create_key(key: AdminKey, new_key: Annotated[NewKeyRequest, Depends(new_key_body)],
                registry: RegistryDep, response: Response) -> NewKey:
     record, secret = registry.create_api_key(role=new_key.role, name=new_key.name,
+                                             organisation=new_key.organisation,
                                              actor=actor_of(key))
     response.headers["Cache-Control"] = "no-store"
     return NewKey(key=record, secret=secret)
@@ -494,7 +557,86 @@ def create_key(key: AdminKey, new_key: Annotated[NewKeyRequest, Depends(new_key_
                summary="Revoke an API key (it stays listed, with its revocation time)",
                responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
 def revoke_key(key_id: KeyId, key: AdminKey, registry: RegistryDep) -> ApiKeyRecord:
+    """The last active admin key cannot be revoked (422): create another first."""
     return registry.revoke_api_key(key_id, actor=actor_of(key))
+
+
+# ------------------------------------------------------------------ trust and access
+
+_Body = TypeVar("_Body", bound=BaseModel)
+
+
+async def _small_json(request: Request, model: type[_Body], example: str) -> _Body:
+    accept_media(request, frozenset({"", "application/json"}), f"send JSON {example}")
+    body = await read_body(request, MAX_KEY_REQUEST_BYTES, what="the request body",
+                           fix=f"send only {example}")
+    return json_model(model, body)
+
+
+async def new_issuer_body(request: Request) -> NewIssuerRequest:
+    return await _small_json(request, NewIssuerRequest,
+                             '{"name": "…", "public_key": "<base64>"}')
+
+
+async def new_grant_body(request: Request) -> NewGrantRequest:
+    return await _small_json(request, NewGrantRequest, '{"lab": "…"}')
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+@router.get("/issuers", response_model=list[IssuerRecord], tags=["certificates"],
+            summary="The certificate issuers this registry trusts",
+            responses=error_responses(401, 503), openapi_extra=_KEY_OPTIONAL)
+def list_issuers(registry: RegistryDep, reader: ReaderDep) -> list[IssuerRecord]:
+    """Certificates are accepted (POST /v1/certificates) only from these keys."""
+    return registry.trusted_issuers()
+
+
+@router.post("/issuers", status_code=201, response_model=IssuerRecord, tags=["certificates"],
+             summary="Trust a certificate issuer's key",
+             responses=error_responses(401, 403, 415, 503),
+             openapi_extra=_extra(_json_body(NewIssuerRequest), _KEY_REQUIRED))
+def add_issuer(key: AdminKey, issuer: Annotated[NewIssuerRequest, Depends(new_issuer_body)],
+               registry: RegistryDep) -> IssuerRecord:
+    return registry.add_trusted_issuer(name=issuer.name, public_key=issuer.public_key,
+                                       actor=actor_of(key))
+
+
+@router.delete("/issuers/{fingerprint}", response_model=IssuerRecord, tags=["certificates"],
+               summary="Stop trusting an issuer (certificates kept stay)",
+               responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
+def remove_issuer(fingerprint: Fingerprint, key: AdminKey,
+                  registry: RegistryDep) -> IssuerRecord:
+    return registry.remove_trusted_issuer(fingerprint, actor=actor_of(key))
+
+
+@router.get("/cells/{cell_id}/grants", response_model=list[GrantRecord], tags=["registry"],
+            summary="The labs other than the owner that may write to a cell",
+            responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
+def list_grants(cell_id: CellId, key: AdminKey, registry: RegistryDep) -> list[GrantRecord]:
+    return registry.grants(cell_id)
+
+
+@router.post("/cells/{cell_id}/grants", status_code=201, response_model=GrantRecord,
+             tags=["registry"], summary="Let another lab write to a cell",
+             responses=error_responses(401, 403, 404, 415, 503),
+             openapi_extra=_extra(_json_body(NewGrantRequest), _KEY_REQUIRED))
+def add_grant(cell_id: CellId, key: AdminKey,
+              grant: Annotated[NewGrantRequest, Depends(new_grant_body)],
+              registry: RegistryDep) -> GrantRecord:
+    return registry.grant_access(cell_id, lab=grant.lab, actor=actor_of(key))
+
+
+@router.delete("/cells/{cell_id}/grants/{lab}", status_code=204, response_class=Response,
+               tags=["registry"], summary="Withdraw a lab's access to a cell",
+               responses=error_responses(401, 403, 404, 503), openapi_extra=_KEY_REQUIRED)
+def remove_grant(cell_id: CellId, lab: LabName, key: AdminKey,
+                 registry: RegistryDep) -> Response:
+    registry.revoke_access(cell_id, lab=lab, actor=actor_of(key))
+    return Response(status_code=204)
 
 
 # ------------------------------------------------------------------ operations
@@ -525,6 +667,6 @@ def health(registry: RegistryDep) -> JSONResponse:
                                     "description": "Prometheus' text format."},
                               **error_responses(401, 503)},
                    openapi_extra=_KEY_OPTIONAL)
-def metrics_text(metrics: MetricsDep, only_published: PublishedOnly) -> Response:
+def metrics_text(metrics: MetricsDep, reader: ReaderDep) -> Response:
     """Public like the registry's reads (a reader key when those are not)."""
     return Response(metrics.exposition(), media_type=METRICS_CONTENT_TYPE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from .._version import __version__
 from ..model import Dossier
 from ..registry import Registry
+from .heavy import HeavyWork
 from .metrics import Metrics
 from .middleware import (
     BodySizeLimit,
@@ -21,6 +23,7 @@ from .middleware import (
     RateLimiter,
     RequestContext,
     SecurityHeaders,
+    UseHeavyPool,
 )
 from .problems import install_exception_handlers
 from .schemas import AuditRequest, NewKeyRequest
@@ -53,6 +56,9 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.state.metrics = Metrics()
     app.state.rate_limiter = (RateLimiter(settings.rate_limit_per_minute)
                               if settings.rate_limit_per_minute > 0 else None)
+    app.state.heavy = HeavyWork(workers=settings.heavy_workers, queue=settings.heavy_queue,
+                                budget_s=settings.request_budget_s)
+    weakref.finalize(app, app.state.heavy.close)  # its idle threads end with the app
 
     from . import api, pages
 
@@ -69,6 +75,7 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.heavy.close()
         if owns_registry:
             app.state.registry.close()
 
@@ -77,6 +84,7 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """Innermost first: each ``add_middleware`` wraps the ones before it."""
+    app.add_middleware(UseHeavyPool, pool=app.state.heavy)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if app.state.rate_limiter is not None:
         app.add_middleware(RateLimit, limiter=app.state.rate_limiter, exempt=_NOT_LIMITED)
@@ -101,10 +109,32 @@ def _openapi_of(app: FastAPI) -> Callable[[], dict[str, Any]]:
             schemas = components.setdefault("schemas", {})
             for model in (Dossier, AuditRequest, NewKeyRequest):
                 _add_schema(schemas, model)
+            _enums_allow_null(document)
             app.openapi_schema = document
         return app.openapi_schema
 
     return openapi
+
+
+def _enums_allow_null(node: Any) -> None:
+    """Where an optional value's schema has an ``enum`` beside ``anyOf: [{type: string},
+    {type: null}]`` (pydantic puts a field's ``json_schema_extra`` there), the enum also
+    forbade the ``null`` the server accepts (``"ruleset": null`` is the default rule set):
+    move it into the string branch, so the document says what the server does."""
+    if isinstance(node, list):
+        for item in node:
+            _enums_allow_null(item)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("anyOf")
+    if "enum" in node and isinstance(branches, list) and {"type": "null"} in branches:
+        enum = node.pop("enum")
+        for branch in branches:
+            if isinstance(branch, dict) and branch.get("type") == "string":
+                branch["enum"] = enum
+    for value in node.values():
+        _enums_allow_null(value)
 
 
 def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:

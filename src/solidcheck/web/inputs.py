@@ -15,17 +15,20 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.types import Message
 
 from .._validation import problems_from
-from ..dossier import parse_dossier
+from ..certificates import MAX_CERTIFICATE_BYTES
+from ..dossier import MAX_DOSSIER_BYTES, parse_dossier
 from ..errors import InvalidInputError, Problem, UnknownRulesetError
 from ..model import Dossier
+from ..registry.identity import file_name_problems
 from ..rules import Ruleset, available_rulesets, load_ruleset
 
-__all__ = ["FORM_HINT", "RULESET_IDS", "Upload", "accept_media", "certificate_body",
-           "dossier_body", "installed_ruleset", "json_model",
-           "known_query_parameters", "parse_dossier_body", "read_upload", "upload_name",
-           "uploaded_file"]
+__all__ = ["FORM_HINT", "FORM_OVERHEAD_BYTES", "MAX_KEY_REQUEST_BYTES", "RULESET_IDS",
+           "Upload", "accept_media", "certificate_body", "dossier_body", "installed_ruleset",
+           "json_model", "known_query_parameters", "limited", "parse_dossier_body",
+           "read_body", "read_upload", "upload_name", "uploaded_file"]
 
 RULESET_IDS: tuple[str, ...] = tuple(ruleset.id for ruleset in available_rulesets())
 #: the registry's text columns are this long; longer text is refused, not truncated
@@ -87,12 +90,56 @@ def accept_media(request: Request, accepted: frozenset[str], hint: str) -> str:
     return media
 
 
+#: a multipart form's text fields, part headers and boundaries, on top of its files
+FORM_OVERHEAD_BYTES = 64 * 1024
+#: a new key's role and name (the name is at most 200 characters)
+MAX_KEY_REQUEST_BYTES = 10_000
+
+
+def _too_large(what: str, limit: int, fix: str) -> HTTPException:
+    return HTTPException(413, f"{what} is larger than this server's limit of {limit} bytes "
+                         f"— {fix}")
+
+
+def limited(request: Request, limit: int, *, what: str, fix: str) -> Request:
+    """The request, its body refused with 413 as soon as it passes ``limit`` bytes: at once
+    when Content-Length says so, else while it streams in (a chunked or lying client) —
+    before anything is parsed, and without holding more than ``limit`` bytes. The app-wide
+    ``BodySizeLimit`` is the same for every route; this is the limit of one kind of body."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(what, limit, fix)
+    receive = request.receive
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(what, limit, fix)
+        return message
+
+    return Request(request.scope, counting_receive)
+
+
+async def read_body(request: Request, limit: int, *, what: str, fix: str) -> bytes:
+    """The whole body, at most ``limit`` bytes (413 beyond, see :func:`limited`)."""
+    chunks: list[bytes] = []
+    async for chunk in limited(request, limit, what=what, fix=fix).stream():
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def dossier_body(request: Request) -> bytes:
-    """The dossier file as sent (JSON or YAML, recognised by content as the CLI does)."""
+    """The dossier file as sent (JSON or YAML, recognised by content as the CLI does), at
+    most the dossier format's size limit."""
     accept_media(request, _JSON_OR_YAML, "send the dossier file itself as the body, as "
                  "application/json or application/yaml (curl --data-binary @cell.yaml "
                  "-H 'Content-Type: application/yaml')")
-    return await request.body()
+    return await read_body(request, MAX_DOSSIER_BYTES, what="the dossier",
+                           fix="a dossier describes one cell; send a smaller file")
 
 
 async def certificate_body(request: Request) -> bytes:
@@ -100,7 +147,9 @@ async def certificate_body(request: Request) -> bytes:
     accept_media(request, _JSON_OR_BYTES, "send the certificate file itself as the body, "
                  "as application/json (curl --data-binary @cell.cert.json -H "
                  "'Content-Type: application/json')")
-    return await request.body()
+    return await read_body(request, MAX_CERTIFICATE_BYTES, what="the certificate",
+                           fix="send the certificate file exactly as solidcheck certify "
+                           "wrote it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +165,14 @@ FORM_HINT = ("upload the file as the multipart/form-data field 'file' "
              "(curl -F file=@oven-log.csv)")
 
 
-async def read_upload(request: Request, *, fields: tuple[str, ...] = ()) -> Upload:
-    """The form's file ``file`` and its text ``fields``; any other field is a problem, as an
-    unknown key of a dossier is (a misspelt field would otherwise be ignored)."""
-    async with request.form(max_files=1, max_fields=10) as form:
+async def read_upload(request: Request, *, max_bytes: int, what: str,
+                      fields: tuple[str, ...] = ()) -> Upload:
+    """The form's file ``file`` (at most ``max_bytes``; 413 while it streams in past that)
+    and its text ``fields``; any other field is a problem, as an unknown key of a dossier is
+    (a misspelt field would otherwise be ignored)."""
+    fix = f"upload a file of at most {max_bytes} bytes"
+    form_request = limited(request, max_bytes + FORM_OVERHEAD_BYTES, what="the form", fix=fix)
+    async with form_request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         problems = [Problem(name, "unknown form field",
                             f"remove it; the form takes: {', '.join(('file', *fields))}")
@@ -129,15 +182,19 @@ async def read_upload(request: Request, *, fields: tuple[str, ...] = ()) -> Uplo
             raise InvalidInputError([missing, *problems])
         if problems:
             raise InvalidInputError(problems)
-        content = await upload.read()
+        content = await upload.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            raise _too_large(what, max_bytes, fix)
         values = {name: value for name, value in form.items() if isinstance(value, str)}
-        return Upload(upload.filename or "upload", content, values)
+        return Upload(upload_name(upload.filename or "upload"), content, values)
 
 
 async def uploaded_file(request: Request) -> Upload:
-    """An instrument file, uploaded as the multipart form field ``file`` and nothing else."""
+    """An instrument file, uploaded as the multipart form field ``file`` and nothing else,
+    at most ``SOLIDCHECK_MAX_EVIDENCE_BYTES``."""
     accept_media(request, frozenset({"multipart/form-data"}), FORM_HINT)
-    return await read_upload(request)
+    limit: int = request.app.state.settings.max_evidence_bytes
+    return await read_upload(request, max_bytes=limit, what="the evidence file")
 
 
 def parse_dossier_body(body: bytes) -> Dossier:
@@ -160,14 +217,16 @@ def json_model(model: type[_Model], body: bytes) -> _Model:
         raise InvalidInputError(problems_from(exc, model), source="<request body>") from None
 
 
-_MAX_NAME = 500  # the registry's file-name column
-
-
-def upload_name(filename: str) -> str:
-    """An uploaded file's base name, as the registry keeps it."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    if len(name) > _MAX_NAME or "\x00" in name:
-        raise InvalidInputError([Problem("file", f"the file name is over {_MAX_NAME} "
-                                         "characters or has a NUL character",
-                                         "rename the file")])
+def upload_name(filename: str, *, field_name: str = "file") -> str:
+    """An uploaded file's base name, as the registry keeps it and as a file is written under
+    in a private folder: the part after the last ``/`` or ``\\`` (a browser or curl may send
+    a path). Refused (422 at ``field_name``, before anything is read or written) by the
+    registry's own rules: empty, ``.`` or ``..``, over 255 bytes of UTF-8 (a file system's
+    limit), or holding a control character (C0, DEL, C1) or an invisible format character
+    (bidirectional overrides such as U+202E, zero-width ones) — a stored name shows on pages
+    and in downloads, where those would disguise it."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    problems = file_name_problems(name, path=field_name)
+    if problems:
+        raise InvalidInputError(problems, source=f"the upload's file name {filename[:60]!r}")
     return name

@@ -8,6 +8,10 @@ Outermost first, as ``app.py`` installs them::
                      inside the two above, so even a 500 is counted and has the headers
     RateLimit        a token bucket per API key (per client address without one) → 429
     BodySizeLimit    the declared and the streamed body size against the limit → 413
+    UseHeavyPool     the app's pool of heavy workers (``heavy.py``) for the request's work
+
+Each kind of body has its own, smaller limit too, checked as it streams in by the route's
+body-reading dependency (``inputs.limited``): this one is the ceiling for every route.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AccessDeniedError
 from ..registry import Registry
+from . import heavy
 from .deps import bearer_secret
 from .metrics import Metrics
 from .problems import error_response
 
 __all__ = ["BodySizeLimit", "CatchUnexpected", "RateLimit", "RateLimiter", "RequestContext",
-           "SecurityHeaders"]
+           "SecurityHeaders", "UseHeavyPool"]
 
 Clock = Callable[[], float]
 
@@ -266,3 +271,17 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class UseHeavyPool:
+    """Send the heavy work of this app's requests to this app's pool (``heavy.run`` and
+    ``heavy.run_blocking`` find it in a context variable, which sync routes' threads
+    inherit): its size and budget are this app's settings, even beside another app."""
+
+    def __init__(self, app: ASGIApp, *, pool: heavy.HeavyWork) -> None:
+        self.app = app
+        self.pool = pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with heavy.using(self.pool):
+            await self.app(scope, receive, send)

@@ -88,7 +88,8 @@ _DESCRIPTIONS: dict[int, str] = {
     429: "Too many requests for this key (or address); see Retry-After.",
     500: "An internal error; the server log has it under request_id.",
     501: "An optional extra this needs is not installed on the server.",
-    503: "The registry's database is unavailable.",
+    503: "The registry's database is unavailable, or the server is busy with heavy work or "
+         "the request took longer than its time budget (see Retry-After).",
 }
 
 

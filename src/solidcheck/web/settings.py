@@ -34,6 +34,27 @@ class Settings(BaseModel):
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32),
                             description="SOLIDCHECK_SECRET_KEY: signs CSRF tokens; random "
                             "per process unless set")
+    max_audit_bytes: int = Field(default=5_000_000, ge=1, description="SOLIDCHECK_MAX_AUDIT_"
+                                 "BYTES: largest text or document sent to /v1/audit and the "
+                                 "audit page (an audit's time grows with the text); larger "
+                                 "ones get 413 while they stream in")
+    heavy_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1,
+                               description="SOLIDCHECK_HEAVY_WORKERS: how many CPU-heavy "
+                               "requests (classifying large dossiers, reading instrument "
+                               "files, audits, verification, reports) run at once; default "
+                               "the number of CPUs")
+    heavy_queue: int = Field(default=32, ge=0, description="SOLIDCHECK_HEAVY_QUEUE: how many "
+                             "more may wait for a worker; beyond that, 503 with Retry-After")
+    request_budget_s: float = Field(default=30.0, gt=0, description="SOLIDCHECK_REQUEST_"
+                                    "BUDGET_S: seconds a heavy request may wait and run before "
+                                    "it is answered 503 (its work still ends in the background, "
+                                    "holding its worker, so overload cannot pile up)")
+    trusted_proxies: tuple[str, ...] = Field(default=(), description="SOLIDCHECK_TRUSTED_"
+                                             "PROXIES: comma-separated addresses of reverse "
+                                             "proxies whose X-Forwarded-For and "
+                                             "X-Forwarded-Proto are believed; none by default, "
+                                             "so a client cannot choose the address it is "
+                                             "rate-limited by")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,9 +64,16 @@ class Settings(BaseModel):
         }
         for field, name in (("max_body_bytes", "SOLIDCHECK_MAX_BODY_BYTES"),
                             ("max_evidence_bytes", "SOLIDCHECK_MAX_EVIDENCE_BYTES"),
-                            ("rate_limit_per_minute", "SOLIDCHECK_RATE_LIMIT")):
+                            ("rate_limit_per_minute", "SOLIDCHECK_RATE_LIMIT"),
+                            ("max_audit_bytes", "SOLIDCHECK_MAX_AUDIT_BYTES"),
+                            ("heavy_workers", "SOLIDCHECK_HEAVY_WORKERS"),
+                            ("heavy_queue", "SOLIDCHECK_HEAVY_QUEUE")):
             if os.environ.get(name):
                 values[field] = int(os.environ[name])
+        if os.environ.get("SOLIDCHECK_REQUEST_BUDGET_S"):
+            values["request_budget_s"] = float(os.environ["SOLIDCHECK_REQUEST_BUDGET_S"])
+        proxies = os.environ.get("SOLIDCHECK_TRUSTED_PROXIES", "")
+        values["trusted_proxies"] = tuple(p.strip() for p in proxies.split(",") if p.strip())
         if os.environ.get("SOLIDCHECK_SECRET_KEY"):
             values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
         return cls(**values)
