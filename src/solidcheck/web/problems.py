@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from .._validation import path_of
+from .._validation import path_of, short_repr
 from ..errors import (
     AccessDeniedError,
     DatabaseError,
@@ -160,11 +160,6 @@ _FIXES = {
 }
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def validation_problems(errors: Sequence[Any]) -> list[Problem]:
     """FastAPI's error dicts as Problems: ``query.limit: Input should be … (got 0)``."""
     problems = []
@@ -173,15 +168,9 @@ def validation_problems(errors: Sequence[Any]) -> list[Problem]:
         kind = str(error.get("type", ""))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if kind != "missing" and "input" in error:
-            message += f" (got {_short(error['input'])})"
+            message += f" (got {short_repr(error['input'])})"
         problems.append(Problem(path_of(loc), message, _FIXES.get(kind, "")))
     return problems
-
-
-def _validation_message(problems: Sequence[Problem]) -> str:
-    count = len(problems)
-    lines = [f"invalid request: {count} problem{'s' if count != 1 else ''}"]
-    return "\n".join(lines + [f"  - {problem}" for problem in problems])
 
 
 # ------------------------------------------------------------ installing the handlers
@@ -209,8 +198,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = validation_problems(exc.errors())
-    return _json(422, _validation_message(problems), request_id_of(request), problems)
+    return error_response(InvalidInputError(validation_problems(exc.errors()),
+                                            source="request"), request_id_of(request))
 
 
 def install_exception_handlers(app: FastAPI) -> None:
