@@ -73,7 +73,14 @@ unit: $(VENV)/.installed-test system-deps
 test: lint typecheck unit
 
 # Benchmarks print JSON and assert nothing; see bench/README.md.
+# bench/api.py drives the server with Debian's wrk (a compiled load generator), installed
+# with apt-get when missing, as system-deps does.
 bench: $(VENV)/.installed-test
+	@dpkg -s wrk >/dev/null 2>&1 || { \
+	    echo "installing Debian packages: wrk"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 	$(BIN)/python bench/oven_log.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py

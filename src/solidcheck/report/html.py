@@ -303,8 +303,11 @@ def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]
         if result.application_basis:
             application = Markup("{} ({})").format(
                 application, words(f"basis_{result.application_basis}"))
-    rows = [(words("electrolyte"), words(f"value_{result.electrolyte_type}")),
-            (words("ion"), words(f"value_{result.conducting_ion}")),
+    def value(name: str | None) -> Markup:
+        return words(f"value_{name}") if name else words("not_determined")
+
+    rows = [(words("electrolyte"), value(result.electrolyte_type)),
+            (words("ion"), value(result.conducting_ion)),
             (words("application"), application)]
     if result.power_energy_ratio_w_per_wh is not None:
         rows.append((Markup("P/E"), escape(f"{result.power_energy_ratio_w_per_wh:.4g} W/Wh")))

@@ -32,10 +32,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from .._version import __version__
-from ..certificates import Verification, parse_public_key, verify
+from ..certificates import MAX_CERTIFICATE_BYTES, Verification, parse_public_key, verify
 from ..claims.audit import audit
 from ..claims.extract import extract_from_bytes
 from ..claims.model import AuditFinding, AuditReport
+from ..dossier import MAX_DOSSIER_BYTES
 from ..errors import InvalidInputError, NotFoundError, Problem
 from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Dossier, Result
 from ..registry import CellDetail, CellSummary, ResultRecord
@@ -52,7 +53,8 @@ from ..report.html import (
 from ..report.html import label_table as report_labels
 from ..rules import Ruleset, available_rulesets
 from ..terms import Concept, category_terms, load_vocabulary, lookup_term
-from . import csrf
+from . import csrf, heavy
+from .cache import cached_cell_page
 from .classify_form import (
     SPECIMEN_ROWS,
     ClassifyOutcome,
@@ -63,6 +65,7 @@ from .classify_form import (
     specimen_field,
 )
 from .deps import get_registry, get_settings
+from .inputs import FORM_OVERHEAD_BYTES, limited
 
 __all__ = ["router"]
 
@@ -366,10 +369,13 @@ class _Posted:
         return [value for field, value in self.fields if field == name]
 
 
-async def _read_form(request: Request) -> _Posted | None:
-    """The posted form; None when its CSRF token is not the cookie's. A file input left
-    empty (nothing chosen) is no upload."""
-    async with request.form() as form:
+async def _read_form(request: Request, max_bytes: int) -> _Posted | None:
+    """The posted form, at most ``max_bytes`` (413 as soon as it streams past them: what
+    its files may hold, plus the fields); None when its CSRF token is not the cookie's. A
+    file input left empty (nothing chosen) is no upload."""
+    limited_request = limited(request, max_bytes, what="the form",
+                              fix="upload smaller files (the limit of each is on the form)")
+    async with limited_request.form(max_part_size=max_bytes) as form:
         if not _csrf_ok(request, form):
             return None
         fields: list[tuple[str, str]] = []
@@ -507,9 +513,15 @@ def _cell_context(view: View, detail: CellDetail, wanted: str | None) -> dict[st
 
 
 @router.get("/cells/{cell_id}", response_class=HTMLResponse)
-def cell_page(request: Request, cell_id: str) -> HTMLResponse:
+def cell_page(request: Request, cell_id: str) -> Response:
     """One cell: the verdict and its reasons, the weight-loss test, every version, result,
     evidence file and certificate, and the downloads."""
+    # read cache (cache.py): anonymous readers' page, by the cell's revision and the language
+    return cached_cell_page(request, get_registry(request), cell_id, View(request).lang,
+                            lambda: _cell_page(request, cell_id))
+
+
+def _cell_page(request: Request, cell_id: str) -> HTMLResponse:
     view = View(request)
     if not get_settings(request).public_reads:
         return _problem_page(view, 403, "not_public_title", view.t.said("not_public_message"))
@@ -596,13 +608,21 @@ async def classify_submit(request: Request) -> HTMLResponse:
     """Classify what the form sent; with a lab key, store it. Invalid input shows the form
     again with every problem at its field, and nothing is stored."""
     view = View(request)
-    posted = await _read_form(request)
+    max_evidence_bytes = get_settings(request).max_evidence_bytes
+    posted = await _read_form(request, MAX_DOSSIER_BYTES + 2 * max_evidence_bytes
+                              + FORM_OVERHEAD_BYTES)
     if posted is None:
         return _csrf_refused(view)
     submission = _classify_submission(posted)
-    outcome = await run_in_threadpool(
-        classify_submission, submission, registry=get_registry(request),
-        max_evidence_bytes=get_settings(request).max_evidence_bytes)
+    # reading evidence, classifying and drawing the page (a plot of every specimen) are
+    # heavy work: off the event loop, bounded, within the request budget
+    return await heavy.run(_classify_and_show, view, submission, max_evidence_bytes)
+
+
+def _classify_and_show(view: View, submission: ClassifySubmission,
+                       max_evidence_bytes: int) -> HTMLResponse:
+    outcome = classify_submission(submission, registry=get_registry(view.request),
+                                  max_evidence_bytes=max_evidence_bytes)
     return _classify_page(view, values=submission.values, phases=submission.phases,
                           outcome=outcome)
 
@@ -735,7 +755,8 @@ def _check_one_given(view: View, errors: FormErrors, *, pasted: tuple[str, str],
 async def verify_submit(request: Request) -> HTMLResponse:
     """Verify a pasted or uploaded certificate, optionally against a key and a dossier."""
     view = View(request)
-    posted = await _read_form(request)
+    posted = await _read_form(request, 2 * MAX_CERTIFICATE_BYTES + MAX_DOSSIER_BYTES
+                              + FORM_OVERHEAD_BYTES)
     if posted is None:
         return _csrf_refused(view)
     values = {name: posted.text(name) for name in ("certificate_text", "public_key")}
@@ -751,8 +772,8 @@ async def verify_submit(request: Request) -> HTMLResponse:
     # certificate file holds. An uploaded one is checked byte for byte.
     data, source, field = ((uploaded.content, uploaded.filename, "certificate_file") if uploaded
                            else ((pasted + "\n").encode(), view.t("pasted"), "certificate_text"))
-    outcome = await run_in_threadpool(_verify, data, values["public_key"].strip(), dossier,
-                                      source, errors, field)
+    outcome = await heavy.run(_verify, data, values["public_key"].strip(), dossier,
+                              source, errors, field)
     return _verify_page(view, values=values, errors=errors, outcome=outcome)
 
 
@@ -833,12 +854,18 @@ def audit_form_page(request: Request) -> HTMLResponse:
 async def audit_submit(request: Request) -> HTMLResponse:
     """Every term, claim and implausible figure of the text, marked where it occurs."""
     view = View(request)
-    posted = await _read_form(request)
+    max_bytes = get_settings(request).max_audit_bytes
+    posted = await _read_form(request, max_bytes + FORM_OVERHEAD_BYTES)
     if posted is None:
         return _csrf_refused(view)
     values = {name: posted.text(name) for name in ("text", "cell_id", "ruleset")}
     document = posted.files.get("document")
     errors = FormErrors()
+    given = document.content if document else values["text"].encode()
+    if len(given) > max_bytes:
+        errors.add("document" if document else "text",
+                   f"the text is {len(given)} bytes, over this server's limit of {max_bytes}"
+                   " — audit a shorter text, or the document in parts")
     ruleset = _installed(values["ruleset"]) if values["ruleset"] else available_rulesets()[0]
     if ruleset is None:
         errors.add("ruleset", view.t.said("unknown_choice"))
@@ -852,6 +879,7 @@ async def audit_submit(request: Request) -> HTMLResponse:
     if not errors and ruleset is not None:
         data, source, field = ((document.content, document.filename, "document") if document
                                else (values["text"].encode(), view.t("pasted"), "text"))
-        audited = await run_in_threadpool(_audit_document, data, source, ruleset, evidence,
-                                          errors, field)
-    return _audit_page(view, values=values, errors=errors, audited=audited)
+        audited = await heavy.run(_audit_document, data, source, ruleset, evidence, errors,
+                                  field)
+    # marking a long text's findings in place is heavy too
+    return await heavy.run(_audit_page, view, values=values, errors=errors, audited=audited)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .._version import __version__
 from ..certificates import parse_certificate, verification_payload
 from ..errors import InvalidInputError
 from ..model import Dossier
@@ -26,6 +27,8 @@ from ..report.html import Lang, render_html
 from ..report.model import ReportItem, load_report_item
 from ..report.pdf import render_pdf
 from ..rules import Ruleset, available_rulesets, load_ruleset
+from . import heavy
+from .cache import report_cache, report_key
 
 __all__ = ["RenderedReport", "ReportFormat", "render_result", "report_item"]
 
@@ -44,33 +47,54 @@ class RenderedReport:
     filename: str
 
 
-def render_result(registry: Registry, result_id: str, *, fmt: ReportFormat = "html",
-                  lang: Lang = "en", published_only: bool = False) -> RenderedReport:
-    """The report of one stored result. PDF needs the ``pdf`` extra (else
-    ``MissingDependencyError``); ``NotFoundError`` for an unknown (or, with
-    ``published_only``, an unpublished) result."""
-    item, qr_payload = report_item(registry, result_id, published_only=published_only)
-    html = render_html([item], lang=lang, qr_payload=qr_payload)
+def _render_result(registry: Registry, result_id: str, *, fmt: ReportFormat = "html",
+                   lang: Lang = "en", published_only: bool = False,
+                   lab: str | None = None) -> RenderedReport:
+    """The report of one stored result, drawn (``render_result`` below: the same, cached)."""
+    item, qr_payload = report_item(registry, result_id, published_only=published_only, lab=lab)
+    # drawing (plots) and PDF layout are heavy work: a bounded pool, within the budget
+    html = heavy.run_blocking(render_html, [item], lang=lang, qr_payload=qr_payload)
     stem = f"solidcheck-result-{result_id}"
     if fmt == "pdf":
-        return RenderedReport(render_pdf(html), "application/pdf", f"{stem}.pdf")
+        return RenderedReport(heavy.run_blocking(render_pdf, html), "application/pdf",
+                              f"{stem}.pdf")
     return RenderedReport(html.encode("utf-8"), "text/html; charset=utf-8", f"{stem}.html")
 
 
 def report_item(registry: Registry, result_id: str, *,
-                published_only: bool = False) -> tuple[ReportItem, str | None]:
+                published_only: bool = False,
+                lab: str | None = None) -> tuple[ReportItem, str | None]:
     """What the report of a stored result shows, and the QR payload of its certificate
     (the newest, when the result has one)."""
-    record = registry.get_result(result_id, published_only=published_only)
-    cell = registry.get_cell(record.cell_id, published_only=published_only)
+    record = registry.get_result(result_id, published_only=published_only, lab=lab)
+    cell = registry.get_cell(record.cell_id, published_only=published_only, lab=lab)
     version = next(v for v in cell.versions if v.version == record.version)
     with tempfile.TemporaryDirectory(prefix="solidcheck-report-") as folder:
         dossier_path = _write_with_evidence(registry, version.dossier, cell, Path(folder))
-        item = load_report_item(dossier_path, _ruleset_of(record))
+        item = heavy.run_blocking(_load_item, dossier_path, _ruleset_of(record),
+                                  f"{cell.id} (version {version.version})")
     item = dataclasses.replace(item, result=record.result,
                                dossier_file=f"{cell.id} (version {version.version})",
                                dossier_sha256=version.sha256)
     return item, _certificate_payload(registry, cell, record)
+
+
+def _load_item(dossier_path: Path, ruleset: Ruleset, shown_as: str) -> ReportItem:
+    """``load_report_item`` (heavy: it reads the evidence files, and a spreadsheet can be
+    slow); a problem names the stored dossier as ``shown_as``, never the server's temporary
+    folder."""
+    try:
+        return load_report_item(dossier_path, ruleset)
+    except InvalidInputError as exc:
+        folder = str(dossier_path.parent)
+        problems = [dataclasses.replace(p, path=p.path.replace(folder, "…"),
+                                        message=p.message.replace(folder, "…"),
+                                        fix=p.fix.replace(folder, "…")) for p in exc.problems]
+        try:
+            renamed = type(exc)(problems, source=shown_as, unlisted=exc.unlisted)
+        except TypeError:  # a subclass with its own signature: the generic error says it
+            renamed = InvalidInputError(problems, source=shown_as, unlisted=exc.unlisted)
+        raise renamed from None
 
 
 def _ruleset_of(record: ResultRecord) -> Ruleset:
@@ -110,3 +134,41 @@ def _certificate_payload(registry: Registry, cell: CellDetail,
         return verification_payload(parse_certificate(registry.get_certificate(ids[0])))
     except InvalidInputError:  # stored certificates verified on the way in; never expected
         return None
+
+
+# --------------------------------------------------------------------------- the cache
+
+def render_result(registry: Registry, result_id: str, *, fmt: ReportFormat = "html",
+                  lang: Lang = "en", published_only: bool = False,
+                  lab: str | None = None) -> RenderedReport:
+    """The report of one stored result. PDF needs the ``pdf`` extra (else
+    ``MissingDependencyError``); ``NotFoundError`` for an unknown (or, with
+    ``published_only``, an unpublished) result. Rendered once per content (``cache.py``:
+    by a hash of the result, the dossier version, the evidence and certificate shown, the
+    language and the format); the reader's access is checked first, on every request."""
+    key = _report_cache_key(registry, result_id, fmt=fmt, lang=lang,
+                            published_only=published_only, lab=lab)
+    cached = report_cache().get(key)
+    if cached is None:
+        report = _render_result(registry, result_id, fmt=fmt, lang=lang,
+                                published_only=published_only, lab=lab)
+        cached = (report.content, report.media_type, report.filename)
+        report_cache().put(key, cached, len(report.content))
+    return RenderedReport(*cached)
+
+
+def _report_cache_key(registry: Registry, result_id: str, *, fmt: ReportFormat, lang: Lang,
+                      published_only: bool, lab: str | None) -> str:
+    """A content hash of everything the report is drawn from — the result, the dossier
+    version, the evidence files it names that the registry holds, the certificate whose QR
+    code it shows, the language and the format, solidcheck's version — read as the reader
+    may see it (``NotFoundError`` otherwise)."""
+    record = registry.get_result(result_id, published_only=published_only, lab=lab)
+    cell = registry.get_cell(record.cell_id, published_only=published_only, lab=lab)
+    version = next(v for v in cell.versions if v.version == record.version)
+    stored = {evidence.sha256 for evidence in cell.evidence}
+    evidence = [(e.file, e.sha256) for e in version.dossier.evidence if e.sha256 in stored]
+    certificate = next((c.sha256 for c in cell.certificates if c.result_id == record.id), None)
+    return report_key("report", __version__, fmt, lang, record.id, record.sha256,
+                      record.ruleset, cell.id, version.version, version.sha256, certificate,
+                      evidence=evidence)
