@@ -182,6 +182,12 @@ def test_a_published_cell_shows_only_its_published_versions(registry: Registry) 
     public = registry.get_cell("EX-HSL-10", published_only=True)
     assert [v.version for v in public.versions] == [1]
     assert all(r.published for r in public.results)
+    assert (public.model, public.latest_version) == (load_dossier(HYBRID).model, 1)
+    listed = registry.list_cells(published_only=True).items
+    assert [(c.model, c.latest_version) for c in listed] == [(load_dossier(HYBRID).model, 1)]
+    assert registry.list_cells(text="secret", published_only=True).total == 0
+    assert registry.list_cells(text="secret", published_only=True, lab="Lab A").total == 1
+    assert registry.get_cell("EX-HSL-10").model == "secret"
 
 
 # --- ids, names and keys -------------------------------------------------------------------

@@ -70,6 +70,10 @@ class DossierVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict[str, object]] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(_SHA256, doc="of the RFC 8785 form of content")
+    manufacturer: Mapped[str | None] = mapped_column(String(500), doc="as in content: "
+                                                     "searched and listed for readers who "
+                                                     "may not see the latest version")
+    model: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(_TIME)
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -88,6 +88,7 @@ _KEY_PATTERN = re.compile(r"sc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 #: how the web service names a key in the audit log (``deps.actor_of``)
 _KEY_ACTOR = re.compile(r"key:[0-9a-f]{12} \((.*)\)", re.DOTALL)
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+_REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 _MAX_NAME = 500  # the cells table's manufacturer and model columns
 
 
@@ -267,7 +268,8 @@ class Registry:
                      content: dict[str, Any], digest: str, actor: str,
                      now: datetime) -> DossierVersion:
         version = DossierVersion(cell_id=cell.id, version=number, content=content,
-                                 sha256=digest, created_at=now, created_by=actor)
+                                 sha256=digest, manufacturer=content.get("manufacturer"),
+                                 model=content.get("model"), created_at=now, created_by=actor)
         session.add(version)
         cell.revision += 1
         session.flush()
@@ -335,44 +337,53 @@ class Registry:
         cells with a published result and published results — except for the cells ``lab``
         may write."""
         ruleset_id = load_ruleset(ruleset).id
+        shown: Any = Cell.latest_version
+        result_filter: list[ColumnElement[bool]] = []
+        if published_only:  # the newest version the reader may see; none: not listed
+            version, row = aliased(DossierVersion), aliased(ResultRow)
+            shown = (select(func.max(version.version))
+                     .where(version.cell_id == Cell.id,
+                            or_(exists().where(row.dossier_version_id == version.id,
+                                               row.published.is_(True)),
+                                _writable_cell(lab)))
+                     .correlate(Cell).scalar_subquery())
+            result_filter.append(or_(ResultRow.published.is_(True), _writable_cell(lab)))
         latest = (select(ResultRow.id)
-                  .join(DossierVersion, DossierVersion.id == ResultRow.dossier_version_id)
-                  .where(ResultRow.cell_id == Cell.id,
-                         DossierVersion.version == Cell.latest_version,
-                         ResultRow.ruleset == ruleset_id)
+                  .where(ResultRow.dossier_version_id == DossierVersion.id,
+                         ResultRow.ruleset == ruleset_id, *result_filter)
                   .order_by(ResultRow.created_at.desc()).limit(1)
-                  .correlate(Cell).scalar_subquery())
-        query = select(Cell, ResultRow).outerjoin(ResultRow, ResultRow.id == latest)
+                  .correlate(DossierVersion, Cell).scalar_subquery())
+        query = (select(Cell, DossierVersion, ResultRow).select_from(Cell)
+                 .join(DossierVersion, (DossierVersion.cell_id == Cell.id)
+                       & (DossierVersion.version == shown))
+                 .outerjoin(ResultRow, ResultRow.id == latest))
         if category:
             query = query.where(ResultRow.category == category)
         if electrolyte_type:
             query = query.where(ResultRow.electrolyte_type == electrolyte_type)
         if conducting_ion:
             query = query.where(ResultRow.conducting_ion == conducting_ion)
-        if published_only:  # a cell with no result under this rule set is still listed
-            query = query.where(_visible_cell(lab),
-                                or_(ResultRow.id.is_(None), ResultRow.published.is_(True),
-                                    _writable_cell(lab)))
         if manufacturer:
-            query = query.where(func.lower(Cell.manufacturer).contains(manufacturer.lower(),
-                                                                      autoescape=True))
+            query = query.where(func.lower(DossierVersion.manufacturer).contains(
+                manufacturer.lower(), autoescape=True))
         if text:
             needle = text.lower()
             query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
-                                      for column in (Cell.dossier_id, Cell.manufacturer,
-                                                     Cell.model, ResultRow.code))))
+                                      for column in (Cell.dossier_id, DossierVersion.manufacturer,
+                                                     DossierVersion.model, ResultRow.code))))
         with self._reading() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.execute(query.order_by(Cell.updated_at.desc(), Cell.dossier_id)
+            rows = session.execute(query.order_by(DossierVersion.created_at.desc(),
+                                                  Cell.dossier_id)
                                    .limit(limit).offset(offset)).all()
-        items = [CellSummary(id=cell.dossier_id, manufacturer=cell.manufacturer,
-                             model=cell.model, latest_version=cell.latest_version,
+        items = [CellSummary(id=cell.dossier_id, manufacturer=version.manufacturer,
+                             model=version.model, latest_version=version.version,
                              category=row.category if row else None,
                              electrolyte_type=row.electrolyte_type if row else None,
                              conducting_ion=row.conducting_ion if row else None,
                              code=row.code if row else None, result_id=row.id if row else None,
-                             updated_at=_aware(cell.updated_at))
-                 for cell, row in rows]
+                             updated_at=_aware(version.created_at))
+                 for cell, version, row in rows]
         return CellPage(items=items, total=total, limit=limit, offset=offset)
 
     def get_cell(self, cell_id: str, *, published_only: bool = False,
@@ -407,10 +418,11 @@ class Registry:
             visible = {r.id for r in results}
             certificates = [row for row in self._certificate_rows(
                 session, ResultRow.cell_id == cell.id) if row[0].result_id in visible]
+        newest = versions[0]  # what the reader may see of it: the newest visible version
         return CellDetail(
-            id=cell.dossier_id, manufacturer=cell.manufacturer, model=cell.model,
-            owner=cell.owner, latest_version=cell.latest_version,
-            created_at=_aware(cell.created_at), updated_at=_aware(cell.updated_at),
+            id=cell.dossier_id, manufacturer=newest.manufacturer, model=newest.model,
+            owner=cell.owner, latest_version=newest.version,
+            created_at=_aware(cell.created_at), updated_at=_aware(newest.created_at),
             versions=[VersionRecord(version=v.version, sha256=v.sha256,
                                     created_at=_aware(v.created_at),
                                     created_by=shown_actor(v.created_by),
@@ -424,8 +436,13 @@ class Registry:
     def cell_revision(self, cell_id: str) -> int | None:
         """A number that grows with every write concerning the cell (None: no such cell):
         a cached view of the cell is current while this is unchanged."""
-        with self._reading() as session:
-            return session.scalar(select(Cell.revision).where(Cell.dossier_id == cell_id))
+        try:  # a bare connection: this read is on every cached request's path
+            with self._read_engine.connect() as connection:
+                revision: int | None = connection.scalar(_REVISION_OF, {"cell_id": cell_id})
+                return revision
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
+                                ) from exc
 
     def get_result(self, result_id: str, *, published_only: bool = False,
                    lab: str | None = None) -> ResultRecord:

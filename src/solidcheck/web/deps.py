@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from ..errors import AccessDeniedError
@@ -20,8 +21,8 @@ from ..registry import ApiKeyRecord, Registry, Role
 from .settings import Settings
 
 __all__ = ["Visibility", "actor_of", "admin_key", "bearer_secret", "current_key",
-           "get_registry", "get_settings", "lab_key", "published_only", "require_role",
-           "visibility", "writer"]
+           "get_registry", "get_settings", "lab_key", "published_only", "registry_dependency",
+           "require_role", "settings_dependency", "visibility", "writer"]
 
 #: what each role may do, by the role it needs at least
 _RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
@@ -37,6 +38,16 @@ def get_registry(request: Request) -> Registry:
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def registry_dependency(request: Request) -> Registry:
+    """``get_registry`` as a route dependency: async, so it costs no worker thread."""
+    return get_registry(request)
+
+
+async def settings_dependency(request: Request) -> Settings:
+    """``get_settings`` as a route dependency: async, so it costs no worker thread."""
+    return get_settings(request)
 
 
 def bearer_secret(headers: Headers) -> str | None:
@@ -96,8 +107,14 @@ class Visibility:
         return {"published_only": self.published_only, "lab": self.lab}
 
 
-def visibility(request: Request) -> Visibility:
-    """Dependency of every registry read: who is reading, as the registry filters by it."""
+async def visibility(request: Request) -> Visibility:
+    """Dependency of every registry read: who is reading, as the registry filters by it.
+    Async: the key is usually known already (the rate limiter authenticated it), and a
+    worker thread's round trip would cost more than this does; a key not yet looked up is
+    looked up on a worker thread."""
+    state: dict[str, object] = request.scope.setdefault("state", {})
+    if "api_key" not in state and bearer_secret(request.headers) is not None:
+        await run_in_threadpool(current_key, request)
     published_only(request)  # refuses a caller without a key when reads are not public
     key = current_key(request)
     if key is not None and key.role == "admin":

@@ -733,7 +733,7 @@ def verify_form_page(request: Request) -> HTMLResponse:
         errors.add("certificate_text", view.t.said("not_public_message"))
         return _verify_page(view, values={}, errors=errors, outcome=None, status=403)
     try:
-        data = get_registry(request).get_certificate(certificate_id)
+        data = get_registry(request).get_certificate(certificate_id, published_only=True)
     except NotFoundError as exc:
         errors.add("certificate_text", str(exc))
         return _verify_page(view, values={}, errors=errors, outcome=None, status=404)

@@ -1,6 +1,8 @@
 """Ownership and trust: a cell belongs to the lab that created it (grants let others write),
 API keys act for an organisation, the registry keeps its own list of trusted certificate
-issuers, and a cell has a revision number and a look-alike key for its id.
+issuers, a cell has a revision number and a look-alike key for its id, and each dossier
+version its own manufacturer and model (what a reader who may not see a newer, unpublished
+version is shown).
 
 Existing rows: a key's organisation is its name; a cell's owner is the organisation of the
 key that stored its first version (None when that was the command line: admins only);
@@ -12,6 +14,7 @@ Revises: 0001
 
 from __future__ import annotations
 
+import json
 import re
 
 import sqlalchemy as sa
@@ -58,6 +61,8 @@ def upgrade() -> None:
     op.add_column("cells", sa.Column("revision", sa.Integer(), nullable=False,
                                      server_default="1"))
     op.add_column("certificates", sa.Column("issuer_name", sa.String(200), nullable=True))
+    op.add_column("dossier_versions", sa.Column("manufacturer", sa.String(500), nullable=True))
+    op.add_column("dossier_versions", sa.Column("model", sa.String(500), nullable=True))
 
     connection = op.get_bind()
     connection.execute(sa.text("UPDATE api_keys SET organisation = name"))
@@ -73,6 +78,14 @@ def upgrade() -> None:
                                    "WHERE id = :id"),
                            {"skeleton": id_skeleton(dossier_id), "owner": owner, "id": cell_pk})
 
+    for version_pk, content in connection.execute(sa.text(
+            "SELECT id, content FROM dossier_versions")).all():
+        data = json.loads(content) if isinstance(content, str | bytes) else content
+        connection.execute(sa.text("UPDATE dossier_versions SET manufacturer = :manufacturer, "
+                                   "model = :model WHERE id = :id"),
+                           {"manufacturer": data.get("manufacturer"),
+                            "model": data.get("model"), "id": version_pk})
+
     if connection.dialect.name != "sqlite":  # the defaults were only for the rows there
         for table, column in (("api_keys", "organisation"), ("cells", "id_skeleton"),
                               ("cells", "revision")):
@@ -82,6 +95,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for column in ("model", "manufacturer"):
+        op.drop_column("dossier_versions", column)
     op.drop_index("ix_certificates_sha256", "certificates")
     op.drop_index("ix_cells_id_skeleton", "cells")
     with op.batch_alter_table("certificates") as batch:
