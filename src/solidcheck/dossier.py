@@ -30,6 +30,8 @@ MAX_DOSSIER_BYTES = 1_000_000
 MAX_YAML_NODES = 100_000
 #: The deepest nesting of values, counting the top-level mapping as 1; a dossier is 4 deep.
 MAX_YAML_DEPTH = 64
+#: PyYAML's wheels carry libyaml; a PyYAML built without it uses its pure-Python loader
+HAVE_LIBYAML = hasattr(yaml, "CSafeLoader")
 
 
 class _TooLargeError(yaml.YAMLError):
@@ -128,32 +130,18 @@ class _KeyError(yaml.constructor.ConstructorError):
         self.fix = fix
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader for which a repeated key is an error, not a silent overwrite, and whose
-    work is bounded: nodes are counted and nesting measured while composing, and the size
-    after alias expansion is checked before any Python object is constructed."""
+class _BoundedConstructor(yaml.constructor.SafeConstructor):
+    """Builds the Python values of a composed document: a repeated key is an error, not a
+    silent overwrite, and the size after alias expansion is checked before any value is
+    built."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._composed_nodes = 0
-        self._composing_depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        # every call yields at least one value of the expanded document (an alias as many
-        # as it names), so a count over the cap is a document over the cap
-        self._composed_nodes += 1
-        if self._composed_nodes > MAX_YAML_NODES:
-            raise _too_many_values(expanded=False)
-        self._composing_depth += 1
-        try:
-            if self._composing_depth > MAX_YAML_DEPTH:
-                raise _too_deep()
-            return super().compose_node(parent, index)
-        finally:
-            self._composing_depth -= 1
+    #: False when the document is known to hold no alias: it cannot expand beyond what was
+    #: counted as it was read, and the walk over its nodes is skipped
+    may_expand = True
 
     def construct_document(self, node: yaml.Node) -> Any:
-        _check_expanded_size(node)
+        if self.may_expand:
+            _check_expanded_size(node)
         return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -172,6 +160,80 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                                 "remove the repeated key", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _UniqueKeyLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                       yaml.composer.Composer, _BoundedConstructor, yaml.resolver.Resolver):
+    """The pure-Python loader (when PyYAML lacks libyaml): nodes are counted and nesting
+    measured while composing, so an oversized file stops early."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _BoundedConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._composed_nodes = 0
+        self._composing_depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # every call yields at least one value of the expanded document (an alias as many
+        # as it names), so a count over the cap is a document over the cap
+        self._composed_nodes += 1
+        if self._composed_nodes > MAX_YAML_NODES:
+            raise _too_many_values(expanded=False)
+        self._composing_depth += 1
+        try:
+            if self._composing_depth > MAX_YAML_DEPTH:
+                raise _too_deep()
+            return super().compose_node(parent, index)
+        finally:
+            self._composing_depth -= 1
+
+
+if HAVE_LIBYAML:
+    class _FastLoader(yaml.CSafeLoader, _BoundedConstructor):
+        """libyaml's parser and composer (ten times faster than PyYAML's own) with the same
+        constructor. Its composer recurses without a depth check, so the document's events
+        are counted first (:func:`_check_events`, an iterative pass)."""
+
+
+def _check_events(body: str) -> int:
+    """Refuse a document of more than MAX_YAML_NODES values (an alias counts once) or
+    nested deeper than MAX_YAML_DEPTH, from its parser events: no node is built. Returns
+    the number of aliases."""
+    values = depth = aliases = 0
+    for event in yaml.parse(body, Loader=yaml.CSafeLoader):  # the C parser: iterative
+        if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+            values += 1
+            aliases += isinstance(event, yaml.AliasEvent)
+            if depth + 1 > MAX_YAML_DEPTH:
+                raise _too_deep()
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            values += 1
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _too_deep()
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+        if values > MAX_YAML_NODES:
+            raise _too_many_values(expanded=False)
+    return aliases
+
+
+def _load_yaml(body: str) -> Any:
+    loader: yaml.constructor.BaseConstructor
+    if HAVE_LIBYAML:
+        aliases = _check_events(body)
+        loader = _FastLoader(body)
+        loader.may_expand = aliases > 0
+    else:
+        loader = _UniqueKeyLoader(body)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class RepeatedKeyError(ValueError):
@@ -216,7 +278,7 @@ def _parse_syntax(text: str, source: str) -> Any:
             raise DossierError([Problem("", str(exc), "remove the repeated key")],
                                source=source) from None
     try:
-        return yaml.load(body, Loader=_UniqueKeyLoader)
+        return _load_yaml(body)
     except _TooLargeError as exc:
         raise DossierError([Problem("", exc.problem, exc.fix)], source=source) from None
     except yaml.MarkedYAMLError as exc:

@@ -196,7 +196,7 @@ def _count_if_stored(metrics: Metrics, record: ResultRecord, since: datetime) ->
              summary="Classify a dossier (nothing is stored)",
              responses=error_responses(413, 415, 503), openapi_extra=_DOSSIER_BODY)
 async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
-                           ruleset: RulesetQuery = None) -> Result:
+                           ruleset: RulesetQuery = None) -> Response:
     """The dossier's classification under the rule set: the same result as
     ``solidcheck classify --format json``.
 
@@ -209,8 +209,11 @@ async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
     return await heavy.run(_classify, body, ruleset)
 
 
-def _classify(body: bytes, ruleset_id: str | None) -> Result:
-    return classify(parse_dossier_body(body), installed_ruleset(ruleset_id))
+def _classify(body: bytes, ruleset_id: str | None) -> Response:
+    """The result serialised once (a Result returned would be validated again by FastAPI
+    against ``response_model``, which documents it)."""
+    result = classify(parse_dossier_body(body), installed_ruleset(ruleset_id))
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.get("/rulesets", response_model=list[RulesetOut], tags=["classification"],
