@@ -81,8 +81,10 @@ def messages_are_short(error: InvalidInputError) -> None:
 
 def peak_rss_mb(code: str, *args: str) -> tuple[str, float]:
     """Run ``code`` in a fresh interpreter; its stdout and peak resident memory (MB)."""
-    probe = code + "\nimport resource\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF)" \
-                   ".ru_maxrss / 1024)\n"
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over exec from the forking
+    # process, so a child of a large test process would report the parent's size
+    probe = code + ("\nimport re, pathlib\nprint('RSS', int(re.search(r'VmHWM:\\s+(\\d+)', "
+                    "pathlib.Path('/proc/self/status').read_text()).group(1)) / 1024)\n")
     done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
                           text=True, timeout=300, check=True)
     out, _, rss = done.stdout.rpartition("RSS ")

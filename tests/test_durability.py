@@ -202,9 +202,11 @@ def assert_sqlite_file_intact(url: str) -> None:
 
 
 def create_registry(url: str, *, lab_keys: int = 0) -> list[str]:
-    """Create the registry (as `solidcheck registry init` does) and that many lab keys."""
+    """Create the registry (as `solidcheck registry init` does) and that many keys of one
+    lab (the writers share cells, so they are one organisation's instruments)."""
     with Registry.open(url, create=True) as registry:
-        return [registry.create_api_key(role="lab", name=f"durability lab {n}",
+        return [registry.create_api_key(role="lab", name=f"durability writer {n}",
+                                        organisation="durability lab",
                                         actor="test:durability")[1] for n in range(lab_keys)]
 
 
