@@ -15,7 +15,6 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.types import Message
 
 from .._validation import problems_from
 from ..certificates import MAX_CERTIFICATE_BYTES
@@ -24,6 +23,7 @@ from ..errors import InvalidInputError, Problem, UnknownRulesetError
 from ..model import Dossier
 from ..registry.identity import file_name_problems
 from ..rules import Ruleset, available_rulesets, load_ruleset
+from .middleware import capped_receive
 
 __all__ = ["FORM_HINT", "FORM_OVERHEAD_BYTES", "MAX_KEY_REQUEST_BYTES", "RULESET_IDS",
            "Upload", "accept_media", "certificate_body", "dossier_body", "installed_ruleset",
@@ -109,19 +109,8 @@ def limited(request: Request, limit: int, *, what: str, fix: str) -> Request:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(what, limit, fix)
-    receive = request.receive
-    received = 0
-
-    async def counting_receive() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _too_large(what, limit, fix)
-        return message
-
-    return Request(request.scope, counting_receive)
+    return Request(request.scope, capped_receive(request.receive, limit,
+                                                 lambda: _too_large(what, limit, fix)))
 
 
 async def read_body(request: Request, limit: int, *, what: str, fix: str) -> bytes:

@@ -35,7 +35,7 @@ from .metrics import Metrics
 from .problems import error_response
 
 __all__ = ["BodySizeLimit", "CatchUnexpected", "RateLimit", "RateLimiter", "RequestContext",
-           "SecurityHeaders", "UseHeavyPool"]
+           "SecurityHeaders", "UseHeavyPool", "capped_receive"]
 
 Clock = Callable[[], float]
 
@@ -259,18 +259,25 @@ class BodySizeLimit:
             if int(declared) > self.max_bytes:
                 await _answer(scope, receive, send, self._too_large())
                 return
-        received = 0
+        # an HTTPException raised while streaming is handled like any other: an error body
+        await self.app(scope, capped_receive(receive, self.max_bytes, self._too_large), send)
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large()  # handled like any HTTPException: an error body
-            return message
 
-        await self.app(scope, counting_receive, send)
+def capped_receive(receive: Receive, limit: int,
+                   too_large: Callable[[], HTTPException]) -> Receive:
+    """``receive``, raising ``too_large()`` once more than ``limit`` body bytes came in."""
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise too_large()
+        return message
+
+    return counting_receive
 
 
 class UseHeavyPool:
