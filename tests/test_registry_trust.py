@@ -295,3 +295,27 @@ def test_a_registry_of_the_first_schema_is_upgraded(tmp_path: Path) -> None:
     engine.dispose()
     assert [tuple(row) for row in rows] == [("EX-1", "Lab A", 1, "ex-1"),
                                            ("EX-2", None, 1, "ex-2")]
+
+
+def test_trust_and_grants_changed_behind_the_log_are_found(registry: Registry) -> None:
+    """A direct database edit that trusts a key or opens a cell is reported by verify."""
+    registry.submit(load_dossier(HYBRID), actor="a", lab="Lab A")
+    trusted_key(registry)
+    registry.grant_access("EX-HSL-10", lab="Lab B", actor="admin")
+    registry.revoke_access("EX-HSL-10", lab="Lab B", actor="admin")
+    assert registry.verify_chain().valid
+    engine = create_engine(registry.url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO trusted_issuers (fingerprint, name, added_at, added_by) VALUES "
+            "(:f, 'Mallory', CURRENT_TIMESTAMP, 'sql')"), {"f": "sha256:" + "0" * 64})
+        connection.execute(text("UPDATE trusted_issuers SET name = 'Lab Z' "
+                                "WHERE name = 'Lab A'"))
+        connection.execute(text(
+            "INSERT INTO cell_grants (cell_id, lab, created_at, created_by) SELECT id, "
+            "'Lab M', CURRENT_TIMESTAMP, 'sql' FROM cells"))
+    engine.dispose()
+    problems = registry.verify_chain().problems
+    assert any("Mallory" in p and "changed outside solidcheck" in p for p in problems)
+    assert any("'Lab Z' trusted" in p and "'Lab A' trusted" in p for p in problems)
+    assert any("'Lab M'" in p and "stored but not in the log" in p for p in problems)

@@ -878,6 +878,7 @@ class Registry:
         a removed, altered or inserted entry, and a version or result changed, removed or
         added behind the log's back, is a problem."""
         problems: list[str] = []
+        access = _LoggedAccess()
         expected_prev, count, seq = GENESIS_HASH, 0, 0
         logged: dict[str, dict[tuple[str, str], str]] = {"dossier.version": {},
                                                           "result.create": {},
@@ -908,11 +909,13 @@ class Registry:
                     details = entry.details
                     key = _logged_key(entry.action, entry.subject, details)
                     logged[entry.action][key] = str(details.get("sha256"))
+                access.replay(entry.action, entry.subject, entry.details)
             head = session.get(ChainHead, 1)
             if head is None or head.seq != seq or head.entry_hash != expected_prev:
                 problems.append("the chain head does not match the last entry (entries were "
                                 "removed from the end, or the head was altered)")
             problems += self._check_stored(session, logged)
+            problems += access.differences(session)
         return ChainReport(valid=not problems, entries=count, head_hash=expected_prev,
                            problems=problems)
 
@@ -1049,6 +1052,51 @@ def _strings(value: object) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+class _LoggedAccess:
+    """Who may do what, as the audit log says it was decided — trusted issuers and access
+    grants, which a direct database edit would otherwise change unseen."""
+
+    def __init__(self) -> None:
+        self.issuers: dict[str, tuple[str, bool]] = {}  # fingerprint → (name, trusted now)
+        self.grants: set[tuple[str, str]] = set()  # (cell id, lab)
+
+    def replay(self, action: str, subject: str, details: Mapping[str, object]) -> None:
+        if action == "issuer.add":
+            self.issuers[subject] = (str(details.get("name")), True)
+        elif action == "issuer.remove" and subject in self.issuers:
+            self.issuers[subject] = (self.issuers[subject][0], False)
+        elif action == "cell.grant":
+            self.grants.add((subject, str(details.get("lab"))))
+        elif action == "cell.ungrant":
+            self.grants.discard((subject, str(details.get("lab"))))
+
+    def differences(self, session: Session) -> list[str]:
+        problems = []
+        stored = {row.fingerprint: (row.name, row.removed_at is None)
+                  for row in session.scalars(select(TrustedIssuer))}
+        for key in sorted(stored.keys() | self.issuers.keys()):
+            if stored.get(key) != self.issuers.get(key):
+                problems.append(f"trusted issuer {key}: the table says "
+                                f"{_trust_state(stored.get(key))}, the log "
+                                f"{_trust_state(self.issuers.get(key))} (changed outside "
+                                "solidcheck)")
+        granted = {(cell_id, lab) for cell_id, lab in session.execute(
+            select(Cell.dossier_id, CellGrant.lab).join(Cell, Cell.id == CellGrant.cell_id))}
+        for cell_id, lab in sorted(granted ^ self.grants):
+            state = "stored but not in the log" if (cell_id, lab) in granted else \
+                "in the log but not stored"
+            problems.append(f"access of lab {lab!r} to cell {cell_id!r} is {state} (changed "
+                            "outside solidcheck)")
+        return problems
+
+
+def _trust_state(state: tuple[str, bool] | None) -> str:
+    if state is None:
+        return "nothing"
+    name, trusted = state
+    return f"{name!r} {'trusted' if trusted else 'removed'}"
 
 
 def _logged_key(action: str, subject: str, details: Mapping[str, object]) -> tuple[str, str]:
