@@ -576,3 +576,19 @@ def test_the_stylesheet_is_served_and_nothing_else(client: TestClient) -> None:
     assert client.get("/static/../pages.py").status_code == 404
     assert client.get("/static/pages.toml").status_code == 404
     assert "/static/" not in str(client.get("/openapi.json").json().get("paths", {}))
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Too large"), ("zh", "提交内容过大")])
+def test_a_form_over_its_size_is_a_page_saying_so(tmp_path: Path, populated_database: Path,
+                                                  lang: str, title: str) -> None:
+    """A form larger than it may be is answered 413 as soon as it streams past its limit,
+    with a page in the reader's language — not the API's JSON."""
+    database = tmp_path / "r.sqlite3"
+    shutil.copyfile(populated_database, database)
+    small = create_app(Settings(database_url=f"sqlite:///{database}", secret_key="s",
+                                max_audit_bytes=1000))
+    with TestClient(small) as client:
+        page = post(client, f"/audit?lang={lang}", {"text": "semi-solid battery " * 10_000})
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    assert title in page.text and "66,536" in page.text  # 1,000 + 64 KiB for the fields

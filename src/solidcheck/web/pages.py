@@ -30,6 +30,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from .._version import __version__
 from ..certificates import MAX_CERTIFICATE_BYTES, Verification, parse_public_key, verify
@@ -369,15 +370,27 @@ class _Posted:
         return [value for field, value in self.fields if field == name]
 
 
-async def _read_form(request: Request, max_bytes: int) -> _Posted | None:
-    """The posted form, at most ``max_bytes`` (413 as soon as it streams past them: what
-    its files may hold, plus the fields); None when its CSRF token is not the cookie's. A
-    file input left empty (nothing chosen) is no upload."""
-    limited_request = limited(request, max_bytes, what="the form",
-                              fix="upload smaller files (the limit of each is on the form)")
+async def _read_form(view: View, max_bytes: int) -> _Posted | HTMLResponse:
+    """The posted form, at most ``max_bytes`` (what its files may hold, plus the fields); a
+    page saying why when it is larger (413, as soon as it streams past them) or its CSRF
+    token is not the cookie's (403). A file input left empty (nothing chosen) is no upload."""
+    request = view.request
+    try:
+        limited_request = limited(request, max_bytes, what="the form",
+                                  fix="send smaller files, or a shorter text")
+        return await _parse_form(request, limited_request, max_bytes)
+    except HTTPException as exc:
+        if exc.status_code != 413:
+            raise
+        return _problem_page(view, 413, "too_large_title",
+                             view.t("too_large_message").format(limit=f"{max_bytes:,}"))
+
+
+async def _parse_form(request: Request, limited_request: Request,
+                      max_bytes: int) -> _Posted | HTMLResponse:
     async with limited_request.form(max_part_size=max_bytes) as form:
         if not _csrf_ok(request, form):
-            return None
+            return _csrf_refused(View(request))
         fields: list[tuple[str, str]] = []
         files: dict[str, Upload] = {}
         for name, value in form.multi_items():
@@ -609,10 +622,10 @@ async def classify_submit(request: Request) -> HTMLResponse:
     again with every problem at its field, and nothing is stored."""
     view = View(request)
     max_evidence_bytes = get_settings(request).max_evidence_bytes
-    posted = await _read_form(request, MAX_DOSSIER_BYTES + 2 * max_evidence_bytes
+    posted = await _read_form(view, MAX_DOSSIER_BYTES + 2 * max_evidence_bytes
                               + FORM_OVERHEAD_BYTES)
-    if posted is None:
-        return _csrf_refused(view)
+    if isinstance(posted, HTMLResponse):  # too large, or no valid CSRF token
+        return posted
     submission = _classify_submission(posted)
     # reading evidence, classifying and drawing the page (a plot of every specimen) are
     # heavy work: off the event loop, bounded, within the request budget
@@ -755,10 +768,10 @@ def _check_one_given(view: View, errors: FormErrors, *, pasted: tuple[str, str],
 async def verify_submit(request: Request) -> HTMLResponse:
     """Verify a pasted or uploaded certificate, optionally against a key and a dossier."""
     view = View(request)
-    posted = await _read_form(request, 2 * MAX_CERTIFICATE_BYTES + MAX_DOSSIER_BYTES
+    posted = await _read_form(view, 2 * MAX_CERTIFICATE_BYTES + MAX_DOSSIER_BYTES
                               + FORM_OVERHEAD_BYTES)
-    if posted is None:
-        return _csrf_refused(view)
+    if isinstance(posted, HTMLResponse):  # too large, or no valid CSRF token
+        return posted
     values = {name: posted.text(name) for name in ("certificate_text", "public_key")}
     uploaded = posted.files.get("certificate_file")
     dossier = posted.files.get("dossier_file")
@@ -855,9 +868,9 @@ async def audit_submit(request: Request) -> HTMLResponse:
     """Every term, claim and implausible figure of the text, marked where it occurs."""
     view = View(request)
     max_bytes = get_settings(request).max_audit_bytes
-    posted = await _read_form(request, max_bytes + FORM_OVERHEAD_BYTES)
-    if posted is None:
-        return _csrf_refused(view)
+    posted = await _read_form(view, max_bytes + FORM_OVERHEAD_BYTES)
+    if isinstance(posted, HTMLResponse):  # too large, or no valid CSRF token
+        return posted
     values = {name: posted.text(name) for name in ("text", "cell_id", "ruleset")}
     document = posted.files.get("document")
     errors = FormErrors()
