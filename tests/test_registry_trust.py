@@ -319,3 +319,27 @@ def test_trust_and_grants_changed_behind_the_log_are_found(registry: Registry) -
     assert any("Mallory" in p and "changed outside solidcheck" in p for p in problems)
     assert any("'Lab Z' trusted" in p and "'Lab A' trusted" in p for p in problems)
     assert any("'Lab M'" in p and "stored but not in the log" in p for p in problems)
+
+
+def test_a_version_stored_before_the_limits_is_named_not_a_crash(registry: Registry) -> None:
+    """A dossier stored by an earlier solidcheck with more specimens than the limit (the
+    issue's stored memory bomb) makes reading its cell a DatabaseError that names it."""
+    import json
+
+    from solidcheck.errors import DatabaseError
+    from solidcheck.model import MAX_SPECIMENS
+
+    registry.submit(load_dossier(HYBRID), actor="a", lab="Lab A")
+    content = load_dossier(HYBRID).model_dump(mode="json")
+    specimen = content["weight_loss_test"]["specimens"][0]
+    content["weight_loss_test"]["specimens"] = [specimen] * (MAX_SPECIMENS + 1)
+    engine = create_engine(registry.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE dossier_versions SET content = :c"),
+                           {"c": json.dumps(content)})
+    engine.dispose()
+    for read in (lambda: registry.get_cell("EX-HSL-10"),
+                 lambda: registry.get_dossier("EX-HSL-10"),
+                 lambda: list(registry.latest_dossiers())):
+        with pytest.raises(DatabaseError, match=r"cell 'EX-HSL-10' was stored before"):
+            read()

@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from .._validation import path_of
 from .._version import __version__
 from ..certificates import (
     canonical_json,
@@ -258,7 +260,8 @@ class Registry:
             version = self._version(session, cell.id, cell.latest_version)
             row = self._result_for(session, version.id, rules.id)
             if row is None:
-                result = classify(Dossier.model_validate(version.content), rules)
+                result = classify(_stored_dossier(version.content, cell.dossier_id,
+                                                  version.version), rules)
                 row = self._add_result(session, head, cell, version, result, actor=actor,
                                        publish=_publish_state(session, version, publish),
                                        now=_now())
@@ -426,7 +429,8 @@ class Registry:
             versions=[VersionRecord(version=v.version, sha256=v.sha256,
                                     created_at=_aware(v.created_at),
                                     created_by=shown_actor(v.created_by),
-                                    dossier=Dossier.model_validate(v.content))
+                                    dossier=_stored_dossier(v.content, cell.dossier_id,
+                                                            v.version))
                       for v in versions],
             results=[self._result_record(r, cell, number_of[r.dossier_version_id])
                      for r in results],
@@ -461,8 +465,8 @@ class Registry:
     def get_dossier(self, cell_id: str, version: int | None = None) -> Dossier:
         with self._reading() as session:
             cell = self._cell(session, cell_id)
-            return Dossier.model_validate(
-                self._version(session, cell.id, version or cell.latest_version).content)
+            stored = self._version(session, cell.id, version or cell.latest_version)
+            return _stored_dossier(stored.content, cell.dossier_id, stored.version)
 
     def latest_dossiers(self, *, page_rows: int = 10_000) -> Iterator[list[Dossier]]:
         """The latest version of every cell's dossier, by cell id, a page at a time (each
@@ -482,7 +486,7 @@ class Registry:
                 rows = session.execute(query).all()
             if not rows:
                 return
-            yield [Dossier.model_validate(content) for _, content in rows]
+            yield [_stored_dossier(content, cell_id) for cell_id, content in rows]
             after = rows[-1][0]
 
     def ping(self) -> None:
@@ -609,7 +613,8 @@ class Registry:
                     source="certificate")
             row = self._result_for(session, version.id, rules.id)
             own = (Result.model_validate(row.content) if row is not None
-                   else classify(Dossier.model_validate(version.content), rules))
+                   else classify(_stored_dossier(version.content, cell.dossier_id,
+                                                 version.version), rules))
             differences = result_differences(certified, own)
             if differences:
                 raise InvalidInputError([Problem(
@@ -967,6 +972,20 @@ class Registry:
                     problems.append(f"{names[action]} {_show(key)}: its SHA-256 differs from "
                                     "the logged one (replaced)")
         return problems
+
+
+def _stored_dossier(content: dict[str, Any], cell_id: str, version: int | None = None) -> Dossier:
+    """A stored dossier version as the model. One stored before a limit it now breaks (more
+    specimens than ``MAX_SPECIMENS``, say) is a ``DatabaseError`` naming it, not a crash."""
+    try:
+        return Dossier.model_validate(content)
+    except ValidationError as exc:
+        which = f"version {version} of cell {cell_id!r}" if version else f"cell {cell_id!r}"
+        raise DatabaseError(f"{which} was stored before this solidcheck's limits and breaks "
+                            f"them ({exc.error_count()} problems, e.g. "
+                            f"{path_of(tuple(exc.errors()[0]['loc']))}): remove the cell "
+                            "from the database, or classify it with the solidcheck that "
+                            "stored it") from None
 
 
 def _may_write(session: Session, cell: Cell, *, lab: str | None, admin: bool) -> bool:
