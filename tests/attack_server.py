@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 
+from conftest import wait_until_healthy
+
 APP_FACTORY = "solidcheck.web:create_app"
 VENV_BIN = Path(sys.executable).parent
 SOLIDCHECK_CLI = str(VENV_BIN / "solidcheck")
@@ -145,18 +147,7 @@ def start_server(database_url: str, folder: Path, *, cli: bool = False,
 
 
 def _wait_until_healthy(server: Server) -> bool:
-    deadline = time.monotonic() + SERVER_START_LIMIT_S
-    with httpx.Client(base_url=server.base_url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if not server.alive():
-                return False
-            try:
-                if client.get("/healthz").status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    return False
+    return wait_until_healthy(server.base_url, server.alive, limit_s=SERVER_START_LIMIT_S)
 
 
 class ServerSlot:

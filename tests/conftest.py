@@ -8,8 +8,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +111,28 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def fresh_postgres_database(admin_url: str, *, prefix: str = "solidcheck") -> Iterator[str]:
+    """A new, empty database on the server at ``admin_url`` as a SQLAlchemy URL; dropped
+    afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = admin_url.partition("?")
+    try:
+        yield f"postgresql+psycopg://{base.split('://', 1)[1].rsplit('/', 1)[0]}/{name}?{query}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, as a SQLAlchemy URL."""
-    import psycopg
-
-    name = f"solidcheck_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, query = postgres_server.partition("?")
-    yield f"postgresql+psycopg://{base.split('://', 1)[1].rsplit('/', 1)[0]}/{name}?{query}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -130,6 +142,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+# --- servers started by the tests ---------------------------------------------------------
+
+
+def wait_until_healthy(base_url: str, alive: Callable[[], bool], *, limit_s: float) -> bool:
+    """Poll ``/healthz`` until it answers 200 (True); False if ``alive()`` turns false (the
+    process exited) or ``limit_s`` passes first."""
+    import httpx
+
+    deadline = time.monotonic() + limit_s
+    with httpx.Client(base_url=base_url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            if not alive():
+                return False
+            try:
+                if client.get("/healthz").status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    return False
 
 
 # --- the batch results, row by row ----------------------------------------------------------

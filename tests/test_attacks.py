@@ -46,6 +46,7 @@ from attack_server import (
     start_server,
     under_attack,
 )
+from conftest import fresh_postgres_database
 from solidcheck.certificates import (
     canonical_json,
     certificate_bytes,
@@ -412,16 +413,9 @@ def module_database_url(request: pytest.FixtureRequest,
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('labs') / 'registry.sqlite3'}"
         return
-    import psycopg
-
     admin_url: str = request.getfixturevalue("postgres_server")
-    name = f"solidcheck_attacks_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, query = admin_url.partition("?")
-    yield f"postgresql+psycopg://{base.split('://', 1)[1].rsplit('/', 1)[0]}/{name}?{query}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database(admin_url, prefix="solidcheck_attacks") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -724,6 +718,13 @@ def test_look_alike_and_path_cell_ids_are_refused(server: Server, shared_keys: S
 # =========================================================================== 3. denial of service
 
 
+def classify_yaml(server: Server, body: Any) -> httpx.Response:
+    """POST a YAML body (bytes, text, or an iterator of chunks) to /v1/classify, without a
+    key."""
+    return httpx.post(f"{server.base_url}/v1/classify", content=body,
+                      headers={"Content-Type": "application/yaml"}, timeout=CLIENT_TIMEOUT_S)
+
+
 def test_yaml_alias_bomb_is_refused_quickly(server: Server) -> None:
     """Finding 3: a 487-byte YAML alias bomb (nine nested levels of nine aliases) POSTed
     anonymously to /v1/classify froze the whole server for seconds and took +600 MB. Now
@@ -731,12 +732,7 @@ def test_yaml_alias_bomb_is_refused_quickly(server: Server) -> None:
     bomb = alias_bomb()
     assert len(bomb) == 487
 
-    def send() -> httpx.Response:
-        return httpx.post(f"{server.base_url}/v1/classify", content=bomb,
-                          headers={"Content-Type": "application/yaml"},
-                          timeout=CLIENT_TIMEOUT_S)
-
-    outcome, report = attack(server, send)
+    outcome, report = attack(server, lambda: classify_yaml(server, bomb))
     [answer] = assert_bounded(server, outcome, report, {422})
     assert len(answer.content) < 20_000, len(answer.content)
 
@@ -748,12 +744,7 @@ def test_aliased_bad_specimen_lists_at_most_100_problems(server: Server) -> None
     body = aliased_specimens("{mass_before_g: -1, mass_after_g: x}", cell_id="ALIAS-BAD-1")
     assert 990_000 < len(body) < 1_000_000
 
-    def send() -> httpx.Response:
-        return httpx.post(f"{server.base_url}/v1/classify", content=body,
-                          headers={"Content-Type": "application/yaml"},
-                          timeout=CLIENT_TIMEOUT_S)
-
-    outcome, report = attack(server, send)
+    outcome, report = attack(server, lambda: classify_yaml(server, body))
     [answer] = assert_bounded(server, outcome, report, {422})
     assert len(answer.content) < 200_000, len(answer.content)
     problems = problems_of(answer)
@@ -768,12 +759,7 @@ def test_many_problems_are_listed_100_at_most_with_the_count_of_the_rest(
     and within the specimen limit: 999 bad specimens written out make ~2,000 problems."""
     body = explicit_bad_specimens(SPECIMEN_LIMIT - 1, cell_id="MANY-BAD-1")
 
-    def send() -> httpx.Response:
-        return httpx.post(f"{server.base_url}/v1/classify", content=body,
-                          headers={"Content-Type": "application/yaml"},
-                          timeout=CLIENT_TIMEOUT_S)
-
-    outcome, report = attack(server, send)
+    outcome, report = attack(server, lambda: classify_yaml(server, body))
     [answer] = assert_bounded(server, outcome, report, {422})
     problems = problems_of(answer)
     assert 1 <= len(problems) <= PROBLEMS_LISTED, len(problems)
@@ -823,12 +809,7 @@ def test_chunked_body_over_the_dossier_limit_is_refused_while_streaming(
         for _ in range(32):  # 2 MiB
             yield chunk
 
-    def send() -> httpx.Response:
-        return httpx.post(f"{server.base_url}/v1/classify", content=body(),
-                          headers={"Content-Type": "application/yaml"},
-                          timeout=CLIENT_TIMEOUT_S)
-
-    outcome, report = attack(server, send)
+    outcome, report = attack(server, lambda: classify_yaml(server, body()))
     [answer] = assert_bounded(server, outcome, report, {413})
     assert "content-length" not in {name.lower() for name in answer.request.headers}
 

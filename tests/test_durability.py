@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import wait_until_healthy
 from solidcheck.classify import classify
 from solidcheck.model import Dossier, Result
 from solidcheck.registry import Registry, Submission
@@ -269,17 +270,11 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[str], Server]]:
 
 def _wait_until_healthy(server: Server) -> bool:
     """Poll /healthz until it answers 200; False if the process exits first."""
-    deadline = time.monotonic() + SERVER_START_LIMIT_S
-    with httpx.Client(base_url=server.base_url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                return False
-            try:
-                if client.get("/healthz").status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
+    if wait_until_healthy(server.base_url, lambda: server.process.poll() is None,
+                          limit_s=SERVER_START_LIMIT_S):
+        return True
+    if server.process.poll() is not None:
+        return False
     pytest.fail(f"the server did not answer /healthz:\n{server.log.read_text(errors='replace')}")
 
 

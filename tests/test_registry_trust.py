@@ -343,3 +343,13 @@ def test_a_version_stored_before_the_limits_is_named_not_a_crash(registry: Regis
                  lambda: list(registry.latest_dossiers())):
         with pytest.raises(DatabaseError, match=r"cell 'EX-HSL-10' was stored before"):
             read()
+
+
+def test_a_long_key_name_never_shows_the_key_id(registry: Registry) -> None:
+    """The audit log's actor is cut to its column, keeping the name readable as a name."""
+    from solidcheck.registry.store import key_actor, shown_actor
+
+    record, _ = registry.create_api_key(role="lab", name="L" * 200, actor="cli")
+    actor = key_actor(record)
+    assert len(actor) <= 200 and record.id in actor
+    assert shown_actor(actor) == "L" * (200 - len(f"key:{record.id} (") - 1)

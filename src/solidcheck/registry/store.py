@@ -81,7 +81,8 @@ from .schema import (
     TrustedIssuer,
 )
 
-__all__ = ["DEFAULT_MAX_EVIDENCE_BYTES", "ROLES", "Registry", "sha256_hex"]
+__all__ = ["DEFAULT_MAX_EVIDENCE_BYTES", "ROLES", "Registry", "key_actor", "sha256_hex",
+           "shown_actor"]
 
 ROLES: tuple[Role, ...] = ("reader", "lab", "admin")
 DEFAULT_MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
@@ -92,6 +93,7 @@ _KEY_ACTOR = re.compile(r"key:[0-9a-f]{12} \((.*)\)", re.DOTALL)
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 _MAX_NAME = 500  # the cells table's manufacturer and model columns
+_ACTOR_MAX = 200  # the created_by and audit-log actor columns
 
 
 def sha256_hex(data: bytes) -> str:
@@ -105,6 +107,13 @@ def _now() -> datetime:
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def key_actor(key: ApiKeyRecord) -> str:
+    """Who the audit log records for a write made with ``key``: its id and name, within the
+    200 characters the log keeps (the name is cut, so :func:`shown_actor` still reads it)."""
+    prefix = f"key:{key.id} ("
+    return f"{prefix}{key.name[:_ACTOR_MAX - len(prefix) - 1]})"
 
 
 def shown_actor(actor: str) -> str:

@@ -18,6 +18,7 @@ from starlette.datastructures import Headers
 
 from ..errors import AccessDeniedError
 from ..registry import ApiKeyRecord, Registry, Role
+from ..registry.store import key_actor
 from .settings import Settings
 
 __all__ = ["Visibility", "actor_of", "admin_key", "bearer_secret", "current_key",
@@ -26,8 +27,6 @@ __all__ = ["Visibility", "actor_of", "admin_key", "bearer_secret", "current_key"
 
 #: what each role may do, by the role it needs at least
 _RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
-#: the longest actor name the registry keeps
-_ACTOR_MAX = 200
 
 
 def get_registry(request: Request) -> Registry:
@@ -141,4 +140,4 @@ def published_only(request: Request) -> bool:
 
 def actor_of(key: ApiKeyRecord) -> str:
     """Who the audit log records for a write made with ``key``."""
-    return f"key:{key.id} ({key.name})"[:_ACTOR_MAX]
+    return key_actor(key)
