@@ -1,0 +1,293 @@
+"""Verifying a certificate: every check, in the order of docs/certificates.md, each failure
+listed; and, given the dossier, its digests and its classification compared again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from .._validation import problems_from
+from .._version import __version__
+from ..classify import classify
+from ..dossier import parse_dossier
+from ..errors import InvalidInputError
+from ..model import Result
+from ..rules import Ruleset, available_rulesets
+from .envelope import (
+    CERTIFICATE_FORMAT,
+    CERTIFICATE_VERSION,
+    SIGNATURE_ALGORITHM,
+    Envelope,
+    canonical_json,
+    certificate_bytes,
+    parse_certificate,
+    sha256_hex,
+    utc_seconds,
+)
+from .keys import decode_base64, fingerprint, public_key_from_base64
+from .trust import TrustedIssuers
+
+#: How far in the future ``issued_at`` may be: the issuer's and the verifier's clocks differ.
+CLOCK_SKEW: Final = timedelta(minutes=5)
+
+_ISSUED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_SIGNED_MEMBERS = "format, version, issued_at, issuer, subject, result"
+_SIGNATURE_MISMATCH = (
+    "signature does not match: the signed content (one of "
+    f"{_SIGNED_MEMBERS}, e.g. result.category) or signature.value was altered after signing"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of ``verify``: valid only if every check passed; every failure listed."""
+
+    valid: bool
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: True/False when checked against ``public_key`` or ``trusted``; None when not checked.
+    issuer_trusted: bool | None = None
+    issuer_name: str | None = None
+    fingerprint: str | None = None
+    issued_at: str | None = None
+    dossier_id: str | None = None
+    ruleset: str | None = None
+    category: str | None = None
+    code: str | None = None
+    #: True when a dossier was given and checked against the certificate.
+    dossier_checked: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as JSON-ready data (``verify --format json``)."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+
+def _check_issued_at(value: str, now: datetime) -> str | None:
+    if not _ISSUED_AT.match(value):
+        return (f"issued_at {value!r} is not a UTC time written as YYYY-MM-DDTHH:MM:SSZ")
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return f"issued_at {value!r} is not a valid date and time"
+    if moment > now + CLOCK_SKEW:
+        return (f"issued_at {value} is in the future (now {utc_seconds(now)}, "
+                f"allowing {int(CLOCK_SKEW.total_seconds() // 60)} min of clock skew)")
+    return None
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)))
+
+
+def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
+           trusted: TrustedIssuers | None = None, dossier_bytes: bytes | None = None,
+           ruleset: Ruleset | None = None, now: datetime | None = None,
+           source: str | None = None) -> Verification:
+    """Check a certificate file's bytes; return every failed check, never stop at the first.
+
+    ``public_key`` or ``trusted`` say whose signature is acceptable: without either, a
+    valid certificate only proves that *someone's* key signed it (``issuer_trusted`` is
+    None). With ``dossier_bytes`` the dossier must be the one certified and must classify
+    the same; ``ruleset`` is needed only for a rule set that is not installed.
+    Raises ``CertificateError`` for a malformed file (not a certificate at all).
+    """
+    cert = parse_certificate(data, source=source)
+    envelope = Envelope.model_validate(cert)
+    now = datetime.now(UTC) if now is None else now.astimezone(UTC)
+    reasons: list[str] = []
+    warnings: list[str] = []
+
+    # 1. format and version
+    if envelope.format != CERTIFICATE_FORMAT:
+        reasons.append(f"format is {envelope.format!r}, not {CERTIFICATE_FORMAT!r}")
+    if envelope.version != CERTIFICATE_VERSION:
+        reasons.append(f"version {envelope.version} is not supported (this solidcheck "
+                       f"verifies version {CERTIFICATE_VERSION})")
+    unexpected = [f"{where}{name}" for where, model in (
+        ("", envelope), ("issuer.", envelope.issuer), ("subject.", envelope.subject),
+        ("signature.", envelope.signature)) for name in (model.model_extra or {})]
+    unexpected += [f"subject.evidence[{i}].{name}" for i, item in
+                   enumerate(envelope.subject.evidence) for name in (item.model_extra or {})]
+    if unexpected:
+        reasons.append(f"unexpected member(s) {', '.join(unexpected)}: not part of "
+                       f"certificate format v{CERTIFICATE_VERSION}")
+
+    # 2. canonical form: the file is exactly what was written, byte for byte
+    expected = certificate_bytes(cert)
+    if data != expected:
+        at = _first_difference(data, expected)
+        reasons.append(f"not in canonical form: re-serialised or edited (first difference at "
+                       f"byte {at}; a certificate file is its RFC 8785 JSON and one newline)")
+
+    # 3. the issuer's key and its fingerprint
+    issuer_key = public_key_from_base64(envelope.issuer.public_key)
+    if issuer_key is None:
+        reasons.append("issuer.public_key is not the base64 of a 32-byte Ed25519 public key, "
+                       "so the signature cannot be checked")
+    actual_fingerprint = fingerprint(issuer_key) if issuer_key is not None else None
+    if actual_fingerprint is not None and actual_fingerprint != envelope.issuer.key_fingerprint:
+        reasons.append(f"issuer.key_fingerprint {envelope.issuer.key_fingerprint!r} does not "
+                       f"match issuer.public_key (whose fingerprint is {actual_fingerprint})")
+
+    # 4. the signature over everything else
+    if envelope.signature.algorithm != SIGNATURE_ALGORITHM:
+        reasons.append(f"signature.algorithm is {envelope.signature.algorithm!r}, not "
+                       f"{SIGNATURE_ALGORITHM!r}")
+    signature = decode_base64(envelope.signature.value)
+    if signature is None or len(signature) != 64:
+        reasons.append("signature.value is not the base64 of a 64-byte Ed25519 signature: "
+                       "the signature was altered")
+    elif issuer_key is not None:
+        signed = canonical_json({k: v for k, v in cert.items() if k != "signature"})
+        try:
+            issuer_key.verify(signature, signed)
+        except InvalidSignature:
+            reasons.append(_SIGNATURE_MISMATCH)
+
+    # 5. whose key: the expected key, the trust list
+    issuer_trusted: bool | None = None
+    if public_key is not None:
+        expected_fingerprint = fingerprint(public_key)
+        matches = actual_fingerprint == expected_fingerprint
+        issuer_trusted = matches
+        if not matches:
+            reasons.append(f"issuer.public_key is not the expected key: the certificate was "
+                           f"signed by {envelope.issuer.key_fingerprint}, expected "
+                           f"{expected_fingerprint}")
+    if trusted is not None:
+        entry = trusted.find(actual_fingerprint or envelope.issuer.key_fingerprint)
+        issuer_trusted = (issuer_trusted is not False) and entry is not None
+        if entry is None:
+            reasons.append(f"issuer.key_fingerprint {envelope.issuer.key_fingerprint} is not "
+                           f"among the trusted issuers (issuer.name says "
+                           f"{envelope.issuer.name!r}, which proves nothing by itself)")
+        elif entry.name != envelope.issuer.name:
+            warnings.append(f"issuer.name {envelope.issuer.name!r} differs from the trusted "
+                            f"name {entry.name!r} for this key; the key is what counts")
+
+    # 6. the result: the published Result model, for the subject's dossier
+    result: Result | None = None
+    try:
+        result = Result.model_validate(envelope.result)
+    except ValidationError as exc:
+        problems = problems_from(exc, Result)
+        shown = "; ".join(f"result.{p.path}: {p.message}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        reasons.append(f"result is not a valid solidcheck result: {shown}{more}")
+    if result is not None and result.dossier_id != envelope.subject.dossier_id:
+        reasons.append(f"subject.dossier_id {envelope.subject.dossier_id!r} differs from "
+                       f"result.dossier_id {result.dossier_id!r}")
+    for name in ("dossier_sha256", "dossier_canonical_sha256"):
+        if not _SHA256_HEX.match(getattr(envelope.subject, name)):
+            reasons.append(f"subject.{name} is not a SHA-256 in lowercase hex")
+    for i, item in enumerate(envelope.subject.evidence):
+        if not _SHA256_HEX.match(item.sha256):
+            reasons.append(f"subject.evidence[{i}].sha256 is not a SHA-256 in lowercase hex")
+
+    # 7. when it was issued
+    problem = _check_issued_at(envelope.issued_at, now)
+    if problem:
+        reasons.append(problem)
+
+    # 8. optionally: the dossier is the one certified and classifies the same
+    if dossier_bytes is not None:
+        _check_dossier(dossier_bytes, envelope, result, ruleset, reasons, warnings)
+
+    category = envelope.result.get("category")
+    code = envelope.result.get("code")
+    ruleset_id = envelope.result.get("ruleset")
+    return Verification(
+        valid=not reasons, reasons=reasons, warnings=warnings, issuer_trusted=issuer_trusted,
+        issuer_name=envelope.issuer.name,
+        fingerprint=actual_fingerprint or envelope.issuer.key_fingerprint,
+        issued_at=envelope.issued_at, dossier_id=envelope.subject.dossier_id,
+        ruleset=ruleset_id if isinstance(ruleset_id, str) else None,
+        category=category if isinstance(category, str) else None,
+        code=code if isinstance(code, str) else None,
+        dossier_checked=dossier_bytes is not None,
+    )
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def result_differences(claimed: Result, computed: Result) -> list[tuple[str, str, str]]:
+    """Every field in which a certified result differs from the result computed again from
+    its dossier — ``(field, claimed, computed)``, values shown short. The solidcheck version
+    that produced each is not compared: a newer solidcheck may certify the same result."""
+    mine = claimed.model_dump(mode="json", exclude={"solidcheck_version"})
+    theirs = computed.model_dump(mode="json", exclude={"solidcheck_version"})
+    return [(name, _shown(mine.get(name)), _shown(theirs.get(name)))
+            for name in dict.fromkeys([*mine, *theirs]) if mine.get(name) != theirs.get(name)]
+
+
+def _check_dossier(data: bytes, envelope: Envelope, result: Result | None,
+                   ruleset: Ruleset | None, reasons: list[str], warnings: list[str]) -> None:
+    """The dossier given matches subject's digests, and re-classifies to the same result."""
+    subject = envelope.subject
+    file_digest = sha256_hex(data)
+    file_matches = file_digest == subject.dossier_sha256
+    try:
+        dossier = parse_dossier(data, source="the dossier given")
+    except InvalidInputError as exc:
+        if not file_matches:
+            reasons.append(f"subject.dossier_sha256 does not match the dossier given "
+                           f"(its SHA-256 is {file_digest}): not the dossier certified")
+        reasons.append(f"the dossier given is not a valid dossier, so it cannot be "
+                       f"re-classified: {exc.problems[0] if exc.problems else exc}")
+        return
+    same_content = (sha256_hex(canonical_json(dossier.model_dump(mode="json")))
+                    == subject.dossier_canonical_sha256)
+    if not file_matches:
+        equivalent = (" — its content is equivalent (subject.dossier_canonical_sha256 "
+                      "matches): it was re-formatted, give the file exactly as certified"
+                      if same_content else ": not the dossier certified, or it was modified")
+        reasons.append(f"subject.dossier_sha256 does not match the dossier given (its SHA-256 "
+                       f"is {file_digest}){equivalent}")
+    elif not same_content:
+        reasons.append("subject.dossier_canonical_sha256 does not match the dossier given")
+    if dossier.id != subject.dossier_id:
+        reasons.append(f"subject.dossier_id {subject.dossier_id!r} differs from the dossier "
+                       f"given's id {dossier.id!r}")
+    evidence = [{"kind": e.kind, "file": e.file, "sha256": e.sha256} for e in dossier.evidence]
+    listed = [item.model_dump(include={"kind", "file", "sha256"}) for item in subject.evidence]
+    if evidence != listed:
+        reasons.append("subject.evidence does not list the dossier given's evidence files")
+    if result is None:
+        return
+    rules = ruleset
+    if rules is None:
+        installed = {r.id: r for r in available_rulesets()}
+        rules = installed.get(result.ruleset)
+        if rules is None:
+            reasons.append(f"result.ruleset {result.ruleset!r} is not installed, so the dossier "
+                           f"could not be re-classified; give that rule set's file (--ruleset)")
+            return
+    elif rules.id != result.ruleset:
+        reasons.append(f"result.ruleset is {result.ruleset!r} but the rule set given is "
+                       f"{rules.id!r}")
+        return
+    again = classify(dossier, rules)
+    changed = [f"result.{name} {mine} (re-classified: {theirs})"
+               for name, mine, theirs in result_differences(result, again)]
+    if not changed:
+        return
+    if result.solidcheck_version != __version__:
+        warnings.append(f"re-classifying the dossier with solidcheck {__version__} differs "
+                        f"from the certificate (issued with {result.solidcheck_version}): "
+                        + "; ".join(changed))
+    else:
+        reasons.append("re-classifying the dossier gives a different result: "
+                       + "; ".join(changed))
