@@ -12,9 +12,7 @@ import pyarrow as pa
 from ...classify import classify
 from ...errors import DossierError
 from ...rules import Ruleset
-from .._exact import (
-    Ints,
-)
+from .._exact import Ints
 from ..table import conform, table_to_dossiers
 from .decision import Constants, Decision
 from .findings import assemble_findings, finding_slots, mass_gains, text_columns

@@ -11,10 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pyarrow as pa
 
-from ...model import (
-    APPLICATIONS,
-    CATEGORIES,
-)
+from ...model import APPLICATIONS, CATEGORIES
 from ...rules import Ruleset
 from ...weightloss import exact
 from .._exact import (
@@ -37,7 +34,6 @@ from .shared import Const, Exact, Granularity, Shared, compare
 __all__ = ["BY_HYBRID", "BY_LIQUID", "CONFIRMED", "HYBRID", "INVALID_TEST", "LIQUID", "NO_TEST",
            "NO_VISUAL", "OVER_LIMIT", "SEEN_LIQUID", "SOLID", "UNDETERMINED", "Constants",
            "Decision"]
-
 
 LIQUID, HYBRID, SOLID, UNDETERMINED = (CATEGORIES.index(c) for c in (
     "liquid", "hybrid_solid_liquid", "solid_state", "undetermined"))

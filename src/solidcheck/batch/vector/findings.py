@@ -11,15 +11,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ...model import (
-    APPLICATIONS,
-)
+from ...model import APPLICATIONS
 from ...weightloss import fmt
-from .._exact import (
-    Bools,
-    Floats,
-    Ints,
-)
+from .._exact import Bools, Floats, Ints
 from .._format import format_g6
 from .decision import (
     BY_HYBRID,
@@ -38,7 +32,6 @@ from .results import FINDING_TYPE, words
 from .shared import Shared
 
 __all__ = ["assemble_findings", "finding_slots", "mass_gains", "text_columns"]
-
 
 _GAIN_ADVICE = ("check the weighing and that the specimen did not take up moisture after "
                 "drying")

@@ -13,17 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import DossierError, Problem
-from ...model import (
-    APPLICATIONS,
-    IONS,
-    MAX_SPECIMENS,
-    SOLID_TYPES,
-)
-from .._exact import (
-    Bools,
-    Floats,
-    Ints,
-)
+from ...model import APPLICATIONS, IONS, MAX_SPECIMENS, SOLID_TYPES
+from .._exact import Bools, Floats, Ints
 from ..table import MAX_REPORTED_ROWS, capped, conform, table_to_dossiers
 
 __all__ = ["Rows", "invalid_rows", "list_offsets", "table_problems"]

@@ -13,24 +13,14 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ...code import CodeFields, encode_code
-from ...model import (
-    APPLICATIONS,
-    CATEGORIES,
-    IONS,
-    SOLID_TYPES,
-    Application,
-    Result,
-)
-from .._exact import (
-    Bools,
-)
+from ...model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
+from .._exact import Bools
 from .decision import SOLID, Decision
 from .inputs import Rows
 from .shared import Shared
 
 __all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "result_columns", "result_row",
            "results_schema", "words"]
-
 
 WORDS = pa.dictionary(pa.int32(), pa.large_string())
 """Strings that repeat (a category, a code, a rule, most messages) are dictionary-encoded:

@@ -35,7 +35,6 @@ from .uncertainty import rate_uncertainty, square
 
 __all__ = ["Const", "Exact", "Granularity", "Shared", "compare"]
 
-
 _TWO_SQRT3 = 2 * math.sqrt(3)
 
 

@@ -9,10 +9,7 @@ import math
 
 import numpy as np
 
-from .._exact import (
-    Floats,
-    two_prod,
-)
+from .._exact import Floats, two_prod
 
 __all__ = ["rate_uncertainty", "square"]
 
