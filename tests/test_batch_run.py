@@ -19,14 +19,12 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES, classify_row, same_value
 from solidcheck import Dossier, DossierError, InvalidInputError, classify, load_dossier
-from solidcheck.batch.run import (
+from solidcheck.batch.run import classify_file, count_rows, findings_csv_path
+from solidcheck.batch.summary import (
     RATE_BIN_PERCENT,
     RATE_BINS,
     BatchSummary,
     RateHistogram,
-    classify_file,
-    count_rows,
-    findings_csv_path,
     result_column,
 )
 from solidcheck.batch.synth import synthesize

@@ -29,6 +29,8 @@ from solidcheck.batch import (
 from solidcheck.batch import synth as synth_module
 from solidcheck.batch import table as table_module
 from solidcheck.batch.synth import synthesize, synthesize_batches
+from solidcheck.batch.table import files as table_files
+from solidcheck.batch.table import model as table_model
 from solidcheck.cli import app
 from solidcheck.model import Dossier
 
@@ -239,7 +241,7 @@ def test_rows_are_numbered_from_first_row() -> None:
 
 
 def test_many_invalid_rows_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(table_module, "MAX_REPORTED_ROWS", 2)
+    monkeypatch.setattr(table_model, "MAX_REPORTED_ROWS", 2)
     data = synthesize(10, seed=1).to_pylist()
     for row in data:
         row["conducting_ion"] = "proton"
@@ -631,7 +633,8 @@ def test_an_empty_table(write_file: WriteFile) -> None:
 def test_many_bad_values_are_counted_too(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
     """Reading stays bounded in memory and message for a file of millions of bad rows."""
-    monkeypatch.setattr(table_module, "MAX_REPORTED_ROWS", 2)
+    monkeypatch.setattr(table_model, "MAX_REPORTED_ROWS", 2)
+    monkeypatch.setattr(table_files, "MAX_REPORTED_ROWS", 2)
     table = synthesize(10, seed=1)
     nameless = table.set_column(0, pa.field("id", pa.string()), pa.nulls(10, pa.string()))
     with pytest.raises(DossierError) as error:

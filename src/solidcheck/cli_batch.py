@@ -33,7 +33,7 @@ from .errors import InvalidInputError, MissingDependencyError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .batch.run import BatchSummary
+    from .batch.summary import BatchSummary
     from .batch.table import TableFormat
     from .model import Dossier
     from .rules import Ruleset

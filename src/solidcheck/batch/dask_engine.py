@@ -29,7 +29,8 @@ from fsspec.core import url_to_fs
 
 from ..errors import DossierError, InvalidInputError, Problem
 from ..rules import Ruleset
-from .run import BatchSummary, Problems
+from .run import Problems
+from .summary import BatchSummary
 from .vector import classify_table, table_problems
 
 __all__ = ["classify_on_dask"]

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..batch.run import RATE_BIN_PERCENT, RATE_BINS, BatchSummary
+from ..batch.summary import RATE_BIN_PERCENT, RATE_BINS, BatchSummary
 from ..errors import InvalidInputError, Problem
 from ..model import CATEGORIES
 from ..rules import Ruleset

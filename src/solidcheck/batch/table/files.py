@@ -1,24 +1,15 @@
-"""The dossier table: one row per dossier, so millions of dossiers are read, written and
-classified as columns instead of files (layout in docs/batch.md).
+"""The dossier table's files: the format by name, reading a whole table or streaming it in
+batches (a Parquet file, folder or URL; a CSV with its companion specimens CSV; JSON Lines,
+one dossier per line in the dossier format) and writing one (:class:`TableWriter`).
 
-Columns are named by the dossier's own field paths (``weight_loss_test.temperature_c``), so a
-problem found in a row names its column. Parquet keeps the Arrow types; CSV (specimens in a
-companion ``<name>.specimens.csv``) and JSON Lines (one dossier per line, in the dossier
-format) are converted on read. Types are checked on read; the dossier rules (bounds, phases
-and solid type, …) are checked by :func:`table_to_dossiers`, one Dossier per row, because the
-Dossier model is the one definition of a valid dossier.
-
-Row numbers in problems count dossiers from 1 (the first data row of a CSV is row 1).
+Parquet keeps the Arrow types; CSV and JSON Lines are converted on read, and their types
+checked as they are. What a row must be to be a dossier is ``model.py``'s.
 """
 
 from __future__ import annotations
 
-import difflib
-import gc
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -28,344 +19,56 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import pyarrow.dataset as pa_ds
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from .._validation import problems_from
-from ..dossier import RepeatedKeyError, reject_repeated_keys
-from ..errors import DossierError, Problem
-from ..model import Dossier
+from ..._validation import problems_from
+from ...dossier import RepeatedKeyError, reject_repeated_keys
+from ...errors import DossierError, Problem
+from ...model import Dossier
+from .model import (
+    DEFAULT_BATCH_ROWS,
+    DOSSIER_TABLE_SCHEMA,
+    MAX_REPORTED_ROWS,
+    PHASES_COLUMN,
+    REQUIRED_COLUMNS,
+    SPECIMEN_TYPE,
+    SPECIMENS_COLUMN,
+    SPECIMENS_CSV_SCHEMA,
+    at_row,
+    capped,
+    checked,
+    column_problems,
+    conform,
+    conformed,
+    dossiers_to_table,
+    mapping_chunks,
+    row_of,
+    without_gc,
+)
 
 __all__ = [
-    "DEFAULT_BATCH_ROWS",
-    "DOSSIER_TABLE_SCHEMA",
-    "SPECIMENS_CSV_SCHEMA",
+    "DEFAULT_ROW_GROUP_ROWS",
     "TableFormat",
     "TableWriter",
-    "conform",
-    "dossier_mappings",
-    "dossiers_to_table",
     "iter_batches",
+    "list_positions",
     "read_table",
     "specimens_csv_path",
     "table_format",
-    "table_to_dossiers",
     "write_table",
 ]
 
 TableFormat = Literal["parquet", "csv", "jsonl"]
 
-SPECIMEN_TYPE = pa.struct([pa.field("mass_before_g", pa.float64()),
-                           pa.field("mass_after_g", pa.float64())])
-
-DOSSIER_TABLE_SCHEMA = pa.schema([
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("manufacturer", pa.string()),
-    pa.field("model", pa.string()),
-    pa.field("electrolyte.phases", pa.list_(pa.string()), nullable=False),
-    pa.field("electrolyte.solid_type", pa.string()),
-    pa.field("electrolyte.liquid_fraction_wt_percent", pa.float64()),
-    pa.field("conducting_ion", pa.string(), nullable=False),
-    pa.field("application", pa.string()),
-    pa.field("ratings.max_power_w", pa.float64()),
-    pa.field("ratings.energy_1c_wh", pa.float64()),
-    pa.field("weight_loss_test.temperature_c", pa.float64()),
-    pa.field("weight_loss_test.duration_h", pa.float64()),
-    pa.field("weight_loss_test.pressure_pa", pa.float64()),
-    pa.field("weight_loss_test.visible_liquid", pa.bool_()),
-    pa.field("weight_loss_test.balance_resolution_mg", pa.float64()),
-    pa.field("weight_loss_test.specimens", pa.list_(SPECIMEN_TYPE)),
-    pa.field("evidence", pa.string()),
-], metadata={b"solidcheck.table": b"dossier/1"})
-"""The dossier table's Arrow schema (docs/batch.md); Parquet files keep it as written."""
-
-SPECIMENS_CSV_SCHEMA = pa.schema([
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("index", pa.int64(), nullable=False),
-    pa.field("mass_before_g", pa.float64()),
-    pa.field("mass_after_g", pa.float64()),
-])
-"""The companion CSV of a CSV dossier table: one row per specimen, ``index`` from 1."""
-
-DEFAULT_BATCH_ROWS = 65_536
-"""Rows per streamed batch: small enough for bounded memory, large enough for vector speed."""
 DEFAULT_ROW_GROUP_ROWS = 262_144
 """Rows per Parquet row group written: the unit a streaming reader loads at once."""
-MAX_REPORTED_ROWS = 30
-"""Invalid rows listed in one error; beyond it they are counted, so the message stays
-readable (and in memory) for a table of millions of bad rows. Few enough that their problems
-and the count fit in the problems an error lists (``errors.MAX_PROBLEMS_LISTED``)."""
 
-_SPECIMENS = "weight_loss_test.specimens"
-_PHASES = "electrolyte.phases"
-_REQUIRED = tuple(f.name for f in DOSSIER_TABLE_SCHEMA if not f.nullable)
-_CSV_COLUMNS = tuple(name for name in DOSSIER_TABLE_SCHEMA.names if name != _SPECIMENS)
+_CSV_COLUMNS = tuple(name for name in DOSSIER_TABLE_SCHEMA.names if name != SPECIMENS_COLUMN)
 _SUFFIXES: dict[str, TableFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv",
                                      ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # A decimal number as people and pyarrow write it; nan and inf are not numbers in a dossier.
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_KEEP_VALIDATED_ROWS = 200_000  # table_to_dossiers keeps at most this many, else validates twice
-
-
-# --- dossiers ↔ table ------------------------------------------------------------------------
-
-def dossiers_to_table(dossiers: Iterable[Dossier]) -> pa.Table:
-    """The dossiers as one table in :data:`DOSSIER_TABLE_SCHEMA`, in the order given."""
-    columns: dict[str, list[Any]] = {name: [] for name in DOSSIER_TABLE_SCHEMA.names}
-    with _without_gc():
-        for dossier in dossiers:
-            for name, value in _dossier_row(dossier).items():
-                columns[name].append(value)
-        return pa.Table.from_pydict(columns, schema=DOSSIER_TABLE_SCHEMA)
-
-
-def _dossier_row(dossier: Dossier) -> dict[str, Any]:
-    electrolyte, ratings, test = dossier.electrolyte, dossier.ratings, dossier.weight_loss_test
-    evidence = None
-    if dossier.evidence:
-        evidence = json.dumps([item.model_dump(mode="json", exclude_none=True)
-                               for item in dossier.evidence], ensure_ascii=False)
-    return {
-        "id": dossier.id,
-        "manufacturer": dossier.manufacturer,
-        "model": dossier.model,
-        _PHASES: list(electrolyte.phases),
-        "electrolyte.solid_type": electrolyte.solid_type,
-        "electrolyte.liquid_fraction_wt_percent": electrolyte.liquid_fraction_wt_percent,
-        "conducting_ion": dossier.conducting_ion,
-        "application": dossier.application,
-        "ratings.max_power_w": ratings.max_power_w if ratings else None,
-        "ratings.energy_1c_wh": ratings.energy_1c_wh if ratings else None,
-        "weight_loss_test.temperature_c": test.temperature_c if test else None,
-        "weight_loss_test.duration_h": test.duration_h if test else None,
-        "weight_loss_test.pressure_pa": test.pressure_pa if test else None,
-        "weight_loss_test.visible_liquid": test.visible_liquid if test else None,
-        "weight_loss_test.balance_resolution_mg": test.balance_resolution_mg if test else None,
-        _SPECIMENS: [{"mass_before_g": s.mass_before_g, "mass_after_g": s.mass_after_g}
-                     for s in test.specimens] if test else None,
-        "evidence": evidence,
-    }
-
-
-def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
-                      ) -> Iterator[Dossier]:
-    """Every row as a validated Dossier, in order.
-
-    The whole table is checked before the first dossier is returned, so a caller never acts
-    on part of a bad table: if any row is invalid, one DossierError ("invalid dossier table:
-    …") lists every invalid row's problems (path ``row N: field``; the first
-    :data:`MAX_REPORTED_ROWS` rows, the rest counted). ``first_row`` numbers the first row
-    (for a batch in the middle of a stream).
-    """
-    table = _as_table(table)
-    keep = table.num_rows <= _KEEP_VALIDATED_ROWS
-    kept: list[Dossier] = []
-    problems: list[Problem] = []
-    invalid_rows = 0
-    for start, mappings in _mapping_chunks(table, first_row):
-        with _without_gc():
-            for offset, (mapping, row_problems) in enumerate(mappings):
-                if not row_problems:
-                    try:
-                        dossier = Dossier.model_validate(mapping)
-                    except ValidationError as exc:
-                        row_problems = _at_row(start + offset, problems_from(exc, Dossier))
-                    else:
-                        if keep:
-                            kept.append(dossier)
-                if row_problems:
-                    invalid_rows += 1
-                    if invalid_rows <= MAX_REPORTED_ROWS:
-                        problems.extend(row_problems)
-    if invalid_rows:
-        raise DossierError(capped(problems, invalid_rows), source="table")
-    if keep:
-        return iter(kept)
-    return _validated_again(table, first_row)
-
-
-def _validated_again(table: pa.Table, first_row: int) -> Iterator[Dossier]:
-    # Already checked: every row is valid, so this only rebuilds the models.
-    for _, mappings in _mapping_chunks(table, first_row):
-        with _without_gc():
-            dossiers = [Dossier.model_validate(mapping) for mapping, _ in mappings]
-        yield from dossiers
-
-
-@contextmanager
-def _without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around a bulk conversion: the rows and dossiers
-    made are acyclic, but their number triggers a collection every few hundred objects,
-    each walking everything kept so far — three to six times the conversion's own time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-_UNLISTED = "… and "  # how the count of the rows not listed begins
-
-
-def capped(problems: list[Problem], invalid_rows: int | None = None) -> list[Problem]:
-    """The problems of the first :data:`MAX_REPORTED_ROWS` rows, and a count of the rest
-    (``invalid_rows``: the whole count, when the problems of the rest were not kept)."""
-    rows = sorted({row_of(p) for p in problems} - {0})
-    total = len(rows) if invalid_rows is None else invalid_rows
-    if total <= MAX_REPORTED_ROWS:
-        return problems
-    if len(rows) > MAX_REPORTED_ROWS:
-        last = rows[MAX_REPORTED_ROWS - 1]
-        problems = [p for p in problems if row_of(p) <= last]
-    return [*problems, Problem("", f"{_UNLISTED}{total - MAX_REPORTED_ROWS} more invalid rows "
-                               f"({total} in all)", "fix the rows listed and check again")]
-
-
-def counts_unlisted_rows(problem: Problem) -> bool:
-    """Whether ``problem`` is the count :func:`capped` adds for the rows it does not list."""
-    return not problem.path and problem.message.startswith(_UNLISTED)
-
-
-def _at_row(row: int, problems: Iterable[Problem]) -> list[Problem]:
-    return [Problem(f"row {row}: {p.path}" if p.path else f"row {row}", p.message, p.fix)
-            for p in problems]
-
-
-def _as_table(data: pa.Table | pa.RecordBatch) -> pa.Table:
-    return pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
-
-
-def _mapping_chunks(table: pa.Table, first_row: int,
-                    ) -> Iterator[tuple[int, list[tuple[dict[str, Any], list[Problem]]]]]:
-    """(first row number, [(dossier mapping, problems)]) per chunk of the table."""
-    start = first_row
-    for batch in table.to_batches(max_chunksize=DEFAULT_BATCH_ROWS):
-        with _without_gc():
-            mappings = _batch_mappings(batch, start)
-        yield start, mappings
-        start += batch.num_rows
-
-
-def _batch_mappings(batch: pa.RecordBatch, start: int,
-                    ) -> list[tuple[dict[str, Any], list[Problem]]]:
-    """Each row as a dossier mapping (nested, nulls left out), and what stops it being one
-    (evidence that is not JSON). Column by column into Python, then row by row."""
-    plan = []
-    for name in batch.schema.names:
-        head, dot, tail = name.partition(".")
-        plan.append((name, head, tail if dot else None, batch.column(name).to_pylist()))
-    out = []
-    for i in range(batch.num_rows):
-        mapping: dict[str, Any] = {}
-        problems: list[Problem] = []
-        for name, head, tail, values in plan:
-            value = values[i]
-            if value is None:
-                continue
-            if name == "evidence":
-                try:
-                    value = json.loads(value, object_pairs_hook=reject_repeated_keys)
-                except (json.JSONDecodeError, RepeatedKeyError) as exc:
-                    problems.append(Problem(
-                        f"row {start + i}: evidence", f"not valid JSON: {exc}",
-                        "write the evidence list as JSON, e.g. [{\"kind\": \"weighings\", …}], "
-                        "or leave it empty"))
-                    continue
-            elif name == _SPECIMENS:
-                value = [{k: v for k, v in s.items() if v is not None} if s is not None
-                         else None for s in value]
-            if tail is None:
-                mapping[head] = value
-            else:
-                mapping.setdefault(head, {})[tail] = value
-        out.append((mapping, problems))
-    return out
-
-
-def dossier_mappings(table: pa.Table | pa.RecordBatch) -> Iterator[dict[str, Any]]:
-    """Every row in the dossier format (nested, nulls left out), unvalidated: what JSON Lines
-    and dossier files are written from."""
-    for _, mappings in _mapping_chunks(_as_table(table), 1):
-        for mapping, problems in mappings:
-            yield _checked(mapping, problems)
-
-
-def _checked(mapping: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    if problems:
-        raise DossierError(problems, source="table")
-    return mapping
-
-
-# --- a table from elsewhere, in the schema ---------------------------------------------------
-
-def conform(table: pa.Table | pa.RecordBatch, *, source: str | None = None,
-            first_row: int = 1) -> pa.Table:
-    """The table in :data:`DOSSIER_TABLE_SCHEMA`: columns in order and cast (a Parquet file
-    written by Polars or pandas has other string and integer types), absent optional
-    columns as nulls. Unknown or missing required columns, values that do not cast, and
-    empty required values are one DossierError."""
-    out, problems = _conformed(_as_table(table), first_row=first_row)
-    if problems:
-        raise DossierError(problems, source=source)
-    assert out is not None
-    return out
-
-
-def _conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, list[Problem]]:
-    problems = _column_problems(table.column_names, expected=DOSSIER_TABLE_SCHEMA.names,
-                                required=_REQUIRED)
-    columns: list[pa.ChunkedArray | pa.Array] = []
-    for field in DOSSIER_TABLE_SCHEMA:
-        if field.name not in table.column_names:
-            columns.append(pa.nulls(table.num_rows, field.type))
-            continue
-        column = table.column(field.name)
-        try:
-            columns.append(column.cast(field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-            problems.append(Problem(field.name, f"column of type {column.type} cannot be read "
-                                    f"as {field.type}: {exc}",
-                                    "write it with the type in docs/batch.md"))
-    if problems:
-        return None, problems
-    out = pa.Table.from_arrays(columns, schema=DOSSIER_TABLE_SCHEMA)
-    empty = {name: out.column(name).is_null().to_numpy(zero_copy_only=False)
-             for name in _REQUIRED if out.column(name).null_count}
-    if not empty:
-        return out, []
-    rows = np.flatnonzero(np.logical_or.reduce(list(empty.values())))
-    for i in rows[:MAX_REPORTED_ROWS]:
-        problems += [Problem(f"row {first_row + int(i)}: {name}", "is empty",
-                             "every dossier needs it (see docs/batch.md)")
-                     for name, mask in empty.items() if mask[i]]
-    return None, capped(problems, len(rows))
-
-
-def row_of(problem: Problem) -> int:
-    """The row number of a ``row N: …`` problem (0 for a problem of the whole table)."""
-    match = re.match(r"row ([0-9]+)", problem.path)
-    return int(match.group(1)) if match else 0
-
-
-def _column_problems(names: Sequence[str], *, expected: Sequence[str],
-                     required: Sequence[str]) -> list[Problem]:
-    problems = []
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(Problem(name, "column appears more than once",
-                                "keep one column of each name"))
-    for name in names:
-        if name not in expected:
-            close = difflib.get_close_matches(name, expected, n=1, cutoff=0.6)
-            fix = (f"did you mean {close[0]!r}?" if close else
-                   "remove it; the columns are listed in docs/batch.md")
-            problems.append(Problem(name, "unknown column", fix))
-    for name in required:
-        if name not in names:
-            problems.append(Problem(name, "required column is missing", "add this column"))
-    return problems
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -404,7 +107,7 @@ def read_table(path: str | Path, *, format: TableFormat | None = None) -> pa.Tab
     source = str(path)
     if kind == "parquet":
         try:
-            table = pa_ds.dataset(_dataset_path(path), format="parquet").to_table()
+            table = _parquet_dataset(path).to_table()
         except (OSError, pa.ArrowInvalid) as exc:
             raise _unreadable(source, exc) from None
         return conform(table, source=source)
@@ -433,8 +136,13 @@ def iter_batches(path: str | Path, *, format: TableFormat | None = None,
             yield from table.to_batches(max_chunksize=batch_rows)
 
 
-def _dataset_path(path: str | Path) -> str:
-    return str(path) if "://" in str(path) else str(Path(path))
+def _parquet_dataset(path: str | Path) -> Any:
+    # Imported when a Parquet table is read: pyarrow.dataset loads pandas (a third of a
+    # second), which what only writes tables or draws a summary never needs.
+    import pyarrow.dataset as pa_ds
+
+    return pa_ds.dataset(str(path) if "://" in str(path) else str(Path(path)),
+                         format="parquet")
 
 
 def _unreadable(source: str, exc: BaseException) -> DossierError:
@@ -447,7 +155,7 @@ def _unreadable(source: str, exc: BaseException) -> DossierError:
 def _parquet_batches(path: str | Path, *, batch_rows: int) -> Iterator[pa.RecordBatch]:
     source = str(path)
     try:
-        dataset = pa_ds.dataset(_dataset_path(path), format="parquet")
+        dataset = _parquet_dataset(path)
         # File by file, row group by row group: a dataset scanner reads ahead of a slow
         # consumer until most of the file is in memory.
         batches = (batch for fragment in dataset.get_fragments()
@@ -500,7 +208,8 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
     reports every problem in it at once."""
     source = str(path)
     reader = _csv_reader(path, _CSV_COLUMNS, block_bytes=1 << 22)
-    problems = _column_problems(reader.schema.names, expected=_CSV_COLUMNS, required=_REQUIRED)
+    problems = column_problems(reader.schema.names, expected=_CSV_COLUMNS,
+                               required=REQUIRED_COLUMNS)
     if problems:
         raise DossierError(problems, source=source)
     specimens = _SpecimenStream(specimens_csv_path(path))
@@ -512,7 +221,7 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
     for batch in raw:
         typed, batch_problems = _typed_csv_batch(batch, first_row=first_row)
         if not batch_problems:
-            typed, batch_problems = _conformed(
+            typed, batch_problems = conformed(
                 _with_specimens(typed, specimens, first_row=first_row), first_row=first_row)
         if batch_problems and batch_rows is not None:
             raise DossierError(capped(batch_problems), source=source)
@@ -535,11 +244,6 @@ def _csv_batches(path: Path, *, batch_rows: int | None) -> Iterator[pa.RecordBat
         yield from table.to_batches()
 
 
-def _read_all(reader: pa_csv.CSVStreamingReader, source: str) -> Iterator[pa.RecordBatch]:
-    table = pa.Table.from_batches(list(_batches_of(reader, source)), schema=reader.schema)
-    yield from table.combine_chunks().to_batches()
-
-
 def _batches_of(reader: pa_csv.CSVStreamingReader, source: str) -> Iterator[pa.RecordBatch]:
     try:
         yield from reader
@@ -560,7 +264,7 @@ def _typed_csv_batch(batch: pa.RecordBatch, *, first_row: int,
             columns[name] = _parse_numbers(text, name, first_row, problems)
         elif target == pa.bool_():
             columns[name] = _parse_bools(text, name, first_row, problems)
-        elif name == _PHASES:
+        elif name == PHASES_COLUMN:
             columns[name] = pc.split_pattern(text, ";")
         else:
             columns[name] = text
@@ -605,7 +309,7 @@ class _SpecimenStream:
         self.reader: Iterator[pa.RecordBatch] | None = None
         if path.is_file():
             reader = _csv_reader(path, SPECIMENS_CSV_SCHEMA.names, block_bytes=1 << 22)
-            problems = _column_problems(reader.schema.names, expected=SPECIMENS_CSV_SCHEMA.names,
+            problems = column_problems(reader.schema.names, expected=SPECIMENS_CSV_SCHEMA.names,
                                         required=SPECIMENS_CSV_SCHEMA.names)
             if problems:
                 raise DossierError(problems, source=self.source)
@@ -694,8 +398,9 @@ def _with_specimens(table: pa.Table, stream: _SpecimenStream, *, first_row: int)
     expected = np.arange(len(position)) - offsets[position] + 1
     for i in np.flatnonzero(index != expected)[:MAX_REPORTED_ROWS]:
         row = first_row + int(position[i])
-        problems.append(Problem(f"row {row}: {_SPECIMENS}", "specimen indices do not run 1, 2, "
-                                f"3 … (got {sorted(index[position == position[i]].tolist())})",
+        got = sorted(index[position == position[i]].tolist())
+        problems.append(Problem(f"row {row}: {SPECIMENS_COLUMN}", "specimen indices do not run "
+                                f"1, 2, 3 … (got {got})",
                                 f"number the specimens of {ids[int(position[i])].as_py()!r} "
                                 f"in {stream.path.name} from 1, without gaps or repeats"))
     if problems:
@@ -712,7 +417,7 @@ def _with_specimens(table: pa.Table, stream: _SpecimenStream, *, first_row: int)
     absent = (counts == 0) & ~has_test  # no test at all: null, not an empty list
     specimens = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values,
                                          mask=pa.array(absent))
-    return table.append_column(_SPECIMENS, specimens)
+    return table.append_column(SPECIMENS_COLUMN, specimens)
 
 
 # --- JSON Lines ------------------------------------------------------------------------------
@@ -744,7 +449,7 @@ def _jsonl_tables(path: Path, *, batch_rows: int | None) -> Iterator[pa.Table]:
             if row == 0:
                 lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
             dossiers: list[Dossier] = []
-            with _without_gc():
+            with without_gc():
                 for line in lines:
                     row += 1
                     dossier, row_problems = _jsonl_dossier(line, row)
@@ -790,7 +495,7 @@ def _jsonl_dossier(line: bytes, row: int) -> tuple[Dossier | None, list[Problem]
     try:
         return Dossier.model_validate(data), []
     except ValidationError as exc:
-        return None, _at_row(row, problems_from(exc, Dossier))
+        return None, at_row(row, problems_from(exc, Dossier))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -833,9 +538,9 @@ class TableWriter:
             self._csv.write_table(main)
             self._csv_specimens.write_table(specimens)
         elif self._jsonl is not None:
-            for _, mappings in _mapping_chunks(table, self.rows_written + 1):
-                with _without_gc():
-                    lines = [json.dumps(_checked(mapping, problems), ensure_ascii=False) + "\n"
+            for _, mappings in mapping_chunks(table, self.rows_written + 1):
+                with without_gc():
+                    lines = [json.dumps(checked(mapping, problems), ensure_ascii=False) + "\n"
                              for mapping, problems in mappings]
                 self._jsonl.writelines(lines)
         self.rows_written += table.num_rows
@@ -876,16 +581,17 @@ def list_positions(lists: pa.Array) -> tuple[pa.Array, np.ndarray[Any, np.dtype[
 
 def _csv_schema() -> pa.Schema:
     fields = [DOSSIER_TABLE_SCHEMA.field(name) for name in _CSV_COLUMNS]
-    return pa.schema([pa.field(_PHASES, pa.string(), nullable=False) if f.name == _PHASES
-                      else f for f in fields])
+    return pa.schema([pa.field(PHASES_COLUMN, pa.string(), nullable=False)
+                      if f.name == PHASES_COLUMN else f for f in fields])
 
 
 def _csv_tables(table: pa.Table) -> tuple[pa.Table, pa.Table]:
     """A table → the CSV main table (phases joined by ';') and the specimens table."""
-    main = table.drop_columns([_SPECIMENS]).set_column(
-        table.schema.get_field_index(_PHASES), pa.field(_PHASES, pa.string(), nullable=False),
-        pc.binary_join(table.column(_PHASES), ";"))
-    specimens = table.column(_SPECIMENS).combine_chunks()
+    main = table.drop_columns([SPECIMENS_COLUMN]).set_column(
+        table.schema.get_field_index(PHASES_COLUMN),
+        pa.field(PHASES_COLUMN, pa.string(), nullable=False),
+        pc.binary_join(table.column(PHASES_COLUMN), ";"))
+    specimens = table.column(SPECIMENS_COLUMN).combine_chunks()
     parents, index = list_positions(specimens)
     flat = pc.list_flatten(specimens)
     companion = pa.table({
@@ -895,4 +601,3 @@ def _csv_tables(table: pa.Table) -> tuple[pa.Table, pa.Table]:
         "mass_after_g": flat.field("mass_after_g"),
     }, schema=SPECIMENS_CSV_SCHEMA)
     return main.cast(_csv_schema()), companion
-
