@@ -161,6 +161,12 @@ def read_evidence(
             source=str(path),
         )
     reader = get_reader(format) if format else detect(path, head, kind=kind)
+    return _read_with(reader, path)
+
+
+def _read_with(reader: Reader, path: Path) -> Reading:
+    """Read a file with a chosen reader as :func:`read_evidence` does (the contract check
+    reads a plug-in's sample this way, registered or not)."""
     if not is_installed(reader):
         raise MissingDependencyError(
             f"{path.name} ({reader.description})",
