@@ -7,6 +7,7 @@ only a hint that orders the candidates — and returns a :class:`Reading`.
 
 Readers whose library is optional (pyngb, NewareNDA, galvani) can still *recognise* their
 files without it, so the user gets an install hint rather than "unknown format".
+:func:`solidcheck.readers.contract.check_reader` holds a reader to all of this on a sample.
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ class TableResult:
 
 @dataclass
 class BadRow:
+    """A row the CSV parser left out (a wrong number of fields), by its line in the file."""
+
     line: int
     message: str
 
@@ -63,7 +65,6 @@ def line_mapper(first: int, invalid_lines: Sequence[int]) -> Callable[[np.ndarra
         return first + rows + np.searchsorted(before, rows, side="right")
 
     return line_of
-
 
 
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"

@@ -1,7 +1,7 @@
 """Sniffing a text table: its encoding, header line, delimiter and decimal separator.
 
 Only the first :data:`SNIFF_BYTES` of a file are looked at; every delimiter is tried on
-every leading line, and the header that names the most required fields wins.
+every leading line, and the most complete header, then the earliest, wins.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ __all__ = ["SNIFF_BYTES", "decimal_point", "decode_text", "sniff_text_layout"]
 
 #: How much of a text file is looked at to find the header, delimiter and decimal separator.
 SNIFF_BYTES = 1 << 16
-
-
+#: How many leading characters show whether a file is text or binary.
 SNIFF_CONTROL_CHARS = 4096
 #: Unicode category Cc (C0 and C1 controls) except tab, line feed and carriage return
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -49,6 +48,7 @@ _DELIMITERS = (",", ";", "\t")
 
 def _split(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
+
 
 def _text_lines(text: str, *, truncated: bool, limit: int) -> list[str]:
     """The first ``limit`` complete lines (only these are ever looked at)."""

@@ -84,7 +84,6 @@ def read_text_table(
                        result.started_at, metadata)
 
 
-
 def _read_csv_columns(
     path: Path, layout: Layout, columns: Sequence[Column], *, encoding: str, decimal: str
 ) -> tuple[dict[int, pa.ChunkedArray], list[BadRow]]:
