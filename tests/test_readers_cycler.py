@@ -1,14 +1,15 @@
-"""Cycler readers: Neware against NewareNDA's own reference reads, BDF CSV, BioLogic detection."""
+"""Cycler readers: Neware against NewareNDA's own reference reads, BDF CSV, BioLogic detection.
+
+What every reader must do (recognition without its library, the install hint, truncated
+files) is checked for all of them at once in test_readers_contract.py.
+"""
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import shutil
-import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -16,11 +17,10 @@ import pyarrow.feather as feather
 import pytest
 
 from conftest import shared_file
-from solidcheck.errors import EvidenceError, MissingDependencyError
+from solidcheck.errors import EvidenceError
 from solidcheck.readers import Reading, detect, read_evidence
 from solidcheck.readers._cycler import current_sign
 from solidcheck.readers.bdf_csv import BdfCsvReader
-from solidcheck.readers.biologic_mpr import BiologicMprReader
 from solidcheck.readers.neware import NewareReader
 
 NEWARE_FILES = [
@@ -159,8 +159,6 @@ def test_neware_ndax_detection_needs_neware_members(tmp_path: Path) -> None:
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
     assert not reader.can_read(other.read_bytes()[:4096], other)
-    real = shared_file("cycler-neware/test_2.ndax")
-    assert reader.can_read(real.read_bytes()[:4096], real)
 
 
 def test_neware_unsupported_version_is_an_evidence_error(tmp_path: Path) -> None:
@@ -271,38 +269,8 @@ def test_bdf_csv_with_text_in_a_number_column_is_an_evidence_error(write_file) -
 MPR_HEAD = b"BIO-LOGIC MODULAR FILE\x1a".ljust(48) + bytes(4) + bytes(200)
 
 
-def test_biologic_mpr_is_recognised_without_galvani(
-    write_file, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "galvani", None)  # any import of galvani now fails
+def test_biologic_mpr_is_detected_by_content_under_any_name(write_file) -> None:
     path = write_file("cell.mpr", MPR_HEAD)
-    assert BiologicMprReader().can_read(MPR_HEAD, path)
     assert detect(path, MPR_HEAD).name == "biologic-mpr"
     renamed = write_file("cell.bin", MPR_HEAD)
     assert detect(renamed, MPR_HEAD, kind="cycler").name == "biologic-mpr"
-
-
-def test_biologic_mpr_without_galvani_says_what_to_install(
-    write_file, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = importlib.util.find_spec
-
-    def find_spec(name: str, *args: object) -> object:
-        return None if name == "galvani" else real(name, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(MissingDependencyError) as caught:
-        read_evidence(write_file("cell.mpr", MPR_HEAD))
-    assert "pip install 'solidcheck[biologic]'" in str(caught.value)
-    assert caught.value.extra == "biologic"
-
-
-def test_biologic_mpr_that_galvani_cannot_parse_is_an_evidence_error(write_file) -> None:
-    with pytest.raises(EvidenceError, match="BioLogic"):
-        read_evidence(write_file("cell.mpr", MPR_HEAD))
-
-
-def test_readers_do_not_import_their_vendor_library_at_import_time() -> None:
-    module: ModuleType = importlib.import_module("solidcheck.readers.biologic_mpr")
-    assert "galvani" not in vars(module)
-    assert "NewareNDA" not in vars(importlib.import_module("solidcheck.readers.neware"))

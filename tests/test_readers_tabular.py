@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 from solidcheck.cli import app
 from solidcheck.errors import EvidenceError
 from solidcheck.readers import Reading, read_evidence
-from solidcheck.readers._tabular import MAX_LISTED_ROWS, OVEN_FIELDS, match_header
+from solidcheck.readers._headers import OVEN_FIELDS, match_header
+from solidcheck.readers._normalising import MAX_LISTED_ROWS
 
 runner = CliRunner()
 TORR_PA = 101325 / 760
@@ -690,3 +691,36 @@ def test_legacy_xls_is_recognised_by_magic_and_extension(tmp_path: Path) -> None
     assert not XlsxReader().can_read(ole, doc)
     with pytest.raises(EvidenceError):
         read_evidence(xls)
+
+
+# --- the data file of header names and unit spellings -------------------------------------
+
+
+def _spellings_text() -> str:
+    from importlib import resources
+
+    return resources.files("solidcheck.readers").joinpath("spellings.toml").read_text("utf-8")
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (('spellings = ["mmHg"]', 'spellings = ["mmHg", "mpa"]'), "unit.pressure[6].spellings"),
+    (('symbol = "kPa"\nscale = 1000.0', 'symbol = "kPa"\nscale = "1000"'),
+     "unit.pressure[1].scale"),
+    (('"elapsed time", "elapsed"', '"Elapsed_Time", "elapsed time"'), "field[0].names"),
+    (('channel = "mass_g"', 'channel = "mass_kg"'), "field[4].channel"),
+    (("\n[clock]\n", "\n[clock\n"), "line"),
+])
+def test_a_broken_spellings_file_is_an_error_naming_the_key_and_line(
+    change: tuple[str, str], named: str
+) -> None:
+    from solidcheck.errors import RulesetError
+    from solidcheck.readers._spellings import load_spellings, parse_spellings
+
+    text = _spellings_text()
+    assert parse_spellings(text) == load_spellings()
+    assert change[0] in text
+    with pytest.raises(RulesetError) as caught:
+        parse_spellings(text.replace(change[0], change[1], 1), source="spellings.toml")
+    assert named in str(caught.value)
+    assert re.search(r"line \d+", str(caught.value))
+    assert all(problem.fix for problem in caught.value.problems)

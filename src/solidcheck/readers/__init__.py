@@ -7,6 +7,7 @@ only a hint that orders the candidates — and returns a :class:`Reading`.
 
 Readers whose library is optional (pyngb, NewareNDA, galvani) can still *recognise* their
 files without it, so the user gets an install hint rather than "unknown format".
+:func:`solidcheck.readers.contract.check_reader` holds a reader to all of this on a sample.
 """
 
 from __future__ import annotations
@@ -161,6 +162,12 @@ def read_evidence(
             source=str(path),
         )
     reader = get_reader(format) if format else detect(path, head, kind=kind)
+    return _read_with(reader, path)
+
+
+def _read_with(reader: Reader, path: Path) -> Reading:
+    """Read a file with a chosen reader as :func:`read_evidence` does (the contract check
+    reads a plug-in's sample this way, registered or not)."""
     if not is_installed(reader):
         raise MissingDependencyError(
             f"{path.name} ({reader.description})",

@@ -138,7 +138,8 @@ class Reading:
 
 
 class Reader(Protocol):
-    """A reader module's contract (see ``readers/oven_csv.py`` for a complete one).
+    """A reader module's contract (see ``readers/oven_csv.py`` for a complete one; check a
+    reader against it with ``readers.contract.check_reader``).
 
     ``name`` is the ``--format``-style id shown to users; ``extra`` is the pip extra that
     provides ``requires`` when that package is optional (``None`` for core readers).

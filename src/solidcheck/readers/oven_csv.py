@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from ._base import Reading, ReadingKind
-from ._tabular import OVEN_FIELDS, OVEN_REQUIRED, read_text_table, sniff_text_layout
+from ._headers import OVEN_FIELDS, OVEN_REQUIRED
+from ._sniffing import sniff_text_layout
+from ._text_table import read_text_table
 
 __all__ = ["OvenCsvReader"]
 

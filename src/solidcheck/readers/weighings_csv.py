@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from ._base import Reading, ReadingKind
-from ._tabular import WEIGHING_FIELDS, WEIGHING_REQUIRED, read_text_table, sniff_text_layout
+from ._headers import WEIGHING_FIELDS, WEIGHING_REQUIRED
+from ._sniffing import sniff_text_layout
+from ._text_table import read_text_table
 
 __all__ = ["WeighingsCsvReader"]
 

@@ -2,7 +2,8 @@
 
 The first sheet with a recognisable time-and-temperature header is read, whatever rows of
 notes precede that header; the headers, units and bad-row rules are those of the CSV reader
-(``_tabular``). Date-time cells become the time axis, as ISO 8601 text does in a CSV.
+(``_headers``, ``_normalising``). Date-time cells become the time axis, as ISO 8601 text does
+in a CSV.
 """
 
 from __future__ import annotations
@@ -20,17 +21,16 @@ from ._base import (
     too_many_rows,
     zip_members,
 )
-from ._tabular import (
+from ._headers import (
     MAX_HEADER_LINE,
     OVEN_FIELDS,
     OVEN_REQUIRED,
     Layout,
     choose_columns,
     find_layout,
-    line_mapper,
     missing_problems,
-    normalise_columns,
 )
+from ._normalising import line_mapper, normalise_columns
 
 __all__ = ["XlsxReader"]
 
