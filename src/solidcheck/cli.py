@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -68,7 +67,7 @@ from .report.html import render_html
 from .report.model import ReportItem, load_report_item
 from .report.pdf import render_pdf
 from .report.text import render_result, render_summary
-from .rules import Ruleset, available_rulesets, load_ruleset
+from .rules import Ruleset, available_rulesets, installed_ruleset_text, load_ruleset
 from .terms import lookup_term, vocabulary_to_skos
 
 app = typer.Typer(
@@ -223,9 +222,8 @@ def rulesets_show(
         _print_json(ruleset.model_dump(mode="json"))
         return
     given = Path(ruleset_id)
-    data_file = given if given.suffix == ".toml" else (
-        resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml"))
-    sys.stdout.write(data_file.read_text("utf-8"))
+    sys.stdout.write(given.read_text("utf-8") if given.suffix == ".toml"
+                     else installed_ruleset_text(ruleset.id))
 
 
 @app.command("terms")
