@@ -58,7 +58,7 @@ from .errors import (
     UnknownRulesetError,
 )
 from .export import passport_fields, result_jsonld
-from .model import Dossier, json_schema
+from .model import Dossier
 from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
 from .report.audit import render_audit, render_audit_html
@@ -68,6 +68,7 @@ from .report.model import ReportItem, load_report_item
 from .report.pdf import render_pdf
 from .report.text import render_result, render_summary
 from .rules import Ruleset, available_rulesets, installed_ruleset_text, load_ruleset
+from .schemas import json_schema
 from .terms import lookup_term, vocabulary_to_skos
 
 app = typer.Typer(
