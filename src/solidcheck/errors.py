@@ -26,6 +26,10 @@ where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`
 message a user sees at the command line (exit 2) and in an HTTP 422 body. Only the first
 :data:`MAX_PROBLEMS_LISTED` are kept (``problems``); the rest are counted (``unlisted``), so
 an input with millions of faults costs a bounded message, not millions of lines.
+
+Errors cross process boundaries (Dask workers, process pools pickle them), and must arrive
+equal: a class with an ``__init__`` of its own has a ``__reduce__`` that rebuilds it through
+that ``__init__`` (``tests/test_errors.py`` round-trips every class).
 """
 
 from __future__ import annotations
