@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from solidcheck import classify, decode_code, load_dossier
-from solidcheck.model import json_schema
+from solidcheck.schemas import json_schema
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 _ROW = re.compile(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import solidcheck
 from solidcheck import (
@@ -18,7 +21,8 @@ from solidcheck import (
     load_ruleset,
     parse_dossier,
 )
-from solidcheck.rules import Rule, Rules, parse_ruleset
+from solidcheck.cli import app
+from solidcheck.rules import Rule, Rules, parse_ruleset, read_ruleset_file, ruleset_by_id
 
 DEFAULT_ID = "gbt-ssb-1-2026"
 CSAE_ID = "csae-434-2025"
@@ -310,6 +314,140 @@ def test_unknown_ruleset_lists_the_available_ids(name: str):
 def test_unknown_ruleset_is_a_lookup_error():
     with pytest.raises(LookupError):
         classify(dossier_with_rate(99.9), "no-such-set")
+
+
+@pytest.mark.parametrize("given", ["gbt-ssb-1-2027.toml", "rulesets/gbt-ssb-1-2027.toml", "file"])
+def test_classify_refuses_a_path_and_says_how_to_read_the_file(tmp_path: Path, given: str):
+    path = tmp_path / "gbt-ssb-1-2027.toml"
+    path.write_text(stricter_ruleset_text(), encoding="utf-8")
+    for ruleset in ([path, str(path)] if given == "file" else [given]):
+        with pytest.raises(UnknownRulesetError) as caught:
+            classify(dossier_with_rate(99.7), ruleset)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert DEFAULT_ID in message and CSAE_ID in message
+        assert "load_ruleset(path)" in message
+    assert classify(dossier_with_rate(99.7), load_ruleset(path)).ruleset == "gbt-ssb-1-2027"
+
+
+def test_an_id_is_found_without_touching_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / CSAE_ID).write_text("not a rule set", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert ruleset_by_id(CSAE_ID) is load_ruleset(CSAE_ID)
+    assert ruleset_by_id().id == DEFAULT_ID
+    with pytest.raises(UnknownRulesetError) as caught:
+        ruleset_by_id("no-such-set")
+    assert caught.value.fix == ""  # a plain unknown id: the list of ids is the whole answer
+
+
+def test_read_ruleset_file_names_a_file_it_cannot_read(tmp_path: Path):
+    missing = tmp_path / "missing.toml"
+    with pytest.raises(RulesetError) as caught:
+        read_ruleset_file(missing)
+    assert caught.value.source == str(missing)
+    assert "cannot read the file" in str(caught.value)
+
+
+# --- rule sets from other packages (the solidcheck.rulesets entry-point group) -----------
+
+PLUGIN_ID = "acme-ssb-2026"
+
+
+def plugin_text(ruleset_id: str = PLUGIN_ID) -> str:
+    return stricter_ruleset_text().replace('id = "gbt-ssb-1-2027"', f'id = "{ruleset_id}"')
+
+
+@pytest.fixture
+def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Installs a distribution (a ``*.dist-info`` folder and a package) on sys.path: no pip."""
+    packages: list[str] = []
+
+    def install(files: dict[str, str], *, distribution: str = "acme-rulesets",
+                package: str = "acme_rulesets", value: str | None = None) -> None:
+        root = tmp_path / distribution
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text("", encoding="utf-8")
+        for name, text in files.items():
+            (root / package / name).write_text(text, encoding="utf-8")
+        info = root / f"{distribution.replace('-', '_')}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(
+            f"[solidcheck.rulesets]\n{package} = {value or package}\n", encoding="utf-8")
+        monkeypatch.syspath_prepend(str(root))
+        packages.append(package)
+        solidcheck.rules._installed.cache_clear()
+
+    yield install
+    for package in packages:
+        sys.modules.pop(package, None)
+    solidcheck.rules._installed.cache_clear()
+
+
+def test_a_rule_set_from_another_package_is_installed(plugin: Callable[..., None]):
+    plugin({f"{PLUGIN_ID}.toml": plugin_text(), "README.md": "not a rule set"})
+    assert [r.id for r in available_rulesets()] == [DEFAULT_ID, PLUGIN_ID, CSAE_ID]
+    assert load_ruleset(PLUGIN_ID) is ruleset_by_id(PLUGIN_ID)
+    result = classify(dossier_with_rate(99.7), PLUGIN_ID)  # 0.3 %: over its 0.2 % limit
+    assert result.ruleset == PLUGIN_ID and result.category == "hybrid_solid_liquid"
+    assert load_ruleset().id == DEFAULT_ID
+    # read once, like the built-in ones
+    assert solidcheck.rules._installed() is solidcheck.rules._installed()
+
+
+def test_the_command_line_lists_and_shows_a_plugin_rule_set(plugin: Callable[..., None]):
+    plugin({f"{PLUGIN_ID}.toml": plugin_text()})
+    listed = CliRunner().invoke(app, ["rulesets"])
+    assert listed.exit_code == 0 and PLUGIN_ID in listed.output
+    shown = CliRunner().invoke(app, ["rulesets", "show", PLUGIN_ID])
+    assert shown.exit_code == 0 and shown.output == plugin_text()
+
+
+def test_a_plugin_id_equal_to_a_built_in_one_names_both(plugin: Callable[..., None]):
+    plugin({f"{DEFAULT_ID}.toml": installed_text(DEFAULT_ID).replace(
+        "default = true", "default = false")})
+    with pytest.raises(RulesetError) as caught:
+        available_rulesets()
+    message = str(caught.value)
+    assert f"solidcheck's built-in {DEFAULT_ID}.toml" in message
+    assert caught.value.source == f"acme_rulesets/{DEFAULT_ID}.toml from acme-rulesets 1.0"
+
+
+def test_one_id_from_two_packages_names_both(plugin: Callable[..., None]):
+    plugin({f"{PLUGIN_ID}.toml": plugin_text()})
+    plugin({f"{PLUGIN_ID}.toml": plugin_text()}, distribution="other-rulesets",
+           package="other_rulesets")
+    with pytest.raises(RulesetError) as caught:
+        available_rulesets()
+    sources = {caught.value.source, caught.value.problems[0].message}
+    assert any("acme_rulesets/" in text and "acme-rulesets 1.0" in text for text in sources)
+    assert any("other_rulesets/" in text and "other-rulesets 1.0" in text for text in sources)
+
+
+def test_a_broken_plugin_file_names_the_distribution_and_file(plugin: Callable[..., None]):
+    plugin({f"{PLUGIN_ID}.toml": plugin_text().replace("limit_percent = 0.2",
+                                                       "limit_percent = -1")})
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(DEFAULT_ID)
+    assert caught.value.source == f"acme_rulesets/{PLUGIN_ID}.toml from acme-rulesets 1.0"
+    assert "rules.weight_loss_limit.limit_percent" in str(caught.value)
+
+
+@pytest.mark.parametrize(("files", "value", "says"), [
+    ({"other-name.toml": plugin_text()}, None, "does not match the file name"),
+    ({f"{PLUGIN_ID}.toml": plugin_text().replace("default = false", "default = true")}, None,
+     "cannot be the default"),
+    ({f"{PLUGIN_ID}.toml": plugin_text()}, "acme_rulesets:folder", "names a package"),
+    ({}, "acme_rulesets_missing", "cannot be opened"),
+])
+def test_a_plugin_that_breaks_the_rules_is_refused(plugin: Callable[..., None],
+                                                   files: dict[str, str], value: str | None,
+                                                   says: str):
+    plugin(files, value=value)
+    with pytest.raises(RulesetError) as caught:
+        available_rulesets()
+    assert says in str(caught.value)
+    assert "acme-rulesets 1.0" in str(caught.value)
 
 
 # --- findings cite their rule ------------------------------------------------------------

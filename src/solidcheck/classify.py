@@ -11,7 +11,7 @@ from fractions import Fraction
 from ._version import __version__
 from .code import CodeFields, encode_code
 from .model import Application, Category, Dossier, Finding, Result
-from .rules import Ruleset, load_ruleset
+from .rules import Ruleset, ruleset_by_id
 from .terms import category_terms
 from .weightloss import WeightLossAssessment, assess_weight_loss, exact, fmt
 
@@ -19,8 +19,10 @@ __all__ = ["classify"]
 
 
 def classify(dossier: Dossier, ruleset: Ruleset | str | None = None) -> Result:
-    """Classify one cell under one rule set (default: the national standard)."""
-    rules = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+    """Classify one cell under one rule set: a Ruleset, an installed rule set's id, or None for
+    the national standard. A rule-set file is the caller's to read (``load_ruleset(path)``):
+    the decision does no I/O."""
+    rules = ruleset if isinstance(ruleset, Ruleset) else ruleset_by_id(ruleset)
     test = dossier.weight_loss_test
     assessment = assess_weight_loss(test, rules) if test is not None else None
 

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -59,7 +58,7 @@ from .errors import (
     UnknownRulesetError,
 )
 from .export import passport_fields, result_jsonld
-from .model import Dossier, json_schema
+from .model import Dossier
 from .ratings import derive_ratings
 from .readers import Reading, ReadingKind, read_evidence
 from .report.audit import render_audit, render_audit_html
@@ -68,7 +67,8 @@ from .report.html import render_html
 from .report.model import ReportItem, load_report_item
 from .report.pdf import render_pdf
 from .report.text import render_result, render_summary
-from .rules import Ruleset, available_rulesets, load_ruleset
+from .rules import Ruleset, available_rulesets, installed_ruleset_text, load_ruleset
+from .schemas import json_schema
 from .terms import lookup_term, vocabulary_to_skos
 
 app = typer.Typer(
@@ -223,9 +223,8 @@ def rulesets_show(
         _print_json(ruleset.model_dump(mode="json"))
         return
     given = Path(ruleset_id)
-    data_file = given if given.suffix == ".toml" else (
-        resources.files("solidcheck").joinpath("rulesets", f"{ruleset.id}.toml"))
-    sys.stdout.write(data_file.read_text("utf-8"))
+    sys.stdout.write(given.read_text("utf-8") if given.suffix == ".toml"
+                     else installed_ruleset_text(ruleset.id))
 
 
 @app.command("terms")

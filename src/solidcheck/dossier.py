@@ -43,6 +43,9 @@ class _TooLargeError(yaml.YAMLError):
         self.problem = problem
         self.fix = fix
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.problem, self.fix)
+
 
 def _too_many_values(*, expanded: bool) -> _TooLargeError:
     if expanded:
@@ -128,6 +131,9 @@ class _KeyError(yaml.constructor.ConstructorError):
     def __init__(self, problem: str, fix: str, mark: yaml.Mark) -> None:
         super().__init__(None, None, problem, mark)
         self.fix = fix
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.problem, self.fix, self.problem_mark)
 
 
 class _BoundedConstructor(yaml.constructor.SafeConstructor):

@@ -26,6 +26,10 @@ where it is (a dotted field path), what is wrong and how to fix it. Its ``str()`
 message a user sees at the command line (exit 2) and in an HTTP 422 body. Only the first
 :data:`MAX_PROBLEMS_LISTED` are kept (``problems``); the rest are counted (``unlisted``), so
 an input with millions of faults costs a bounded message, not millions of lines.
+
+Errors cross process boundaries (Dask workers, process pools pickle them), and must arrive
+equal: a class with an ``__init__`` of its own has a ``__reduce__`` that rebuilds it through
+that ``__init__`` (``tests/test_errors.py`` round-trips every class).
 """
 
 from __future__ import annotations
@@ -111,17 +115,18 @@ class InvalidInputError(SolidcheckError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception pickling calls ``cls(*args)``, and args holds the message, not the
-        # problems: rebuild from the state instead (dask and process pools pickle errors).
-        return _restore_error, (type(self), self.args, self.__dict__)
+        # problems: rebuild from them instead (dask and process pools pickle errors).
+        return _rebuild, (type(self), (self.problems,), self._init_keywords()), self.__dict__
+
+    def _init_keywords(self) -> dict[str, Any]:
+        return {"source": self.source, "unlisted": self.unlisted}
 
 
-def _restore_error(cls: type[InvalidInputError], args: tuple[Any, ...],
-                   state: dict[str, Any]) -> InvalidInputError:
-    """An unpickled InvalidInputError (any subclass), without calling its ``__init__``."""
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...],
+             keywords: dict[str, Any]) -> BaseException:
+    """An unpickled error, made again through its ``__init__``: a plain ``(cls, args)``
+    cannot carry keyword-only arguments."""
+    return cls(*args, **keywords)
 
 
 class DossierError(InvalidInputError):
@@ -164,6 +169,10 @@ class CertificateError(InvalidInputError):
             self.what = what
         super().__init__(problems, source=source, unlisted=unlisted)
 
+    def _init_keywords(self) -> dict[str, Any]:
+        # None when ``what`` is the class's own, so the copy does not pin it either
+        return {**super()._init_keywords(), "what": self.__dict__.get("what")}
+
 
 class TextExtractionError(InvalidInputError):
     """A document to audit whose text cannot be extracted: binary, undecodable, too large,
@@ -175,13 +184,19 @@ class TextExtractionError(InvalidInputError):
 class UnknownRulesetError(SolidcheckError, LookupError):
     """A rule-set id that is not installed; the message lists those that are."""
 
-    def __init__(self, ruleset_id: str, available: Iterable[str]) -> None:
+    def __init__(self, ruleset_id: str, available: Iterable[str], *, fix: str = "") -> None:
+        """``fix`` is added to the message when the list of ids is not the whole answer."""
         self.ruleset_id = ruleset_id
         self.available = tuple(available)
+        self.fix = fix
         super().__init__(
             f"unknown rule set {ruleset_id!r} — use one of: {', '.join(self.available)}"
-            " (list them with `solidcheck rulesets`)"
+            " (list them with `solidcheck rulesets`)" + (f"; {fix}" if fix else "")
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.ruleset_id, self.available), {"fix": self.fix}),
+                self.__dict__)
 
     def __str__(self) -> str:  # LookupError would otherwise quote the whole message
         return str(self.args[0])
@@ -191,12 +206,17 @@ class MissingDependencyError(SolidcheckError, ImportError):
     """An optional extra is needed for this file; the message says what to install."""
 
     def __init__(self, what: str, *, extra: str, package: str) -> None:
+        self.what = what
         self.extra = extra
         self.package = package
         super().__init__(
             f"{what} needs the optional package {package!r}, which is not installed — "
             f"install it with: pip install 'solidcheck[{extra}]'"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.what,),
+                           {"extra": self.extra, "package": self.package}), self.__dict__)
 
 
 class RegistryError(SolidcheckError):
@@ -217,6 +237,10 @@ class AccessDeniedError(RegistryError, PermissionError):
     def __init__(self, message: str, *, authenticated: bool) -> None:
         self.authenticated = authenticated
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, {"authenticated": self.authenticated}),
+                self.__dict__)
 
 
 class DatabaseError(RegistryError):

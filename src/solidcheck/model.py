@@ -32,7 +32,6 @@ __all__ = [
     "Terms",
     "WeightLossResult",
     "WeightLossTest",
-    "json_schema",
 ]
 
 Category = Literal["liquid", "hybrid_solid_liquid", "solid_state", "undetermined"]
@@ -222,18 +221,3 @@ class Result(_Output):
     code_status: Literal["provisional"] = "provisional"
     findings: list[Finding]
 
-
-def json_schema(name: Literal["result", "dossier", "audit"]) -> dict[str, object]:
-    """The published JSON Schema of the result, the dossier or the audit report (draft
-    2020-12)."""
-    from .claims.model import AuditReport  # the claims package builds on this module
-
-    models: dict[str, type[BaseModel]] = {"result": Result, "dossier": Dossier,
-                                          "audit": AuditReport}
-    model = models[name]
-    schema: dict[str, object] = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"urn:solidcheck:schema:{name}:1",
-    }
-    schema.update(model.model_json_schema())
-    return schema

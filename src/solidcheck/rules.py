@@ -2,16 +2,23 @@
 
 One TOML file per document version lives in ``solidcheck/rulesets/``; the grammar is in
 ``docs/rulesets.md``. A new version of a standard is a new file, not a code change. A file
-that breaks the grammar fails to load with every offending key named.
+that breaks the grammar fails to load with every offending key named. Other packages add
+theirs as files too, through the ``solidcheck.rulesets`` entry-point group.
+
+The decision takes a Ruleset or an installed id (:func:`ruleset_by_id`); a path to a file
+is for the adapters to read (:func:`load_ruleset`, :func:`read_ruleset_file`).
 """
 
 from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
-from pathlib import Path
-from typing import Literal, TypeVar
+from importlib.abc import Traversable
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path, PurePath
+from typing import Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,13 +31,19 @@ __all__ = [
     "Ruleset",
     "available_rulesets",
     "default_ruleset_id",
+    "installed_ruleset_text",
     "load_ruleset",
     "parse_ruleset",
+    "read_ruleset_file",
+    "ruleset_by_id",
 ]
 
-RULESET_FORMAT = 1
 _PACKAGE_DIR = "rulesets"
 _NOT_RULESETS = {"vocabulary.toml"}
+#: rule sets from other packages: each entry point names a package of *.toml rule-set files
+_ENTRY_POINT_GROUP = "solidcheck.rulesets"
+_READ_THE_FILE = ("a file is not an installed rule set's id: read it with "
+                  "solidcheck.load_ruleset(path) and pass the Ruleset it returns")
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -225,18 +238,41 @@ def parse_ruleset(text: str, *, source: str = "<string>") -> Ruleset:
     return parse_data_file(text, Ruleset, source=source)
 
 
-@functools.cache
-def _installed() -> dict[str, Ruleset]:
-    found: dict[str, Ruleset] = {}
+def read_ruleset_file(path: str | Path) -> Ruleset:
+    """A rule set from a ``.toml`` file. For the adapters (the command line's ``-r file.toml``):
+    the decision itself takes a Ruleset or an installed id, never a path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesetError([Problem("", f"cannot read the file: {exc.strerror}",
+                                    "check the path")], source=str(path)) from None
+    return parse_ruleset(text, source=str(path))
+
+
+def _read_installed(entry: Traversable, *, source: str) -> Ruleset:
+    """A rule set shipped as a package file, which must be named after its id."""
+    ruleset = parse_ruleset(entry.read_text(encoding="utf-8"), source=source)
+    if entry.name != f"{ruleset.id}.toml":
+        raise RulesetError(
+            [Problem("ruleset.id", f"{ruleset.id!r} does not match the file name",
+                     "name the file after the id")], source=source)
+    return ruleset
+
+
+class _Installed(NamedTuple):
+    ruleset: Ruleset
+    file: Traversable
+    origin: str  # for a message naming two files with one id
+
+
+def _builtin() -> dict[str, _Installed]:
+    found: dict[str, _Installed] = {}
     for entry in sorted(resources.files(__package__).joinpath(_PACKAGE_DIR).iterdir(), key=str):
         if entry.name.endswith(".toml") and entry.name not in _NOT_RULESETS:
-            ruleset = parse_ruleset(entry.read_text(encoding="utf-8"), source=entry.name)
-            if entry.name != f"{ruleset.id}.toml":
-                raise RulesetError(
-                    [Problem("ruleset.id", f"{ruleset.id!r} does not match the file name",
-                             "name the file after the id")], source=entry.name)
-            found[ruleset.id] = ruleset
-    defaults = [r.id for r in found.values() if r.ruleset.default]
+            ruleset = _read_installed(entry, source=entry.name)
+            found[ruleset.id] = _Installed(ruleset, entry, f"solidcheck's built-in {entry.name}")
+    defaults = [i.ruleset.id for i in found.values() if i.ruleset.ruleset.default]
     if len(defaults) != 1:
         raise RulesetError([Problem("ruleset.default", f"{len(defaults)} installed rule sets "
                                     f"are the default ({', '.join(defaults) or 'none'})",
@@ -244,23 +280,97 @@ def _installed() -> dict[str, Ruleset]:
     return found
 
 
+def _plugin_folder(entry: EntryPoint, *, distribution: str) -> Traversable:
+    """The package an entry point names; its ``*.toml`` files are rule sets."""
+    where = f"entry point {entry.name!r} of {distribution}"
+    if entry.attr:
+        raise RulesetError([Problem(
+            "", f"{entry.value!r} names an object; a {_ENTRY_POINT_GROUP} entry point names a "
+            "package whose *.toml files are rule sets",
+            f"write it as `{entry.name} = {entry.module}` (see docs/rulesets.md)")],
+            source=where)
+    try:
+        return resources.files(entry.module)
+    except (ImportError, TypeError) as exc:  # TypeError: a module that is not a package
+        raise RulesetError([Problem(
+            "", f"the package {entry.module!r} cannot be opened: {exc}",
+            f"reinstall {distribution}, or name a package in its entry point")],
+            source=where) from None
+
+
+def _from_plugins() -> Iterator[_Installed]:
+    """Every rule set published under the entry-point group (docs/rulesets.md)."""
+    for entry in entry_points(group=_ENTRY_POINT_GROUP):
+        dist = entry.dist
+        distribution = f"{dist.name} {dist.version}" if dist is not None else "a package"
+        folder = _plugin_folder(entry, distribution=distribution)
+        for file in sorted(folder.iterdir(), key=lambda item: item.name):
+            if file.name.endswith(".toml") and file.is_file():
+                source = f"{entry.module}/{file.name} from {distribution}"
+                ruleset = _read_installed(file, source=source)
+                if ruleset.ruleset.default:
+                    raise RulesetError([Problem(
+                        "ruleset.default", "a rule set from another package cannot be the "
+                        "default: it would change every classification made without an id",
+                        "set default = false; users choose it by its id")], source=source)
+                yield _Installed(ruleset, file, source)
+
+
+@functools.cache
+def _installed() -> dict[str, _Installed]:
+    # Scanning entry points costs milliseconds; plug-ins do not change within a process.
+    found = _builtin()
+    for plugin in _from_plugins():
+        if plugin.ruleset.id in found:
+            raise RulesetError([Problem(
+                "ruleset.id", f"{plugin.ruleset.id!r} is also the id of "
+                f"{found[plugin.ruleset.id].origin}",
+                "give one of the two another id (and file name), or uninstall one package")],
+                source=plugin.origin)
+        found[plugin.ruleset.id] = plugin
+    return found
+
+
 def available_rulesets() -> list[Ruleset]:
-    """The installed rule sets, default first."""
-    return sorted(_installed().values(), key=lambda r: (not r.ruleset.default, r.id))
+    """The installed rule sets (built in, then from other packages), default first."""
+    return sorted((i.ruleset for i in _installed().values()),
+                  key=lambda r: (not r.ruleset.default, r.id))
 
 
 def default_ruleset_id() -> str:
     return available_rulesets()[0].id
 
 
-def load_ruleset(ruleset: str | Path | None = None) -> Ruleset:
-    """An installed rule set by id (default: the national standard), or a rule-set file path."""
-    if ruleset is None:
-        ruleset = default_ruleset_id()
+def installed_ruleset_text(ruleset_id: str) -> str:
+    """The data file of an installed rule set (built in or from another package), as shipped."""
+    return _installed()[ruleset_by_id(ruleset_id).id].file.read_text(encoding="utf-8")
+
+
+def ruleset_by_id(ruleset_id: str | None = None) -> Ruleset:
+    """An installed rule set by id (default: the national standard) — what the decision
+    takes. A file path is refused with how to read it (:func:`load_ruleset`)."""
     installed = _installed()
-    if isinstance(ruleset, str) and ruleset in installed:
-        return installed[ruleset]
+    if ruleset_id is None:
+        return installed[default_ruleset_id()].ruleset
+    if isinstance(ruleset_id, str) and ruleset_id in installed:
+        return installed[ruleset_id].ruleset
+    fix = _READ_THE_FILE if _looks_like_a_path(ruleset_id) else ""
+    raise UnknownRulesetError(str(ruleset_id), [r.id for r in available_rulesets()], fix=fix)
+
+
+def _looks_like_a_path(value: object) -> bool:
+    if isinstance(value, PurePath):
+        return True
+    return isinstance(value, str) and (
+        "/" in value or "\\" in value or value.lower().endswith(".toml"))
+
+
+def load_ruleset(ruleset: str | Path | None = None) -> Ruleset:
+    """An installed rule set by id (default: the national standard), or a rule-set file path:
+    what a user may name, for the adapters. The file is read each time; it is not installed."""
+    if ruleset is None or (isinstance(ruleset, str) and ruleset in _installed()):
+        return ruleset_by_id(ruleset)
     path = Path(ruleset)
     if path.suffix == ".toml" and path.is_file():
-        return parse_ruleset(path.read_text(encoding="utf-8"), source=str(path))
+        return read_ruleset_file(path)
     raise UnknownRulesetError(str(ruleset), [r.id for r in available_rulesets()])

@@ -27,7 +27,7 @@ from ..conditions import ConditionsAnalysis
 from ..errors import InvalidInputError, Problem
 from ..model import Result
 from ..readers import Reading
-from ..rules import Ruleset, available_rulesets, load_ruleset
+from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .model import ReportItem
 from .plotting import BLUE, DARK, GREEN, GREY, HOLD, RED, plot_style, svg_of
 
@@ -317,7 +317,7 @@ def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]
 def _ruleset_for(result: Result, applied: dict[str, Ruleset]) -> Ruleset:
     if result.ruleset in applied:
         return applied[result.ruleset]
-    return load_ruleset(result.ruleset)
+    return ruleset_by_id(result.ruleset)
 
 
 def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Sequence[Ruleset],

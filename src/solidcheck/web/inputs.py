@@ -22,7 +22,7 @@ from ..dossier import MAX_DOSSIER_BYTES, parse_dossier
 from ..errors import InvalidInputError, Problem, UnknownRulesetError
 from ..model import Dossier
 from ..registry.identity import file_name_problems
-from ..rules import Ruleset, available_rulesets, load_ruleset
+from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .middleware import capped_receive
 
 __all__ = ["FORM_HINT", "FORM_OVERHEAD_BYTES", "MAX_KEY_REQUEST_BYTES", "RULESET_IDS",
@@ -195,7 +195,7 @@ def installed_ruleset(ruleset_id: str | None) -> Ruleset:
     caller's to name."""
     if ruleset_id is not None and ruleset_id not in RULESET_IDS:
         raise UnknownRulesetError(ruleset_id, RULESET_IDS)
-    return load_ruleset(ruleset_id)
+    return ruleset_by_id(ruleset_id)
 
 
 def json_model(model: type[_Model], body: bytes) -> _Model:

@@ -26,7 +26,7 @@ from ..registry import CellDetail, Registry, ResultRecord
 from ..report.html import Lang, render_html
 from ..report.model import ReportItem, load_report_item
 from ..report.pdf import render_pdf
-from ..rules import Ruleset, available_rulesets, load_ruleset
+from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from . import heavy
 from .cache import report_cache, report_key
 
@@ -101,7 +101,7 @@ def _ruleset_of(record: ResultRecord) -> Ruleset:
     """The result's rule set, whose test conditions the oven log is judged against; the
     default one if it is no longer installed."""
     installed = {ruleset.id for ruleset in available_rulesets()}
-    return load_ruleset(record.ruleset if record.ruleset in installed else None)
+    return ruleset_by_id(record.ruleset if record.ruleset in installed else None)
 
 
 def _write_with_evidence(registry: Registry, dossier: Dossier, cell: CellDetail,

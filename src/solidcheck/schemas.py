@@ -1,0 +1,30 @@
+"""The published JSON Schemas: the result, the dossier and the audit report.
+
+Apart from ``model.py`` because the audit report's model lives in the claims package, which
+builds on the core models: the lowest layer cannot import it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from .claims.model import AuditReport
+from .model import Dossier, Result
+
+__all__ = ["json_schema"]
+
+
+def json_schema(name: Literal["result", "dossier", "audit"]) -> dict[str, object]:
+    """The published JSON Schema of the result, the dossier or the audit report (draft
+    2020-12)."""
+    models: dict[str, type[BaseModel]] = {"result": Result, "dossier": Dossier,
+                                          "audit": AuditReport}
+    model = models[name]
+    schema: dict[str, object] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:solidcheck:schema:{name}:1",
+    }
+    schema.update(model.model_json_schema())
+    return schema
