@@ -7,7 +7,7 @@ a report already says, ``report/locales/labels.toml`` — English or Chinese, ch
 ``?lang=`` and otherwise by the browser's ``Accept-Language``. Downloads (reports, evidence,
 certificates) link to the REST API under ``/v1``.
 
-The renderers' own pieces are used on purpose, private as they are there (the sub-axes, the
+The renderers' own pieces are used on purpose, from ``report/parts.py`` (the sub-axes, the
 rates plot with its text alternative, the audit's cutting of the text at findings): a cell
 looks the same on its page as in its report, an audit as in ``solidcheck audit --format html``.
 """
@@ -41,17 +41,20 @@ from ..dossier import MAX_DOSSIER_BYTES
 from ..errors import InvalidInputError, NotFoundError, Problem
 from ..model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Dossier, Result
 from ..registry import CellDetail, CellSummary, ResultRecord
-from ..report.audit import SEVERITY_RANK, finding_place, marked_segments, text_language
-from ..report.html import (
+from ..report.parts import (
+    SEVERITY_RANK,
     ReportWords,
     accessible_svg,
     axis_rows,
+    finding_place,
     limit_text,
+    marked_segments,
     rates_figure,
     read_labels,
     relation_symbol,
+    text_language,
 )
-from ..report.html import label_table as report_labels
+from ..report.parts import label_table as report_labels
 from ..rules import Ruleset, available_rulesets
 from ..terms import Concept, category_terms, load_vocabulary, lookup_term
 from . import csrf, heavy
@@ -307,7 +310,7 @@ def _rates_svg(result_json: str, lang: Lang, uid: str) -> Markup | None:
     rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
     limits = ", ".join(f"{r.id} {limit_text(r)}" for r in rulesets)
     alt = f"{words('rates_alt')} {rates}. {words('limit')}: {limits}."
-    svg = rates_figure(result, rulesets)  # report/html.py draws one plot at a time
+    svg = rates_figure(result, rulesets)  # report/plotting.py draws one plot at a time
     return accessible_svg(svg, f"{uid}-rates", alt)
 
 
