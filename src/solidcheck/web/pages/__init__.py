@@ -12,8 +12,8 @@ as in its report, an audit as in ``solidcheck audit --format html``: both are dr
 The package: ``frame.py`` (language, words, the menu, rendering, problem pages),
 ``csrf_guard.py``, ``static.py``, ``forms.py`` (a posted form read and its errors shown),
 ``shared.py`` (views several pages show), ``navigation.py`` (what a page declares, the
-menu), and one module per page, each with its ``PAGE``: ``search.py``, ``cell.py``,
-``classify.py``, ``glossary.py``, ``verify.py``, ``audit.py``. :data:`router` holds them all.
+menu), and one module per page (search, a cell, classify, glossary, verify, audit), each
+declaring its ``PAGE``. :data:`router` holds them all; a new page needs no line here.
 """
 
 from __future__ import annotations
