@@ -4,7 +4,9 @@ and Chinese, with everything from users escaped."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
+import pkgutil
 import re
 import shutil
 import warnings
@@ -20,6 +22,9 @@ from solidcheck.certificates import certificate_bytes, certify, generate_key, pu
 from solidcheck.dossier import load_dossier, parse_dossier
 from solidcheck.registry import Registry
 from solidcheck.web import Settings, create_app, csrf
+from solidcheck.web import pages as pages_package
+from solidcheck.web.pages.frame import page_labels
+from solidcheck.web.pages.navigation import Page
 
 with warnings.catch_warnings():
     # Starlette deprecates its httpx-based client in favour of httpx2, not installed here.
@@ -447,6 +452,37 @@ def test_every_page_has_a_language_switch_and_one_h1(client: TestClient) -> None
             assert re.search(rf'<p class="lang-switch"><a [^>]+>{other}</a>', page.text), path
             levels = [int(n) for n in re.findall(r"<h([1-6])\b", page.text)]
             assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), path
+
+
+def declared_pages() -> list[Page]:
+    """The ``PAGE`` of every module of the pages package, found here, not by the package."""
+    found = []
+    for info in pkgutil.iter_modules(pages_package.__path__):
+        module = importlib.import_module(f"{pages_package.__name__}.{info.name}")
+        declared = getattr(module, "PAGE", None)
+        if declared is not None:
+            assert isinstance(declared, Page), info.name
+            found.append(declared)
+    return found
+
+
+def test_the_menu_is_every_page_modules_entry_in_both_languages(client: TestClient) -> None:
+    """Each menu entry a page module declares, and no other, in its place, in English and
+    in Chinese, on every page of the menu (each served: the package mounted it)."""
+    entries = sorted((page.menu for page in declared_pages() if page.menu),
+                     key=lambda e: e.place)
+    assert entries and len({e.place for e in entries}) == len(entries)
+    labels = page_labels()
+    for lang in ("en", "zh"):
+        for entry in entries:
+            page = client.get(f"{entry.path}?lang={lang}")
+            assert page.status_code == 200, entry.path
+            nav = page.text.split("<nav ", 1)[1].split("</nav>", 1)[0]
+            links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+            assert [(unescape(href), unescape(label)) for href, _, label in links] == [
+                (f"{e.path}?lang={lang}", labels[e.label_key][lang]) for e in entries]
+            assert [unescape(href) for href, current, _ in links if current] == [
+                f"{entry.path}?lang={lang}"]
 
 
 def test_every_input_has_a_label(client: TestClient) -> None:

@@ -27,8 +27,9 @@ from typer.testing import CliRunner
 
 from solidcheck import MissingDependencyError, load_ruleset
 from solidcheck.cli import app
-from solidcheck.report.html import label_table, render_html
+from solidcheck.report.html import render_html
 from solidcheck.report.model import ReportItem, load_report_item
+from solidcheck.report.parts import label_table
 from solidcheck.report.pdf import render_pdf
 
 ROOT = Path(__file__).parents[1]

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
-
 from markupsafe import Markup, escape
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..claims.model import AuditFinding, AuditReport
+from ..claims.model import AuditReport
+from .parts import SEVERITY_RANK, finding_place, marked_segments, text_language
 
 __all__ = ["render_audit", "render_audit_html"]
 
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
-
-
-def finding_place(finding: AuditFinding) -> str:
-    location = finding.location
-    if location is None:
-        return f"@{finding.start}"
-    parts = []
-    if location.page:
-        parts.append(f"p. {location.page}")
-    if location.line:
-        parts.append(f"line {location.line}" + (f":{location.column}" if location.column else ""))
-    if location.element:
-        parts.append(f"<{location.element}>")
-    return ", ".join(parts) or f"@{finding.start}"
 
 
 def _shortened(text: str, limit: int) -> str:
@@ -71,25 +54,6 @@ def render_audit(report: AuditReport) -> RenderableType:
     return Group(*parts)
 
 
-def marked_segments(length: int,
-                    findings: Sequence[AuditFinding]) -> list[tuple[int, int, list[int]]]:
-    """The text cut at every finding boundary, each piece with the findings covering it
-    (one sweep over the boundaries, so thousands of findings stay fast)."""
-    opening: dict[int, list[int]] = {}
-    closing: dict[int, list[int]] = {}
-    for index, finding in enumerate(findings):
-        opening.setdefault(finding.start, []).append(index)
-        closing.setdefault(finding.end, []).append(index)
-    cuts = sorted({0, length, *opening, *closing})
-    active: set[int] = set()
-    pieces = []
-    for start, end in itertools.pairwise(cuts):
-        active.difference_update(closing.get(start, ()))
-        active.update(i for i in opening.get(start, ()) if findings[i].end > start)
-        pieces.append((start, end, sorted(active)))
-    return pieces
-
-
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:60rem;margin:2rem auto;
 padding:0 1rem;color:#1a1a1a;line-height:1.6}
@@ -104,14 +68,6 @@ text-align:left;vertical-align:top}
 .sev-error{color:#a40000;font-weight:bold}.sev-warning{color:#6b4f00;font-weight:bold}
 .sev-info{color:#1f4e8c}
 """
-
-
-def text_language(text: str) -> str:
-    """'zh' when a fifth or more of the letters are CJK ideographs, else 'en'."""
-    sample = text[:20_000]
-    letters = sum(1 for c in sample if c.isalpha())
-    ideographs = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
-    return "zh" if letters and ideographs * 5 >= letters else "en"
 
 
 def render_audit_html(report: AuditReport, text: str) -> str:

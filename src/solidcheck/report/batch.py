@@ -16,7 +16,7 @@ from ..batch.summary import RATE_BIN_PERCENT, RATE_BINS, BatchSummary
 from ..errors import InvalidInputError, Problem
 from ..model import CATEGORIES
 from ..rules import Ruleset
-from .html import limit_text
+from .parts import limit_text
 from .plotting import BLUE, DARK, GREEN, GREY, RED, figure_bytes, plot_style
 
 __all__ = ["PLOT_FORMATS", "batch_figure", "plot_format", "write_batch_plot"]

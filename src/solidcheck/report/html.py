@@ -10,16 +10,13 @@ SVG in memory and carry a text alternative; the words of the page come from
 from __future__ import annotations
 
 import functools
-import re
-import tomllib
 from collections.abc import Sequence
-from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 import numpy as np
 import numpy.typing as npt
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from .._version import __version__
@@ -29,68 +26,24 @@ from ..model import Result
 from ..readers import Reading
 from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .model import ReportItem
-from .plotting import BLUE, DARK, GREEN, GREY, HOLD, RED, plot_style, svg_of
+from .parts import (
+    Lang,
+    ReportWords,
+    accessible_svg,
+    axis_rows,
+    limit_text,
+    rates_figure,
+    relation_symbol,
+)
+from .plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 
-__all__ = ["Lang", "ReportItem", "label_table", "render_html"]
+__all__ = ["Lang", "ReportItem", "render_html"]
 
-Lang = Literal["en", "zh", "both"]
 LANGS: tuple[Lang, ...] = ("en", "zh", "both")
 _HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}
-_ZH = "zh-CN"
 Floats = npt.NDArray[np.float64]
 
 _MAX_PLOT_POINTS = 2000  # per channel; longer logs keep each bucket's minimum and maximum
-
-
-
-def read_labels(*path: str) -> dict[str, dict[str, str]]:
-    """A labels file of the package (TOML, one table per label with exactly a non-empty
-    'en' and 'zh'), checked: label id → {"en": …, "zh": …}."""
-    data = tomllib.loads(resources.files("solidcheck").joinpath(*path).read_text("utf-8"))
-    table: dict[str, dict[str, str]] = {}
-    for key, entry in data.items():
-        if (not isinstance(entry, dict) or set(entry) != {"en", "zh"}
-                or not all(isinstance(v, str) and v for v in entry.values())):
-            raise ValueError(f"{path[-1]}: [{key}] needs exactly a non-empty 'en' and 'zh'")
-        table[key] = {"en": entry["en"], "zh": entry["zh"]}
-    return table
-
-
-@functools.cache
-def label_table() -> dict[str, dict[str, str]]:
-    """The report's UI strings: label id → {"en": …, "zh": …}."""
-    return read_labels("report", "locales", "labels.toml")
-
-
-class ReportWords:
-    """The page's words in its language; every method escapes what it is given."""
-
-    def __init__(self, lang: Lang) -> None:
-        self.lang = lang
-
-    def plain(self, key: str) -> str:
-        """A label as plain text (for <title> and attributes)."""
-        entry = label_table()[key]
-        return entry["en"] if self.lang == "en" else entry["zh"] if self.lang == "zh" else (
-            f"{entry['en']} / {entry['zh']}")
-
-    def __call__(self, key: str) -> Markup:
-        entry = label_table()[key]
-        return self.pair(entry["en"], entry["zh"])
-
-    def pair(self, en: str, zh: str) -> Markup:
-        """English, Chinese, or "English / 中文" with the Chinese part marked as such."""
-        if self.lang == "en":
-            return escape(en)
-        if self.lang == "zh":
-            return escape(zh)
-        return Markup('{} / <span lang="{}">{}</span>').format(en, _ZH, zh)
-
-    def english(self, text: str) -> Markup:
-        """Text only available in English (findings, clauses), marked on a Chinese page."""
-        if self.lang == "zh":
-            return Markup('<span lang="en">{}</span>').format(text)
-        return escape(text)
 
 
 def _hms(seconds: float) -> str:
@@ -98,83 +51,7 @@ def _hms(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def relation_symbol(comparison: str) -> str:
-    return "≤" if comparison == "at_most" else "<"
-
-
-def limit_text(ruleset: Ruleset) -> str:
-    limit = ruleset.rules.weight_loss_limit
-    return f"{relation_symbol(limit.comparison)} {limit.limit_percent:g} %"
-
-
-# --- SVG ------------------------------------------------------------------------------------
-
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
-_STYLE = re.compile(r"\s*<defs>\s*<style type=\"text/css\">[^<]*</style>\s*</defs>", re.S)
-
-
-def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
-    """Inline-ready SVG: no prolog or metadata, ids made unique, role="img" and a <title>."""
-    svg = _PROLOG.sub("", svg, count=1)
-    svg = _METADATA.sub("", svg, count=1)
-    # matplotlib's `*{…}` rule would apply to the whole page once inlined
-    svg = _STYLE.sub("", svg, count=1)
-    # keep only the ids something refers to (clip paths, markers), made unique on the page
-    referenced = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg))
-    wanted = {name for pair in referenced for name in pair if name}
-    svg = re.sub(r'\s\bid="([^"]+)"',
-                 lambda m: f' id="{uid}-{m[1]}"' if m[1] in wanted else "", svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{uid}-\1)", svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{uid}-\1"', svg)
-    opening = (f'<svg role="img" aria-labelledby="{uid}-title" focusable="false" '
-               'stroke-linejoin="round" stroke-linecap="butt" class="plot"')
-    svg = svg.replace("<svg", opening, 1)
-    end_of_tag = svg.index(">") + 1
-    title = Markup('<title id="{}-title">{}</title>').format(uid, alt)
-    # the SVG is our own drawing (matplotlib, segno); only the title's text is escaped
-    return Markup(svg[:end_of_tag]) + Markup("\n ") + title + Markup(svg[end_of_tag:])
-
-
-def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
-    weight_loss = result.weight_loss
-    assert weight_loss is not None
-    specimens = weight_loss.specimens
-    rates = [s.percent for s in specimens]
-    limits = [r.rules.weight_loss_limit.limit_percent for r in rulesets]
-    with plot_style():
-        figure = Figure(figsize=(6.4, 2.9), layout="constrained")
-        axes = figure.add_subplot()
-        positions = np.arange(len(rates), dtype=float)
-        colours = [BLUE if s.within_limit else RED for s in specimens]
-        hatches = ["" if s.within_limit else "//" for s in specimens]
-        bars = axes.bar(positions, rates, width=0.6, color=colours, edgecolor=DARK,
-                        linewidth=0.6)
-        for bar, hatch in zip(bars, hatches, strict=True):
-            bar.set_hatch(hatch)
-        axes.set_xticks(positions, [f"S{s.index}" for s in specimens])
-        top = max([*limits, *rates, 0.0]) * 1.3
-        bottom = min([*rates, 0.0]) * 1.3
-        axes.set_ylim(bottom, top if top > bottom else 1.0)
-        axes.set_xlim(-0.6, len(rates) - 0.4 + 1.6)  # room on the right for the limit labels
-        styles = ["-", "--", ":", "-."]
-        for number, ruleset in enumerate(rulesets):
-            limit = ruleset.rules.weight_loss_limit.limit_percent
-            applied = ruleset.id == result.ruleset
-            axes.axhline(limit, color=DARK if applied else GREY, linewidth=1.4 if applied else 1,
-                         linestyle="-" if applied else styles[1 + number % 3])
-            axes.annotate(f"{ruleset.id}  {limit_text(ruleset)}", xy=(1.0, limit),
-                          xycoords=("axes fraction", "data"), xytext=(-3, 3 + 9 * (number % 2)),
-                          textcoords="offset points", ha="right", va="bottom",
-                          color=DARK, fontweight="bold" if applied else "normal")
-        if bottom < 0:
-            axes.axhline(0, color=DARK, linewidth=0.6)
-        axes.set_ylabel("(m₀ − m₁)/m₀ (%)")
-        axes.spines[["top", "right"]].set_visible(False)
-        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
-        axes.set_axisbelow(True)
-    return svg_of(figure)
-
+# --- the oven log --------------------------------------------------------------------------
 
 def _column(reading: Reading, name: str) -> Floats | None:
     if not reading.has(name):
@@ -277,6 +154,8 @@ def _oven_alt(words: ReportWords, evidence_file: str, reading: Reading,
     return "; ".join(parts) + "."
 
 
+# --- the QR code --------------------------------------------------------------------------
+
 def _qr_svg(payload: str, label: str) -> Markup:
     import segno  # a dependency; imported here so that pages without a QR code never load it
 
@@ -291,28 +170,6 @@ def _qr_svg(payload: str, label: str) -> Markup:
 
 
 # --- the page -------------------------------------------------------------------------------
-
-def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]:
-    if result.category != "solid_state":
-        return []
-    application: Markup
-    if result.application is None:
-        application = words("not_determined")
-    else:
-        application = words(f"value_{result.application}")
-        if result.application_basis:
-            application = Markup("{} ({})").format(
-                application, words(f"basis_{result.application_basis}"))
-    def value(name: str | None) -> Markup:
-        return words(f"value_{name}") if name else words("not_determined")
-
-    rows = [(words("electrolyte"), value(result.electrolyte_type)),
-            (words("ion"), value(result.conducting_ion)),
-            (words("application"), application)]
-    if result.power_energy_ratio_w_per_wh is not None:
-        rows.append((Markup("P/E"), escape(f"{result.power_energy_ratio_w_per_wh:.4g} W/Wh")))
-    return rows
-
 
 def _ruleset_for(result: Result, applied: dict[str, Ruleset]) -> Ruleset:
     if result.ruleset in applied:

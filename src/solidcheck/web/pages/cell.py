@@ -1,0 +1,96 @@
+"""A cell's page (``/cells/{id}``): the verdict and its reasons, the weight-loss test, every
+version, result, evidence file and certificate, and the downloads. Reached from the search,
+not from the menu."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ...errors import NotFoundError
+from ...registry import CellDetail, ResultRecord
+from ...rules import available_rulesets
+from ..cache import cached_cell_page
+from ..deps import get_registry, get_settings
+from .frame import View, plain, problem_page, render
+from .navigation import Page
+from .shared import category_term, downloads, result_view
+
+__all__ = ["PAGE", "router"]
+
+router = APIRouter(include_in_schema=False)
+PAGE = Page(router)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _selected_result(detail: CellDetail, wanted: str | None) -> ResultRecord | None:
+    """The result asked for, else the latest version's under the default rule set, else
+    the newest."""
+    if not detail.results:
+        return None
+    if wanted:
+        chosen = next((r for r in detail.results if r.id == wanted), None)
+        if chosen is not None:
+            return chosen
+    default = available_rulesets()[0].id
+    return next((r for r in detail.results
+                 if r.version == detail.latest_version and r.ruleset == default),
+                detail.results[0])
+
+
+def _cell_context(view: View, detail: CellDetail, wanted: str | None) -> dict[str, Any]:
+    selected = _selected_result(detail, wanted)
+    versions = {v.version: v for v in detail.versions}
+    shown = None
+    if selected is not None:
+        shown = result_view(view, selected.result, versions[selected.version].dossier, "shown")
+    results = [{"record": r, "term": category_term(view, r.result.category),
+                "href": view.cell_href(detail.id, result=r.id), "when": _when(r.created_at),
+                "selected": selected is not None and r.id == selected.id,
+                "downloads": downloads(view, r.id)} for r in detail.results]
+    return {
+        "cell": detail,
+        "updated": _when(detail.updated_at),
+        "selected": selected,
+        "shown": shown,
+        "downloads": downloads(view, selected.id) if selected else [],
+        "versions": [{"record": v, "when": _when(v.created_at)} for v in detail.versions],
+        "results": results,
+        "evidence": [{"record": e, "when": _when(e.created_at),
+                      "href": f"/v1/evidence/{e.sha256}"} for e in detail.evidence],
+        "certificates": [{"record": c, "when": _when(c.created_at),
+                          "href": f"/v1/certificates/{c.id}",
+                          "verify_href": view.href("/verify", certificate=c.id)}
+                         for c in detail.certificates],
+    }
+
+
+@router.get("/cells/{cell_id}", response_class=HTMLResponse)
+def cell_page(request: Request, cell_id: str) -> Response:
+    """One cell: the verdict and its reasons, the weight-loss test, every version, result,
+    evidence file and certificate, and the downloads."""
+    # read cache (cache.py): anonymous readers' page, by the cell's revision and the language
+    return cached_cell_page(request, get_registry(request), cell_id, View(request).lang,
+                            lambda: _cell_page(request, cell_id))
+
+
+def _cell_page(request: Request, cell_id: str) -> HTMLResponse:
+    view = View(request)
+    if not get_settings(request).public_reads:
+        return problem_page(view, 403, "not_public_title", view.t.said("not_public_message"))
+    detail = None
+    if plain(cell_id, limit=1000) == cell_id:  # no stored id has control characters
+        with suppress(NotFoundError):
+            detail = get_registry(request).get_cell(cell_id, published_only=True)
+    if detail is None:
+        return problem_page(view, 404, "not_found_title",
+                            view.t("cell_not_found").format(cell_id=cell_id))
+    context = _cell_context(view, detail, request.query_params.get("result"))
+    return render(view, "cell.html.j2", title=detail.id, **context)

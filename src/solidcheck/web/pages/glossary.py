@@ -1,0 +1,59 @@
+"""The glossary page (``/glossary``): every term of the vocabulary in English and Chinese with
+its status, and a look-up of any label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ...terms import Concept, load_vocabulary, lookup_term
+from .frame import HTML_LANG, View, render
+from .navigation import MenuEntry, Page
+
+__all__ = ["PAGE", "router"]
+
+router = APIRouter(include_in_schema=False)
+PAGE = Page(router, menu=MenuEntry("/glossary", "nav_glossary", place=30))
+
+_STATUS_ORDER = {"preferred": 0, "admitted": 1, "non_preferred": 2, "obsolete": 3}
+_LABEL_LANG = {"en": "en", "zh": "zh-CN", "zh-Hant": "zh-Hant"}
+
+
+def _concept_view(view: View, concept_id: str, concept: Concept) -> dict[str, Any]:
+    labels = sorted(concept.labels, key=lambda label: (_STATUS_ORDER[label.status],
+                                                       label.lang != "en", label.lang))
+    return {
+        "id": concept_id,
+        "concept": concept,
+        "term": concept.preferred("en" if view.lang == "en" else "zh"),
+        "other_term": concept.preferred("zh" if view.lang == "en" else "en"),
+        "other_lang": HTML_LANG["zh" if view.lang == "en" else "en"],
+        "definition": view.t.pair(concept.definition, concept.definition_zh),
+        "labels": [{"label": label, "html_lang": _LABEL_LANG[label.lang]} for label in labels],
+    }
+
+
+def _glossary_groups(view: View) -> list[dict[str, Any]]:
+    concepts = load_vocabulary().concepts
+    groups: dict[str, list[dict[str, Any]]] = {"categories": [], "sub_classes": [],
+                                               "other_terms": []}
+    for concept_id, concept in concepts.items():
+        group = ("sub_classes" if concept.broader else
+                 "categories" if concept.category else "other_terms")
+        groups[group].append(_concept_view(view, concept_id, concept))
+    return [{"id": name, "title": view.t(f"glossary_{name}"), "concepts": items}
+            for name, items in groups.items() if items]
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary_page(request: Request) -> HTMLResponse:
+    """Every term of the vocabulary in English and Chinese, with its status."""
+    view = View(request)
+    query = request.query_params.get("q", "").strip()
+    matches = [{"match": m, "html_lang": _LABEL_LANG[m.label.lang],
+                "preferred": view.t.pair(m.preferred_en, m.preferred_zh)}
+               for m in lookup_term(query)] if query else []
+    return render(view, "glossary.html.j2", title=view.t("glossary_title"), query=query,
+                  matches=matches, groups=_glossary_groups(view))
