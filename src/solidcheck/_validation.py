@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
 
+__all__ = ["path_of", "problems_from", "short_repr"]
+
 _FIXES = {
     "missing": "add this key",
     "float_type": "write a number, without quotes",

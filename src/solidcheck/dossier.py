@@ -15,11 +15,15 @@ from .errors import DossierError, Problem
 from .model import Dossier
 
 __all__ = [
+    "MAX_DOSSIER_BYTES",
+    "RepeatedKeyError",
     "dossier_from_mapping",
     "load_dossier",
     "load_mapping",
     "parse_dossier",
     "parse_mapping",
+    "read_dossier_bytes",
+    "reject_repeated_keys",
 ]
 
 MAX_DOSSIER_BYTES = 1_000_000

@@ -33,6 +33,7 @@ __all__ = [
     "default_ruleset_id",
     "installed_ruleset_text",
     "load_ruleset",
+    "parse_data_file",
     "parse_ruleset",
     "read_ruleset_file",
     "ruleset_by_id",

@@ -21,7 +21,9 @@ from .rules import parse_data_file
 __all__ = [
     "Concept",
     "Label",
+    "Language",
     "TermMatch",
+    "TermStatus",
     "Vocabulary",
     "category_terms",
     "load_vocabulary",
