@@ -25,9 +25,9 @@ from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from .._validation import path_of
-from .._version import __version__
-from ..certificates import (
+from ..._validation import path_of
+from ..._version import __version__
+from ...certificates import (
     canonical_json,
     fingerprint,
     parse_certificate,
@@ -35,9 +35,9 @@ from ..certificates import (
     result_differences,
     verify,
 )
-from ..certificates import parse_public_key as _parse_public_key
-from ..classify import classify
-from ..errors import (
+from ...certificates import parse_public_key as _parse_public_key
+from ...classify import classify
+from ...errors import (
     AccessDeniedError,
     DatabaseError,
     DossierError,
@@ -47,11 +47,11 @@ from ..errors import (
     NotFoundError,
     Problem,
 )
-from ..model import Dossier, Result
-from ..rules import Ruleset, available_rulesets, load_ruleset
-from .db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
-from .identity import cell_id_problems, file_name_problems, id_skeleton
-from .records import (
+from ...model import Dossier, Result
+from ...rules import Ruleset, available_rulesets, load_ruleset
+from ..db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
+from ..identity import cell_id_problems, file_name_problems, id_skeleton
+from ..records import (
     ApiKeyRecord,
     CellDetail,
     CellPage,
@@ -67,7 +67,7 @@ from .records import (
     Submission,
     VersionRecord,
 )
-from .schema import (
+from ..schema import (
     ApiKey,
     AuditEntry,
     Cell,
@@ -1145,7 +1145,7 @@ def _show(key: tuple[str, str]) -> str:
 
 def _read_evidence_bytes(name: str, content: bytes) -> tuple[str, str, str]:
     """Recognise and read an uploaded instrument file; its reader, kind and a summary."""
-    from ..readers import read_evidence
+    from ...readers import read_evidence
 
     with tempfile.TemporaryDirectory(prefix="solidcheck-upload-") as folder:
         path = Path(folder) / name
