@@ -28,6 +28,7 @@ from solidcheck.errors import (
     SolidcheckError,
     UnknownRulesetError,
 )
+from solidcheck.readers.contract import ReaderContractError
 
 PROBLEMS = [Problem("weight_loss_test.specimens.0.mass_after_g", "greater than mass_before_g",
                     "check the units"), Problem("", "top-level fault")]
@@ -67,6 +68,7 @@ EXAMPLES: dict[type[BaseException], Callable[[type[BaseException]], BaseExceptio
     dossier._TooLargeError: lambda cls: cls("nested 65 levels deep", "flatten it"),
     dossier._KeyError: lambda cls: cls("key 'id' appears twice", "remove one",
                                        yaml.Mark("cell.yaml", 40, 3, 0, None, None)),
+    ReaderContractError: lambda cls: cls("acme_csv", ["no extensions", "reads a cut file"]),
 }
 
 

@@ -52,10 +52,14 @@ class ReaderContractError(AssertionError):
     """A reader that breaks its contract; ``problems`` lists every broken point."""
 
     def __init__(self, reader: str, problems: list[str]) -> None:
+        self.reader = reader
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"reader {reader} breaks the reader contract in {len(problems)} "
                          f"point{'s' if len(problems) > 1 else ''}:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.reader, self.problems)
 
 
 @contextmanager
