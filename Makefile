@@ -56,7 +56,7 @@ demo: $(VENV)/.installed
 	    -r gbt-ssb-1-2026 -r csae-434-2025 --plot out/synthetic-1m-summary.svg
 	$(DEMO_ENV) $(BIN)/solidcheck registry init
 	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
-	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck keys create --role lab \
+	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck registry keys create --role lab \
 	    --name "demo lab" > out/demo-lab.key
 	@echo "a lab API key for the classify form and the API: out/demo-lab.key"
 	$(DEMO_ENV) $(BIN)/solidcheck serve --port $(DEMO_PORT)
@@ -85,6 +85,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -271,12 +271,14 @@ def test_registry_commands_end_to_end(database_url: str) -> None:
     loaded = runner.invoke(app, ["registry", "load", str(SULFIDE), str(HYBRID), *database])
     assert loaded.exit_code == 0, loaded.stderr
     assert "2 dossier(s) loaded" in loaded.stdout
-    created = runner.invoke(app, ["keys", "create", "--role", "lab", "--name", "A", *database])
+    created = runner.invoke(app, ["registry", "keys", "create", "--role", "lab", "--name", "A",
+                                  *database])
     secret = created.stdout.strip()
     assert created.exit_code == 0 and secret.startswith("sc_") and "\n" not in secret
+    assert "deprecated" not in created.stderr
     with Registry.open(database_url) as registry:
         assert registry.authenticate(secret).role == "lab"
-    listed = runner.invoke(app, ["keys", "list", *database])
+    listed = runner.invoke(app, ["registry", "keys", "list", *database])
     assert "lab" in listed.stdout and secret not in listed.stdout
     intact = runner.invoke(app, ["registry", "verify", *database])
     assert intact.exit_code == 0 and "intact" in intact.stdout
@@ -284,6 +286,44 @@ def test_registry_commands_end_to_end(database_url: str) -> None:
         tamper(registry, "UPDATE audit_log SET subject = 'X' WHERE seq = 1")
     broken = runner.invoke(app, ["registry", "verify", *database])
     assert broken.exit_code == 3 and "entry 1" in broken.stdout
+
+
+def test_api_key_commands_under_registry_keys(database_url: str) -> None:
+    """`registry keys create|list|revoke` manage the web service's API keys."""
+    database = ["--database", database_url]
+    assert runner.invoke(app, ["registry", "init", *database]).exit_code == 0
+    created = runner.invoke(app, ["registry", "keys", "create", "--role", "reader", "--name",
+                                  "R", *database])
+    assert created.exit_code == 0, created.stderr
+    key_id = created.stderr.split()[2]
+    listed = runner.invoke(app, ["registry", "keys", "list", *database])
+    assert listed.exit_code == 0 and f"{key_id}  reader  active" in listed.stdout
+    revoked = runner.invoke(app, ["registry", "keys", "revoke", key_id, *database])
+    assert revoked.exit_code == 0 and revoked.stdout.startswith(f"revoked {key_id} (reader")
+    assert "revoked 20" in runner.invoke(app, ["registry", "keys", "list", *database]).stdout
+    unknown = runner.invoke(app, ["registry", "keys", "revoke", "no-such-key", *database])
+    assert unknown.exit_code == 2 and "Traceback" not in unknown.stderr
+
+
+def test_the_old_keys_names_still_work_with_a_note(database_url: str) -> None:
+    """`keys create|list|revoke` (before the API keys moved under `registry`) do exactly what
+    they did, after one line on stderr naming the new command."""
+    database = ["--database", database_url]
+    assert runner.invoke(app, ["registry", "init", *database]).exit_code == 0
+    created = runner.invoke(app, ["keys", "create", "--role", "lab", "--name", "A", *database])
+    assert created.exit_code == 0, created.stderr
+    note, *rest = created.stderr.splitlines()
+    assert note == ("note: `solidcheck keys create` is deprecated and will be removed; use "
+                    "`solidcheck registry keys create`")
+    assert rest[0].startswith("API key ") and created.stdout.strip().startswith("sc_")
+    key_id = rest[0].split()[2]
+    listed = runner.invoke(app, ["keys", "list", *database])
+    assert listed.exit_code == 0 and key_id in listed.stdout
+    assert listed.stderr.splitlines() == ["note: `solidcheck keys list` is deprecated and will "
+                                          "be removed; use `solidcheck registry keys list`"]
+    revoked = runner.invoke(app, ["keys", "revoke", key_id, *database])
+    assert revoked.exit_code == 0 and revoked.stdout.startswith(f"revoked {key_id}")
+    assert "`solidcheck registry keys revoke`" in revoked.stderr
 
 
 def test_load_checks_every_file_before_storing_any(database_url: str, write_file) -> None:  # type: ignore[no-untyped-def]

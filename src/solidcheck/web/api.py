@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
+from .. import formats
 from .._version import __version__
 from ..certificates import verify
 from ..claims.audit import audit
@@ -78,7 +79,7 @@ from .inputs import (
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
 from .problems import error_responses
-from .reports import render_result
+from .reports import ReportFormat, render_result
 from .schemas import (
     AuditRequest,
     Health,
@@ -349,12 +350,13 @@ def get_evidence(sha256: Sha256, registry: RegistryDep, reader: ReaderDep) -> Re
 
 # ------------------------------------------------------------------ results and reports
 
-ResultFormat = Literal["json", "html", "pdf"]
-_FORMAT_OF_MEDIA: dict[str, ResultFormat] = {
-    "application/json": "json", "application/*": "json", "*/*": "json",
-    "text/html": "html", "application/xhtml+xml": "html", "text/*": "html",
-    "application/pdf": "pdf",
-}
+# the formats, and the Accept-header media ranges that choose them: formats.py's registry
+_RESULT_FORMATS = "GET /v1/results"
+if TYPE_CHECKING:
+    ResultFormat: TypeAlias = str
+else:
+    ResultFormat = formats.choice_type(_RESULT_FORMATS)
+_FORMAT_OF_MEDIA: dict[str, ResultFormat] = formats.by_media_range(_RESULT_FORMATS)
 
 
 def _quality(params: str) -> float:
@@ -404,7 +406,8 @@ def get_result(result_id: ResultId, request: Request, registry: RegistryDep,
     if chosen == "json":
         record = registry.get_result(result_id, **reader.scope())
         return JSONResponse(record.model_dump(mode="json"), headers=headers)
-    report = render_result(registry, result_id, fmt=chosen, lang=lang, **reader.scope())
+    report = render_result(registry, result_id, fmt=cast("ReportFormat", chosen), lang=lang,
+                           **reader.scope())
     disposition = "attachment" if chosen == "pdf" else "inline"
     headers["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
     return Response(report.content, media_type=report.media_type, headers=headers)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .. import formats
 from .._version import __version__
 from ..certificates import parse_certificate, verification_payload
 from ..errors import InvalidInputError
@@ -54,11 +55,10 @@ def _render_result(registry: Registry, result_id: str, *, fmt: ReportFormat = "h
     item, qr_payload = report_item(registry, result_id, published_only=published_only, lab=lab)
     # drawing (plots) and PDF layout are heavy work: a bounded pool, within the budget
     html = heavy.run_blocking(render_html, [item], lang=lang, qr_payload=qr_payload)
-    stem = f"solidcheck-result-{result_id}"
-    if fmt == "pdf":
-        return RenderedReport(heavy.run_blocking(render_pdf, html), "application/pdf",
-                              f"{stem}.pdf")
-    return RenderedReport(html.encode("utf-8"), "text/html; charset=utf-8", f"{stem}.html")
+    content = heavy.run_blocking(render_pdf, html) if fmt == "pdf" else html.encode("utf-8")
+    output_format = formats.get(fmt)  # media type and file suffix
+    return RenderedReport(content, output_format.content_type,
+                          f"solidcheck-result-{result_id}{output_format.suffix}")
 
 
 def report_item(registry: Registry, result_id: str, *,

@@ -1,71 +1,66 @@
-"""The registry and the web service at the command line: ``registry``, ``serve`` and the API
-keys under ``keys``. Argument handling and output only; the work is in ``registry/`` and
-``web/``. They need the ``server`` extra, which is looked for only when a command runs."""
+"""The registry and the web service at the command line: ``registry`` (init, load, verify,
+export, issuers, grant, keys) and ``serve``; the API-key commands' old names under ``keys``
+still work, with a note. Argument handling and output only; the work is in ``registry/``
+and ``web/``, which need the ``server`` extra, looked for only when a command runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ._cliutil import EXIT_MISSING_EXTRA, EXIT_NEGATIVE, fail, print_json
-from .dossier import load_dossier, read_dossier_bytes
-from .errors import InvalidInputError, MissingDependencyError, RegistryError
-from .model import Evidence
+from ..errors import InvalidInputError, MissingDependencyError
+from .common import NegativeAnswer, fail, keys_app, print_json
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from ..model import Evidence
+    from ..registry import Registry
 
-__all__ = ["keys_create", "keys_list", "keys_revoke", "registry_app", "registry_export",
-           "serve"]
+__all__ = ["register"]
 
 registry_app = typer.Typer(help="The registry of classified cells: create it, load dossiers, "
                            "check its audit log.", no_args_is_help=True)
+api_keys_app = typer.Typer(help="The web service's API keys: create, list, revoke.",
+                           no_args_is_help=True)
+issuers_app = typer.Typer(help="The certificate issuers the registry trusts: a certificate is "
+                          "kept only if one of them signed it.", no_args_is_help=True)
 
 DatabaseOption = Annotated[str | None, typer.Option(
     "--database", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, else SQLite in the "
     "data folder ($SOLIDCHECK_DATA_DIR or the platform's user data folder).")]
 
 
+def _missing_server_extra(exc: ImportError) -> MissingDependencyError:
+    return MissingDependencyError(f"the registry and web service ({exc.name})",
+                                  extra="server", package=exc.name or "sqlalchemy")
+
+
 @contextmanager
 def _registry(url: str | None, *, create: bool = False) -> Iterator[Registry]:
     try:
-        from .registry import Registry
+        from ..registry import Registry
     except ImportError as exc:
-        _missing(exc)
-    try:
-        with Registry.open(url, create=create) as registry:
-            yield registry
-    except RegistryError as exc:
-        fail(str(exc))
-    except InvalidInputError as exc:
-        fail(str(exc))
-
-
-def _missing(exc: ImportError) -> None:
-    error = MissingDependencyError(f"the registry and web service ({exc.name})",
-                                   extra="server", package=exc.name or "sqlalchemy")
-    fail(str(error), code=EXIT_MISSING_EXTRA)
+        raise _missing_server_extra(exc) from exc
+    with Registry.open(url, create=create) as registry:
+        yield registry
 
 
 def _actor() -> str:
-    from .registry import default_actor
+    from ..registry import default_actor
 
     return default_actor()
 
 
-@registry_app.command("init")
 def registry_init(database: DatabaseOption = None) -> None:
     """Create the registry's tables, or upgrade them to this version (safe to repeat)."""
     with _registry(database, create=True) as registry:
         typer.echo(f"registry ready: {registry.display_url}")
 
 
-@registry_app.command("load")
 def registry_load(
     files: Annotated[list[Path], typer.Argument(help="Dossier files (YAML or JSON).")],
     database: DatabaseOption = None,
@@ -79,6 +74,10 @@ def registry_load(
     """Store dossiers and classify them; evidence files named in a dossier that lie beside
     it, with the SHA-256 it records, are stored too. All files are checked before any is
     stored."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..dossier import load_dossier
+
     dossiers, errors = [], []
     for path in files:
         try:
@@ -105,7 +104,8 @@ def registry_load(
 
 def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: list[Evidence],
                      actor: str) -> int:
-    from .readers import file_digest
+    from ..dossier import read_dossier_bytes
+    from ..readers import file_digest
 
     attached = 0
     for item in evidence:
@@ -117,7 +117,6 @@ def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: lis
     return attached
 
 
-@registry_app.command("export")
 def registry_export(
     output: Annotated[Path, typer.Option("--output", "-o", help="Dossier table to write "
                                          "(.parquet, .csv + .specimens.csv, .jsonl).")],
@@ -126,8 +125,10 @@ def registry_export(
     """Write the latest version of every cell's dossier as one dossier table (by cell id,
     streamed): classify it with `solidcheck batch`, e.g. to see what a new rule set would
     change (docs/batch.md)."""
-    from .batch.table import TableWriter, dossiers_to_table
-    from .cli_batch import output_name_problems
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from ..batch.table import TableWriter, dossiers_to_table
+    from .batch import output_name_problems
 
     for problem in output_name_problems(output):
         fail(problem)
@@ -149,7 +150,6 @@ def registry_export(
                err=True)
 
 
-@registry_app.command("verify")
 def registry_verify(
     database: DatabaseOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f",
@@ -167,7 +167,7 @@ def registry_verify(
         for problem in report.problems:
             typer.echo(f"  - {problem}")
     if not report.valid:
-        raise typer.Exit(EXIT_NEGATIVE)
+        raise NegativeAnswer
 
 
 def serve(
@@ -179,9 +179,9 @@ def serve(
     try:
         import uvicorn
 
-        from .web import Settings, create_app
+        from ..web import Settings, create_app
     except ImportError as exc:
-        _missing(exc)
+        raise _missing_server_extra(exc) from exc
     settings = Settings.from_env()
     if database:
         settings = settings.model_copy(update={"database_url": database})
@@ -196,6 +196,8 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning",
                     proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
+
+# --------------------------------------------------------------------------- API keys
 
 def keys_create(
     role: Annotated[str, typer.Option(help="reader (reads), lab (submits), admin (manages "
@@ -237,12 +239,23 @@ def keys_revoke(
     typer.echo(f"revoked {record.id} ({record.role}, {record.name!r})")
 
 
-issuers_app = typer.Typer(help="The certificate issuers the registry trusts: a certificate is "
-                          "kept only if one of them signed it.", no_args_is_help=True)
-registry_app.add_typer(issuers_app, name="issuers")
+def _deprecated_name(command: Callable[..., None], name: str) -> Callable[..., None]:
+    """``solidcheck keys NAME``, the API-key command's old name: it works as before, after a
+    one-line note on stderr naming the new one."""
+
+    @functools.wraps(command)
+    def old_name(*args: Any, **kwargs: Any) -> None:
+        typer.echo(f"note: `solidcheck keys {name}` is deprecated and will be removed; use "
+                   f"`solidcheck registry keys {name}`", err=True)
+        command(*args, **kwargs)
+
+    old_name.__doc__ = (f"Deprecated: use `solidcheck registry keys {name}` (this name works "
+                        "as before, with a note on stderr).")
+    return old_name
 
 
-@issuers_app.command("add")
+# ------------------------------------------------------------------- trusted issuers
+
 def issuers_add(
     name: Annotated[str, typer.Option(help="The issuer, e.g. the testing lab.")],
     public_key: Annotated[Path | None, typer.Option(
@@ -267,7 +280,6 @@ def issuers_add(
     typer.echo(f"trusted: {record.name} {record.fingerprint}")
 
 
-@issuers_app.command("list")
 def issuers_list(
     include_removed: Annotated[bool, typer.Option("--all", help="Also the removed ones.")]
     = False,
@@ -281,7 +293,6 @@ def issuers_list(
         typer.echo(f"{issuer.fingerprint}  {state:18}  {issuer.name}")
 
 
-@issuers_app.command("remove")
 def issuers_remove(
     key_fingerprint: Annotated[str, typer.Argument(metavar="FINGERPRINT",
                                                    help="sha256:… (see `issuers list`).")],
@@ -293,7 +304,6 @@ def issuers_remove(
     typer.echo(f"no longer trusted: {record.name} {record.fingerprint}")
 
 
-@registry_app.command("grant")
 def registry_grant(
     cell_id: Annotated[str, typer.Argument(metavar="CELL", help="The cell's id.")],
     lab: Annotated[str, typer.Option(help="The lab (its keys' organisation) to let write to "
@@ -311,3 +321,22 @@ def registry_grant(
         else:
             registry.grant_access(cell_id, lab=lab, actor=_actor())
             typer.echo(f"lab {lab!r} may now write to cell {cell_id!r}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(registry_app, name="registry")
+    registry_app.command("init")(registry_init)
+    registry_app.command("load")(registry_load)
+    registry_app.command("export")(registry_export)
+    registry_app.command("verify")(registry_verify)
+    registry_app.add_typer(issuers_app, name="issuers")
+    issuers_app.command("add")(issuers_add)
+    issuers_app.command("list")(issuers_list)
+    issuers_app.command("remove")(issuers_remove)
+    registry_app.command("grant")(registry_grant)
+    registry_app.add_typer(api_keys_app, name="keys")
+    for name, command in (("create", keys_create), ("list", keys_list),
+                          ("revoke", keys_revoke)):
+        api_keys_app.command(name)(command)
+        keys_app.command(name)(_deprecated_name(command, name))
+    app.command("serve")(serve)

@@ -1,8 +1,8 @@
 """Dossier tables at the command line: ``batch`` (classify a table, locally or on Dask),
-``synth`` (a synthetic population), ``dossier table`` (dossier files → one table) and
-``dossier files`` (a table → dossier files). Argument handling
-and output only; the work is in ``batch/``, imported when a command runs so the rest of the
-command line starts as fast as before."""
+``synth`` (a synthetic population), ``dossier table`` (dossier files → one table),
+``dossier files`` (a table → dossier files) and ``dossier convert``. Argument handling and
+output only; the work is in ``batch/``, imported when a command runs (it needs polars and
+pyarrow)."""
 
 from __future__ import annotations
 
@@ -10,74 +10,68 @@ import contextlib
 import json
 import re
 from collections import defaultdict
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, cast
 
 import typer
-import yaml
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from ._cliutil import EXIT_MISSING_EXTRA, fail, print_json, stdout
-from .dossier import load_dossier
-from .errors import InvalidInputError, MissingDependencyError
+from .. import formats
+from ..errors import InvalidInputError, MissingDependencyError
+from .common import dossier_app, fail, print_json, stdout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .batch.summary import BatchSummary
-    from .batch.table import TableFormat
-    from .model import Dossier
-    from .rules import Ruleset
+    from rich.progress import Progress
 
-__all__ = ["batch", "dossier_convert", "dossier_files", "dossier_table", "output_name_problems",
-           "synth"]
+    from ..batch.summary import BatchSummary
+    from ..batch.table import TableFormat
+    from ..model import Dossier
+    from ..rules import Ruleset
+
+    SynthFormat: TypeAlias = str
+    TableInFormat: TypeAlias = str
+    FilesTableFormat: TypeAlias = str
+    ConvertFormat: TypeAlias = str
+    BatchFormat: TypeAlias = str
+    DossierFormat: TypeAlias = str
+    SummaryFormat: TypeAlias = str
+else:
+    SynthFormat = formats.choice_type("synth --format")
+    TableInFormat = formats.choice_type("dossier table --format")
+    FilesTableFormat = formats.choice_type("dossier files --format")
+    ConvertFormat = formats.choice_type("dossier convert --format")
+    BatchFormat = formats.choice_type("batch --format")
+    DossierFormat = formats.choice_type("dossier files --to")
+    SummaryFormat = formats.choice_type("batch --summary")
+
+__all__ = ["output_name_problems", "register"]
+
+Engine = Literal["local", "dask"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 _PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
 _COUNT = re.compile(r"^([0-9][0-9_]*)(\.[0-9]+)?([kKmM]?)$")
 
 
-class TableFormatOption(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
-class DossierFormat(StrEnum):
-    yaml = "yaml"
-    json = "json"
-
-
-FormatOption = Annotated[TableFormatOption | None, typer.Option(
-    "--format", "-f", help="Table format; default: by the file's extension (.parquet, .csv, "
-    ".jsonl; a directory is a Parquet dataset).")]
+_TABLE_FORMAT_HELP = ("Table format; default: by the file's extension (.parquet, .csv, "
+                      ".jsonl; a directory is a Parquet dataset).")
 
 
 @contextlib.contextmanager
 def _cleanly(output: object) -> Iterator[None]:
-    """Bad input, or an output that cannot be written, as one message and exit 2."""
+    """An output that cannot be written as one message, exit 2."""
     try:
         yield
-    except InvalidInputError as exc:
-        fail(str(exc))
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists and "
              "is writable")
 
 
-def _missing_extra(exc: ImportError, what: str, *, extra: str, package: str) -> NoReturn:
-    error = MissingDependencyError(f"{what} ({exc.name})", extra=extra,
-                                   package=exc.name or package)
-    fail(str(error), code=EXIT_MISSING_EXTRA)
+def _missing_extra(exc: ImportError, what: str, *, extra: str,
+                   package: str) -> MissingDependencyError:
+    return MissingDependencyError(f"{what} ({exc.name})", extra=extra,
+                                  package=exc.name or package)
 
 
 def _count(text: str) -> int:
@@ -96,6 +90,16 @@ def _count(text: str) -> int:
 def _progress(*, shown: bool) -> Progress:
     """A progress bar on stderr, for long runs (``shown``) in a terminal only: in a log it
     would be a line of noise."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(stderr=True)
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console,
@@ -109,13 +113,14 @@ def synth(
                                          "(.parquet, .csv + .specimens.csv, .jsonl).")],
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed: the same "
                                       "seed gives the same table.")] = 0,
-    table_format: FormatOption = None,
+    table_format: Annotated[SynthFormat | None, typer.Option(
+        "--format", "-f", help=_TABLE_FORMAT_HELP)] = None,
 ) -> None:
     """Write a realistic, seeded population of N valid dossiers for benchmarks and demos:
     liquid, hybrid and solid cells, rates crowding both limits (exact boundaries too) and a
     share of invalid tests (distributions in docs/batch.md)."""
-    from .batch.synth import MAX_ROWS, synthesize_batches
-    from .batch.table import TableWriter
+    from ..batch.synth import MAX_ROWS, synthesize_batches
+    from ..batch.table import TableWriter
 
     rows = _count(count)
     if rows > MAX_ROWS:
@@ -129,8 +134,8 @@ def synth(
     typer.echo(f"wrote {rows} synthetic dossiers (seed {seed}) to {output}", err=True)
 
 
-def _format(option: TableFormatOption | None) -> TableFormat | None:
-    return None if option is None else option.value
+def _format(option: str | None) -> TableFormat | None:
+    return cast("TableFormat | None", option)
 
 
 def _dossier_paths(inputs: list[Path]) -> tuple[list[Path], list[str]]:
@@ -160,12 +165,14 @@ def dossier_table(
                                                 "folders of them.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Table file to write "
                                          "(.parquet, .csv + .specimens.csv, .jsonl).")],
-    table_format: FormatOption = None,
+    table_format: Annotated[TableInFormat | None, typer.Option(
+        "--format", "-f", help=_TABLE_FORMAT_HELP)] = None,
 ) -> None:
     """Gather dossier files into one dossier table (one row per dossier, docs/batch.md).
     Every file is checked first: any invalid file, or an id given twice, is exit 2 with
     every problem, and nothing is written."""
-    from .batch.table import dossiers_to_table, write_table
+    from ..batch.table import dossiers_to_table, write_table
+    from ..dossier import load_dossier
 
     paths, errors = _dossier_paths(files)
     dossiers: list[Dossier] = []
@@ -198,14 +205,14 @@ def dossier_convert(
                                          "folder or URL, .csv, .jsonl).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Table file to write "
                                          "(.parquet, .csv + .specimens.csv, .jsonl).")],
-    table_format: Annotated[TableFormatOption | None, typer.Option(
+    table_format: Annotated[ConvertFormat | None, typer.Option(
         "--format", "-f", help="The input's format; default: by its extension. The "
         "output's format is by its extension.")] = None,
 ) -> None:
     """Convert a dossier table to another format (CSV to Parquet for the Dask engine, say),
     streaming, so a table larger than memory can be converted. Every row is checked as it
     is read; an invalid row is exit 2 and the output is not left behind."""
-    from .batch.table import TableWriter, iter_batches, specimens_csv_path
+    from ..batch.table import TableWriter, iter_batches, specimens_csv_path
 
     for problem in output_name_problems(output):
         fail(problem)
@@ -220,7 +227,7 @@ def dossier_convert(
 
 def output_name_problems(output: str | Path) -> list[str]:
     """The output's format is by its extension, whatever --format says of the input."""
-    from .batch.table import table_format
+    from ..batch.table import table_format
 
     try:
         table_format(output)
@@ -242,23 +249,21 @@ def dossier_files(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the "
                                          "dossier files into (made if missing).")],
     dossier_format: Annotated[DossierFormat, typer.Option(
-        "--to", help="Dossier file format.")] = DossierFormat.yaml,
-    table_format: FormatOption = None,
+        "--to", help="Dossier file format.")] = "yaml",
+    table_format: Annotated[FilesTableFormat | None, typer.Option(
+        "--format", "-f", help=_TABLE_FORMAT_HELP)] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace dossier files "
                                             "that exist.")] = False,
 ) -> None:
     """Write one dossier file per row of a dossier table, named after its id. The whole
     table is checked first: any invalid row is exit 2 with every problem (by row), and
     nothing is written."""
-    from .batch.table import read_table, table_to_dossiers
+    from ..batch.table import read_table, table_to_dossiers
 
-    try:
-        dossiers = list(table_to_dossiers(read_table(table, format=_format(table_format))))
-    except InvalidInputError as exc:
-        fail(str(exc))
+    dossiers = list(table_to_dossiers(read_table(table, format=_format(table_format))))
     names: dict[str, int] = {}
     targets: list[Path] = []
-    suffix = ".json" if dossier_format is DossierFormat.json else ".yaml"
+    suffix = formats.get(dossier_format).suffix
     for row, dossier in enumerate(dossiers, start=1):
         stem = _file_stem(dossier.id)
         if stem.lower() in names:  # two ids with one file name (also on case-blind disks)
@@ -282,22 +287,14 @@ def dossier_files(
 
 
 def _dossier_text(dossier: Dossier, dossier_format: DossierFormat) -> str:
+    import yaml
+
     data = dossier.model_dump(mode="json", exclude_none=True)
     if not data.get("evidence"):
         data.pop("evidence", None)
-    if dossier_format is DossierFormat.json:
+    if dossier_format == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-
-
-class Engine(StrEnum):
-    local = "local"
-    dask = "dask"
-
-
-class SummaryFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def batch(
@@ -312,7 +309,7 @@ def batch(
         "--ruleset", "-r", help="Rule-set id or .toml file; repeat to compare rule sets side "
         "by side (the first is the reference). Default: the national standard.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", "-e", help="local: this machine, "
-                                           "streaming; dask: a Dask cluster.")] = Engine.local,
+                                           "streaming; dask: a Dask cluster.")] = "local",
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local "
         "cluster with a worker per core.")] = None,
@@ -322,11 +319,11 @@ def batch(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Local engine: chunks classified at once (default: one "
         "per core).")] = None,
-    table_format: Annotated[TableFormatOption | None, typer.Option(
+    table_format: Annotated[BatchFormat | None, typer.Option(
         "--format", "-f", help="The input table's format; default: by its extension. The "
         "results' format is always by the output's extension.")] = None,
     summary_format: Annotated[SummaryFormat, typer.Option(
-        "--summary", help="Summary on stdout: a table, or JSON.")] = SummaryFormat.text,
+        "--summary", help="Summary on stdout: a table, or JSON.")] = "text",
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Also draw the summary (categories per rule set, the weight-loss "
         "rates against each limit) to this .svg, .png or .pdf file.")] = None,
@@ -337,15 +334,15 @@ def batch(
     try:
         import polars  # noqa: F401  (the vectorised classifier's; say so before any work)
     except ImportError as exc:
-        _missing_extra(exc, "solidcheck batch", extra="batch", package="polars")
+        raise _missing_extra(exc, "solidcheck batch", extra="batch", package="polars") from exc
 
     rulesets, errors = _rulesets(ruleset_ids or [])
-    if engine is Engine.local:
+    if engine == "local":
         errors += output_name_problems(output)
-    if engine is Engine.local and scheduler is not None:
+    if engine == "local" and scheduler is not None:
         errors.append("--scheduler is for --engine dask — add --engine dask, or leave out "
                       "--scheduler")
-    if engine is Engine.dask and (jobs is not None or table_format is not None):
+    if engine == "dask" and (jobs is not None or table_format is not None):
         errors.append("--jobs and --format are for the local engine (a Dask cluster has its "
                       "workers and reads Parquet) — leave them out with --engine dask")
     if plot is not None:
@@ -353,18 +350,18 @@ def batch(
     if errors:
         fail("\n".join(errors))
     with _cleanly(output):
-        if engine is Engine.dask:
+        if engine == "dask":
             summary = _batch_dask(source, output, rulesets, findings=findings,
                                   scheduler=scheduler)
         else:
             summary = _batch_local(source, output, rulesets, findings=findings, jobs=jobs,
                                    table_format=table_format)
-    if summary_format is SummaryFormat.json:
+    if summary_format == "json":
         print_json(summary.as_dict())
     else:
         _print_summary(summary)
     if plot is not None:
-        from .report.batch import write_batch_plot
+        from ..report.batch import write_batch_plot
 
         with _cleanly(plot):
             write_batch_plot(summary, rulesets, plot)
@@ -375,8 +372,8 @@ def batch(
 
 def _rulesets(ids: list[str]) -> tuple[list[Ruleset], list[str]]:
     """The rule sets, and a message for each that cannot be loaded or is given twice."""
-    from .errors import UnknownRulesetError
-    from .rules import load_ruleset
+    from ..errors import UnknownRulesetError
+    from ..rules import load_ruleset
 
     rulesets: list[Ruleset] = []
     errors: list[str] = []
@@ -394,7 +391,7 @@ def _rulesets(ids: list[str]) -> tuple[list[Ruleset], list[str]]:
 
 
 def _plot_problems(plot: Path) -> list[str]:
-    from .report.batch import plot_format
+    from ..report.batch import plot_format
 
     try:
         plot_format(plot)
@@ -406,8 +403,8 @@ def _plot_problems(plot: Path) -> list[str]:
 
 
 def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
-                 jobs: int | None, table_format: TableFormatOption | None) -> BatchSummary:
-    from .batch.run import classify_file, count_rows
+                 jobs: int | None, table_format: str | None) -> BatchSummary:
+    from ..batch.run import classify_file, count_rows
 
     total = count_rows(source, format=_format(table_format))
     with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
@@ -420,10 +417,10 @@ def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings:
 def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
                 scheduler: str | None) -> BatchSummary:
     try:
-        from .batch.dask_engine import classify_on_dask
+        from ..batch.dask_engine import classify_on_dask
     except ImportError as exc:
-        _missing_extra(exc, "the Dask engine", extra="dask", package="dask")
-    from .batch.run import count_rows
+        raise _missing_extra(exc, "the Dask engine", extra="dask", package="dask") from exc
+    from ..batch.run import count_rows
 
     with _progress(shown=True) as progress:
         task = progress.add_task("classifying on Dask", total=count_rows(source))
@@ -437,7 +434,7 @@ def _print_summary(summary: BatchSummary) -> None:
     change category against the first."""
     from rich.table import Table
 
-    from .model import CATEGORIES
+    from ..model import CATEGORIES
 
     console = stdout()
     table = Table(title=f"{summary.rows} dossiers", title_justify="left")
@@ -456,3 +453,11 @@ def _print_summary(summary: BatchSummary) -> None:
                       f"{rid}" + (":" if moves else ""))
         for a, b, n in moves:
             console.print(f"  {a} → {b}: {n}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)
+    app.command("synth")(synth)
+    dossier_app.command("table")(dossier_table)
+    dossier_app.command("files")(dossier_files)
+    dossier_app.command("convert")(dossier_convert)

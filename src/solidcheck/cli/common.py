@@ -1,0 +1,154 @@
+"""What every command module shares: exit codes, the one error handler, the console, JSON
+printing, the shared option types and the loading every command starts with.
+
+Light to import: the core is imported inside the functions that use it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from .._version import __version__
+from ..errors import InvalidInputError, MissingDependencyError, RegistryError, UnknownRulesetError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..model import Dossier
+    from ..readers import Reading, ReadingKind
+    from ..rules import Ruleset
+
+__all__ = ["DEBUG_ENV", "EXIT_BUG", "EXIT_INVALID", "EXIT_MISSING_EXTRA", "EXIT_NEGATIVE",
+           "NegativeAnswer", "ReaderOption", "RulesetOption", "dossier_app", "fail",
+           "keys_app", "load_dossiers", "load_rules", "print_json", "read", "reported_errors",
+           "stdout"]
+
+EXIT_BUG = 1
+EXIT_INVALID = 2
+EXIT_NEGATIVE = 3
+EXIT_MISSING_EXTRA = 4
+
+#: set to 1 to see the traceback of an unexpected error instead of the short message
+DEBUG_ENV = "SOLIDCHECK_DEBUG"
+
+
+class NegativeAnswer(Exception):
+    """The question had an answer, and it is no (exit 3): no term found, a certificate or an
+    audit log that does not verify, a finding at ``--fail-on``. The message, if any, goes to
+    stderr; what the command printed before stays."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _is_typers_own(exc: Exception) -> bool:
+    """Typer's exits, aborts and usage errors, which Typer itself reports."""
+    return isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(
+        ("typer.", "click."))
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """The one place exceptions become messages and exit statuses (see the package's
+    docstring): a user never sees a traceback unless $SOLIDCHECK_DEBUG asks for it."""
+    try:
+        yield
+    except NegativeAnswer as exc:
+        if exc.message:
+            typer.echo(exc.message, err=True)
+        raise typer.Exit(EXIT_NEGATIVE) from None
+    except MissingDependencyError as exc:
+        fail(str(exc), code=EXIT_MISSING_EXTRA)
+    except (InvalidInputError, UnknownRulesetError, RegistryError) as exc:
+        fail(str(exc))
+    except Exception as exc:
+        if _is_typers_own(exc) or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        message = str(exc).strip().splitlines()
+        typer.echo(f"solidcheck {__version__}: unexpected error {type(exc).__name__}"
+                   + (f": {message[0]}" if message else "") + "\n"
+                   "This is a bug in solidcheck, not in your input: please report it to the "
+                   "solidcheck developers with the command you ran and this message (set "
+                   f"{DEBUG_ENV}=1 to include the traceback).", err=True)
+        raise typer.Exit(EXIT_BUG) from None
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    # Piped output is read in files and logs, not an 80-column terminal.
+    width = None if sys.stdout.isatty() else 110
+    return Console(highlight=False, soft_wrap=False, width=width)
+
+
+def fail(message: str, *, code: int = EXIT_INVALID) -> NoReturn:
+    """Report a problem on stderr (never a traceback) and exit, 2 unless told otherwise."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any, *, pretty: bool = True) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2 if pretty else None)
+    sys.stdout.write(text + "\n")
+
+
+# --------------------------------------------------------------------- shared options
+
+RulesetOption = Annotated[
+    str | None,
+    typer.Option("--ruleset", "-r", help="Rule-set id (see `solidcheck rulesets`) or a .toml "
+                 "file; default: the national standard."),
+]
+ReaderOption = Annotated[
+    str | None,
+    typer.Option("--reader", help="Force a reader by name (see docs/readers.md); default: "
+                 "recognise the file by its content."),
+]
+
+# groups two command modules add to: dossier (evidence: build; batch: table, files,
+# convert) and keys (signing: generate, fingerprint; registry: the deprecated API-key names)
+dossier_app = typer.Typer(help="Build dossiers from a cell's declarations and instrument "
+                          "evidence; gather them into dossier tables and back.",
+                          no_args_is_help=True)
+keys_app = typer.Typer(help="Keys: the Ed25519 keys that sign certificates (generate, "
+                       "fingerprint) and the web service's API keys (create, list, revoke).",
+                       no_args_is_help=True)
+
+
+# --------------------------------------------------------------------- shared loading
+
+def load_rules(ruleset_id: str | None) -> Ruleset:
+    from ..rules import load_ruleset
+
+    return load_ruleset(ruleset_id)
+
+
+def load_dossiers(files: list[Path]) -> list[Dossier]:
+    """Every dossier, or — if any is invalid — every problem of every file, exit 2."""
+    from ..dossier import load_dossier
+
+    dossiers: list[Dossier] = []
+    errors: list[str] = []
+    for path in files:
+        try:
+            dossiers.append(load_dossier(path))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        fail("\n".join(errors))
+    return dossiers
+
+
+def read(path: Path, *, reader: str | None = None, kind: ReadingKind | None = None) -> Reading:
+    from ..readers import read_evidence
+
+    return read_evidence(path, format=reader, kind=kind)
