@@ -45,9 +45,9 @@ class NegativeAnswer(Exception):
     audit log that does not verify, a finding at ``--fail-on``. The message, if any, goes to
     stderr; what the command printed before stays."""
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 def _is_typers_own(exc: Exception) -> bool:
