@@ -17,7 +17,7 @@ import typer
 
 from .. import formats
 from ..errors import InvalidInputError, MissingDependencyError
-from .common import dossier_app, fail, print_json, stdout
+from .common import dossier_app, fail, output_name_problems, print_json, stdout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,7 +45,7 @@ else:
     DossierFormat = formats.choice_type("dossier files --to")
     SummaryFormat = formats.choice_type("batch --summary")
 
-__all__ = ["output_name_problems", "register"]
+__all__ = ["register"]
 
 Engine = Literal["local", "dask"]
 
@@ -223,18 +223,6 @@ def dossier_convert(
         for batch in iter_batches(table, format=_format(table_format)):
             writer.write(batch)
     typer.echo(f"wrote {writer.rows_written} dossier(s) to {output}", err=True)
-
-
-def output_name_problems(output: str | Path) -> list[str]:
-    """The output's format is by its extension, whatever --format says of the input."""
-    from ..batch.table import table_format
-
-    try:
-        table_format(output)
-    except InvalidInputError:
-        return [f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
-                ".csv or .jsonl"]
-    return []
 
 
 def _file_stem(cell: str) -> str:

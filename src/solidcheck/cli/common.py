@@ -26,10 +26,26 @@ if TYPE_CHECKING:
     from ..readers import Reading, ReadingKind
     from ..rules import Ruleset
 
-__all__ = ["DEBUG_ENV", "EXIT_BUG", "EXIT_INVALID", "EXIT_MISSING_EXTRA", "EXIT_NEGATIVE",
-           "NegativeAnswer", "ReaderOption", "RulesetOption", "dossier_app", "fail",
-           "keys_app", "load_dossiers", "load_rules", "print_json", "read", "reported_errors",
-           "stdout"]
+__all__ = [
+    "DEBUG_ENV",
+    "EXIT_BUG",
+    "EXIT_INVALID",
+    "EXIT_MISSING_EXTRA",
+    "EXIT_NEGATIVE",
+    "NegativeAnswer",
+    "ReaderOption",
+    "RulesetOption",
+    "dossier_app",
+    "fail",
+    "keys_app",
+    "load_dossiers",
+    "load_rules",
+    "output_name_problems",
+    "print_json",
+    "read",
+    "reported_errors",
+    "stdout",
+]
 
 EXIT_BUG = 1
 EXIT_INVALID = 2
@@ -152,3 +168,15 @@ def read(path: Path, *, reader: str | None = None, kind: ReadingKind | None = No
     from ..readers import read_evidence
 
     return read_evidence(path, format=reader, kind=kind)
+
+
+def output_name_problems(output: str | Path) -> list[str]:
+    """The output's format is by its extension, whatever --format says of the input."""
+    from ..batch.table import table_format
+
+    try:
+        table_format(output)
+    except InvalidInputError:
+        return [f"--output: cannot tell the format from {str(output)!r} — name it .parquet, "
+                ".csv or .jsonl"]
+    return []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import InvalidInputError, MissingDependencyError
-from .common import NegativeAnswer, fail, keys_app, print_json
+from .common import NegativeAnswer, fail, keys_app, output_name_problems, print_json
 
 if TYPE_CHECKING:
     from ..model import Evidence
@@ -128,7 +128,6 @@ def registry_export(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from ..batch.table import TableWriter, dossiers_to_table
-    from .batch import output_name_problems
 
     for problem in output_name_problems(output):
         fail(problem)
