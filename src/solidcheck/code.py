@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from .errors import CodeError, Problem
 from .model import Application, Category, ConductingIon, SolidType
 
-__all__ = ["CODE_SCHEME", "PROVISIONAL_NOTE", "CodeFields", "decode_code", "encode_code"]
+__all__ = ["PROVISIONAL_NOTE", "CodeFields", "decode_code", "encode_code"]
 
 CODE_SCHEME = "SCP1"
 PROVISIONAL_NOTE = (

@@ -23,7 +23,6 @@ __all__ = [
     "HUGE",
     "REL",
     "TINY",
-    "ZERO_QUANTUM",
     "Bools",
     "Floats",
     "Ints",
@@ -40,7 +39,6 @@ __all__ = [
     "granule",
     "rounded",
     "two_prod",
-    "two_sum",
 ]
 
 Floats = npt.NDArray[np.float64]

@@ -25,7 +25,7 @@ from .model import AuditFinding, AuditReport, AuditSummary
 from .plausibility import plausibility_findings
 from .terms_audit import audit_text
 
-__all__ = ["audit", "load_evidence", "summarise"]
+__all__ = ["audit", "load_evidence"]
 
 _SEVERITY_ORDER = ("error", "warning", "info")
 

@@ -38,7 +38,6 @@ from .model import SourceLocation
 __all__ = [
     "MAX_INPUT_BYTES",
     "PAGE_SEPARATOR",
-    "TEXT_FORMATS",
     "ExtractedText",
     "TextFormat",
     "extract_from_bytes",

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
-    "CANONICAL_UNITS",
     "ChargeScope",
     "Duty",
     "Figure",

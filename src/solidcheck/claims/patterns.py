@@ -27,8 +27,6 @@ __all__ = [
     "EN_STOP_WORDS",
     "ZH_EXCLUDED_AFTER_ALL_SOLID",
     "ZH_EXCLUDED_AFTER_QUALIFIER",
-    "ZH_HEADS",
-    "ZH_MODIFIERS",
     "PatternSpec",
     "chinese_characters",
     "pattern_specs",

@@ -46,14 +46,7 @@ from .patterns import (
     pattern_specs,
 )
 
-__all__ = [
-    "AUDIT_RULES",
-    "Matcher",
-    "Mention",
-    "audit_text",
-    "find_mentions",
-    "matcher_for",
-]
+__all__ = ["Mention", "audit_text", "find_mentions", "matcher_for"]
 
 AUDIT_RULES = ("non_preferred_term", "unsupported_claim", "contradicted_claim",
                "supported_claim", "term_discussed")

@@ -27,11 +27,6 @@ if TYPE_CHECKING:
     from ..rules import Ruleset
 
 __all__ = [
-    "DEBUG_ENV",
-    "EXIT_BUG",
-    "EXIT_INVALID",
-    "EXIT_MISSING_EXTRA",
-    "EXIT_NEGATIVE",
     "NegativeAnswer",
     "ReaderOption",
     "RulesetOption",

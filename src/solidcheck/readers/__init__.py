@@ -40,13 +40,10 @@ __all__ = [
     "Reader",
     "Reading",
     "ReadingKind",
-    "available_readers",
     "build_reading",
     "detect",
     "file_digest",
-    "get_reader",
     "install_hint",
-    "is_installed",
     "read_evidence",
 ]
 

@@ -36,7 +36,6 @@ __all__ = [
     "ReadingKind",
     "check_text_rows",
     "check_zip_container",
-    "count_lines",
     "digest_in_background",
     "file_digest",
     "too_many_rows",

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["charge_label_mask", "current_sign", "discharge_label_mask"]
+__all__ = ["current_sign", "discharge_label_mask"]
 
 _DISCHARGE_LABEL = r"dch|discharg"  # CC_DChg, DCH, Discharge …
 _CHARGE_LABEL = r"chg|charg|\bcha\b"  # CC_Chg, CCCV_Chg, CHA, Charge … (minus discharge)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ._headers import MAX_HEADER_LINE, Field, Layout, find_layout
 
-__all__ = ["SNIFF_BYTES", "decimal_point", "decode_text", "sniff_text_layout"]
+__all__ = ["SNIFF_BYTES", "decimal_point", "sniff_text_layout"]
 
 #: How much of a text file is looked at to find the header, delimiter and decimal separator.
 SNIFF_BYTES = 1 << 16

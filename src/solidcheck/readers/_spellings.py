@@ -19,16 +19,7 @@ from typing import Any
 from ..errors import Problem, RulesetError
 from ._base import CHANNELS
 
-__all__ = [
-    "DATE_CHANNEL",
-    "FieldSpelling",
-    "Spellings",
-    "UnitSpelling",
-    "load_spellings",
-    "name_key",
-    "parse_spellings",
-    "unit_key",
-]
+__all__ = ["Spellings", "load_spellings", "name_key", "parse_spellings", "unit_key"]
 
 SPELLINGS_FILE = "spellings.toml"
 #: The one field channel that is not a canonical channel: a date column beside clock times.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ._spellings import load_spellings, unit_key
 
-__all__ = ["CLOCK_UNITS", "UNITS", "Unit", "accepted_units", "is_clock_unit", "parse_unit"]
+__all__ = ["Unit", "accepted_units", "is_clock_unit", "parse_unit"]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..errors import EvidenceError, Problem
 from ._base import Reading, ReadingKind, check_text_rows
 from ._cycler import current_sign
 
-__all__ = ["BDF_COLUMNS", "BdfCsvReader"]
+__all__ = ["BdfCsvReader"]
 
 #: canonical column → BDF names that fill it, preferred first (label, machine-readable name).
 #: ``step_id``/``step_type`` are not in the specification's table but are written by the

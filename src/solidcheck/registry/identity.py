@@ -13,7 +13,7 @@ import unicodedata
 
 from ..errors import Problem
 
-__all__ = ["MAX_FILE_NAME_BYTES", "cell_id_problems", "file_name_problems", "id_skeleton"]
+__all__ = ["cell_id_problems", "file_name_problems", "id_skeleton"]
 
 #: the characters that would make the id another path, a query or an escape
 _PATH_CHARACTERS = frozenset("/\\?#%")

@@ -19,7 +19,7 @@ from ..rules import Ruleset
 from .parts import limit_text
 from .plotting import BLUE, DARK, GREEN, GREY, RED, figure_bytes, plot_style
 
-__all__ = ["PLOT_FORMATS", "batch_figure", "plot_format", "write_batch_plot"]
+__all__ = ["batch_figure", "plot_format", "write_batch_plot"]
 
 PLOT_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _CATEGORY_LABELS = {"liquid": "liquid", "hybrid_solid_liquid": "hybrid solid-liquid",

@@ -26,7 +26,7 @@ from ..model import Dossier, Evidence, Result
 from ..readers import Reading, file_digest, read_evidence
 from ..rules import Ruleset
 
-__all__ = ["EvidenceCheck", "EvidenceStatus", "ReportItem", "check_evidence", "load_report_item"]
+__all__ = ["EvidenceCheck", "EvidenceStatus", "ReportItem", "load_report_item"]
 
 EvidenceStatus = Literal["verified", "missing", "mismatch", "unreadable"]
 

@@ -33,8 +33,15 @@ from ..rules import Ruleset, available_rulesets
 from .deps import writer
 from .inputs import upload_name
 
-__all__ = ["SPECIMEN_ROWS", "ClassifyOutcome", "ClassifySubmission", "FormErrors", "Upload",
-           "classify_submission", "field_for_path", "specimen_field"]
+__all__ = [
+    "SPECIMEN_ROWS",
+    "ClassifyOutcome",
+    "ClassifySubmission",
+    "FormErrors",
+    "Upload",
+    "classify_submission",
+    "specimen_field",
+]
 
 SPECIMEN_ROWS = 6
 EvidenceRole = Literal["oven_log", "weighings"]

@@ -21,9 +21,20 @@ from ..registry import ApiKeyRecord, Registry, Role
 from ..registry.store import key_actor
 from .settings import Settings
 
-__all__ = ["Visibility", "actor_of", "admin_key", "bearer_secret", "current_key",
-           "get_registry", "get_settings", "lab_key", "published_only", "registry_dependency",
-           "require_role", "settings_dependency", "visibility", "writer"]
+__all__ = [
+    "Visibility",
+    "actor_of",
+    "admin_key",
+    "bearer_secret",
+    "get_registry",
+    "get_settings",
+    "lab_key",
+    "published_only",
+    "registry_dependency",
+    "settings_dependency",
+    "visibility",
+    "writer",
+]
 
 #: what each role may do, by the role it needs at least
 _RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}

@@ -25,10 +25,24 @@ from ..registry.identity import file_name_problems
 from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .middleware import capped_receive
 
-__all__ = ["FORM_HINT", "FORM_OVERHEAD_BYTES", "MAX_KEY_REQUEST_BYTES", "RULESET_IDS",
-           "Upload", "accept_media", "certificate_body", "dossier_body", "installed_ruleset",
-           "json_model", "known_query_parameters", "limited", "parse_dossier_body",
-           "read_body", "read_upload", "upload_name", "uploaded_file"]
+__all__ = [
+    "FORM_OVERHEAD_BYTES",
+    "MAX_KEY_REQUEST_BYTES",
+    "RULESET_IDS",
+    "Upload",
+    "accept_media",
+    "certificate_body",
+    "dossier_body",
+    "installed_ruleset",
+    "json_model",
+    "known_query_parameters",
+    "limited",
+    "parse_dossier_body",
+    "read_body",
+    "read_upload",
+    "upload_name",
+    "uploaded_file",
+]
 
 RULESET_IDS: tuple[str, ...] = tuple(ruleset.id for ruleset in available_rulesets())
 #: the registry's text columns are this long; longer text is refused, not truncated

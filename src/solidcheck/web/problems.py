@@ -43,8 +43,7 @@ from ..errors import (
     UnknownRulesetError,
 )
 
-__all__ = ["ErrorBody", "ProblemOut", "error_response", "error_responses",
-           "install_exception_handlers", "request_id_of"]
+__all__ = ["ErrorBody", "error_response", "error_responses", "install_exception_handlers"]
 
 logger = logging.getLogger("solidcheck.web")
 

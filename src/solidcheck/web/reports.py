@@ -31,7 +31,7 @@ from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from . import heavy
 from .cache import report_cache, report_key
 
-__all__ = ["RenderedReport", "ReportFormat", "render_result", "report_item"]
+__all__ = ["ReportFormat", "render_result"]
 
 ReportFormat = Literal["html", "pdf"]
 

@@ -11,8 +11,17 @@ from ..registry import ApiKeyRecord, Role
 from ..terms import Language, TermStatus
 from .inputs import RULESET_IDS
 
-__all__ = ["AuditRequest", "Health", "LanguagePair", "NewGrantRequest", "NewIssuerRequest",
-           "NewKey", "NewKeyRequest", "RulesetOut", "TermOut", "VerificationOut"]
+__all__ = [
+    "AuditRequest",
+    "Health",
+    "NewGrantRequest",
+    "NewIssuerRequest",
+    "NewKey",
+    "NewKeyRequest",
+    "RulesetOut",
+    "TermOut",
+    "VerificationOut",
+]
 
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 

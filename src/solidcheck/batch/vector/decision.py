@@ -31,9 +31,21 @@ from .._exact import (
 from .inputs import Rows, list_offsets
 from .shared import Const, Exact, Granularity, Shared, compare
 
-__all__ = ["BY_HYBRID", "BY_LIQUID", "CONFIRMED", "HYBRID", "INVALID_TEST", "LIQUID", "NO_TEST",
-           "NO_VISUAL", "OVER_LIMIT", "SEEN_LIQUID", "SOLID", "UNDETERMINED", "Constants",
-           "Decision"]
+__all__ = [
+    "BY_HYBRID",
+    "BY_LIQUID",
+    "CONFIRMED",
+    "HYBRID",
+    "INVALID_TEST",
+    "LIQUID",
+    "NO_TEST",
+    "NO_VISUAL",
+    "OVER_LIMIT",
+    "SEEN_LIQUID",
+    "SOLID",
+    "Constants",
+    "Decision",
+]
 
 LIQUID, HYBRID, SOLID, UNDETERMINED = (CATEGORIES.index(c) for c in (
     "liquid", "hybrid_solid_liquid", "solid_state", "undetermined"))

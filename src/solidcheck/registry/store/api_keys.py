@@ -21,8 +21,17 @@ from . import audit_log
 from ._shared import aware, now, sha256_hex
 
 __all__ = [
-    "ROLES", "all_keys", "checked_organisation", "create", "default_actor", "key_actor",
-    "key_record", "matching_key", "new_secret", "parsed_secret", "revoke", "shown_actor",
+    "ROLES",
+    "all_keys",
+    "checked_organisation",
+    "create",
+    "default_actor",
+    "key_actor",
+    "matching_key",
+    "new_secret",
+    "parsed_secret",
+    "revoke",
+    "shown_actor",
 ]
 
 ROLES: tuple[Role, ...] = ("reader", "lab", "admin")

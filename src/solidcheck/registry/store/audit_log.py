@@ -27,7 +27,7 @@ from ..schema import (
 )
 from ._shared import now, sha256_hex
 
-__all__ = ["GENESIS_HASH", "append", "entries", "verify_chain"]
+__all__ = ["append", "entries", "verify_chain"]
 
 GENESIS_HASH = "0" * 64
 

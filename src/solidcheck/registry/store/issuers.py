@@ -16,7 +16,7 @@ from ..schema import ChainHead, TrustedIssuer
 from . import audit_log
 from ._shared import aware, now
 
-__all__ = ["add", "checked_key", "issuer_record", "listed", "remove", "trusted"]
+__all__ = ["add", "checked_key", "listed", "remove", "trusted"]
 
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 

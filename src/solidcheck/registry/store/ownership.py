@@ -14,8 +14,14 @@ from . import audit_log
 from ._shared import aware, now
 
 __all__ = [
-    "check_lab_name", "check_may_write", "grant", "grants_of", "lab_may_write", "may_write",
-    "revoke", "visible_cell", "writable_cell",
+    "check_lab_name",
+    "check_may_write",
+    "grant",
+    "grants_of",
+    "lab_may_write",
+    "revoke",
+    "visible_cell",
+    "writable_cell",
 ]
 
 
