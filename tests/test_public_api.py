@@ -68,7 +68,46 @@ def test_import_solidcheck_imports_nothing_heavy() -> None:
                           capture_output=True, text=True, check=True)
     loaded = json.loads(done.stdout)
     assert [m for m in loaded if m.startswith(HEAVY)] == []
-    # the version only: not even the dossier model
-    assert [m for m in loaded if m.startswith("solidcheck")] == ["solidcheck",
-                                                                 "solidcheck._version"]
+    # the version and the lazy look-up only: not even the dossier model
+    assert [m for m in loaded if m.startswith("solidcheck")] == [
+        "solidcheck", "solidcheck._lazy", "solidcheck._version"]
     assert "pydantic" not in loaded
+
+
+#: the subpackages docs import from, with what each must not load just by being imported
+SUBPACKAGES = {
+    "solidcheck.batch": ("polars", "dask", "distributed", "matplotlib"),
+    "solidcheck.report": ("matplotlib", "weasyprint", "jinja2"),
+    "solidcheck.readers": ("matplotlib", "polars"),
+}
+
+
+def test_subpackage_surfaces_resolve_and_load_their_engines_on_use() -> None:
+    for package, heavy in SUBPACKAGES.items():
+        done = subprocess.run(
+            [sys.executable, "-c", f"import json, sys, {package} as p\n"
+             "before = sorted(sys.modules)\n"
+             "[getattr(p, name) for name in p.__all__]\n"
+             "print(json.dumps([before, sorted(p.__all__), dir(p)]))"],
+            capture_output=True, text=True, check=True)
+        before, public, listed = json.loads(done.stdout)
+        assert [m for m in before if m.startswith(heavy)] == [], package
+        assert set(public) <= set(listed), package
+
+
+def test_docs_import_only_public_surfaces() -> None:
+    """Docs teach `from solidcheck import …` or a subpackage's `__init__`, never a module
+    whose layout may change."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    pages = [*root.glob("docs/**/*.md"), *root.glob("docs/**/*.py"), root / "README.md"]
+    allowed = {"solidcheck", *SUBPACKAGES, "solidcheck.certificates", "solidcheck.registry",
+               "solidcheck.claims"}
+    found = [f"{page.relative_to(root)}: {module}" for page in pages
+             for module in re.findall(r"^\s*from (solidcheck[\w.]*) import", page.read_text(
+                 encoding="utf-8"), flags=re.M)
+             if module not in allowed]
+    assert found == [], "import from solidcheck or a subpackage's __init__ instead:\n" + \
+        "\n".join(found)

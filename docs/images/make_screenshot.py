@@ -19,9 +19,8 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from solidcheck.report.html import render_html
-from solidcheck.report.model import load_report_item
-from solidcheck.rules import load_ruleset
+from solidcheck import load_ruleset
+from solidcheck.report import load_report_item, render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "examples" / "lab"

@@ -7,7 +7,7 @@ only a hint that orders the candidates — and returns a :class:`Reading`.
 
 Readers whose library is optional (pyngb, NewareNDA, galvani) can still *recognise* their
 files without it, so the user gets an install hint rather than "unknown format".
-:func:`solidcheck.readers.contract.check_reader` holds a reader to all of this on a sample.
+:func:`check_reader` holds a reader to all of this on a sample.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import importlib.util
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from .._lazy import lazy_exports
 from ..errors import EvidenceError, MissingDependencyError, Problem
 from ._base import (
     CHANNELS,
@@ -33,19 +34,28 @@ from ._base import (
     too_many_rows,
 )
 
+if TYPE_CHECKING:
+    from .contract import ReaderContractError, check_reader
+
 __all__ = [
     "BUILTIN_READERS",
     "CHANNELS",
     "MAX_READING_ROWS",
     "Reader",
+    "ReaderContractError",
     "Reading",
     "ReadingKind",
     "build_reading",
+    "check_reader",
     "detect",
     "file_digest",
     "install_hint",
     "read_evidence",
 ]
+
+# the contract check imports this module's internals, so it is found on first use
+__getattr__, __dir__ = lazy_exports(
+    __name__, dict.fromkeys(("ReaderContractError", "check_reader"), ".contract"), globals())
 
 #: ``module:Class`` of every reader shipped with solidcheck, most specific first.
 BUILTIN_READERS: tuple[str, ...] = (
