@@ -565,8 +565,8 @@ def test_another_lab_cannot_add_a_version_to_a_cell(labs: Labs) -> None:
 
 def test_a_key_of_the_same_organisation_may_write(labs: Labs) -> None:
     """Finding 2, the other side: ownership is the organisation's, not one key's — a second
-    key made with `keys create --organisation "Lab A"` adds a version to lab A's cell."""
-    made = cli("keys", "create", "--role", "lab", "--name", "Lab A bench 2",
+    key made with `registry keys create --organisation "Lab A"` adds a version to lab A's cell."""
+    made = cli("registry", "keys", "create", "--role", "lab", "--name", "Lab A bench 2",
                "--organisation", "Lab A", database_url=labs.database_url, folder=labs.folder)
     assert made.returncode == 0, made.stdout + made.stderr
     secret = made.stdout.strip().splitlines()[-1]

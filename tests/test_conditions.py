@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import shared_file
-from solidcheck import EvidenceError, MissingDependencyError, load_ruleset
+from solidcheck import load_ruleset
 from solidcheck.conditions import analyse_conditions
 from solidcheck.readers import Reading, read_evidence
 
@@ -240,21 +240,3 @@ def test_netzsch_mass_is_the_initial_sample_mass_plus_the_recorded_change():
     assert log.table.column("time_s")[0].as_py() == 0.0
 
 
-@pytest.mark.parametrize("cut", [0.5, 0.9])
-def test_a_truncated_thermobalance_file_is_one_clear_error(tmp_path, cut):
-    original = shared_file("tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3").read_bytes()
-    truncated = tmp_path / "truncated.ngb-ss3"
-    truncated.write_bytes(original[: int(len(original) * cut)])
-    with pytest.raises(EvidenceError) as error:
-        read_evidence(truncated)
-    assert "truncated" in str(error.value) or "not a recognised" in str(error.value)
-
-
-def test_missing_pyngb_gives_the_install_hint(monkeypatch):
-    import importlib.util
-
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "pyngb" else real_find_spec(name, *a))
-    with pytest.raises(MissingDependencyError, match=r"pip install 'solidcheck\[ngb\]'"):
-        read_evidence(shared_file("tga-netzsch/Red_Oak_STA_10K_250731_R7.ngb-ss3"))

@@ -27,6 +27,7 @@ from solidcheck.errors import (
 )
 from solidcheck.registry import Registry
 from solidcheck.registry.schema import Base
+from solidcheck.rules import installed_ruleset_text
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 HYBRID = EXAMPLES / "semi-solid-marketed.yaml"
@@ -335,6 +336,26 @@ def test_load_checks_every_file_before_storing_any(database_url: str, write_file
     assert "Traceback" not in outcome.stderr
     with Registry.open(database_url) as registry:
         assert registry.list_cells().total == 0
+
+
+def test_load_reads_a_rule_set_file_or_refuses_an_unknown_id(tmp_path: Path) -> None:
+    """`registry load -r` takes an installed id or a rule-set file (read by the command, not
+    the registry); an unknown one is exit 2 before anything is stored."""
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    runner.invoke(app, ["registry", "init", "--database", url])
+    unknown = runner.invoke(app, ["registry", "load", str(SULFIDE), "-r", "gbt-ssb-1-2099",
+                                  "--database", url])
+    assert unknown.exit_code == 2 and "gbt-ssb-1-2099" in unknown.stderr
+    with Registry.open(url) as registry:
+        assert registry.list_cells().total == 0
+    rules_file = tmp_path / "csae-434-2025.toml"
+    rules_file.write_text(installed_ruleset_text("csae-434-2025"), encoding="utf-8")
+    loaded = runner.invoke(app, ["registry", "load", str(SULFIDE), "-r", str(rules_file),
+                                 "--database", url])
+    assert loaded.exit_code == 0, loaded.stderr
+    with Registry.open(url) as registry:
+        assert {r.ruleset for r in registry.get_cell("EX-SUL-HE-01").results} == {
+            "csae-434-2025"}
 
 
 def test_load_attaches_the_evidence_a_dossier_names(tmp_path: Path) -> None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import InvalidInputError, MissingDependencyError
-from .common import NegativeAnswer, fail, keys_app, output_name_problems, print_json
+from .common import (
+    NegativeAnswer,
+    fail,
+    keys_app,
+    load_rules,
+    output_name_problems,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from ..model import Evidence
@@ -86,6 +93,7 @@ def registry_load(
             errors.append(str(exc))
     if errors:
         fail("\n".join(errors))
+    rules = load_rules(ruleset)  # an id or a rule-set file, read here, not in the registry
     actor = _actor()
     with _registry(database) as registry, Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -93,7 +101,7 @@ def registry_load(
         task = progress.add_task("loading dossiers", total=len(dossiers))
         new_versions = attached = 0
         for path, dossier in dossiers:
-            submission = registry.submit(dossier, actor=actor, ruleset=ruleset, lab=lab,
+            submission = registry.submit(dossier, actor=actor, ruleset=rules, lab=lab,
                                          admin=True)
             new_versions += submission.new_version
             attached += _attach_evidence(registry, path, dossier.id, dossier.evidence, actor)

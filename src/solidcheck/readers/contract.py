@@ -45,7 +45,7 @@ _COUNT_CHANNELS = frozenset({"cycle", "step"})
 _LOWEST = {"temperature_c": -273.15, "pressure_pa": 0.0, "mass_g": 0.0,
            "mass_before_g": 0.0, "mass_after_g": 0.0}
 #: the fractions of the sample a truncated copy keeps
-_CUTS = (0.5, 0.05)
+_CUTS = (0.9, 0.5, 0.05)
 
 
 class ReaderContractError(AssertionError):

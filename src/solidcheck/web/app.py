@@ -112,7 +112,8 @@ def _openapi_of(app: FastAPI) -> Callable[[], dict[str, Any]]:
             components = document.setdefault("components", {})
             components.setdefault("securitySchemes", {})["bearerAuth"] = {
                 "type": "http", "scheme": "bearer",
-                "description": "An API key, from `solidcheck keys create` or POST /v1/keys."}
+                "description": ("An API key, from `solidcheck registry keys create` or "
+                                "POST /v1/keys.")}
             schemas = components.setdefault("schemas", {})
             for model in (Dossier, AuditRequest, NewKeyRequest):
                 _add_schema(schemas, model)

@@ -146,7 +146,8 @@ def published_only(request: Request) -> bool:
         return True
     raise AccessDeniedError("this registry is not public: send a key as 'Authorization: "
                             "Bearer <key>' (any role may read; an administrator creates one "
-                            "with `solidcheck keys create --role reader`)", authenticated=False)
+                            "with `solidcheck registry keys create --role reader`)",
+                            authenticated=False)
 
 
 def actor_of(key: ApiKeyRecord) -> str:

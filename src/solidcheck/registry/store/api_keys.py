@@ -107,7 +107,7 @@ def revoke(session: Session, head: ChainHead, key_id: str, *, actor: str) -> Api
                                     ApiKey.revoked_at.is_(None)).limit(1)):
         raise InvalidInputError([Problem(
             "key", f"{key_id} is the last active admin key",
-            "create another admin key first (`solidcheck keys create --role admin`), "
+            "create another admin key first (`solidcheck registry keys create --role admin`), "
             "then revoke this one")])
     if row.revoked_at is None:
         row.revoked_at = now()
@@ -125,7 +125,7 @@ def parsed_secret(secret: str | None) -> tuple[str, str | None]:
     no secret at all is refused."""
     if not secret:
         raise AccessDeniedError("this needs an API key: send it as 'Authorization: "
-                                "Bearer <key>' (create one with `solidcheck keys create`)",
+                                "Bearer <key>' (create one with `solidcheck registry keys create`)",
                                 authenticated=False)
     given = secret.strip()
     match = _KEY_PATTERN.fullmatch(given)

@@ -21,7 +21,7 @@ from ...certificates import canonical_json
 from ...classify import classify
 from ...errors import DatabaseError
 from ...model import Dossier
-from ...rules import Ruleset, load_ruleset
+from ...rules import Ruleset, ruleset_by_id
 from ..db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
 from ..identity import id_skeleton
 from ..records import (
@@ -126,7 +126,7 @@ class Registry:
         Another lab's cell is refused (``AccessDeniedError``) unless an admin granted access.
         """
         cells.check_storable(dossier)
-        rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
+        rules = ruleset_by_id(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         content = dossier.model_dump(mode="json")
         digest = sha256_hex(canonical_json(content))
         result = classify(dossier, rules)
@@ -168,7 +168,7 @@ class Registry:
         """Classify the cell's latest version under another rule set; earlier results stay.
         The new result is published as the version's earlier results are, unless ``publish``
         says otherwise. ``lab`` and ``admin`` as for :meth:`submit`."""
-        rules = load_ruleset(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
+        rules = ruleset_by_id(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         with self._writing() as (session, head):
             cell = cells.find_cell(session, cell_id)
             check_may_write(session, cell, lab=lab, admin=admin)
@@ -193,7 +193,7 @@ class Registry:
         when not given), newest first, filtered and paginated. ``published_only``: only
         cells with a published result and published results — except for the cells ``lab``
         may write."""
-        ruleset_id = load_ruleset(ruleset).id
+        ruleset_id = ruleset_by_id(ruleset).id
         with self._reading() as session:
             return reads.list_page(session, ruleset_id=ruleset_id, category=category,
                                    electrolyte_type=electrolyte_type,
