@@ -150,10 +150,11 @@ def test_the_web_api_negotiates_the_registrys_formats() -> None:
     from typing import get_args
 
     from solidcheck.web import api
+    from solidcheck.web.api import results
 
     offered = formats.choices("GET /v1/results")
     assert get_args(api.ResultFormat) == offered == ("json", "html", "pdf")
-    assert set(api._FORMAT_OF_MEDIA.values()) == set(offered)
+    assert set(results._FORMAT_OF_MEDIA.values()) == set(offered)
     assert api.negotiate("application/pdf") == "pdf"
     assert api.negotiate("text/html;q=0.9, application/json;q=0.5") == "html"
     assert formats.get("html").content_type == "text/html; charset=utf-8"

@@ -26,7 +26,7 @@ import pytest
 import yaml
 from fastapi import FastAPI
 
-import solidcheck.web.api as api_module
+import solidcheck.web.api.classification as classification_module
 from solidcheck.dossier import MAX_DOSSIER_BYTES
 from solidcheck.errors import InvalidInputError
 from solidcheck.registry import Registry
@@ -259,14 +259,14 @@ def held_classify(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.E
     """Classification that waits for ``gate`` (released at the end whatever happens);
     ``started`` counts calls that began."""
     gate, started = threading.Event(), threading.Semaphore(0)
-    real = api_module._classify
+    real = classification_module._classify
 
     def held(body: bytes, ruleset: str | None) -> Any:
         started.release()
         gate.wait(timeout=30)
         return real(body, ruleset)
 
-    monkeypatch.setattr(api_module, "_classify", held)
+    monkeypatch.setattr(classification_module, "_classify", held)
     yield gate, started
     gate.set()
 

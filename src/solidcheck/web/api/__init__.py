@@ -1,0 +1,25 @@
+"""The REST API under ``/v1``, and ``/healthz`` and ``/metrics``: one module per concern,
+each with its own router, assembled here into the two routers ``app.py`` mounts.
+
+Routes parse and answer; every decision is the core's (``classify``, ``verify``, ``audit``)
+or the registry's. Bodies that are files — a dossier, a certificate, an instrument file, a
+document to audit — are read as the bytes sent, so the problems reported are solidcheck's own
+(the same as the command line's) and a certificate is checked byte for byte. Their schemas
+are declared in ``openapi_extra`` (``openapi.py``); ``app.py`` adds the dossier's schema to
+the document.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import access, cells, certificates, claim_audit, classification, keys, operations, results
+from .results import ResultFormat, negotiate
+
+__all__ = ["ResultFormat", "negotiate", "router", "system_router"]
+
+router = APIRouter()
+# in this order the paths appear in the OpenAPI document
+for _part in (classification, cells, results, certificates, claim_audit, keys, access):
+    router.include_router(_part.router)
+system_router = operations.router
