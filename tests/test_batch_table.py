@@ -1,4 +1,4 @@
-"""The dossier table (batch/table.py), the synthetic population (batch/synth.py) and their
+"""The dossier table (batch/table/), the synthetic population (batch/synth.py) and their
 commands: what a user relies on when moving millions of dossiers between files and tables."""
 
 from __future__ import annotations
