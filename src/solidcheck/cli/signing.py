@@ -1,6 +1,7 @@
 """Certificates at the command line: the Ed25519 signing keys (``keys generate``,
 ``keys fingerprint``), ``certify`` and ``verify``. Argument handling and output only; the
-work is in the ``certificates`` package, imported when a command runs (it needs ``cryptography``)."""
+work is in the ``certificates`` package, imported when a command runs (it needs
+``cryptography``)."""
 
 from __future__ import annotations
 
