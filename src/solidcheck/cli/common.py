@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -26,14 +26,19 @@ if TYPE_CHECKING:
     from ..readers import Reading, ReadingKind
     from ..rules import Ruleset
 
+Item = TypeVar("Item")
+Loaded = TypeVar("Loaded")
+
 __all__ = [
     "NegativeAnswer",
     "ReaderOption",
     "RulesetOption",
+    "collect",
     "dossier_app",
     "fail",
     "keys_app",
     "load_dossiers",
+    "load_each",
     "load_rules",
     "output_name_problems",
     "print_json",
@@ -143,20 +148,33 @@ def load_rules(ruleset_id: str | None) -> Ruleset:
     return load_ruleset(ruleset_id)
 
 
+def collect(items: Iterable[Item], load: Callable[[Item], Loaded],
+            errors: list[str]) -> list[Loaded]:
+    """Each item loaded; the message of each invalid one added to ``errors``, so that one
+    run names every problem of every file rather than the first."""
+    loaded: list[Loaded] = []
+    for item in items:
+        try:
+            loaded.append(load(item))
+        except InvalidInputError as exc:
+            errors.append(str(exc))
+    return loaded
+
+
+def load_each(items: Iterable[Item], load: Callable[[Item], Loaded]) -> list[Loaded]:
+    """Every item loaded, or — if any is invalid — every problem of every item, exit 2."""
+    errors: list[str] = []
+    loaded = collect(items, load, errors)
+    if errors:
+        fail("\n".join(errors))
+    return loaded
+
+
 def load_dossiers(files: list[Path]) -> list[Dossier]:
     """Every dossier, or — if any is invalid — every problem of every file, exit 2."""
     from ..dossier import load_dossier
 
-    dossiers: list[Dossier] = []
-    errors: list[str] = []
-    for path in files:
-        try:
-            dossiers.append(load_dossier(path))
-        except InvalidInputError as exc:
-            errors.append(str(exc))
-    if errors:
-        fail("\n".join(errors))
-    return dossiers
+    return load_each(files, load_dossier)
 
 
 def read(path: Path, *, reader: str | None = None, kind: ReadingKind | None = None) -> Reading:

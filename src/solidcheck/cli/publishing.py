@@ -15,7 +15,16 @@ import typer
 
 from .. import formats
 from ..errors import InvalidInputError
-from .common import NegativeAnswer, RulesetOption, fail, load_dossiers, load_rules, print_json
+from .common import (
+    NegativeAnswer,
+    RulesetOption,
+    collect,
+    fail,
+    load_dossiers,
+    load_each,
+    load_rules,
+    print_json,
+)
 from .common import stdout as _stdout
 
 if TYPE_CHECKING:
@@ -86,15 +95,7 @@ def report_command(
     from ..report.model import load_report_item
 
     rules = load_rules(ruleset)
-    items: list[ReportItem] = []
-    errors: list[str] = []
-    for path in files:
-        try:
-            items.append(load_report_item(path, rules))
-        except InvalidInputError as exc:
-            errors.append(str(exc))
-    if errors:
-        fail("\n".join(errors))
+    items = load_each(files, lambda path: load_report_item(path, rules))
     if certificate is not None:
         qr_payload = qr_payload or _certificate_payload(certificate, files, items)
     for item in items:
@@ -166,16 +167,12 @@ def audit_command(
     if output_format == "html" and (len(files) != 1 or output is None):
         fail("--format html takes exactly one input file and -o FILE")
     result = None
-    texts, errors = [], []
+    errors: list[str] = []
     try:
         result = load_evidence(evidence, ruleset=rules) if evidence is not None else None
     except InvalidInputError as exc:
         errors.append(str(exc))
-    for path in files:
-        try:
-            texts.append(extract_text(path))
-        except InvalidInputError as exc:
-            errors.append(str(exc))
+    texts = collect(files, extract_text, errors)
     if errors:
         fail("\n".join(errors))
     reports = [audit(text, ruleset=rules, evidence=result) for text in texts]

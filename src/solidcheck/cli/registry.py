@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import InvalidInputError, MissingDependencyError
+from ..errors import MissingDependencyError
 from .common import (
     NegativeAnswer,
     fail,
     keys_app,
+    load_dossiers,
     load_rules,
     output_name_problems,
     print_json,
@@ -83,16 +84,7 @@ def registry_load(
     stored."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..dossier import load_dossier
-
-    dossiers, errors = [], []
-    for path in files:
-        try:
-            dossiers.append((path, load_dossier(path)))
-        except InvalidInputError as exc:
-            errors.append(str(exc))
-    if errors:
-        fail("\n".join(errors))
+    dossiers = list(zip(files, load_dossiers(files), strict=True))
     rules = load_rules(ruleset)  # an id or a rule-set file, read here, not in the registry
     actor = _actor()
     with _registry(database) as registry, Progress(
