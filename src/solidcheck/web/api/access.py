@@ -16,7 +16,7 @@ from ..schemas import NewGrantRequest, NewIssuerRequest
 from .openapi import KEY_OPTIONAL, KEY_REQUIRED, extra, json_body
 from .params import AdminKey, CellId, Fingerprint, LabName, ReaderDep, RegistryDep, v1_router
 
-__all__ = ["new_grant_body", "new_issuer_body", "router"]
+__all__ = ["router"]
 
 router = v1_router()
 

@@ -23,7 +23,7 @@ from ..schemas import AuditRequest
 from .openapi import AUDIT_BODY, KEY_OPTIONAL, extra
 from .params import RegistryDep, v1_router
 
-__all__ = ["AuditInput", "audit_input", "router"]
+__all__ = ["router"]
 
 router = v1_router()
 

@@ -14,7 +14,7 @@ from ..schemas import NewKey, NewKeyRequest
 from .openapi import KEY_REQUIRED, extra, json_body
 from .params import AdminKey, KeyId, RegistryDep, v1_router
 
-__all__ = ["new_key_body", "router"]
+__all__ = ["router"]
 
 router = v1_router()
 

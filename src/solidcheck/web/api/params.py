@@ -20,9 +20,25 @@ from ..metrics import Metrics
 from ..problems import error_responses
 from ..settings import Settings
 
-__all__ = ["NO_CONTROL", "AdminKey", "CellId", "CertificateId", "Fingerprint", "KeyId", "LabKey",
-           "LabName", "MetricsDep", "ReaderDep", "RegistryDep", "ResultId", "RulesetQuery",
-           "SettingsDep", "Sha256", "TextQuery", "get_metrics", "v1_router"]
+__all__ = [
+    "NO_CONTROL",
+    "AdminKey",
+    "CellId",
+    "CertificateId",
+    "Fingerprint",
+    "KeyId",
+    "LabKey",
+    "LabName",
+    "MetricsDep",
+    "ReaderDep",
+    "RegistryDep",
+    "ResultId",
+    "RulesetQuery",
+    "SettingsDep",
+    "Sha256",
+    "TextQuery",
+    "v1_router",
+]
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
