@@ -186,7 +186,23 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
 
 @functools.cache
 def load_catalogue() -> Catalogue:
-    """solidcheck's own catalogue, read and checked once."""
-    text = resources.files(__package__).joinpath("messages.toml").read_text("utf-8")
-    return parse_catalogue(text, source="messages.toml")
-
+    """solidcheck's own catalogue, read and checked once: every ``*.toml`` file of this
+    package (``messages.toml`` for findings, one file per further area), one id in one file."""
+    parts = [parse_catalogue(entry.read_text("utf-8"), source=entry.name)
+             for entry in sorted(resources.files(__package__).iterdir(),
+                                 key=lambda entry: entry.name)
+             if entry.name.endswith(".toml")]
+    messages: dict[str, _Message] = {}
+    words: dict[str, dict[Language, str]] = {}
+    problems: list[Problem] = []
+    for part in parts:
+        for table, found, into in (("messages", part.messages, messages),
+                                   ("words", part.words, words)):
+            for key, value in found.items():
+                if key in into:
+                    problems.append(Problem(f"{table}.{key}", "defined in two catalogue files",
+                                            "define it in one file only"))
+                into[key] = value  # type: ignore[assignment]
+    if problems:
+        raise RulesetError(problems, source="solidcheck/i18n")
+    return Catalogue(messages, words)
