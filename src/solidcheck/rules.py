@@ -235,7 +235,9 @@ class Ruleset(_Data):
         return Finding(
             severity=severity,
             rule=rule_id,
-            message=message(message_id, params, "en"),
+            message=_english(message_id, tuple(  # typed keys: 1, 1.0 and True are equal
+                (name, type(value).__name__, tuple(value) if isinstance(value, list) else value)
+                for name, value in params.items())),
             message_id=message_id,
             params=params,
             source=rule.provenance,
@@ -249,6 +251,16 @@ class Ruleset(_Data):
         rule = self.rule(rule_id)
         return Finding(severity=severity, rule=rule_id, message=text, source=rule.provenance,
                        clause=rule.reference, ruleset=self.id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _english(message_id: str,
+             params: tuple[tuple[str, str, float | int | str | tuple[str, ...] | None], ...]
+             ) -> str:
+    """A finding's English text; cached, as most findings of a run repeat the rule set's own
+    numbers (the decision's messages take nothing else)."""
+    return message(message_id, {name: list(value) if isinstance(value, tuple) else value
+                                for name, _, value in params}, "en")
 
 
 def parse_data_file(text: str, model: type[_Model], *, source: str) -> _Model:
