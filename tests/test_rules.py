@@ -27,7 +27,7 @@ from solidcheck.rules import Rule, Rules, parse_ruleset, read_ruleset_file, rule
 DEFAULT_ID = "gbt-ssb-1-2026"
 CSAE_ID = "csae-434-2025"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rulesets.md"
-COMMON_KEYS = set(Rule.model_fields)  # provenance, summary, clause, why
+COMMON_KEYS = set(Rule.model_fields)  # provenance, summary, clause, why and their Chinese
 
 
 def installed_text(ruleset_id: str) -> str:
