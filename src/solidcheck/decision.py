@@ -3,26 +3,24 @@ and the finding each answer gives — one table for every engine.
 
 ``classify`` (one dossier at a time) and the vectorised batch engine evaluate the same named
 predicates and take the *first* branch whose predicate holds; the category, the rule cited,
-the severity and the message come from the row, never from engine code. An engine evaluates:
+the severity and the message come from the row, never from engine code. The predicates, by
+``Branch.name`` (each row is asked only if every row above is false):
 
-==========================  ==============================================================
-predicate (``Branch.name``)  holds when (each row is asked only if every row above is false)
-==========================  ==============================================================
-``liquid_by_phases``         the declared phases are exactly {liquid}
-``hybrid_by_phases``         the declared phases are exactly {solid, liquid}
-``no_test``                  there is no weight-loss test
-``liquid_seen``              ``weight_loss_test.visible_liquid`` is true
-``invalid_test``             the test's conditions are not valid (temperature, duration,
-                             pressure, number of specimens)
-``over_limit``               the deciding rate does not meet the limit
-``visual_check_missing``     ``visible_liquid`` is null and the rule set's visual check is
-                             mandatory
-``solid_state``              always (the last row)
-==========================  ==============================================================
+- ``liquid_by_phases``: the declared phases are exactly {liquid};
+- ``hybrid_by_phases``: the declared phases are exactly {solid, liquid};
+- ``no_test``: there is no weight-loss test;
+- ``liquid_seen``: ``weight_loss_test.visible_liquid`` is true;
+- ``invalid_test``: the test's conditions are not valid (temperature, duration, pressure,
+  number of specimens);
+- ``over_limit``: the deciding rate does not meet the limit;
+- ``visual_check_missing``: ``visible_liquid`` is null and the rule set's visual check is
+  mandatory;
+- ``solid_state``: always (the last row).
 
 A row-wise engine uses :func:`first_branch`; a columnar one builds one boolean column per
-predicate in :data:`DECISION_TABLE` order and picks with ``np.select(conditions,
-range(len(DECISION_TABLE)))`` — earlier rows win, as here. With the ``solid_state`` branch,
+predicate of ``DECISION_TABLE[:-1]``, in order, and picks the row index with
+``np.select(columns, range(len(columns)), default=len(DECISION_TABLE) - 1)`` — the earliest
+true column wins, as here. With the ``solid_state`` branch,
 when ``visible_liquid`` is null (and the check is not mandatory) the finding
 :data:`VISUAL_CHECK_RECOMMENDED` comes first. Every parameter of these messages comes from the
 rule set alone: :func:`branch_params`.
