@@ -29,13 +29,13 @@ def test_every_message_has_every_language_and_uses_each_parameter(message_id: st
 
 def test_traditional_chinese_is_made_from_the_simplified_text() -> None:
     shown = message("weight_loss.duration_met", {"duration": 6.5, "minimum": 6}, "zh-Hant")
-    assert shown == "試驗時長 6 小時 30 分鐘 達到最短 6 小時 的要求"
+    assert shown == "試驗時長 6 小時 30 分鐘，不短於規定的最短時長 6 小時"
 
 
 def test_both_languages_read_english_then_chinese() -> None:
     shown = message("weight_loss.pressure_within", {"pressure": 50, "limit": 1000}, "both")
     assert shown == ("absolute pressure 50 Pa is within the 1000 Pa limit / "
-                     "绝对压力 50 Pa 不超过 1000 Pa 的限值")
+                     "绝对压力 50 Pa，不超过限值 1000 Pa")
 
 
 def test_a_broken_catalogue_names_every_bad_entry() -> None:

@@ -31,6 +31,7 @@ from solidcheck import (
     load_ruleset,
     parse_dossier,
 )
+from solidcheck.localise import localise_result
 from solidcheck.model import Electrolyte, Ratings, Specimen, WeightLossTest
 
 RULESETS = [load_ruleset("gbt-ssb-1-2026"), load_ruleset("csae-434-2025")]
@@ -342,6 +343,21 @@ def test_misspelt_key_gets_a_did_you_mean_hint() -> None:
 
 
 # --- b) valid dossiers -------------------------------------------------------------------
+
+@PROPERTY
+@given(valid_dossier_dicts())
+def test_every_finding_of_any_dossier_reads_in_every_language(data: dict[str, Any]) -> None:
+    dossier = dossier_from_mapping(copy.deepcopy(data))
+    for result in assert_valid_results(dossier):
+        chinese = localise_result(result, "zh")
+        RESULT_SCHEMA.validate(chinese.model_dump(mode="json"))
+        for finding in chinese.findings:
+            assert finding.message_id is not None
+            assert any("\u4e00" <= char <= "\u9fff" for char in finding.message), finding
+        for lang in ("zh-Hant", "both"):
+            assert len(localise_result(result, lang).findings) == len(result.findings)
+        assert localise_result(chinese, "en") == result
+
 
 @PROPERTY
 @given(valid_dossier_dicts())

@@ -27,7 +27,7 @@ from solidcheck.rules import Rule, Rules, parse_ruleset, read_ruleset_file, rule
 DEFAULT_ID = "gbt-ssb-1-2026"
 CSAE_ID = "csae-434-2025"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rulesets.md"
-COMMON_KEYS = set(Rule.model_fields)  # provenance, summary, clause, why
+COMMON_KEYS = set(Rule.model_fields)  # provenance, summary, clause, why and their Chinese
 
 
 def installed_text(ruleset_id: str) -> str:
@@ -457,17 +457,76 @@ def test_a_plugin_that_breaks_the_rules_is_refused(plugin: Callable[..., None],
 def test_finding_cites_the_rule_provenance(ruleset: Ruleset):
     for rule_id in Rules.model_fields:
         rule = ruleset.rule(rule_id)
-        finding = ruleset.finding(rule_id, "warning", "a message")
+        finding = ruleset.finding(rule_id, "warning", "weight_loss.too_few_specimens",
+                                  weighed=1, required=3)
         assert finding.rule == rule_id
         assert finding.ruleset == ruleset.id
         assert finding.source == rule.provenance
         assert finding.clause == (rule.clause if rule.provenance == "standard" else rule.why)
-        assert finding.severity == "warning" and finding.message == "a message"
+        assert finding.severity == "warning"
+        assert finding.message_id == "weight_loss.too_few_specimens"
+        assert finding.params == {"weighed": 1, "required": 3}
+        assert "1 specimen(s) weighed, at least 3 required" in finding.message
 
 
 def test_finding_for_an_unknown_rule_is_refused():
     with pytest.raises(KeyError):
-        load_ruleset().finding("no_such_rule", "info", "x")
+        load_ruleset().finding("no_such_rule", "info", "application.open")
+
+
+def test_finding_with_a_message_not_in_the_catalogue_is_refused():
+    with pytest.raises(KeyError, match="no message"):
+        load_ruleset().finding("mass_gain", "info", "weight_loss.no_such_message")
+
+
+def test_finding_missing_a_parameter_of_its_message_is_refused():
+    with pytest.raises(KeyError, match="rate"):
+        load_ruleset().finding("mass_gain", "warning", "weight_loss.mass_gain", specimen=2)
+
+
+# --- Chinese ------------------------------------------------------------------------------
+
+
+def _has_chinese(text: str | None) -> bool:
+    return text is not None and any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.mark.parametrize("ruleset", available_rulesets(), ids=lambda r: r.id)
+def test_every_built_in_rule_has_its_clause_or_reason_and_summary_in_chinese(ruleset: Ruleset):
+    if ruleset.id not in {DEFAULT_ID, CSAE_ID}:
+        pytest.skip("the Chinese keys are optional for other packages' rule sets")
+    for rule_id in Rules.model_fields:
+        rule = ruleset.rule(rule_id)
+        assert _has_chinese(rule.summary_zh), (ruleset.id, rule_id)
+        assert _has_chinese(rule.reference_zh), (ruleset.id, rule_id)
+        if rule.provenance == "standard":
+            assert rule.clause_zh and rule.why_zh is None, (ruleset.id, rule_id)
+        else:
+            assert rule.why_zh and rule.clause_zh is None, (ruleset.id, rule_id)
+
+
+def test_the_national_standard_cites_its_chinese_clause_first():
+    assert load_ruleset(DEFAULT_ID).ruleset.language == "zh"
+
+
+def test_chinese_keys_are_optional_for_a_third_party_rule_set():
+    text = installed_text(DEFAULT_ID)
+    stripped = "\n".join(line for line in text.splitlines()
+                         if not line.startswith(("summary_zh", "clause_zh", "why_zh", "language")))
+    ruleset = parse_ruleset(stripped, source="third-party.toml")
+    rule = ruleset.rule("weight_loss_limit")
+    assert rule.clause_zh is None and rule.summary_zh is None and rule.reference_zh is None
+    assert ruleset.ruleset.language == "en"
+
+
+@pytest.mark.parametrize(("rule_id", "key"), [("weight_loss_limit", "why_zh"),
+                                              ("test_pressure", "clause_zh")])
+def test_a_chinese_citation_must_match_the_provenance(rule_id: str, key: str):
+    text = installed_text(DEFAULT_ID).replace(
+        f"[rules.{rule_id}]\n", f'[rules.{rule_id}]\n{key} = "某处"\n')
+    with pytest.raises(RulesetError) as caught:
+        parse_ruleset(text, source="edited.toml")
+    assert key in str(caught.value)
 
 
 def test_findings_of_a_classification_cite_the_rule_set_in_use():

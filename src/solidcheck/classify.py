@@ -1,7 +1,10 @@
 """The decision: a dossier and a rule set in, a Result out. Pure: no I/O, no hidden defaults.
 
 Every number comes from the rule set, and every branch adds a finding that cites the rule
-(and through it the clause or the project assumption) that decided it.
+(and through it the clause or the project assumption) that decided it. The branches, their
+order and their findings are the decision table (``decision.py``), shared with the batch
+engine; a finding is a message id and its parameters, its text rendered in English
+(``localise.localise_result`` renders a result in another language).
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from fractions import Fraction
 
 from ._version import __version__
 from .code import CodeFields, encode_code
+from .decision import VISUAL_CHECK_RECOMMENDED, Branch, branch_params, first_branch
 from .model import Application, Category, Dossier, Finding, Result
 from .rules import Ruleset, ruleset_by_id
 from .terms import category_terms
-from .weightloss import WeightLossAssessment, assess_weight_loss, exact, fmt
+from .weightloss import WeightLossAssessment, assess_weight_loss, exact
 
 __all__ = ["classify"]
 
@@ -69,62 +73,46 @@ def _declaration_findings(dossier: Dossier, rules: Ruleset) -> list[Finding]:
     fraction = electrolyte.liquid_fraction_wt_percent
     if electrolyte.phases == ["solid"] and fraction is not None and fraction > 0:
         return [rules.finding("declared_liquid_fraction", "warning",
-            f"the dossier declares only solid phases but a liquid fraction of {fmt(fraction)} "
-            "wt %; the weight-loss test decides, and the declaration should be corrected")]
+                              "decision.declared_liquid_fraction", fraction=fraction)]
     return []
 
 
 def _decide(
     dossier: Dossier, rules: Ruleset, assessment: WeightLossAssessment | None
 ) -> tuple[Category, list[Finding]]:
+    """The first branch of the decision table whose predicate holds (decision.py)."""
     phases = set(dossier.electrolyte.phases)
-    if phases == {"liquid"}:
-        return "liquid", [rules.finding("classification_by_phases", "info",
-            "ions move only through liquid electrolyte (declared phases: liquid) → liquid battery")]
-    if phases == {"solid", "liquid"}:
-        found = [rules.finding("classification_by_phases", "info",
-            "ions move through solid and liquid electrolyte (declared phases: solid, liquid) → "
-            "hybrid solid-liquid battery; calling it 'solid-state' or 'semi-solid' is a "
-            "misclassification")]
-        return "hybrid_solid_liquid", found
-
     test = dossier.weight_loss_test
-    rule = rules.rules
-    conditions = (f"{fmt(rule.test_temperature.temperature_c)} °C, at least "
-                  f"{fmt(rule.test_duration.min_duration_h)} h, at most "
-                  f"{fmt(rule.test_pressure.max_pressure_pa)} Pa absolute")
-    if test is None or assessment is None:
-        return "undetermined", [rules.finding("solid_state_requires_test", "error",
-            "declared all-solid, but there is no weight-loss test: solid-state cannot be "
-            f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
-            "weight_loss_test to the dossier")]
-    if test.visible_liquid:  # liquid seen settles it, whatever the oven did
-        return "hybrid_solid_liquid", [rules.finding("visual_check", "error",
-            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
-            "hybrid solid-liquid battery, not solid-state")]
-    if not assessment.result.conditions_valid:
-        return "undetermined", [rules.finding("solid_state_requires_test", "error",
-            "declared all-solid, but the weight-loss test is not valid (see the errors above): "
-            f"solid-state cannot be confirmed; repeat the test at {conditions}")]
-    limit = fmt(rule.weight_loss_limit.limit_percent)
-    if not assessment.result.passed:
-        return "hybrid_solid_liquid", [rules.finding("weight_loss_limit", "error",
-            f"the weight-loss rate exceeds the {limit} % limit, which shows volatile liquid "
-            "electrolyte → hybrid solid-liquid battery, not solid-state")]
-    if test.visible_liquid is None and rule.visual_check.mandatory:
-        return "undetermined", [rules.finding("visual_check", "error",
-            "the visual check of the opened cell is required by this rule set but was not "
-            "recorded; inspect the opened cell and set weight_loss_test.visible_liquid")]
+
+    def holds(name: str) -> bool:  # asked in table order: each may assume the ones above false
+        if name == "liquid_by_phases":
+            return phases == {"liquid"}
+        if name == "hybrid_by_phases":
+            return phases == {"solid", "liquid"}
+        if name == "no_test":
+            return test is None or assessment is None
+        assert test is not None and assessment is not None
+        if name == "liquid_seen":
+            return test.visible_liquid is True
+        if name == "invalid_test":
+            return not assessment.result.conditions_valid
+        if name == "over_limit":
+            return not assessment.result.passed
+        if name == "visual_check_missing":
+            return test.visible_liquid is None and rules.rules.visual_check.mandatory
+        raise KeyError(f"classify evaluates no predicate {name!r}")
+
+    branch = first_branch(holds)
     found = []
-    if test.visible_liquid is None:
-        found.append(rules.finding("visual_check", "warning",
-            "the opened cell was not inspected for visible liquid; the check is recommended "
-            "because a non-volatile liquid (e.g. an ionic liquid) barely evaporates at "
-            f"{fmt(rule.test_temperature.temperature_c)} °C; set weight_loss_test.visible_liquid"))
-    found.append(rules.finding("solid_state_requires_test", "info",
-        f"declared all-solid and the weight-loss test meets the {limit} % limit under valid "
-        "conditions → solid-state battery"))
-    return "solid_state", found
+    if branch.name == "solid_state" and test is not None and test.visible_liquid is None:
+        found.append(_branch_finding(VISUAL_CHECK_RECOMMENDED, rules))
+    found.append(_branch_finding(branch, rules))
+    return branch.category, found
+
+
+def _branch_finding(branch: Branch, rules: Ruleset) -> Finding:
+    return rules.finding(branch.rule, branch.severity, branch.message_id,
+                         **branch_params(branch, rules))
 
 
 def _application(
@@ -138,21 +126,19 @@ def _application(
         derived = "high_power" if ratio >= exact(threshold) else "high_energy"
     declared = dossier.application
     if declared is not None:
-        found = [rules.finding("sub_classification", "info",
-            f"application {declared.replace('_', '-')} as declared")]
+        found = [rules.finding("sub_classification", "info", "application.declared",
+                               application=declared)]
         if derived is not None and declared != "other" and declared != derived:
             assert ratio is not None
             found.append(rules.finding("application_ratio", "warning",
-                f"declared {declared.replace('_', '-')}, but the power/energy ratio "
-                f"{fmt(ratio)} W/Wh points to {derived.replace('_', '-')} (threshold "
-                f"{fmt(threshold)} W/Wh); check the ratings or the declaration"))
+                                       "application.ratio_disagrees", declared=declared,
+                                       ratio=float(ratio), derived=derived, threshold=threshold))
         return declared, "declared", found
     if derived is not None:
         assert ratio is not None
-        relation = "at or above" if derived == "high_power" else "below"
-        return derived, "power_energy_ratio", [rules.finding("application_ratio", "info",
-            f"application not declared; power/energy ratio {fmt(ratio)} W/Wh is {relation} "
-            f"{fmt(threshold)} W/Wh → {derived.replace('_', '-')}")]
-    return None, None, [rules.finding("sub_classification", "info",
-        "application not declared and no ratings given: the application axis stays open; "
-        "declare application or add ratings (max_power_w, energy_1c_wh)")]
+        message_id = ("application.by_ratio_at_least" if derived == "high_power"
+                      else "application.by_ratio_below")
+        return derived, "power_energy_ratio", [rules.finding(
+            "application_ratio", "info", message_id, ratio=float(ratio), threshold=threshold,
+            derived=derived)]
+    return None, None, [rules.finding("sub_classification", "info", "application.open")]

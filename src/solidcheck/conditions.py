@@ -202,7 +202,7 @@ def analyse_conditions(reading: Reading, *, ruleset: Ruleset) -> ConditionsAnaly
     mass = (_mass(ch, first, last, ruleset, findings)
             if ch.mass_g is not None and hold is not None else None)
     if ch.mass_g is None:
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "weight_loss_rate", "info",
             "the log has no mass channel: give the weighings (m₀, m₁ per specimen) separately",
         ))
@@ -329,7 +329,7 @@ def _judge(
     band = f"{fmt(target.temperature_c)} ± {fmt(target.tolerance_c)} °C"
     if ch.pressure_pa is None:
         meets = False
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "test_pressure", "error",
             "the log has no pressure channel, so the vacuum condition "
             f"(≤ {fmt(target.max_pressure_pa)} Pa) cannot be judged from it; use a log that "
@@ -337,7 +337,7 @@ def _judge(
         ))
     if hold is None:
         reached = _nanmax(ch.temperature_c)
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "test_temperature", "error",
             f"no sample of the log is at {band}"
             + ("" if ch.pressure_pa is None else f" and ≤ {fmt(target.max_pressure_pa)} Pa")
@@ -348,7 +348,7 @@ def _judge(
     hours = hold.duration_h
     if exact(hours) < exact(target.min_duration_h):
         meets = False
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "test_duration", "error",
             f"the longest hold at {band}"
             + ("" if ch.pressure_pa is None else f" and ≤ {fmt(target.max_pressure_pa)} Pa")
@@ -359,7 +359,7 @@ def _judge(
             + f"; the test needs at least {fmt(target.min_duration_h)} h",
         ))
     else:
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "test_duration", "info",
             f"held {hours:.4f} h at {fmt(round(hold.temperature_min_c, 3))}–"
             f"{fmt(round(hold.temperature_max_c, 3))} °C"
@@ -368,7 +368,7 @@ def _judge(
             + f" (from {hold.start_s:g} s to {hold.end_s:g} s)",
         ))
     if reading.problems:
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "log_sampling", "warning",
             f"{len(reading.problems)} unreadable row(s) were left out; the hold was judged on "
             "the remaining samples, and a gap they leave longer than "
@@ -397,7 +397,7 @@ def _mass(
     m0, m1 = float(mass_g[first]), float(mass_g[last])
     known = mass_g[~np.isnan(mass_g)]
     if np.isnan(m0) or np.isnan(m1) or m0 <= 0 or known.size == 0:
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "weight_loss_rate", "warning",
             "the mass at the start or end of the hold is missing or not positive; "
             "give the weighings separately",
@@ -417,7 +417,7 @@ def _mass(
     rate = None if slope is None else -slope * _SECONDS_PER_HOUR / m0 * 100.0
     stable = None if rate is None else rate <= stability.max_loss_rate_percent_per_h
     if stable is False:
-        findings.append(ruleset.finding(
+        findings.append(ruleset.finding_text(
             "mass_stability", "warning",
             f"mass was still falling at the end of the hold: {rate:.4f} %/h over the last "
             f"{fmt(stability.window_min)} min, more than "

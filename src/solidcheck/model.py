@@ -25,6 +25,7 @@ __all__ = [
     "Electrolyte",
     "Evidence",
     "Finding",
+    "FindingParam",
     "Ratings",
     "Result",
     "Severity",
@@ -165,14 +166,34 @@ class _Output(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: what a finding's parameter may hold (JSON: numbers, text, lists of text)
+FindingParam = float | int | str | bool | list[str] | None
+
+
 class Finding(_Output):
-    """One reason for the result, citing the rule that produced it."""
+    """One reason for the result, citing the rule that produced it.
+
+    The reason is data — ``message_id`` and ``params`` — and ``message`` its text, rendered
+    from solidcheck's message catalogue (English unless a language was asked for:
+    ``solidcheck.localise.localise_result``). Results stored by an older solidcheck have no
+    ``message_id``; their ``message`` is all there is.
+    """
 
     severity: Severity
     rule: str = Field(description="id of the rule in the rule set, e.g. 'weight_loss_limit'")
-    message: str
+    message: str = Field(description="the finding in words: English by default, or in the "
+                         "language asked for (rendered from message_id and params)")
+    message_id: str | None = Field(
+        default=None, description="id of the message in solidcheck's catalogue, e.g. "
+        "'weight_loss.duration_short'; stable across releases; null in results stored before "
+        "findings carried it")
+    params: dict[str, FindingParam] = Field(
+        default_factory=dict, description="the message's parameters, as numbers (in the units "
+        "the catalogue declares for them) and texts, so a reader can render the message in any "
+        "language or compute with it")
     source: Provenance = Field(description="'standard' or a project 'assumption'")
-    clause: str | None = Field(description="the clause, or the assumption's reason")
+    clause: str | None = Field(description="the clause, or the assumption's reason (English by "
+                               "default, or in the language asked for)")
     ruleset: str
 
 

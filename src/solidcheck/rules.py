@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ._validation import problems_from
 from .errors import Problem, RulesetError, UnknownRulesetError
-from .model import Finding, Severity
+from .i18n import message
+from .model import Finding, FindingParam, Severity
 
 __all__ = [
     "Rule",
@@ -59,6 +60,10 @@ class Rule(_Data):
     summary: str = Field(min_length=1)
     clause: str | None = None
     why: str | None = None
+    #: the same in Chinese: optional in the grammar, given for every built-in rule
+    summary_zh: str | None = Field(default=None, min_length=1)
+    clause_zh: str | None = Field(default=None, min_length=1)
+    why_zh: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _cites_its_source(self) -> Rule:
@@ -66,12 +71,22 @@ class Rule(_Data):
             raise ValueError("a 'standard' rule needs a 'clause' naming where it comes from")
         if self.provenance == "assumption" and not self.why:
             raise ValueError("an 'assumption' rule needs a 'why' explaining the project default")
+        if self.provenance == "standard" and self.why_zh is not None:
+            raise ValueError("a 'standard' rule cites a clause: write 'clause_zh', not 'why_zh'")
+        if self.provenance == "assumption" and self.clause_zh is not None:
+            raise ValueError("an 'assumption' rule gives a reason: write 'why_zh', not "
+                             "'clause_zh'")
         return self
 
     @property
     def reference(self) -> str:
         """The clause for a rule of the standard, the reason for an assumption."""
         return self.clause if self.provenance == "standard" else self.why  # type: ignore[return-value]
+
+    @property
+    def reference_zh(self) -> str | None:
+        """:attr:`reference` in Chinese, or None when the rule set does not give it."""
+        return self.clause_zh if self.provenance == "standard" else self.why_zh
 
 
 class TemperatureRule(Rule):
@@ -189,6 +204,9 @@ class RulesetInfo(_Data):
     document: str
     status: str
     default: bool = False
+    language: Literal["en", "zh"] = Field(
+        default="en", description="the language of the document the clauses cite: 'zh' when "
+        "the Chinese clause (clause_zh) is the primary citation and the English a translation")
 
 
 class Ruleset(_Data):
@@ -208,17 +226,41 @@ class Ruleset(_Data):
             raise KeyError(f"rule set {self.id!r} has no rule {rule_id!r}")
         return rule
 
-    def finding(self, rule_id: str, severity: Severity, message: str) -> Finding:
-        """A finding that cites ``rule_id`` with this rule set's provenance for it."""
+    def finding(self, rule_id: str, severity: Severity, message_id: str,
+                **params: FindingParam) -> Finding:
+        """A finding that cites ``rule_id`` with this rule set's provenance for it: message
+        ``message_id`` of the catalogue with ``params`` (numbers as floats or ints, in the
+        catalogue's units), its text rendered in English."""
         rule = self.rule(rule_id)
         return Finding(
             severity=severity,
             rule=rule_id,
-            message=message,
+            message=_english(message_id, tuple(  # typed keys: 1, 1.0 and True are equal
+                (name, type(value).__name__, tuple(value) if isinstance(value, list) else value)
+                for name, value in params.items())),
+            message_id=message_id,
+            params=params,
             source=rule.provenance,
             clause=rule.reference,
             ruleset=self.id,
         )
+
+    def finding_text(self, rule_id: str, severity: Severity, text: str) -> Finding:
+        """A finding whose words are not (yet) in the catalogue: it has no ``message_id``, so
+        it stays in English whatever language is asked for. Prefer :meth:`finding`."""
+        rule = self.rule(rule_id)
+        return Finding(severity=severity, rule=rule_id, message=text, source=rule.provenance,
+                       clause=rule.reference, ruleset=self.id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _english(message_id: str,
+             params: tuple[tuple[str, str, float | int | str | tuple[str, ...] | None], ...]
+             ) -> str:
+    """A finding's English text; cached, as most findings of a run repeat the rule set's own
+    numbers (the decision's messages take nothing else)."""
+    return message(message_id, {name: list(value) if isinstance(value, tuple) else value
+                                for name, _, value in params}, "en")
 
 
 def parse_data_file(text: str, model: type[_Model], *, source: str) -> _Model:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .model import Finding, SpecimenResult, WeightLossResult, WeightLossTest
+from .model import Finding, FindingParam, SpecimenResult, WeightLossResult, WeightLossTest
 from .rules import Ruleset
 
 __all__ = ["WeightLossAssessment", "assess_weight_loss", "exact", "fmt", "specimen_rate"]
@@ -26,7 +26,9 @@ def exact(value: float) -> Fraction:
 
 
 def fmt(value: float | Fraction) -> str:
-    """A number for a message: up to six significant digits, no trailing zeros."""
+    """A number for text not yet in the message catalogue (the log analysis, evidence
+    summaries): up to six significant digits, no trailing zeros. Findings of the decision are
+    written by the catalogue (``i18n``) instead."""
     return f"{float(value):.6g}"
 
 
@@ -71,44 +73,46 @@ def _condition_findings(test: WeightLossTest, ruleset: Ruleset) -> tuple[bool, l
     deviation = exact(test.temperature_c) - exact(set_c)
     if abs(deviation) <= exact(tol_c):
         findings.append(ruleset.finding("test_temperature", "info",
-            f"test temperature {fmt(test.temperature_c)} °C is within "
-            f"{fmt(set_c)} ± {fmt(tol_c)} °C"))
+                                        "weight_loss.temperature_within",
+                                        temperature=test.temperature_c, set_point=set_c,
+                                        tolerance=tol_c))
     else:
         valid = False
         side, bound = ("above", exact(set_c) + exact(tol_c)) if deviation > 0 else (
             "below", exact(set_c) - exact(tol_c))
         findings.append(ruleset.finding("test_temperature_tolerance", "error",
-            f"test invalid: temperature {fmt(test.temperature_c)} °C is outside "
-            f"{fmt(set_c)} ± {fmt(tol_c)} °C, {fmt(abs(exact(test.temperature_c) - bound))} °C "
-            f"{side} the {'upper' if deviation > 0 else 'lower'} bound; repeat the test at "
-            f"{fmt(set_c)} °C"))
+                                        f"weight_loss.temperature_{side}",
+                                        temperature=test.temperature_c, set_point=set_c,
+                                        tolerance=tol_c,
+                                        excess=float(abs(exact(test.temperature_c) - bound)),
+                                        bound=float(bound)))
 
     min_h = rules.test_duration.min_duration_h
     if exact(test.duration_h) >= exact(min_h):
-        findings.append(ruleset.finding("test_duration", "info",
-            f"test duration {fmt(test.duration_h)} h meets the minimum of {fmt(min_h)} h"))
+        findings.append(ruleset.finding("test_duration", "info", "weight_loss.duration_met",
+                                        duration=test.duration_h, minimum=min_h))
     else:
         valid = False
-        findings.append(ruleset.finding("test_duration", "error",
-            f"test invalid: duration {fmt(test.duration_h)} h is "
-            f"{fmt(exact(min_h) - exact(test.duration_h))} h short of the required {fmt(min_h)} h"))
+        findings.append(ruleset.finding("test_duration", "error", "weight_loss.duration_short",
+                                        duration=test.duration_h, minimum=min_h,
+                                        shortfall=float(exact(min_h) - exact(test.duration_h))))
 
     max_pa = rules.test_pressure.max_pressure_pa
     if exact(test.pressure_pa) <= exact(max_pa):
-        findings.append(ruleset.finding("test_pressure", "info",
-            f"absolute pressure {fmt(test.pressure_pa)} Pa is within the {fmt(max_pa)} Pa limit"))
+        findings.append(ruleset.finding("test_pressure", "info", "weight_loss.pressure_within",
+                                        pressure=test.pressure_pa, limit=max_pa))
     else:
         valid = False
-        findings.append(ruleset.finding("test_pressure", "error",
-            f"test invalid: absolute pressure {fmt(test.pressure_pa)} Pa exceeds the "
-            f"{fmt(max_pa)} Pa vacuum limit by {fmt(exact(test.pressure_pa) - exact(max_pa))} Pa"))
+        findings.append(ruleset.finding("test_pressure", "error", "weight_loss.pressure_over",
+                                        pressure=test.pressure_pa, limit=max_pa,
+                                        excess=float(exact(test.pressure_pa) - exact(max_pa))))
 
     min_count = rules.specimen_aggregation.min_specimens
     if len(test.specimens) < min_count:
         valid = False
         findings.append(ruleset.finding("specimen_aggregation", "error",
-            f"test invalid: {len(test.specimens)} specimen(s) weighed, at least {min_count} "
-            "required"))
+                                        "weight_loss.too_few_specimens",
+                                        weighed=len(test.specimens), required=min_count))
     return valid, findings
 
 
@@ -116,17 +120,15 @@ def _resolution_findings(test: WeightLossTest, ruleset: Ruleset) -> list[Finding
     rule = ruleset.rules.balance_resolution
     if test.balance_resolution_mg is None:
         return [ruleset.finding("measurement_uncertainty", "info",
-            "balance resolution not given, so the measurement uncertainty is not assessed; "
-            "add weight_loss_test.balance_resolution_mg")]
+                                "weight_loss.resolution_unknown")]
     lightest_g = min(exact(s.mass_before_g) for s in test.specimens)
     allowed_mg = max(exact(rule.max_resolution_mg),
                      exact(rule.max_resolution_percent_of_mass) / 100 * lightest_g * 1000)
     if exact(test.balance_resolution_mg) > allowed_mg:
-        return [ruleset.finding("balance_resolution", "warning",
-            f"balance resolution {fmt(test.balance_resolution_mg)} mg is coarser than "
-            f"{fmt(allowed_mg)} mg (the larger of {fmt(rule.max_resolution_mg)} mg and "
-            f"{fmt(rule.max_resolution_percent_of_mass)} % of the lightest specimen); "
-            "weigh with a finer balance")]
+        return [ruleset.finding("balance_resolution", "warning", "weight_loss.resolution_coarse",
+                                resolution=test.balance_resolution_mg,
+                                allowed=float(allowed_mg), floor=rule.max_resolution_mg,
+                                share=rule.max_resolution_percent_of_mass)]
     return []
 
 
@@ -144,9 +146,8 @@ def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAsse
     ]
     for spec in specimens:
         if spec.percent < 0:
-            findings.append(ruleset.finding("mass_gain", "warning",
-                f"specimen {spec.index} gained mass ({fmt(spec.percent)} %): check the weighing "
-                "and that the specimen did not take up moisture after drying"))
+            findings.append(ruleset.finding("mass_gain", "warning", "weight_loss.mass_gain",
+                                            specimen=spec.index, rate=spec.percent))
 
     u_g = (_reading_uncertainty_g(test.balance_resolution_mg)
            if test.balance_resolution_mg is not None else None)
@@ -156,7 +157,7 @@ def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAsse
         u_std = (math.sqrt(sum(_rate_uncertainty(s.mass_before_g, s.mass_after_g, u_g) ** 2
                                for s in test.specimens)) / len(rates)
                  if u_g is not None else None)
-        what = f"mean rate of {len(rates)} specimens"
+        what: dict[str, FindingParam] = {"specimens": len(rates)}
     else:
         worst = max(range(len(rates)), key=rates.__getitem__)
         deciding = rates[worst]
@@ -164,27 +165,29 @@ def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAsse
         u_std = (_rate_uncertainty(test.specimens[worst].mass_before_g,
                                    test.specimens[worst].mass_after_g, u_g)
                  if u_g is not None else None)
-        what = f"largest specimen rate (specimen {worst + 1})"
+        what = {"specimen": worst + 1}
     k = rules.measurement_uncertainty.coverage_factor
     uncertainty = k * u_std if u_std is not None else None
 
     limit = rules.weight_loss_limit
-    relation = "at most" if limit.comparison == "at_most" else "below"
     margin = exact(limit.limit_percent) - deciding
+    by_mean = rules.specimen_aggregation.aggregation == "mean"
+    stated = {**what, "rate": float(deciding), "limit": limit.limit_percent,
+              "relation": limit.comparison}
+    failing = [str(s.index) for s in specimens if not s.within_limit]
     if passed:
-        findings.append(ruleset.finding("weight_loss_limit", "info",
-            f"{what} {fmt(deciding)} % is {relation} the {fmt(limit.limit_percent)} % limit"))
+        message_id = "weight_loss.mean_meets" if by_mean else "weight_loss.largest_meets"
+    elif by_mean and not failing:
+        message_id = "weight_loss.mean_fails"
     else:
-        failing = [str(s.index) for s in specimens if not s.within_limit]
-        detail = f"; specimen(s) {', '.join(failing)} fail" if failing else ""
-        findings.append(ruleset.finding("weight_loss_limit", "info",
-            f"{what} {fmt(deciding)} % is not {relation} the {fmt(limit.limit_percent)} % "
-            f"limit{detail}"))
+        message_id = ("weight_loss.mean_fails_with_specimens" if by_mean
+                      else "weight_loss.largest_fails")
+        stated["failing"] = failing
+    findings.append(ruleset.finding("weight_loss_limit", "info", message_id, **stated))
     if uncertainty is not None and abs(float(margin)) <= uncertainty:
         findings.append(ruleset.finding("measurement_uncertainty", "warning",
-            f"the margin to the limit ({fmt(margin)} %) is within the measurement uncertainty "
-            f"(± {fmt(uncertainty)} %): the outcome is not certain; weigh more specimens or "
-            "use a finer balance"))
+                                        "weight_loss.margin_uncertain", margin=float(margin),
+                                        uncertainty=float(uncertainty)))
 
     result = WeightLossResult(
         percent=float(deciding),
