@@ -74,7 +74,8 @@ def _what(text: str, lang: Display) -> str | None:
                                              "bound": float(bound["bound"])}, lang)
     one_of = _ONE_OF.match(text)
     if one_of:
-        return message("web.problem.one_of", {"values": one_of["values"]}, lang)
+        return message("web.problem.one_of",
+                       {"values": re.findall(r"'[^']*'", one_of["values"])}, lang)
     if _SHORT.match(text):
         return message("web.problem.too_short", None, lang)
     if _PATTERN.match(text):
