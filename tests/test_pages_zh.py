@@ -216,3 +216,12 @@ def test_audit_command_and_its_html_in_chinese(tmp_path: Path, lang: str) -> Non
     assert "is not a classification term" in english.output
     refused = runner.invoke(cli_app, ["audit", str(source), "--lang", "fr"])
     assert refused.exit_code == 2
+
+
+def test_the_cells_html_report_follows_the_page_into_traditional_chinese(client) -> None:
+    page = client.get("/cells/EX-HSL-10?lang=zh-Hant").text
+    link = re.search(r'href="(/v1/results/[^"]+format=html[^"]*)"', page)
+    assert link and "lang=zh-Hant" in link[1]
+    report = client.get(link[1].replace("&amp;", "&"))
+    assert report.status_code == 200
+    assert '<html lang="zh-Hant">' in report.text and "混合固液電池" in report.text
