@@ -225,3 +225,11 @@ def test_the_cells_html_report_follows_the_page_into_traditional_chinese(client)
     report = client.get(link[1].replace("&amp;", "&"))
     assert report.status_code == 200
     assert '<html lang="zh-Hant">' in report.text and "混合固液電池" in report.text
+
+
+def test_notes_on_the_extraction_in_chinese(client) -> None:
+    gb18030 = CHINESE_TEXT.encode("gb18030")
+    page = post(client, "/audit?lang=zh", {},
+                {"document": ("claim.txt", gb18030, "text/plain")})
+    assert page.status_code == 200 and "已按 GB18030 解码" in page.text
+    assert_chinese(page.text, ruleset_references() | {"claim.txt"})

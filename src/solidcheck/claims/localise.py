@@ -9,6 +9,7 @@ rendering, kept for the consumers that read it. Terms and claims are messages of
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..i18n import Display, Language, Param, load_catalogue
 from .model import AuditFinding
 
 __all__ = ["finding_basis", "finding_message", "finding_suggestion", "in_language",
-           "render_message"]
+           "note_text", "render_message"]
 
 PLAUSIBILITY_PREFIX = "plausibility."
 
@@ -62,6 +63,33 @@ def render_message(message_id: str, params: Mapping[str, Param], lang: Display) 
     if lang == "zh-Hant":  # the Chinese values are simplified; the template converts them
         return _to_traditional(load_catalogue().render(message_id, chosen, "zh"))
     return load_catalogue().render(message_id, chosen, lang)
+
+
+_NOTES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\Adecoded as UTF-16 \(byte-order mark\)\Z"), "audit.note.utf16"),
+    (re.compile(r"\Anot valid UTF-8 \(first invalid byte at offset (?P<offset>\d+)\); "
+                r"decoded as GB18030\Z"), "audit.note.gb18030"),
+    (re.compile(r"\Athe PDF has no text layer "), "audit.note.no_text_layer"),
+    (re.compile(r"\Ano text layer on pages? (?P<pages>[\d, ]+) \(scanned images\?\); "
+                r"not audited\Z"), "audit.note.pages_without_text"),
+)
+
+
+def note_text(note: str, lang: Display) -> str | None:
+    """A note of the extraction (``claims/extract.py``, kept in English in the report's
+    ``source.notes``) in ``lang``; None for a note not known here."""
+    if lang == "en":
+        return note
+    for pattern, message_id in _NOTES:
+        found = pattern.match(note)
+        if found:
+            params: dict[str, Param] = {}
+            if "offset" in pattern.groupindex:
+                params["offset"] = int(found["offset"])
+            if "pages" in pattern.groupindex:
+                params["pages"] = found["pages"].split(", ")
+            return render_message(message_id, params, lang)
+    return None
 
 
 def finding_message(finding: AuditFinding, lang: Display) -> str:

@@ -14,7 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ...claims.audit import audit
 from ...claims.extract import extract_from_bytes
-from ...claims.localise import finding_basis, finding_message, finding_suggestion
+from ...claims.localise import (
+    finding_basis,
+    finding_message,
+    finding_suggestion,
+    note_text,
+)
 from ...claims.model import AuditFinding, AuditReport
 from ...errors import InvalidInputError, NotFoundError
 from ...model import Result
@@ -72,6 +77,18 @@ def _said_basis(view: View, finding: AuditFinding) -> Markup:
     return escape(finding_basis(finding, view.lang))
 
 
+def _notes(view: View, report: AuditReport | None) -> list[Markup]:
+    notes = report.source.get("notes") if report else None
+    return [_said_note(view, str(note)) for note in notes] if isinstance(notes, list) else []
+
+
+def _said_note(view: View, note: str) -> Markup:
+    """A note on the extraction (a fallback encoding, pages without text) in the page's
+    language where it is known, else in English, marked so."""
+    said = note_text(note, view.lang)
+    return view.t.english(note) if said is None else escape(said)
+
+
 def _evidence_result(view: View, cell_id: str, ruleset: Ruleset,
                      errors: FormErrors) -> Result | None:
     """The stored result claims are checked against: the cell's latest version under the
@@ -115,6 +132,7 @@ def _audit_page(view: View, *, values: Mapping[str, str], errors: FormErrors,
         status=422 if errors else 200, values=values, report=report,
         pieces=_marked_pieces(view, text, report.findings) if report else [],
         text_lang=HTML_LANG["zh" if text_language(text) == "zh" else "en"], findings=findings,
+        notes=_notes(view, report),
         options={"ruleset": ruleset_options(view)},
         errors=error_list(view, errors, _AUDIT_LABELS, "audit-form"),
         errors_by_field=errors_by_field(view, errors))
