@@ -157,7 +157,8 @@ def test_chinese_and_bilingual_reports(example_items: list[ReportItem]):
 
 def test_every_label_has_english_and_chinese():
     labels = label_table()
-    assert labels and all(set(entry) == {"en", "zh"} for entry in labels.values())
+    assert labels and all(set(entry) == {"en", "zh", "zh-Hant"} and all(entry.values())
+                          for entry in labels.values())
     template = (ROOT / "src/solidcheck/report/templates/report.html.j2").read_text("utf-8")
     used = set(re.findall(r"t\('([a-z_]+)'\)", template))
     assert used <= set(labels), f"labels missing from labels.toml: {used - set(labels)}"

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..i18n import Param
 from ..model import Severity
 
 __all__ = ["AuditFinding", "AuditReport", "AuditSummary", "SourceLocation"]
@@ -40,10 +41,22 @@ class AuditFinding(_Out):
     start: int = Field(ge=0, description="offset of the first character in the extracted text")
     end: int = Field(ge=0, description="offset just past the last character")
     text: str = Field(description="the matched words: extracted_text[start:end]")
-    message: str
+    message: str = Field(description="the finding in English (claims/localise.py renders it "
+                         "in another language from message_id and params)")
+    message_id: str | None = Field(default=None, description="id of the message in the "
+                                   "catalogue (i18n/audit.toml), or 'plausibility.<rule>."
+                                   "<template>' for a plausibility rule's own template")
+    params: dict[str, Param] = Field(default_factory=dict, description="the message's "
+                                     "parameters; '<name>@en'/'<name>@zh' give one value per "
+                                     "language")
     suggestion: str | None = None
+    suggestion_id: str | None = Field(default=None, description="id of the suggestion, "
+                                      "rendered with the same params; None when the "
+                                      "suggestion is a term, already in the text's language")
     basis: str = Field(description="where the rule comes from: a clause of the standard, or "
                        "the project's reason (physics, published state of the art)")
+    basis_zh: str | None = Field(default=None, description="the basis in Chinese, where the "
+                                 "rule gives it")
     location: SourceLocation | None = None
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..i18n import Param
 from ..model import Severity
 from ..rules import Rule, parse_data_file
 from .figures import Figure, find_figures, fold_for_matching
@@ -43,10 +44,14 @@ class PlausibilityRule(Rule):
     """A plausibility rule: provenance (from :class:`~solidcheck.rules.Rule`) and the
     templates of its message and suggestion, which may use only the rule's own fields."""
 
+    why_zh: str = Field(min_length=1, description="the reason, in Chinese")
     message: str = Field(min_length=1)
+    message_zh: str = Field(min_length=1)
     suggestion: str = Field(min_length=1)
+    suggestion_zh: str = Field(min_length=1)
     template_fields: ClassVar[frozenset[str]] = frozenset()
-    template_names: ClassVar[tuple[str, ...]] = ("message", "suggestion")
+    template_names: ClassVar[tuple[str, ...]] = ("message", "message_zh", "suggestion",
+                                                 "suggestion_zh")
 
     @model_validator(mode="after")
     def _templates_use_known_fields(self) -> PlausibilityRule:
@@ -62,15 +67,23 @@ class PlausibilityRule(Rule):
                                  f"allowed: {', '.join(sorted(self.template_fields))}")
         return self
 
-    def render(self, template: str, values: dict[str, str]) -> str:
+    def render(self, template: str, values: Mapping[str, object]) -> str:
         """The named template (``message``, ``suggestion``…) filled with ``values``."""
         text: str = getattr(self, template)
         return text.format_map(values)
+
+    def render_in(self, template: str, params: Mapping[str, object],
+                  lang: Literal["en", "zh"]) -> str:
+        """The named template in ``lang``, its word parameters (a level, a charge window, a
+        duty) written in that language from the catalogue (``i18n/audit.toml``)."""
+        return self.render(template if lang == "en" else f"{template}_zh",
+                           _worded(params, lang))
 
 
 class Scope(Rule):
     """How close figures must be to count as claimed together."""
 
+    why_zh: str = Field(min_length=1, description="the reason, in Chinese")
     max_span_chars: int = Field(gt=0, le=100_000)
 
 
@@ -78,8 +91,10 @@ class _LevelledRule(PlausibilityRule):
     """A rule with a warning and an error threshold on one figure."""
 
     error_message: str = Field(min_length=1)
+    error_message_zh: str = Field(min_length=1)
     template_fields = frozenset({"value", "threshold", "level", "level_noun", "figure"})
-    template_names = ("message", "error_message", "suggestion")
+    template_names = ("message", "message_zh", "error_message", "error_message_zh",
+                      "suggestion", "suggestion_zh")
 
 
 class SpecificEnergyRule(_LevelledRule):
@@ -268,19 +283,39 @@ def _fmt(value: float) -> str:
     return f"{value:,.10g}"
 
 
-_LEVEL_WORDS = {"cell": ("Cell-level", "cell"), "pack": ("Pack-level", "pack"),
-                None: ("Unqualified (read as cell-level)", "cell")}
+def _worded(params: Mapping[str, object], lang: Literal["en", "zh"]) -> dict[str, object]:
+    """The parameters as a template in ``lang`` shows them: the word keys a finding stores
+    (``level``, ``charge_note``, ``duty``) become words of the catalogue."""
+    from ..i18n import load_catalogue
+
+    catalogue = load_catalogue()
+    shown = dict(params)
+    if "level" in params:
+        level = str(params["level"])
+        shown["level"] = catalogue.word(f"audit.level.{level}", lang)
+        shown["level_noun"] = catalogue.word(
+            f"audit.level_noun.{'pack' if level == 'pack' else 'cell'}", lang)
+    if "charge_note" in params:
+        shown["charge_note"] = catalogue.word(f"audit.charge.{params['charge_note']}",
+                                              lang).format(window=params.get("window", ""))
+    if "duty" in params:
+        shown["duty"] = catalogue.word(f"audit.duty.{params['duty']}", lang)
+    return shown
 
 
 def _finding(rule_id: str, rule: PlausibilityRule, severity: Severity, text: str,
-             items: Iterable[_Located], values: dict[str, str], *,
+             items: Iterable[_Located], values: dict[str, Param], *,
              template: str = "message") -> AuditFinding:
+    """A finding of rule ``rule_id``; ``values`` are its parameters (words as keys)."""
     located = list(items)
     start = min(item.start for item in located)
     end = max(item.end for item in located)
     return AuditFinding(rule=rule_id, severity=severity, start=start, end=end,
-                        text=text[start:end], message=rule.render(template, values),
-                        suggestion=rule.render("suggestion", values), basis=rule.reference)
+                        text=text[start:end], message=rule.render_in(template, values, "en"),
+                        message_id=f"plausibility.{rule_id}.{template}", params=values,
+                        suggestion=rule.render_in("suggestion", values, "en"),
+                        suggestion_id=f"plausibility.{rule_id}.suggestion",
+                        basis=rule.reference, basis_zh=rule.why_zh)
 
 
 def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityRule,
@@ -299,9 +334,8 @@ def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityR
             severity, threshold, template = "warning", warning_above(fig), "message"
         else:
             continue
-        level, noun = _LEVEL_WORDS[fig.level]
-        values = {"value": _fmt(fig.high), "threshold": _fmt(threshold), "level": level,
-                  "level_noun": noun, "figure": fig.text}
+        values: dict[str, Param] = {"value": _fmt(fig.high), "threshold": _fmt(threshold),
+                                    "level": fig.level or "unqualified", "figure": fig.text}
         findings.append(_finding(rule_id, rule, severity, text, [fig], values,
                                  template=template))
     return findings
@@ -331,15 +365,16 @@ def _high_energy(figures: list[Figure], min_wh_per_kg: float) -> list[Figure]:
             and f.high >= min_wh_per_kg]
 
 
-def _charge_note(fig: Figure) -> str:
+def _charge_note(fig: Figure) -> dict[str, Param]:
+    """How much of a charge a charge time covers: a word key, and the window if stated."""
     if fig.charge_scope == "full":
-        return "full charge"
+        return {"charge_note": "full"}
     if fig.soc_window_percent is not None:
         lo, hi = fig.soc_window_percent
-        return f"{_fmt(lo)}–{_fmt(hi)} % charge"
+        return {"charge_note": "window", "window": f"{_fmt(lo)}–{_fmt(hi)}"}
     if fig.charge_scope == "partial":
-        return "partial charge, start not stated"
-    return "charge window not stated"
+        return {"charge_note": "partial"}
+    return {"charge_note": "unstated"}
 
 
 def _fast_charge(fig: Figure, rule: ChargeEnergyCyclesRule) -> bool:
@@ -369,8 +404,8 @@ def _charge_energy_cycles(text: str, figures: list[Figure],
     findings = []
     for i, j, k in _together([charges, energies, cycles], rules.scope.max_span_chars):
         charge, energy, cycle = charges[i], energies[j], cycles[k]
-        values = {"charge": charge.text, "charge_note": _charge_note(charge),
-                  "energy": energy.text, "cycles": cycle.text}
+        values = {"charge": charge.text, **_charge_note(charge), "energy": energy.text,
+                  "cycles": cycle.text}
         findings.append(_finding(rule_id, rule, rule.severity, text, [charge, energy, cycle],
                                  values))
     return findings
@@ -390,8 +425,8 @@ def _cycle_life(text: str, folded: str, figures: list[Figure],
         if exempt is not None and exempt.search(folded, max(0, fig.start - reach),
                                                 min(len(folded), fig.end + reach)):
             continue
-        values = {"value": _fmt(fig.high), "threshold": _fmt(rule.min_cycles),
-                  "figure": fig.text}
+        values: dict[str, Param] = {"value": _fmt(fig.high),
+                                    "threshold": _fmt(rule.min_cycles), "figure": fig.text}
         findings.append(_finding(rule_id, rule, rule.severity, text, [fig], values))
     return findings
 
@@ -409,8 +444,9 @@ def _temperature_near_mentions(rule_id: str,
     findings = []
     for i, j in _together([temperatures, mentions], rules.scope.max_span_chars):
         fig, mention = temperatures[i], mentions[j]
-        values = {side: _fmt(getattr(fig, side)), "threshold": _fmt(threshold),
-                  "temperature": fig.text, "mention": mention.text}
+        values: dict[str, Param] = {side: _fmt(getattr(fig, side)),
+                                    "threshold": _fmt(threshold), "temperature": fig.text,
+                                    "mention": mention.text}
         findings.append(_finding(rule_id, rule, rule.severity, text, [fig, mention], values))
     return findings
 
@@ -450,8 +486,8 @@ def _c_rate_energy(text: str, figures: list[Figure],
     findings = []
     for i, j in _together([rates, energies], rules.scope.max_span_chars):
         rate, energy = rates[i], energies[j]
-        values = {"c_rate": rate.text, "duty": rate.duty or "continuous or peak not stated",
-                  "energy": energy.text}
+        values: dict[str, Param] = {"c_rate": rate.text, "duty": rate.duty or "unstated",
+                                    "energy": energy.text}
         findings.append(_finding(rule_id, rule, rule.severity, text, [rate, energy], values))
     return findings
 

@@ -26,9 +26,11 @@ from typing import Literal
 
 import ahocorasick
 
-from ..model import Result
-from ..rules import Ruleset
+from ..i18n import Param
+from ..model import Result, Severity
+from ..rules import Rule, Ruleset
 from ..terms import Concept, Label, Vocabulary, load_vocabulary
+from .localise import render_message
 from .model import AuditFinding
 from .normalize import Normalizer
 from .patterns import (
@@ -397,54 +399,76 @@ def _plural(term: str) -> str:
     return term[: -len("battery")] + "batteries" if term.endswith("battery") else term
 
 
-def _term_message(quoted: str, concept: Concept, label: Label) -> str:
-    note = f" ({label.note})" if label.note else ""
-    return (f"{quoted} is not a classification term{note}; it denotes the "
-            f"{concept.preferred('en')} ({concept.preferred('zh')}): such cells are "
-            f"{_plural(concept.preferred('en'))}.")
+def _term_params(quoted: str, concept: Concept, label: Label) -> dict[str, Param]:
+    """The parameters of a term finding: the concept's names in each language."""
+    english, chinese = concept.preferred("en"), concept.preferred("zh")
+    note = label.note
+    return {"quoted": quoted, "note@en": f" ({note})" if note else "",
+            "note@zh": f"（{note}）" if note and label.lang != "en" else "",
+            "concept@en": english, "concept@zh": chinese,
+            "concept_other@en": f" ({chinese})", "concept_other@zh": "",
+            "concept_plural@en": _plural(english), "concept_plural@zh": chinese}
 
 
-def _test_description(ruleset: Ruleset) -> str:
+def _test_params(ruleset: Ruleset) -> dict[str, Param]:
+    """The weight-loss test a solid-state claim needs under ``ruleset``."""
     rules = ruleset.rules
     limit = rules.weight_loss_limit
-    relation = "≤" if limit.comparison == "at_most" else "<"
-    return (f"a vacuum weight-loss test ({rules.test_temperature.temperature_c:g} °C, at least "
-            f"{rules.test_duration.min_duration_h:g} h, at most "
-            f"{rules.test_pressure.max_pressure_pa:g} Pa absolute) with a weight-loss rate "
-            f"{relation} {limit.limit_percent:g} %")
+    return {"temperature": rules.test_temperature.temperature_c,
+            "duration": rules.test_duration.min_duration_h,
+            "pressure": rules.test_pressure.max_pressure_pa,
+            "relation": "≤" if limit.comparison == "at_most" else "<",
+            "limit": limit.limit_percent}
+
+
+def _reference_zh(rule: Rule) -> str | None:
+    """A rule's clause (or reason) in Chinese, where the rule set gives it."""
+    name = "clause_zh" if rule.provenance == "standard" else "why_zh"
+    value = getattr(rule, name, None)
+    return value if isinstance(value, str) and value else None
+
+
+def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *,
+             message_id: str, params: dict[str, Param], suggestion: str | None,
+             basis: Rule, suggestion_id: str | None = None) -> AuditFinding:
+    """A finding whose message (and suggestion, when it is a sentence) is a catalogue
+    message; ``message``/``suggestion`` hold its English rendering."""
+    if suggestion_id is not None:
+        suggestion = render_message(suggestion_id, params, "en")
+    return AuditFinding(
+        rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
+        message=render_message(message_id, params, "en"), message_id=message_id,
+        params=params, suggestion=suggestion, suggestion_id=suggestion_id,
+        basis=basis.reference, basis_zh=_reference_zh(basis))
 
 
 def _claim_finding(mention: Mention, quoted: str, matched: str, *, ruleset: Ruleset,
                    evidence: Result | None) -> AuditFinding:
-    test = _test_description(ruleset)
+    basis = ruleset.rule("solid_state_requires_test")
     if evidence is None:
-        rule, severity = "unsupported_claim", "warning"
-        message = (f"{quoted} claims a solid-state battery, and no test evidence was given. "
-                   f"Under {ruleset.id} a cell is solid-state only if it passes {test}.")
-        suggestion: str | None = ("give the classification result of the cell's weight-loss "
-                                  "test, or call the cell by the category its evidence "
-                                  "supports")
-    else:
-        cited = (f"dossier {evidence.dossier_id!r} is classified {evidence.category} "
-                 f"({evidence.terms.en}) under {evidence.ruleset}, code {evidence.code}")
-        if evidence.category == "solid_state":
-            rule, severity = "supported_claim", "info"
-            message = f"{quoted} is supported: {cited}."
-            suggestion = None
-        else:
-            rule, severity = "contradicted_claim", "error"
-            if evidence.category == "undetermined":
-                why = f"the evidence does not establish a solid-state cell, which needs {test}"
-                suggestion = None
-            else:
-                kind = "hybrid" if evidence.category == "hybrid_solid_liquid" else "liquid"
-                why = f"a {kind} cell called 'solid-state' is a misclassification, not a shorthand"
-                suggestion = evidence.terms.en if mention.lang == "en" else evidence.terms.zh
-            message = f"{quoted} claims a solid-state battery, but {cited}: {why}."
-    return AuditFinding(
-        rule=rule, severity=severity, start=mention.start, end=mention.end, text=matched,
-        message=message, suggestion=suggestion,
-        basis=ruleset.rule("solid_state_requires_test").reference)
+        params = {"quoted": quoted, "ruleset": ruleset.id, **_test_params(ruleset)}
+        return _finding("unsupported_claim", "warning", mention, matched,
+                        message_id="audit.claim.unsupported", params=params, suggestion=None,
+                        suggestion_id="audit.suggestion.give_evidence", basis=basis)
+    cited: dict[str, Param] = {
+        "quoted": quoted, "dossier": repr(evidence.dossier_id), "category": evidence.category,
+        "term@en": evidence.terms.en, "term@zh": evidence.terms.zh,
+        "ruleset": evidence.ruleset, "code": evidence.code}
+    if evidence.category == "solid_state":
+        return _finding("supported_claim", "info", mention, matched,
+                        message_id="audit.claim.supported", params=cited, suggestion=None,
+                        basis=basis)
+    if evidence.category == "undetermined":
+        return _finding("contradicted_claim", "error", mention, matched,
+                        message_id="audit.claim.contradicted_undetermined",
+                        params={**cited, **_test_params(ruleset)}, suggestion=None,
+                        basis=basis)
+    kind = "hybrid" if evidence.category == "hybrid_solid_liquid" else "liquid"
+    return _finding("contradicted_claim", "error", mention, matched,
+                    message_id="audit.claim.contradicted_misclassified",
+                    params={**cited, "kind": f"audit.kind.{kind}"},
+                    suggestion=evidence.terms.en if mention.lang == "en" else evidence.terms.zh,
+                    basis=basis)
 
 
 def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
@@ -463,26 +487,22 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
         matched = text[mention.start:mention.end]
         quoted = f"“{matched}”"
         concept = vocabulary.concepts[mention.concept_id]
-        if mention.discussed:
-            if mention.kind == "term":
-                message = ("discussed, not claimed: " + _term_message(quoted, concept,
-                                                                       mention.label))
-                basis = term_rule.reference
-                suggestion: str | None = _preferred(concept, mention.lang)
-            else:
-                message = (f"{quoted} is discussed, not claimed for a product: the standard "
-                           f"reserves it for cells that pass {_test_description(ruleset)}.")
-                basis = ruleset.rule("solid_state_requires_test").reference
-                suggestion = None
-            findings.append(AuditFinding(
-                rule="term_discussed", severity="info", start=mention.start, end=mention.end,
-                text=matched, message=message, suggestion=suggestion, basis=basis))
+        if mention.discussed and mention.kind == "term":
+            findings.append(_finding(
+                "term_discussed", "info", mention, matched, message_id="audit.term.discussed",
+                params=_term_params(quoted, concept, mention.label),
+                suggestion=_preferred(concept, mention.lang), basis=term_rule))
+        elif mention.discussed:
+            findings.append(_finding(
+                "term_discussed", "info", mention, matched, message_id="audit.claim.discussed",
+                params={"quoted": quoted, **_test_params(ruleset)}, suggestion=None,
+                basis=ruleset.rule("solid_state_requires_test")))
         elif mention.kind == "term":
-            findings.append(AuditFinding(
-                rule="non_preferred_term", severity=term_rule.severity, start=mention.start,
-                end=mention.end, text=matched,
-                message=_term_message(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_rule.reference))
+            findings.append(_finding(
+                "non_preferred_term", term_rule.severity, mention, matched,
+                message_id="audit.term.not_classification",
+                params=_term_params(quoted, concept, mention.label),
+                suggestion=_preferred(concept, mention.lang), basis=term_rule))
         else:
             findings.append(_claim_finding(mention, quoted, matched, ruleset=ruleset,
                                            evidence=evidence))

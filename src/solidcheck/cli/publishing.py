@@ -156,13 +156,21 @@ def audit_command(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 3 when a finding of this "
                                             "severity or worse is found (for pipelines).")]
     = "never",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the findings and the report: en, zh, zh-Hant or both "
+        "(default: SOLIDCHECK_LANG, else en).")] = None,
 ) -> None:
     """Find misused terms, unsupported or contradicted solid-state claims and implausible
     figures in product text, English and Chinese. Offsets index the extracted text."""
     from ..claims.audit import audit, load_evidence
     from ..claims.extract import extract_text
+    from ..i18n import display_language
     from ..report.audit import render_audit, render_audit_html
 
+    try:
+        shown_lang = display_language(lang)
+    except InvalidInputError as exc:
+        fail(str(exc))
     rules = load_rules(ruleset)
     if output_format == "html" and (len(files) != 1 or output is None):
         fail("--format html takes exactly one input file and -o FILE")
@@ -177,7 +185,7 @@ def audit_command(
         fail("\n".join(errors))
     reports = [audit(text, ruleset=rules, evidence=result) for text in texts]
     if output_format == "html":
-        rendered = render_audit_html(reports[0], texts[0].text)
+        rendered = render_audit_html(reports[0], texts[0].text, lang=shown_lang)
     elif output_format == "json":
         dumps = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False,
                             indent=2 if len(reports) == 1 else None) for r in reports]
@@ -189,7 +197,7 @@ def audit_command(
         console = _stdout() if output is None else Console(file=buffer, width=110,
                                                            highlight=False)
         for report in reports:
-            console.print(render_audit(report))
+            console.print(render_audit(report, lang=shown_lang))
         rendered = buffer.getvalue()
     if output is not None:
         output.write_text(rendered, encoding="utf-8")

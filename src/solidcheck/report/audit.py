@@ -7,7 +7,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..claims.localise import finding_basis, finding_message, finding_suggestion
 from ..claims.model import AuditReport
+from ..i18n import Display, load_catalogue, message
 from .parts import SEVERITY_RANK, finding_place, marked_segments, text_language
 
 __all__ = ["render_audit", "render_audit_html"]
@@ -25,32 +27,53 @@ def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def render_audit(report: AuditReport) -> RenderableType:
-    """A headline with the counts, then one row per finding: where, what, the fix."""
+def _severity(severity: str, lang: Display) -> str:
+    if lang == "both":
+        return " / ".join(_severity(severity, one) for one in ("en", "zh"))
+    return load_catalogue().word(f"audit.severity.{severity}", lang)
+
+
+def _headline(report: AuditReport, lang: Display) -> str:
     counts = report.summary.by_severity
     source = report.source
-    head = Text()
-    head.append(f"{source['file']} ({source['format']}, {source['characters']} characters) — ")
-    head.append(f"{counts.get('error', 0)} error(s), ", style="red")
-    head.append(f"{counts.get('warning', 0)} warning(s), ", style="yellow")
-    head.append(f"{counts.get('info', 0)} info · rule set {report.ruleset}")
+    return message("audit.report.headline", {
+        "file": str(source["file"]), "format": str(source["format"]),
+        "characters": int(str(source["characters"])), "errors": counts.get("error", 0),
+        "warnings": counts.get("warning", 0), "infos": counts.get("info", 0),
+        "ruleset": report.ruleset}, lang)
+
+
+def _checked_against(report: AuditReport, lang: Display) -> str:
+    evidence = report.evidence or {}
+    return message("audit.report.checked_against", {
+        "dossier": str(evidence["dossier_id"]), "category": str(evidence["category"]),
+        "code": str(evidence["code"])}, lang)
+
+
+def render_audit(report: AuditReport, *, lang: Display = "en") -> RenderableType:
+    """A headline with the counts, then one row per finding: where, what, the fix — in
+    ``lang``."""
+    head = Text(_headline(report, lang))
     if report.evidence:
-        head.append(f"\nchecked against {report.evidence['dossier_id']}: "
-                    f"{report.evidence['category']} ({report.evidence['code']})")
+        head.append("\n" + _checked_against(report, lang))
     table = Table(expand=True, show_header=True)
     table.add_column("", no_wrap=True)
-    table.add_column("where", no_wrap=True)
-    table.add_column("text")
-    table.add_column("finding")
+    table.add_column(message("audit.report.where", None, lang), no_wrap=True)
+    table.add_column(message("audit.report.text", None, lang))
+    table.add_column(message("audit.report.finding", None, lang))
     for finding in report.findings:
-        explanation = Text(finding.message)
-        if finding.suggestion:
-            explanation.append(f"\n→ {finding.suggestion}", style="bold")
-        explanation.append(f"\n{finding.rule} · {_shortened(finding.basis, 160)}", style="dim")
-        table.add_row(Text(finding.severity, style=_STYLE[finding.severity]),
-                      finding_place(finding), Text(_shortened(finding.text, 80)), explanation)
+        explanation = Text(finding_message(finding, lang))
+        suggestion = finding_suggestion(finding, lang)
+        if suggestion:
+            explanation.append(f"\n→ {suggestion}", style="bold")
+        explanation.append(f"\n{finding.rule} · {_shortened(finding_basis(finding, lang), 160)}",
+                           style="dim")
+        table.add_row(Text(_severity(finding.severity, lang), style=_STYLE[finding.severity]),
+                      finding_place(finding, lang), Text(_shortened(finding.text, 80)),
+                      explanation)
     parts: list[RenderableType] = [head]
-    parts.append(table if report.findings else Text("no findings"))
+    parts.append(table if report.findings else Text(message("audit.report.no_findings", None,
+                                                            lang)))
     return Group(*parts)
 
 
@@ -70,9 +93,14 @@ text-align:left;vertical-align:top}
 """
 
 
-def render_audit_html(report: AuditReport, text: str) -> str:
-    """One self-contained page: the extracted text with findings marked, then the list."""
+_HTML_LANG = {"en": "en", "zh": "zh-CN", "zh-Hant": "zh-Hant", "both": "en"}
+
+
+def render_audit_html(report: AuditReport, text: str, *, lang: Display = "en") -> str:
+    """One self-contained page in ``lang``: the extracted text with findings marked, then
+    the list."""
     findings = report.findings
+    said = {index: finding_message(finding, lang) for index, finding in enumerate(findings)}
     body: list[str] = []
     for start, end, covering in marked_segments(len(text), findings):
         piece = escape(text[start:end])
@@ -81,45 +109,45 @@ def render_audit_html(report: AuditReport, text: str) -> str:
             continue
         worst = min((findings[i].severity for i in covering), key=SEVERITY_RANK.__getitem__)
         refs = ",".join(str(i + 1) for i in covering)
-        label = escape("; ".join(f"{findings[i].severity}: {findings[i].message}"
-                                 for i in covering))
+        colon, semicolon = ("：", "；") if lang in ("zh", "zh-Hant") else (": ", "; ")
+        label = escape(semicolon.join(f"{_severity(findings[i].severity, lang)}{colon}{said[i]}"
+                                      for i in covering))
         body.append(f'<mark class="{worst}" title="{label}">{piece}</mark>'
                     f'<sup><a href="#f{covering[0] + 1}">{refs}</a></sup>')
     rows = []
     for number, finding in enumerate(findings, start=1):
-        suggestion = escape(finding.suggestion) if finding.suggestion else ""
+        suggestion = finding_suggestion(finding, lang)
         rows.append(
             f'<tr id="f{number}"><td>{number}</td>'
-            f'<td class="sev-{finding.severity}">{finding.severity}</td>'
-            f"<td>{escape(finding_place(finding))}</td><td>{escape(finding.text)}</td>"
-            f"<td>{escape(finding.message)}</td><td>{suggestion}</td>"
-            f"<td><code>{escape(finding.rule)}</code><br>{escape(finding.basis)}</td></tr>")
-    counts = report.summary.by_severity
+            f'<td class="sev-{finding.severity}">{_severity(finding.severity, lang)}</td>'
+            f"<td>{escape(finding_place(finding, lang))}</td><td>{escape(finding.text)}</td>"
+            f"<td>{escape(said[number - 1])}</td><td>{escape(suggestion or '')}</td>"
+            f"<td><code>{escape(finding.rule)}</code><br>"
+            f"{escape(finding_basis(finding, lang))}</td></tr>")
     source = report.source
-    evidence = ""
-    if report.evidence:
-        evidence = (f"<p>Claims checked against {escape(str(report.evidence['dossier_id']))}: "
-                    f"{escape(str(report.evidence['category']))} "
-                    f"(<code>{escape(str(report.evidence['code']))}</code>).</p>")
-    table = ("<p>No findings.</p>" if not findings else
-             "<table><caption>Findings</caption><thead><tr><th scope=\"col\">#</th>"
-             "<th scope=\"col\">severity</th><th scope=\"col\">where</th>"
-             "<th scope=\"col\">text</th><th scope=\"col\">finding</th>"
-             "<th scope=\"col\">suggestion</th><th scope=\"col\">rule and basis</th></tr>"
-             "</thead><tbody>" + "".join(rows) + "</tbody></table>")
+    evidence = f"<p>{escape(_checked_against(report, lang))}</p>" if report.evidence else ""
+
+    def word(key: str) -> str:
+        return str(escape(message(f"audit.report.{key}", None, lang)))
+
+    columns = "".join(f'<th scope="col">{word(key)}</th>' for key in (
+        "severity", "where", "text", "finding", "suggestion", "rule_and_basis"))
+    table = (f"<p>{word('no_findings')}</p>" if not findings else
+             f"<table><caption>{word('findings')}</caption><thead><tr>"
+             f'<th scope="col">#</th>{columns}</tr></thead><tbody>' + "".join(rows)
+             + "</tbody></table>")
+    title = escape(message("audit.report.title", {"file": str(source["file"])}, lang))
+    sha256 = escape(message("audit.report.sha256", {"sha256": str(source["sha256"])}, lang))
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{_HTML_LANG[lang]}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>solidcheck audit — {escape(str(source['file']))}</title><style>{_CSS}</style></head>
+<title>solidcheck — {title}</title><style>{_CSS}</style></head>
 <body><main>
-<h1>Audit of {escape(str(source['file']))}</h1>
-<p>{counts.get('error', 0)} error(s), {counts.get('warning', 0)} warning(s),
-{counts.get('info', 0)} info · rule set <code>{escape(report.ruleset)}</code> ·
-{escape(str(source['format']))}, {source['characters']} characters, SHA-256
-<code>{escape(str(source['sha256']))}</code></p>{evidence}
-<h2>The text, with findings marked</h2>
+<h1>{title}</h1>
+<p>{escape(_headline(report, lang))} · {sha256}</p>{evidence}
+<h2>{word('marked_text')}</h2>
 <div class="text" lang="{text_language(text)}">{"".join(body)}</div>
-<h2>Findings</h2>{table}
+<h2>{word('findings')}</h2>{table}
 </main></body></html>
 """
     return str(Markup(page))

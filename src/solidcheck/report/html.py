@@ -39,8 +39,8 @@ from .plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 
 __all__ = ["Lang", "ReportItem", "render_html"]
 
-LANGS: tuple[Lang, ...] = ("en", "zh", "both")
-_HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}
+LANGS: tuple[Lang, ...] = ("en", "zh", "zh-Hant", "both")
+_HTML_LANG = {"en": "en", "zh": "zh-CN", "zh-Hant": "zh-Hant", "both": "en"}
 Floats = npt.NDArray[np.float64]
 
 _MAX_PLOT_POINTS = 2000  # per channel; longer logs keep each bucket's minimum and maximum

@@ -12,15 +12,17 @@ import functools
 import itertools
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from markupsafe import Markup, escape
 
+from ..i18n import Display, message
+
 if TYPE_CHECKING:
     from ..claims.model import AuditFinding
-    from ..model import Result
+    from ..model import Finding, Result
     from ..rules import Ruleset
 
 __all__ = [
@@ -29,17 +31,23 @@ __all__ = [
     "ReportWords",
     "accessible_svg",
     "axis_rows",
+    "clause_text",
+    "finding_is_localised",
     "finding_place",
+    "finding_text",
     "label_table",
     "limit_text",
     "marked_segments",
     "rates_figure",
     "read_labels",
     "relation_symbol",
+    "said_clause",
+    "said_finding",
     "text_language",
+    "traditional",
 ]
 
-Lang = Literal["en", "zh", "both"]
+Lang = Literal["en", "zh", "zh-Hant", "both"]
 _ZH = "zh-CN"
 
 #: the audit's severities, worst first
@@ -48,16 +56,33 @@ SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 # --- words ----------------------------------------------------------------------------------
 
+@functools.cache
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def traditional(text: str) -> str:
+    """Simplified Chinese written in traditional characters (OpenCC s2t), as the message
+    catalogue derives zh-Hant."""
+    return str(_s2t().convert(text))
+
+
 def read_labels(*path: str) -> dict[str, dict[str, str]]:
     """A labels file of the package (TOML, one table per label with exactly a non-empty
-    'en' and 'zh'), checked: label id → {"en": …, "zh": …}."""
+    'en' and 'zh', and optionally 'zh-Hant'), checked: label id → {"en": …, "zh": …,
+    "zh-Hant": …} (zh-Hant made from zh with OpenCC unless given)."""
     data = tomllib.loads(resources.files("solidcheck").joinpath(*path).read_text("utf-8"))
     table: dict[str, dict[str, str]] = {}
     for key, entry in data.items():
-        if (not isinstance(entry, dict) or set(entry) != {"en", "zh"}
+        if (not isinstance(entry, dict) or not {"en", "zh"} <= set(entry) <= {
+                "en", "zh", "zh-Hant"}
                 or not all(isinstance(v, str) and v for v in entry.values())):
-            raise ValueError(f"{path[-1]}: [{key}] needs exactly a non-empty 'en' and 'zh'")
-        table[key] = {"en": entry["en"], "zh": entry["zh"]}
+            raise ValueError(f"{path[-1]}: [{key}] needs exactly a non-empty 'en' and 'zh' "
+                             "(and optionally 'zh-Hant')")
+        table[key] = {"en": entry["en"], "zh": entry["zh"],
+                      "zh-Hant": entry.get("zh-Hant") or traditional(entry["zh"])}
     return table
 
 
@@ -76,8 +101,7 @@ class ReportWords:
     def plain(self, key: str) -> str:
         """A label as plain text (for <title> and attributes)."""
         entry = label_table()[key]
-        return entry["en"] if self.lang == "en" else entry["zh"] if self.lang == "zh" else (
-            f"{entry['en']} / {entry['zh']}")
+        return f"{entry['en']} / {entry['zh']}" if self.lang == "both" else entry[self.lang]
 
     def __call__(self, key: str) -> Markup:
         entry = label_table()[key]
@@ -89,13 +113,23 @@ class ReportWords:
             return escape(en)
         if self.lang == "zh":
             return escape(zh)
+        if self.lang == "zh-Hant":
+            return escape(traditional(zh))
         return Markup('{} / <span lang="{}">{}</span>').format(en, _ZH, zh)
 
     def english(self, text: str) -> Markup:
         """Text only available in English (findings, clauses), marked on a Chinese page."""
-        if self.lang == "zh":
+        if self.lang in ("zh", "zh-Hant"):
             return Markup('<span lang="en">{}</span>').format(text)
         return escape(text)
+
+    def finding(self, finding: Finding) -> Markup:
+        """A finding's message in the page's language (marked English until it has one)."""
+        return said_finding(finding, self.lang, self.english)
+
+    def clause(self, finding: Finding) -> Markup:
+        """A finding's clause in the page's language where the rule set gives it."""
+        return said_clause(finding, self.lang, self.english)
 
 
 # --- a result -------------------------------------------------------------------------------
@@ -129,6 +163,44 @@ def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]
     if result.power_energy_ratio_w_per_wh is not None:
         rows.append((Markup("P/E"), escape(f"{result.power_energy_ratio_w_per_wh:.4g} W/Wh")))
     return rows
+
+
+def finding_text(finding: Finding, lang: Display) -> str:
+    """A finding's message in ``lang``: from its message id and parameters when it has them
+    (issue 15: findings as data), else the message it carries (English)."""
+    message_id = getattr(finding, "message_id", None)
+    if message_id is None or lang == "en":
+        return finding.message
+    return message(message_id, getattr(finding, "params", None) or {}, lang)
+
+
+def finding_is_localised(finding: Finding, lang: Display) -> bool:
+    """Whether :func:`finding_text` gives ``lang`` (else it is English, to be marked so)."""
+    return lang == "en" or getattr(finding, "message_id", None) is not None
+
+
+def clause_text(finding: Finding, lang: Display) -> str | None:
+    """A finding's clause (or reason) in ``lang`` where the rule set gives it in Chinese
+    (``clause_zh``), else as it is."""
+    chinese = getattr(finding, "clause_zh", None)
+    if lang in ("zh", "zh-Hant") and isinstance(chinese, str) and chinese:
+        return traditional(chinese) if lang == "zh-Hant" else chinese
+    if lang == "both" and isinstance(chinese, str) and chinese and finding.clause:
+        return f"{finding.clause} / {chinese}"
+    return finding.clause
+
+
+def said_finding(finding: Finding, lang: Display,
+                 english: Callable[[str], Markup]) -> Markup:
+    text = finding_text(finding, lang)
+    return escape(text) if finding_is_localised(finding, lang) else english(text)
+
+
+def said_clause(finding: Finding, lang: Display, english: Callable[[str], Markup]) -> Markup:
+    text = clause_text(finding, lang)
+    if text is None:
+        return escape("—")
+    return english(text) if text == finding.clause and lang != "en" else escape(text)
 
 
 # --- SVG ------------------------------------------------------------------------------------
@@ -208,18 +280,22 @@ def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
 
 # --- an audit -------------------------------------------------------------------------------
 
-def finding_place(finding: AuditFinding) -> str:
+def finding_place(finding: AuditFinding, lang: Display = "en") -> str:
+    """Where a finding is in its source file: page, line and column, element."""
     location = finding.location
     if location is None:
         return f"@{finding.start}"
     parts = []
     if location.page:
-        parts.append(f"p. {location.page}")
-    if location.line:
-        parts.append(f"line {location.line}" + (f":{location.column}" if location.column else ""))
+        parts.append(message("audit.place.page", {"page": location.page}, lang))
+    if location.line and location.column:
+        parts.append(message("audit.place.line_column",
+                             {"line": location.line, "column": location.column}, lang))
+    elif location.line:
+        parts.append(message("audit.place.line", {"line": location.line}, lang))
     if location.element:
         parts.append(f"<{location.element}>")
-    return ", ".join(parts) or f"@{finding.start}"
+    return ("，" if lang in ("zh", "zh-Hant") else ", ").join(parts) or f"@{finding.start}"
 
 
 def marked_segments(length: int,

@@ -26,6 +26,7 @@ from ..errors import (
     MissingDependencyError,
     Problem,
 )
+from ..i18n import Param
 from ..model import Dossier, Result
 from ..readers import Reading, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
@@ -38,6 +39,9 @@ __all__ = [
     "ClassifyOutcome",
     "ClassifySubmission",
     "FormErrors",
+    "FormMessage",
+    "ProblemSaid",
+    "Said",
     "Upload",
     "classify_submission",
     "specimen_field",
@@ -93,13 +97,37 @@ class Upload:
     content: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A form message of the catalogue (``i18n/web.toml``), said in the page's language."""
+
+    message_id: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemSaid:
+    """A problem the core found, said at a field in the page's language: with its path (a
+    dossier file, the form as a whole) or without it (the field says where), its fix then
+    said the way a form says it."""
+
+    problem: Problem
+    with_path: bool
+
+
+#: what a form error holds: the page's own words (Markup), a catalogue message, a core
+#: problem, or text the core gives only in English (a reader's, the registry's)
+FormMessage = str | Said | ProblemSaid
+
+
 @dataclass
 class FormErrors:
-    """Messages by form field (``""``: the form as a whole), in the order found."""
+    """Messages by form field (``""``: the form as a whole), in the order found; the pages
+    say them in their language (``web/pages/forms.py``)."""
 
-    by_field: dict[str, list[str]] = field(default_factory=dict)
+    by_field: dict[str, list[FormMessage]] = field(default_factory=dict)
 
-    def add(self, name: str, message: str, *, unless_present: bool = False) -> None:
+    def add(self, name: str, message: FormMessage, *, unless_present: bool = False) -> None:
         """Record a message; ``unless_present`` keeps a field's first, more precise, one
         (a typed "not a number" over the model's "field required" that follows from it)."""
         if unless_present and name in self.by_field:
@@ -109,7 +137,7 @@ class FormErrors:
     def __bool__(self) -> bool:
         return bool(self.by_field)
 
-    def items(self) -> list[tuple[str, str]]:
+    def items(self) -> list[tuple[str, FormMessage]]:
         return [(name, message) for name, messages in self.by_field.items()
                 for message in messages]
 
@@ -197,8 +225,7 @@ def _fields_to_mapping(sub: ClassifySubmission,
         if sub.value(name):
             number = _number(sub.value(name))
             if number is None:
-                errors.add(name, "not a number: write digits with a decimal point, "
-                                 "e.g. 52.1034")
+                errors.add(name, Said("web.form.not_a_number"))
             else:
                 _put(data, path, number)
     visible = sub.value("wl_visible_liquid")
@@ -229,27 +256,14 @@ def _specimens(sub: ClassifySubmission,
         for key, name in names.items():
             number = _number(typed[key]) if typed[key] else None
             if not typed[key]:
-                errors.add(name, "this specimen needs both masses")
+                errors.add(name, Said("web.form.specimen_needs_both"))
             elif number is None:
-                errors.add(name, "not a number: write the mass in grams, e.g. 52.1034")
+                errors.add(name, Said("web.form.not_a_mass"))
             else:
                 masses[key] = number
         if len(masses) == 2:
             rows.append((row, masses))
     return rows
-
-
-#: the dossier format's advice, said the way a form says it
-_FORM_FIXES = {"add this key": "fill in this field",
-               "write a number, without quotes": "write a number"}
-
-
-def _describe(problem: Problem, *, with_path: bool) -> str:
-    text = problem.message
-    if with_path and problem.path:
-        text = f"{problem.path}: {text}"
-    fix = problem.fix if with_path else _FORM_FIXES.get(problem.fix, problem.fix)
-    return f"{text} — {fix}" if fix else text
 
 
 def _safe_name(filename: str, default: str) -> str:
@@ -263,14 +277,14 @@ def _read_upload(role: EvidenceRole, upload: Upload, max_bytes: int,
                  errors: FormErrors) -> Reading | None:
     """An uploaded instrument file, read as the evidence of its role; None on a problem."""
     if len(upload.content) > max_bytes:
-        errors.add(role, f"the file is {len(upload.content)} bytes, over the limit of "
-                         f"{max_bytes} bytes — upload a smaller export")
+        errors.add(role, Said("web.form.file_too_large",
+                              {"size": len(upload.content), "limit": max_bytes}))
         return None
     try:  # the name a file is written under in our folder, and the registry keeps
         name = upload_name(upload.filename, field_name=role)
     except InvalidInputError as exc:
         for problem in exc.problems:
-            errors.add(role, _describe(problem, with_path=False))
+            errors.add(role, ProblemSaid(problem, with_path=False))
         return None
     with tempfile.TemporaryDirectory(prefix="solidcheck-form-") as folder:
         path = Path(folder) / name
@@ -279,8 +293,12 @@ def _read_upload(role: EvidenceRole, upload: Upload, max_bytes: int,
             return read_evidence(path, kind=role)
         except InvalidInputError as exc:
             for problem in exc.problems:  # the reader's words, never our temporary folder
-                said = _describe(problem, with_path=True)
-                errors.add(role, said.replace(str(path), name).replace(folder, "…"))
+                def hidden(text: str) -> str:
+                    return text.replace(str(path), name).replace(folder, "…")
+
+                errors.add(role, ProblemSaid(Problem(hidden(problem.path),
+                                                     hidden(problem.message),
+                                                     hidden(problem.fix)), with_path=True))
         except MissingDependencyError as exc:
             errors.add(role, str(exc))
     return None
@@ -295,7 +313,7 @@ def _lab_key(secret: str, registry: Registry, errors: FormErrors) -> ApiKeyRecor
         errors.add("api_key", str(exc))
         return None
     if key.role not in ("lab", "admin"):
-        errors.add("api_key", f"a {key.role!r} key may not store cells; a 'lab' key may")
+        errors.add("api_key", Said("web.form.key_may_not_store", {"role": repr(key.role)}))
         return None
     return key
 
@@ -305,8 +323,8 @@ def _ruleset(ruleset_id: str, errors: FormErrors) -> Ruleset | None:
     if not ruleset_id:
         return next(iter(installed.values()))
     if ruleset_id not in installed:
-        errors.add("ruleset", f"unknown rule set {ruleset_id!r}; use one of "
-                              f"{', '.join(installed)}")
+        errors.add("ruleset", Said("web.form.unknown_ruleset",
+                                   {"ruleset": repr(ruleset_id), "installed": list(installed)}))
         return None
     return installed[ruleset_id]
 
@@ -315,13 +333,13 @@ def _report(problems: Iterable[Problem], errors: FormErrors, *, from_file: bool,
             specimen_rows: list[int]) -> None:
     for problem in problems:
         if from_file:
-            errors.add("dossier_file", _describe(problem, with_path=True))
+            errors.add("dossier_file", ProblemSaid(problem, with_path=True))
         else:
             name = field_for_path(problem.path, specimen_rows)
             if problem.path == "weight_loss_test.specimens" and any(
                     field.startswith("specimen_") for field in errors.by_field):
                 continue  # the table's own message already says what is missing
-            errors.add(name, _describe(problem, with_path=not name), unless_present=True)
+            errors.add(name, ProblemSaid(problem, with_path=not name), unless_present=True)
 
 
 def _cell_data(sub: ClassifySubmission,
@@ -330,8 +348,7 @@ def _cell_data(sub: ClassifySubmission,
     if sub.dossier_file is None:
         return _fields_to_mapping(sub, errors)
     if sub.describes_a_cell():
-        errors.add("dossier_file", "give the cell either in the fields or as a dossier "
-                                   "file, not both — clear the fields or remove the file")
+        errors.add("dossier_file", Said("web.form.fields_and_file"))
         return None, []
     name = _safe_name(sub.dossier_file.filename, "dossier")
     try:
@@ -385,7 +402,7 @@ def _store(outcome: ClassifyOutcome, sub: ClassifySubmission, registry: Registry
         outcome.errors.add("id", str(exc))
         return
     except DatabaseError as exc:  # e.g. a value longer than the database's column
-        outcome.errors.add("", f"the registry could not store the cell: {exc}")
+        outcome.errors.add("", Said("web.form.not_stored", {"detail": str(exc)}))
         return
     for role, upload in sub.uploads():
         try:
@@ -394,4 +411,4 @@ def _store(outcome: ClassifyOutcome, sub: ClassifySubmission, registry: Registry
                 content=upload.content, max_bytes=max_evidence_bytes, **who))
         except InvalidInputError as exc:
             for problem in exc.problems:
-                outcome.errors.add(role, _describe(problem, with_path=True))
+                outcome.errors.add(role, ProblemSaid(problem, with_path=True))

@@ -4,19 +4,22 @@ not from the menu."""
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 
 from ...errors import NotFoundError
+from ...i18n import Param, message
 from ...registry import CellDetail, ResultRecord
 from ...rules import available_rulesets
 from ..cache import cached_cell_page
 from ..deps import get_registry, get_settings
-from .frame import View, plain, problem_page, render
+from .frame import Lang, View, plain, problem_page, render
 from .navigation import Page
 from .shared import category_term, downloads, result_view
 
@@ -24,6 +27,25 @@ __all__ = ["PAGE", "router"]
 
 router = APIRouter(include_in_schema=False)
 PAGE = Page(router)
+
+
+#: the summary the registry stores for an evidence file (registry/store/evidence.py)
+_SUMMARY = re.compile(r"\A(?P<format>[^:]+): (?P<rows>\d+) rows(?: over (?P<hours>[0-9.]+) h)? "
+                      r"\((?P<channels>.*)\)\Z", re.S)
+
+
+def evidence_line(summary: str, lang: Lang) -> Markup | str:
+    """An evidence file's stored summary ("oven-csv: 370 rows over 6.17 h (time_s, …)") in
+    the page's language; a summary of another shape stays as stored (English)."""
+    found = _SUMMARY.match(summary)
+    if found is None:
+        return summary
+    params: dict[str, Param] = {"format": found["format"], "rows": int(found["rows"]),
+                                "channels": found["channels"]}
+    if found["hours"] is None:
+        return escape(message("web.evidence.summary", params, lang))
+    params["span"] = round(float(found["hours"]) * 60) / 60  # stored to 0.01 h: whole minutes
+    return escape(message("web.evidence.summary_span", params, lang))
 
 
 def _when(moment: datetime) -> str:
@@ -64,6 +86,7 @@ def _cell_context(view: View, detail: CellDetail, wanted: str | None) -> dict[st
         "versions": [{"record": v, "when": _when(v.created_at)} for v in detail.versions],
         "results": results,
         "evidence": [{"record": e, "when": _when(e.created_at),
+                      "summary": evidence_line(e.summary, view.lang) if e.summary else None,
                       "href": f"/v1/evidence/{e.sha256}"} for e in detail.evidence],
         "certificates": [{"record": c, "when": _when(c.created_at),
                           "href": f"/v1/certificates/{c.id}",

@@ -23,7 +23,7 @@ from ..classify_form import (
 )
 from ..deps import get_registry, get_settings
 from ..inputs import FORM_OVERHEAD_BYTES
-from .forms import Posted, error_list, read_form
+from .forms import Posted, error_list, errors_by_field, read_form
 from .frame import View, render
 from .navigation import MenuEntry, Page
 from .shared import downloads, result_view, ruleset_options, value_label
@@ -76,7 +76,7 @@ def _classify_page(view: View, *, values: Mapping[str, str], phases: tuple[str, 
         options=_classify_options(view), specimen_rows=range(1, SPECIMEN_ROWS + 1),
         specimen_field=specimen_field,
         errors=error_list(view, errors, _CLASSIFY_LABELS, "classify-form"),
-        errors_by_field=errors.by_field, outcome=outcome, shown=shown,
+        errors_by_field=errors_by_field(view, errors), outcome=outcome, shown=shown,
         dossier_yaml=_dossier_yaml(outcome.dossier) if outcome and outcome.dossier else None,
         stored=stored, stored_href=view.cell_href(stored.cell_id) if stored else None,
         downloads=downloads(view, stored.result.id) if stored else [])

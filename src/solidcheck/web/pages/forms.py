@@ -6,34 +6,44 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
 from ...errors import Problem
-from ..classify_form import FormErrors, Upload
+from ..classify_form import FormErrors, ProblemSaid, Upload
 from ..inputs import limited
 from .csrf_guard import posted_token_ok
 from .frame import View, problem_page
+from .problem_words import form_message
 
-__all__ = ["Posted", "add_problems", "check_one_given", "error_list", "read_form"]
+__all__ = ["Posted", "add_problems", "check_one_given", "error_list", "errors_by_field",
+           "read_form"]
 
 
 def error_list(view: View, errors: FormErrors, labels: Mapping[str, str],
-               form_id: str) -> list[dict[str, str]]:
+               form_id: str) -> list[dict[str, Any]]:
     """The error summary: each message linked to its field, in the order of the form
     (``labels`` lists the fields in that order; specimen rows sit with the test)."""
     order = {name: float(rank) for rank, name in enumerate(labels)}
 
-    def position(item: tuple[str, str]) -> tuple[float, str]:
-        name = item[0]
+    def position(name: str) -> tuple[float, str]:
         if name.startswith("specimen_"):
             return order.get("wl_balance_resolution_mg", 0.0) + 0.5, name
         return order.get(name, -1.0), ""
 
     return [{"href": f"#{name or form_id}", "label": _field_label(view, name, labels),
-             "message": message} for name, message in sorted(errors.items(), key=position)]
+             "message": form_message(message, view.lang)}
+            for name, message in sorted(errors.items(), key=lambda item: position(item[0]))]
+
+
+def errors_by_field(view: View, errors: FormErrors) -> dict[str, list[Markup | str]]:
+    """Each field's errors as the page shows them, in its language."""
+    return {name: [form_message(message, view.lang) for message in messages]
+            for name, messages in errors.by_field.items()}
 
 
 def _field_label(view: View, name: str, labels: Mapping[str, str]) -> str:
@@ -47,8 +57,7 @@ def _field_label(view: View, name: str, labels: Mapping[str, str]) -> str:
 
 def add_problems(errors: FormErrors, name: str, problems: tuple[Problem, ...]) -> None:
     for problem in problems:
-        text = f"{problem.path}: {problem.message}" if problem.path else problem.message
-        errors.add(name, f"{text} — {problem.fix}" if problem.fix else text)
+        errors.add(name, ProblemSaid(problem, with_path=True))
 
 
 def check_one_given(view: View, errors: FormErrors, *, pasted: tuple[str, str],

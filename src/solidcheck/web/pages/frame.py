@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
 from ..._version import __version__
-from ...report.parts import label_table, read_labels
+from ...model import Finding
+from ...report.parts import label_table, read_labels, said_clause, said_finding, traditional
 from .. import csrf
 from .csrf_guard import form_token
 from .navigation import menu
@@ -22,10 +23,12 @@ from .navigation import menu
 __all__ = ["HTML_LANG", "LANGS", "Lang", "PageWords", "View", "page_labels", "plain",
            "problem_page", "render", "whole_number"]
 
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
-HTML_LANG: dict[Lang, str] = {"en": "en", "zh": "zh-CN"}
-_LANG_NAME: dict[Lang, str] = {"en": "English", "zh": "中文"}
+Lang = Literal["en", "zh", "zh-Hant"]
+LANGS: tuple[Lang, ...] = ("en", "zh", "zh-Hant")
+HTML_LANG: dict[Lang, str] = {"en": "en", "zh": "zh-CN", "zh-Hant": "zh-Hant"}
+_LANG_NAME: dict[Lang, str] = {"en": "English", "zh": "中文", "zh-Hant": "繁體中文"}
+#: language tags (lower case) that ask for traditional Chinese
+_TRADITIONAL_TAGS = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
 
 # --------------------------------------------------------------------------- words
@@ -34,7 +37,7 @@ _LANG_NAME: dict[Lang, str] = {"en": "English", "zh": "中文"}
 def page_labels() -> dict[str, dict[str, str]]:
     """The pages' own words: label id → {"en": …, "zh": …}. A label the report already has
     is not repeated here, so each word has one source."""
-    table = read_labels("web", "locales", "pages.toml")
+    table = read_labels("web", "locales", "pages.toml")  # with zh-Hant, by OpenCC unless given
     repeated = sorted(table.keys() & label_table().keys())
     if repeated:
         raise ValueError(f"pages.toml: {', '.join(repeated)} already report labels")
@@ -52,7 +55,9 @@ class PageWords:
         return entry[self.lang]
 
     def pair(self, en: str, zh: str) -> str:
-        return en if self.lang == "en" else zh
+        if self.lang == "en":
+            return en
+        return traditional(zh) if self.lang == "zh-Hant" else zh
 
     def said(self, key: str) -> Markup:
         """A label as a message of this page's own, in its language (see :meth:`message`)."""
@@ -63,12 +68,31 @@ class PageWords:
         is, one from the core (plain text, always English) marked as English."""
         return text if isinstance(text, Markup) else self.english(text)
 
+    def finding(self, finding: Finding) -> Markup:
+        """A finding's message in the page's language (see shared.finding_text)."""
+        return said_finding(finding, self.lang, self.english)
+
+    def clause(self, finding: Finding) -> Markup:
+        """A finding's clause in the page's language where the rule set gives it."""
+        return said_clause(finding, self.lang, self.english)
+
     def english(self, text: str) -> Markup:
         """Text only available in English (findings, clauses), marked as such on a Chinese
         page so that a screen reader reads it in English."""
-        if self.lang == "zh":
+        if self.lang != "en":
             return Markup('<span lang="en">{}</span>').format(text)
         return Markup("{}").format(text)
+
+
+def _language_of_tag(tag: str) -> Lang | None:
+    """``en-GB`` → en, ``zh-CN``/``zh-Hans`` → zh, ``zh-TW``/``zh-Hant-HK`` → zh-Hant."""
+    tag = tag.strip().lower().replace("_", "-")
+    primary = tag.split("-")[0]
+    if primary == "en":
+        return "en"
+    if primary != "zh":
+        return None
+    return "zh-Hant" if tag.startswith(_TRADITIONAL_TAGS) else "zh"
 
 
 def _accept_language(header: str) -> Lang:
@@ -76,8 +100,8 @@ def _accept_language(header: str) -> Lang:
     best: tuple[float, int, Lang] | None = None
     for position, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGS:
+        found = _language_of_tag(tag)
+        if found is None:
             continue
         quality = 1.0
         name, _, value = params.strip().partition("=")
@@ -86,9 +110,8 @@ def _accept_language(header: str) -> Lang:
                 quality = float(value)
             except ValueError:
                 quality = 0.0
-        lang: Lang = "en" if primary == "en" else "zh"
         if quality > 0 and (best is None or (quality, -position) > best[:2]):
-            best = (quality, -position, lang)
+            best = (quality, -position, found)
     return best[2] if best else "en"
 
 
@@ -100,7 +123,7 @@ class View:
     def __init__(self, request: Request) -> None:
         self.request = request
         asked = request.query_params.get("lang")
-        self.chosen: Lang | None = "en" if asked == "en" else "zh" if asked == "zh" else None
+        self.chosen: Lang | None = _language_of_tag(asked) if asked else None
         self.lang: Lang = self.chosen or _accept_language(
             request.headers.get("accept-language", ""))
         self.t = PageWords(self.lang)
@@ -123,7 +146,7 @@ class View:
 
     def switch(self) -> dict[str, str]:
         """The link to this same page in the other language."""
-        other: Lang = "zh" if self.lang == "en" else "en"
+        other: Lang = "zh" if self.lang == "en" else "en"  # traditional readers: → English
         query = dict(self.request.query_params)
         query["lang"] = other
         return {"href": f"{self.request.url.path}?{urlencode(query)}", "label": _LANG_NAME[other],

@@ -12,7 +12,7 @@ from ...model import CATEGORIES, IONS, SOLID_TYPES
 from ...registry import CellSummary
 from ..classify_form import FormErrors
 from ..deps import get_registry, get_settings
-from .forms import error_list
+from .forms import error_list, errors_by_field
 from .frame import View, plain, problem_page, render, whole_number
 from .navigation import MenuEntry, Page
 from .shared import category_term, installed_ruleset, ruleset_options, value_label
@@ -83,4 +83,4 @@ def search_page(request: Request) -> HTMLResponse:
         total=found.total if found else 0, page=page_number,
         pages=max(1, -(-found.total // PAGE_SIZE)) if found else 0, page_href=page_href,
         errors=error_list(view, errors, _SEARCH_LABELS, "search-form"),
-        errors_by_field=errors.by_field, status=422 if errors else 200)
+        errors_by_field=errors_by_field(view, errors), status=422 if errors else 200)

@@ -14,6 +14,7 @@ from ...report.parts import (
     ReportWords,
     accessible_svg,
     axis_rows,
+    finding_text,
     limit_text,
     rates_figure,
     relation_symbol,
@@ -22,8 +23,12 @@ from ...rules import Ruleset, available_rulesets
 from ...terms import category_terms
 from .frame import HTML_LANG, Lang, PageWords, View
 
-__all__ = ["category_term", "downloads", "installed_ruleset", "result_view", "ruleset_options",
-           "value_label"]
+__all__ = ["category_term", "downloads", "finding_text", "installed_ruleset", "result_view",
+           "ruleset_options", "value_label"]
+
+# finding_text(finding, lang) (report/parts.py) is the one seam through which the pages, like
+# the HTML report, say a finding: its message id and parameters in the page's language when
+# the finding has them (issue 15), else its English message.
 
 
 def ruleset_options(view: View) -> list[tuple[str, str]]:

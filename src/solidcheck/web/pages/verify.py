@@ -8,20 +8,22 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from ...certificates import MAX_CERTIFICATE_BYTES, Verification, parse_public_key, verify
 from ...dossier import MAX_DOSSIER_BYTES
 from ...errors import InvalidInputError, NotFoundError
+from ...i18n import message
 from .. import heavy
-from ..classify_form import FormErrors, Upload
+from ..classify_form import FormErrors, Said, Upload
 from ..deps import get_registry, get_settings
 from ..inputs import FORM_OVERHEAD_BYTES
-from .forms import add_problems, check_one_given, error_list, read_form
-from .frame import View, render, whole_number
+from .forms import add_problems, check_one_given, error_list, errors_by_field, read_form
+from .frame import Lang, View, render, whole_number
 from .navigation import MenuEntry, Page
 from .shared import category_term
 
-__all__ = ["PAGE", "router"]
+__all__ = ["PAGE", "router", "verify_reasons"]
 
 router = APIRouter(include_in_schema=False)
 PAGE = Page(router, menu=MenuEntry("/verify", "nav_verify", place=40))
@@ -37,14 +39,28 @@ class _VerifyOutcome:
     source: str
 
 
+def verify_reasons(verification: Verification, lang: Lang) -> list[Markup | str]:
+    """Why a certificate does not verify, in the page's language.
+
+    The seam for issue 15: when a verification carries its reasons as message ids and
+    parameters (``reason_messages``: ``(message_id, params)`` pairs, certificates/
+    verification.py), they are said in ``lang``; until then its English ``reasons`` are shown,
+    marked as English by the page."""
+    said = getattr(verification, "reason_messages", None)
+    if said:
+        return [escape(message(message_id, params, lang)) for message_id, params in said]
+    return list(verification.reasons)
+
+
 def _verify_page(view: View, *, values: Mapping[str, str], errors: FormErrors,
                  outcome: _VerifyOutcome | None, status: int | None = None) -> HTMLResponse:
     verification = outcome.verification if outcome else None
     return render(
         view, "verify.html.j2", title=view.t("verify_title"), form=True,
         status=status or (422 if errors else 200), values=values, outcome=outcome,
+        reasons=verify_reasons(verification, view.lang) if verification else [],
         errors=error_list(view, errors, _VERIFY_LABELS, "verify-form"),
-        errors_by_field=errors.by_field,
+        errors_by_field=errors_by_field(view, errors),
         category=category_term(view, verification.category) if verification else None)
 
 
@@ -82,8 +98,9 @@ def verify_form_page(request: Request) -> HTMLResponse:
         return _verify_page(view, values={}, errors=errors, outcome=None, status=403)
     try:
         data = get_registry(request).get_certificate(certificate_id, published_only=True)
-    except NotFoundError as exc:
-        errors.add("certificate_text", str(exc))
+    except NotFoundError:
+        errors.add("certificate_text", Said("web.form.no_published_certificate",
+                                            {"certificate_id": stored_id}))
         return _verify_page(view, values={}, errors=errors, outcome=None, status=404)
     outcome = _verify(data, "", None, f"certificate {stored_id}", errors, "certificate_text")
     return _verify_page(view, values={}, errors=errors, outcome=outcome)
