@@ -43,7 +43,10 @@ def localise_result(result: Result, lang: Display, *, ruleset: Ruleset | None = 
 
 def localise_finding(finding: Finding, lang: Display, *, ruleset: Ruleset | None = None
                      ) -> Finding:
-    """One finding in ``lang`` (see :func:`localise_result`)."""
+    """One finding in ``lang`` (see :func:`localise_result`); the rule set is the installed
+    one of the finding's id unless given."""
+    if ruleset is None:
+        ruleset = _installed(finding.ruleset)
     update: dict[str, str | None] = {}
     catalogue = load_catalogue()
     if finding.message_id is not None and finding.message_id in catalogue.ids():

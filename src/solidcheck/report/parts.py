@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from markupsafe import Markup, escape
 
 from ..i18n import Display, message
+from ..localise import localise_finding
 
 if TYPE_CHECKING:
     from ..claims.model import AuditFinding
@@ -166,28 +167,20 @@ def axis_rows(result: Result, words: ReportWords) -> list[tuple[Markup, Markup]]
 
 
 def finding_text(finding: Finding, lang: Display) -> str:
-    """A finding's message in ``lang``: from its message id and parameters when it has them
-    (issue 15: findings as data), else the message it carries (English)."""
-    message_id = getattr(finding, "message_id", None)
-    if message_id is None or lang == "en":
-        return finding.message
-    return message(message_id, getattr(finding, "params", None) or {}, lang)
+    """A finding's message in ``lang``, rendered from its message id and parameters; a
+    finding stored by an older solidcheck (no id) keeps its English text."""
+    return localise_finding(finding, lang).message
 
 
 def finding_is_localised(finding: Finding, lang: Display) -> bool:
     """Whether :func:`finding_text` gives ``lang`` (else it is English, to be marked so)."""
-    return lang == "en" or getattr(finding, "message_id", None) is not None
+    return lang == "en" or finding.message_id is not None
 
 
 def clause_text(finding: Finding, lang: Display) -> str | None:
-    """A finding's clause (or reason) in ``lang`` where the rule set gives it in Chinese
-    (``clause_zh``), else as it is."""
-    chinese = getattr(finding, "clause_zh", None)
-    if lang in ("zh", "zh-Hant") and isinstance(chinese, str) and chinese:
-        return traditional(chinese) if lang == "zh-Hant" else chinese
-    if lang == "both" and isinstance(chinese, str) and chinese and finding.clause:
-        return f"{finding.clause} / {chinese}"
-    return finding.clause
+    """A finding's clause (or an assumption's reason) in ``lang``, from its rule set's
+    Chinese where the rule set gives it."""
+    return localise_finding(finding, lang).clause
 
 
 def said_finding(finding: Finding, lang: Display,
