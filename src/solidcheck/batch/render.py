@@ -33,7 +33,7 @@ def _rendered(lists: pa.Array, lang: Display) -> pa.Array:
     children = flat.flatten()  # the fields, the struct's offset applied
     fields = [f.name for f in flat.type]
     ids = children[fields.index("message_id")]
-    params = children[fields.index("params")]
+    params = pc.dictionary_encode(children[fields.index("params")])  # distinct ones once
     messages = pa.array([], pa.large_string())
     if len(flat):
         # one key per (id, params) pair of dictionary entries, rendered once
@@ -42,9 +42,9 @@ def _rendered(lists: pa.Array, lang: Display) -> pa.Array:
         distinct, which = np.unique(pairs, return_inverse=True)
         catalogue = load_catalogue()
         id_words = ids.dictionary.to_pylist()
-        param_texts = params.dictionary
+        param_texts = params.dictionary.to_pylist()
         texts = [catalogue.render(id_words[key // len(param_texts)],
-                                  json.loads(param_texts[key % len(param_texts)].as_py()), lang)
+                                  json.loads(param_texts[key % len(param_texts)]), lang)
                  for key in distinct.tolist()]
         messages = pa.DictionaryArray.from_arrays(
             pa.array(which.astype(np.int32)), pa.array(texts, pa.large_string())

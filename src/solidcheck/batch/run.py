@@ -43,7 +43,7 @@ from .table import (
     specimens_csv_path,
     table_format,
 )
-from .vector import FINDING_TEXT_TYPE, classify_table, results_schema, table_problems
+from .vector import FINDING_TEXT_TYPE, FINDING_TYPE, classify_table, results_schema, table_problems
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -115,15 +115,21 @@ class ResultWriter:
         self._csv_findings: pa_csv.CSVWriter | None = None
         self._jsonl: IO[bytes] | None = None
         if self.format == "parquet":
-            # Dictionary pages only for the flat repeating strings (a category, a code),
-            # statistics only for the plain flat columns (id, numbers, flags): in the
-            # findings a dictionary page overflows and falls back (time lost, a larger
-            # file), and statistics of dictionary columns mean decoding them.
+            # Dictionary pages only for the repeating strings (a category, a code, a
+            # finding's rule), statistics only for the plain flat columns (id, numbers,
+            # flags): for the parameters (mostly distinct) a dictionary page overflows and
+            # falls back (time lost, a larger file), and statistics of dictionary columns
+            # mean decoding them.
             dictionaries = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
             plain = [f.name for f in self.schema if f.name not in dictionaries
                      and not pa.types.is_large_list(f.type)]
+            # in the findings, the few-valued words (severity, rule, id, source, clause)
             self._parquet = pq.ParquetWriter(self.path, self.schema, compression="zstd",
-                                             use_dictionary=dictionaries,
+                                             use_dictionary=dictionaries + [
+                                                 f"{name}.list.element.{word.name}"
+                                                 for name in self._finding_columns()
+                                                 for word in FINDING_TYPE
+                                                 if pa.types.is_dictionary(word.type)],
                                              write_statistics=plain)
         elif self.format == "csv":
             self._csv = pa_csv.CSVWriter(self.path, _plain(self._main_schema()))

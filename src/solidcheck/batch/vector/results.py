@@ -30,7 +30,8 @@ WORDS = pa.dictionary(pa.int32(), pa.large_string())
 each distinct text is stored once per batch, which makes the output several times smaller
 and spares copying every message into place."""
 FINDING_TYPE = pa.struct([pa.field("severity", WORDS), pa.field("rule", WORDS),
-                          pa.field("message_id", WORDS), pa.field("params", WORDS),
+                          pa.field("message_id", WORDS),
+                          pa.field("params", pa.large_string()),
                           pa.field("source", WORDS), pa.field("clause", WORDS)])
 """A finding as data: its message id in the catalogue, its parameters as a JSON object
 (numbers that read back as the same floats), the rule's source and clause (or reason)."""
