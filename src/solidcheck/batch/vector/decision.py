@@ -1,6 +1,6 @@
 """One rule set's numbers and decision: its constants computed once, exactly; the conditions,
 the limit and the category of every row (``classify._decide``, branch by branch), and the
-application axis. The text of the findings is ``findings.py``'s."""
+application axis. The findings (ids and parameters) are ``findings.py``'s."""
 
 from __future__ import annotations
 
