@@ -64,14 +64,18 @@ def test_dask_results_equal_the_local_engine(tmp_path: Path, client: Client) -> 
         expected.as_dict() | {"seconds": 0, "rows_per_second": 0}
 
 
-def test_dask_without_findings(tmp_path: Path, client: Client) -> None:
+@pytest.mark.parametrize(("findings", "lang"), [("none", "en"), ("text", "zh")])
+def test_dask_findings_none_or_as_text(tmp_path: Path, client: Client, findings: str,
+                                       lang: str) -> None:
+    """Without findings, or with their text in a language: as the local engine writes."""
     source = dataset(tmp_path / "dossiers", synthesize(500, seed=9), files=2)
     output = tmp_path / "results"
-    classify_on_dask(str(source), str(output), [NATIONAL], findings=False, client=client)
+    classify_on_dask(str(source), str(output), [NATIONAL], findings=findings,
+                     lang=lang, client=client)
     local = tmp_path / "local.parquet"
-    classify_file(source, local, [NATIONAL], findings=False)
+    classify_file(source, local, [NATIONAL], findings=findings, lang=lang)
     got = pa_ds.dataset(output).to_table()
-    assert "findings" not in got.column_names
+    assert ("findings" in got.column_names) == (findings == "text")
     assert got.to_pylist() == pq.read_table(local).to_pylist()
 
 

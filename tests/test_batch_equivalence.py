@@ -10,6 +10,7 @@ threshold, masses whose decimals need 17 digits, visual check missing, liquid de
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -23,18 +24,20 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import classify_row, same_value
+from conftest import same_value
 from solidcheck import Dossier, DossierError, load_dossier
 from solidcheck.batch._exact import HUGE, TINY, decimal_lo, decimal_quantum
-from solidcheck.batch._format import format_g6
 from solidcheck.batch.synth import synthesize
 from solidcheck.batch.table import dossiers_to_table, table_to_dossiers
 from solidcheck.batch.vector import (
     RESULT_FIELDS,
     classify_table,
+    result_row,
     results_schema,
     rows_decided_one_by_one,
 )
+from solidcheck.classify import classify
+from solidcheck.i18n import DISPLAYS, load_catalogue
 from solidcheck.model import APPLICATIONS, IONS, SOLID_TYPES, Specimen
 from solidcheck.rules import Ruleset, available_rulesets
 from solidcheck.weightloss import exact
@@ -224,6 +227,30 @@ def dossiers(draw: st.DrawFn, index: int = 0) -> Dossier:
 
 # --- comparing ------------------------------------------------------------------------------
 
+FINDING_FIELDS = ("severity", "rule", "message_id", "source", "clause")
+
+
+def classify_row(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
+    """``classify``'s result as a row of the batch results (docs/batch.md), to compare."""
+    return result_row(classify(dossier, ruleset), dossier, ruleset)
+
+
+def finding_differences(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[str]:
+    """Where the batch's findings differ from classify's, field for field; parameters read
+    from their JSON, numbers equal bit for bit and of the same type (an int stays an int)."""
+    if [f["message_id"] for f in got] != [f["message_id"] for f in want]:
+        return [f"ids {[f['message_id'] for f in got]} != {[f['message_id'] for f in want]}"]
+    wrong = []
+    for place, (g, w) in enumerate(zip(got, want, strict=True)):
+        wrong += [f"#{place} {name}: {g[name]!r} != {w[name]!r}" for name in FINDING_FIELDS
+                  if g[name] != w[name]]
+        g_params, w_params = json.loads(g["params"]), json.loads(w["params"])
+        if g_params.keys() != w_params.keys() or not all(
+                same_value(g_params[k], w_params[k]) for k in w_params):
+            wrong.append(f"#{place} {g['message_id']} params: {g_params} != {w_params}")
+    return wrong
+
+
 def assert_batch_equals_classify(dossiers: list[Dossier], rulesets: list[Ruleset]) -> None:
     table = dossiers_to_table(dossiers)
     out = classify_table(table, rulesets)
@@ -237,8 +264,13 @@ def assert_batch_equals_classify(dossiers: list[Dossier], rulesets: list[Ruleset
             want = classify_row(dossier, ruleset)
             got = {name: row[f"{ruleset.id}.{name}" if prefix else name]
                    for name, _ in RESULT_FIELDS}
-            wrong = {name: (got[name], want[name]) for name in want
-                     if not same_value(got[name], want[name])}
+            wrong: dict[str, Any] = {name: (got[name], want[name]) for name in want
+                                     if name != "findings"
+                                     and not same_value(got[name], want[name])}
+            if "findings" in want:
+                findings = finding_differences(got["findings"], want["findings"])
+                if findings:
+                    wrong["findings"] = findings
             assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"
 
 
@@ -303,12 +335,28 @@ def test_random_dossiers_equal_classify(batch: list[Dossier]) -> None:
     assert_batch_equals_classify(batch, RULESETS)
 
 
+def test_every_finding_renders_in_every_language() -> None:
+    """Each (id, parameters) the batch writes is a message of the catalogue whose every
+    language takes exactly these parameters — what ``--findings text`` relies on."""
+    table = pa.concat_tables([synthesize(2000, seed=4), dossiers_to_table(
+        [load_dossier(p) for p in sorted(EXAMPLES.glob("*.yaml"))])])
+    out = classify_table(table, RULESETS)
+    catalogue = load_catalogue()
+    seen = set()
+    for ruleset in RULESETS:
+        for findings in out.column(f"{ruleset.id}.findings").to_pylist():
+            seen |= {(f["message_id"], f["params"]) for f in findings}
+    assert len({message_id for message_id, _ in seen}) >= 25
+    for message_id, params in seen:
+        for lang in DISPLAYS:
+            assert catalogue.render(message_id, json.loads(params), lang)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=50))
 @example([0.1, 0.30000000000000004, 5e-324, 1e22, 123456.5, 0.0001, 1e-5, -0.0, 999999.5])
 def test_number_helpers_match_python(values: list[float]) -> None:
     array = np.array(values)
-    assert format_g6(array).to_list() == [f"{v:.6g}" for v in values]
     lo, quantum = decimal_lo(array), decimal_quantum(array)
     for value, low, q in zip(values, lo.tolist(), quantum.tolist(), strict=True):
         if 0 < abs(value) < TINY or abs(value) >= HUGE:  # see decimal_lo

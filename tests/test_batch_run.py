@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, classify_row, same_value
+from conftest import EXAMPLES, same_value
 from solidcheck import Dossier, DossierError, InvalidInputError, classify, load_dossier
 from solidcheck.batch.run import classify_file, count_rows, findings_csv_path
 from solidcheck.batch.summary import (
@@ -34,8 +34,9 @@ from solidcheck.batch.table import (
     table_to_dossiers,
     write_table,
 )
-from solidcheck.batch.vector import RESULT_FIELDS, results_schema
+from solidcheck.batch.vector import RESULT_FIELDS, result_row, results_schema
 from solidcheck.cli import app
+from solidcheck.i18n import message
 from solidcheck.rules import available_rulesets, load_ruleset
 
 runner = CliRunner()
@@ -58,6 +59,22 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Dos
     return path, list(table_to_dossiers(table))
 
 
+FINDING_FIELDS = ("severity", "rule", "message_id", "params", "source", "clause")
+
+
+def classify_row(dossier: Dossier, ruleset: Any) -> dict[str, Any]:
+    """``classify``'s result as a row of the batch results, findings as the fields they are
+    written with (parameters read from their JSON)."""
+    row = result_row(classify(dossier, ruleset), dossier, ruleset)
+    row["findings"] = _readable(row["findings"])
+    return row
+
+
+def _readable(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: json.loads(f[k]) if k == "params" else f[k] for k in FINDING_FIELDS}
+            for f in findings]
+
+
 def assert_rows_equal_classify(rows: list[dict[str, Any]], dossiers: list[Dossier],
                                rulesets: list[Any], *, findings: bool = True) -> None:
     ids = [r.id for r in rulesets]
@@ -69,6 +86,8 @@ def assert_rows_equal_classify(rows: list[dict[str, Any]], dossiers: list[Dossie
             if not findings:
                 del want["findings"]
             got = {name: row[result_column(ruleset.id, ids, name)] for name in want}
+            if findings:
+                got["findings"] = _readable(got["findings"])
             wrong = {name: (got[name], want[name]) for name in want
                      if not same_value(got[name], want[name])}
             assert not wrong, f"{dossier.id} under {ruleset.id}: (batch, classify) = {wrong}"
@@ -145,8 +164,7 @@ def test_csv_results_and_findings_companion(
         for rid in (NATIONAL.id, CSAE.id):
             found = listed.get((row["id"], rid), [])
             assert [f["index"] for f in found] == list(range(1, len(found) + 1))
-            row[f"{rid}.findings"] = [{k: f[k] for k in ("severity", "rule", "message")}
-                                      for f in found]
+            row[f"{rid}.findings"] = [{k: f[k] for k in FINDING_FIELDS} for f in found]
     assert_rows_equal_classify(rows, dossiers, [NATIONAL, CSAE])
 
 
@@ -244,7 +262,7 @@ def test_batch_command_compares_rule_sets(tmp_path: Path,
     assert f"{changed} dossier(s) change category from {NATIONAL.id} to {CSAE.id}" \
         in result.stdout
     solid = sum(classify(d, NATIONAL).category == "solid_state" for d in dossiers)
-    assert any(line.split()[:2] == ["│", "solid_state"] and str(solid) in line
+    assert any(line.split()[:2] == ["│", "solid-state"] and str(solid) in line
                for line in result.stdout.splitlines())
     assert pq.read_table(output).num_rows == len(dossiers)
 
@@ -374,7 +392,7 @@ def test_batch_command_draws_the_summary(tmp_path: Path,
                                  "-r", NATIONAL.id, "-r", CSAE.id, "--plot", str(svg)])
     assert result.exit_code == 0, result.stderr
     texts = "".join(ElementTree.parse(svg).getroot().itertext())
-    for words in (f"{len(dossiers):,} dossiers by category", "hybrid solid-liquid",
+    for words in (f"{len(dossiers)} dossiers by category", "hybrid solid-liquid",
                   f"{NATIONAL.id}  ≤ 0.5 %", f"{CSAE.id}  < 1 %", "dossiers with a test"):
         assert words in texts
     png = tmp_path / "summary.png"
@@ -385,6 +403,84 @@ def test_batch_command_draws_the_summary(tmp_path: Path,
                                   "--plot", str(tmp_path / "summary.gif")])
     assert refused.exit_code == 2 and "name it .svg, .png or .pdf" in refused.stderr
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_batch_command_draws_the_summary_in_chinese(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, dossiers = population
+    svg = tmp_path / "summary.svg"
+    result = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "r.parquet"),
+                                 "--findings", "none", "--lang", "zh", "--plot", str(svg)])
+    assert result.exit_code == 0, result.stderr
+    texts = "".join(ElementTree.parse(svg).getroot().itertext())
+    for words in (f"{len(dossiers)} 份档案", "混合固液电池", "固态电池", "失重率"):
+        assert words in texts
+    assert "dossiers" not in texts and "solid-state" not in texts
+
+
+# --- findings as ids, as text, or none; the language ----------------------------------------
+
+def test_findings_as_text_in_chinese(tmp_path: Path,
+                                     population: tuple[Path, list[Dossier]]) -> None:
+    """--findings text --lang zh: every finding's message is the catalogue's Chinese text of
+    its id and parameters; the summary is in Chinese; the ids and parameters are kept."""
+    source, dossiers = population
+    output = tmp_path / "results.csv"
+    result = runner.invoke(app, ["batch", str(source), "-o", str(output), "-r", NATIONAL.id,
+                                 "-r", CSAE.id, "--findings", "text", "--lang", "zh"])
+    assert result.exit_code == 0, result.stderr
+    findings = pa_csv.read_csv(findings_csv_path(output)).to_pylist()
+    assert {f["message_id"] for f in findings} >= {"weight_loss.temperature_within",
+                                                   "decision.solid_state"}
+    for finding in findings:
+        assert finding["message"] == message(finding["message_id"],
+                                             json.loads(finding["params"]), "zh")
+    assert any("失重率" in f["message"] for f in findings)
+    assert f"{len(dossiers)} 份档案" in result.stdout and "类别" in result.stdout
+    assert "固态电池" in result.stdout and "dossiers" not in result.stdout
+    assert "已判定" in result.stderr
+
+
+def test_findings_as_text_default_language_from_the_environment(
+        tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
+    source, _ = population
+    english, chinese = tmp_path / "en.parquet", tmp_path / "zh.parquet"
+    assert runner.invoke(app, ["batch", str(source), "-o", str(english), "--findings",
+                               "text"], env={"SOLIDCHECK_LANG": ""}).exit_code == 0
+    assert runner.invoke(app, ["batch", str(source), "-o", str(chinese), "--findings",
+                               "text"], env={"SOLIDCHECK_LANG": "zh-CN"}).exit_code == 0
+    for path, lang in ((english, "en"), (chinese, "zh")):
+        rows = pq.read_table(path).column("findings").to_pylist()
+        found = [f for row in rows for f in row]
+        assert found and all(f["message"] == message(f["message_id"], json.loads(
+            f["params"]), lang) for f in found)
+    ids = pq.read_table(english).drop_columns(["findings"])
+    assert ids.equals(pq.read_table(chinese).drop_columns(["findings"]))
+
+
+def test_findings_ids_by_default_and_none(tmp_path: Path,
+                                          population: tuple[Path, list[Dossier]]) -> None:
+    """ids is the default (no text); none and its synonym --no-findings leave them out and
+    agree; --no-findings with another --findings is refused."""
+    source, _ = population
+    default, none, synonym = (tmp_path / f"{n}.parquet" for n in ("ids", "none", "no"))
+    assert runner.invoke(app, ["batch", str(source), "-o", str(default)]).exit_code == 0
+    assert runner.invoke(app, ["batch", str(source), "-o", str(none), "--findings",
+                               "none"]).exit_code == 0
+    assert runner.invoke(app, ["batch", str(source), "-o", str(synonym),
+                               "--no-findings"]).exit_code == 0
+    finding = pq.read_table(default).column("findings").to_pylist()[0][0]
+    assert set(finding) == set(FINDING_FIELDS)
+    assert "findings" not in pq.read_table(none).column_names
+    assert pq.read_table(none).equals(pq.read_table(synonym))
+    assert pq.read_table(none).equals(pq.read_table(default).drop_columns(["findings"]))
+    refused = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "x.parquet"),
+                                  "--no-findings", "--findings", "text"])
+    assert refused.exit_code == 2 and "--no-findings" in refused.stderr
+    bad = runner.invoke(app, ["batch", str(source), "-o", str(tmp_path / "x.parquet"),
+                              "--lang", "fr"])
+    assert bad.exit_code == 2 and "unknown language" in bad.stderr
+    assert not (tmp_path / "x.parquet").exists()
 
 
 def test_every_bad_option_in_one_message(tmp_path: Path,

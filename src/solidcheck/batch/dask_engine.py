@@ -28,8 +28,9 @@ from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 
 from ..errors import DossierError, InvalidInputError, Problem
+from ..i18n import Display
 from ..rules import Ruleset
-from .run import Problems
+from .run import FindingsMode, Problems, findings_mode
 from .summary import BatchSummary
 from .vector import classify_table, table_problems
 
@@ -37,7 +38,8 @@ __all__ = ["classify_on_dask"]
 
 
 def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
-                     findings: bool = True, scheduler: str | None = None,
+                     findings: FindingsMode | bool = "ids", lang: Display = "en",
+                     scheduler: str | None = None,
                      client: Client | None = None,
                      storage_options: dict[str, Any] | None = None,
                      on_rows: Callable[[int], None] | None = None) -> BatchSummary:
@@ -47,14 +49,16 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
     cluster is started with a worker process per core. ``on_rows`` is told of each
     partition done (in the order they finish). Raises DossierError for an
     unreadable input or invalid rows (every one listed), InvalidInputError for an
-    output that exists.
+    output that exists. ``findings`` and ``lang`` as for ``run.classify_file``.
     """
+    mode = findings_mode(findings)
     rules = list(rulesets)
     ids = tuple(r.id for r in rules)
     fs, folder = _filesystem(output, storage_options)
     frame = _read(source, storage_options)  # the metadata only: a bad input fails at once
     with _client(client, scheduler) as active:
-        tasks = [dask.delayed(_classify_partition)(part, number, rules, findings, fs, folder)
+        tasks = [dask.delayed(_classify_partition)(part, number, rules, mode, lang, fs,
+                                                    folder)
                  for number, part in enumerate(frame.to_delayed())]
         summary = BatchSummary(ids)
         started = time.perf_counter()
@@ -74,15 +78,19 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
 
 
 def _classify_partition(frame: pd.DataFrame, number: int, rulesets: list[Ruleset],
-                        findings: bool, fs: AbstractFileSystem, folder: str
-                        ) -> BatchSummary | None:
+                        mode: FindingsMode, lang: Display, fs: AbstractFileSystem,
+                        folder: str) -> BatchSummary | None:
     """One partition classified and written as ``part-NNNNN.parquet``; its summary back, or
     None if it has invalid rows (not an exception: a worker would log it as a crash)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     try:
-        results = classify_table(table, rulesets, findings=findings)
+        results = classify_table(table, rulesets, findings=mode != "none")
     except DossierError:
         return None
+    if mode == "text":
+        from .render import with_messages
+
+        results = with_messages(results, [r.id for r in rulesets], lang)
     with fs.open(f"{folder}/part-{number:05d}.parquet", "wb") as out:
         pq.write_table(results, out, compression="zstd")
     return BatchSummary.of(results, [r.id for r in rulesets])

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +30,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import DossierError, InvalidInputError, Problem
+from ..i18n import Display
 from ..rules import Ruleset
 from .summary import BatchSummary, result_column
 from .table import (
@@ -42,10 +43,11 @@ from .table import (
     specimens_csv_path,
     table_format,
 )
-from .vector import classify_table, results_schema, table_problems
+from .vector import FINDING_TEXT_TYPE, FINDING_TYPE, classify_table, results_schema, table_problems
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "FindingsMode",
     "Problems",
     "ResultWriter",
     "classify_file",
@@ -57,14 +59,29 @@ DEFAULT_CHUNK_ROWS = 131_072
 """Rows classified at once: about 200 MB of working memory with findings, and large enough
 that the per-chunk overhead is a few percent."""
 
+FindingsMode = Literal["text", "ids", "none"]
+"""What the results hold of the findings: ids and parameters with their text in a language
+(``text``), ids and parameters only (``ids``), or nothing (``none``)."""
+
 _FINDINGS_CSV_SCHEMA = pa.schema([
     pa.field("id", pa.string(), nullable=False),
     pa.field("ruleset", pa.string(), nullable=False),
     pa.field("index", pa.int64(), nullable=False),
     pa.field("severity", pa.string()),
     pa.field("rule", pa.string()),
-    pa.field("message", pa.string()),
+    pa.field("message_id", pa.string()),
+    pa.field("params", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("clause", pa.string()),
 ])
+_FINDINGS_TEXT_CSV_SCHEMA = _FINDINGS_CSV_SCHEMA.append(pa.field("message", pa.string()))
+
+
+def findings_mode(findings: FindingsMode | bool) -> FindingsMode:
+    """``findings`` as a mode (``True``: ids, ``False``: none, as before the modes)."""
+    if isinstance(findings, bool):
+        return "ids" if findings else "none"
+    return findings
 
 
 def findings_csv_path(path: str | Path) -> Path:
@@ -77,42 +94,57 @@ class ResultWriter:
     """Writes results chunk by chunk: Parquet (the columns of ``results_schema``, findings
     as a list column), CSV (findings in a companion ``<name>.findings.csv``, one row per
     finding) or JSON Lines (one object per row, the same dotted keys as the Parquet
-    columns). Use as a context manager."""
+    columns). With ``findings="text"`` every finding has its ``message`` (the results
+    written must have it: ``render.with_messages``). Use as a context manager."""
 
     def __init__(self, path: str | Path, ruleset_ids: Sequence[str], *,
-                 findings: bool = True, format: TableFormat | None = None,
+                 findings: FindingsMode | bool = "ids", format: TableFormat | None = None,
                  findings_path: str | Path | None = None) -> None:
         self.path = Path(path)
         self.format = table_format(path, format=format)
         self.ruleset_ids = tuple(ruleset_ids)
-        self.findings = findings
-        self.schema = results_schema(self.ruleset_ids, findings=findings)
+        self.mode = findings_mode(findings)
+        self.findings = self.mode != "none"
+        self.schema = results_schema(self.ruleset_ids, findings=self.findings)
+        if self.mode == "text":
+            names = set(self._finding_columns())
+            self.schema = pa.schema([pa.field(f.name, pa.large_list(FINDING_TEXT_TYPE))
+                                     if f.name in names else f for f in self.schema])
         self._parquet: pq.ParquetWriter | None = None
         self._csv: pa_csv.CSVWriter | None = None
         self._csv_findings: pa_csv.CSVWriter | None = None
         self._jsonl: IO[bytes] | None = None
         if self.format == "parquet":
-            # Dictionary pages only for the flat repeating strings (a category, a code),
-            # statistics only for the plain flat columns (id, numbers, flags): in the
-            # findings a dictionary page overflows and falls back (time lost, a larger
-            # file), and statistics of dictionary columns mean decoding them.
+            # Dictionary pages only for the repeating strings (a category, a code, a
+            # finding's rule), statistics only for the plain flat columns (id, numbers,
+            # flags): for the parameters (mostly distinct) a dictionary page overflows and
+            # falls back (time lost, a larger file), and statistics of dictionary columns
+            # mean decoding them.
             dictionaries = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
             plain = [f.name for f in self.schema if f.name not in dictionaries
                      and not pa.types.is_large_list(f.type)]
+            # in the findings, the few-valued words (severity, rule, id, source, clause)
             self._parquet = pq.ParquetWriter(self.path, self.schema, compression="zstd",
-                                             use_dictionary=dictionaries,
+                                             use_dictionary=dictionaries + [
+                                                 f"{name}.list.element.{word.name}"
+                                                 for name in self._finding_columns()
+                                                 for word in FINDING_TYPE
+                                                 if pa.types.is_dictionary(word.type)],
                                              write_statistics=plain)
         elif self.format == "csv":
             self._csv = pa_csv.CSVWriter(self.path, _plain(self._main_schema()))
-            if findings:
+            if self.findings:
                 self._csv_findings = pa_csv.CSVWriter(
-                    findings_path or findings_csv_path(self.path), _FINDINGS_CSV_SCHEMA)
+                    findings_path or findings_csv_path(self.path), self._findings_schema())
         else:
             self._jsonl = self.path.open("wb")
 
     def _finding_columns(self) -> list[str]:
         return [result_column(rid, self.ruleset_ids, "findings") for rid in self.ruleset_ids
                 ] if self.findings else []
+
+    def _findings_schema(self) -> pa.Schema:
+        return _FINDINGS_TEXT_CSV_SCHEMA if self.mode == "text" else _FINDINGS_CSV_SCHEMA
 
     def _main_schema(self) -> pa.Schema:
         columns = set(self._finding_columns())
@@ -134,18 +166,19 @@ class ResultWriter:
     def _findings_rows(self, results: pa.Table) -> pa.Table:
         """One row per finding: the dossier id, the rule set, its place in the list."""
         parts = []
+        schema = self._findings_schema()
         for rid, name in zip(self.ruleset_ids, self._finding_columns(), strict=True):
             lists = results.column(name).combine_chunks()
             parents, index = list_positions(lists)
             flat = pc.list_flatten(lists)
+            fields = dict(zip([f.name for f in flat.type], flat.flatten(), strict=True))
             parts.append(pa.table({
                 "id": results.column("id").take(parents),
                 "ruleset": pa.array([rid] * len(parents), pa.string()),
                 "index": pa.array(index, pa.int64()),
-                "severity": flat.field("severity").cast(pa.string()),
-                "rule": flat.field("rule").cast(pa.string()),
-                "message": flat.field("message").cast(pa.string()),
-            }, schema=_FINDINGS_CSV_SCHEMA))
+                **{f.name: fields[f.name].cast(pa.string()) for f in schema
+                   if f.name in fields},
+            }, schema=schema))
         return pa.concat_tables(parts)
 
     def close(self) -> None:
@@ -247,12 +280,15 @@ def _behind(writer: ResultWriter) -> Iterator[Callable[[pa.Table], None]]:
 
 
 def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Ruleset], *,
-                  findings: bool = True, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                  findings: FindingsMode | bool = "ids", lang: Display = "en",
+                  chunk_rows: int = DEFAULT_CHUNK_ROWS,
                   jobs: int | None = None, input_format: TableFormat | None = None,
                   output_format: TableFormat | None = None,
                   on_rows: Callable[[int], None] | None = None) -> BatchSummary:
     """Classify every row of a dossier table file under every rule set and write the results
     (one row per dossier, rule sets side by side); ``on_rows`` is told of each chunk done.
+    ``findings``: as ids and parameters (``ids``), also their text in ``lang`` (``text``),
+    or left out (``none``).
 
     ``jobs`` chunks are classified at once on threads (default: one per core; the work is
     in NumPy, Arrow and Polars, which run without the GIL), each using a chunk's memory.
@@ -261,9 +297,10 @@ def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Rul
     """
     rules = list(rulesets)
     ids = tuple(r.id for r in rules)
+    mode = findings_mode(findings)
     output = Path(output)
     kind = table_format(output, format=output_format)
-    companions = [findings_csv_path(output)] if kind == "csv" and findings else []
+    companions = [findings_csv_path(output)] if kind == "csv" and mode != "none" else []
     _check_output(source, [output, *companions], input_format=input_format)
     started = time.perf_counter()
     summary = BatchSummary(ids)
@@ -273,12 +310,18 @@ def classify_file(source: str | Path, output: str | Path, rulesets: Sequence[Rul
         if problems:  # the run has failed: only find the rest of the invalid rows
             return None, table_problems(table, first_row=first_row)
         try:
-            return classify_table(table, rules, findings=findings, first_row=first_row), []
+            results = classify_table(table, rules, findings=mode != "none",
+                                     first_row=first_row)
         except DossierError as exc:
             return None, list(exc.problems)
+        if mode == "text":
+            from .render import with_messages
+
+            results = with_messages(results, ids, lang)
+        return results, []
 
     with _replacing(output, *companions) as temporary:
-        with ResultWriter(temporary[0], ids, findings=findings, format=kind,
+        with ResultWriter(temporary[0], ids, findings=mode, format=kind,
                           findings_path=temporary[-1]) as writer, _behind(writer) as write:
             chunks = iter_batches(source, format=input_format, batch_rows=chunk_rows)
             for rows, results, found in _in_order(chunks, classified, jobs=jobs or

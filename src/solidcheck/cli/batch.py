@@ -17,6 +17,7 @@ import typer
 
 from .. import formats
 from ..errors import InvalidInputError, MissingDependencyError
+from ..i18n import Display, message
 from .common import dossier_app, fail, output_name_problems, print_json, stdout
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from ..batch.run import FindingsMode
     from ..batch.summary import BatchSummary
     from ..batch.table import TableFormat
     from ..model import Dossier
@@ -48,6 +50,7 @@ else:
 __all__ = ["register"]
 
 Engine = Literal["local", "dask"]
+FindingsOption = Literal["text", "ids", "none"]
 
 _DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 _PROGRESS_ROWS = 1_000_000  # a bar for runs of seconds or more
@@ -301,9 +304,15 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local "
         "cluster with a worker per core.")] = None,
-    findings: Annotated[bool, typer.Option("--findings/--no-findings", help="Write every "
-                                           "finding (the slower part), or the outcome "
-                                           "only.")] = True,
+    findings: Annotated[FindingsOption, typer.Option(
+        "--findings", help="ids: every finding as a message id with its parameters, source "
+        "and clause; text: also its message in --lang (slower); none: the outcome only.",
+        case_sensitive=False)] = "ids",
+    no_findings: Annotated[bool, typer.Option(
+        "--no-findings", help="The same as --findings none.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the summary, the plot and --findings text: en, zh, "
+        "zh-Hant or both; default: SOLIDCHECK_LANG, else en.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Local engine: chunks classified at once (default: one "
         "per core).")] = None,
@@ -324,6 +333,15 @@ def batch(
     except ImportError as exc:
         raise _missing_extra(exc, "solidcheck batch", extra="batch", package="polars") from exc
 
+    from ..i18n import display_language
+
+    try:
+        language = display_language(lang)
+    except InvalidInputError as exc:
+        fail(str(exc))
+    mode: FindingsMode = "none" if no_findings else findings
+    if no_findings and findings != "ids":
+        fail("--no-findings is --findings none — give one of them")
     rulesets, errors = _rulesets(ruleset_ids or [])
     if engine == "local":
         errors += output_name_problems(output)
@@ -339,23 +357,23 @@ def batch(
         fail("\n".join(errors))
     with _cleanly(output):
         if engine == "dask":
-            summary = _batch_dask(source, output, rulesets, findings=findings,
+            summary = _batch_dask(source, output, rulesets, findings=mode, lang=language,
                                   scheduler=scheduler)
         else:
-            summary = _batch_local(source, output, rulesets, findings=findings, jobs=jobs,
-                                   table_format=table_format)
+            summary = _batch_local(source, output, rulesets, findings=mode, lang=language,
+                                   jobs=jobs, table_format=table_format)
     if summary_format == "json":
         print_json(summary.as_dict())
     else:
-        _print_summary(summary)
+        _print_summary(summary, language)
     if plot is not None:
         from ..report.batch import write_batch_plot
 
         with _cleanly(plot):
-            write_batch_plot(summary, rulesets, plot)
-        typer.echo(f"plot in {plot}", err=True)
-    typer.echo(f"classified {summary.rows} dossier(s) in {summary.seconds:.1f} s; results "
-               f"in {output}", err=True)
+            write_batch_plot(summary, rulesets, plot, lang=language)
+        typer.echo(message("batch.plot.written", {"plot": str(plot)}, language), err=True)
+    typer.echo(message("batch.summary.done", {"rows": summary.rows, "seconds": round(
+        summary.seconds, 1), "output": output}, language), err=True)
 
 
 def _rulesets(ids: list[str]) -> tuple[list[Ruleset], list[str]]:
@@ -390,20 +408,21 @@ def _plot_problems(plot: Path) -> list[str]:
     return []
 
 
-def _batch_local(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
-                 jobs: int | None, table_format: str | None) -> BatchSummary:
+def _batch_local(source: str, output: str, rulesets: list[Ruleset], *,
+                 findings: FindingsMode, lang: Display, jobs: int | None,
+                 table_format: str | None) -> BatchSummary:
     from ..batch.run import classify_file, count_rows
 
     total = count_rows(source, format=_format(table_format))
     with _progress(shown=total is None or total >= _PROGRESS_ROWS) as progress:
         task = progress.add_task("classifying", total=total)
-        return classify_file(source, output, rulesets, findings=findings, jobs=jobs,
+        return classify_file(source, output, rulesets, findings=findings, lang=lang, jobs=jobs,
                              input_format=_format(table_format),
                              on_rows=lambda rows: progress.advance(task, rows))
 
 
-def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: bool,
-                scheduler: str | None) -> BatchSummary:
+def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *,
+                findings: FindingsMode, lang: Display, scheduler: str | None) -> BatchSummary:
     try:
         from ..batch.dask_engine import classify_on_dask
     except ImportError as exc:
@@ -412,35 +431,41 @@ def _batch_dask(source: str, output: str, rulesets: list[Ruleset], *, findings: 
 
     with _progress(shown=True) as progress:
         task = progress.add_task("classifying on Dask", total=count_rows(source))
-        return classify_on_dask(source, output, rulesets, findings=findings,
+        return classify_on_dask(source, output, rulesets, findings=findings, lang=lang,
                                 scheduler=scheduler,
                                 on_rows=lambda rows: progress.advance(task, rows))
 
 
-def _print_summary(summary: BatchSummary) -> None:
+def _print_summary(summary: BatchSummary, lang: Display) -> None:
     """Categories per rule set side by side, and for each further rule set the rows that
     change category against the first."""
     from rich.table import Table
 
     from ..model import CATEGORIES
 
+    def category(name: str) -> str:
+        return message(f"batch.category.{name}", {}, lang)
+
     console = stdout()
-    table = Table(title=f"{summary.rows} dossiers", title_justify="left")
-    table.add_column("category")
+    table = Table(title=message("batch.summary.title", {"rows": summary.rows}, lang),
+                  title_justify="left")
+    table.add_column(message("batch.summary.category", {}, lang))
     for rid in summary.ruleset_ids:
         table.add_column(rid, justify="right")
-    for category in CATEGORIES:
-        table.add_row(category, *(str(summary.categories[rid][category])
-                                  for rid in summary.ruleset_ids))
+    for name in CATEGORIES:
+        table.add_row(category(name), *(str(summary.categories[rid][name])
+                                        for rid in summary.ruleset_ids))
     console.print(table)
     first = summary.ruleset_ids[0]
+    colon = "：" if lang in ("zh", "zh-Hant") else ":"
     for rid in summary.ruleset_ids[1:]:
         moves = sorted(((a, b, n) for (a, b), n in summary.moves.get(rid, {}).items()
                         if a != b), key=lambda move: -move[2])
-        console.print(f"{summary.changed(rid)} dossier(s) change category from {first} to "
-                      f"{rid}" + (":" if moves else ""))
+        console.print(message("batch.summary.changed", {
+            "changed": summary.changed(rid), "reference": first, "other": rid}, lang)
+            + (colon if moves else ""), markup=False)
         for a, b, n in moves:
-            console.print(f"  {a} → {b}: {n}")
+            console.print(f"  {category(a)} → {category(b)}{colon}{n}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

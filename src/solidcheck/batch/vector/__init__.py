@@ -3,7 +3,7 @@
 ``classify_table(table, rulesets)`` gives, for every row and rule set, the same values as
 ``classify(dossier, ruleset)`` — category, sub-axes, application and its basis, the
 power/energy ratio, the weight-loss rate, pass, validity, margin and uncertainty, the code
-and every finding with its message, character for character. It is driven by the same
+and every finding — its message id and parameters, source and clause. It is driven by the same
 rule-set data (limits, comparison and rounding, aggregation, conditions, the visual check),
 so a new rule-set file needs no code here.
 
@@ -25,7 +25,7 @@ How it stays exact (docs/architecture.md, "Principles that hold"):
 
 The modules follow the data: ``inputs`` (the table's columns as arrays, suspect rows),
 ``shared`` (exact rates and ratio, the deciding rate, exact comparison), ``uncertainty``,
-``decision`` (one rule set's numbers and category), ``findings`` (their text), ``results``
+``decision`` (one rule set's numbers and category), ``findings`` (ids and parameters), ``results``
 (the result columns) and ``classifier`` (``classify_table``, and the rows decided one by
 one). This is the package's public surface; the rest is internal.
 """
@@ -34,7 +34,14 @@ from __future__ import annotations
 
 from .classifier import classify_table, rows_decided_one_by_one
 from .inputs import table_problems
-from .results import FINDING_TYPE, RESULT_FIELDS, WORDS, result_row, results_schema
+from .results import (
+    FINDING_TEXT_TYPE,
+    FINDING_TYPE,
+    RESULT_FIELDS,
+    WORDS,
+    result_row,
+    results_schema,
+)
 
-__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table", "result_row",
-           "results_schema", "rows_decided_one_by_one", "table_problems"]
+__all__ = ["FINDING_TEXT_TYPE", "FINDING_TYPE", "RESULT_FIELDS", "WORDS", "classify_table",
+           "result_row", "results_schema", "rows_decided_one_by_one", "table_problems"]

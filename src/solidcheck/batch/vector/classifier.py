@@ -15,7 +15,7 @@ from ...rules import Ruleset
 from .._exact import Ints
 from ..table import conform, table_to_dossiers
 from .decision import Constants, Decision
-from .findings import assemble_findings, finding_slots, mass_gains, text_columns
+from .findings import assemble_findings, finding_slots, mass_gains, param_columns
 from .inputs import Rows, invalid_rows
 from .results import result_columns, result_row, results_schema
 from .shared import Shared
@@ -28,9 +28,9 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
     """Classify every row of a dossier table (docs/batch.md) under every rule set.
 
     One output row per input row, in order; the columns of :data:`RESULT_FIELDS` for each
-    rule set side by side. ``findings=False`` leaves out the findings, which take most of
-    the time (their messages), when only the outcome is wanted — what changes when one
-    rule set replaces another.
+    rule set side by side; the findings as message ids and parameters (``batch.render``
+    writes their text). ``findings=False`` leaves them out when only the outcome is wanted —
+    what changes when one rule set replaces another.
 
     The table is read in the dossier table's schema (``table.conform``: Polars' or pandas'
     types are cast, absent optional columns are null). A row that is not a valid dossier
@@ -53,12 +53,13 @@ def classify_table(table: pa.Table | pa.RecordBatch, rulesets: Sequence[Ruleset]
         unproved |= decision.unproved
     columns: list[pa.Array] = [rows.ids]
     if findings:
-        text = text_columns(rows, shared, decisions)
+        params = param_columns(rows, shared, decisions)
         gains = mass_gains(rows, shared)
     for j, decision in enumerate(decisions):
         columns += result_columns(rows, shared, decision)
         if findings:
-            columns.append(assemble_findings(rows.n, finding_slots(j, rows, decision, gains), text))
+            slots = finding_slots(j, rows, decision, gains)
+            columns.append(assemble_findings(rows.n, slots, params, rules[j]))
     out = pa.Table.from_arrays(columns, schema=schema)
     flagged = np.flatnonzero(unproved)
     if flagged.size:
@@ -90,7 +91,7 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
         exact_rows["id"].append(dossier.id)
         for ruleset in rules:
             result = classify(dossier, ruleset)
-            for name, value in result_row(result).items():
+            for name, value in result_row(result, dossier, ruleset).items():
                 column = f"{ruleset.id}.{name}" if prefix else name
                 if column in exact_rows:
                     exact_rows[column].append(value)

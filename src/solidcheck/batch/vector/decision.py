@@ -1,6 +1,6 @@
 """One rule set's numbers and decision: its constants computed once, exactly; the conditions,
 the limit and the category of every row (``classify._decide``, branch by branch), and the
-application axis. The text of the findings is ``findings.py``'s."""
+application axis. The findings (ids and parameters) are ``findings.py``'s."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pyarrow as pa
 
-from ...model import APPLICATIONS, CATEGORIES
+from ...model import APPLICATIONS, CATEGORIES, Category, Severity
 from ...rules import Ruleset
 from ...weightloss import exact
 from .._exact import (
@@ -31,27 +31,50 @@ from .._exact import (
 from .inputs import Rows, list_offsets
 from .shared import Const, Exact, Granularity, Shared, compare
 
-__all__ = [
-    "BY_HYBRID",
-    "BY_LIQUID",
-    "CONFIRMED",
-    "HYBRID",
-    "INVALID_TEST",
-    "LIQUID",
-    "NO_TEST",
-    "NO_VISUAL",
-    "OVER_LIMIT",
-    "SEEN_LIQUID",
-    "SOLID",
-    "Constants",
-    "Decision",
-]
+__all__ = ["BRANCHES", "BRANCH_NAMES", "HYBRID", "LIQUID", "SOLID", "Branch", "Constants",
+           "Decision"]
 
 LIQUID, HYBRID, SOLID, UNDETERMINED = (CATEGORIES.index(c) for c in (
     "liquid", "hybrid_solid_liquid", "solid_state", "undetermined"))
-# Which branch of classify._decide settled the category (one message each).
-(BY_LIQUID, BY_HYBRID, NO_TEST, SEEN_LIQUID, INVALID_TEST, OVER_LIMIT, NO_VISUAL,
- CONFIRMED) = range(8)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One branch of the decision: what settles it, and the finding it adds."""
+
+    name: str
+    category: Category
+    rule: str
+    severity: Severity
+    message_id: str
+
+
+# TODO(issue 15, core15): this is the shape of the core decision table
+# (``solidcheck/decision.py``, ``Branch(name, category, rule, severity, message_id)`` in
+# classify's order); once it is merged, import ``BRANCHES`` and ``Branch`` from there and
+# delete this copy.
+BRANCHES: tuple[Branch, ...] = (
+    Branch("liquid_by_phases", "liquid", "classification_by_phases", "info",
+           "decision.liquid_by_phases"),
+    Branch("hybrid_by_phases", "hybrid_solid_liquid", "classification_by_phases", "info",
+           "decision.hybrid_by_phases"),
+    Branch("no_test", "undetermined", "solid_state_requires_test", "error",
+           "decision.no_test"),
+    Branch("liquid_seen", "hybrid_solid_liquid", "visual_check", "error",
+           "decision.liquid_seen"),
+    Branch("invalid_test", "undetermined", "solid_state_requires_test", "error",
+           "decision.invalid_test"),
+    Branch("over_limit", "hybrid_solid_liquid", "weight_loss_limit", "error",
+           "decision.over_limit"),
+    Branch("visual_check_missing", "undetermined", "visual_check", "error",
+           "decision.visual_check_missing"),
+    Branch("solid_state", "solid_state", "solid_state_requires_test", "info",
+           "decision.solid_state"),
+)
+"""The decision's branches in classify's order: the first that holds settles the category;
+the last holds when no other does."""
+BRANCH_NAMES = tuple(b.name for b in BRANCHES)
+_BRANCH_CATEGORIES = np.array([CATEGORIES.index(b.category) for b in BRANCHES])
 
 
 @dataclass(frozen=True)
@@ -209,14 +232,14 @@ class Decision:
         uncertainty = c.coverage * agg.u_std
         doubtful = rows.resolved & (np.abs(margin) <= uncertainty)
 
-        # the decision (classify._decide), first matching branch wins
-        branch = np.select(
-            [rows.liquid_only, ~rows.solid_only, ~tested, rows.seen_liquid, ~conditions_valid,
-             ~passed, rows.not_inspected & c.mandatory],
-            [BY_LIQUID, BY_HYBRID, NO_TEST, SEEN_LIQUID, INVALID_TEST, OVER_LIMIT,
-             NO_VISUAL], CONFIRMED)
-        category = np.array([LIQUID, HYBRID, UNDETERMINED, HYBRID, UNDETERMINED, HYBRID,
-                             UNDETERMINED, SOLID])[branch]
+        # the decision (the table's branches in order), first that holds wins
+        holds = {"liquid_by_phases": rows.liquid_only, "hybrid_by_phases": ~rows.solid_only,
+                 "no_test": ~tested, "liquid_seen": rows.seen_liquid,
+                 "invalid_test": ~conditions_valid, "over_limit": ~passed,
+                 "visual_check_missing": rows.not_inspected & c.mandatory}
+        branch = np.select([holds[b.name] for b in BRANCHES[:-1]],
+                           list(range(len(BRANCHES) - 1)), len(BRANCHES) - 1)
+        category = _BRANCH_CATEGORIES[branch]
 
         # the application axis (solid-state only)
         solid = category == SOLID

@@ -1,9 +1,13 @@
-"""The text of the findings: every finding of every row in ``classify``'s order, each message
-character for character as ``classify`` writes it. Messages are built with Polars string
-expressions from the numbers formatted the way ``fmt`` formats them (``_format``)."""
+"""The findings as data: every finding of every row in ``classify``'s order, each a message id
+of the catalogue (``solidcheck.i18n``), its parameters as a JSON object, and the rule's
+source and clause — no text is written here; ``batch.render`` writes it when asked.
+
+A parameter's number is written as the shortest text that reads back as the same float
+(Polars' float → string cast), so the parameters are exactly ``classify``'s floats."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,49 +15,43 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ...model import APPLICATIONS
-from ...weightloss import fmt
+from ...model import APPLICATIONS, Severity
+from ...rules import Ruleset
+from ...weightloss import exact
 from .._exact import Bools, Floats, Ints
-from .._format import format_g6
-from .decision import (
-    BY_HYBRID,
-    BY_LIQUID,
-    CONFIRMED,
-    INVALID_TEST,
-    NO_TEST,
-    NO_VISUAL,
-    OVER_LIMIT,
-    SEEN_LIQUID,
-    SOLID,
-    Decision,
-)
+from .decision import BRANCHES, SOLID, Decision
 from .inputs import Rows, list_offsets
 from .results import FINDING_TYPE, words
 from .shared import Shared
 
-__all__ = ["assemble_findings", "finding_slots", "mass_gains", "text_columns"]
+__all__ = ["assemble_findings", "branch_params", "finding_slots", "mass_gains",
+           "param_columns"]
 
-_GAIN_ADVICE = ("check the weighing and that the specimen did not take up moisture after "
-                "drying")
+Params = pl.Expr | str  # a JSON object: an expression over the parameter frame, or constant
 
 
-class _Text:
-    """The columns messages are written from: per-row values, and numbers to be written as
-    ``fmt`` writes them — each formatted once, on the rows that show it, when a message
-    first asks for it; a number with few distinct values (an oven's set point) once per
-    distinct value. A message's frame holds just its columns, at just its rows."""
+def _numbers(values: Floats) -> pl.Series:
+    """Floats as JSON numbers that read back as the same floats."""
+    return pl.Series(values, dtype=pl.Float64).cast(pl.String)
+
+
+class _Columns:
+    """The columns parameters are written from: per-row values, and numbers written as JSON
+    — each written once, on the rows that show it, when a finding first asks for it; a number
+    with few distinct values (an oven's set point) once per distinct value. A finding's frame
+    holds just its columns, at just its rows."""
 
     def __init__(self) -> None:
         self.values: dict[str, np.ndarray | pa.Array] = {}
         self.numbers: dict[str, tuple[Floats, Bools]] = {}
         # name → (distinct texts, each shown row's text index, row → shown-row index)
-        self.formatted: dict[str, tuple[pl.Series, Ints, Ints]] = {}
+        self.written: dict[str, tuple[pl.Series, Ints, Ints]] = {}
 
     def number(self, name: str, values: Floats, shown: Bools) -> None:
         self.numbers[name] = (values, shown)
 
-    def _format(self, name: str) -> tuple[pl.Series, Ints, Ints]:
-        if name not in self.formatted:
+    def _write(self, name: str) -> tuple[pl.Series, Ints, Ints]:
+        if name not in self.written:
             values, shown = self.numbers[name]
             domain = np.flatnonzero(shown)
             place = np.full(shown.size, -1, dtype=np.int64)
@@ -61,22 +59,21 @@ class _Text:
             shown_values = values[domain]
             sample = shown_values[:: max(1, shown_values.size // 1024)]
             if shown_values.size > 4096 and np.unique(sample).size < sample.size // 4:
-                # by bit pattern, so that -0.0 ("-0") stays apart from 0.0 ("0")
+                # by bit pattern, so that -0.0 stays apart from 0.0
                 bits, index = np.unique(shown_values.view(np.int64), return_inverse=True)
-                self.formatted[name] = (format_g6(bits.view(np.float64)),
-                                        index.astype(np.int64), place)
+                self.written[name] = (_numbers(bits.view(np.float64)),
+                                      index.astype(np.int64), place)
             else:
-                self.formatted[name] = (format_g6(shown_values),
-                                        np.arange(domain.size), place)
-        return self.formatted[name]
+                self.written[name] = (_numbers(shown_values), np.arange(domain.size), place)
+        return self.written[name]
 
     def distinct(self, names: Sequence[str], rows: Ints) -> tuple[pl.DataFrame, Ints] | None:
-        """For a message of one number with few distinct values: the frame of its distinct
-        texts and, per row, which one it shows (so the message is written once per value);
+        """For parameters of one number with few distinct values: the frame of its distinct
+        texts and, per row, which one it shows (so the JSON is written once per value);
         None otherwise."""
         if len(names) != 1 or names[0] not in self.numbers:
             return None
-        texts, index, place = self._format(names[0])
+        texts, index, place = self._write(names[0])
         if texts.len() * 4 > rows.size:
             return None
         return pl.DataFrame({names[0]: texts}), index[place[rows]]
@@ -85,7 +82,7 @@ class _Text:
         columns: dict[str, pl.Series] = {}
         for name in names:
             if name in self.numbers:
-                texts, index, place = self._format(name)
+                texts, index, place = self._write(name)
                 columns[name] = texts.gather(index[place[rows]])
             else:
                 value = self.values[name]
@@ -94,15 +91,36 @@ class _Text:
         return pl.DataFrame(columns)
 
 
+def _json(**fields: pl.Expr | float | int | str) -> Params:
+    """A JSON object of these fields: an expression yields its value's JSON text; a Python
+    value is a constant."""
+    parts: list[pl.Expr | str] = []
+    for number, (name, value) in enumerate(fields.items()):
+        parts.append(("{" if number == 0 else ",") + json.dumps(name) + ":")
+        parts.append(value if isinstance(value, pl.Expr) else json.dumps(value))
+    parts.append("}" if fields else "{}")
+    if all(isinstance(p, str) for p in parts):
+        return "".join(str(p) for p in parts)
+    joined: list[pl.Expr] = []
+    for part in parts:  # adjacent constants as one literal
+        joined.append(pl.lit(part) if isinstance(part, str) else part)
+    return pl.concat_str(joined)
+
+
+def _quoted(expr: pl.Expr) -> pl.Expr:
+    """A string column as JSON strings (the words here need no escaping)."""
+    return pl.concat_str([pl.lit('"'), expr, pl.lit('"')])
+
+
 @dataclass(frozen=True)
 class _Alternative:
-    """A finding that rows matching ``where`` get at one place of their list; its message is
-    a constant or a Polars expression over the text frame."""
+    """A finding that rows matching ``where`` get at one place of their list."""
 
     where: Bools
-    severity: str
+    severity: Severity
     rule: str
-    message: pl.Expr | str
+    message_id: str
+    params: Params
 
 
 @dataclass(frozen=True)
@@ -110,9 +128,10 @@ class _Repeated:
     """Findings a row may have several of at one place (one per specimen), in row order."""
 
     rows: Ints
-    severity: str
+    severity: Severity
     rule: str
-    messages: pa.Array
+    message_id: str
+    params: pa.Array
 
 
 _Slot = list[_Alternative] | _Repeated
@@ -121,40 +140,48 @@ _Slot = list[_Alternative] | _Repeated
 def mass_gains(rows: Rows, shared: Shared) -> _Repeated:
     """The mass-gain warnings, one per specimen that gained mass (any rule set)."""
     index = np.flatnonzero(rows.m1 > rows.m0)  # the decimals compare as the floats do
-    messages = pl.DataFrame({
+    params = pl.DataFrame({
         "place": rows.place[index] + 1,
-        "percent": format_g6(shared.rate_float[index]),
-    }).select(_text("specimen ", pl.col("place").cast(pl.String), " gained mass (",
-                    pl.col("percent"), f" %): {_GAIN_ADVICE}")).to_series()
-    return _Repeated(rows.parent[index], "warning", "mass_gain", messages.to_arrow())
+        "rate": _numbers(shared.rate_float[index]),
+    }).select(_json(specimen=pl.col("place").cast(pl.String), rate=pl.col("rate"))).to_series()
+    return _Repeated(rows.parent[index], "warning", "mass_gain", "weight_loss.mass_gain",
+                     params.to_arrow())
 
 
-def text_columns(rows: Rows, shared: Shared, decisions: list[Decision]) -> _Text:
-    """The columns messages are written from, shared and per rule set (``<j>:name``)."""
+def param_columns(rows: Rows, shared: Shared, decisions: list[Decision]) -> _Columns:
+    """The columns parameters are written from, shared and per rule set (``<j>:name``)."""
     tested = rows.tested
-    text = _Text()
-    text.values |= {"application": rows.application, "count": rows.count}
-    text.number("f_fraction", rows.fraction, rows.just_solid & (rows.fraction > 0))
-    text.number("f_temperature", rows.temperature, tested)
-    text.number("f_duration", rows.duration, tested)
-    text.number("f_pressure", rows.pressure, tested)
-    text.number("f_resolution", rows.resolution, rows.resolved)
-    text.number("f_ratio", shared.ratio_float, rows.rated)
+    columns = _Columns()
+    columns.values |= {"application": rows.application, "count": rows.count}
+    columns.number("f_fraction", rows.fraction, rows.just_solid & (rows.fraction > 0))
+    columns.number("f_temperature", rows.temperature, tested)
+    columns.number("f_duration", rows.duration, tested)
+    columns.number("f_pressure", rows.pressure, tested)
+    columns.number("f_resolution", rows.resolution, rows.resolved)
+    columns.number("f_ratio", shared.ratio_float, rows.rated)
     for j, d in enumerate(decisions):
-        text.values |= {f"{j}:above": d.above, f"{j}:worst": d.worst,
-                        f"{j}:failing": d.failing, f"{j}:high_power": d.derived_high_power}
-        text.number(f"{j}:f_distance", d.distance, tested & ~d.temperature_ok)
-        text.number(f"{j}:f_short", d.short, tested & ~d.duration_ok)
-        text.number(f"{j}:f_excess", d.excess, tested & ~d.pressure_ok)
-        text.number(f"{j}:f_allowed", d.allowed, d.coarse)
-        text.number(f"f_percent_{'mean' if d.constants.mean else 'max'}", d.percent, tested)
-        text.number(f"{j}:f_margin", d.margin, d.doubtful)
-        text.number(f"{j}:f_uncertainty", d.uncertainty, d.doubtful)
-    return text
+        columns.values |= {f"{j}:above": d.above, f"{j}:worst": d.worst,
+                           f"{j}:failing": d.failing, f"{j}:high_power": d.derived_high_power}
+        columns.number(f"{j}:f_distance", d.distance, tested & ~d.temperature_ok)
+        columns.number(f"{j}:f_short", d.short, tested & ~d.duration_ok)
+        columns.number(f"{j}:f_excess", d.excess, tested & ~d.pressure_ok)
+        columns.number(f"{j}:f_allowed", d.allowed, d.coarse)
+        columns.number(f"f_percent_{'mean' if d.constants.mean else 'max'}", d.percent, tested)
+        columns.number(f"{j}:f_margin", d.margin, d.doubtful)
+        columns.number(f"{j}:f_uncertainty", d.uncertainty, d.doubtful)
+    return columns
 
 
-def _text(*parts: pl.Expr | str) -> pl.Expr:
-    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in parts])
+def branch_params(name: str, ruleset: Ruleset) -> dict[str, float]:
+    """The parameters of a decision branch's message: constants of the rule set."""
+    r = ruleset.rules
+    if name in ("no_test", "invalid_test"):
+        return {"temperature": float(r.test_temperature.temperature_c),
+                "duration": float(r.test_duration.min_duration_h),
+                "pressure": float(r.test_pressure.max_pressure_pa)}
+    if name in ("over_limit", "solid_state"):
+        return {"limit": float(r.weight_loss_limit.limit_percent)}
+    return {}
 
 
 def finding_slots(j: int, rows: Rows, d: Decision, gains: _Repeated) -> list[_Slot]:
@@ -167,181 +194,199 @@ def finding_slots(j: int, rows: Rows, d: Decision, gains: _Repeated) -> list[_Sl
         return pl.col(f"{j}:{name}")
 
     tested, solid = rows.tested, d.category == SOLID
-    set_c, tol_c = fmt(r.test_temperature.temperature_c), fmt(
-        r.test_temperature_tolerance.tolerance_c)
-    min_h, max_pa = fmt(r.test_duration.min_duration_h), fmt(r.test_pressure.max_pressure_pa)
-    limit = fmt(r.weight_loss_limit.limit_percent)
-    relation = "at most" if r.weight_loss_limit.comparison == "at_most" else "below"
+    set_c, tol_c = r.test_temperature.temperature_c, r.test_temperature_tolerance.tolerance_c
+    set_point, tolerance = float(set_c), float(tol_c)
+    min_h, max_pa = float(r.test_duration.min_duration_h), float(r.test_pressure.max_pressure_pa)
+    limit = float(r.weight_loss_limit.limit_percent)
+    relation = r.weight_loss_limit.comparison
     res = r.balance_resolution
-    threshold = fmt(r.application_ratio.high_power_min_ratio_w_per_wh)
-    conditions = f"{set_c} °C, at least {min_h} h, at most {max_pa} Pa absolute"
-    derived = pl.when(col("high_power")).then(pl.lit("high-power")).otherwise(
-        pl.lit("high-energy"))
-    declared = pl.col("application").replace_strict(
-        {i: a.replace("_", "-") for i, a in enumerate(APPLICATIONS)}, default=None,
-        return_dtype=pl.String)
-    percent = f"f_percent_{'mean' if c.mean else 'max'}"  # the same in every such rule set
+    threshold = float(r.application_ratio.high_power_min_ratio_w_per_wh)
+    derived = pl.when(col("high_power")).then(pl.lit('"high_power"')).otherwise(
+        pl.lit('"high_energy"'))
+    declared = _quoted(pl.col("application").replace_strict(
+        dict(enumerate(APPLICATIONS)), default=None, return_dtype=pl.String))
+    rate = pl.col(f"f_percent_{'mean' if c.mean else 'max'}")  # the same in every such set
+    failing = pl.concat_str([pl.lit("["), col("failing").list.eval(pl.concat_str([
+        pl.lit('"'), pl.element().cast(pl.String), pl.lit('"')])).list.join(","), pl.lit("]")])
+    which: dict[str, pl.Expr | float | int | str] = (
+        {"specimens": pl.col("count").cast(pl.String)} if c.mean
+        else {"specimen": col("worst").cast(pl.String)})
+    outcome: dict[str, pl.Expr | float | int | str] = dict(which, rate=rate, limit=limit,
+                                                           relation=relation)
+    kind = "mean" if c.mean else "largest"
+    bound_above, bound_below = (float(exact(set_c) + exact(tol_c)),
+                                float(exact(set_c) - exact(tol_c)))
+    outside: dict[str, pl.Expr | float | int | str] = {
+        "temperature": pl.col("f_temperature"), "set_point": set_point,
+        "tolerance": tolerance, "excess": col("f_distance")}
+    fails: list[_Alternative]
     if c.mean:
-        what = _text("mean rate of ", pl.col("count").cast(pl.String), " specimens")
+        fails = [_Alternative(tested & ~d.passed & (_lengths(d.failing) == 0), "info",
+                              "weight_loss_limit", "weight_loss.mean_fails", _json(**outcome)),
+                 _Alternative(tested & ~d.passed & (_lengths(d.failing) > 0), "info",
+                              "weight_loss_limit", "weight_loss.mean_fails_with_specimens",
+                              _json(**outcome, failing=failing))]
     else:
-        what = _text("largest specimen rate (specimen ", col("worst").cast(pl.String), ")")
-    failing = col("failing").list.eval(pl.element().cast(pl.String)).list.join(", ")
-    detail = pl.when(col("failing").list.len() > 0).then(
-        _text("; specimen(s) ", failing, " fail")).otherwise(pl.lit(""))
-    branch = d.branch
+        fails = [_Alternative(tested & ~d.passed, "info", "weight_loss_limit",
+                              "weight_loss.largest_fails", _json(**outcome, failing=failing))]
     solid_declared = solid & (rows.application >= 0)
+    ratio = pl.col("f_ratio")
+    decision = [_Alternative(d.branch == number, b.severity, b.rule, b.message_id,
+                             _json(**branch_params(b.name, c.ruleset)))
+                for number, b in enumerate(BRANCHES)]
     return [
         [_Alternative(rows.just_solid & (rows.fraction > 0), "warning",
-                      "declared_liquid_fraction", _text(
-            "the dossier declares only solid phases but a liquid fraction of ",
-            pl.col("f_fraction"), " wt %; the weight-loss test decides, and the declaration "
-            "should be corrected"))],
-        [_Alternative(d.temperature_ok, "info", "test_temperature", _text(
-            "test temperature ", pl.col("f_temperature"), f" °C is within {set_c} ± {tol_c} °C")),
-         _Alternative(tested & ~d.temperature_ok, "error", "test_temperature_tolerance", _text(
-            "test invalid: temperature ", pl.col("f_temperature"),
-            f" °C is outside {set_c} ± {tol_c} °C, ", col("f_distance"), " °C ",
-            pl.when(col("above")).then(pl.lit("above the upper")).otherwise(
-                pl.lit("below the lower")),
-            f" bound; repeat the test at {set_c} °C"))],
-        [_Alternative(d.duration_ok, "info", "test_duration", _text(
-            "test duration ", pl.col("f_duration"), f" h meets the minimum of {min_h} h")),
-         _Alternative(tested & ~d.duration_ok, "error", "test_duration", _text(
-            "test invalid: duration ", pl.col("f_duration"), " h is ", col("f_short"),
-            f" h short of the required {min_h} h"))],
-        [_Alternative(d.pressure_ok, "info", "test_pressure", _text(
-            "absolute pressure ", pl.col("f_pressure"), f" Pa is within the {max_pa} Pa limit")),
-         _Alternative(tested & ~d.pressure_ok, "error", "test_pressure", _text(
-            "test invalid: absolute pressure ", pl.col("f_pressure"),
-            f" Pa exceeds the {max_pa} Pa vacuum limit by ", col("f_excess"), " Pa"))],
-        [_Alternative(tested & ~d.count_ok, "error", "specimen_aggregation", _text(
-            "test invalid: ", pl.col("count").cast(pl.String), " specimen(s) weighed, at "
-            f"least {c.min_specimens} required"))],
+                      "declared_liquid_fraction", "decision.declared_liquid_fraction",
+                      _json(fraction=pl.col("f_fraction")))],
+        [_Alternative(d.temperature_ok, "info", "test_temperature",
+                      "weight_loss.temperature_within", _json(
+                          temperature=pl.col("f_temperature"), set_point=set_point,
+                          tolerance=tolerance)),
+         _Alternative(tested & ~d.temperature_ok & d.above, "error",
+                      "test_temperature_tolerance", "weight_loss.temperature_above",
+                      _json(**outside, bound=bound_above)),
+         _Alternative(tested & ~d.temperature_ok & ~d.above, "error",
+                      "test_temperature_tolerance", "weight_loss.temperature_below",
+                      _json(**outside, bound=bound_below))],
+        [_Alternative(d.duration_ok, "info", "test_duration", "weight_loss.duration_met",
+                      _json(duration=pl.col("f_duration"), minimum=min_h)),
+         _Alternative(tested & ~d.duration_ok, "error", "test_duration",
+                      "weight_loss.duration_short", _json(
+                          duration=pl.col("f_duration"), shortfall=col("f_short"),
+                          minimum=min_h))],
+        [_Alternative(d.pressure_ok, "info", "test_pressure", "weight_loss.pressure_within",
+                      _json(pressure=pl.col("f_pressure"), limit=max_pa)),
+         _Alternative(tested & ~d.pressure_ok, "error", "test_pressure",
+                      "weight_loss.pressure_over", _json(
+                          pressure=pl.col("f_pressure"), limit=max_pa,
+                          excess=col("f_excess")))],
+        [_Alternative(tested & ~d.count_ok, "error", "specimen_aggregation",
+                      "weight_loss.too_few_specimens", _json(
+                          weighed=pl.col("count").cast(pl.String),
+                          required=c.min_specimens))],
         [_Alternative(tested & ~rows.resolved, "info", "measurement_uncertainty",
-            "balance resolution not given, so the measurement uncertainty is not assessed; "
-            "add weight_loss_test.balance_resolution_mg"),
-         _Alternative(d.coarse, "warning", "balance_resolution", _text(
-            "balance resolution ", pl.col("f_resolution"), " mg is coarser than ",
-            col("f_allowed"), f" mg (the larger of {fmt(res.max_resolution_mg)} mg and "
-            f"{fmt(res.max_resolution_percent_of_mass)} % of the lightest specimen); weigh "
-            "with a finer balance"))],
+                      "weight_loss.resolution_unknown", _json()),
+         _Alternative(d.coarse, "warning", "balance_resolution",
+                      "weight_loss.resolution_coarse", _json(
+                          resolution=pl.col("f_resolution"), allowed=col("f_allowed"),
+                          floor=float(res.max_resolution_mg),
+                          share=float(res.max_resolution_percent_of_mass)))],
         gains,
-        [_Alternative(tested & d.passed, "info", "weight_loss_limit", _text(
-            what, " ", pl.col(percent), f" % is {relation} the {limit} % limit")),
-         _Alternative(tested & ~d.passed, "info", "weight_loss_limit", _text(
-            what, " ", pl.col(percent), f" % is not {relation} the {limit} % limit", detail))],
-        [_Alternative(d.doubtful, "warning", "measurement_uncertainty", _text(
-            "the margin to the limit (", col("f_margin"), " %) is within the measurement "
-            "uncertainty (± ", col("f_uncertainty"), " %): the outcome is not certain; weigh "
-            "more specimens or use a finer balance"))],
+        [_Alternative(tested & d.passed, "info", "weight_loss_limit",
+                      f"weight_loss.{kind}_meets", _json(**outcome)), *fails],
+        [_Alternative(d.doubtful, "warning", "measurement_uncertainty",
+                      "weight_loss.margin_uncertain", _json(
+                          margin=col("f_margin"), uncertainty=col("f_uncertainty")))],
         [_Alternative(solid & rows.not_inspected, "warning", "visual_check",
-            "the opened cell was not inspected for visible liquid; the check is recommended "
-            "because a non-volatile liquid (e.g. an ionic liquid) barely evaporates at "
-            f"{fmt(r.test_temperature.temperature_c)} °C; set weight_loss_test.visible_liquid")],
-        [_Alternative(branch == BY_LIQUID, "info", "classification_by_phases",
-            "ions move only through liquid electrolyte (declared phases: liquid) → liquid "
-            "battery"),
-         _Alternative(branch == BY_HYBRID, "info", "classification_by_phases",
-            "ions move through solid and liquid electrolyte (declared phases: solid, liquid) "
-            "→ hybrid solid-liquid battery; calling it 'solid-state' or 'semi-solid' is a "
-            "misclassification"),
-         _Alternative(branch == NO_TEST, "error", "solid_state_requires_test",
-            "declared all-solid, but there is no weight-loss test: solid-state cannot be "
-            f"confirmed; run the vacuum weight-loss test ({conditions}) and add "
-            "weight_loss_test to the dossier"),
-         _Alternative(branch == SEEN_LIQUID, "error", "visual_check",
-            "liquid was seen in the opened cell: ions can move through liquid electrolyte → "
-            "hybrid solid-liquid battery, not solid-state"),
-         _Alternative(branch == INVALID_TEST, "error", "solid_state_requires_test",
-            "declared all-solid, but the weight-loss test is not valid (see the errors "
-            "above): solid-state cannot be confirmed; repeat the test at " + conditions),
-         _Alternative(branch == OVER_LIMIT, "error", "weight_loss_limit",
-            f"the weight-loss rate exceeds the {limit} % limit, which shows volatile liquid "
-            "electrolyte → hybrid solid-liquid battery, not solid-state"),
-         _Alternative(branch == NO_VISUAL, "error", "visual_check",
-            "the visual check of the opened cell is required by this rule set but was not "
-            "recorded; inspect the opened cell and set weight_loss_test.visible_liquid"),
-         _Alternative(branch == CONFIRMED, "info", "solid_state_requires_test",
-            f"declared all-solid and the weight-loss test meets the {limit} % limit under "
-            "valid conditions → solid-state battery")],
-        [_Alternative(solid_declared, "info", "sub_classification",
-                      _text("application ", declared, " as declared")),
-         _Alternative(solid & ~solid_declared & rows.rated, "info", "application_ratio", _text(
-            "application not declared; power/energy ratio ", pl.col("f_ratio"), " W/Wh is ",
-            pl.when(col("high_power")).then(pl.lit("at or above")).otherwise(pl.lit("below")),
-            f" {threshold} W/Wh → ", derived)),
+                      "decision.visual_check_recommended", _json(temperature=set_point))],
+        decision,
+        [_Alternative(solid_declared, "info", "sub_classification", "application.declared",
+                      _json(application=declared)),
+         _Alternative(solid & ~solid_declared & rows.rated & ~d.derived_high_power, "info",
+                      "application_ratio", "application.by_ratio_below", _json(
+                          ratio=ratio, threshold=threshold, derived=derived)),
+         _Alternative(solid & ~solid_declared & rows.rated & d.derived_high_power, "info",
+                      "application_ratio", "application.by_ratio_at_least", _json(
+                          ratio=ratio, threshold=threshold, derived=derived)),
          _Alternative(solid & ~solid_declared & ~rows.rated, "info", "sub_classification",
-            "application not declared and no ratings given: the application axis stays open; "
-            "declare application or add ratings (max_power_w, energy_1c_wh)")],
-        [_Alternative(d.mismatch, "warning", "application_ratio", _text(
-            "declared ", declared, ", but the power/energy ratio ", pl.col("f_ratio"),
-            " W/Wh points to ", derived, f" (threshold {threshold} W/Wh); check the ratings "
-            "or the declaration"))],
+                      "application.open", _json())],
+        [_Alternative(d.mismatch, "warning", "application_ratio",
+                      "application.ratio_disagrees", _json(
+                          declared=declared, ratio=ratio, derived=derived,
+                          threshold=threshold))],
     ]
 
 
-def assemble_findings(n: int, slots: list[_Slot], text: _Text) -> pa.Array:
-    """The list<struct<severity, rule, message>> column from the slots.
+def _lengths(lists: pa.Array) -> Ints:
+    offsets = np.asarray(lists.offsets)
+    return np.diff(offsets)
 
-    Each message is written once into a pool, for the rows that have it (a constant once
-    in all). A matrix holds, per row and column, the pool index of the row's message there
-    (-1: none); read row by row it is every row's findings in order, as dictionary indices.
-    A repeated slot takes as many columns as a row has findings there at most.
+
+@dataclass(frozen=True)
+class _Label:
+    severity: str
+    rule: str
+    message_id: str
+    source: str
+    clause: str | None
+
+
+def assemble_findings(n: int, slots: list[_Slot], columns: _Columns,
+                      ruleset: Ruleset) -> pa.Array:
+    """The list<struct<severity, rule, message_id, params, source, clause>> column.
+
+    Each parameter object is written once into a pool, for the rows that have it (a
+    constant once in all). A matrix holds, per row and column, the pool index of the row's
+    parameters there (-1: none); read row by row it is every row's findings in order, as
+    dictionary indices. A repeated slot takes as many columns as a row has findings there
+    at most. Severity, rule, id, source and clause share one dictionary index.
+
+    (Measured: the Parquet write of this column costs about as much as classifying; a
+    dictionary for ``params`` — mostly distinct — made it slower, not faster.)
     """
     widths = [1 if isinstance(slot, list) else max(1, int(np.bincount(
         slot.rows).max(initial=0))) for slot in slots]
-    columns = np.cumsum([0, *widths])
-    source = np.full((int(columns[-1]), n), -1, dtype=np.int32)  # column by column
-    label = np.zeros((int(columns[-1]), n), dtype=np.int8)
-    labels: dict[tuple[str, str], int] = {}
+    offsets = np.cumsum([0, *widths])
+    pooled_at = np.full((int(offsets[-1]), n), -1, dtype=np.int32)  # column by column
+    label = np.zeros((int(offsets[-1]), n), dtype=np.int16)
+    labels: dict[_Label, int] = {}
     pool: list[pl.Series | int] = []           # an int: the result of queries[int]
     queries: list[pl.LazyFrame] = []
     pooled = 0
     for k, slot in enumerate(slots):
-        alternatives = [(np.flatnonzero(a.where), a.severity, a.rule, a.message)
+        alternatives = [(np.flatnonzero(a.where), a.severity, a.rule, a.message_id, a.params)
                         for a in slot] if isinstance(slot, list) else [
-            (slot.rows, slot.severity, slot.rule, slot.messages)]
-        for where, severity, rule, message in alternatives:
+            (slot.rows, slot.severity, slot.rule, slot.message_id, slot.params)]
+        for where, severity, rule, message_id, params in alternatives:
             if not where.size:
                 continue
-            column = np.full(where.size, columns[k])
+            column = np.full(where.size, offsets[k])
             if isinstance(slot, _Repeated):  # the j-th of a row goes to the slot's j-th column
                 column += np.arange(where.size) - list_offsets(np.bincount(where, minlength=n))[
                     :-1][where]
-            label[column, where] = labels.setdefault((severity, rule), len(labels))
-            if isinstance(message, str):
-                pool.append(pl.Series([message], dtype=pl.String))
-                source[column, where] = pooled
+            cited = ruleset.rule(rule)
+            key = _Label(severity, rule, message_id, cited.provenance, cited.reference)
+            label[column, where] = labels.setdefault(key, len(labels))
+            if isinstance(params, str):
+                pool.append(pl.Series([params], dtype=pl.String))
+                pooled_at[column, where] = pooled
                 pooled += 1
                 continue
-            if isinstance(message, pl.Expr):
-                names = message.meta.root_names()
-                distinct = text.distinct(names, where)
-                frame = distinct[0] if distinct else text.frame(names, where)
-                queries.append(frame.lazy().select(message))
+            if isinstance(params, pl.Expr):
+                names = params.meta.root_names()
+                distinct = columns.distinct(names, where)
+                frame = distinct[0] if distinct else columns.frame(names, where)
+                queries.append(frame.lazy().select(params))
                 pool.append(len(queries) - 1)
                 if distinct:
-                    source[column, where] = pooled + distinct[1]
+                    pooled_at[column, where] = pooled + distinct[1]
                     pooled += distinct[0].height
                     continue
             else:
-                pool.append(pl.Series(message).cast(pl.String))
-            source[column, where] = pooled + np.arange(where.size)
+                pool.append(pl.Series(params).cast(pl.String))
+            pooled_at[column, where] = pooled + np.arange(where.size)
             pooled += where.size
-    by_row, label = np.ascontiguousarray(source.T), np.ascontiguousarray(label.T)
+    by_row, label = np.ascontiguousarray(pooled_at.T), np.ascontiguousarray(label.T)
     present = by_row >= 0
     per_row = np.count_nonzero(present, axis=1).astype(np.int64)
     sequence, labelled = by_row[present], label[present]  # row by row, slot by slot
 
     written = pl.collect_all(queries)
     parts = [written[p].to_series() if isinstance(p, int) else p for p in pool]
-    messages = (pl.concat(parts, rechunk=True).to_arrow().cast(pa.large_string()) if parts
-                else pa.array([], pa.large_string()))
-    pairs = list(labels) or [("", "")]
-    label_index = pa.array(labelled.astype(np.int32))  # severity and rule share it
+    params_text = (pl.concat(parts, rechunk=True).to_arrow().cast(pa.large_string()) if parts
+                   else pa.array([], pa.large_string()))
+    keys = list(labels) or [_Label("", "", "", "", None)]
+    index = labelled.astype(np.int32)
+    clauses = [k.clause or "" for k in keys]
+    has_clause = np.array([k.clause is not None for k in keys])[index]
     findings = pa.StructArray.from_arrays([
-        words([s for s, _ in pairs], label_index),
-        words([r for _, r in pairs], label_index),
-        pa.DictionaryArray.from_arrays(pa.array(sequence), messages),
+        words([k.severity for k in keys], index),
+        words([k.rule for k in keys], index),
+        words([k.message_id for k in keys], index),
+        params_text.take(pa.array(sequence)),  # plain: most differ, and Parquet writes
+                                                # plain strings faster than a dictionary
+        words([k.source for k in keys], index),
+        words(clauses, index, has_clause),
     ], fields=list(FINDING_TYPE))
     return pa.LargeListArray.from_arrays(pa.array(list_offsets(per_row)), findings)
+

@@ -5,6 +5,7 @@ decision, and a Result as the values of a row."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,21 +14,29 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ...code import CodeFields, encode_code
-from ...model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
+from ...model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Dossier, Result
+from ...rules import Ruleset
 from .._exact import Bools
+from ._until_core15 import finding_ids
 from .decision import SOLID, Decision
 from .inputs import Rows
 from .shared import Shared
 
-__all__ = ["FINDING_TYPE", "RESULT_FIELDS", "WORDS", "result_columns", "result_row",
-           "results_schema", "words"]
+__all__ = ["FINDING_TEXT_TYPE", "FINDING_TYPE", "RESULT_FIELDS", "WORDS", "result_columns",
+           "result_row", "results_schema", "words"]
 
 WORDS = pa.dictionary(pa.int32(), pa.large_string())
 """Strings that repeat (a category, a code, a rule, most messages) are dictionary-encoded:
 each distinct text is stored once per batch, which makes the output several times smaller
 and spares copying every message into place."""
 FINDING_TYPE = pa.struct([pa.field("severity", WORDS), pa.field("rule", WORDS),
-                          pa.field("message", WORDS)])
+                          pa.field("message_id", WORDS),
+                          pa.field("params", pa.large_string()),
+                          pa.field("source", WORDS), pa.field("clause", WORDS)])
+"""A finding as data: its message id in the catalogue, its parameters as a JSON object
+(numbers that read back as the same floats), the rule's source and clause (or reason)."""
+FINDING_TEXT_TYPE = pa.struct([*FINDING_TYPE, pa.field("message", pa.large_string())])
+"""A finding with its text (``--findings text``), in the language asked for."""
 RESULT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("category", WORDS),
     ("electrolyte_type", WORDS),
@@ -54,6 +63,20 @@ def results_schema(ruleset_ids: Sequence[str], *, findings: bool = True) -> pa.S
         fields += [pa.field(f"{rid}.{name}" if prefix else name, kind)
                    for name, kind in RESULT_FIELDS if findings or name != "findings"]
     return pa.schema(fields)
+
+
+def _finding_ids(result: Result, dossier: Dossier | None, ruleset: Ruleset | None,
+                 ) -> list[tuple[str, Any]]:
+    """Each finding's message id and parameters.
+
+    TODO(issue 15, core15): ``Finding.message_id`` and ``Finding.params`` once merged; until
+    then they are read from the dossier and the rule set (``_until_core15``)."""
+    given = [f.model_dump() for f in result.findings]
+    if all("message_id" in f for f in given):
+        return [(f["message_id"], f["params"]) for f in given]
+    if dossier is None or ruleset is None:
+        raise ValueError("result_row needs the dossier and the rule set (until core15)")
+    return finding_ids(result, dossier, ruleset)
 
 
 @functools.cache
@@ -106,9 +129,12 @@ def result_columns(rows: Rows, shared: Shared, d: Decision) -> list[pa.Array]:
     ]
 
 
-def result_row(result: Result) -> dict[str, Any]:
-    """A Result as the values of :data:`RESULT_FIELDS` (one rule set's part of a row)."""
+def result_row(result: Result, dossier: Dossier | None = None,
+               ruleset: Ruleset | None = None) -> dict[str, Any]:
+    """A Result as the values of :data:`RESULT_FIELDS` (one rule set's part of a row); the
+    findings' parameters as the JSON the findings column holds."""
     wl = result.weight_loss
+    ids = _finding_ids(result, dossier, ruleset)
     return {
         "category": result.category,
         "electrolyte_type": result.electrolyte_type,
@@ -122,6 +148,8 @@ def result_row(result: Result) -> dict[str, Any]:
         "weight_loss.margin_percent": wl.margin_percent if wl else None,
         "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
         "code": result.code,
-        "findings": [{"severity": f.severity, "rule": f.rule, "message": f.message}
-                     for f in result.findings],
+        "findings": [{"severity": f.severity, "rule": f.rule, "message_id": message_id,
+                      "params": json.dumps(params, separators=(",", ":")),
+                      "source": f.source, "clause": f.clause}
+                     for f, (message_id, params) in zip(result.findings, ids, strict=True)],
     }
