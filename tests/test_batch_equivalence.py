@@ -232,7 +232,7 @@ FINDING_FIELDS = ("severity", "rule", "message_id", "source", "clause")
 
 def classify_row(dossier: Dossier, ruleset: Ruleset) -> dict[str, Any]:
     """``classify``'s result as a row of the batch results (docs/batch.md), to compare."""
-    return result_row(classify(dossier, ruleset), dossier, ruleset)
+    return result_row(classify(dossier, ruleset))
 
 
 def finding_differences(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[str]:

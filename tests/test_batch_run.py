@@ -65,7 +65,7 @@ FINDING_FIELDS = ("severity", "rule", "message_id", "params", "source", "clause"
 def classify_row(dossier: Dossier, ruleset: Any) -> dict[str, Any]:
     """``classify``'s result as a row of the batch results, findings as the fields they are
     written with (parameters read from their JSON)."""
-    row = result_row(classify(dossier, ruleset), dossier, ruleset)
+    row = result_row(classify(dossier, ruleset))
     row["findings"] = _readable(row["findings"])
     return row
 

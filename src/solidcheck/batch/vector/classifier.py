@@ -91,7 +91,7 @@ def _with_exact_rows(out: pa.Table, table: pa.Table, flagged: Ints, rules: list[
         exact_rows["id"].append(dossier.id)
         for ruleset in rules:
             result = classify(dossier, ruleset)
-            for name, value in result_row(result, dossier, ruleset).items():
+            for name, value in result_row(result).items():
                 column = f"{ruleset.id}.{name}" if prefix else name
                 if column in exact_rows:
                     exact_rows[column].append(value)

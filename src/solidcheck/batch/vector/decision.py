@@ -11,7 +11,8 @@ from fractions import Fraction
 import numpy as np
 import pyarrow as pa
 
-from ...model import APPLICATIONS, CATEGORIES, Category, Severity
+from ...decision import DECISION_TABLE
+from ...model import APPLICATIONS, CATEGORIES
 from ...rules import Ruleset
 from ...weightloss import exact
 from .._exact import (
@@ -31,48 +32,13 @@ from .._exact import (
 from .inputs import Rows, list_offsets
 from .shared import Const, Exact, Granularity, Shared, compare
 
-__all__ = ["BRANCHES", "BRANCH_NAMES", "HYBRID", "LIQUID", "SOLID", "Branch", "Constants",
-           "Decision"]
+__all__ = ["BRANCHES", "BRANCH_NAMES", "HYBRID", "LIQUID", "SOLID", "Constants", "Decision"]
 
 LIQUID, HYBRID, SOLID, UNDETERMINED = (CATEGORIES.index(c) for c in (
     "liquid", "hybrid_solid_liquid", "solid_state", "undetermined"))
 
 
-@dataclass(frozen=True)
-class Branch:
-    """One branch of the decision: what settles it, and the finding it adds."""
-
-    name: str
-    category: Category
-    rule: str
-    severity: Severity
-    message_id: str
-
-
-# TODO(issue 15, core15): this is the shape of the core decision table
-# (``solidcheck/decision.py``, ``Branch(name, category, rule, severity, message_id)`` in
-# classify's order); once it is merged, import ``BRANCHES`` and ``Branch`` from there and
-# delete this copy.
-BRANCHES: tuple[Branch, ...] = (
-    Branch("liquid_by_phases", "liquid", "classification_by_phases", "info",
-           "decision.liquid_by_phases"),
-    Branch("hybrid_by_phases", "hybrid_solid_liquid", "classification_by_phases", "info",
-           "decision.hybrid_by_phases"),
-    Branch("no_test", "undetermined", "solid_state_requires_test", "error",
-           "decision.no_test"),
-    Branch("liquid_seen", "hybrid_solid_liquid", "visual_check", "error",
-           "decision.liquid_seen"),
-    Branch("invalid_test", "undetermined", "solid_state_requires_test", "error",
-           "decision.invalid_test"),
-    Branch("over_limit", "hybrid_solid_liquid", "weight_loss_limit", "error",
-           "decision.over_limit"),
-    Branch("visual_check_missing", "undetermined", "visual_check", "error",
-           "decision.visual_check_missing"),
-    Branch("solid_state", "solid_state", "solid_state_requires_test", "info",
-           "decision.solid_state"),
-)
-"""The decision's branches in classify's order: the first that holds settles the category;
-the last holds when no other does."""
+BRANCHES = DECISION_TABLE  # classify's own table: one order for both engines
 BRANCH_NAMES = tuple(b.name for b in BRANCHES)
 _BRANCH_CATEGORIES = np.array([CATEGORIES.index(b.category) for b in BRANCHES])
 

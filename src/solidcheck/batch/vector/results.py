@@ -14,10 +14,8 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ...code import CodeFields, encode_code
-from ...model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Dossier, Result
-from ...rules import Ruleset
+from ...model import APPLICATIONS, CATEGORIES, IONS, SOLID_TYPES, Application, Result
 from .._exact import Bools
-from ._until_core15 import finding_ids
 from .decision import SOLID, Decision
 from .inputs import Rows
 from .shared import Shared
@@ -63,20 +61,6 @@ def results_schema(ruleset_ids: Sequence[str], *, findings: bool = True) -> pa.S
         fields += [pa.field(f"{rid}.{name}" if prefix else name, kind)
                    for name, kind in RESULT_FIELDS if findings or name != "findings"]
     return pa.schema(fields)
-
-
-def _finding_ids(result: Result, dossier: Dossier | None, ruleset: Ruleset | None,
-                 ) -> list[tuple[str, Any]]:
-    """Each finding's message id and parameters.
-
-    TODO(issue 15, core15): ``Finding.message_id`` and ``Finding.params`` once merged; until
-    then they are read from the dossier and the rule set (``_until_core15``)."""
-    given = [f.model_dump() for f in result.findings]
-    if all("message_id" in f for f in given):
-        return [(f["message_id"], f["params"]) for f in given]
-    if dossier is None or ruleset is None:
-        raise ValueError("result_row needs the dossier and the rule set (until core15)")
-    return finding_ids(result, dossier, ruleset)
 
 
 @functools.cache
@@ -129,12 +113,10 @@ def result_columns(rows: Rows, shared: Shared, d: Decision) -> list[pa.Array]:
     ]
 
 
-def result_row(result: Result, dossier: Dossier | None = None,
-               ruleset: Ruleset | None = None) -> dict[str, Any]:
+def result_row(result: Result) -> dict[str, Any]:
     """A Result as the values of :data:`RESULT_FIELDS` (one rule set's part of a row); the
     findings' parameters as the JSON the findings column holds."""
     wl = result.weight_loss
-    ids = _finding_ids(result, dossier, ruleset)
     return {
         "category": result.category,
         "electrolyte_type": result.electrolyte_type,
@@ -148,8 +130,8 @@ def result_row(result: Result, dossier: Dossier | None = None,
         "weight_loss.margin_percent": wl.margin_percent if wl else None,
         "weight_loss.uncertainty_percent": wl.uncertainty_percent if wl else None,
         "code": result.code,
-        "findings": [{"severity": f.severity, "rule": f.rule, "message_id": message_id,
-                      "params": json.dumps(params, separators=(",", ":")),
+        "findings": [{"severity": f.severity, "rule": f.rule, "message_id": f.message_id,
+                      "params": json.dumps(f.params, separators=(",", ":")),
                       "source": f.source, "clause": f.clause}
-                     for f, (message_id, params) in zip(result.findings, ids, strict=True)],
+                     for f in result.findings],
     }
