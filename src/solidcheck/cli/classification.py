@@ -156,6 +156,7 @@ def terms_command(
         return
     from rich.table import Table
 
+    from ..model import Terms
     from ..report.text import category_name, word
     from ..terms import category_terms
 
@@ -167,8 +168,11 @@ def terms_command(
         if match.label.note:
             status += f"\n({match.label.note})"
         category = match.concept.category
+        both = Terms(en=match.preferred_en, zh=match.preferred_zh)
+        preferred = (category_name(both, display) if display in ("zh", "zh-Hant")
+                     else f"{both.en}\n{both.zh}")
         table.add_row(match.label.text, match.label.lang, status,
-                      f"{match.preferred_en}\n{match.preferred_zh}",
+                      preferred,
                       category_name(category_terms(category), display) if category else "—")
     _stdout().print(table)
 

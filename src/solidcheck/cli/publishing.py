@@ -16,14 +16,17 @@ import typer
 from .. import formats
 from ..errors import InvalidInputError
 from .common import (
+    LangOption,
     NegativeAnswer,
     RulesetOption,
     collect,
     fail,
+    language,
     load_dossiers,
     load_each,
     load_rules,
     print_json,
+    say,
 )
 from .common import stdout as _stdout
 
@@ -119,7 +122,8 @@ def report_command(
         return
     assert output is not None
     output.write_bytes(data)
-    typer.echo(f"wrote {output} ({len(items)} cell{'s' if len(items) != 1 else ''})", err=True)
+    typer.echo(say("cli.wrote_report", language(), path=str(output), count=len(items)),
+               err=True)
 
 
 def _certificate_payload(path: Path, files: list[Path], items: list[ReportItem]) -> str:
@@ -156,6 +160,7 @@ def audit_command(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 3 when a finding of this "
                                             "severity or worse is found (for pipelines).")]
     = "never",
+    lang: LangOption = None,
 ) -> None:
     """Find misused terms, unsupported or contradicted solid-state claims and implausible
     figures in product text, English and Chinese. Offsets index the extracted text."""
@@ -163,6 +168,7 @@ def audit_command(
     from ..claims.extract import extract_text
     from ..report.audit import render_audit, render_audit_html
 
+    display = language(lang)
     rules = load_rules(ruleset)
     if output_format == "html" and (len(files) != 1 or output is None):
         fail("--format html takes exactly one input file and -o FILE")
@@ -189,11 +195,11 @@ def audit_command(
         console = _stdout() if output is None else Console(file=buffer, width=110,
                                                            highlight=False)
         for report in reports:
-            console.print(render_audit(report))
+            console.print(render_audit(report, display))
         rendered = buffer.getvalue()
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(say("cli.wrote", display, path=str(output)), err=True)
     elif rendered:
         sys.stdout.write(rendered)
     worst = {"error": 0, "warning": 1, "info": 2}

@@ -15,13 +15,16 @@ import typer
 
 from ..errors import MissingDependencyError
 from .common import (
+    LangOption,
     NegativeAnswer,
     fail,
     keys_app,
+    language,
     load_dossiers,
     load_rules,
     output_name_problems,
     print_json,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +69,7 @@ def _actor() -> str:
 def registry_init(database: DatabaseOption = None) -> None:
     """Create the registry's tables, or upgrade them to this version (safe to repeat)."""
     with _registry(database, create=True) as registry:
-        typer.echo(f"registry ready: {registry.display_url}")
+        typer.echo(say("cli.registry.ready", language(), url=registry.display_url))
 
 
 def registry_load(
@@ -98,8 +101,8 @@ def registry_load(
             new_versions += submission.new_version
             attached += _attach_evidence(registry, path, dossier.id, dossier.evidence, actor)
             progress.advance(task)
-    typer.echo(f"{len(dossiers)} dossier(s) loaded into {registry.display_url}: "
-               f"{new_versions} new version(s), {attached} evidence file(s) attached")
+    typer.echo(say("cli.registry.loaded", language(), count=len(dossiers),
+                   url=registry.display_url, versions=new_versions, attached=attached))
 
 
 def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: list[Evidence],
@@ -145,24 +148,26 @@ def registry_export(
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists "
                  "and is writable")
-    typer.echo(f"wrote {written} dossier(s) from {registry.display_url} to {output}",
-               err=True)
+    typer.echo(say("cli.wrote_dossiers", language(), count=written, url=registry.display_url,
+                   path=str(output)), err=True)
 
 
 def registry_verify(
     database: DatabaseOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f",
                                                help="text or json")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Check the hash-chained audit log and that what it records is what is stored: exit 0
     if intact, 3 with every problem if not. Publish the head hash to anchor it."""
+    display = language(lang)
     with _registry(database) as registry:
         report = registry.verify_chain()
     if output_format == "json":
         print_json(report.model_dump(mode="json"))
     else:
-        state = "intact" if report.valid else "NOT intact"
-        typer.echo(f"audit log {state}: {report.entries} entries, head {report.head_hash}")
+        typer.echo(say("cli.registry.intact" if report.valid else "cli.registry.not_intact",
+                       display, entries=report.entries, head=str(report.head_hash)))
         for problem in report.problems:
             typer.echo(f"  - {problem}")
     if not report.valid:

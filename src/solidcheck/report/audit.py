@@ -7,8 +7,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..claims.model import AuditReport
+from ..claims.model import AuditFinding, AuditReport
+from ..i18n import Display, message
 from .parts import SEVERITY_RANK, finding_place, marked_segments, text_language
+from .text import say, word
 
 __all__ = ["render_audit", "render_audit_html"]
 
@@ -25,32 +27,55 @@ def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def render_audit(report: AuditReport) -> RenderableType:
+def _finding_message(finding: AuditFinding, lang: Display) -> str:
+    """The finding's sentence in ``lang`` when it carries a message id, else as written."""
+    message_id = getattr(finding, "message_id", None)
+    if lang == "en" or not message_id:
+        return finding.message
+    return message(message_id, getattr(finding, "params", None) or {}, lang)
+
+
+def _category(category: object, lang: Display) -> str:
+    from ..terms import category_terms
+    from .text import category_name
+
+    known = ("liquid", "hybrid_solid_liquid", "solid_state", "undetermined")
+    if lang == "en" or category not in known:
+        return str(category)
+    return category_name(category_terms(category), lang)  # type: ignore[arg-type]
+
+
+def render_audit(report: AuditReport, lang: Display = "en") -> RenderableType:
     """A headline with the counts, then one row per finding: where, what, the fix."""
     counts = report.summary.by_severity
     source = report.source
     head = Text()
-    head.append(f"{source['file']} ({source['format']}, {source['characters']} characters) — ")
-    head.append(f"{counts.get('error', 0)} error(s), ", style="red")
-    head.append(f"{counts.get('warning', 0)} warning(s), ", style="yellow")
-    head.append(f"{counts.get('info', 0)} info · rule set {report.ruleset}")
+    head.append(say("cli.audit.head", lang, file=str(source["file"]),
+                    format=str(source["format"]), characters=int(str(source["characters"]))))
+    head.append(say("cli.audit.errors", lang, count=counts.get("error", 0)), style="red")
+    head.append(say("cli.audit.warnings", lang, count=counts.get("warning", 0)), style="yellow")
+    head.append(say("cli.audit.infos", lang, count=counts.get("info", 0),
+                    ruleset=report.ruleset))
     if report.evidence:
-        head.append(f"\nchecked against {report.evidence['dossier_id']}: "
-                    f"{report.evidence['category']} ({report.evidence['code']})")
+        head.append("\n" + say("cli.audit.checked_against", lang,
+                               dossier=str(report.evidence["dossier_id"]),
+                               category=_category(report.evidence["category"], lang),
+                               code=str(report.evidence["code"])))
     table = Table(expand=True, show_header=True)
     table.add_column("", no_wrap=True)
-    table.add_column("where", no_wrap=True)
-    table.add_column("text")
-    table.add_column("finding")
+    table.add_column(say("cli.audit.column.where", lang), no_wrap=True)
+    table.add_column(say("cli.audit.column.text", lang))
+    table.add_column(say("cli.audit.column.finding", lang))
     for finding in report.findings:
-        explanation = Text(finding.message)
+        explanation = Text(_finding_message(finding, lang))
         if finding.suggestion:
             explanation.append(f"\n→ {finding.suggestion}", style="bold")
         explanation.append(f"\n{finding.rule} · {_shortened(finding.basis, 160)}", style="dim")
-        table.add_row(Text(finding.severity, style=_STYLE[finding.severity]),
+        table.add_row(Text(word(f"severity.{finding.severity}", lang),
+                           style=_STYLE[finding.severity]),
                       finding_place(finding), Text(_shortened(finding.text, 80)), explanation)
     parts: list[RenderableType] = [head]
-    parts.append(table if report.findings else Text("no findings"))
+    parts.append(table if report.findings else Text(say("cli.audit.no_findings", lang)))
     return Group(*parts)
 
 

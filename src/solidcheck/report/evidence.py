@@ -85,7 +85,9 @@ def render_ratings(analysis: RatingsAnalysis, reading: Reading,
             _number(step.energy_counter_wh, 3),
             "—" if step.counter_difference_percent is None
             else f"{step.counter_difference_percent:+.3f}")
-    basis = f" ({analysis.nominal_capacity_basis})" if analysis.nominal_capacity_basis else ""
+    basis = (say("text.parenthesis", lang, text=word(f"nominal.{analysis.nominal_capacity_basis}",
+                                                      lang))
+             if analysis.nominal_capacity_basis else "")
     energy_at = (say("evidence.energy_1c_at", lang, c_rate=round(analysis.energy_1c_c_rate, 3))
                  if analysis.energy_1c_c_rate else "")
     rows = [
