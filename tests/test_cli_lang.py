@@ -293,3 +293,15 @@ def test_the_scan_finds_english_where_there_is_english():
     assert {"weight", "loss", "specimen", "electrolyte"} <= english_words(out)
     assert english_words("规则集 gbt-ssb-1-2026 · weight_loss_test.visible_liquid 6 小时 "
                          "cell-s1.yaml --format json 120 °C") == set()
+
+
+def test_the_report_takes_the_same_language_choice():
+    dossier = ROOT / "examples/liquid-lfp.yaml"
+    code, out, err = run("report", dossier, "-o", "-", env={"SOLIDCHECK_LANG": "zh"})
+    assert code == 0, err
+    assert '<html lang="zh' in out
+    code, out, err = run("--lang", "en", "report", dossier, "-o", "-",
+                         env={"SOLIDCHECK_LANG": "zh"})
+    assert code == 0 and '<html lang="en' in out
+    code, out, err = run("report", dossier, "-o", "-", "--lang", "zh-Hant")
+    assert code == 2 and out == "" and "--lang zh" in err

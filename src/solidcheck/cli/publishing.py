@@ -43,7 +43,6 @@ else:
 
 __all__ = ["register"]
 
-ReportLang = Literal["en", "zh", "both"]
 FailOn = Literal["error", "warning", "never"]
 
 
@@ -71,8 +70,9 @@ def report_command(
     report_format: Annotated[ReportFormat, typer.Option(
         "--format", "-f", help="html: one self-contained page; pdf: the same page printed "
         "(needs the 'pdf' extra); json: the list of results.")] = "html",
-    lang: Annotated[ReportLang, typer.Option(
-        "--lang", help="Language of the report's words: en, zh or both.")] = "en",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="en|zh|zh-Hant|both", help="Language of the report's words "
+        "(html, pdf); default: `solidcheck --lang`, else $SOLIDCHECK_LANG, else en.")] = None,
     certificate: Annotated[Path | None, typer.Option(
         "--certificate", help="The dossier's certificate (from `solidcheck certify`): checked, "
         "and its verification payload shown as a QR code.")] = None,
@@ -90,6 +90,7 @@ def report_command(
     Every dossier is checked first: if one is invalid, nothing is written and every problem of
     every file is listed (exit 2).
     """
+    report_lang = _report_language(lang)
     if report_format != "json" and output is None:
         fail(f"--format {report_format} needs -o FILE (or -o - for stdout)")
     to_stdout = output is None or str(output) == "-"
@@ -112,7 +113,7 @@ def report_command(
         results = [item.result.model_dump(mode="json") for item in items]
         data = (json.dumps(results, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     else:
-        html = formats.renderer("html")(items, lang=lang, qr_payload=qr_payload)
+        html = formats.renderer("html")(items, lang=report_lang, qr_payload=qr_payload)
         data = (html.encode("utf-8") if report_format == "html"
                 else formats.renderer("pdf")(html))
     if to_stdout:
@@ -122,8 +123,20 @@ def report_command(
         return
     assert output is not None
     output.write_bytes(data)
-    typer.echo(say("cli.wrote_report", language(), path=str(output), count=len(items)),
+    typer.echo(say("cli.wrote_report", language(lang), path=str(output), count=len(items)),
                err=True)
+
+
+def _report_language(lang: str | None) -> str:
+    """The report's language: the command line's choice (same values, same default), as long
+    as the HTML report has its words (it has en, zh and both)."""
+    display = language(lang)
+    from ..report.html import LANGS
+
+    if display not in LANGS:
+        fail(f"--lang {display}: the report's words exist in {', '.join(LANGS)} only — use "
+             "--lang zh for a Chinese report")
+    return display
 
 
 def _certificate_payload(path: Path, files: list[Path], items: list[ReportItem]) -> str:
