@@ -104,17 +104,17 @@ def dossier_build(
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    display = language()
     for note in built.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(say("cli.note", display, note=note), err=True)
     if built.conditions is not None:
-        verdict = "meet" if built.conditions.meets_conditions else "do NOT meet"
-        typer.echo(f"the logged conditions {verdict} the {rules.id} test conditions "
-                   "(details: solidcheck weight-loss LOG)", err=True)
+        typer.echo(say("cli.build.conditions_met" if built.conditions.meets_conditions
+                       else "cli.build.conditions_not_met", display, ruleset=rules.id), err=True)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        typer.echo(say("cli.wrote", language(), path=str(output)), err=True)
+        typer.echo(say("cli.wrote", display, path=str(output)), err=True)
 
 
 def read_command(

@@ -105,9 +105,12 @@ def report_command(
     for item in items:
         for check in item.evidence_checks:
             if check.status != "verified":
-                typer.echo(f"note: {item.dossier_file}: evidence {check.evidence.file}: "
-                           f"{check.status.replace('_', ' ')}"
-                           + (f" ({check.detail})" if check.detail else ""), err=True)
+                params = {"dossier": str(item.dossier_file), "file": check.evidence.file,
+                          "status": f"evidence.{check.status}"}
+                typer.echo(say("cli.report.evidence_note_detail", language(lang), **params,
+                               detail=check.detail) if check.detail
+                           else say("cli.report.evidence_note", language(lang), **params),
+                           err=True)
     data: bytes
     if report_format == "json":
         results = [item.result.model_dump(mode="json") for item in items]

@@ -191,8 +191,8 @@ def serve(
         settings = settings.model_copy(update={"database_url": database})
     with _registry(settings.database_url, create=True) as registry:
         app = create_app(settings, registry=registry)
-        typer.echo(f"solidcheck {registry.display_url}\nserving on http://{host}:{port}/ "
-                   "(pages at /, API under /v1, OpenAPI at /openapi.json; Ctrl-C stops)", err=True)
+        typer.echo(say("cli.serving", language(), url=registry.display_url,
+                       address=f"http://{host}:{port}/"), err=True)
         # X-Forwarded-For names the client (and so the rate limit's caller) only when it
         # comes from a proxy the operator named: uvicorn would otherwise believe it from
         # 127.0.0.1, and anyone on the host could pick a new address for every request
@@ -218,9 +218,8 @@ def keys_create(
         record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
                                                  name=name or f"{role} key",
                                                  organisation=organisation, actor=_actor())
-    typer.echo(f"API key {record.id} ({record.role}, {record.name!r} of "
-               f"{record.organisation!r}) — shown once on the next line, keep it safe:",
-               err=True)
+    typer.echo(say("cli.keys.created", language(), id=record.id, role=record.role,
+                   name=record.name, organisation=str(record.organisation)), err=True)
     typer.echo(secret)
 
 
@@ -228,8 +227,10 @@ def keys_list(database: DatabaseOption = None) -> None:
     """List the web service's API keys (never their secrets)."""
     with _registry(database) as registry:
         keys = registry.list_api_keys()
+    display = language()
     for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        state = (say("cli.keys.revoked_on", display, date=f"{key.revoked_at:%Y-%m-%d}")
+                 if key.revoked_at else say("cli.keys.active", display))
         typer.echo(f"{key.id}  {key.role:6}  {state:18}  {key.name} ({key.organisation})")
 
 
@@ -240,7 +241,8 @@ def keys_revoke(
     """Revoke an API key: requests with it are refused from now on."""
     with _registry(database) as registry:
         record = registry.revoke_api_key(key_id, actor=_actor())
-    typer.echo(f"revoked {record.id} ({record.role}, {record.name!r})")
+    typer.echo(say("cli.keys.revoked", language(), id=record.id, role=record.role,
+                   name=record.name))
 
 
 def _deprecated_name(command: Callable[..., None], name: str) -> Callable[..., None]:
@@ -249,8 +251,7 @@ def _deprecated_name(command: Callable[..., None], name: str) -> Callable[..., N
 
     @functools.wraps(command)
     def old_name(*args: Any, **kwargs: Any) -> None:
-        typer.echo(f"note: `solidcheck keys {name}` is deprecated and will be removed; use "
-                   f"`solidcheck registry keys {name}`", err=True)
+        typer.echo(say("cli.keys.deprecated", language(), name=name), err=True)
         command(*args, **kwargs)
 
     old_name.__doc__ = (f"Deprecated: use `solidcheck registry keys {name}` (this name works "
@@ -281,7 +282,8 @@ def issuers_add(
     with _registry(database) as registry:
         record = registry.add_trusted_issuer(name=name, public_key=key_text,
                                              key_fingerprint=key_fingerprint, actor=_actor())
-    typer.echo(f"trusted: {record.name} {record.fingerprint}")
+    typer.echo(say("cli.issuers.trusted", language(), name=record.name,
+                   fingerprint=record.fingerprint))
 
 
 def issuers_list(
@@ -292,8 +294,10 @@ def issuers_list(
     """List the trusted issuers."""
     with _registry(database) as registry:
         issuers = registry.trusted_issuers(include_removed=include_removed)
+    display = language()
     for issuer in issuers:
-        state = f"removed {issuer.removed_at:%Y-%m-%d}" if issuer.removed_at else "trusted"
+        state = (say("cli.issuers.removed_on", display, date=f"{issuer.removed_at:%Y-%m-%d}")
+                 if issuer.removed_at else say("cli.issuers.state_trusted", display))
         typer.echo(f"{issuer.fingerprint}  {state:18}  {issuer.name}")
 
 
@@ -305,7 +309,8 @@ def issuers_remove(
     """Stop accepting new certificates of an issuer; the ones kept stay."""
     with _registry(database) as registry:
         record = registry.remove_trusted_issuer(key_fingerprint, actor=_actor())
-    typer.echo(f"no longer trusted: {record.name} {record.fingerprint}")
+    typer.echo(say("cli.issuers.untrusted", language(), name=record.name,
+                   fingerprint=record.fingerprint))
 
 
 def registry_grant(
@@ -321,10 +326,10 @@ def registry_grant(
     with _registry(database) as registry:
         if revoke:
             registry.revoke_access(cell_id, lab=lab, actor=_actor())
-            typer.echo(f"lab {lab!r} may no longer write to cell {cell_id!r}")
+            typer.echo(say("cli.grant.revoked", language(), lab=lab, cell=cell_id))
         else:
             registry.grant_access(cell_id, lab=lab, actor=_actor())
-            typer.echo(f"lab {lab!r} may now write to cell {cell_id!r}")
+            typer.echo(say("cli.grant.granted", language(), lab=lab, cell=cell_id))
 
 
 def register(app: typer.Typer) -> None:

@@ -90,10 +90,9 @@ def keys_generate(
     write_private_key(output, key, passphrase=passphrase, overwrite=force)
     write_public_key(public_path, key.public_key(), overwrite=force)
     public_key = key.public_key()
-    protection = ("encrypted with $" + PASSPHRASE_ENV if passphrase else
-                  f"NOT encrypted: set {PASSPHRASE_ENV} to encrypt it")
-    typer.echo(f"wrote {output} (private key, mode 0600, {protection}) and {public_path}",
-               err=True)
+    typer.echo(say("cli.keys.written_encrypted" if passphrase else "cli.keys.written_plain",
+                   language(), private=str(output), variable=PASSPHRASE_ENV,
+                   public=str(public_path)), err=True)
     issuer = name if name is not None else output.stem
     typer.echo(f"fingerprint {fingerprint(public_key)}\n\n"
                "# an entry for a trusted-issuers file (docs/certificates.md):\n"
@@ -151,10 +150,19 @@ def certify_command(
         except OSError as exc:
             fail(f"{output}: cannot write the file: {exc.strerror} — check the folder")
     result = cert["result"]
-    where = f"wrote {output}" if output is not None else "certified"
-    typer.echo(f"{where}, fingerprint {cert['issuer']['key_fingerprint']}, issuer "
-               f"{issuer_name!r}: {result['dossier_id']} is {result['category']} "
-               f"({result['code']})", err=True)
+    display = language()
+    where = (say("cli.wrote", display, path=str(output)) if output is not None
+             else say("cli.certify.certified", display))
+    category = str(result["category"])
+    if display != "en":
+        from ..report.text import category_name
+        from ..terms import category_terms
+
+        category = category_name(category_terms(result["category"]), display)
+    typer.echo(say("cli.certify.done", display, where=where,
+                   fingerprint=cert["issuer"]["key_fingerprint"], issuer=issuer_name,
+                   dossier=str(result["dossier_id"]), category=category,
+                   code=str(result["code"])), err=True)
 
 
 def verify_command(
