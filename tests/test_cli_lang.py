@@ -21,6 +21,7 @@ from solidcheck.certificates import certificate_bytes, verify
 from solidcheck.cli import app
 from solidcheck.conditions import analyse_conditions
 from solidcheck.i18n import load_catalogue, message
+from solidcheck.model import Dossier
 from solidcheck.ratings import derive_ratings
 from solidcheck.readers import read_evidence
 from solidcheck.report.text import finding_text
@@ -39,10 +40,16 @@ def run(*args: object, env: dict[str, str] | None = None) -> tuple[int, str, str
     return result.exit_code, result.stdout, result.stderr
 
 
+#: the dossier's field names, which a message may cite as the field to fill (an id, not a word)
+DOSSIER_FIELDS = sorted(Dossier.model_fields)
+
+
 def not_localised(findings: Any) -> list[str]:
-    """The findings' sentences that the core cannot yet give in Chinese (no message id): the
-    scan excuses exactly these, so it tightens by itself once findings carry ids."""
-    return [f.message for f in findings if finding_text(f, "zh") == f.message]
+    """The findings' sentences that the core cannot yet give in Chinese (no message id),
+    and the dossier's field names: the scan excuses exactly these, so it tightens by itself
+    once findings carry ids."""
+    return [*DOSSIER_FIELDS,
+            *(f.message for f in findings if finding_text(f, "zh") == f.message)]
 
 
 def assert_chinese(text: str, *, allowed: list[str] | tuple[str, ...] = ()) -> None:

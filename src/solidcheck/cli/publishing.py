@@ -133,12 +133,15 @@ def report_command(
 def _report_language(lang: str | None) -> str:
     """The report's language: the command line's choice (same values, same default), as long
     as the HTML report has its words (it has en, zh and both)."""
-    display = language(lang)
-    from ..report.html import LANGS
+    from typing import get_args
 
-    if display not in LANGS:
-        fail(f"--lang {display}: the report's words exist in {', '.join(LANGS)} only — use "
-             "--lang zh for a Chinese report")
+    from ..report import Lang
+
+    display = language(lang)
+    languages = get_args(Lang)
+    if display not in languages:
+        fail(f"--lang {display}: the report's words exist in {', '.join(languages)} only — "
+             "use --lang zh for a Chinese report")
     return display
 
 
