@@ -312,3 +312,10 @@ def test_the_report_takes_the_same_language_choice():
     assert code == 0 and '<html lang="en' in out
     code, out, err = run("report", dossier, "-o", "-", "--lang", "zh-Hant")
     assert code == 2 and out == "" and "--lang zh" in err
+
+
+def test_audit_text_in_chinese_has_chinese_labels():
+    code, out, err = run("audit", "--lang", "zh", ROOT / "examples/text/press-release-s8.md")
+    assert code == 0, err
+    assert "个字符" in out and "规则集" in out and "位置" in out and "原文" in out
+    assert "characters" not in out and "rule set" not in out

@@ -166,7 +166,7 @@ def terms_command(
     for match in matches:
         status = word(f"term.{match.label.status}", display)
         if match.label.note:
-            status += f"\n({match.label.note})"
+            status += "\n" + say("text.parenthesis", display, text=match.label.note).strip()
         category = match.concept.category
         both = Terms(en=match.preferred_en, zh=match.preferred_zh)
         preferred = (category_name(both, display) if display in ("zh", "zh-Hant")

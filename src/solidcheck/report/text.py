@@ -82,7 +82,8 @@ def render_result(result: Result, lang: Display = "en") -> RenderableType:
     banner.append(title + "\n", style=_STYLE[result.category])
     banner.append(_axes(result, lang) + "\n")
     banner.append(say("text.code", lang, code=result.code), style="bold")
-    banner.append(f"  ({say('text.provisional_note', lang)})\n", style="dim")
+    banner.append(" " + say("text.parenthesis", lang, text=say("text.provisional_note", lang))
+                  + "\n", style="dim")
     banner.append(say("text.ruleset_version", lang, ruleset=result.ruleset,
                       version=result.solidcheck_version), style="dim")
     parts: list[RenderableType] = [
