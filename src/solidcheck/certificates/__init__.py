@@ -27,8 +27,8 @@ The modules, in dependency order: each imports only those after its arrow, so no
     envelope                            the format: canonical bytes, digest, QR payload, parsing
     trust         ◄ keys                the trusted issuers (a TOML file)
     issue         ◄ keys, envelope      ``certify``
-    verification  ◄ keys, envelope,     ``verify``, ``Verification``, ``result_differences``
-                    trust
+    verification  ◄ keys, envelope,     ``verify``, ``Verification`` (its reasons as message ids),
+                    trust, i18n         ``result_differences``
 
 This ``__init__`` re-exports what the rest of solidcheck and its tests use; anything else
 is imported from its module.
@@ -55,12 +55,13 @@ from .keys import (
     write_public_key,
 )
 from .trust import load_trusted_issuers, parse_trusted_issuers
-from .verification import Verification, result_differences, verify
+from .verification import Verification, VerificationReason, result_differences, verify
 
 __all__ = [
     "CERTIFICATE_FORMAT",
     "MAX_CERTIFICATE_BYTES",
     "Verification",
+    "VerificationReason",
     "canonical_json",
     "certificate_bytes",
     "certificate_digest",

@@ -1,5 +1,9 @@
 """Verifying a certificate: every check, in the order of docs/certificates.md, each failure
 listed; and, given the dossier, its digests and its classification compared again.
+
+Each failure and warning is a :class:`VerificationReason` — a message id of the catalogue
+(``i18n/cli.toml``, ``verify.*``) and its parameters — rendered in the reader's language when
+shown; ``Verification.reasons`` keeps the English text for existing consumers.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .._version import __version__
 from ..classify import classify
 from ..dossier import parse_dossier
 from ..errors import InvalidInputError
+from ..i18n import Display, Param, message
 from ..model import Result
 from ..rules import Ruleset, available_rulesets
 from .envelope import (
@@ -40,16 +45,33 @@ CLOCK_SKEW: Final = timedelta(minutes=5)
 
 _ISSUED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-_SIGNED_MEMBERS = "format, version, issued_at, issuer, subject, result"
-_SIGNATURE_MISMATCH = (
-    "signature does not match: the signed content (one of "
-    f"{_SIGNED_MEMBERS}, e.g. result.category) or signature.value was altered after signing"
-)
+_SIGNED_MEMBERS = ["format", "version", "issued_at", "issuer", "subject", "result"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReason:
+    """One failed check (or warning): a message id of the catalogue and its parameters."""
+
+    message_id: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def text(self, lang: Display = "en") -> str:
+        return message(self.message_id, self.params, lang)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "params": self.params}
+
+
+def _reason(message_id: str, **params: Param) -> VerificationReason:
+    return VerificationReason(message_id, params)
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """The outcome of ``verify``: valid only if every check passed; every failure listed."""
+    """The outcome of ``verify``: valid only if every check passed; every failure listed.
+
+    ``failures`` and ``cautions`` are the reasons as data (rendered by :meth:`reasons_in`
+    and :meth:`warnings_in`); ``reasons`` and ``warnings`` are the same in English."""
 
     valid: bool
     reasons: list[str] = field(default_factory=list)
@@ -65,22 +87,34 @@ class Verification:
     code: str | None = None
     #: True when a dossier was given and checked against the certificate.
     dossier_checked: bool = False
+    failures: list[VerificationReason] = field(default_factory=list)
+    cautions: list[VerificationReason] = field(default_factory=list)
+
+    def reasons_in(self, lang: Display) -> list[str]:
+        """Every failed check, in ``lang``."""
+        return [reason.text(lang) for reason in self.failures]
+
+    def warnings_in(self, lang: Display) -> list[str]:
+        """Every warning, in ``lang``."""
+        return [reason.text(lang) for reason in self.cautions]
 
     def as_dict(self) -> dict[str, Any]:
-        """The outcome as JSON-ready data (``verify --format json``)."""
-        return {item.name: getattr(self, item.name) for item in fields(self)}
+        """The outcome as JSON-ready data (``verify --format json``): as it has always been,
+        the reasons in English."""
+        return {item.name: getattr(self, item.name) for item in fields(self)
+                if item.name not in ("failures", "cautions")}
 
 
-def _check_issued_at(value: str, now: datetime) -> str | None:
+def _check_issued_at(value: str, now: datetime) -> VerificationReason | None:
     if not _ISSUED_AT.match(value):
-        return (f"issued_at {value!r} is not a UTC time written as YYYY-MM-DDTHH:MM:SSZ")
+        return _reason("verify.issued_at_format", value=value)
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        return f"issued_at {value!r} is not a valid date and time"
+        return _reason("verify.issued_at_invalid", value=value)
     if moment > now + CLOCK_SKEW:
-        return (f"issued_at {value} is in the future (now {utc_seconds(now)}, "
-                f"allowing {int(CLOCK_SKEW.total_seconds() // 60)} min of clock skew)")
+        return _reason("verify.issued_at_future", value=value, now=utc_seconds(now),
+                       skew_min=int(CLOCK_SKEW.total_seconds() // 60))
     return None
 
 
@@ -104,55 +138,53 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
     cert = parse_certificate(data, source=source)
     envelope = Envelope.model_validate(cert)
     now = datetime.now(UTC) if now is None else now.astimezone(UTC)
-    reasons: list[str] = []
-    warnings: list[str] = []
+    reasons: list[VerificationReason] = []
+    warnings: list[VerificationReason] = []
 
     # 1. format and version
     if envelope.format != CERTIFICATE_FORMAT:
-        reasons.append(f"format is {envelope.format!r}, not {CERTIFICATE_FORMAT!r}")
+        reasons.append(_reason("verify.format", found=str(envelope.format),
+                               expected=CERTIFICATE_FORMAT))
     if envelope.version != CERTIFICATE_VERSION:
-        reasons.append(f"version {envelope.version} is not supported (this solidcheck "
-                       f"verifies version {CERTIFICATE_VERSION})")
+        reasons.append(_reason("verify.version", version=str(envelope.version),
+                               supported=str(CERTIFICATE_VERSION)))
     unexpected = [f"{where}{name}" for where, model in (
         ("", envelope), ("issuer.", envelope.issuer), ("subject.", envelope.subject),
         ("signature.", envelope.signature)) for name in (model.model_extra or {})]
     unexpected += [f"subject.evidence[{i}].{name}" for i, item in
                    enumerate(envelope.subject.evidence) for name in (item.model_extra or {})]
     if unexpected:
-        reasons.append(f"unexpected member(s) {', '.join(unexpected)}: not part of "
-                       f"certificate format v{CERTIFICATE_VERSION}")
+        reasons.append(_reason("verify.unexpected_members", members=unexpected,
+                               version=str(CERTIFICATE_VERSION)))
 
     # 2. canonical form: the file is exactly what was written, byte for byte
     expected = certificate_bytes(cert)
     if data != expected:
         at = _first_difference(data, expected)
-        reasons.append(f"not in canonical form: re-serialised or edited (first difference at "
-                       f"byte {at}; a certificate file is its RFC 8785 JSON and one newline)")
+        reasons.append(_reason("verify.not_canonical", byte=at))
 
     # 3. the issuer's key and its fingerprint
     issuer_key = public_key_from_base64(envelope.issuer.public_key)
     if issuer_key is None:
-        reasons.append("issuer.public_key is not the base64 of a 32-byte Ed25519 public key, "
-                       "so the signature cannot be checked")
+        reasons.append(_reason("verify.public_key_invalid"))
     actual_fingerprint = fingerprint(issuer_key) if issuer_key is not None else None
     if actual_fingerprint is not None and actual_fingerprint != envelope.issuer.key_fingerprint:
-        reasons.append(f"issuer.key_fingerprint {envelope.issuer.key_fingerprint!r} does not "
-                       f"match issuer.public_key (whose fingerprint is {actual_fingerprint})")
+        reasons.append(_reason("verify.fingerprint_mismatch",
+                               stated=envelope.issuer.key_fingerprint, actual=actual_fingerprint))
 
     # 4. the signature over everything else
     if envelope.signature.algorithm != SIGNATURE_ALGORITHM:
-        reasons.append(f"signature.algorithm is {envelope.signature.algorithm!r}, not "
-                       f"{SIGNATURE_ALGORITHM!r}")
+        reasons.append(_reason("verify.algorithm", found=str(envelope.signature.algorithm),
+                               expected=SIGNATURE_ALGORITHM))
     signature = decode_base64(envelope.signature.value)
     if signature is None or len(signature) != 64:
-        reasons.append("signature.value is not the base64 of a 64-byte Ed25519 signature: "
-                       "the signature was altered")
+        reasons.append(_reason("verify.signature_value_invalid"))
     elif issuer_key is not None:
         signed = canonical_json({k: v for k, v in cert.items() if k != "signature"})
         try:
             issuer_key.verify(signature, signed)
         except InvalidSignature:
-            reasons.append(_SIGNATURE_MISMATCH)
+            reasons.append(_reason("verify.signature_mismatch", members=_SIGNED_MEMBERS))
 
     # 5. whose key: the expected key, the trust list
     issuer_trusted: bool | None = None
@@ -161,19 +193,19 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
         matches = actual_fingerprint == expected_fingerprint
         issuer_trusted = matches
         if not matches:
-            reasons.append(f"issuer.public_key is not the expected key: the certificate was "
-                           f"signed by {envelope.issuer.key_fingerprint}, expected "
-                           f"{expected_fingerprint}")
+            reasons.append(_reason("verify.not_expected_key",
+                                   signed_by=envelope.issuer.key_fingerprint,
+                                   expected=expected_fingerprint))
     if trusted is not None:
         entry = trusted.find(actual_fingerprint or envelope.issuer.key_fingerprint)
         issuer_trusted = (issuer_trusted is not False) and entry is not None
         if entry is None:
-            reasons.append(f"issuer.key_fingerprint {envelope.issuer.key_fingerprint} is not "
-                           f"among the trusted issuers (issuer.name says "
-                           f"{envelope.issuer.name!r}, which proves nothing by itself)")
+            reasons.append(_reason("verify.not_trusted",
+                                   fingerprint=envelope.issuer.key_fingerprint,
+                                   name=envelope.issuer.name))
         elif entry.name != envelope.issuer.name:
-            warnings.append(f"issuer.name {envelope.issuer.name!r} differs from the trusted "
-                            f"name {entry.name!r} for this key; the key is what counts")
+            warnings.append(_reason("verify.trusted_name_differs", name=envelope.issuer.name,
+                                    trusted_name=entry.name))
 
     # 6. the result: the published Result model, for the subject's dossier
     result: Result | None = None
@@ -182,17 +214,19 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
     except ValidationError as exc:
         problems = problems_from(exc, Result)
         shown = "; ".join(f"result.{p.path}: {p.message}" for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        reasons.append(f"result is not a valid solidcheck result: {shown}{more}")
+        reasons.append(_reason("verify.result_invalid_more", problems=shown,
+                               more=len(problems) - 5) if len(problems) > 5
+                       else _reason("verify.result_invalid", problems=shown))
     if result is not None and result.dossier_id != envelope.subject.dossier_id:
-        reasons.append(f"subject.dossier_id {envelope.subject.dossier_id!r} differs from "
-                       f"result.dossier_id {result.dossier_id!r}")
+        reasons.append(_reason("verify.subject_result_id", subject=envelope.subject.dossier_id,
+                               result=result.dossier_id))
     for name in ("dossier_sha256", "dossier_canonical_sha256"):
         if not _SHA256_HEX.match(getattr(envelope.subject, name)):
-            reasons.append(f"subject.{name} is not a SHA-256 in lowercase hex")
+            reasons.append(_reason("verify.digest_not_hex", field=f"subject.{name}"))
     for i, item in enumerate(envelope.subject.evidence):
         if not _SHA256_HEX.match(item.sha256):
-            reasons.append(f"subject.evidence[{i}].sha256 is not a SHA-256 in lowercase hex")
+            reasons.append(_reason("verify.digest_not_hex",
+                                   field=f"subject.evidence[{i}].sha256"))
 
     # 7. when it was issued
     problem = _check_issued_at(envelope.issued_at, now)
@@ -207,7 +241,9 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
     code = envelope.result.get("code")
     ruleset_id = envelope.result.get("ruleset")
     return Verification(
-        valid=not reasons, reasons=reasons, warnings=warnings, issuer_trusted=issuer_trusted,
+        valid=not reasons, reasons=[reason.text() for reason in reasons],
+        warnings=[warning.text() for warning in warnings], failures=reasons, cautions=warnings,
+        issuer_trusted=issuer_trusted,
         issuer_name=envelope.issuer.name,
         fingerprint=actual_fingerprint or envelope.issuer.key_fingerprint,
         issued_at=envelope.issued_at, dossier_id=envelope.subject.dossier_id,
@@ -234,7 +270,8 @@ def result_differences(claimed: Result, computed: Result) -> list[tuple[str, str
 
 
 def _check_dossier(data: bytes, envelope: Envelope, result: Result | None,
-                   ruleset: Ruleset | None, reasons: list[str], warnings: list[str]) -> None:
+                   ruleset: Ruleset | None, reasons: list[VerificationReason],
+                   warnings: list[VerificationReason]) -> None:
     """The dossier given matches subject's digests, and re-classifies to the same result."""
     subject = envelope.subject
     file_digest = sha256_hex(data)
@@ -243,28 +280,24 @@ def _check_dossier(data: bytes, envelope: Envelope, result: Result | None,
         dossier = parse_dossier(data, source="the dossier given")
     except InvalidInputError as exc:
         if not file_matches:
-            reasons.append(f"subject.dossier_sha256 does not match the dossier given "
-                           f"(its SHA-256 is {file_digest}): not the dossier certified")
-        reasons.append(f"the dossier given is not a valid dossier, so it cannot be "
-                       f"re-classified: {exc.problems[0] if exc.problems else exc}")
+            reasons.append(_reason("verify.dossier_not_certified", digest=file_digest))
+        reasons.append(_reason("verify.dossier_not_valid",
+                               problem=str(exc.problems[0] if exc.problems else exc)))
         return
     same_content = (sha256_hex(canonical_json(dossier.model_dump(mode="json")))
                     == subject.dossier_canonical_sha256)
     if not file_matches:
-        equivalent = (" — its content is equivalent (subject.dossier_canonical_sha256 "
-                      "matches): it was re-formatted, give the file exactly as certified"
-                      if same_content else ": not the dossier certified, or it was modified")
-        reasons.append(f"subject.dossier_sha256 does not match the dossier given (its SHA-256 "
-                       f"is {file_digest}){equivalent}")
+        reasons.append(_reason("verify.dossier_reformatted" if same_content
+                               else "verify.dossier_modified", digest=file_digest))
     elif not same_content:
-        reasons.append("subject.dossier_canonical_sha256 does not match the dossier given")
+        reasons.append(_reason("verify.canonical_mismatch"))
     if dossier.id != subject.dossier_id:
-        reasons.append(f"subject.dossier_id {subject.dossier_id!r} differs from the dossier "
-                       f"given's id {dossier.id!r}")
+        reasons.append(_reason("verify.dossier_id_differs", subject=subject.dossier_id,
+                               given=dossier.id))
     evidence = [{"kind": e.kind, "file": e.file, "sha256": e.sha256} for e in dossier.evidence]
     listed = [item.model_dump(include={"kind", "file", "sha256"}) for item in subject.evidence]
     if evidence != listed:
-        reasons.append("subject.evidence does not list the dossier given's evidence files")
+        reasons.append(_reason("verify.evidence_differs"))
     if result is None:
         return
     rules = ruleset
@@ -272,22 +305,18 @@ def _check_dossier(data: bytes, envelope: Envelope, result: Result | None,
         installed = {r.id: r for r in available_rulesets()}
         rules = installed.get(result.ruleset)
         if rules is None:
-            reasons.append(f"result.ruleset {result.ruleset!r} is not installed, so the dossier "
-                           f"could not be re-classified; give that rule set's file (--ruleset)")
+            reasons.append(_reason("verify.ruleset_not_installed", ruleset=result.ruleset))
             return
     elif rules.id != result.ruleset:
-        reasons.append(f"result.ruleset is {result.ruleset!r} but the rule set given is "
-                       f"{rules.id!r}")
+        reasons.append(_reason("verify.ruleset_differs", ruleset=result.ruleset, given=rules.id))
         return
     again = classify(dossier, rules)
-    changed = [f"result.{name} {mine} (re-classified: {theirs})"
-               for name, mine, theirs in result_differences(result, again)]
+    changed = "; ".join(f"result.{name} {mine} → {theirs}"
+                        for name, mine, theirs in result_differences(result, again))
     if not changed:
         return
     if result.solidcheck_version != __version__:
-        warnings.append(f"re-classifying the dossier with solidcheck {__version__} differs "
-                        f"from the certificate (issued with {result.solidcheck_version}): "
-                        + "; ".join(changed))
+        warnings.append(_reason("verify.reclassified_newer", version=__version__,
+                                issued_with=result.solidcheck_version, changes=changed))
     else:
-        reasons.append("re-classifying the dossier gives a different result: "
-                       + "; ".join(changed))
+        reasons.append(_reason("verify.reclassified_differs", changes=changed))

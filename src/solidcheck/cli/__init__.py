@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 from .._version import __version__
 from . import batch, classification, evidence, publishing, registry, signing
-from .common import reported_errors
+from .common import reported_errors, set_app_language
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -60,8 +60,11 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="en|zh|zh-Hant|both", help="Language of every command's text output "
+        "(a command's own --lang wins); default: $SOLIDCHECK_LANG, else en.")] = None,
 ) -> None:
-    pass
+    set_app_language(lang)  # an unknown language is refused before any command runs
 
 
 for _module in COMMAND_MODULES:

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 import typer
 
 from .. import formats
-from .common import NegativeAnswer, RulesetOption, fail, load_dossiers, load_rules, print_json
+from .common import (
+    LangOption,
+    NegativeAnswer,
+    RulesetOption,
+    fail,
+    language,
+    load_dossiers,
+    load_rules,
+    print_json,
+    say,
+)
 from .common import stdout as _stdout
 
 if TYPE_CHECKING:
@@ -41,6 +51,7 @@ def classify_command(
     ruleset: RulesetOption = None,
     output_format: Annotated[ClassifyFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Classify cells from their dossiers. One file prints one JSON object; several, one per line.
 
@@ -50,6 +61,7 @@ def classify_command(
     from ..classify import classify
     from ..report.text import render_result, render_summary
 
+    display = language(lang)
     rules = load_rules(ruleset)
     dossiers = load_dossiers(files)
     results = [classify(dossier, rules) for dossier in dossiers]
@@ -59,12 +71,12 @@ def classify_command(
         return
     console = _stdout()
     for result in results:
-        console.print(render_result(result))
+        console.print(render_result(result, display))
     if len(results) > 1:
-        console.print(render_summary(results))
+        console.print(render_summary(results, display))
 
 
-def rulesets_list(ctx: typer.Context) -> None:
+def rulesets_list(ctx: typer.Context, lang: LangOption = None) -> None:
     """List the installed rule sets (the default first)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -72,14 +84,17 @@ def rulesets_list(ctx: typer.Context) -> None:
 
     from ..rules import available_rulesets
 
-    table = Table("id", "document", "limit", "visual check", "status")
+    display = language(lang)
+    table = Table("id", *(say(f"cli.rulesets.column.{name}", display)
+                          for name in ("document", "limit", "visual_check", "status")))
     for ruleset in available_rulesets():
         limit = ruleset.rules.weight_loss_limit
         relation = "≤" if limit.comparison == "at_most" else "<"
-        default = " (default)" if ruleset.ruleset.default else ""
+        default = say("cli.rulesets.default", display) if ruleset.ruleset.default else ""
         table.add_row(ruleset.id + default, f"{ruleset.ruleset.title}\n{ruleset.ruleset.document}",
                       f"{relation} {limit.limit_percent:g} %",
-                      "required" if ruleset.rules.visual_check.mandatory else "recommended",
+                      say("cli.rulesets.required" if ruleset.rules.visual_check.mandatory
+                          else "cli.rulesets.recommended", display),
                       ruleset.ruleset.status)
     _stdout().print(table)
 
@@ -114,6 +129,7 @@ def terms_command(
         "--output", "-o", help="File for --export (default: stdout).")] = None,
     output_format: Annotated[TermsFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Find a term, insensitive to case, hyphens, spaces and full-width forms; say its status."""
     if export is not None:
@@ -129,25 +145,35 @@ def terms_command(
         fail("give a term to look up, e.g. `solidcheck terms semi-solid`, or --export skos")
     from ..terms import lookup_term
 
+    display = language(lang)
     matches = lookup_term(query)
     if output_format == "json":
         print_json([match.as_dict() for match in matches])
     if not matches:
-        raise NegativeAnswer(
-            f"no term matches {query!r}; `solidcheck terms --export skos` lists all"
-            if output_format == "text" else "")
+        raise NegativeAnswer(say("cli.terms.no_match", display, query=query)
+                             if output_format == "text" else "")
     if output_format == "json":
         return
     from rich.table import Table
 
-    table = Table("term", "lang", "status", "preferred term", "category")
+    from ..model import Terms
+    from ..report.text import category_name, word
+    from ..terms import category_terms
+
+    table = Table(*(say(f"cli.terms.column.{name}", display)
+                    for name in ("term", "lang", "status", "preferred")),
+                  say("text.column.category", display))
     for match in matches:
-        status = match.label.status.replace("_", "-")
+        status = word(f"term.{match.label.status}", display)
         if match.label.note:
-            status += f"\n({match.label.note})"
+            status += "\n" + say("text.parenthesis", display, text=match.label.note).strip()
+        category = match.concept.category
+        both = Terms(en=match.preferred_en, zh=match.preferred_zh)
+        preferred = (category_name(both, display) if display in ("zh", "zh-Hant")
+                     else f"{both.en}\n{both.zh}")
         table.add_row(match.label.text, match.label.lang, status,
-                      f"{match.preferred_en}\n{match.preferred_zh}",
-                      (match.concept.category or "—").replace("_", " "))
+                      preferred,
+                      category_name(category_terms(category), display) if category else "—")
     _stdout().print(table)
 
 
@@ -155,17 +181,37 @@ def code_decode(
     code: Annotated[str, typer.Argument(help="A code, e.g. SCP1-SSB-SUL-LI-HE/gbt-ssb-1-2026")],
     output_format: Annotated[DecodeFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Give back the fields of a classification code; reject a malformed one with the reason."""
-    from ..code import PROVISIONAL_NOTE, decode_code
+    from ..code import decode_code
 
-    data = decode_code(code).model_dump()
+    display = language(lang)
+    fields = decode_code(code)
+    data = fields.model_dump()
     if output_format == "json":
         print_json({**data, "status": "provisional"})
         return
+    from ..report.text import category_name, word
+    from ..terms import category_terms
+
+    words = {"electrolyte_type": "electrolyte.", "conducting_ion": "ion.", "application": ""}
+    rows: list[tuple[str, str | None]] = []
     for key, value in data.items():
-        typer.echo(f"{key:17} {value if value is not None else '—'}")
-    typer.echo(f"{'status':17} {PROVISIONAL_NOTE}")
+        if display == "en":  # the code's own values, as before (scripts read them)
+            pass
+        elif key == "category":
+            value = category_name(category_terms(fields.category), display)
+        elif key in words and value is not None:
+            value = word(words[key] + value, display)
+        rows.append((word(f"code.{key}", display), value))
+    rows.append((say("cli.code.status", display), say("text.provisional_note", display)))
+    from rich.cells import cell_len  # a Chinese character is two columns wide
+
+    width = max(cell_len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        padding = " " * (width - cell_len(label))
+        typer.echo(f"{label}{padding}{value if value is not None else '—'}")
 
 
 def schema_command(

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -22,6 +23,7 @@ from ..errors import InvalidInputError, MissingDependencyError, RegistryError, U
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ..i18n import Display
     from ..model import Dossier
     from ..readers import Reading, ReadingKind
     from ..rules import Ruleset
@@ -30,6 +32,7 @@ Item = TypeVar("Item")
 Loaded = TypeVar("Loaded")
 
 __all__ = [
+    "LangOption",
     "NegativeAnswer",
     "ReaderOption",
     "RulesetOption",
@@ -37,6 +40,7 @@ __all__ = [
     "dossier_app",
     "fail",
     "keys_app",
+    "language",
     "load_dossiers",
     "load_each",
     "load_rules",
@@ -44,6 +48,8 @@ __all__ = [
     "print_json",
     "read",
     "reported_errors",
+    "say",
+    "set_app_language",
     "stdout",
 ]
 
@@ -129,6 +135,41 @@ ReaderOption = Annotated[
     typer.Option("--reader", help="Force a reader by name (see docs/readers.md); default: "
                  "recognise the file by its content."),
 ]
+
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", metavar="en|zh|zh-Hant|both", help="Language of the text output "
+                 "(JSON keys stay English); default: `solidcheck --lang`, else "
+                 "$SOLIDCHECK_LANG, else en."),
+]
+
+
+#: the ``--lang`` given before the command (``solidcheck --lang zh classify …``), set by the
+#: app's callback on every run
+_app_lang: ContextVar[str | None] = ContextVar("solidcheck_app_lang", default=None)
+
+
+def set_app_language(value: str | None) -> None:
+    """Remember (and check) the ``--lang`` given before the command."""
+    _app_lang.set(value)
+    language(value)
+
+
+def language(value: str | None = None) -> Display:
+    """The language of a command's text: its own ``--lang``, else the one given before the
+    command (``solidcheck --lang zh …``), else $SOLIDCHECK_LANG, else English. An unknown
+    value is invalid input (exit 2) naming the choices."""
+    from ..i18n import display_language
+
+    return display_language(value if value is not None else _app_lang.get())
+
+
+def say(message_id: str, lang: Display, **params: Any) -> str:
+    """A message of the command line's catalogue (``i18n/cli.toml``) in ``lang``."""
+    from ..i18n import message
+
+    return message(message_id, params, lang)
+
 
 # groups two command modules add to: dossier (evidence: build; batch: table, files,
 # convert) and keys (signing: generate, fingerprint; registry: the deprecated API-key names)

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias
 import typer
 
 from .. import formats
-from .common import ReaderOption, RulesetOption, dossier_app, load_rules, print_json, read
+from .common import (
+    LangOption,
+    ReaderOption,
+    RulesetOption,
+    dossier_app,
+    language,
+    load_rules,
+    print_json,
+    read,
+    say,
+)
 from .common import stdout as _stdout
 
 if TYPE_CHECKING:
@@ -33,6 +43,7 @@ def weight_loss_command(
     output_format: Annotated[WeightLossFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
     reader: ReaderOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Judge a weight-loss test's conditions from the instrument's own log.
 
@@ -42,6 +53,7 @@ def weight_loss_command(
     """
     from ..conditions import analyse_conditions
 
+    display = language(lang)
     rules = load_rules(ruleset)
     analysis = analyse_conditions(read(log, reader=reader, kind="oven_log"), ruleset=rules)
     if output_format == "json":
@@ -49,7 +61,7 @@ def weight_loss_command(
         return
     from ..report.evidence import render_conditions
 
-    _stdout().print(render_conditions(analysis))
+    _stdout().print(render_conditions(analysis, display))
 
 
 def dossier_build(
@@ -92,17 +104,17 @@ def dossier_build(
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     else:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    display = language()
     for note in built.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(say("cli.note", display, note=note), err=True)
     if built.conditions is not None:
-        verdict = "meet" if built.conditions.meets_conditions else "do NOT meet"
-        typer.echo(f"the logged conditions {verdict} the {rules.id} test conditions "
-                   "(details: solidcheck weight-loss LOG)", err=True)
+        typer.echo(say("cli.build.conditions_met" if built.conditions.meets_conditions
+                       else "cli.build.conditions_not_met", display, ruleset=rules.id), err=True)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(say("cli.wrote", display, path=str(output)), err=True)
 
 
 def read_command(
@@ -111,19 +123,21 @@ def read_command(
     output_format: Annotated[ReadFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
     reader: ReaderOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Show what solidcheck reads from an instrument file, before trusting any analysis.
 
     Lists the canonical channels and the file's columns they came from, every unit
     conversion, the rows left out as unreadable and the file's metadata.
     """
+    display = language(lang)
     summary = read(file, reader=reader).summary()
     if output_format == "json":
         print_json(summary)
         return
     from ..report.evidence import render_reading
 
-    _stdout().print(render_reading(summary))
+    _stdout().print(render_reading(summary, display))
 
 
 def ratings_command(
@@ -139,6 +153,7 @@ def ratings_command(
     output_format: Annotated[RatingsFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
     reader: ReaderOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Derive max power and 1C energy (the dossier's `ratings`) from a cycler log.
 
@@ -147,6 +162,7 @@ def ratings_command(
     """
     from ..ratings import derive_ratings
 
+    display = language(lang)
     rules = load_rules(ruleset)
     reading = read(file, reader=reader, kind=None if reader else "cycler")
     analysis = derive_ratings(reading, ruleset=rules, nominal_capacity_ah=nominal_capacity_ah,
@@ -157,7 +173,7 @@ def ratings_command(
         return
     from ..report.evidence import render_ratings
 
-    _stdout().print(render_ratings(analysis, reading))
+    _stdout().print(render_ratings(analysis, reading, display))
 
 
 def register(app: typer.Typer) -> None:

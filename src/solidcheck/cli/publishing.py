@@ -16,14 +16,17 @@ import typer
 from .. import formats
 from ..errors import InvalidInputError
 from .common import (
+    LangOption,
     NegativeAnswer,
     RulesetOption,
     collect,
     fail,
+    language,
     load_dossiers,
     load_each,
     load_rules,
     print_json,
+    say,
 )
 from .common import stdout as _stdout
 
@@ -40,7 +43,6 @@ else:
 
 __all__ = ["register"]
 
-ReportLang = Literal["en", "zh", "both"]
 FailOn = Literal["error", "warning", "never"]
 
 
@@ -68,8 +70,9 @@ def report_command(
     report_format: Annotated[ReportFormat, typer.Option(
         "--format", "-f", help="html: one self-contained page; pdf: the same page printed "
         "(needs the 'pdf' extra); json: the list of results.")] = "html",
-    lang: Annotated[ReportLang, typer.Option(
-        "--lang", help="Language of the report's words: en, zh or both.")] = "en",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="en|zh|zh-Hant|both", help="Language of the report's words "
+        "(html, pdf); default: `solidcheck --lang`, else $SOLIDCHECK_LANG, else en.")] = None,
     certificate: Annotated[Path | None, typer.Option(
         "--certificate", help="The dossier's certificate (from `solidcheck certify`): checked, "
         "and its verification payload shown as a QR code.")] = None,
@@ -87,6 +90,7 @@ def report_command(
     Every dossier is checked first: if one is invalid, nothing is written and every problem of
     every file is listed (exit 2).
     """
+    report_lang = _report_language(lang)
     if report_format != "json" and output is None:
         fail(f"--format {report_format} needs -o FILE (or -o - for stdout)")
     to_stdout = output is None or str(output) == "-"
@@ -101,15 +105,18 @@ def report_command(
     for item in items:
         for check in item.evidence_checks:
             if check.status != "verified":
-                typer.echo(f"note: {item.dossier_file}: evidence {check.evidence.file}: "
-                           f"{check.status.replace('_', ' ')}"
-                           + (f" ({check.detail})" if check.detail else ""), err=True)
+                params = {"dossier": str(item.dossier_file), "file": check.evidence.file,
+                          "status": f"evidence.{check.status}"}
+                typer.echo(say("cli.report.evidence_note_detail", language(lang), **params,
+                               detail=check.detail) if check.detail
+                           else say("cli.report.evidence_note", language(lang), **params),
+                           err=True)
     data: bytes
     if report_format == "json":
         results = [item.result.model_dump(mode="json") for item in items]
         data = (json.dumps(results, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     else:
-        html = formats.renderer("html")(items, lang=lang, qr_payload=qr_payload)
+        html = formats.renderer("html")(items, lang=report_lang, qr_payload=qr_payload)
         data = (html.encode("utf-8") if report_format == "html"
                 else formats.renderer("pdf")(html))
     if to_stdout:
@@ -119,7 +126,23 @@ def report_command(
         return
     assert output is not None
     output.write_bytes(data)
-    typer.echo(f"wrote {output} ({len(items)} cell{'s' if len(items) != 1 else ''})", err=True)
+    typer.echo(say("cli.wrote_report", language(lang), path=str(output), count=len(items)),
+               err=True)
+
+
+def _report_language(lang: str | None) -> str:
+    """The report's language: the command line's choice (same values, same default), as long
+    as the HTML report has its words (it has en, zh and both)."""
+    from typing import get_args
+
+    from ..report import Lang
+
+    display = language(lang)
+    languages = get_args(Lang)
+    if display not in languages:
+        fail(f"--lang {display}: the report's words exist in {', '.join(languages)} only — "
+             "use --lang zh for a Chinese report")
+    return display
 
 
 def _certificate_payload(path: Path, files: list[Path], items: list[ReportItem]) -> str:
@@ -156,21 +179,15 @@ def audit_command(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 3 when a finding of this "
                                             "severity or worse is found (for pipelines).")]
     = "never",
-    lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of the findings and the report: en, zh, zh-Hant or both "
-        "(default: SOLIDCHECK_LANG, else en).")] = None,
+    lang: LangOption = None,
 ) -> None:
     """Find misused terms, unsupported or contradicted solid-state claims and implausible
     figures in product text, English and Chinese. Offsets index the extracted text."""
     from ..claims.audit import audit, load_evidence
     from ..claims.extract import extract_text
-    from ..i18n import display_language
     from ..report.audit import render_audit, render_audit_html
 
-    try:
-        shown_lang = display_language(lang)
-    except InvalidInputError as exc:
-        fail(str(exc))
+    display = language(lang)
     rules = load_rules(ruleset)
     if output_format == "html" and (len(files) != 1 or output is None):
         fail("--format html takes exactly one input file and -o FILE")
@@ -185,7 +202,7 @@ def audit_command(
         fail("\n".join(errors))
     reports = [audit(text, ruleset=rules, evidence=result) for text in texts]
     if output_format == "html":
-        rendered = render_audit_html(reports[0], texts[0].text, lang=shown_lang)
+        rendered = render_audit_html(reports[0], texts[0].text, lang=display)
     elif output_format == "json":
         dumps = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False,
                             indent=2 if len(reports) == 1 else None) for r in reports]
@@ -197,11 +214,11 @@ def audit_command(
         console = _stdout() if output is None else Console(file=buffer, width=110,
                                                            highlight=False)
         for report in reports:
-            console.print(render_audit(report, lang=shown_lang))
+            console.print(render_audit(report, lang=display))
         rendered = buffer.getvalue()
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        typer.echo(say("cli.wrote", display, path=str(output)), err=True)
     elif rendered:
         sys.stdout.write(rendered)
     worst = {"error": 0, "warning": 1, "info": 2}

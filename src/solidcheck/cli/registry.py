@@ -15,13 +15,16 @@ import typer
 
 from ..errors import MissingDependencyError
 from .common import (
+    LangOption,
     NegativeAnswer,
     fail,
     keys_app,
+    language,
     load_dossiers,
     load_rules,
     output_name_problems,
     print_json,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +69,7 @@ def _actor() -> str:
 def registry_init(database: DatabaseOption = None) -> None:
     """Create the registry's tables, or upgrade them to this version (safe to repeat)."""
     with _registry(database, create=True) as registry:
-        typer.echo(f"registry ready: {registry.display_url}")
+        typer.echo(say("cli.registry.ready", language(), url=registry.display_url))
 
 
 def registry_load(
@@ -98,8 +101,8 @@ def registry_load(
             new_versions += submission.new_version
             attached += _attach_evidence(registry, path, dossier.id, dossier.evidence, actor)
             progress.advance(task)
-    typer.echo(f"{len(dossiers)} dossier(s) loaded into {registry.display_url}: "
-               f"{new_versions} new version(s), {attached} evidence file(s) attached")
+    typer.echo(say("cli.registry.loaded", language(), count=len(dossiers),
+                   url=registry.display_url, versions=new_versions, attached=attached))
 
 
 def _attach_evidence(registry: Registry, path: Path, cell_id: str, evidence: list[Evidence],
@@ -145,24 +148,26 @@ def registry_export(
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc} — check the folder exists "
                  "and is writable")
-    typer.echo(f"wrote {written} dossier(s) from {registry.display_url} to {output}",
-               err=True)
+    typer.echo(say("cli.wrote_dossiers", language(), count=written, url=registry.display_url,
+                   path=str(output)), err=True)
 
 
 def registry_verify(
     database: DatabaseOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f",
                                                help="text or json")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Check the hash-chained audit log and that what it records is what is stored: exit 0
     if intact, 3 with every problem if not. Publish the head hash to anchor it."""
+    display = language(lang)
     with _registry(database) as registry:
         report = registry.verify_chain()
     if output_format == "json":
         print_json(report.model_dump(mode="json"))
     else:
-        state = "intact" if report.valid else "NOT intact"
-        typer.echo(f"audit log {state}: {report.entries} entries, head {report.head_hash}")
+        typer.echo(say("cli.registry.intact" if report.valid else "cli.registry.not_intact",
+                       display, entries=report.entries, head=str(report.head_hash)))
         for problem in report.problems:
             typer.echo(f"  - {problem}")
     if not report.valid:
@@ -186,8 +191,8 @@ def serve(
         settings = settings.model_copy(update={"database_url": database})
     with _registry(settings.database_url, create=True) as registry:
         app = create_app(settings, registry=registry)
-        typer.echo(f"solidcheck {registry.display_url}\nserving on http://{host}:{port}/ "
-                   "(pages at /, API under /v1, OpenAPI at /openapi.json; Ctrl-C stops)", err=True)
+        typer.echo(say("cli.serving", language(), url=registry.display_url,
+                       address=f"http://{host}:{port}/"), err=True)
         # X-Forwarded-For names the client (and so the rate limit's caller) only when it
         # comes from a proxy the operator named: uvicorn would otherwise believe it from
         # 127.0.0.1, and anyone on the host could pick a new address for every request
@@ -213,9 +218,8 @@ def keys_create(
         record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
                                                  name=name or f"{role} key",
                                                  organisation=organisation, actor=_actor())
-    typer.echo(f"API key {record.id} ({record.role}, {record.name!r} of "
-               f"{record.organisation!r}) — shown once on the next line, keep it safe:",
-               err=True)
+    typer.echo(say("cli.keys.created", language(), id=record.id, role=record.role,
+                   name=record.name, organisation=str(record.organisation)), err=True)
     typer.echo(secret)
 
 
@@ -223,8 +227,10 @@ def keys_list(database: DatabaseOption = None) -> None:
     """List the web service's API keys (never their secrets)."""
     with _registry(database) as registry:
         keys = registry.list_api_keys()
+    display = language()
     for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        state = (say("cli.keys.revoked_on", display, date=f"{key.revoked_at:%Y-%m-%d}")
+                 if key.revoked_at else say("cli.keys.active", display))
         typer.echo(f"{key.id}  {key.role:6}  {state:18}  {key.name} ({key.organisation})")
 
 
@@ -235,7 +241,8 @@ def keys_revoke(
     """Revoke an API key: requests with it are refused from now on."""
     with _registry(database) as registry:
         record = registry.revoke_api_key(key_id, actor=_actor())
-    typer.echo(f"revoked {record.id} ({record.role}, {record.name!r})")
+    typer.echo(say("cli.keys.revoked", language(), id=record.id, role=record.role,
+                   name=record.name))
 
 
 def _deprecated_name(command: Callable[..., None], name: str) -> Callable[..., None]:
@@ -244,8 +251,7 @@ def _deprecated_name(command: Callable[..., None], name: str) -> Callable[..., N
 
     @functools.wraps(command)
     def old_name(*args: Any, **kwargs: Any) -> None:
-        typer.echo(f"note: `solidcheck keys {name}` is deprecated and will be removed; use "
-                   f"`solidcheck registry keys {name}`", err=True)
+        typer.echo(say("cli.keys.deprecated", language(), name=name), err=True)
         command(*args, **kwargs)
 
     old_name.__doc__ = (f"Deprecated: use `solidcheck registry keys {name}` (this name works "
@@ -276,7 +282,8 @@ def issuers_add(
     with _registry(database) as registry:
         record = registry.add_trusted_issuer(name=name, public_key=key_text,
                                              key_fingerprint=key_fingerprint, actor=_actor())
-    typer.echo(f"trusted: {record.name} {record.fingerprint}")
+    typer.echo(say("cli.issuers.trusted", language(), name=record.name,
+                   fingerprint=record.fingerprint))
 
 
 def issuers_list(
@@ -287,8 +294,10 @@ def issuers_list(
     """List the trusted issuers."""
     with _registry(database) as registry:
         issuers = registry.trusted_issuers(include_removed=include_removed)
+    display = language()
     for issuer in issuers:
-        state = f"removed {issuer.removed_at:%Y-%m-%d}" if issuer.removed_at else "trusted"
+        state = (say("cli.issuers.removed_on", display, date=f"{issuer.removed_at:%Y-%m-%d}")
+                 if issuer.removed_at else say("cli.issuers.state_trusted", display))
         typer.echo(f"{issuer.fingerprint}  {state:18}  {issuer.name}")
 
 
@@ -300,7 +309,8 @@ def issuers_remove(
     """Stop accepting new certificates of an issuer; the ones kept stay."""
     with _registry(database) as registry:
         record = registry.remove_trusted_issuer(key_fingerprint, actor=_actor())
-    typer.echo(f"no longer trusted: {record.name} {record.fingerprint}")
+    typer.echo(say("cli.issuers.untrusted", language(), name=record.name,
+                   fingerprint=record.fingerprint))
 
 
 def registry_grant(
@@ -316,10 +326,10 @@ def registry_grant(
     with _registry(database) as registry:
         if revoke:
             registry.revoke_access(cell_id, lab=lab, actor=_actor())
-            typer.echo(f"lab {lab!r} may no longer write to cell {cell_id!r}")
+            typer.echo(say("cli.grant.revoked", language(), lab=lab, cell=cell_id))
         else:
             registry.grant_access(cell_id, lab=lab, actor=_actor())
-            typer.echo(f"lab {lab!r} may now write to cell {cell_id!r}")
+            typer.echo(say("cli.grant.granted", language(), lab=lab, cell=cell_id))
 
 
 def register(app: typer.Typer) -> None:

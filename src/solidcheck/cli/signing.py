@@ -14,10 +14,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import formats
-from .common import NegativeAnswer, RulesetOption, fail, keys_app, load_rules, print_json
+from .common import (
+    LangOption,
+    NegativeAnswer,
+    RulesetOption,
+    fail,
+    keys_app,
+    language,
+    load_rules,
+    print_json,
+    say,
+)
 
 if TYPE_CHECKING:
     from ..certificates import Verification
+    from ..i18n import Display
 
     VerifyFormat = str
 else:
@@ -79,10 +90,9 @@ def keys_generate(
     write_private_key(output, key, passphrase=passphrase, overwrite=force)
     write_public_key(public_path, key.public_key(), overwrite=force)
     public_key = key.public_key()
-    protection = ("encrypted with $" + PASSPHRASE_ENV if passphrase else
-                  f"NOT encrypted: set {PASSPHRASE_ENV} to encrypt it")
-    typer.echo(f"wrote {output} (private key, mode 0600, {protection}) and {public_path}",
-               err=True)
+    typer.echo(say("cli.keys.written_encrypted" if passphrase else "cli.keys.written_plain",
+                   language(), private=str(output), variable=PASSPHRASE_ENV,
+                   public=str(public_path)), err=True)
     issuer = name if name is not None else output.stem
     typer.echo(f"fingerprint {fingerprint(public_key)}\n\n"
                "# an entry for a trusted-issuers file (docs/certificates.md):\n"
@@ -140,10 +150,19 @@ def certify_command(
         except OSError as exc:
             fail(f"{output}: cannot write the file: {exc.strerror} — check the folder")
     result = cert["result"]
-    where = f"wrote {output}" if output is not None else "certified"
-    typer.echo(f"{where}, fingerprint {cert['issuer']['key_fingerprint']}, issuer "
-               f"{issuer_name!r}: {result['dossier_id']} is {result['category']} "
-               f"({result['code']})", err=True)
+    display = language()
+    where = (say("cli.wrote", display, path=str(output)) if output is not None
+             else say("cli.certify.certified", display))
+    category = str(result["category"])
+    if display != "en":
+        from ..report.text import category_name
+        from ..terms import category_terms
+
+        category = category_name(category_terms(result["category"]), display)
+    typer.echo(say("cli.certify.done", display, where=where,
+                   fingerprint=cert["issuer"]["key_fingerprint"], issuer=issuer_name,
+                   dossier=str(result["dossier_id"]), category=category,
+                   code=str(result["code"])), err=True)
 
 
 def verify_command(
@@ -162,6 +181,7 @@ def verify_command(
         "issued under a rule set that is not installed.")] = None,
     output_format: Annotated[VerifyFormat, typer.Option(
         "--format", "-f", help="Output format.")] = "text",
+    lang: LangOption = None,
 ) -> None:
     """Check a certificate: exit 0 valid, 3 invalid (every reason listed), 2 malformed.
 
@@ -170,6 +190,7 @@ def verify_command(
     the result, the issue time and, with --dossier, the dossier's digest and its
     re-classification. Without --pubkey or --trusted, who signed it is not checked.
     """
+    display = language(lang)
     data = _read_bytes(certificate)
     from ..certificates import load_public_key, load_trusted_issuers, verify
 
@@ -182,34 +203,48 @@ def verify_command(
     if output_format == "json":
         print_json({"certificate": str(certificate), **check.as_dict()})
     else:
-        _print_verification(check, certificate, pubkey=pubkey, trusted=trusted)
+        _print_verification(check, certificate, pubkey=pubkey, trusted=trusted, lang=display)
     if not check.valid:
         raise NegativeAnswer
 
 
 def _print_verification(check: Verification, certificate: Path, *, pubkey: Path | None,
-                        trusted: Path | None) -> None:
-    lines = [f"{'VALID' if check.valid else 'INVALID'} certificate {certificate}"]
+                        trusted: Path | None, lang: Display) -> None:
+    """Every failed check and what was verified, in ``lang`` (``both``: the English lines,
+    then the Chinese ones)."""
+    if lang == "both":
+        _print_verification(check, certificate, pubkey=pubkey, trusted=trusted, lang="en")
+        sys.stdout.write("\n")
+        _print_verification(check, certificate, pubkey=pubkey, trusted=trusted, lang="zh")
+        return
+    from ..report.text import category_name
+    from ..terms import category_terms
+
+    lines = [say("cli.verify.valid" if check.valid else "cli.verify.invalid", lang,
+                 certificate=str(certificate))]
     if not check.valid:
-        count = len(check.reasons)
-        lines.append(f"{count} check{'s' if count != 1 else ''} failed:")
-        lines += [f"  - {reason}" for reason in check.reasons]
-    lines += [f"  dossier    {check.dossier_id}",
-              f"  result     {check.category} · {check.code} · rule set {check.ruleset}",
-              f"  issued     {check.issued_at} by {check.issuer_name!r}, key {check.fingerprint}"]
+        lines.append(say("cli.verify.failed_count", lang, count=len(check.failures)))
+        lines += [f"  - {reason}" for reason in check.reasons_in(lang)]
+    category = check.category
+    if lang != "en" and category in ("liquid", "hybrid_solid_liquid", "solid_state",
+                                      "undetermined"):
+        category = category_name(category_terms(category), lang)  # type: ignore[arg-type]
+    lines += [say("cli.verify.dossier", lang, dossier=str(check.dossier_id)),
+              say("cli.verify.result", lang, category=str(category), code=str(check.code),
+                  ruleset=str(check.ruleset)),
+              say("cli.verify.issued", lang, issued_at=str(check.issued_at),
+                  issuer=str(check.issuer_name), fingerprint=str(check.fingerprint))]
     if check.issuer_trusted is None:
-        lines.append("  issuer     NOT checked against a trust list: the signature only shows "
-                     "that the holder of this key signed it — give --pubkey or --trusted (or "
-                     f"set {TRUSTED_ENV}) to check who that is")
+        lines.append(say("cli.verify.issuer_unchecked", lang, variable=TRUSTED_ENV))
     else:
-        against = " and ".join(
+        against = ", ".join(
             [f"--pubkey {pubkey}"] * (pubkey is not None) + [f"{trusted}"] * (trusted is not None))
-        verdict = "trusted" if check.issuer_trusted else "NOT trusted"
-        lines.append(f"  issuer     {verdict} (checked against {against})")
+        lines.append(say("cli.verify.issuer_trusted" if check.issuer_trusted
+                         else "cli.verify.issuer_not_trusted", lang, against=against))
     if check.dossier_checked:
-        lines.append(f"  dossier    {'matches' if check.valid else 'checked (see above)'}: "
-                     "its SHA-256 and its re-classification")
-    lines += [f"warning: {warning}" for warning in check.warnings]
+        lines.append(say("cli.verify.dossier_matches" if check.valid
+                         else "cli.verify.dossier_checked", lang))
+    lines += [say("cli.warning", lang, warning=warning) for warning in check.warnings_in(lang)]
     sys.stdout.write("\n".join(lines) + "\n")
 
 

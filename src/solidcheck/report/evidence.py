@@ -1,4 +1,6 @@
-"""Terminal renderings of instrument evidence: what was read, the test conditions, ratings."""
+"""Terminal renderings of instrument evidence: what was read, the test conditions, ratings —
+in the language asked for (the labels are in ``i18n/cli.toml``; the readers' notes and the
+analyses' method lines are the core's own text)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..conditions import ConditionsAnalysis
+from ..i18n import Display
 from ..ratings import RatingsAnalysis
 from ..readers import Reading
-from .text import findings_table
+from .text import findings_table, say, word
 
 __all__ = ["render_conditions", "render_ratings", "render_reading"]
 
@@ -30,25 +33,29 @@ def _lines(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def render_reading(summary: dict[str, Any]) -> RenderableType:
+def render_reading(summary: dict[str, Any], lang: Display = "en") -> RenderableType:
     """What a reader took from a file: channels and their origins, notes, skipped rows."""
-    title = Text(f"{summary['source']} — {summary['format']} "
-                 f"({summary['kind'].replace('_', ' ')}), {summary['size_bytes']} bytes, "
-                 f"sha256 {summary['sha256'][:16]}…")
-    channels = Table("channel", "unit", "from")
+    title = Text(say("evidence.reading_title", lang, source=str(summary["source"]),
+                     format=str(summary["format"]), kind=f"kind.{summary['kind']}",
+                     size=summary["size_bytes"], sha256=summary["sha256"][:16]))
+    channels = Table(say("evidence.column.channel", lang), say("evidence.column.unit", lang),
+                     say("evidence.column.from", lang))
     for channel in summary["channels"]:
         channels.add_row(channel["name"], channel["unit"] or "—", escape(channel["from"]))
-    rows = [("rows", str(summary["rows"]))]
+    rows = [(say("evidence.rows", lang), str(summary["rows"]))]
     span = summary["time_span_s"]
     if span is not None:
-        rows.append(("time span", f"{span / 3600:.3f} h ({span:g} s)"))
+        rows.append((say("evidence.time_span", lang),
+                     say("evidence.time_span_value", lang, span=span / 3600, seconds=span)))
     if summary["started_at"]:
-        rows.append(("started at", str(summary["started_at"])))
-    rows += [("note", note) for note in summary["notes"]]
-    rows += [("skipped", f"{p['path']}: {p['message']}") for p in summary["skipped_rows"]]
+        rows.append((say("evidence.started_at", lang), str(summary["started_at"])))
+    rows += [(say("evidence.note", lang), note) for note in summary["notes"]]
+    rows += [(say("evidence.skipped", lang), f"{p['path']}: {p['message']}")
+             for p in summary["skipped_rows"]]
     for key, value in summary["metadata"].items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        rows.append((f"metadata {key}", text if len(text) <= 80 else text[:77] + "..."))
+        rows.append((say("evidence.metadata", lang, key=key),
+                     text if len(text) <= 80 else text[:77] + "..."))
     return Group(title, channels, _lines(rows))
 
 
@@ -56,36 +63,48 @@ def _number(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}g}"
 
 
-def render_ratings(analysis: RatingsAnalysis, reading: Reading) -> RenderableType:
+def render_ratings(analysis: RatingsAnalysis, reading: Reading,
+                   lang: Display = "en") -> RenderableType:
     """The discharge steps found, the derived ratings, and how each was obtained."""
-    title = Text(f"{reading.source} — {reading.format}, {reading.rows} rows, "
-                 f"sha256 {reading.sha256[:16]}…")
+    title = Text(say("evidence.ratings_title", lang, source=str(reading.source),
+                     format=reading.format, rows=reading.rows, sha256=reading.sha256[:16]))
     # a light frame fits the eleven columns in 110 characters
-    table = Table("step", "type", "from s", "for s", "I A", "C-rate", "CC", "Ah",
-                  "∫V·I Wh", "counter Wh", "Δ %", title="discharge steps", box=box.SIMPLE_HEAD,
+    table = Table(say("evidence.column.step", lang), say("evidence.column.type", lang),
+                  say("evidence.column.from_s", lang), say("evidence.column.for_s", lang),
+                  "I A", say("evidence.column.c_rate", lang),
+                  say("evidence.column.constant_current", lang), "Ah", "∫V·I Wh",
+                  say("evidence.column.counter_wh", lang), "Δ %",
+                  title=say("evidence.discharge_steps", lang), box=box.SIMPLE_HEAD,
                   pad_edge=False)
     for step in analysis.discharge_steps:
         table.add_row(
             "—" if step.step is None else str(step.step), escape(step.step_type or "—"),
             f"{step.start_s:.0f}", f"{step.duration_s:.1f}", _number(step.mean_current_a, 3),
-            _number(step.c_rate, 3), "yes" if step.constant_current else "no",
+            _number(step.c_rate, 3), say("text.yes" if step.constant_current else "text.no", lang),
             _number(step.capacity_ah, 3), _number(step.energy_integrated_wh, 3),
             _number(step.energy_counter_wh, 3),
             "—" if step.counter_difference_percent is None
             else f"{step.counter_difference_percent:+.3f}")
-    basis = f" ({analysis.nominal_capacity_basis})" if analysis.nominal_capacity_basis else ""
+    basis = (say("text.parenthesis", lang, text=word(f"nominal.{analysis.nominal_capacity_basis}",
+                                                      lang))
+             if analysis.nominal_capacity_basis else "")
+    energy_at = (say("evidence.energy_1c_at", lang, c_rate=round(analysis.energy_1c_c_rate, 3))
+                 if analysis.energy_1c_c_rate else "")
     rows = [
-        ("nominal capacity", f"{_number(analysis.nominal_capacity_ah)} Ah{basis}"),
-        ("1C energy", f"{_number(analysis.energy_1c_wh)} Wh"
-         + (f" at {analysis.energy_1c_c_rate:.3g}C" if analysis.energy_1c_c_rate else "")),
-        ("max power", f"{_number(analysis.max_power_w)} W held "
-         f"{analysis.power_duration_s:g} s"),
-        ("power/energy", f"{_number(analysis.power_energy_ratio_w_per_wh)} W/Wh"),
-        ("ratings", "—" if analysis.ratings is None else json.dumps(analysis.ratings)),
+        (say("evidence.nominal_capacity", lang),
+         f"{_number(analysis.nominal_capacity_ah)} Ah{basis}"),
+        (say("evidence.energy_1c", lang), f"{_number(analysis.energy_1c_wh)} Wh" + energy_at),
+        (say("evidence.max_power", lang),
+         say("evidence.power_held", lang, power=_number(analysis.max_power_w),
+             seconds=analysis.power_duration_s)),
+        (say("evidence.power_energy", lang),
+         f"{_number(analysis.power_energy_ratio_w_per_wh)} W/Wh"),
+        (say("evidence.ratings", lang),
+         "—" if analysis.ratings is None else json.dumps(analysis.ratings)),
     ]
-    rows += [("method", line) for line in analysis.method]
-    rows += [("WARNING", line) for line in analysis.warnings]
-    rows += [("note", line) for line in analysis.notes]
+    rows += [(say("evidence.method", lang), line) for line in analysis.method]
+    rows += [(say("evidence.warning", lang), line) for line in analysis.warnings]
+    rows += [(say("evidence.note", lang), line) for line in analysis.notes]
     return Group(title, table, _lines(rows))
 
 
@@ -94,19 +113,19 @@ def _hms(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def render_conditions(analysis: ConditionsAnalysis) -> RenderableType:
+def render_conditions(analysis: ConditionsAnalysis, lang: Display = "en") -> RenderableType:
     """The log's verdict on the test conditions, the hold, excursions and masses."""
     target = analysis.target
-    verdict = "meets" if analysis.meets_conditions else "does NOT meet"
     banner = Text()
-    banner.append(f"{verdict} the test conditions of {analysis.ruleset}\n",
+    banner.append(say("evidence.conditions_met" if analysis.meets_conditions
+                      else "evidence.conditions_not_met", lang, ruleset=analysis.ruleset) + "\n",
                   style="bold green" if analysis.meets_conditions else "bold red")
-    banner.append(f"asked: ≥ {target.min_duration_h:g} h at {target.temperature_c:g} ± "
-                  f"{target.tolerance_c:g} °C, ≤ {target.max_pressure_pa:g} Pa, no gap over "
-                  f"{target.max_gap_s:g} s\n")
+    banner.append(say("evidence.conditions_asked", lang, duration=target.min_duration_h,
+                      temperature=target.temperature_c, tolerance=target.tolerance_c,
+                      pressure=target.max_pressure_pa, gap=target.max_gap_s) + "\n")
     source = analysis.source
-    banner.append(f"{source['format']} · {source['rows']} rows · sha256 {source['sha256'][:16]}…",
-                  style="dim")
+    banner.append(say("evidence.log_source", lang, format=str(source["format"]),
+                      rows=int(source["rows"]), sha256=str(source["sha256"])[:16]), style="dim")
     parts: list[RenderableType] = [
         Panel(banner, title=Text(str(source["file"])), title_align="left",
               border_style="green" if analysis.meets_conditions else "red")
@@ -116,39 +135,54 @@ def render_conditions(analysis: ConditionsAnalysis) -> RenderableType:
     facts.add_column(style="bold")
     facts.add_column()
     if hold is None:
-        facts.add_row("hold", "none: no sample met every condition")
+        facts.add_row(say("evidence.hold", lang), say("evidence.no_hold", lang))
     else:
-        facts.add_row("hold", f"{hold.duration_h:.4f} h ({_hms(hold.start_s)} → "
-                      f"{_hms(hold.end_s)}, {hold.rows} samples)")
-        facts.add_row("temperature", f"{hold.temperature_min_c:.3f} – {hold.temperature_max_c:.3f}"
-                      f" °C, mean {hold.temperature_mean_c:.3f} °C")
-        facts.add_row("worst pressure", "not in the log" if hold.pressure_max_pa is None
+        facts.add_row(say("evidence.hold", lang), say(
+            "evidence.hold_value", lang, duration=hold.duration_h, start=_hms(hold.start_s),
+            end=_hms(hold.end_s), samples=hold.rows))
+        facts.add_row(say("evidence.temperature", lang), say(
+            "evidence.temperature_range", lang, low=f"{hold.temperature_min_c:.3f}",
+            high=f"{hold.temperature_max_c:.3f}", mean=f"{hold.temperature_mean_c:.3f}"))
+        facts.add_row(say("evidence.worst_pressure", lang),
+                      say("evidence.not_in_log", lang) if hold.pressure_max_pa is None
                       else f"{hold.pressure_max_pa:g} Pa")
     mass = analysis.mass
     if mass is not None:
-        facts.add_row("m₀ → m₁", f"{mass.mass_before_g:g} g → {mass.mass_after_g:g} g: "
-                      f"{mass.percent:.4f} % over the hold")
-        stable = {True: "yes", False: "NO", None: "not judged"}[mass.stable]
+        facts.add_row("m₀ → m₁", say("evidence.masses_value", lang,
+                                      before=f"{mass.mass_before_g:g}",
+                                      after=f"{mass.mass_after_g:g}", rate=mass.percent))
+        stable = {True: word("stable.yes", lang), False: word("stable.no", lang),
+                  None: say("evidence.not_judged", lang)}[mass.stable]
         slope = ("" if mass.final_loss_rate_percent_per_h is None
-                 else f" ({mass.final_loss_rate_percent_per_h:.4f} %/h over the last "
-                 f"{mass.window_min:g} min)")
-        facts.add_row("mass stable at end", stable + slope)
-        facts.add_row("whole log", f"{mass.log_start_g:g} g → {mass.log_end_g:g} g: "
-                      f"{mass.log_percent:.4f} %")
+                 else say("evidence.final_slope", lang,
+                          slope=f"{mass.final_loss_rate_percent_per_h:.4f}",
+                          window=mass.window_min))
+        facts.add_row(say("evidence.mass_stable", lang), stable + slope)
+        facts.add_row(say("evidence.whole_log", lang), say(
+            "evidence.whole_log_value", lang, start=f"{mass.log_start_g:g}",
+            end=f"{mass.log_end_g:g}", rate=mass.log_percent))
     parts.append(facts)
     if analysis.excursions:
-        table = Table(title=f"{len(analysis.excursions)} excursion(s)", title_justify="left")
-        for column in ("from", "to", "for (s)", "what", "T range (°C)", "max p (Pa)"):
+        table = Table(title=say("evidence.excursions_title", lang, count=len(analysis.excursions)),
+                      title_justify="left")
+        for column in (say("evidence.column.start", lang), say("evidence.column.to", lang),
+                       say("evidence.column.for_seconds", lang),
+                       say("evidence.column.what", lang),
+                       say("evidence.column.temperature_range", lang),
+                       say("evidence.column.max_pressure", lang)):
             table.add_column(column, justify="right")
         for excursion in analysis.excursions[:50]:
             t_range = ("—" if excursion.temperature_min_c is None else
                        f"{excursion.temperature_min_c:.2f}–{excursion.temperature_max_c:.2f}")
+            causes = ", " if lang in ("en", "both") else "、"
             table.add_row(_hms(excursion.start_s), _hms(excursion.end_s),
-                          f"{excursion.duration_s:g}", ", ".join(excursion.causes), t_range,
-                          "—" if excursion.pressure_max_pa is None
+                          f"{excursion.duration_s:g}",
+                          causes.join(word(f"cause.{cause}", lang) for cause in excursion.causes),
+                          t_range, "—" if excursion.pressure_max_pa is None
                           else f"{excursion.pressure_max_pa:g}")
         if len(analysis.excursions) > 50:
-            table.caption = f"first 50 of {len(analysis.excursions)}; --format json lists all"
+            table.caption = say("evidence.first_excursions", lang, shown=50,
+                                count=len(analysis.excursions))
         parts.append(table)
-    parts.append(findings_table(analysis.findings))
+    parts.append(findings_table(analysis.findings, lang))
     return Group(*parts)
