@@ -8,16 +8,10 @@ show a result. Pure: the rule set is an installed one found by id, or the one gi
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING
-
 from .errors import UnknownRulesetError
-from .i18n import Display, load_catalogue
+from .i18n import Display, load_catalogue, traditional
 from .model import Finding, Result
 from .rules import Rule, Ruleset, ruleset_by_id
-
-if TYPE_CHECKING:
-    from opencc import OpenCC
 
 __all__ = ["localise_finding", "localise_result", "rule_reference", "rule_summary"]
 
@@ -75,7 +69,7 @@ def _in(lang: Display, english: str, chinese: str | None) -> str:
     if lang == "zh":
         return chinese
     if lang == "zh-Hant":
-        return str(_traditional().convert(chinese))
+        return traditional(chinese)
     return f"{english} / {chinese}"
 
 
@@ -84,10 +78,3 @@ def _installed(ruleset_id: str) -> Ruleset | None:
         return ruleset_by_id(ruleset_id)
     except UnknownRulesetError:
         return None
-
-
-@functools.cache
-def _traditional() -> OpenCC:
-    from opencc import OpenCC
-
-    return OpenCC("s2t")

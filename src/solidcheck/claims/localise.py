@@ -8,12 +8,10 @@ rendering, kept for the consumers that read it. Terms and claims are messages of
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from ..i18n import Display, Language, Param, load_catalogue
+from ..i18n import Display, Language, Param, load_catalogue, traditional
 from .model import AuditFinding
 
 __all__ = ["finding_basis", "finding_message", "finding_suggestion", "in_language",
@@ -36,17 +34,6 @@ def in_language(params: Mapping[str, Param], lang: Language) -> dict[str, Param]
     return chosen
 
 
-@functools.cache
-def _converter() -> Any:
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
-def _to_traditional(text: str) -> str:
-    return str(_converter().convert(text))
-
-
 def render_message(message_id: str, params: Mapping[str, Param], lang: Display) -> str:
     """The message ``message_id`` with ``params`` in ``lang`` (``both``: "English / 中文")."""
     if lang == "both":
@@ -58,10 +45,10 @@ def render_message(message_id: str, params: Mapping[str, Param], lang: Display) 
         rule = load_plausibility_rules().rule(rule_id)
         text = rule.render_in(template, in_language(params, lang),
                               "en" if lang == "en" else "zh")
-        return _to_traditional(text) if lang == "zh-Hant" else text
+        return traditional(text) if lang == "zh-Hant" else text
     chosen = in_language(params, lang)
     if lang == "zh-Hant":  # the Chinese values are simplified; the template converts them
-        return _to_traditional(load_catalogue().render(message_id, chosen, "zh"))
+        return traditional(load_catalogue().render(message_id, chosen, "zh"))
     return load_catalogue().render(message_id, chosen, lang)
 
 
@@ -112,4 +99,4 @@ def finding_basis(finding: AuditFinding, lang: Display) -> str:
         return finding.basis
     if lang == "both":
         return f"{finding.basis} / {finding.basis_zh}"
-    return _to_traditional(finding.basis_zh) if lang == "zh-Hant" else finding.basis_zh
+    return traditional(finding.basis_zh) if lang == "zh-Hant" else finding.basis_zh

@@ -12,11 +12,22 @@ import os
 from collections.abc import Mapping
 
 from ..errors import InvalidInputError, Problem
-from .catalogue import Catalogue, Display, Param, load_catalogue
+from .catalogue import Catalogue, Display, Param, load_catalogue, traditional
 from .numbers import Language, format_quantity
 
-__all__ = ["DISPLAYS", "LANG_ENV", "Catalogue", "Display", "Language", "Param",
-           "display_language", "format_quantity", "load_catalogue", "message"]
+__all__ = [
+    "DISPLAYS",
+    "LANG_ENV",
+    "Catalogue",
+    "Display",
+    "Language",
+    "Param",
+    "display_language",
+    "format_quantity",
+    "load_catalogue",
+    "message",
+    "traditional",
+]
 
 #: the environment variable giving the default language of the command line's text
 LANG_ENV = "SOLIDCHECK_LANG"

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from ..errors import Problem, RulesetError
 from .numbers import KINDS, Language, QuantityKind, format_quantity
 
-__all__ = ["Catalogue", "Display", "Param", "ParamSpec", "load_catalogue", "parse_catalogue"]
+__all__ = ["Catalogue", "Display", "Param", "ParamSpec", "load_catalogue", "parse_catalogue",
+           "traditional"]
 
 Display = Literal["en", "zh", "zh-Hant", "both"]
 #: what a finding's parameter may hold (JSON: numbers, text, lists of text)
@@ -117,15 +118,12 @@ def _spec(value: Any) -> ParamSpec | str:
 
 def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
     """Read and check a catalogue; a RulesetError names every bad entry."""
-    import opencc
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesetError([Problem("", f"not valid TOML: {exc}", "fix the TOML syntax")],
                            source=source) from None
     problems: list[Problem] = []
-    to_traditional = opencc.OpenCC("s2t")
     messages: dict[str, _Message] = {}
     for message_id, entry in data.get("messages", {}).items():
         where = f"messages.{message_id}"
@@ -153,7 +151,7 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
                 continue
             templates[lang] = entry[lang]
         if "zh" in templates:
-            templates["zh-Hant"] = entry.get("zh-Hant") or to_traditional.convert(templates["zh"])
+            templates["zh-Hant"] = entry.get("zh-Hant") or traditional(templates["zh"])
         declared = set(entry.get("params", {}))
         for lang, template in templates.items():
             try:
@@ -178,10 +176,23 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
                                     'zh = "…" }'))
             continue
         words[key] = {"en": entry["en"], "zh": entry["zh"],
-                      "zh-Hant": entry.get("zh-Hant") or to_traditional.convert(entry["zh"])}
+                      "zh-Hant": entry.get("zh-Hant") or traditional(entry["zh"])}
     if problems:
         raise RulesetError(problems, source=source)
     return Catalogue(messages, words)
+
+
+@functools.cache
+def _s2t() -> Any:
+    import opencc  # a compiled dictionary: loaded once, when Chinese is first written
+
+    return opencc.OpenCC("s2t")
+
+
+def traditional(text: str) -> str:
+    """Simplified Chinese in traditional characters (OpenCC s2t): how every zh-Hant text of
+    solidcheck is made unless one is written out."""
+    return str(_s2t().convert(text))
 
 
 @functools.cache

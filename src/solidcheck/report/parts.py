@@ -14,11 +14,11 @@ import re
 import tomllib
 from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from markupsafe import Markup, escape
 
-from ..i18n import Display, message
+from ..i18n import Display, message, traditional
 from ..localise import localise_finding
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ __all__ = [
     "said_clause",
     "said_finding",
     "text_language",
-    "traditional",
 ]
 
 Lang = Literal["en", "zh", "zh-Hant", "both"]
@@ -56,19 +55,6 @@ SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 # --- words ----------------------------------------------------------------------------------
-
-@functools.cache
-def _s2t() -> Any:
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
-def traditional(text: str) -> str:
-    """Simplified Chinese written in traditional characters (OpenCC s2t), as the message
-    catalogue derives zh-Hant."""
-    return str(_s2t().convert(text))
-
 
 def read_labels(*path: str) -> dict[str, dict[str, str]]:
     """A labels file of the package (TOML, one table per label with exactly a non-empty

@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
 from ..._version import __version__
+from ...i18n import traditional
 from ...model import Finding
-from ...report.parts import label_table, read_labels, said_clause, said_finding, traditional
+from ...report.parts import label_table, read_labels, said_clause, said_finding
 from .. import csrf
 from .csrf_guard import form_token
 from .navigation import menu
