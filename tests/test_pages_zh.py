@@ -233,3 +233,38 @@ def test_notes_on_the_extraction_in_chinese(client) -> None:
                 {"document": ("claim.txt", gb18030, "text/plain")})
     assert page.status_code == 200 and "已按 GB18030 解码" in page.text
     assert_chinese(page.text, ruleset_references() | {"claim.txt"})
+
+
+# --------------------------------------------------------------------------- every example
+
+def _field_names(model: type) -> set[str]:
+    """The dossier's key names, which hints cite as written (``declare application``)."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        names.add(name)
+        for kind in (field.annotation, *get_args(field.annotation)):
+            for inner in (kind, *get_args(kind)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    names |= _field_names(inner)
+    return names
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda path: path.name)
+def test_every_example_reads_in_chinese_on_its_page_and_in_its_reports(
+        client, path: Path, lang: str) -> None:
+    """The issue's completeness check: every example, its cell page and its HTML report under
+    every rule set, with no English outside ids, codes, units, file names and field names."""
+    from solidcheck.model import Dossier
+    from solidcheck.report import load_report_item, render_html
+
+    fields = _field_names(Dossier)
+    dossier = load_dossier(path)
+    assert_chinese(client.get(f"/cells/{dossier.id}?lang={lang}").text, fields)
+    for ruleset in available_rulesets():
+        html = render_html([load_report_item(path, ruleset)], lang=lang, qr_payload=None)
+        assert_chinese(html, fields)
