@@ -171,6 +171,22 @@ def test_classify_under_another_ruleset(local: Service) -> None:
     assert response.json()["ruleset"] == "csae-434-2025"
 
 
+def test_classify_in_chinese_as_the_cli_gives_it(local: Service) -> None:
+    """`?lang=zh` gives the findings' messages and clauses in Chinese, as `solidcheck
+    classify --format json --lang zh` does; the data (ids, parameters, category) stay."""
+    path = EXAMPLES / "sulfide-high-energy.yaml"
+    response = local.client.post("/v1/classify?lang=zh", content=path.read_bytes(),
+                                 headers=YAML)
+    cli = CliRunner().invoke(cli_app, ["classify", str(path), "--format", "json", "--lang",
+                                       "zh"])
+    assert response.status_code == 200 and response.json() == json.loads(cli.stdout)
+    english = classify(load_dossier(path)).model_dump(mode="json")
+    assert response.json()["category"] == english["category"]
+    assert response.json()["findings"][0]["message"] != english["findings"][0]["message"]
+    refused = local.client.post("/v1/classify?lang=fr", content=path.read_bytes(), headers=YAML)
+    assert refused.status_code == 422
+
+
 def test_invalid_dossier_lists_every_problem_as_the_cli_does(local: Service,
                                                               tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"

@@ -117,7 +117,13 @@ def test_json_keeps_english_keys_whatever_the_language():
     dossier = ROOT / "examples/liquid-lfp.yaml"
     _, english, _ = run("classify", dossier, "--format", "json")
     _, chinese, _ = run("classify", dossier, "--format", "json", "--lang", "zh")
-    assert json.loads(chinese).keys() == json.loads(english).keys()
+    english_result, chinese_result = json.loads(english), json.loads(chinese)
+    assert chinese_result.keys() == english_result.keys()
+    # the findings' words follow the language; their data (ids, parameters, rules) do not
+    for en, zh in zip(english_result["findings"], chinese_result["findings"], strict=True):
+        assert (zh["message_id"], zh["params"], zh["rule"]) == (
+            en["message_id"], en["params"], en["rule"])
+        assert zh["message"] != en["message"] and not english_words(zh["message"])
 
 
 def test_a_finding_with_a_message_id_is_rendered_in_the_language_asked():

@@ -261,10 +261,10 @@ def held_classify(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.E
     gate, started = threading.Event(), threading.Semaphore(0)
     real = classification_module._classify
 
-    def held(body: bytes, ruleset: str | None) -> Any:
+    def held(body: bytes, ruleset: str | None, lang: str) -> Any:
         started.release()
         gate.wait(timeout=30)
-        return real(body, ruleset)
+        return real(body, ruleset, lang)
 
     monkeypatch.setattr(classification_module, "_classify", held)
     yield gate, started

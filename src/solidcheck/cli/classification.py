@@ -66,8 +66,11 @@ def classify_command(
     dossiers = load_dossiers(files)
     results = [classify(dossier, rules) for dossier in dossiers]
     if output_format == "json":
-        for result in results:
-            print_json(result.model_dump(mode="json"), pretty=len(results) == 1)
+        from ..localise import localise_result
+
+        for result in results:  # keys stay English; messages and clauses in the language asked
+            shown = localise_result(result, display, ruleset=rules) if display != "en" else result
+            print_json(shown.model_dump(mode="json"), pretty=len(results) == 1)
         return
     console = _stdout()
     for result in results:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Response
 
 from ...classify import classify
+from ...localise import localise_result
 from ...model import Result
 from ...rules import available_rulesets
 from ...terms import lookup_term
@@ -28,12 +29,17 @@ router = v1_router()
 #: others (32 KB of values took 30–70 ms)
 _INLINE_DOSSIER_BYTES = 2 * 1024
 
+#: the language of the findings' messages and clauses (the result's keys and data stay)
+LangQuery = Annotated[Literal["en", "zh", "zh-Hant", "both"], Query(
+    description="language of the findings' `message` and `clause`: en (default), zh "
+                "(simplified Chinese), zh-Hant (traditional) or both")]
+
 
 @router.post("/classify", response_model=Result, tags=["classification"],
              summary="Classify a dossier (nothing is stored)",
              responses=error_responses(413, 415, 503), openapi_extra=DOSSIER_BODY)
 async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
-                           ruleset: RulesetQuery = None) -> Response:
+                           ruleset: RulesetQuery = None, lang: LangQuery = "en") -> Response:
     """The dossier's classification under the rule set: the same result as
     ``solidcheck classify --format json``.
 
@@ -42,14 +48,17 @@ async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
     when `solid` is among the phases; `phases` lists no value twice; `id` is not blank; a
     dossier holds at most 1,000 specimens and 1,000,000 bytes (413 beyond)."""
     if len(body) <= _INLINE_DOSSIER_BYTES:
-        return _classify(body, ruleset)
-    return await heavy.run(_classify, body, ruleset)
+        return _classify(body, ruleset, lang)
+    return await heavy.run(_classify, body, ruleset, lang)
 
 
-def _classify(body: bytes, ruleset_id: str | None) -> Response:
+def _classify(body: bytes, ruleset_id: str | None, lang: str) -> Response:
     """The result serialised once (a Result returned would be validated again by FastAPI
     against ``response_model``, which documents it)."""
-    result = classify(parse_dossier_body(body), installed_ruleset(ruleset_id))
+    rules = installed_ruleset(ruleset_id)
+    result = classify(parse_dossier_body(body), rules)
+    if lang != "en":
+        result = localise_result(result, lang, ruleset=rules)  # type: ignore[arg-type]
     return Response(result.model_dump_json(), media_type="application/json")
 
 
