@@ -339,12 +339,12 @@ def assemble_findings(n: int, slots: list[_Slot], columns: _Columns,
                 per_row[where] += 1
     offsets = list_offsets(per_row)
     total = int(offsets[-1])
-    filled = offsets[:-1].copy()            # the next free place of each row
-    label = np.empty(total, dtype=np.int32)     # place → label index
-    labels: dict[_Label, int] = {}
-    pool: list[pl.Series | int] = []           # an int: the result of queries[int]
-    queries: list[pl.LazyFrame] = []
+    filled = offsets[:-1].copy()                  # the next free place of each row
+    label = np.empty(total, dtype=np.int32)       # place → label index
     pool_index = np.empty(total, dtype=np.int64)  # place → pool entry
+    labels: dict[_Label, int] = {}
+    pool: list[pl.Series | int] = []              # an int: the result of queries[int]
+    queries: list[pl.LazyFrame] = []
     pooled = 0
     for where, repeated, severity, rule, message_id, params in alternatives:
         if repeated:  # several at one row (rows ascending): the j-th of a row goes j-th
