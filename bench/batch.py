@@ -15,6 +15,9 @@ Measures, on synthetic dossiers (``solidcheck.batch.synth``, fixed seed), in one
   the same Parquet folder.
 - ``polars_ceiling``: a bare Polars rate + category pass, Parquet to Parquet
   (``batch_ceiling.py``): the ceiling, and each local-engine run's share of it.
+- ``layout_floors``: reading the input and writing the results with no classification at
+  all (``batch_ceiling.layout_floors``): the best any classifier could reach end to end with
+  this input and this output layout, with findings as ids and without.
 - ``profile_ids``: where ``classify_table`` spends its time with findings as ids under both
   rule sets (cProfile, own and cumulative time).
 - ``goals`` (issue 15): end to end, ≥ 2 million rows per CPU second without findings, ≥ 1
@@ -61,7 +64,7 @@ from solidcheck.model import Dossier, Result
 from solidcheck.rules import Ruleset
 
 sys.path.insert(0, str(Path(__file__).parent))
-from batch_ceiling import polars_rate_and_category, profile_ids
+from batch_ceiling import layout_floors, polars_rate_and_category, profile_ids
 
 NATIONAL = "gbt-ssb-1-2026"
 CSAE = "csae-434-2025"
@@ -648,6 +651,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             inputs[large], scratch, rows=sizes.large_rows,
             limit=rulesets[NATIONAL].rules.weight_loss_limit.limit_percent,
             runs=report["batch_local"]["runs"], table=large)
+        log("the floors: reading the input, writing the results, no classification")
+        report["layout_floors"] = {
+            name: layout_floors(inputs[large], scratch, sets, chunk_rows=DEFAULT_CHUNK_ROWS)
+            for name, sets in (("national", national), ("two_rulesets", both))}
         report["dask"] = measure_dask(scratch / "parts", scratch, rulesets,
                                       rows=sizes.vector_rows, findings=True)
     log("profile of classify_table, findings as ids, both rule sets")

@@ -320,6 +320,25 @@ def test_batch_summary_of_one_chunk_adds_up() -> None:
     assert parts.as_dict() == whole.as_dict()
 
 
+def test_summary_of_categories_however_encoded() -> None:
+    """Chunks with their own dictionaries (rows decided one by one are spliced in so) and
+    plain strings (results read back from a file) are counted as the same words."""
+    national = ["liquid", "solid_state", "solid_state", "undetermined", "hybrid_solid_liquid"]
+    csae = ["liquid", "hybrid_solid_liquid", "solid_state", "undetermined", "solid_state"]
+    rates = pa.array([None, 0.7, 0.2, None, 1.4])
+    ids = [NATIONAL.id, CSAE.id]
+    table = pa.table({
+        f"{NATIONAL.id}.category": pa.chunked_array([pa.array(national[:2]).dictionary_encode(),
+                                                     pa.array(national[2:]).dictionary_encode()]),
+        f"{CSAE.id}.category": pa.array(csae, pa.large_string()),
+        f"{NATIONAL.id}.weight_loss.percent": rates,
+        f"{CSAE.id}.weight_loss.percent": rates})
+    summary = BatchSummary.of(table, ids)
+    assert summary.categories == {NATIONAL.id: Counter(national), CSAE.id: Counter(csae)}
+    assert summary.moves[CSAE.id] == Counter(zip(national, csae, strict=True))
+    assert summary.changed(CSAE.id) == 2
+
+
 def test_batch_command_output_format_and_engine_options(
         tmp_path: Path, population: tuple[Path, list[Dossier]]) -> None:
     source, _ = population

@@ -123,8 +123,12 @@ class ResultWriter:
             dictionaries = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
             plain = [f.name for f in self.schema if f.name not in dictionaries
                      and not pa.types.is_large_list(f.type)]
-            # in the findings, the few-valued words (severity, rule, id, source, clause)
+            # Values and levels are encoded 64k at a time rather than 1k: the nested
+            # findings write 5–7 % faster (bench/README.md), the file is the same.
             self._parquet = pq.ParquetWriter(self.path, self.schema, compression="zstd",
+                                             write_batch_size=65_536,
+                                             # in the findings, the few-valued words
+                                             # (severity, rule, id, source, clause)
                                              use_dictionary=dictionaries + [
                                                  f"{name}.list.element.{word.name}"
                                                  for name in self._finding_columns()

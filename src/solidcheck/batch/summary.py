@@ -85,28 +85,28 @@ class BatchSummary:
 
     @classmethod
     def of(cls, results: pa.Table, ruleset_ids: Sequence[str]) -> BatchSummary:
-        """The summary of one results table (a chunk or a partition)."""
+        """The summary of one results table (a chunk or a partition).
+
+        Categories are counted on their dictionary codes (a handful of words), not as
+        strings: a tenth of the classification's time is otherwise spent here."""
         ids = tuple(ruleset_ids)
-        columns = {rid: results.column(result_column(rid, ids)).cast(pa.string())
-                   for rid in ids}
+        coded = {rid: _coded(results.column(result_column(rid, ids))) for rid in ids}
         summary = cls(ids, rows=results.num_rows)
-        for rid, column in columns.items():
-            counts = pc.value_counts(column)
-            summary.categories[rid] = Counter({value.as_py(): count.as_py() for value, count
-                                               in zip(counts.field("values"),
-                                                      counts.field("counts"), strict=True)})
+        for rid, (codes, words) in coded.items():
+            counts = np.bincount(codes, minlength=len(words))
+            summary.categories[rid] = Counter({words[i]: int(n) for i, n in enumerate(
+                counts.tolist()) if n})
         for rid in ids:
             summary.rates[rid] = RateHistogram.of(results.column(result_column(
                 rid, ids, "weight_loss.percent")))
-        first = ids[0]
+        first_codes, first_words = coded[ids[0]]
         for rid in ids[1:]:
-            pairs = pa.table({"a": columns[first], "b": columns[rid]}).group_by(
-                ["a", "b"]).aggregate([([], "count_all")])
+            codes, words = coded[rid]
+            pairs = np.bincount(first_codes * len(words) + codes,
+                                minlength=len(first_words) * len(words))
             summary.moves[rid] = Counter({
-                (a, b): n for a, b, n in zip(pairs.column("a").to_pylist(),
-                                             pairs.column("b").to_pylist(),
-                                             pairs.column("count_all").to_pylist(),
-                                             strict=True)})
+                (first_words[i // len(words)], words[i % len(words)]): int(n)
+                for i, n in enumerate(pairs.tolist()) if n})
         return summary
 
     def add(self, other: BatchSummary) -> None:
@@ -137,3 +137,17 @@ class BatchSummary:
             "weight_loss_percent": {rid: self.rates[rid].as_dict()
                                     for rid in self.ruleset_ids},
         }
+
+
+def _coded(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray[Any, np.dtype[np.int64]],
+                                                        list[Any]]:
+    """A string column (dictionary-encoded or not) as codes into its distinct words; a null
+    (never a category, but as the count of strings had it) is a word of its own, None."""
+    if isinstance(column, pa.ChunkedArray):
+        column = (column.unify_dictionaries() if pa.types.is_dictionary(column.type)
+                  else column).combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    words: list[Any] = [*column.dictionary.cast(pa.string()).to_pylist(), None]
+    codes = pc.fill_null(column.indices, len(words) - 1)
+    return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64), words

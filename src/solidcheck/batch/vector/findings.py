@@ -313,80 +313,84 @@ class _Label:
 
 def assemble_findings(n: int, slots: list[_Slot], columns: _Columns,
                       ruleset: Ruleset) -> pa.Array:
-    """The list<struct<severity, rule, message_id, params, source, clause>> column.
+    """The list<struct<severity, rule, message_id, params, source, clause>> column, built
+    from flat arrays: no per-row work in Python and no row × slot matrix.
 
-    Each parameter object is written once into a pool, for the rows that have it (a
-    constant once in all). A matrix holds, per row and column, the pool index of the row's
-    parameters there (-1: none); read row by row it is every row's findings in order, as
-    dictionary indices. A repeated slot takes as many columns as a row has findings there
-    at most. Severity, rule, id, source and clause share one dictionary index.
-
-    (Measured: the Parquet write of this column costs about as much as classifying; a
-    dictionary for ``params`` — mostly distinct — made it slower, not faster.)
+    Each row's count of findings gives the list offsets; walking the slots in classify's
+    order, every finding's place is its row's offset plus the findings the row already has.
+    Each parameter object is written once into a pool, for the rows that have it (a constant
+    or a value with few distinct texts once in all), and the flat ``params`` is the pool
+    taken at those places. Severity, rule, id, source and clause share one index per finding.
     """
-    widths = [1 if isinstance(slot, list) else max(1, int(np.bincount(
-        slot.rows).max(initial=0))) for slot in slots]
-    offsets = np.cumsum([0, *widths])
-    pooled_at = np.full((int(offsets[-1]), n), -1, dtype=np.int32)  # column by column
-    label = np.zeros((int(offsets[-1]), n), dtype=np.int16)
+    alternatives: list[tuple[Ints, bool, Severity, str, str, Params | pa.Array]] = []
+    per_row = np.zeros(n, dtype=np.int64)
+    for slot in slots:
+        if isinstance(slot, _Repeated):
+            if slot.rows.size:
+                alternatives.append((slot.rows, True, slot.severity, slot.rule,
+                                     slot.message_id, slot.params))
+                per_row += np.bincount(slot.rows, minlength=n)
+            continue
+        for a in slot:
+            where = np.flatnonzero(a.where)
+            if where.size:
+                alternatives.append((where, False, a.severity, a.rule, a.message_id,
+                                     a.params))
+                per_row[where] += 1
+    offsets = list_offsets(per_row)
+    total = int(offsets[-1])
+    filled = offsets[:-1].copy()                  # the next free place of each row
+    label = np.empty(total, dtype=np.int32)       # place → label index
+    pool_index = np.empty(total, dtype=np.int64)  # place → pool entry
     labels: dict[_Label, int] = {}
-    pool: list[pl.Series | int] = []           # an int: the result of queries[int]
+    pool: list[pl.Series | int] = []              # an int: the result of queries[int]
     queries: list[pl.LazyFrame] = []
     pooled = 0
-    for k, slot in enumerate(slots):
-        alternatives = [(np.flatnonzero(a.where), a.severity, a.rule, a.message_id, a.params)
-                        for a in slot] if isinstance(slot, list) else [
-            (slot.rows, slot.severity, slot.rule, slot.message_id, slot.params)]
-        for where, severity, rule, message_id, params in alternatives:
-            if not where.size:
+    for where, repeated, severity, rule, message_id, params in alternatives:
+        if repeated:  # several at one row (rows ascending): the j-th of a row goes j-th
+            counts = np.bincount(where, minlength=n)
+            places = filled[where] + np.arange(where.size) - list_offsets(counts)[where]
+            filled += counts
+        else:
+            places = filled[where]
+            filled[where] += 1
+        cited = ruleset.rule(rule)
+        key = _Label(severity, rule, message_id, cited.provenance, cited.reference)
+        label[places] = labels.setdefault(key, len(labels))
+        if isinstance(params, str):
+            pool.append(pl.Series([params], dtype=pl.String))
+            pool_index[places] = pooled
+            pooled += 1
+            continue
+        if isinstance(params, pl.Expr):
+            names = params.meta.root_names()
+            distinct = columns.distinct(names, where)
+            frame = distinct[0] if distinct else columns.frame(names, where)
+            queries.append(frame.lazy().select(params))
+            pool.append(len(queries) - 1)
+            if distinct:
+                pool_index[places] = pooled + distinct[1]
+                pooled += distinct[0].height
                 continue
-            column = np.full(where.size, offsets[k])
-            if isinstance(slot, _Repeated):  # the j-th of a row goes to the slot's j-th column
-                column += np.arange(where.size) - list_offsets(np.bincount(where, minlength=n))[
-                    :-1][where]
-            cited = ruleset.rule(rule)
-            key = _Label(severity, rule, message_id, cited.provenance, cited.reference)
-            label[column, where] = labels.setdefault(key, len(labels))
-            if isinstance(params, str):
-                pool.append(pl.Series([params], dtype=pl.String))
-                pooled_at[column, where] = pooled
-                pooled += 1
-                continue
-            if isinstance(params, pl.Expr):
-                names = params.meta.root_names()
-                distinct = columns.distinct(names, where)
-                frame = distinct[0] if distinct else columns.frame(names, where)
-                queries.append(frame.lazy().select(params))
-                pool.append(len(queries) - 1)
-                if distinct:
-                    pooled_at[column, where] = pooled + distinct[1]
-                    pooled += distinct[0].height
-                    continue
-            else:
-                pool.append(pl.Series(params).cast(pl.String))
-            pooled_at[column, where] = pooled + np.arange(where.size)
-            pooled += where.size
-    by_row, label = np.ascontiguousarray(pooled_at.T), np.ascontiguousarray(label.T)
-    present = by_row >= 0
-    per_row = np.count_nonzero(present, axis=1).astype(np.int64)
-    sequence, labelled = by_row[present], label[present]  # row by row, slot by slot
+        else:
+            pool.append(pl.Series(params).cast(pl.String))
+        pool_index[places] = pooled + np.arange(where.size)
+        pooled += where.size
 
     written = pl.collect_all(queries)
     parts = [written[p].to_series() if isinstance(p, int) else p for p in pool]
     params_text = (pl.concat(parts, rechunk=True).to_arrow().cast(pa.large_string()) if parts
                    else pa.array([], pa.large_string()))
     keys = list(labels) or [_Label("", "", "", "", None)]
-    index = labelled.astype(np.int32)
     clauses = [k.clause or "" for k in keys]
-    has_clause = np.array([k.clause is not None for k in keys])[index]
+    has_clause = np.array([k.clause is not None for k in keys])[label]
     findings = pa.StructArray.from_arrays([
-        words([k.severity for k in keys], index),
-        words([k.rule for k in keys], index),
-        words([k.message_id for k in keys], index),
-        params_text.take(pa.array(sequence)),  # plain: most differ, and Parquet writes
-                                                # plain strings faster than a dictionary
-        words([k.source for k in keys], index),
-        words(clauses, index, has_clause),
+        words([k.severity for k in keys], label),
+        words([k.rule for k in keys], label),
+        words([k.message_id for k in keys], label),
+        params_text.take(pa.array(pool_index)),  # plain: most differ, and Parquet writes
+                                                 # plain strings faster than a dictionary
+        words([k.source for k in keys], label),
+        words(clauses, label, has_clause),
     ], fields=list(FINDING_TYPE))
-    return pa.LargeListArray.from_arrays(pa.array(list_offsets(per_row)), findings)
-
+    return pa.LargeListArray.from_arrays(pa.array(offsets), findings)
