@@ -11,11 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from language_scan import english_words, visible_text, words_of
+from solidcheck.build import build_dossier
 from solidcheck.claims.plausibility import load_plausibility_rules
 from solidcheck.cli import app as cli_app
-from solidcheck.dossier import load_dossier
+from solidcheck.dossier import load_dossier, load_mapping
 from solidcheck.model import Finding
-from solidcheck.rules import available_rulesets
+from solidcheck.readers import read_evidence
+from solidcheck.rules import available_rulesets, load_ruleset
 from test_pages import (
     EXAMPLE_FILES,
     EXAMPLES,
@@ -104,6 +106,27 @@ def test_evidence_lines_in_chinese(client, registry) -> None:
     assert re.search(r"\d+ 小时( \d+ 分钟)?", line[1])  # a duration, as Chinese writes it
     reader_format, channels = line[1].split("：", 1)[0], line[1].split("（", 1)[1]
     assert_chinese(page, {oven.name, reader_format} | words_of([channels]))
+
+
+def test_a_built_dossiers_evidence_summary_in_chinese(client, registry) -> None:
+    lab = EXAMPLES / "lab"
+    oven, weighings = lab / "oven-log-s1.csv", lab / "weighings-s1.csv"
+    built = build_dossier(load_mapping(lab / "cell-s1.yaml"), ruleset=load_ruleset(None),
+                          oven_log=read_evidence(oven), weighings=read_evidence(weighings))
+    registry.submit(built.dossier, actor="test")
+    for path in (oven, weighings):
+        registry.add_evidence(built.dossier.id, filename=path.name, content=path.read_bytes(),
+                              actor="test")
+    page = client.get(f"/cells/{built.dossier.id}?lang=zh").text
+    assert "恒温段 6 小时 11 分钟" in page and "3 个样品，试验前后称量" in page
+    assert "weighed before and after" not in page and "test conditions" not in page
+    formats = {read_evidence(path).format for path in (oven, weighings)}
+    channels = [line.split("（", 1)[1] for line in re.findall(
+        r'download="[^"]+">[^<]+</a><br><span class="small">([^<]+)</span>', page)]
+    assert_chinese(page, {oven.name, weighings.name, *formats, "S-200", "Example", "Cells",
+                          "Co"} | words_of(channels))
+    english = client.get(f"/cells/{built.dossier.id}?lang=en").text
+    assert "3 specimen(s) weighed before and after" in english
 
 
 @pytest.mark.parametrize("lang", CHINESE)
