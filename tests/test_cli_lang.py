@@ -276,8 +276,8 @@ def test_read_and_ratings_in_chinese_leave_no_english():
         code, out, err = run("read", "--lang", "zh", path)
         assert code == 0, err
         summary = read_evidence(path).summary()
-        # the file's own column names, metadata and the readers' notes are not ours to translate
-        file_words = [summary["format"], *summary["notes"],
+        # the file's own column names and metadata are not ours to translate; its notes are
+        file_words = [summary["format"],
                       *(json.dumps(summary["channels"]), json.dumps(summary["metadata"]))]
         assert_chinese(out, allowed=file_words)
     path = shared_file(CYCLER)
@@ -285,7 +285,13 @@ def test_read_and_ratings_in_chinese_leave_no_english():
     assert code == 0, err
     reading = read_evidence(path, kind="cycler")
     analysis = derive_ratings(reading, ruleset=load_ruleset(None))
-    core_text = [reading.format, *analysis.method, *analysis.warnings, *analysis.notes,
+    # the method, warnings and notes are messages; what they quote stays as written: the
+    # validation's reasons (error text, English) and the cycler library's own log lines
+    quoted = [str(line.params[name]) for line in analysis.said for name in ("reasons", "said")
+              if name in line.params]
+    # the messages quote Neware's column names, the step labels and the integral as written
+    as_written = ["Time", "Timestamp", "Current(mA)", "Discharge", "∫V·|I|dt"]
+    core_text = [reading.format, *quoted, *as_written, *DOSSIER_FIELDS,
                  *(step.step_type or "" for step in analysis.discharge_steps)]
     assert_chinese(out, allowed=core_text)
 
