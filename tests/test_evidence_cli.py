@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,11 +13,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import solidcheck.i18n
 from conftest import shared_file
+from language_scan import english_words
 from solidcheck import classify, load_dossier, load_ruleset
 from solidcheck.build import evidence_summary
 from solidcheck.cli import app
-from solidcheck.model import Evidence
+from solidcheck.i18n import load_catalogue, message
+from solidcheck.model import Dossier, Evidence
 from solidcheck.report.html import render_html
 from solidcheck.report.model import load_report_item
 
@@ -270,3 +275,43 @@ def test_a_cycler_summary_is_a_message_too(tmp_path):
     chinese = evidence_summary(evidence, "zh")
     assert chinese is not None and chinese.startswith("1C 能量 ") and "最大功率" in chinese
     assert "max power" in (evidence.summary or "")
+
+
+# --------------------------------------------------- every message of i18n/evidence.toml
+
+EVIDENCE_CATALOGUE = Path(solidcheck.i18n.__file__).parent / "evidence.toml"
+#: what the messages quote as written: a file's column names and step labels, the integral,
+#: and values a file or a library gives (examples below, as a reading would)
+AS_WRITTEN = ["Time", "Timestamp", "Current(mA)", "Discharge", "DChg", "DCH", "Ewe",
+              "control/mA", "NewareNDA", "BioLogic", "NETZSCH", "∫V·|I|dt", "'Mass (mg)'",
+              "'T/K'", "declared", "sample", "Input should be a number"]
+
+
+def _example_params(message_id: str) -> dict[str, object]:
+    """Parameters a message could be given: a number of its kind, a word it names."""
+    spec = load_catalogue().messages[message_id].params
+    words = {"ended": "hold_end.temperature_low+pressure_high",
+             "verdict": "conditions.does_not_meet", "evidence": "sign_evidence.charge_counter"}
+    texts = {"reasons": "ratings.energy_1c_wh: Input should be a number", "said": "DChg",
+             "column": "'T/K'", "chosen": "'Mass (mg)'", "other": "'T/K'", "file": "oven.csv",
+             "declared": "7", "value": "6.1833", "field": "weight_loss_test.duration_h"}
+    return {name: (words[name] if param.kind == "word" else
+                   ["T2", "T3"] if param.kind == "list" else
+                   texts.get(name, "x_1") if param.kind == "text" else
+                   3 if param.kind == "count" else 1.25)
+            for name, param in spec.items()}
+
+
+def test_every_evidence_message_reads_in_chinese_and_english():
+    ids = set(tomllib.loads(EVIDENCE_CATALOGUE.read_text("utf-8"))["messages"])
+    assert {"conditions.held", "evidence.summary.hold", "build.replaced", "ratings.energy_1c",
+            "reader.current_flipped"} <= ids
+    for message_id in sorted(ids):
+        params = _example_params(message_id)
+        english, chinese = message(message_id, params, "en"), message(message_id, params, "zh")
+        assert re.search(r"[\u4e00-\u9fff]", chinese), message_id
+        assert not english_words(chinese, allowed=[*AS_WRITTEN, *Dossier.model_fields,
+                                                   *map(str, params.values())]), \
+            (message_id, chinese)
+        assert english != chinese and not re.search(r"[\u4e00-\u9fff]", english), message_id
+        assert message(message_id, params, "zh-Hant") != "", message_id
