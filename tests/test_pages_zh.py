@@ -129,6 +129,24 @@ def test_a_built_dossiers_evidence_summary_in_chinese(client, registry) -> None:
     assert "3 specimen(s) weighed before and after" in english
 
 
+def test_the_builds_notes_on_the_classify_page_in_chinese(client) -> None:
+    lab = EXAMPLES / "lab"
+    fields = {"id": "EX-LAB-S1", "manufacturer": "Example Cells Co.", "phase": ["solid"],
+              "solid_type": "sulfide", "conducting_ion": "lithium",
+              "application": "high_energy", "wl_visible_liquid": "no", "wl_duration_h": "7",
+              "wl_balance_resolution_mg": "0.1"}
+    files = {name: (f"{name.replace('_', '-')}.csv", path.read_bytes(), "text/csv")
+             for name, path in (("oven_log", lab / "oven-log-s1.csv"),
+                                ("weighings", lab / "weighings-s1.csv"))}
+    page = post(client, "/classify?lang=zh", fields, files)
+    assert page.status_code == 200
+    assert "样品：3 个，取自 weighings.csv" in page.text
+    assert "weight_loss_test.duration_h：声明值" in page.text
+    assert "replaced by" not in page.text and "specimens: 3" not in page.text
+    assert_chinese(page.text, {"oven-log.csv", "weighings.csv", "Example", "Cells", "Co"}
+                   | words_of([str(value) for value in fields.values()]))
+
+
 @pytest.mark.parametrize("lang", CHINESE)
 def test_a_classification_result_in_chinese(client, lang: str) -> None:
     page = post(client, f"/classify?lang={lang}", SOLID_FIELDS)
