@@ -257,8 +257,24 @@ def test_weight_loss_in_chinese_leaves_no_english(log: str):
     assert code == 0, err
     analysis = analyse_conditions(read_evidence(LAB / log, kind="oven_log"),
                                   ruleset=load_ruleset(None))
-    assert_chinese(out, allowed=[str(analysis.source["format"]),
-                                 *not_localised(analysis.findings)])
+    assert_chinese(out, allowed=[str(analysis.source["format"])])
+
+
+def test_dossier_build_says_its_notes_in_chinese(tmp_path):
+    cell = tmp_path / "cell.yaml"
+    # a declared duration the log replaces: the build says so
+    cell.write_text((LAB / "cell-s1.yaml").read_text(encoding="utf-8").replace(
+        "weight_loss_test:\n", "weight_loss_test:\n  duration_h: 7\n"), encoding="utf-8")
+    code, _, err = run("dossier", "build", cell, "--oven-log", LAB / "oven-log-s1.csv",
+                       "--weighings", LAB / "weighings-s1.csv", env={"SOLIDCHECK_LANG": "zh"})
+    assert code == 0, err
+    assert "样品：3 个，取自 weighings-s1.csv" in err
+    assert "weight_loss_test.duration_h：声明值 7 已替换为取自 oven-log-s1.csv 的" in err
+    assert "specimens: 3 from" not in err and "replaced by" not in err
+    assert_chinese(err, allowed=[*DOSSIER_FIELDS, "weight_loss_test.duration_h", "LOG"])
+    _, _, english = run("dossier", "build", cell, "--oven-log", LAB / "oven-log-s1.csv",
+                        "--weighings", LAB / "weighings-s1.csv", env={"SOLIDCHECK_LANG": "en"})
+    assert "specimens: 3 from weighings-s1.csv" in english
 
 
 def test_read_and_ratings_in_chinese_leave_no_english():
@@ -266,8 +282,8 @@ def test_read_and_ratings_in_chinese_leave_no_english():
         code, out, err = run("read", "--lang", "zh", path)
         assert code == 0, err
         summary = read_evidence(path).summary()
-        # the file's own column names, metadata and the readers' notes are not ours to translate
-        file_words = [summary["format"], *summary["notes"],
+        # the file's own column names and metadata are not ours to translate; its notes are
+        file_words = [summary["format"],
                       *(json.dumps(summary["channels"]), json.dumps(summary["metadata"]))]
         assert_chinese(out, allowed=file_words)
     path = shared_file(CYCLER)
@@ -275,7 +291,13 @@ def test_read_and_ratings_in_chinese_leave_no_english():
     assert code == 0, err
     reading = read_evidence(path, kind="cycler")
     analysis = derive_ratings(reading, ruleset=load_ruleset(None))
-    core_text = [reading.format, *analysis.method, *analysis.warnings, *analysis.notes,
+    # the method, warnings and notes are messages; what they quote stays as written: the
+    # validation's reasons (error text, English) and the cycler library's own log lines
+    quoted = [str(line.params[name]) for line in analysis.said for name in ("reasons", "said")
+              if name in line.params]
+    # the messages quote Neware's column names, the step labels and the integral as written
+    as_written = ["Time", "Timestamp", "Current(mA)", "Discharge", "∫V·|I|dt"]
+    core_text = [reading.format, *quoted, *as_written, *DOSSIER_FIELDS,
                  *(step.step_type or "" for step in analysis.discharge_steps)]
     assert_chinese(out, allowed=core_text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from conftest import shared_file
 from solidcheck import load_ruleset
 from solidcheck.conditions import analyse_conditions
+from solidcheck.errors import Problem
+from solidcheck.i18n import load_catalogue, message
 from solidcheck.readers import Reading, read_evidence
 
 RULESET = load_ruleset()
@@ -240,3 +243,55 @@ def test_netzsch_mass_is_the_initial_sample_mass_plus_the_recorded_change():
     assert log.table.column("time_s")[0].as_py() == 0.0
 
 
+
+
+# ------------------------------------------------------------ the findings as data, in Chinese
+
+def _conditions_ids(*analyses) -> set[str]:
+    return {f.message_id for analysis in analyses for f in analysis.findings
+            if f.message_id and f.message_id.startswith("conditions.")}
+
+
+def test_every_conditions_finding_is_a_catalogue_message_with_its_numbers():
+    good, _, _ = oven_run(hold_samples=6 * 360 + 1, step_s=10.0, noise=np.array([0.0]))
+    short, _, _ = oven_run(hold_samples=360, step_s=10.0, noise=np.array([0.0]))
+    falling, first, last = oven_run(hold_samples=6 * 3600 + 1, step_s=1.0, noise=np.array([0.0]))
+    for index in range(first, last + 1):
+        falling.mass_g[index] = 50.0 * (1 - 0.0005 * (falling.time_s[index]
+                                                      - falling.time_s[first]) / 3600)
+    cold = {"time_s": [0.0, 60.0, 120.0], "temperature_c": [25.0, 80.0, 100.0],
+            "pressure_pa": [500.0, 400.0, 300.0]}
+    nan = float("nan")
+    unreadable = {"time_s": [0.0, 60.0], "temperature_c": [nan, nan]}
+    massless = {"time_s": [0.0, 60.0], "temperature_c": [120.0, 120.0], "mass_g": [0.0, 0.0]}
+    skipped = Reading(format="generated", kind="oven_log", source="generated.csv",
+                      table=pa.table(dict(zip(("time_s", "temperature_c", "pressure_pa", "mass_g"),
+                                              (good.time_s, good.temperature_c, good.pressure_pa,
+                                               good.mass_g), strict=True))),
+                      sha256="0" * 64, size_bytes=0,
+                      problems=(Problem("row 7", "not a number", "fix the row"),))
+    analyses = [analyse_conditions(r, ruleset=RULESET) for r in (
+        good.reading(), good.reading(with_pressure=False, with_mass=False),
+        short.reading(), short.reading(with_pressure=False), falling.reading(), reading(cold),
+        reading({k: v for k, v in cold.items() if k != "pressure_pa"}), reading(unreadable),
+        reading(massless), skipped)]
+    every = {message_id for message_id in load_catalogue().ids()
+             if message_id.startswith("conditions.")}
+    assert _conditions_ids(*analyses) == every
+    for analysis in analyses:
+        for finding in analysis.findings:
+            assert finding.message_id is not None  # no finding is English-only any more
+            chinese = message(finding.message_id, finding.params, "zh")
+            assert chinese != finding.message and re.search(r"[\u4e00-\u9fff]", chinese)
+
+
+def test_a_short_hold_says_its_length_and_what_ended_it_in_chinese():
+    log, _, _ = oven_run(hold_samples=4 * 360, step_s=10.0, noise=np.array([0.0]))
+    analysis = analyse_conditions(log.reading(), ruleset=RULESET)
+    short = next(f for f in analysis.findings if f.rule == "test_duration")
+    assert short.severity == "error"
+    assert short.params["duration"] == pytest.approx(analysis.hold.duration_h)  # a number
+    chinese = message(short.message_id, short.params, "zh")
+    assert "3 小时 59 分钟 50 秒" in chinese and "至少需要 6 小时" in chinese
+    assert "因温度降至允许范围以下而结束" in chinese
+    assert "3 h 59 min 50 s" in short.message and "the temperature falling below" in short.message

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +13,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import solidcheck.i18n
 from conftest import shared_file
-from solidcheck import classify, load_dossier
+from language_scan import english_words
+from solidcheck import classify, load_dossier, load_ruleset
+from solidcheck.build import evidence_summary
 from solidcheck.cli import app
+from solidcheck.i18n import load_catalogue, message
+from solidcheck.model import Dossier, Evidence
+from solidcheck.report.html import render_html
+from solidcheck.report.model import load_report_item
 
 LAB = Path(__file__).parents[1] / "examples" / "lab"
 runner = CliRunner()
@@ -193,3 +202,116 @@ def test_a_truncated_container_is_recognised_and_refused_as_incomplete(tmp_path,
     assert code == 2 and out == ""
     assert "could not be read as" in err and "truncated" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------- a built dossier's evidence summaries, in Chinese
+
+def _built_beside_its_files(tmp_path: Path) -> Path:
+    """A dossier built from the lab files, written beside copies of them (the report checks
+    each file it lists)."""
+    for name in ("oven-log-s1.csv", "weighings-s1.csv"):
+        (tmp_path / name).write_bytes((LAB / name).read_bytes())
+    built = tmp_path / "built.yaml"
+    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml", "--oven-log",
+                          tmp_path / "oven-log-s1.csv", "--weighings",
+                          tmp_path / "weighings-s1.csv", "-o", built)
+    assert code == 0, err
+    return built
+
+
+def test_a_built_dossier_keeps_each_summary_as_a_message_and_in_english(tmp_path):
+    data = yaml.safe_load(_built_beside_its_files(tmp_path).read_text("utf-8"))
+    kinds = {e["kind"]: e for e in data["evidence"]}
+    oven, weighed = kinds["oven_log"], kinds["weighings"]
+    assert oven["summary_id"] == "evidence.summary.hold_vacuum"
+    assert oven["summary_params"]["duration"] == pytest.approx(6 + 11 / 60, abs=1 / 60)
+    assert oven["summary"].startswith("hold 6 h 11 min at ")  # English for older readers
+    assert weighed["summary_params"] == {"count": 3}
+    assert weighed["summary"] == "3 specimen(s) weighed before and after"
+    evidence = load_dossier(tmp_path / "built.yaml").evidence
+    chinese = {e.kind: evidence_summary(e, "zh") for e in evidence}
+    oven_zh = chinese["oven_log"]
+    assert oven_zh is not None and oven_zh.startswith("恒温段 6 小时 11 分钟")
+    assert oven_zh.endswith("符合 gbt-ssb-1-2026 的试验条件")
+    assert chinese["weighings"] == "3 个样品，试验前后称量"
+
+
+def test_a_dossier_without_a_summary_id_shows_its_summary_and_hashes_as_before():
+    older = Evidence(kind="oven_log", file="oven.csv", sha256="0" * 64, size_bytes=1,
+                     format="oven-csv", fields=[], summary="hold 6.1833 h at 118.37–121.09 °C")
+    assert evidence_summary(older, "zh") == older.summary
+    assert "summary_id" not in older.model_dump(mode="json")  # the certified canonical form
+    unknown = older.model_copy(update={"summary_id": "evidence.summary.from_the_future",
+                                       "summary_params": {"x": 1}})
+    wrong = older.model_copy(update={"summary_id": "evidence.summary.weighings",
+                                     "summary_params": {"count": "three"}})
+    assert evidence_summary(unknown, "zh") == evidence_summary(wrong, "zh") == older.summary
+
+
+def test_the_html_report_shows_the_evidence_summaries_in_chinese(tmp_path):
+    built = _built_beside_its_files(tmp_path)
+    html = render_html([load_report_item(built, load_ruleset())], lang="zh")
+    assert "恒温段 6 小时 11 分钟" in html and "3 个样品，试验前后称量" in html
+    assert "weighed before and after" not in html and "test conditions" not in html
+    english = render_html([load_report_item(built, load_ruleset())], lang="en")
+    assert "3 specimen(s) weighed before and after" in english
+
+
+def test_a_cycler_summary_is_a_message_too(tmp_path):
+    cycler = shared_file("cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax")
+    out_file = tmp_path / "built.yaml"
+    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
+                          "--oven-log", LAB / "oven-log-s1.csv", "--cycler", cycler,
+                          "--nominal-capacity-ah", "4.8", "-o", out_file)
+    assert code == 0, err
+    (evidence,) = [e for e in load_dossier(out_file).evidence if e.kind == "cycler"]
+    assert evidence.summary_id == "evidence.summary.ratings"
+    ratings = load_dossier(out_file).ratings
+    assert ratings is not None
+    rule = load_ruleset().rules.ratings_from_cycler
+    assert evidence.summary_params == {"energy": ratings.energy_1c_wh,
+                                       "power": ratings.max_power_w,
+                                       "held": pytest.approx(rule.power_duration_s / 3600)}
+    chinese = evidence_summary(evidence, "zh")
+    assert chinese is not None and chinese.startswith("1C 能量 ") and "最大功率" in chinese
+    assert "max power" in (evidence.summary or "")
+
+
+# --------------------------------------------------- every message of i18n/evidence.toml
+
+EVIDENCE_CATALOGUE = Path(solidcheck.i18n.__file__).parent / "evidence.toml"
+#: what the messages quote as written: a file's column names and step labels, the integral,
+#: and values a file or a library gives (examples below, as a reading would)
+AS_WRITTEN = ["Time", "Timestamp", "Current(mA)", "Discharge", "DChg", "DCH", "Ewe",
+              "control/mA", "NewareNDA", "BioLogic", "NETZSCH", "∫V·|I|dt", "'Mass (mg)'",
+              "'T/K'", "declared", "sample", "Input should be a number"]
+
+
+def _example_params(message_id: str) -> dict[str, object]:
+    """Parameters a message could be given: a number of its kind, a word it names."""
+    spec = load_catalogue().messages[message_id].params
+    words = {"ended": "hold_end.temperature_low+pressure_high",
+             "verdict": "conditions.does_not_meet", "evidence": "sign_evidence.charge_counter"}
+    texts = {"reasons": "ratings.energy_1c_wh: Input should be a number", "said": "DChg",
+             "column": "'T/K'", "chosen": "'Mass (mg)'", "other": "'T/K'", "file": "oven.csv",
+             "declared": "7", "value": "6.1833", "field": "weight_loss_test.duration_h"}
+    return {name: (words[name] if param.kind == "word" else
+                   ["T2", "T3"] if param.kind == "list" else
+                   texts.get(name, "x_1") if param.kind == "text" else
+                   3 if param.kind == "count" else 1.25)
+            for name, param in spec.items()}
+
+
+def test_every_evidence_message_reads_in_chinese_and_english():
+    ids = set(tomllib.loads(EVIDENCE_CATALOGUE.read_text("utf-8"))["messages"])
+    assert {"conditions.held", "evidence.summary.hold", "build.replaced", "ratings.energy_1c",
+            "reader.current_flipped"} <= ids
+    for message_id in sorted(ids):
+        params = _example_params(message_id)
+        english, chinese = message(message_id, params, "en"), message(message_id, params, "zh")
+        assert re.search(r"[\u4e00-\u9fff]", chinese), message_id
+        assert not english_words(chinese, allowed=[*AS_WRITTEN, *Dossier.model_fields,
+                                                   *map(str, params.values())]), \
+            (message_id, chinese)
+        assert english != chinese and not re.search(r"[\u4e00-\u9fff]", english), message_id
+        assert message(message_id, params, "zh-Hant") != "", message_id

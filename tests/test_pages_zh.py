@@ -11,11 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from language_scan import english_words, visible_text, words_of
+from solidcheck.build import build_dossier
 from solidcheck.claims.plausibility import load_plausibility_rules
 from solidcheck.cli import app as cli_app
-from solidcheck.dossier import load_dossier
+from solidcheck.dossier import load_dossier, load_mapping
 from solidcheck.model import Finding
-from solidcheck.rules import available_rulesets
+from solidcheck.readers import read_evidence
+from solidcheck.rules import available_rulesets, load_ruleset
 from test_pages import (
     EXAMPLE_FILES,
     EXAMPLES,
@@ -104,6 +106,45 @@ def test_evidence_lines_in_chinese(client, registry) -> None:
     assert re.search(r"\d+ 小时( \d+ 分钟)?", line[1])  # a duration, as Chinese writes it
     reader_format, channels = line[1].split("：", 1)[0], line[1].split("（", 1)[1]
     assert_chinese(page, {oven.name, reader_format} | words_of([channels]))
+
+
+def test_a_built_dossiers_evidence_summary_in_chinese(client, registry) -> None:
+    lab = EXAMPLES / "lab"
+    oven, weighings = lab / "oven-log-s1.csv", lab / "weighings-s1.csv"
+    built = build_dossier(load_mapping(lab / "cell-s1.yaml"), ruleset=load_ruleset(None),
+                          oven_log=read_evidence(oven), weighings=read_evidence(weighings))
+    registry.submit(built.dossier, actor="test")
+    for path in (oven, weighings):
+        registry.add_evidence(built.dossier.id, filename=path.name, content=path.read_bytes(),
+                              actor="test")
+    page = client.get(f"/cells/{built.dossier.id}?lang=zh").text
+    assert "恒温段 6 小时 11 分钟" in page and "3 个样品，试验前后称量" in page
+    assert "weighed before and after" not in page and "test conditions" not in page
+    formats = {read_evidence(path).format for path in (oven, weighings)}
+    channels = [line.split("（", 1)[1] for line in re.findall(
+        r'download="[^"]+">[^<]+</a><br><span class="small">([^<]+)</span>', page)]
+    assert_chinese(page, {oven.name, weighings.name, *formats, "S-200", "Example", "Cells",
+                          "Co"} | words_of(channels))
+    english = client.get(f"/cells/{built.dossier.id}?lang=en").text
+    assert "3 specimen(s) weighed before and after" in english
+
+
+def test_the_builds_notes_on_the_classify_page_in_chinese(client) -> None:
+    lab = EXAMPLES / "lab"
+    fields = {"id": "EX-LAB-S1", "manufacturer": "Example Cells Co.", "phase": ["solid"],
+              "solid_type": "sulfide", "conducting_ion": "lithium",
+              "application": "high_energy", "wl_visible_liquid": "no", "wl_duration_h": "7",
+              "wl_balance_resolution_mg": "0.1"}
+    files = {name: (f"{name.replace('_', '-')}.csv", path.read_bytes(), "text/csv")
+             for name, path in (("oven_log", lab / "oven-log-s1.csv"),
+                                ("weighings", lab / "weighings-s1.csv"))}
+    page = post(client, "/classify?lang=zh", fields, files)
+    assert page.status_code == 200
+    assert "样品：3 个，取自 weighings.csv" in page.text
+    assert "weight_loss_test.duration_h：声明值" in page.text
+    assert "replaced by" not in page.text and "specimens: 3" not in page.text
+    assert_chinese(page.text, {"oven-log.csv", "weighings.csv", "Example", "Cells", "Co"}
+                   | words_of([str(value) for value in fields.values()]))
 
 
 @pytest.mark.parametrize("lang", CHINESE)

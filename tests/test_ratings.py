@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from conftest import shared_file
 from solidcheck.cli import app
 from solidcheck.errors import EvidenceError, InvalidInputError
+from solidcheck.i18n.said import Said
 from solidcheck.ratings import RatingsAnalysis, derive_ratings, max_held_power_w
 from solidcheck.readers import Reading, read_evidence
 from solidcheck.rules import Ruleset, load_ruleset
@@ -35,6 +36,12 @@ M50T = "TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax"
 MIN_CROSS_CHECK_S = 120.0
 
 runner = CliRunner()
+
+
+def english(notes: tuple[Said, ...]) -> list[str]:
+    """A reading's notes as English text."""
+    return [note.text("en") for note in notes]
+
 
 
 def synthetic(time_s: np.ndarray, voltage_v: np.ndarray, current_a: np.ndarray,
@@ -115,7 +122,7 @@ def test_analytic_log_with_the_other_sign_convention_gives_the_same_ratings(
     tmp_path: Path,
 ) -> None:
     flipped = _bdf(tmp_path, -1.0)
-    assert any("flipped" in note for note in flipped.notes)
+    assert any("flipped" in note for note in english(flipped.notes))
     assert (derive_ratings(flipped, ruleset=RULESET, nominal_capacity_ah=2.0).ratings
             == derive_ratings(_bdf(tmp_path, 1.0), ruleset=RULESET,
                               nominal_capacity_ah=2.0).ratings)

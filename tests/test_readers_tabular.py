@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from solidcheck.cli import app
 from solidcheck.errors import EvidenceError
+from solidcheck.i18n.said import Said
 from solidcheck.readers import Reading, read_evidence
 from solidcheck.readers._headers import OVEN_FIELDS, match_header
 from solidcheck.readers._normalising import MAX_LISTED_ROWS
@@ -33,6 +34,12 @@ runner = CliRunner()
 TORR_PA = 101325 / 760
 
 WriteFile = Callable[[str, str | bytes], Path]
+
+
+def english(notes: tuple[Said, ...]) -> list[str]:
+    """A reading's notes as English text."""
+    return [note.text("en") for note in notes]
+
 
 
 def column(reading: Reading, name: str) -> list[Any]:
@@ -155,7 +162,7 @@ def test_header_variant_is_recognised_and_converted(
     unit_canonical = any(f"({u})" in header or f"[{u}]" in header or f"/{u}" in header
                          for u in ("s", "°C", "℃", "Pa", "g", "degC")) or "（℃）" in header
     if converted and not unit_canonical:
-        assert any(note.startswith(f"{channel} from {header!r}") for note in reading.notes)
+        assert any(note.startswith(f"{channel} from {header!r}") for note in english(reading.notes))
 
 
 def test_conversion_notes_say_what_was_done(write_file: WriteFile) -> None:
@@ -165,10 +172,10 @@ def test_conversion_notes_say_what_was_done(write_file: WriteFile) -> None:
     assert column(reading, "temperature_c") == approx_list([20.0, 120.0])
     assert column(reading, "pressure_pa") == approx_list([101300.0, 100.0])
     assert column(reading, "mass_g") == approx_list([1.5, 1.49])
-    assert "pressure_pa from 'Pressure [kPa]' × 1000 (kPa → Pa)" in reading.notes
-    assert "temperature_c from 'T/K' − 273.15 (K → °C)" in reading.notes
-    assert "time_s from 't/min' × 60 (min → s)" in reading.notes
-    assert "mass_g from 'Mass (mg)' × 0.001 (mg → g)" in reading.notes
+    assert "pressure_pa from 'Pressure [kPa]' × 1000 (kPa → Pa)" in english(reading.notes)
+    assert "temperature_c from 'T/K' − 273.15 (K → °C)" in english(reading.notes)
+    assert "time_s from 't/min' × 60 (min → s)" in english(reading.notes)
+    assert "mass_g from 'Mass (mg)' × 0.001 (mg → g)" in english(reading.notes)
 
 
 def test_setpoint_and_unknown_columns_are_ignored(write_file: WriteFile) -> None:
@@ -183,7 +190,7 @@ def test_the_more_precise_of_two_columns_is_used_with_a_note(write_file: WriteFi
     reading = read_evidence(write_file(
         "log.csv", "time_s,Temp (°C),Temperature (K)\n0,20,293.15\n"))
     assert reading.origins["temperature_c"] == "Temperature (K)"
-    assert any("not from 'Temp (°C)'" in note for note in reading.notes)
+    assert any("not from 'Temp (°C)'" in note for note in english(reading.notes))
     assert reading.metadata["ignored_columns"] == ["Temp (°C)"]
 
 
@@ -197,7 +204,7 @@ def test_match_header_resolves_t_by_its_unit() -> None:
 def test_a_time_offset_is_removed_with_a_note(write_file: WriteFile) -> None:
     reading = read_evidence(write_file("log.csv", "time_s,temperature_c\n3600,20\n3660,21\n"))
     assert column(reading, "time_s") == [0, 60]
-    assert any("3600" in note for note in reading.notes)
+    assert any("3600" in note for note in english(reading.notes))
 
 
 # --- time axes -------------------------------------------------------------------------
@@ -403,7 +410,7 @@ def test_weighings_in_milligrams_without_specimen_ids(write_file: WriteFile) -> 
     assert column(reading, "specimen") == ["1", "2"]
     assert column(reading, "mass_before_g") == approx_list([1.5, 1.4])
     assert column(reading, "mass_after_g") == approx_list([1.49, 1.3955])
-    assert "mass_before_g from 'm0 (mg)' × 0.001 (mg → g)" in reading.notes
+    assert "mass_before_g from 'm0 (mg)' × 0.001 (mg → g)" in english(reading.notes)
 
 
 def test_weighings_with_chinese_headers_in_gbk(tmp_path: Path) -> None:

@@ -17,13 +17,14 @@ from typing import Any
 from .conditions import ConditionsAnalysis, analyse_conditions
 from .dossier import dossier_from_mapping
 from .errors import DossierError, Problem
-from .model import Dossier
+from .i18n import Display, Param, load_catalogue
+from .i18n.said import Said, said
+from .model import Dossier, Evidence
 from .ratings import RatingsAnalysis, derive_ratings
 from .readers import Reading
 from .rules import Ruleset
-from .weightloss import fmt
 
-__all__ = ["BuiltDossier", "build_dossier"]
+__all__ = ["BuiltDossier", "build_dossier", "evidence_summary", "summary_said"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,18 @@ class BuiltDossier:
     dossier: Dossier
     conditions: ConditionsAnalysis | None
     ratings: RatingsAnalysis | None
-    #: what the build did that a user should read: replaced declarations, missing pieces
-    notes: tuple[str, ...]
+    #: what the build did that a user should read (replaced declarations), as data
+    said: tuple[Said, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The build's notes in English (:attr:`said` renders them in any language)."""
+        return tuple(note.text("en") for note in self.said)
 
 
-def _evidence(reading: Reading, fields: list[str], summary: str) -> dict[str, Any]:
+def _evidence(reading: Reading, fields: list[str], summary: Said) -> dict[str, Any]:
+    """The dossier's record of a file: the summary as data (``summary_id``, rendered in the
+    reader's language) and in English (``summary``, for readers of the id-less format)."""
     return {
         "kind": reading.kind,
         "file": Path(reading.source).name,
@@ -43,8 +51,31 @@ def _evidence(reading: Reading, fields: list[str], summary: str) -> dict[str, An
         "size_bytes": reading.size_bytes,
         "format": reading.format,
         "fields": fields,
-        "summary": summary,
+        "summary": summary.text("en"),
+        "summary_id": summary.message_id,
+        "summary_params": dict(summary.params),
     }
+
+
+def summary_said(evidence: Evidence) -> Said | None:
+    """A dossier's summary of an evidence file as data, when it has one this solidcheck can
+    render: ``None`` for a dossier built by an older solidcheck, an id this version does not
+    know, or parameters not as the message needs (the dossier is the user's file)."""
+    if evidence.summary_id is None or evidence.summary_id not in load_catalogue().ids():
+        return None
+    found = Said(evidence.summary_id, evidence.summary_params or {})
+    try:
+        found.text("en")
+    except (KeyError, TypeError, ValueError):
+        return None
+    return found
+
+
+def evidence_summary(evidence: Evidence, lang: Display) -> str | None:
+    """A dossier's summary of an evidence file in ``lang``, from ``summary_id`` and
+    ``summary_params``; else the stored ``summary`` as written (English)."""
+    found = summary_said(evidence)
+    return evidence.summary if found is None else found.text(lang)
 
 
 def _weighed_specimens(weighings: Reading) -> list[dict[str, float]]:
@@ -70,9 +101,9 @@ def build_dossier(
     for a file that is not what its role needs.
     """
     if not isinstance(cell, Mapping):
-        return BuiltDossier(dossier_from_mapping(cell, source=source), None, None, ())
+        return BuiltDossier(dossier_from_mapping(cell, source=source), None, None)
     data: dict[str, Any] = dict(cell)
-    notes: list[str] = []
+    notes: list[Said] = []
     evidence: list[dict[str, Any]] = list(data.get("evidence") or [])
     conditions: ConditionsAnalysis | None = None
     problems: list[Problem] = []
@@ -88,9 +119,10 @@ def build_dossier(
             test["specimens"] = _weighed_specimens(weighings)
             evidence.append(_evidence(
                 weighings, ["weight_loss_test.specimens"],
-                f"{weighings.rows} specimen(s) weighed before and after",
+                said("evidence.summary.weighings", count=weighings.rows),
             ))
-            notes.append(f"specimens: {weighings.rows} from {Path(weighings.source).name}")
+            notes.append(said("build.specimens", count=weighings.rows,
+                              file=Path(weighings.source).name))
         if "specimens" not in test:
             problems.append(Problem(
                 "weight_loss_test.specimens",
@@ -114,7 +146,7 @@ def build_dossier(
 
 def _take_ratings(
     data: dict[str, Any], ratings: RatingsAnalysis, cycler: Reading,
-    evidence: list[dict[str, Any]], notes: list[str], problems: list[Problem],
+    evidence: list[dict[str, Any]], notes: list[Said], problems: list[Problem],
 ) -> None:
     name = Path(cycler.source).name
     if ratings.ratings is None:
@@ -127,20 +159,18 @@ def _take_ratings(
         return
     declared = data.get("ratings")
     if isinstance(declared, Mapping) and dict(declared) != ratings.ratings:
-        notes.append(f"ratings: the declared {dict(declared)} replaced by the values derived "
-                     f"from {name}")
+        notes.append(said("build.ratings_replaced", declared=str(dict(declared)), file=name))
     data["ratings"] = dict(ratings.ratings)
     evidence.append(_evidence(
         cycler, ["ratings.energy_1c_wh", "ratings.max_power_w"],
-        f"1C energy {fmt(round(ratings.ratings['energy_1c_wh'], 4))} Wh, max power "
-        f"{fmt(round(ratings.ratings['max_power_w'], 4))} W held "
-        f"{fmt(ratings.power_duration_s)} s",
+        said("evidence.summary.ratings", energy=ratings.ratings["energy_1c_wh"],
+             power=ratings.ratings["max_power_w"], held=ratings.power_duration_s / 3600),
     ))
 
 
 def _take_conditions(
     test: dict[str, Any], conditions: ConditionsAnalysis, log: Reading,
-    notes: list[str], problems: list[Problem],
+    notes: list[Said], problems: list[Problem],
 ) -> list[str]:
     """Copy the log's conditions (and masses) into ``test``; return the fields taken."""
     block = conditions.weight_loss_test
@@ -166,20 +196,21 @@ def _take_conditions(
                                    "mass_after_g": conditions.mass.mass_after_g}]
     for key, value in block.items():
         if key in test and test[key] != value:
-            notes.append(f"weight_loss_test.{key}: the declared {test[key]!r} replaced by "
-                         f"{value!r} from {name}")
+            notes.append(said("build.replaced", field=f"weight_loss_test.{key}",
+                              declared=repr(test[key]), value=repr(value), file=name))
         test[key] = value
         taken.append(f"weight_loss_test.{key}")
     return taken
 
 
-def _conditions_summary(conditions: ConditionsAnalysis) -> str:
+def _conditions_summary(conditions: ConditionsAnalysis) -> Said:
     hold = conditions.hold
-    verdict = "meets" if conditions.meets_conditions else "does not meet"
+    verdict = "conditions.meets" if conditions.meets_conditions else "conditions.does_not_meet"
     if hold is None:
-        return f"no qualifying hold; {verdict} the {conditions.ruleset} test conditions"
-    pressure = ("" if hold.pressure_max_pa is None
-                else f", ≤ {fmt(round(hold.pressure_max_pa, 3))} Pa")
-    return (f"hold {hold.duration_h:.4f} h at {fmt(round(hold.temperature_min_c, 3))}–"
-            f"{fmt(round(hold.temperature_max_c, 3))} °C{pressure}; {verdict} the "
-            f"{conditions.ruleset} test conditions")
+        return said("evidence.summary.no_hold", verdict=verdict, ruleset=conditions.ruleset)
+    shown: dict[str, Param] = {"duration": hold.duration_h, "low": hold.temperature_min_c,
+                              "high": hold.temperature_max_c, "verdict": verdict,
+                              "ruleset": conditions.ruleset}
+    if hold.pressure_max_pa is None:
+        return said("evidence.summary.hold", **shown)
+    return said("evidence.summary.hold_vacuum", **shown, pressure=hold.pressure_max_pa)

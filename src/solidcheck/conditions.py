@@ -20,10 +20,10 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import EvidenceError, Problem
-from .model import Finding
+from .model import Finding, FindingParam
 from .readers import Reading
 from .rules import Ruleset
-from .weightloss import exact, fmt
+from .weightloss import exact
 
 __all__ = [
     "ConditionsAnalysis",
@@ -202,10 +202,8 @@ def analyse_conditions(reading: Reading, *, ruleset: Ruleset) -> ConditionsAnaly
     mass = (_mass(ch, first, last, ruleset, findings)
             if ch.mass_g is not None and hold is not None else None)
     if ch.mass_g is None:
-        findings.append(ruleset.finding_text(
-            "weight_loss_rate", "info",
-            "the log has no mass channel: give the weighings (m₀, m₁ per specimen) separately",
-        ))
+        findings.append(ruleset.finding("weight_loss_rate", "info",
+                                        "conditions.no_mass_channel"))
     block = _weight_loss_block(ch, hold, mass)
     return ConditionsAnalysis(
         source={"file": reading.source, "format": reading.format, "sha256": reading.sha256,
@@ -312,13 +310,10 @@ def _excursion(
     )
 
 
-_ENDED: dict[Cause, str] = {
-    "temperature_low": "the temperature falling below the band",
-    "temperature_high": "the temperature rising above the band",
-    "pressure_high": "the pressure rising above the limit",
-    "gap": "a gap in the log (or an unreadable sample)",
-    "end_of_log": "the end of the log",
-}
+def _ended_by(causes: list[Cause]) -> str:
+    """The catalogue word (``hold_end.*``) for what ended a hold: one cause, or a temperature
+    cause with the pressure rising at the same sample."""
+    return "hold_end." + "+".join(causes)
 
 
 def _judge(
@@ -326,54 +321,53 @@ def _judge(
     findings: list[Finding],
 ) -> bool:
     meets = True
-    band = f"{fmt(target.temperature_c)} ± {fmt(target.tolerance_c)} °C"
-    if ch.pressure_pa is None:
+    vacuum = ch.pressure_pa is not None
+    band: dict[str, FindingParam] = {"temperature": target.temperature_c,
+                                     "tolerance": target.tolerance_c}
+    if vacuum:
+        band["pressure"] = target.max_pressure_pa
+    else:
         meets = False
-        findings.append(ruleset.finding_text(
-            "test_pressure", "error",
-            "the log has no pressure channel, so the vacuum condition "
-            f"(≤ {fmt(target.max_pressure_pa)} Pa) cannot be judged from it; use a log that "
-            "records the absolute oven pressure",
-        ))
+        findings.append(ruleset.finding("test_pressure", "error",
+                                        "conditions.no_pressure_channel",
+                                        pressure=target.max_pressure_pa))
     if hold is None:
         reached = _nanmax(ch.temperature_c)
-        findings.append(ruleset.finding_text(
-            "test_temperature", "error",
-            f"no sample of the log is at {band}"
-            + ("" if ch.pressure_pa is None else f" and ≤ {fmt(target.max_pressure_pa)} Pa")
-            + (f"; the highest temperature reached is {fmt(round(reached, 2))} °C"
-               if reached is not None else ""),
-        ))
+        if reached is None:
+            findings.append(ruleset.finding("test_temperature", "error",
+                                            "conditions.no_temperature",
+                                            temperature=target.temperature_c,
+                                            tolerance=target.tolerance_c))
+        else:
+            findings.append(ruleset.finding(
+                "test_temperature", "error",
+                "conditions.no_hold_vacuum" if vacuum else "conditions.no_hold",
+                **band, reached=reached))
         return False
     hours = hold.duration_h
+    span: dict[str, FindingParam] = {"duration": hours,
+                                     "start": hold.start_s / _SECONDS_PER_HOUR,
+                                     "end": hold.end_s / _SECONDS_PER_HOUR}
     if exact(hours) < exact(target.min_duration_h):
         meets = False
-        findings.append(ruleset.finding_text(
+        findings.append(ruleset.finding(
             "test_duration", "error",
-            f"the longest hold at {band}"
-            + ("" if ch.pressure_pa is None else f" and ≤ {fmt(target.max_pressure_pa)} Pa")
-            + f" lasts {hours:.4f} h, from {hold.start_s:g} s to {hold.end_s:g} s, and ended by "
-            + _ENDED[hold.ended_by[0]]
-            + (f" (also {', '.join(_ENDED[c] for c in hold.ended_by[1:])})"
-               if len(hold.ended_by) > 1 else "")
-            + f"; the test needs at least {fmt(target.min_duration_h)} h",
-        ))
+            "conditions.hold_short_vacuum" if vacuum else "conditions.hold_short",
+            **band, **span, ended=_ended_by(hold.ended_by),
+            min_duration=target.min_duration_h))
+    elif hold.pressure_max_pa is None:
+        findings.append(ruleset.finding(
+            "test_duration", "info", "conditions.held", **span,
+            low=hold.temperature_min_c, high=hold.temperature_max_c))
     else:
-        findings.append(ruleset.finding_text(
-            "test_duration", "info",
-            f"held {hours:.4f} h at {fmt(round(hold.temperature_min_c, 3))}–"
-            f"{fmt(round(hold.temperature_max_c, 3))} °C"
-            + ("" if hold.pressure_max_pa is None
-               else f", pressure at most {fmt(round(hold.pressure_max_pa, 3))} Pa")
-            + f" (from {hold.start_s:g} s to {hold.end_s:g} s)",
-        ))
+        findings.append(ruleset.finding(
+            "test_duration", "info", "conditions.held_vacuum", **span,
+            low=hold.temperature_min_c, high=hold.temperature_max_c,
+            pressure=hold.pressure_max_pa))
     if reading.problems:
-        findings.append(ruleset.finding_text(
-            "log_sampling", "warning",
-            f"{len(reading.problems)} unreadable row(s) were left out; the hold was judged on "
-            "the remaining samples, and a gap they leave longer than "
-            f"{fmt(target.max_gap_s)} s breaks a hold",
-        ))
+        findings.append(ruleset.finding(
+            "log_sampling", "warning", "conditions.rows_skipped",
+            count=len(reading.problems), max_gap=target.max_gap_s / _SECONDS_PER_HOUR))
     return meets
 
 
@@ -397,11 +391,8 @@ def _mass(
     m0, m1 = float(mass_g[first]), float(mass_g[last])
     known = mass_g[~np.isnan(mass_g)]
     if np.isnan(m0) or np.isnan(m1) or m0 <= 0 or known.size == 0:
-        findings.append(ruleset.finding_text(
-            "weight_loss_rate", "warning",
-            "the mass at the start or end of the hold is missing or not positive; "
-            "give the weighings separately",
-        ))
+        findings.append(ruleset.finding("weight_loss_rate", "warning",
+                                        "conditions.mass_missing"))
         return None
     stability = ruleset.rules.mass_stability
     window_s = stability.window_min * 60.0
@@ -417,13 +408,10 @@ def _mass(
     rate = None if slope is None else -slope * _SECONDS_PER_HOUR / m0 * 100.0
     stable = None if rate is None else rate <= stability.max_loss_rate_percent_per_h
     if stable is False:
-        findings.append(ruleset.finding_text(
-            "mass_stability", "warning",
-            f"mass was still falling at the end of the hold: {rate:.4f} %/h over the last "
-            f"{fmt(stability.window_min)} min, more than "
-            f"{fmt(stability.max_loss_rate_percent_per_h)} %/h; the liquid may not have finished "
-            "evaporating",
-        ))
+        assert rate is not None
+        findings.append(ruleset.finding(
+            "mass_stability", "warning", "conditions.mass_still_falling", rate=rate,
+            window=stability.window_min / 60, limit=stability.max_loss_rate_percent_per_h))
     percent = float((exact(m0) - exact(m1)) / exact(m0) * 100)
     log_start, log_end = float(known[0]), float(known[-1])
     return MassChange(

@@ -8,9 +8,17 @@ Units are in the field names.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
     "APPLICATIONS",
@@ -125,6 +133,10 @@ class WeightLossTest(_Input):
     specimens: list[Specimen] = Field(min_length=1, max_length=MAX_SPECIMENS)
 
 
+#: what a finding's parameter may hold (JSON: numbers, text, lists of text)
+FindingParam = float | int | str | bool | list[str] | None
+
+
 class Evidence(_Input):
     """A file some of the dossier's numbers were drawn from, identified by its content."""
 
@@ -135,7 +147,26 @@ class Evidence(_Input):
     format: str = Field(min_length=1, max_length=60, description="the solidcheck reader used")
     fields: list[str] = Field(description="dossier fields drawn from it, e.g. "
                               "'weight_loss_test.duration_h'")
-    summary: str | None = Field(default=None, max_length=2000)
+    summary: str | None = Field(default=None, max_length=2000, description="what the file "
+                                "gave, in English (older readers show this)")
+    summary_id: str | None = Field(
+        default=None, min_length=1, max_length=200, description="the summary as a message of "
+        "solidcheck's catalogue, e.g. 'evidence.summary.hold', rendered in the reader's "
+        "language with summary_params; absent in dossiers built before it was written")
+    summary_params: dict[str, FindingParam] | None = Field(
+        default=None, max_length=20, description="the summary message's parameters: numbers "
+        "in the units the catalogue declares, and texts")
+
+    @model_serializer(mode="wrap")
+    def _absent_when_unset(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A dossier written without a summary id dumps as before, so its canonical form
+        (hashed in certificates) does not change."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("summary_id", "summary_params"):
+                if data.get(name, ...) is None:
+                    del data[name]
+        return data
 
 
 class Dossier(_Input):
@@ -164,10 +195,6 @@ class Dossier(_Input):
 
 class _Output(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-#: what a finding's parameter may hold (JSON: numbers, text, lists of text)
-FindingParam = float | int | str | bool | list[str] | None
 
 
 class Finding(_Output):

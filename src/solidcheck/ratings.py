@@ -17,12 +17,14 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import EvidenceError, InvalidInputError, Problem
-from .model import Ratings
+from .i18n import Display, load_catalogue
+from .model import FindingParam, Ratings
 from .readers import Reading
 from .readers._cycler import discharge_label_mask
 from .rules import Ruleset
 
-__all__ = ["DischargeStep", "RatingsAnalysis", "derive_ratings", "max_held_power_w"]
+__all__ = ["DischargeStep", "RatingsAnalysis", "RatingsLine", "derive_ratings",
+           "max_held_power_w"]
 
 RULE_ID: Literal["ratings_from_cycler"] = "ratings_from_cycler"
 NominalBasis = Literal["given", "largest constant-current discharge capacity"]
@@ -64,6 +66,18 @@ class DischargeStep(_Output):
         description="(integrated − counter) / counter × 100")
 
 
+class RatingsLine(_Output):
+    """One line of how the ratings were obtained, as data: a catalogue message and its
+    parameters (``i18n/evidence.toml``), written in the reader's language by :meth:`text`."""
+
+    part: Literal["method", "warning", "note"]
+    message_id: str
+    params: dict[str, FindingParam] = Field(default_factory=dict)
+
+    def text(self, lang: Display = "en") -> str:
+        return load_catalogue().render(self.message_id, self.params, lang)
+
+
 class RatingsAnalysis(_Output):
     """Rated power and 1C energy from a cycler log, with how each was obtained."""
 
@@ -82,9 +96,11 @@ class RatingsAnalysis(_Output):
     power_energy_ratio_w_per_wh: float | None
     ratings: dict[str, float] | None = Field(
         description="the dossier's `ratings` block {max_power_w, energy_1c_wh}, or null")
-    method: list[str]
-    notes: list[str]
-    warnings: list[str]
+    method: list[str] = Field(description="how each number was obtained, in English")
+    notes: list[str] = Field(description="the reader's notes and skipped rows, in English")
+    warnings: list[str] = Field(description="what could not be derived and why, in English")
+    said: list[RatingsLine] = Field(description="method, warnings and notes as message ids "
+                                    "and parameters, to show in any language")
 
 
 def _column(reading: Reading, name: str) -> Floats:
@@ -133,22 +149,21 @@ def _finite_and_ordered(reading: Reading, t: Floats, v: Floats, i: Floats) -> No
         raise EvidenceError(problems, source=reading.source)
 
 
-def _segments(reading: Reading, i: Floats) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_],
-                                                   str]:
+def _segments(reading: Reading, i: Floats
+              ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], list[RatingsLine]]:
     """Start rows of every segment, whether each is a discharge, and how they were found."""
     n = i.size
     labelled = reading.has("step_type")
     discharge_row = discharge_label_mask(reading.table.column("step_type")) if labelled else None
     if discharge_row is not None and discharge_row.any():
-        how = ("discharge steps: the file's steps whose label names a discharge (DChg, DCH, "
-               "Discharge)")
+        how = [_line("method", "ratings.steps_labelled")]
     else:
         scale = float(np.max(np.abs(i))) if n else 0.0
         discharge_row = i < -_NOISE_FRACTION * scale
-        how = ("discharge steps: runs of negative current (below −0.1 % of the largest "
-               "|current|)" + (", split where the step number changes"
-                                if reading.has("step") else "")
-               + ("; no step label names a discharge" if labelled else ""))
+        how = [_line("method", "ratings.steps_by_current_split" if reading.has("step")
+                     else "ratings.steps_by_current", noise=_NOISE_FRACTION * 100)]
+        if labelled:
+            how.append(_line("method", "ratings.no_discharge_label"))
     change = np.diff(discharge_row.astype(np.int8)) != 0
     if reading.has("step"):
         change |= np.diff(_column(reading, "step")) != 0
@@ -200,8 +215,16 @@ def max_held_power_w(time_s: Floats, power_w: Floats, duration_s: float
     return float(levels[low]), start
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.6g}"
+def _sig(value: float, digits: int = 6) -> float:
+    """``value`` to ``digits`` significant digits: what the method lines show."""
+    return float(f"{value:.{digits}g}")
+
+
+def _line(part: Literal["method", "warning", "note"], message_id: str,
+          **params: FindingParam) -> RatingsLine:
+    line = RatingsLine(part=part, message_id=message_id, params=params)
+    line.text("en")  # a wrong id or parameter fails here, where it is made
+    return line
 
 
 def derive_ratings(
@@ -219,19 +242,20 @@ def derive_ratings(
     rule = ruleset.rules.ratings_from_cycler
     duration_s = rule.power_duration_s if power_duration_s is None else float(power_duration_s)
     _check_inputs(reading, nominal_capacity_ah, duration_s)
-    cite = f"[rule {RULE_ID}, {ruleset.id}]"
+    cite: dict[str, FindingParam] = {"rule": RULE_ID, "ruleset": ruleset.id}
     t, v, i = (_column(reading, c) for c in ("time_s", "voltage_v", "current_a"))
     _finite_and_ordered(reading, t, v, i)
     n = t.size
-    method: list[str] = []
-    warnings: list[str] = []
-    notes = list(reading.notes) + [f"skipped rows: {p}" for p in reading.problems]
+    said: list[RatingsLine] = [*(_line("note", note.message_id, **note.params)
+                                 for note in reading.notes),
+                               *(_line("note", "ratings.skipped_row", row=str(problem))
+                                 for problem in reading.problems)]
 
     if n < 2:
         raise EvidenceError([Problem("", f"{n} row(s): too few to integrate",
                                      "give the whole test log")], source=reading.source)
     starts, is_discharge, how = _segments(reading, i)
-    method.append(how)
+    said += how
     counts = np.diff(np.append(starts, n))
     ends = starts + counts - 1  # last row of each segment
 
@@ -263,19 +287,17 @@ def derive_ratings(
     if nominal_capacity_ah is not None:
         nominal: float | None = float(nominal_capacity_ah)
         basis = "given"
-        method.append(f"nominal capacity: {_fmt(nominal_capacity_ah)} Ah, as given {cite}")
+        said.append(_line("method", "ratings.nominal_given", capacity=_sig(nominal_capacity_ah),
+                          **cite))
     elif cc:
         largest = max(cc, key=lambda k: capacity_ah[k])
         nominal, basis = float(capacity_ah[largest]), "largest constant-current discharge capacity"
-        method.append(
-            f"nominal capacity: {_fmt(nominal)} Ah, INFERRED as the largest capacity delivered "
-            f"by a constant-current discharge (at {_fmt(-mean_current[largest])} A, from "
-            f"t = {_fmt(t[starts[largest]])} s); give --nominal-capacity-ah for the rated "
-            f"capacity, which the C-rates and so the 1C step depend on {cite}")
+        said.append(_line("method", "ratings.nominal_inferred", capacity=_sig(nominal),
+                          current=_sig(-mean_current[largest]),
+                          start=_sig(t[starts[largest]]), **cite))
     else:
         nominal = None
-        warnings.append("no constant-current discharge step, so no nominal capacity can be "
-                        "inferred; give --nominal-capacity-ah")
+        said.append(_line("warning", "ratings.no_constant_current"))
 
     steps: list[DischargeStep] = []
     cycles = _column(reading, "cycle") if reading.has("cycle") else None
@@ -308,17 +330,14 @@ def derive_ratings(
         ))
     if disagree:
         worst = max(disagree, key=lambda item: abs(item[1]))
-        warnings.append(
-            f"integrated and counter energy differ by more than {_fmt(counter_tolerance)} % in "
-            f"{len(disagree)} of {len(steps)} discharge steps (largest {worst[1]:+.3g} % in "
-            f"{_describe(steps[worst[0]])}); short steps are the most affected: a fixed offset "
-            f"between the counter and the samples (such as a logging delay at the step start) "
-            f"weighs more there {cite}")
+        said.append(_line("warning", "ratings.counter_differs",
+                          tolerance=_sig(counter_tolerance), count=len(disagree),
+                          steps=len(steps), largest=_sig(worst[1], 3),
+                          **_described(steps[worst[0]]), **cite))
     not_a_cell = [step for step in steps if step.end_voltage_v <= 0]
     if not_a_cell:
-        warnings.append(f"{len(not_a_cell)} discharge step(s) end at a voltage ≤ 0 V (first: "
-                        f"{_describe(not_a_cell[0])}): no cell delivering energy, perhaps an "
-                        "empty channel or a calibration run")
+        said.append(_line("warning", "ratings.not_a_cell", count=len(not_a_cell),
+                          **_described(not_a_cell[0])))
 
     # 1C energy: the constant-current discharge closest to 1C inside the rule's window.
     energy_1c = c_rate_1c = None
@@ -328,60 +347,55 @@ def derive_ratings(
         best = min(inside, key=lambda k: abs(c_rates[k] - 1.0))
         energy_1c, c_rate_1c = float(energy_wh[best]), c_rates[best]
         position = chosen.index(best)
-        method.append(
-            f"energy_1c_wh: {_fmt(energy_1c)} Wh, the trapezoidal ∫V·|I|dt of the "
-            f"constant-current discharge closest to 1C within {_fmt(window[0])}C–"
-            f"{_fmt(window[1])}C: {_describe(steps[position])} at {c_rate_1c:.3g}C; "
-            f"constant current = |I| within {_fmt(rule.constant_current_tolerance_percent)} % "
-            f"of the step's median {cite}")
+        said.append(_line("method", "ratings.energy_1c", energy=_sig(energy_1c),
+                          low=_sig(window[0]), high=_sig(window[1]),
+                          **_described(steps[position]), c_rate=_sig(c_rate_1c, 3),
+                          tolerance=_sig(rule.constant_current_tolerance_percent), **cite))
     elif nominal is not None:
         found = sorted({round(c_rates[k], 3) for k in cc if k in c_rates})
-        listed = ", ".join(f"{rate:g}C" for rate in found) or "none"
-        warnings.append(
-            f"no constant-current discharge has a C-rate within {_fmt(window[0])}C–"
-            f"{_fmt(window[1])}C of the nominal {_fmt(nominal)} Ah (C-rates found: {listed}), "
-            "so energy_1c_wh is null; give the rated capacity with --nominal-capacity-ah if "
-            f"it differs, or run a 1C discharge {cite}")
+        said.append(_line("warning", "ratings.no_1c", low=_sig(window[0]),
+                          high=_sig(window[1]), nominal=_sig(nominal),
+                          rates=[f"{rate:g}C" for rate in found] or ["—"], **cite))
 
     discharge_power = np.where(i < 0, v * -i, 0.0)
     held = max_held_power_w(t, discharge_power, duration_s)
     max_power = max_power_start = None
     if held is None:
-        warnings.append(f"no discharge holds any power for {_fmt(duration_s)} s, so "
-                        "max_power_w is null")
+        said.append(_line("warning", "ratings.no_power", duration=_sig(duration_s)))
     else:
         max_power, max_power_start = held
-        source = ("the rule's power_duration_s" if power_duration_s is None
-                  else "--power-duration-s, overriding the rule's "
-                  f"{_fmt(rule.power_duration_s)} s")
-        method.append(
-            f"max_power_w: {_fmt(max_power)} W, the highest discharge power V·|I| held for at "
-            f"least {_fmt(duration_s)} s ({source}): every sample of a window of ≥ "
-            f"{_fmt(duration_s)} s, from t = {_fmt(max_power_start)} s, is at or above it "
-            f"{cite}")
+        held_for: dict[str, FindingParam] = {
+            "power": _sig(max_power), "duration": _sig(duration_s),
+            "start": _sig(max_power_start), **cite}
+        if power_duration_s is None:
+            said.append(_line("method", "ratings.max_power", **held_for))
+        else:
+            said.append(_line("method", "ratings.max_power_override", **held_for,
+                              rule_duration=_sig(rule.power_duration_s)))
 
     ratio = None if max_power is None or not energy_1c else max_power / energy_1c
     ratings: dict[str, float] | None = None
     if ratio is not None and max_power is not None and energy_1c is not None:
         threshold = ruleset.rules.application_ratio.high_power_min_ratio_w_per_wh
-        method.append(f"power_energy_ratio_w_per_wh: {ratio:.4g} = max_power_w / energy_1c_wh; "
-                      f"rule application_ratio reads ≥ {_fmt(threshold)} W/Wh as high-power")
+        said.append(_line("method", "ratings.ratio", ratio=_sig(ratio, 4), threshold=threshold))
         try:
             ratings = Ratings(max_power_w=max_power, energy_1c_wh=energy_1c).model_dump()
         except ValidationError as exc:
             reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                 for e in exc.errors())
-            warnings.append(f"the derived values do not fit the dossier's ratings ({reasons}), "
-                            "so ratings is null")
+            said.append(_line("warning", "ratings.not_ratings", reasons=reasons))
     return RatingsAnalysis(
         ruleset=ruleset.id, rows=n, discharge_steps=steps, nominal_capacity_ah=nominal,
         nominal_capacity_basis=basis, energy_1c_wh=energy_1c, energy_1c_c_rate=c_rate_1c,
         power_duration_s=duration_s, max_power_w=max_power, max_power_start_s=max_power_start,
-        power_energy_ratio_w_per_wh=ratio, ratings=ratings, method=method, notes=notes,
-        warnings=warnings,
+        power_energy_ratio_w_per_wh=ratio, ratings=ratings,
+        method=[line.text() for line in said if line.part == "method"],
+        notes=[line.text() for line in said if line.part == "note"],
+        warnings=[line.text() for line in said if line.part == "warning"], said=said,
     )
 
 
-def _describe(step: DischargeStep) -> str:
-    where = f"step {step.step}" if step.step is not None else "the discharge"
-    return f"{where} (t = {_fmt(step.start_s)} s, {_fmt(step.duration_s)} s)"
+def _described(step: DischargeStep) -> dict[str, FindingParam]:
+    """A step as the messages name it: its number as the file writes it, start, duration."""
+    return {"step": "—" if step.step is None else str(step.step),
+            "start": _sig(step.start_s), "duration": _sig(step.duration_s)}

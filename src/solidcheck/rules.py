@@ -245,13 +245,6 @@ class Ruleset(_Data):
             ruleset=self.id,
         )
 
-    def finding_text(self, rule_id: str, severity: Severity, text: str) -> Finding:
-        """A finding whose words are not (yet) in the catalogue: it has no ``message_id``, so
-        it stays in English whatever language is asked for. Prefer :meth:`finding`."""
-        rule = self.rule(rule_id)
-        return Finding(severity=severity, rule=rule_id, message=text, source=rule.provenance,
-                       clause=rule.reference, ruleset=self.id)
-
 
 @functools.lru_cache(maxsize=4096)
 def _english(message_id: str,

@@ -105,8 +105,8 @@ def dossier_build(
     else:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     display = language()
-    for note in built.notes:
-        typer.echo(say("cli.note", display, note=note), err=True)
+    for note in built.said:
+        typer.echo(say("cli.note", display, note=note.text(display)), err=True)
     if built.conditions is not None:
         typer.echo(say("cli.build.conditions_met" if built.conditions.meets_conditions
                        else "cli.build.conditions_not_met", display, ruleset=rules.id), err=True)

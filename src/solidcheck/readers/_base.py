@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal, Protocol
 import pyarrow as pa
 
 from ..errors import EvidenceError, Problem
+from ..i18n.said import Said
 
 __all__ = [
     "CHANNELS",
@@ -94,8 +95,9 @@ class Reading:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: canonical column → the file's own column name (or how the value was obtained)
     origins: dict[str, str] = field(default_factory=dict)
-    #: normalisations a user should know about (units converted, signs flipped)
-    notes: tuple[str, ...] = ()
+    #: normalisations a user should know about (units converted, signs flipped), as catalogue
+    #: messages (``i18n/evidence.toml``, ``reader.*``): ``note.text(lang)`` writes one
+    notes: tuple[Said, ...] = ()
     #: rows that could not be read and were left out
     problems: tuple[Problem, ...] = ()
     #: absolute start time of the log, ISO 8601, when the file says
@@ -130,7 +132,8 @@ class Reading:
                 {"name": name, "unit": CHANNELS.get(name, ""), "from": self.origins.get(name, name)}
                 for name in self.table.column_names
             ],
-            "notes": list(self.notes),
+            "notes": [note.text("en") for note in self.notes],
+            "said": [note.as_dict() for note in self.notes],
             "skipped_rows": [problem.as_dict() for problem in self.problems],
             "metadata": self.metadata,
         }

@@ -48,15 +48,17 @@ def current_sign(
 
     Decided from the file itself: the current's sign on rows labelled discharge (or charge),
     else on rows where the file's discharge (or charge) counter grows. The second value says
-    which evidence decided; ``None`` when the file holds none (the sign is then kept).
+    which evidence decided, as the key of a catalogue word (``sign_evidence.<key>``:
+    ``discharge_label``, ``charge_label``, ``discharge_counter``, ``charge_counter``);
+    ``None`` when the file holds none (the sign is then kept).
     """
     if labels is not None:
         discharge = _median_sign(current[discharge_label_mask(labels)])
         if discharge:
-            return (1 if discharge < 0 else -1), "the current on steps labelled discharge"
+            return (1 if discharge < 0 else -1), "sign_evidence.discharge_label"
         charge = _median_sign(current[charge_label_mask(labels)])
         if charge:
-            return (1 if charge > 0 else -1), "the current on steps labelled charge"
+            return (1 if charge > 0 else -1), "sign_evidence.charge_label"
     for counter, wanted, what in ((discharge_counter, -1, "discharge"),
                                   (charge_counter, 1, "charge")):
         if counter is None or counter.size < 2:
@@ -64,5 +66,5 @@ def current_sign(
         growing = np.concatenate(([False], np.diff(counter) > 0))
         sign = _median_sign(current[growing])
         if sign:
-            return (1 if sign == wanted else -1), f"the current where the {what} counter grows"
+            return (1 if sign == wanted else -1), f"sign_evidence.{what}_counter"
     return 1, None

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import MAX_PROBLEMS_LISTED, EvidenceError, Problem
+from ..i18n.said import Said, said
 from ._base import CHANNELS
 from ._headers import Column, Field
 from ._units import accepted_units, is_clock_unit
@@ -40,7 +41,7 @@ class TableResult:
 
     table: pa.Table
     origins: dict[str, str]
-    notes: tuple[str, ...]
+    notes: tuple[Said, ...]
     problems: tuple[Problem, ...]
     started_at: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -84,7 +85,7 @@ class _Converted:
     reason: str
     kind: str = "number"  # number | timestamp | text
     zone: bool = False
-    note: str | None = None
+    note: Said | None = None
     nonpositive: np.ndarray | None = None
     text: Any = None  # the cells as written, to quote a bad one
 
@@ -136,8 +137,9 @@ def _convert(
     note = None
     if not unit.is_canonical:
         values = pc.add(pc.multiply(values, unit.scale), unit.offset)
-        note = f"{column.channel} from {header} {unit.describe()} ({unit.symbol} → " \
-               f"{CHANNELS[column.channel]})"
+        note = said("reader.unit_converted", channel=column.channel, column=header,
+                    conversion=unit.describe(), unit_from=unit.symbol,
+                    unit_to=CHANNELS[column.channel])
     return _Converted(values, bad, empty, f"{header} is not a number", note=note,
                       text=text if text is not None else array)
 
@@ -175,7 +177,7 @@ def _convert_clock_or_timestamp(column: Column, array: Any, *, date: Any | None)
             pc.cast(pc.struct_field(parts, "s"), pa.float64()))
         return _Converted(seconds, ~_mask(is_clock), empty,
                           f"{header} is not an elapsed time H:MM:SS",
-                          note=f"time_s from {header} (elapsed H:MM:SS)", text=text)
+                          note=said("reader.elapsed_clock", column=header), text=text)
     is_stamp = pc.fill_null(pc.match_substring_regex(text, _TIMESTAMP), False)
     if not pc.any(is_stamp).as_py():
         numbers = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
@@ -231,7 +233,7 @@ def normalise_columns(
     date = raw.get(date_column.index) if date_column else None
     converted: dict[str, _Converted] = {}
     origins: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[Said] = []
     stamp_source: tuple[Column, _Converted] | None = None
     problems: list[Problem] = []
     for column in columns:
@@ -263,7 +265,8 @@ def normalise_columns(
         result = converted[channel]
         if result.kind != "text" and bool(np.all(result.bad | empty_all)):
             del converted[channel]
-            notes.append(f"{channel} left out: column {origins.pop(channel)!r} holds no values")
+            notes.append(said("reader.channel_empty", channel=channel,
+                              column=repr(origins.pop(channel))))
     bad = np.zeros(n_rows, dtype=bool)
     for result in converted.values():
         bad |= result.bad
@@ -331,8 +334,8 @@ def normalise_columns(
     table = pa.table({channel: _chunk(columns_out[channel]) for channel in order})
     for other in passed_over:
         if other.channel in origins:
-            notes.append(f"{other.channel} from {origins[other.channel]!r}, not from "
-                         f"{other.header!r}, which names the same channel less precisely")
+            notes.append(said("reader.channel_preferred", channel=other.channel,
+                              chosen=repr(origins[other.channel]), other=repr(other.header)))
     ignored = [c.header for c in columns if c.channel not in columns_out and c.channel != "date"]
     ignored += [c.header for c in passed_over]
     if ignored:
@@ -389,15 +392,16 @@ def _cell(column: Any, index: int) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _relative_time(values: Any, result: _Converted, header: str) -> tuple[Any, str | None, str]:
+def _relative_time(values: Any, result: _Converted, header: str
+                   ) -> tuple[Any, str | None, Said | None]:
     """Seconds since the first kept row, the ISO start time when known, and a note."""
     first = values[0].as_py()
     if result.kind == "timestamp":
         seconds = pc.divide(pc.cast(pc.subtract(values, first), pa.float64()), 1e6)
         return (seconds, _iso(first, zone=result.zone),
-                f"time_s from {header!r} (date-times), seconds since the first row")
+                said("reader.time_from_datetimes", column=repr(header)))
     seconds = pc.subtract(values, first) if first else values
-    note = f"time_s made relative to the first row, which was at {first:g} s" if first else ""
+    note = said("reader.time_relative", first=float(first)) if first else None
     return seconds, None, note
 
 
@@ -443,11 +447,11 @@ def _check_absolute(
         )], source=source)
 
 
-def _fill_specimen(values: Any, notes: list[str]) -> Any:
+def _fill_specimen(values: Any, notes: list[Said]) -> Any:
     """A specimen without an id is named by its 1-based position, as when there is no column."""
     empty = _mask(pc.equal(values, ""))
     if not empty.any():
         return values
     numbers = pa.array([str(i + 1) for i in range(len(values))])
-    notes.append(f"{int(empty.sum())} specimen(s) without an id named by their row order")
+    notes.append(said("reader.specimens_numbered", count=int(empty.sum())))
     return pc.if_else(pa.array(empty), numbers, values)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import EvidenceError, Problem
+from ..i18n.said import Said, said
 from ._base import Reading, ReadingKind, check_text_rows
 from ._cycler import current_sign
 
@@ -122,7 +123,7 @@ class BdfCsvReader:
             raise EvidenceError([Problem("", "the file holds no data rows",
                                          "export the test again")], source=str(path))
 
-        notes: list[str] = []
+        notes: list[Said] = []
         columns: dict[str, pa.Array] = {}
         for canonical, column in chosen.items():
             values = table[column].combine_chunks()
@@ -131,7 +132,8 @@ class BdfCsvReader:
             columns[canonical] = values
         time = columns["time_s"].to_numpy(zero_copy_only=False)
         if time[0] != 0:
-            notes.append(f"time_s: {chosen['time_s']} minus its first value ({time[0]:g} s)")
+            notes.append(said("reader.time_minus_first", column=chosen["time_s"],
+                              first=float(time[0])))
         columns["time_s"] = pa.array(time - time[0], pa.float64())
 
         current = columns["current_a"].to_numpy(zero_copy_only=False)
@@ -145,16 +147,11 @@ class BdfCsvReader:
         if sign < 0:
             columns["current_a"] = pa.array(-current, pa.float64())
             origins["current_a"] = f"−{chosen['current_a']}"
-            notes.append(f"current_a: this file logs discharge current as positive ({evidence} "
-                         "is positive); the sign was flipped to BDF's and solidcheck's "
-                         "positive = charge, negative = discharge")
+            notes.append(said("reader.current_flipped", evidence=evidence))
         elif evidence:
-            notes.append(f"current_a: positive = charge, negative = discharge, as BDF writes it "
-                         f"(checked on {evidence}); no sign change")
+            notes.append(said("reader.current_checked", evidence=evidence))
         else:
-            notes.append("current_a: taken as BDF writes it, positive = charge, negative = "
-                         "discharge; the file has no step labels or capacity counters to "
-                         "confirm the sign")
+            notes.append(said("reader.current_unchecked"))
         started_at = None
         if unix:
             first = table[unix][0].as_py()

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import EvidenceError, Problem
+from ..i18n.said import said
 from ._base import Reading, ReadingKind
 from ._cycler import current_sign
 
@@ -82,12 +83,11 @@ class BiologicMprReader:
         time = columns["time_s"].to_numpy()
         columns["time_s"] = pa.array(time - time[0], pa.float64()) if time.size else columns[
             "time_s"]
-        notes = ["time_s: time/s minus its first value",
-                 "voltage_v: the working-electrode potential Ewe, which is the cell voltage "
-                 "in a two-electrode connection"]
+        notes = [said("reader.time_minus_first", column="time/s",
+                      first=float(time[0]) if time.size else 0.0),
+                 said("reader.ewe_is_cell_voltage")]
         if origins["current_a"].startswith("control/"):
-            notes.append("current_a: the file has no measured current; the set point "
-                         "control/mA was used")
+            notes.append(said("reader.current_set_point"))
         current = columns["current_a"].to_numpy()
         discharge = columns.get("discharge_capacity_ah")
         charge = columns.get("charge_capacity_ah")
@@ -98,12 +98,9 @@ class BiologicMprReader:
         if sign < 0:
             columns["current_a"] = pa.array(-current, pa.float64())
             origins["current_a"] = f"−{origins['current_a']}"
-            notes.append(f"current_a: {evidence} is positive in this file; the sign was "
-                         "flipped to positive = charge, negative = discharge")
+            notes.append(said("reader.current_flipped", evidence=evidence))
         else:
-            notes.append("current_a: BioLogic logs oxidation current at the working electrode "
-                         "as positive, which is charge when the working electrode is the "
-                         "cell's positive terminal (the usual connection); kept as is")
+            notes.append(said("reader.biologic_sign_kept"))
         metadata: dict[str, Any] = {"mpr_data_version": int(getattr(mpr, "version", 0))}
         started = getattr(mpr, "timestamp", None) or getattr(mpr, "startdate", None)
         return build_reading(

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import EvidenceError, Problem
+from ..i18n.said import said
 from ._base import Reading, ReadingKind, check_zip_container, zip_members
 
 _KEPT_METADATA = (
@@ -61,23 +62,16 @@ class NetzschNgbReader:
             "temperature_c": raw.column("sample_temperature"),
         }
         origins = {"time_s": "time (s)", "temperature_c": "sample_temperature (°C)"}
-        notes = [
-            "no furnace pressure channel: NETZSCH thermobalances log purge-gas flows, not the "
-            "absolute pressure, so the vacuum condition cannot be judged from this file"
-        ]
+        notes = [said("reader.no_pressure_channel")]
         sample_mass_mg = metadata.get("sample_mass")
         if "mass" in raw.column_names and isinstance(sample_mass_mg, int | float) \
                 and sample_mass_mg > 0:
             absolute_mg = pc.add(raw.column("mass"), float(sample_mass_mg))
             columns["mass_g"] = pc.divide(absolute_mg, 1000.0)
             origins["mass_g"] = "sample_mass (metadata, mg) + mass (change, mg), ÷ 1000"
-            notes.append(
-                f"mass_g = initial sample mass {sample_mass_mg} mg + recorded mass change, in g"
-            )
+            notes.append(said("reader.mass_from_sample_mass", mass=float(sample_mass_mg)))
         elif "mass" in raw.column_names:
-            notes.append(
-                "no mass channel: the file records no sample mass (a correction or baseline run)"
-            )
+            notes.append(said("reader.no_sample_mass"))
         return build_reading(
             self,
             path,

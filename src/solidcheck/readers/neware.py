@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..errors import EvidenceError, Problem
+from ..i18n.said import Said, said
 from ._base import CHANNELS, Reading, ReadingKind, check_zip_container, zip_members
 from ._cycler import current_sign
 
@@ -173,7 +174,7 @@ class NewareReader:
                          "export the test again once the cycler has logged data")],
                 source=str(path),
             )
-        notes: list[str] = []
+        notes: list[Said] = []
         origins: dict[str, str] = {}
         columns: dict[str, pa.Array] = {}
 
@@ -183,15 +184,13 @@ class NewareReader:
         columns["time_s"] = pa.array(time_s, pa.float64())
         if per_step:
             origins["time_s"] = "Time (per step) + durations of the earlier steps"
-            notes.append(
-                "time_s: Neware's Time restarts at every step in this file; the total time is "
-                "Time plus the last Time of every earlier step (steps follow without a gap)"
-                + _timestamp_check(frame, time_s)
-            )
+            difference = _timestamp_check(frame, time_s)
+            notes.append(said("reader.neware_time_per_step") if difference is None
+                         else said("reader.neware_time_per_step_checked",
+                                   difference=float(f"{difference:.3g}")))
         else:
             origins["time_s"] = "Time − first Time"
-            notes.append("time_s: Neware's Time counts from the start of the test in this file; "
-                         "time_s is Time minus its first value")
+            notes.append(said("reader.neware_time_total"))
 
         labels = pa.Array.from_pandas(frame["Status"])
         if pa.types.is_dictionary(labels.type):
@@ -205,17 +204,12 @@ class NewareReader:
         if sign < 0:
             columns["current_a"] = pa.array(-columns["current_a"].to_numpy(), pa.float64())
             origins["current_a"] = "−Current(mA) / 1000"
-            notes.append("current_a: this file logs discharge current as positive (its DChg "
-                         "steps have positive current); the sign was flipped to solidcheck's "
-                         "positive = charge, negative = discharge")
+            notes.append(said("reader.current_flipped", evidence=evidence))
+        elif evidence:
+            notes.append(said("reader.neware_current", evidence=evidence))
         else:
-            checked = (f"checked on {evidence} in this file" if evidence
-                       else "no charge or discharge step in this file to check it on")
-            notes.append("current_a: Current(mA) / 1000; Neware logs charge current positive "
-                         f"and discharge current negative ({checked}), which is solidcheck's "
-                         "convention: no sign change")
-        notes.append("capacities and energies: Neware's per-step counters in mAh/mWh, "
-                     "divided by 1000 (they restart at every step)")
+            notes.append(said("reader.neware_current_unchecked"))
+        notes.append(said("reader.neware_counters"))
         columns["cycle"] = pa.array(frame["Cycle"].to_numpy(dtype=np.int64))
         origins["cycle"] = "Cycle (NewareNDA's count, charge-first)"
         columns["step"] = pa.array(step)
@@ -230,9 +224,9 @@ class NewareReader:
                 frame[temperature[0]].to_numpy(dtype=np.float64), pa.float64())
             origins["temperature_c"] = f"{temperature[0]} (auxiliary temperature channel)"
             if len(temperature) > 1:
-                notes.append(f"temperature_c is auxiliary channel {temperature[0]}; "
-                             f"{', '.join(temperature[1:])} not mapped")
-        notes += [f"NewareNDA: {message}" for message in log_messages]
+                notes.append(said("reader.aux_temperature", channel=temperature[0],
+                                  others=temperature[1:]))
+        notes += [said("reader.newarenda_said", said=message) for message in log_messages]
 
         order = [name for name in CHANNELS if name in columns]
         metadata = _metadata(path, ndax)
@@ -245,16 +239,16 @@ class NewareReader:
         )
 
 
-def _timestamp_check(frame: Any, time_s: npt.NDArray[np.float64]) -> str:
-    """How far the derived time is from the file's own clock, when that clock is usable."""
+def _timestamp_check(frame: Any, time_s: npt.NDArray[np.float64]) -> float | None:
+    """How far (s) the derived time is from the file's own clock, when that clock is usable."""
     try:
         stamps = frame["Timestamp"]
         elapsed = (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(dtype=np.float64)
     except (KeyError, AttributeError, TypeError):
-        return ""
+        return None
     if elapsed.size < 2 or not np.all(np.diff(elapsed) >= 0):
-        return ""
-    return f"; it agrees with the Timestamp column within {np.max(np.abs(time_s - elapsed)):.3g} s"
+        return None
+    return float(np.max(np.abs(time_s - elapsed)))
 
 
 def _newarenda_version() -> str:

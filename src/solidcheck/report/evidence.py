@@ -1,6 +1,7 @@
 """Terminal renderings of instrument evidence: what was read, the test conditions, ratings —
-in the language asked for (the labels are in ``i18n/cli.toml``; the readers' notes and the
-analyses' method lines are the core's own text)."""
+in the language asked for (the labels are in ``i18n/cli.toml``; the readers' notes, the
+ratings' method, warnings and notes and the conditions' findings are messages of
+``i18n/evidence.toml``, rendered here)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..conditions import ConditionsAnalysis
-from ..i18n import Display
+from ..i18n import Display, message
 from ..ratings import RatingsAnalysis
 from ..readers import Reading
 from .text import findings_table, say, word
@@ -49,7 +50,9 @@ def render_reading(summary: dict[str, Any], lang: Display = "en") -> RenderableT
                      say("evidence.time_span_value", lang, span=span / 3600, seconds=span)))
     if summary["started_at"]:
         rows.append((say("evidence.started_at", lang), str(summary["started_at"])))
-    rows += [(say("evidence.note", lang), note) for note in summary["notes"]]
+    notes = [message(note["message_id"], note["params"], lang) for note in summary["said"]] \
+        if "said" in summary else list(summary["notes"])
+    rows += [(say("evidence.note", lang), note) for note in notes]
     rows += [(say("evidence.skipped", lang), f"{p['path']}: {p['message']}")
              for p in summary["skipped_rows"]]
     for key, value in summary["metadata"].items():
@@ -102,9 +105,10 @@ def render_ratings(analysis: RatingsAnalysis, reading: Reading,
         (say("evidence.ratings", lang),
          "—" if analysis.ratings is None else json.dumps(analysis.ratings)),
     ]
-    rows += [(say("evidence.method", lang), line) for line in analysis.method]
-    rows += [(say("evidence.warning", lang), line) for line in analysis.warnings]
-    rows += [(say("evidence.note", lang), line) for line in analysis.notes]
+    for part, label in (("method", "evidence.method"), ("warning", "evidence.warning"),
+                        ("note", "evidence.note")):
+        rows += [(say(label, lang), line.text(lang)) for line in analysis.said
+                 if line.part == part]
     return Group(title, table, _lines(rows))
 
 

@@ -16,13 +16,14 @@ from typing import Any
 import jinja2
 import numpy as np
 import numpy.typing as npt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
 from .._version import __version__
+from ..build import summary_said
 from ..conditions import ConditionsAnalysis
 from ..errors import InvalidInputError, Problem
-from ..model import Result
+from ..model import Evidence, Result
 from ..readers import Reading
 from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .model import ReportItem
@@ -177,6 +178,15 @@ def _ruleset_for(result: Result, applied: dict[str, Ruleset]) -> Ruleset:
     return ruleset_by_id(result.ruleset)
 
 
+def _evidence_summary(evidence: Evidence, words: ReportWords) -> Markup | None:
+    """The dossier's summary of an evidence file in the report's language; the stored English
+    of a dossier built without a summary id, marked as English."""
+    said = summary_said(evidence)
+    if said is not None:
+        return escape(said.text(words.lang))
+    return None if evidence.summary is None else words.english(evidence.summary)
+
+
 def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Sequence[Ruleset],
                applied: dict[str, Ruleset]) -> dict[str, Any]:
     result = item.result
@@ -199,7 +209,8 @@ def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Seq
         "oven_note": None,
         "has_oven_evidence": any(e.kind == "oven_log" for e in item.dossier.evidence),
         "evidence": [(evidence, next((c for c in item.evidence_checks if c.evidence == evidence),
-                                     None)) for evidence in item.dossier.evidence],
+                                     None), _evidence_summary(evidence, words))
+                     for evidence in item.dossier.evidence],
     }
     weight_loss = result.weight_loss
     if weight_loss is not None:

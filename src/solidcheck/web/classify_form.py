@@ -27,6 +27,7 @@ from ..errors import (
     Problem,
 )
 from ..i18n import Param
+from ..i18n.said import Said as Note
 from ..model import Dossier, Result
 from ..readers import Reading, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
@@ -179,7 +180,8 @@ class ClassifyOutcome:
     errors: FormErrors
     result: Result | None = None
     dossier: Dossier | None = None
-    notes: tuple[str, ...] = ()
+    #: what the build said (replaced declarations …), rendered in the page's language
+    notes: tuple[Note, ...] = ()
     stored: Submission | None = None
     evidence: list[EvidenceRecord] = field(default_factory=list)
 
@@ -380,7 +382,7 @@ def classify_submission(sub: ClassifySubmission, *, registry: Registry,
     if errors:
         return ClassifyOutcome(errors)
     outcome = ClassifyOutcome(errors, result=classify(built.dossier, ruleset),
-                              dossier=built.dossier, notes=built.notes)
+                              dossier=built.dossier, notes=built.said)
     if key is not None:
         _store(outcome, sub, registry, key, ruleset, max_evidence_bytes,
                from_file=from_file, specimen_rows=specimen_rows)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
+from ...build import summary_said
 from ...errors import NotFoundError
 from ...i18n import Param, message
 from ...registry import CellDetail, ResultRecord
@@ -48,6 +49,21 @@ def evidence_line(summary: str, lang: Lang) -> Markup | str:
     return escape(message("web.evidence.summary_span", params, lang))
 
 
+def _drawn_from(detail: CellDetail, lang: Lang) -> dict[str, Markup]:
+    """What the latest version's dossier says it drew from each evidence file, by SHA-256, in
+    the page's language: the build's summary (``summary_id``); a dossier built without one
+    gives nothing here (its English summary adds nothing to the reader's own line)."""
+    latest = next((v for v in detail.versions if v.version == detail.latest_version), None)
+    if latest is None:
+        return {}
+    found = {}
+    for evidence in latest.dossier.evidence:
+        said = summary_said(evidence)
+        if said is not None:
+            found[evidence.sha256] = escape(said.text(lang))
+    return found
+
+
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -73,6 +89,7 @@ def _cell_context(view: View, detail: CellDetail, wanted: str | None) -> dict[st
     shown = None
     if selected is not None:
         shown = result_view(view, selected.result, versions[selected.version].dossier, "shown")
+    drawn = _drawn_from(detail, view.lang)
     results = [{"record": r, "term": category_term(view, r.result.category),
                 "href": view.cell_href(detail.id, result=r.id), "when": _when(r.created_at),
                 "selected": selected is not None and r.id == selected.id,
@@ -87,7 +104,8 @@ def _cell_context(view: View, detail: CellDetail, wanted: str | None) -> dict[st
         "results": results,
         "evidence": [{"record": e, "when": _when(e.created_at),
                       "summary": evidence_line(e.summary, view.lang) if e.summary else None,
-                      "href": f"/v1/evidence/{e.sha256}"} for e in detail.evidence],
+                      "drawn": drawn.get(e.sha256), "href": f"/v1/evidence/{e.sha256}"}
+                     for e in detail.evidence],
         "certificates": [{"record": c, "when": _when(c.created_at),
                           "href": f"/v1/certificates/{c.id}",
                           "verify_href": view.href("/verify", certificate=c.id)}
