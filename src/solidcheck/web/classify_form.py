@@ -26,8 +26,7 @@ from ..errors import (
     MissingDependencyError,
     Problem,
 )
-from ..i18n import Param
-from ..i18n.said import Said as Note
+from ..i18n.said import Said
 from ..model import Dossier, Result
 from ..readers import Reading, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
@@ -42,7 +41,6 @@ __all__ = [
     "FormErrors",
     "FormMessage",
     "ProblemSaid",
-    "Said",
     "Upload",
     "classify_submission",
     "specimen_field",
@@ -96,14 +94,6 @@ _BLOCKS = {
 class Upload:
     filename: str
     content: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Said:
-    """A form message of the catalogue (``i18n/web.toml``), said in the page's language."""
-
-    message_id: str
-    params: Mapping[str, Param] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +171,7 @@ class ClassifyOutcome:
     result: Result | None = None
     dossier: Dossier | None = None
     #: what the build said (replaced declarations …), rendered in the page's language
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Said, ...] = ()
     stored: Submission | None = None
     evidence: list[EvidenceRecord] = field(default_factory=list)
 

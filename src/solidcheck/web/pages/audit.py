@@ -22,11 +22,12 @@ from ...claims.localise import (
 )
 from ...claims.model import AuditFinding, AuditReport
 from ...errors import InvalidInputError, NotFoundError
+from ...i18n.said import Said
 from ...model import Result
 from ...report.parts import SEVERITY_RANK, finding_place, marked_segments, text_language
 from ...rules import Ruleset, available_rulesets
 from .. import heavy
-from ..classify_form import FormErrors, Said
+from ..classify_form import FormErrors
 from ..deps import get_registry, get_settings
 from ..inputs import FORM_OVERHEAD_BYTES
 from .forms import add_problems, check_one_given, error_list, errors_by_field, read_form

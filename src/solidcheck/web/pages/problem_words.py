@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 
 from ...errors import Problem
 from ...i18n import Display, message
-from ..classify_form import FormMessage, ProblemSaid, Said
+from ...i18n.said import Said
+from ..classify_form import FormMessage, ProblemSaid
 
 __all__ = ["form_message", "problem_text"]
 

@@ -14,8 +14,9 @@ from ...certificates import MAX_CERTIFICATE_BYTES, Verification, parse_public_ke
 from ...dossier import MAX_DOSSIER_BYTES
 from ...errors import InvalidInputError, NotFoundError
 from ...i18n import message
+from ...i18n.said import Said
 from .. import heavy
-from ..classify_form import FormErrors, Said, Upload
+from ..classify_form import FormErrors, Upload
 from ..deps import get_registry, get_settings
 from ..inputs import FORM_OVERHEAD_BYTES
 from .forms import add_problems, check_one_given, error_list, errors_by_field, read_form
