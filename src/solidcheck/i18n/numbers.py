@@ -86,12 +86,13 @@ def _duration(hours: float | Fraction, lang: Language) -> str:
 
 def format_quantity(value: float | Fraction | int, kind: QuantityKind, lang: Language = "en",
                     *, against: float | Fraction | None = None,
-                    resolution: float | None = None) -> str:
+                    resolution: float | None = None, with_unit: bool = True) -> str:
     """``value`` with its unit, in ``lang``, to the digits it supports.
 
     ``against``: a bound the value is compared with; enough decimals are kept to show on
     which side it lies. ``resolution``: the instrument's resolution in the value's unit
     (a balance's 0.1 mg for a mass in mg); no more decimals than it resolves.
+    ``with_unit=False``: the number alone, for a column whose heading names the unit.
     """
     if kind == "duration_h":
         return _duration(value, lang)
@@ -106,4 +107,4 @@ def format_quantity(value: float | Fraction | int, kind: QuantityKind, lang: Lan
         decimals = decisive_decimals(value, against, at_least=shown)
     text = _plain(_rounded(_decimal(value), decimals))
     unit = english_unit if lang == "en" else chinese_unit
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit}" if unit and with_unit else text

@@ -23,6 +23,7 @@ from .._version import __version__
 from ..build import summary_said
 from ..conditions import ConditionsAnalysis
 from ..errors import InvalidInputError, Problem
+from ..i18n import format_quantity
 from ..model import Evidence, Result
 from ..readers import Reading
 from ..rules import Ruleset, available_rulesets, ruleset_by_id
@@ -35,6 +36,7 @@ from .parts import (
     limit_text,
     rates_figure,
     relation_symbol,
+    specimen_rates,
 )
 from .plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 
@@ -146,12 +148,13 @@ def _oven_alt(words: ReportWords, evidence_file: str, reading: Reading,
     else:
         pressure = ("" if hold.pressure_max_pa is None else f", ≤ {hold.pressure_max_pa:g} Pa")
         parts.append(f"{words.plain('hold')} {_hms(hold.start_s)} → {_hms(hold.end_s)} "
-                     f"({hold.duration_h:.4f} h), {hold.temperature_min_c:.2f}–"
+                     f"({format_quantity(hold.duration_h, 'duration_h')}), "
+                     f"{hold.temperature_min_c:.2f}–"
                      f"{hold.temperature_max_c:.2f} °C{pressure}")
     if analysis.mass is not None:
         mass = analysis.mass
         parts.append(f"m₀ {mass.mass_before_g:g} g → m₁ {mass.mass_after_g:g} g "
-                     f"({mass.percent:.4f} %)")
+                     f"({format_quantity(mass.percent, 'percent')})")
     return "; ".join(parts) + "."
 
 
@@ -215,7 +218,7 @@ def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Seq
     weight_loss = result.weight_loss
     if weight_loss is not None:
         view["limit"] = f"{relation_symbol(weight_loss.comparison)} {weight_loss.limit_percent:g} %"
-        rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
+        rates = specimen_rates(weight_loss)
         limits = ", ".join(f"{r.id} {limit_text(r)}" for r in plot_rulesets)
         alt = f"{words.plain('rates_alt')} {rates}. {words.plain('limit')}: {limits}."
         view["rates_svg"] = accessible_svg(rates_figure(result, plot_rulesets),

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Literal
 
 from markupsafe import Markup, escape
 
-from ..i18n import Display, message, traditional
+from ..i18n import Display, format_quantity, message, traditional
 from ..localise import localise_finding
 
 if TYPE_CHECKING:
     from ..claims.model import AuditFinding
-    from ..model import Finding, Result
+    from ..model import Finding, Result, WeightLossResult
     from ..rules import Ruleset
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "relation_symbol",
     "said_clause",
     "said_finding",
+    "specimen_rates",
     "text_language",
 ]
 
@@ -302,3 +303,11 @@ def text_language(text: str) -> str:
     letters = sum(1 for c in sample if c.isalpha())
     ideographs = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
     return "zh" if letters and ideographs * 5 >= letters else "en"
+
+
+def specimen_rates(weight_loss: WeightLossResult) -> str:
+    """Each specimen's rate, "S1 0.15 %, S2 0.21 %", with the digits that decide against the
+    limit: the rates plot's text alternative, in the report and on the page alike."""
+    return ", ".join(f"S{spec.index} " + format_quantity(
+        spec.percent, "percent", against=weight_loss.limit_percent)
+        for spec in weight_loss.specimens)

@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..i18n import Display, load_catalogue, message
+from ..i18n import Display, format_quantity, load_catalogue, message
 from ..model import Finding, Result, Terms
 
 __all__ = ["category_name", "finding_text", "findings_table", "render_result",
@@ -102,7 +102,8 @@ def render_result(result: Result, lang: Display = "en") -> RenderableType:
             table.add_column(column, justify="right")
         for spec in weight_loss.specimens:
             table.add_row(str(spec.index), f"{spec.mass_before_g:g}", f"{spec.mass_after_g:g}",
-                          f"{spec.percent:.4f}",
+                          format_quantity(spec.percent, "percent",
+                                          against=weight_loss.limit_percent, with_unit=False),
                           say("text.yes" if spec.within_limit else "text.no", lang))
         uncertainty = (say("text.uncertainty", lang, uncertainty=weight_loss.uncertainty_percent)
                        if weight_loss.uncertainty_percent is not None else "")
@@ -144,7 +145,9 @@ def render_summary(results: Sequence[Result], lang: Display = "en") -> Renderabl
     table.add_column(say("text.column.code", lang), no_wrap=True)
     table.add_column("!", justify="right")
     for result in results:
-        rate = f"{result.weight_loss.percent:.3f}" if result.weight_loss else "—"
+        rate = (format_quantity(result.weight_loss.percent, "percent",
+                                against=result.weight_loss.limit_percent, with_unit=False)
+                if result.weight_loss else "—")
         issues = sum(f.severity in ("error", "warning") for f in result.findings)
         table.add_row(result.dossier_id,
                       Text(category_name(result.terms, lang), style=_STYLE[result.category]),

@@ -18,6 +18,7 @@ from ...report.parts import (
     limit_text,
     rates_figure,
     relation_symbol,
+    specimen_rates,
 )
 from ...rules import Ruleset, available_rulesets
 from ...terms import category_terms
@@ -62,7 +63,7 @@ def _rates_svg(result_json: str, lang: Lang, uid: str) -> Markup | None:
         return None
     words = PageWords(lang)
     rulesets = available_rulesets()
-    rates = ", ".join(f"S{s.index} {s.percent:.4f} %" for s in weight_loss.specimens)
+    rates = specimen_rates(weight_loss)
     limits = ", ".join(f"{r.id} {limit_text(r)}" for r in rulesets)
     alt = f"{words('rates_alt')} {rates}. {words('limit')}: {limits}."
     svg = rates_figure(result, rulesets)  # report/plotting.py draws one plot at a time
