@@ -12,6 +12,8 @@ from solidcheck.charging.rules import (
     PORT_STATES,
     ChargingRule,
     ChargingRuleset,
+    Metrics,
+    Rules,
     StateMappingRule,
     SuccessRule,
     TargetRule,
@@ -146,8 +148,8 @@ def test_chargex_completion_is_its_eight_stop_reasons_and_at_least_0_1_kwh():
         "EnergyLimitReached", "SOCLimitReached", "Local", "Remote", "StoppedByEV",
         "LocalOutOfCredit", "TimeLimitReached", "EVDisconnected"}
     assert (rule.min_energy_kwh, rule.comparison) == (0.1, "at_least")
-    assert charging_ruleset_by_id("chargex-2024").defined_metrics()[
-        "charge_start_time"].percentiles == [10.0, 25.0, 50.0, 75.0]
+    start_time = charging_ruleset_by_id("chargex-2024").metric("charge_start_time")
+    assert start_time.percentiles == [10.0, 25.0, 50.0, 75.0]
 
 
 def test_california_is_90_percent_attempts_and_97_percent_uptime():
@@ -245,3 +247,20 @@ def test_a_file_loads_by_path_and_an_unknown_id_lists_the_installed(tmp_path: Pa
     with pytest.raises(UnknownRulesetError) as caught:
         charging_ruleset_by_id("gbt-ssb-1-2026")
     assert set(caught.value.available) == EXPECTED_IDS
+
+
+# --- docs/charging.md describes the grammar the code reads ------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "charging.md"
+
+
+def test_docs_name_every_metric_and_rule_of_the_grammar():
+    grammar = DOCS.read_text("utf-8").split("## Charging rule sets", 1)[1]
+    for key in [*Metrics.model_fields, *Rules.model_fields, *PORT_STATES]:
+        assert f"`{key}`" in grammar, key
+
+
+def test_docs_list_every_installed_rule_set():
+    text = DOCS.read_text("utf-8")
+    for ruleset_id in EXPECTED_IDS:
+        assert f"| `{ruleset_id}` |" in text, ruleset_id

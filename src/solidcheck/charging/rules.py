@@ -298,9 +298,16 @@ class ChargingRuleset(_Data):
         return {k: v for k, v in self.rules if v is not None}
 
     def rule(self, rule_id: str) -> ChargingRule:
-        found = self.defined_rules().get(rule_id) or self.defined_metrics().get(rule_id)
+        """A rule of ``[rules]`` (a metric and a rule may share an id: session_success)."""
+        found = self.defined_rules().get(rule_id)
         if found is None:
             raise KeyError(f"charging rule set {self.id!r} has no rule {rule_id!r}")
+        return found
+
+    def metric(self, metric_id: str) -> Metric:
+        found = self.defined_metrics().get(metric_id)
+        if found is None:
+            raise KeyError(f"charging rule set {self.id!r} has no metric {metric_id!r}")
         return found
 
 
