@@ -196,6 +196,16 @@ def test_a_broken_file_names_every_bad_key_at_once():
     assert str(caught.value).startswith("invalid rule set broken.toml:")
 
 
+def test_broken_toml_syntax_names_its_line():
+    text = edited("fr-afirev", "min_energy_kwh = 0.5", "min_energy_kwh = = 0.5")
+    line = text[: text.index("min_energy_kwh = = 0.5")].count("\n") + 1
+    with pytest.raises(RulesetError) as caught:
+        parse_charging_ruleset(text, source="broken.toml")
+    (problem,) = caught.value.problems
+    assert "not valid TOML" in problem.message
+    assert f"line {line}" in problem.message
+
+
 def test_an_unknown_metric_or_rule_is_named():
     text = edited("fr-afirev", "[rules.session_success]", "[rules.sesion_success]")
     text = text.replace("[metrics.session_success]", "[metrics.happiness]")
