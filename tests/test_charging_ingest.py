@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from solidcheck.charging.ingest import ingest
 from solidcheck.charging.model import port_state
 from solidcheck.cli import app
-from solidcheck.errors import ChargingInputError
+from solidcheck.errors import ChargingInputError, MissingDependencyError
+from solidcheck.readers.contract import without_module
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data" / "ocpp201-octt-inl"
 OCTT_LOG = DATA / "example_log.log"
@@ -194,3 +195,33 @@ def test_the_cli_exits_2_listing_every_bad_input(tmp_path: Path) -> None:
                                       "-o", str(tmp_path / "out"), "--ocpp-version", "3"])
     assert result.exit_code == 2
     assert "3 problems" in result.output and "--charge-point" in result.output
+
+
+def test_json_lines_garbage_is_rejected_and_unknown_answers_are_kept(tmp_path: Path) -> None:
+    good = json.dumps({"ts": "2026-03-01T10:00:00+08:00", "charge_point_id": "CP7",
+                       "direction": "out", "frame": [3, "never-asked", {}],
+                       "ocpp_version": "2.0.1"})
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join([good, "[1, 2]", "{broken", json.dumps({
+        "ts": "2026-03-01T10:00:00Z", "charge_point_id": "CP7", "direction": "in"}),
+        json.dumps({"ts": "2026-03-01T10:00:00Z", "charge_point_id": "CP7", "direction": "in",
+                    "frame": [2, "x", "NoSuchAction", {}], "ocpp_version": "2.0.1"})]) + "\n")
+    result = ingest([path])
+    assert [(r["line"], r["reason"]) for r in result.tables["rejected"].to_pylist()] == [
+        (2, "charging.rejected.not_an_object"), (3, "charging.rejected.not_json"),
+        (4, "charging.rejected.no_frame")]
+    answer, unknown = result.tables["frames"].to_pylist()
+    assert answer["ts"] == datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # +08:00 read as UTC
+    assert (answer["action"], answer["valid"]) == (None, None) and answer["problem"]
+    assert (unknown["valid"], unknown["line"]) == (False, 5)
+    assert "NoSuchAction" in unknown["problem"]
+
+
+def test_without_the_ocpp_library_the_command_names_the_extra(tmp_path: Path) -> None:
+    with without_module("ocpp"):
+        with pytest.raises(MissingDependencyError) as caught:
+            ingest([OCTT_LOG], charge_point_id="CS-1")
+        result = CliRunner().invoke(app, ["charging", "ingest", str(OCTT_LOG), "-o",
+                                          str(tmp_path), "--charge-point", "CS-1"])
+    assert caught.value.extra == "charging"
+    assert result.exit_code == 4 and "solidcheck[charging]" in result.output

@@ -20,6 +20,7 @@ from typing import Any, Final
 import pyarrow as pa
 
 from ..errors import MissingDependencyError
+from ..i18n import message
 from .model import TABLES, port_state
 from .ocpp_logs import LogRead, RawFrame, Rejection, parse_time
 
@@ -153,7 +154,7 @@ class _Builder:
         if kind == "error":
             return None, None
         if action is None:
-            return None, "no CALL with this message id in the log"
+            return None, message("charging.frame.no_call")
         try:
             if version == "1.6" and (kind, action) in _DECIMAL_16:
                 validator = self.get_validator(2 if kind == "call" else 3, action, version,
@@ -162,7 +163,8 @@ class _Builder:
             else:
                 validator = self.get_validator(2 if kind == "call" else 3, action, version)
         except (OSError, ValueError):
-            return False, f"OCPP {version} has no action {action!r}"
+            return False, message("charging.frame.unknown_action",
+                                  {"version": version, "action": action})
         errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
         if not errors:
             return True, None

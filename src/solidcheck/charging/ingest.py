@@ -41,9 +41,9 @@ class Ingested:
 
 def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
            ocpp_version: str | None = None) -> Ingested:
-    """Read every log into the canonical tables. The OCPP version is ``ocpp_version`` if
-    given, else the file's (a row's ``ocpp_version``, the OCA log's header), else the one
-    its actions betray; a file with none of these is invalid input."""
+    """Read every log into the canonical tables. A frame's OCPP version is its row's own
+    (JSON Lines ``ocpp_version``), else ``ocpp_version``, else the file's (the OCA log's
+    header), else the one its actions betray; a file with none of these is invalid input."""
     problems: list[Problem] = []
     if ocpp_version is not None and ocpp_version not in VERSIONS:
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
@@ -56,7 +56,7 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
             problems += exc.problems
             continue
         version = ocpp_version or read.ocpp_version or _row_version(read) \
-            or infer_version(read.frames)
+            or infer_version(read.frames)  # the file's default; a row's own version wins
         if version is None:
             problems.append(Problem(str(path), "the OCPP version is not known",
                                     "give it with --ocpp-version"))

@@ -14,10 +14,14 @@ file) and ``line`` (1-based) so any figure can be traced back to the line it cam
                     with the same id and charge point (null when no such CALL was logged)
     payload         the payload as JSON text (a CALLERROR: ``{"code", "description",
                     "details"}``)
-    ocpp_version    ``1.6`` | ``2.0.1`` | ``2.1``
+    ocpp_version    ``1.6`` | ``2.0.1`` | ``2.1``: a row's own ``ocpp_version`` (JSON
+                    Lines), else ``--ocpp-version``, else the log's header, else what its
+                    actions show (1.6 or 2.0.1)
     valid           the payload passes the official OCPP JSON schema (null: not checkable —
                     an error frame, or a result whose CALL is not in the log)
-    problem         why not valid (the schema's complaint, with its JSON path)
+    problem         why not valid: the schema's complaint with its JSON path (the schema
+                    library's English), or the catalogue's English for an action the
+                    version lacks or a result whose CALL is not in the log
 
 ``port_events`` — every status a port reported:
     ts              the status's own time (the payload's ``timestamp``, else the frame's)
@@ -54,13 +58,15 @@ reason), ``heartbeat``, ``disconnected`` and ``connected`` (the WebSocket closed
 when the log says so — the OCA test tool writes both lines), with ts, station_id, detail.
 
 ``rejected`` — lines that could not be read at all: source, line, reason (a catalogue message
-id), detail, text (the line's first 200 characters). Nothing is dropped without a row here.
+id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
+lines (a tool's own notes, headers, blank lines) are counted per input in the summary.
 
 Later sources map into the same tables: France's IRVE *dynamique* status rows and OCPI EVSE
 statuses become ``port_events`` (AVAILABLE → available, CHARGING/BLOCKED → occupied,
-INOPERATIVE/OUT_OF_ORDER → faulted/unavailable, UNKNOWN → unknown), their sessions and OCPI CDRs
-``transaction_events`` (started/ended); T/CEC 102 connector codes become ``port_events`` (0
-offline, 1 available, 2 and 3 occupied, 4 reserved, 255 faulted); tickets get their own table.
+RESERVED → reserved, INOPERATIVE → unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown),
+their sessions and OCPI CDRs ``transaction_events`` (started/ended); T/CEC 102 connector
+codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4 reserved, 255
+faulted); tickets get their own table.
 """
 
 from __future__ import annotations
