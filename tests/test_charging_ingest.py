@@ -81,11 +81,22 @@ def _frames_16() -> list[tuple[str, str, list[object]]]:
         ("2026-03-01T08:02:00Z", "in", [2, "3", "StatusNotification",
                                         {"connectorId": 1, "status": "Preparing",
                                          "errorCode": "NoError"}]),
+        ("2026-03-01T08:02:30Z", "out", [2, "4", "RemoteStartTransaction",  # the CSMS's "4"
+                                         {"idTag": "TAG", "connectorId": 2}]),
         ("2026-03-01T08:03:00Z", "in", [2, "4", "StartTransaction",
                                         {"connectorId": 1, "idTag": "TAG", "meterStart": 1000,
                                          "timestamp": "2026-03-01T08:03:00Z"}]),
+        ("2026-03-01T08:03:00Z", "in", [3, "4", {"status": "Accepted"}]),
         ("2026-03-01T08:03:01Z", "out", [3, "4", {"transactionId": 77,
                                                   "idTagInfo": {"status": "Accepted"}}]),
+        ("2026-03-01T08:15:00Z", "in", [2, "7", "MeterValues",
+                                        {"connectorId": 1, "transactionId": 77, "meterValue": [
+                                            {"timestamp": "2026-03-01T08:15:00Z",
+                                             "sampledValue": [{"value": "4.5", "unit": "kWh"},
+                                                              {"value": "7000",
+                                                               "measurand": "Power.Active.Import",
+                                                               "unit": "W"}]}]}]),
+        ("2026-03-01T08:20:00Z", "in", [2, "8", "Heartbeat", {}]),
         ("2026-03-01T08:30:00Z", "in", [2, "5", "StopTransaction",
                                         {"transactionId": 77, "meterStop": 9000,
                                          "timestamp": "2026-03-01T08:30:00Z",
@@ -115,12 +126,19 @@ def test_ocpp16_json_lines_in_a_txt_file_and_gzip_give_the_same_tables(tmp_path:
         ("CP7:0", True, "faulted", "GroundFailure"), ("CP7:1", False, "occupied", "NoError")]
     # the last StatusNotification lacks its required errorCode: counted with its line
     invalid = [f for f in plain.tables["frames"].to_pylist() if f["valid"] is False]
-    assert [(f["line"], f["action"]) for f in invalid] == [(8, "StatusNotification")]
+    assert [(f["line"], f["action"]) for f in invalid] == [(12, "StatusNotification")]
     assert "errorCode" in invalid[0]["problem"]
     tx = plain.tables["transaction_events"].to_pylist()
     assert [(t["event"], t["transaction_id"], t["energy_wh"], t["port_id"]) for t in tx] == [
-        ("started", "77", 1000.0, "CP7:1"), ("ended", "77", 9000.0, "CP7:1")]
-    assert [e["kind"] for e in plain.tables["station_events"].to_pylist()] == ["boot"]
+        ("started", "77", 1000.0, "CP7:1"), ("updated", "77", 4500.0, "CP7:1"),
+        ("ended", "77", 9000.0, "CP7:1")]
+    kinds = [e["kind"] for e in plain.tables["station_events"].to_pylist()]
+    assert kinds == ["boot", "heartbeat"]
+    # each side numbers its own calls: the station's "4" and the central system's "4"
+    answers = {(f["direction"], f["message_id"]): f["action"]
+               for f in plain.tables["frames"].to_pylist() if f["message_type"] == "result"}
+    assert answers[("in", "4")] == "RemoteStartTransaction"
+    assert answers[("out", "4")] == "StartTransaction"
 
 
 def test_ocpp201_csv_with_garbage_lines_rejects_each_with_its_reason(tmp_path: Path) -> None:

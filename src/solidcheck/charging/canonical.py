@@ -29,6 +29,7 @@ __all__ = ["VERSIONS", "Canonical", "canonical_tables", "infer_version"]
 VERSIONS: Final = ("1.6", "2.0.1", "2.1")
 _TYPES: Final = {2: "call", 3: "result", 4: "error"}
 _LENGTHS: Final = {2: 4, 3: 3, 4: 5}
+_OTHER: Final = {"in": "out", "out": "in"}
 #: 1.6 actions whose schemas need decimal numbers (the ocpp library does the same)
 _DECIMAL_16: Final = {("call", "SetChargingProfile"), ("call", "RemoteStartTransaction"),
                       ("result", "GetCompositeSchedule")}
@@ -90,8 +91,10 @@ class _Builder:
         self.out = out
         self.get_validator = get_validator
         self.default_version = default_version
-        self.calls: dict[tuple[str, str], str] = {}  # (charge point, id) → action
-        self.results: dict[tuple[str, str], dict[str, Any]] = {}
+        # (charge point, the caller's direction, id) → action: each side numbers its own
+        # CALLs, so a station's "1" and the central system's "1" are different calls
+        self.calls: dict[tuple[str, str, str], str] = {}
+        self.results: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.ports: dict[tuple[str, str], str] = {}  # (charge point, transaction) → port
 
     def add(self, read: LogRead) -> None:
@@ -128,7 +131,8 @@ class _Builder:
         kind = _TYPES[frame[0]]
         message_id = frame[1]
         version = raw.ocpp_version or self.default_version
-        key = (raw.charge_point_id, message_id)
+        caller = raw.direction if kind == "call" else _OTHER[raw.direction]
+        key = (raw.charge_point_id, caller, message_id)
         action: str | None
         if kind == "call":
             action, payload = frame[2], frame[3]
@@ -231,7 +235,7 @@ class _Builder:
                         when: datetime | None) -> None:
         cp = raw.charge_point_id
         if action == "StartTransaction":
-            answer = self.results.get((cp, raw.frame[1])) or {}
+            answer = self.results.get((cp, "in", raw.frame[1])) or {}
             transaction = answer.get("transactionId")
             self.ports[(cp, str(transaction))] = f"{cp}:{payload.get('connectorId')}"
             self._transaction_row(raw, when, transaction=transaction, event="started",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import LangOption, language, say, stdout
+from .common import LangOption, language, say
 
 if TYPE_CHECKING:
     from ..charging.ingest import Ingested
@@ -45,9 +45,9 @@ def ingest(
     display = language(lang)
     result = run(inputs, charge_point_id=charge_point, ocpp_version=ocpp_version)
     write_tables(result.tables, output)
-    for line in summary(result, display):
-        stdout().print(line, markup=False)
-    stdout().print(say("charging.ingest.written", display, output=str(output)), markup=False)
+    for line in summary(result, display):  # plain lines: a long path or hash is not wrapped
+        typer.echo(line)
+    typer.echo(say("charging.ingest.written", display, output=str(output)))
 
 
 def summary(result: Ingested, lang: Display) -> list[str]:
