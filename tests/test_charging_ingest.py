@@ -184,10 +184,14 @@ def test_every_unusable_input_is_listed_in_one_error(tmp_path: Path) -> None:
     unknown.write_text("hello\n")
     no_version = _write_jsonl(tmp_path / "hb.jsonl", [("2026-01-01T00:00:00Z", "in",
                                                          [2, "1", "Heartbeat", {}])])
+    damaged = tmp_path / "cut.gz"
+    damaged.write_bytes(gzip.compress(b'{"ts": 1}\n' * 100)[:30])
+    binary = tmp_path / "blob.log"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    files = [unknown, no_version, OCTT_LOG, tmp_path / "missing.log", damaged, binary]
     with pytest.raises(ChargingInputError) as caught:
-        ingest([unknown, no_version, OCTT_LOG, tmp_path / "missing.log"])
-    where = [problem.path for problem in caught.value.problems]
-    assert where == [str(unknown), str(no_version), str(OCTT_LOG), str(tmp_path / "missing.log")]
+        ingest(files)
+    assert [problem.path for problem in caught.value.problems] == [str(f) for f in files]
 
 
 def test_the_cli_writes_the_tables_and_summarises_them(tmp_path: Path) -> None:

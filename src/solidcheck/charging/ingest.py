@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from ..errors import ChargingInputError, Problem
 from .canonical import VERSIONS, canonical_tables, infer_version
-from .ocpp_logs import LogProblems, LogRead, read_log
+from .ocpp_logs import LogRead, read_log
 
 __all__ = ["Ingested", "InputSummary", "ingest", "write_tables"]
 
@@ -52,7 +52,7 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
     for path in paths:
         try:
             read = read_log(path, charge_point_id=charge_point_id)
-        except LogProblems as exc:
+        except ChargingInputError as exc:  # gathered: one error lists every file's
             problems += exc.problems
             continue
         version = ocpp_version or read.ocpp_version or _row_version(read) \

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from ..errors import Problem
+from ..errors import ChargingInputError, Problem
 
 __all__ = ["FORMATS", "LogRead", "RawFrame", "Rejection", "ToolEvent", "parse_log", "read_log"]
 
@@ -98,20 +98,12 @@ class LogRead:
 
 def read_log(path: Path, *, charge_point_id: str | None = None) -> LogRead:
     """Read one log file (gzip or not). A file that cannot be read or recognised raises
-    :class:`LogProblems` with the file's problems."""
+    :class:`ChargingInputError` with the file's problems."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LogProblems([Problem(str(path), f"cannot be read: {exc.strerror or exc}")]) from None
+        raise _refused(str(path), f"cannot be read: {exc.strerror or exc}") from None
     return parse_log(data, source=str(path), charge_point_id=charge_point_id)
-
-
-class LogProblems(Exception):
-    """Problems that make a whole file unusable; the caller gathers them across inputs."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
 
 
 def parse_log(data: bytes, *, source: str, charge_point_id: str | None = None) -> LogRead:
@@ -121,20 +113,18 @@ def parse_log(data: bytes, *, source: str, charge_point_id: str | None = None) -
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise LogProblems([Problem(source, f"a damaged gzip file ({exc})")]) from None
+            raise _refused(source, f"a damaged gzip file ({exc})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LogProblems([Problem(source, f"not UTF-8 text (byte {exc.start})",
-                                   "an OCPP log is JSON Lines, CSV or the OCA test "
-                                   "tool's text log")]) from None
+        raise _refused(source, f"not UTF-8 text (byte {exc.start})",
+                       "an OCPP log is JSON Lines, CSV or the OCA test tool's text log") from None
     lines = text.splitlines()
     layout = _recognise(lines)
     if layout is None:
-        raise LogProblems([Problem(source, "not a recognised OCPP log",
-                                   "expected JSON Lines {ts, charge_point_id, direction, "
-                                   "frame}, CSV timestamp,charge_point_id,direction,message "
-                                   "or the OCA test tool's log")])
+        raise _refused(source, "not a recognised OCPP log",
+                       "expected JSON Lines {ts, charge_point_id, direction, frame}, CSV "
+                       "timestamp,charge_point_id,direction,message or the OCA test tool's log")
     read = LogRead(source=source, sha256=sha256, format=layout)
     if layout == "jsonl":
         _jsonl(lines, read)
@@ -142,10 +132,14 @@ def parse_log(data: bytes, *, source: str, charge_point_id: str | None = None) -
         _csv(text, read)
     else:
         if charge_point_id is None:
-            raise LogProblems([Problem(source, "the OCA test tool's log does not name the "
-                                       "charge point", "give it with --charge-point")])
+            raise _refused(source, "the OCA test tool's log does not name the charge point",
+                           "give it with --charge-point")
         _octt(lines, read, charge_point_id)
     return read
+
+
+def _refused(source: str, message: str, fix: str = "") -> ChargingInputError:
+    return ChargingInputError([Problem(source, message, fix)])
 
 
 def _recognise(lines: list[str]) -> Format | None:
