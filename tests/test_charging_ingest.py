@@ -247,3 +247,15 @@ def test_without_the_ocpp_library_the_command_names_the_extra(tmp_path: Path) ->
                                           str(tmp_path), "--charge-point", "CS-1"])
     assert caught.value.extra == "charging"
     assert result.exit_code == 4 and "solidcheck[charging]" in result.output
+
+
+def test_the_cli_lists_schema_failures_and_rejected_lines_with_file_and_line(
+        tmp_path: Path) -> None:
+    log = _write_jsonl(tmp_path / "log.txt", _frames_16())
+    with log.open("a") as handle:
+        handle.write("not a frame at all\n")
+    result = CliRunner().invoke(app, ["charging", "ingest", str(log), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert f"1 frame(s) fail their OCPP schema:\n  {log}:12 StatusNotification:" in result.output
+    assert f"rejected {log}:13: not JSON" in result.output
+    assert "12 frame(s), 1 rejected line(s)" in result.output
