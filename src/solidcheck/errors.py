@@ -43,6 +43,7 @@ __all__ = [
     "MAX_PROBLEMS_LISTED",
     "AccessDeniedError",
     "CertificateError",
+    "ChargingInputError",
     "CodeError",
     "DatabaseError",
     "DossierError",
@@ -151,6 +152,12 @@ class EvidenceError(InvalidInputError):
     """An instrument file (oven log, thermobalance, cycler) that cannot be read or used."""
 
     what = "evidence file"
+
+
+class ChargingInputError(InvalidInputError):
+    """Charging-station inputs (OCPP logs) that cannot be read or used."""
+
+    what = "charging input"
 
 
 class CertificateError(InvalidInputError):

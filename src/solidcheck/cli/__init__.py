@@ -1,9 +1,9 @@
 """The command line: argument handling and output only; every decision is in the core.
 
 One module per command group (``classification``, ``evidence``, ``signing``,
-``publishing``, ``registry``, ``batch``), each with a ``register(app)``; a new group is a
-new module listed in :data:`COMMAND_MODULES`. They import the core and its libraries inside
-the commands, so ``solidcheck --version`` starts in a blink.
+``publishing``, ``registry``, ``batch``, ``charging``), each with a ``register(app)``; a
+new group is a new module listed in :data:`COMMAND_MODULES`. They import the core and its
+libraries inside the commands, so ``solidcheck --version`` starts in a blink.
 
 Exit status, set in one place (:func:`common.reported_errors`): 0 a result was produced
 (whatever the category), 2 invalid input (one message on stderr listing every problem), 3 a
@@ -21,13 +21,13 @@ import typer
 from typer.core import TyperGroup
 
 from .._version import __version__
-from . import batch, classification, evidence, publishing, registry, signing
+from . import batch, charging, classification, evidence, publishing, registry, signing
 from .common import reported_errors, set_app_language
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
 #: the command groups, in the order their commands are listed in the help
-COMMAND_MODULES = (classification, evidence, signing, publishing, registry, batch)
+COMMAND_MODULES = (classification, evidence, signing, publishing, registry, batch, charging)
 
 
 class _ReportingGroup(TyperGroup):

@@ -1,0 +1,92 @@
+"""``solidcheck charging ingest`` as a function: OCPP logs in, canonical tables out.
+
+Every input is read before anything is refused, so one error lists every problem of every
+file (unreadable, unrecognised, no charge point for the OCA tool's log, no OCPP version).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ChargingInputError, Problem
+from .canonical import VERSIONS, canonical_tables, infer_version
+from .ocpp_logs import LogRead, read_log
+
+__all__ = ["Ingested", "InputSummary", "ingest", "write_tables"]
+
+
+@dataclass(frozen=True, slots=True)
+class InputSummary:
+    """One input as the summary shows it."""
+
+    source: str
+    sha256: str
+    format: str
+    ocpp_version: str
+    frames: int
+    rejected: int
+    other_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    inputs: tuple[InputSummary, ...]
+    tables: dict[str, pa.Table]
+
+
+def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
+           ocpp_version: str | None = None) -> Ingested:
+    """Read every log into the canonical tables. A frame's OCPP version is its row's own
+    (JSON Lines ``ocpp_version``), else ``ocpp_version``, else the file's (the OCA log's
+    header), else the one its actions betray; a file with none of these is invalid input."""
+    problems: list[Problem] = []
+    if ocpp_version is not None and ocpp_version not in VERSIONS:
+        problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
+                                "use " + ", ".join(VERSIONS)))
+    reads: list[tuple[LogRead, str]] = []
+    for path in paths:
+        try:
+            read = read_log(path, charge_point_id=charge_point_id)
+        except ChargingInputError as exc:  # gathered: one error lists every file's
+            problems += exc.problems
+            continue
+        version = ocpp_version or read.ocpp_version or _row_version(read) \
+            or infer_version(read.frames)  # the file's default; a row's own version wins
+        if version is None:
+            problems.append(Problem(str(path), "the OCPP version is not known",
+                                    "give it with --ocpp-version"))
+        elif version not in VERSIONS:
+            problems.append(Problem(str(path), f"unknown OCPP version {version!r}",
+                                    "use " + ", ".join(VERSIONS)))
+        else:
+            reads.append((read, version))
+    if problems:
+        raise ChargingInputError(problems)
+    tables = canonical_tables(reads)
+    rejected = tables["rejected"].column("source").to_pylist()
+    frames = tables["frames"].column("source").to_pylist()
+    inputs = tuple(InputSummary(read.source, read.sha256, read.format, version,
+                                frames.count(read.source), rejected.count(read.source),
+                                read.other_lines) for read, version in reads)
+    return Ingested(inputs, tables)
+
+
+def _row_version(read: LogRead) -> str | None:
+    return next((raw.ocpp_version for raw in read.frames if raw.ocpp_version), None)
+
+
+def write_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
+    """One Parquet file per table in ``folder`` (made if missing): ``frames.parquet``,
+    ``port_events.parquet`` … — a folder, so later sources and metrics add tables beside."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
+    return written

@@ -1,0 +1,187 @@
+"""The canonical charging model: five Arrow tables every source is read into.
+
+Every metric reads these tables, never a log format, so a new source is a new reader and
+nothing else. Times are UTC (``timestamp[ms, UTC]``). Each row keeps ``source`` (the input
+file) and ``line`` (1-based) so any figure can be traced back to the line it came from.
+
+``frames`` — every OCPP-J frame read, valid or not:
+    ts              when the frame was logged (the log's own clock)
+    charge_point_id the station's identity (last segment of its WebSocket URL)
+    direction       ``in`` (station → central system) or ``out`` (central system → station)
+    message_type    ``call`` | ``result`` | ``error``
+    message_id      the frame's unique id
+    action          the CALL's action; for a result or an error, the action of the CALL
+                    with the same id and charge point (null when no such CALL was logged)
+    payload         the payload as JSON text (a CALLERROR: ``{"code", "description",
+                    "details"}``)
+    ocpp_version    ``1.6`` | ``2.0.1`` | ``2.1``: a row's own ``ocpp_version`` (JSON
+                    Lines), else ``--ocpp-version``, else the log's header, else what its
+                    actions show (1.6 or 2.0.1)
+    valid           the payload passes the official OCPP JSON schema (null: not checkable —
+                    an error frame, or a result whose CALL is not in the log)
+    problem         why not valid: the schema's complaint with its JSON path (the schema
+                    library's English), or the catalogue's English for an action the
+                    version lacks or a result whose CALL is not in the log
+
+``port_events`` — every status a port reported:
+    ts              the status's own time (the payload's ``timestamp``, else the frame's)
+    logged_ts       when the frame was logged
+    station_id      the charge point
+    port_id         ``{station}:{connector}`` (1.6) or ``{station}:{evse}:{connector}``
+                    (2.0.1, 2.1)
+    evse_id, connector_id  as sent (1.6 has no EVSE: evse_id is null)
+    station_wide    True for a 1.6 status on connector 0: the whole station. Decision: such a
+                    status is kept once, on port ``{station}:0``, not copied onto ports the log
+                    may not name; a metric applies it to every port of the station
+    state           ``available`` | ``occupied`` | ``reserved`` | ``faulted`` |
+                    ``unavailable`` | ``offline`` | ``unknown`` (see :data:`OCPP_STATES`)
+    raw_status      the status as sent (``Charging``, ``Occupied`` …)
+    error_code      1.6 ``errorCode`` (``NoError`` … ) and ``vendorErrorCode`` joined by
+                    ``/``; null in 2.x (errors come in NotifyEvent)
+
+``transaction_events`` — the life of each charging session:
+    ts, logged_ts, station_id, port_id (carried from an earlier event of the same
+    transaction when an event names no EVSE), transaction_id
+    event           ``started`` | ``updated`` | ``ended``
+    trigger_reason  2.x ``triggerReason``; 1.6 the action (``StartTransaction`` …)
+    charging_state  2.x ``chargingState``
+    stopped_reason  2.x ``stoppedReason``; 1.6 StopTransaction ``reason``
+    energy_wh       the energy register (Energy.Active.Import.Register, or 1.6
+                    ``meterStart``/``meterStop``), in Wh
+    id_token_sha256 the first 16 hex digits of the SHA-256 of the token: sessions of one
+                    token can be joined without keeping the token
+    offline         the station queued the event while offline (2.x ``offline``)
+    seq_no          2.x ``seqNo``
+
+``station_events`` — liveness: ``kind`` is ``boot`` (BootNotification; ``detail`` = its
+reason), ``heartbeat``, ``disconnected`` and ``connected`` (the WebSocket closed or opened,
+when the log says so — the OCA test tool writes both lines), with ts, station_id, detail.
+
+``rejected`` — lines that could not be read at all: source, line, reason (a catalogue message
+id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
+lines (a tool's own notes, headers, blank lines) are counted per input in the summary.
+
+Later sources map into the same tables: France's IRVE *dynamique* status rows and OCPI EVSE
+statuses become ``port_events`` (AVAILABLE → available, CHARGING/BLOCKED → occupied,
+RESERVED → reserved, INOPERATIVE → unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown),
+their sessions and OCPI CDRs ``transaction_events`` (started/ended); T/CEC 102 connector
+codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4 reserved, 255
+faulted); tickets get their own table.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import pyarrow as pa
+
+__all__ = [
+    "FRAMES",
+    "OCPP_STATES",
+    "PORT_EVENTS",
+    "REJECTED",
+    "STATES",
+    "STATION_EVENTS",
+    "TABLES",
+    "TRANSACTION_EVENTS",
+    "State",
+    "port_state",
+]
+
+State = Literal["available", "occupied", "reserved", "faulted", "unavailable", "offline",
+                "unknown"]
+STATES: Final[tuple[State, ...]] = ("available", "occupied", "reserved", "faulted",
+                                    "unavailable", "offline", "unknown")
+
+#: OCPP 1.6 ``status`` and 2.0.1/2.1 ``connectorStatus`` to the seven states
+OCPP_STATES: Final[dict[str, State]] = {
+    "Available": "available",
+    "Preparing": "occupied",
+    "Charging": "occupied",
+    "SuspendedEV": "occupied",
+    "SuspendedEVSE": "occupied",
+    "Finishing": "occupied",
+    "Occupied": "occupied",
+    "Reserved": "reserved",
+    "Faulted": "faulted",
+    "Unavailable": "unavailable",
+}
+
+_TS = pa.timestamp("ms", tz="UTC")
+_SOURCE = [pa.field("source", pa.string(), nullable=False),
+           pa.field("line", pa.int64(), nullable=False)]
+
+FRAMES = pa.schema([
+    pa.field("ts", _TS),
+    pa.field("charge_point_id", pa.string(), nullable=False),
+    pa.field("direction", pa.string(), nullable=False),
+    pa.field("message_type", pa.string(), nullable=False),
+    pa.field("message_id", pa.string(), nullable=False),
+    pa.field("action", pa.string()),
+    pa.field("payload", pa.string()),
+    pa.field("ocpp_version", pa.string(), nullable=False),
+    pa.field("valid", pa.bool_()),
+    pa.field("problem", pa.string()),
+    *_SOURCE,
+])
+
+PORT_EVENTS = pa.schema([
+    pa.field("ts", _TS),
+    pa.field("logged_ts", _TS),
+    pa.field("station_id", pa.string(), nullable=False),
+    pa.field("port_id", pa.string(), nullable=False),
+    pa.field("evse_id", pa.int64()),
+    pa.field("connector_id", pa.int64()),
+    pa.field("station_wide", pa.bool_(), nullable=False),
+    pa.field("state", pa.string(), nullable=False),
+    pa.field("raw_status", pa.string()),
+    pa.field("error_code", pa.string()),
+    *_SOURCE,
+])
+
+TRANSACTION_EVENTS = pa.schema([
+    pa.field("ts", _TS),
+    pa.field("logged_ts", _TS),
+    pa.field("station_id", pa.string(), nullable=False),
+    pa.field("port_id", pa.string()),
+    pa.field("transaction_id", pa.string()),
+    pa.field("event", pa.string(), nullable=False),
+    pa.field("trigger_reason", pa.string()),
+    pa.field("charging_state", pa.string()),
+    pa.field("stopped_reason", pa.string()),
+    pa.field("energy_wh", pa.float64()),
+    pa.field("id_token_sha256", pa.string()),
+    pa.field("offline", pa.bool_()),
+    pa.field("seq_no", pa.int64()),
+    *_SOURCE,
+])
+
+STATION_EVENTS = pa.schema([
+    pa.field("ts", _TS),
+    pa.field("station_id", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("detail", pa.string()),
+    *_SOURCE,
+])
+
+REJECTED = pa.schema([
+    *_SOURCE,
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string()),
+    pa.field("text", pa.string()),
+])
+
+#: the tables in the order they are written and summarised
+TABLES: Final[dict[str, pa.Schema]] = {
+    "frames": FRAMES,
+    "port_events": PORT_EVENTS,
+    "transaction_events": TRANSACTION_EVENTS,
+    "station_events": STATION_EVENTS,
+    "rejected": REJECTED,
+}
+
+
+def port_state(raw_status: str | None) -> State:
+    """The state of an OCPP status; a status OCPP does not define is ``unknown``, kept with
+    its raw text rather than guessed."""
+    return OCPP_STATES.get(raw_status or "", "unknown")
