@@ -79,6 +79,7 @@ SUBPACKAGES = {
     "solidcheck.batch": ("polars", "dask", "distributed", "matplotlib"),
     "solidcheck.report": ("matplotlib", "weasyprint", "jinja2"),
     "solidcheck.readers": ("matplotlib", "polars"),
+    "solidcheck.charging": ("ocpp", "polars", "matplotlib", "pyarrow.parquet"),
 }
 
 

@@ -34,7 +34,8 @@ file) and ``line`` (1-based) so any figure can be traced back to the line it cam
                     status is kept once, on port ``{station}:0``, not copied onto ports the log
                     may not name; a metric applies it to every port of the station
     state           ``available`` | ``occupied`` | ``reserved`` | ``faulted`` |
-                    ``unavailable`` | ``offline`` | ``unknown`` (see :data:`OCPP_STATES`)
+                    ``unavailable`` | ``offline`` | ``unknown`` | ``blocked`` (see
+                    :data:`STATES`, :data:`OCPP_STATES`)
     raw_status      the status as sent (``Charging``, ``Occupied`` …)
     error_code      1.6 ``errorCode`` (``NoError`` … ) and ``vendorErrorCode`` joined by
                     ``/``; null in 2.x (errors come in NotifyEvent)
@@ -88,10 +89,12 @@ __all__ = [
     "port_state",
 ]
 
+#: a port's state; ``blocked`` is OCPI's BLOCKED (the bay is obstructed), which OCPP never
+#: reports — rule sets decide how each state counts (charging/rules.py)
 State = Literal["available", "occupied", "reserved", "faulted", "unavailable", "offline",
-                "unknown"]
+                "unknown", "blocked"]
 STATES: Final[tuple[State, ...]] = ("available", "occupied", "reserved", "faulted",
-                                    "unavailable", "offline", "unknown")
+                                    "unavailable", "offline", "unknown", "blocked")
 
 #: OCPP 1.6 ``status`` and 2.0.1/2.1 ``connectorStatus`` to the seven states
 OCPP_STATES: Final[dict[str, State]] = {

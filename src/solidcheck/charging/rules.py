@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Problem, RulesetError, UnknownRulesetError
 from ..rules import Rule, parse_data_file
+from .model import STATES, State
 
 __all__ = [
     "PORT_STATES",
@@ -40,10 +41,9 @@ _PACKAGE_DIR = "rulesets"
 #: how sure the project is of a fact (docs/charging.md): several sources / one source /
 #: a project assumption / not known
 Certainty = Literal["firm", "single", "assumed", "unknown"]
-#: the canonical per-port states; "blocked" is OCPI's BLOCKED (the bay is obstructed)
-PortState = Literal["available", "occupied", "reserved", "faulted", "unavailable", "offline",
-                    "unknown", "blocked"]
-PORT_STATES: tuple[str, ...] = PortState.__args__  # type: ignore[attr-defined]
+#: the canonical per-port states (charging/model.py)
+PortState = State
+PORT_STATES: tuple[str, ...] = STATES
 #: NEVI's excluded outage causes (23 CFR 680.116(b)), as the tickets name them
 ExcludedCause = Literal["utility_outage", "vehicle_fault", "scheduled_maintenance",
                         "vandalism", "natural_disaster"]
