@@ -36,6 +36,7 @@ __all__ = [
     "load_ruleset",
     "parse_data_file",
     "parse_ruleset",
+    "read_data_file",
     "read_ruleset_file",
     "ruleset_by_id",
 ]
@@ -274,16 +275,22 @@ def parse_ruleset(text: str, *, source: str = "<string>") -> Ruleset:
     return parse_data_file(text, Ruleset, source=source)
 
 
-def read_ruleset_file(path: str | Path) -> Ruleset:
-    """A rule set from a ``.toml`` file. For the adapters (the command line's ``-r file.toml``):
-    the decision itself takes a Ruleset or an installed id, never a path."""
+def read_data_file(path: str | Path, model: type[_Model]) -> _Model:
+    """A TOML data file (a rule set of either framework) read into ``model``; an unreadable
+    file is a RulesetError like a broken one."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesetError([Problem("", f"cannot read the file: {exc.strerror}",
                                     "check the path")], source=str(path)) from None
-    return parse_ruleset(text, source=str(path))
+    return parse_data_file(text, model, source=str(path))
+
+
+def read_ruleset_file(path: str | Path) -> Ruleset:
+    """A rule set from a ``.toml`` file. For the adapters (the command line's ``-r file.toml``):
+    the decision itself takes a Ruleset or an installed id, never a path."""
+    return read_data_file(path, Ruleset)
 
 
 def _read_installed(entry: Traversable, *, source: str) -> Ruleset:

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Problem, RulesetError, UnknownRulesetError
-from ..rules import Rule, parse_data_file
+from ..rules import Rule, parse_data_file, read_data_file
 from .model import STATES, State
 
 __all__ = [
@@ -318,13 +318,7 @@ def parse_charging_ruleset(text: str, *, source: str = "<string>") -> ChargingRu
 
 def read_charging_ruleset_file(path: str | Path) -> ChargingRuleset:
     """A charging rule set from a ``.toml`` file, for the adapters."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesetError([Problem("", f"cannot read the file: {exc.strerror}",
-                                    "check the path")], source=str(path)) from None
-    return parse_charging_ruleset(text, source=str(path))
+    return read_data_file(path, ChargingRuleset)
 
 
 @functools.cache
