@@ -1,4 +1,6 @@
-"""``solidcheck charging ingest`` as a function: OCPP logs in, canonical tables out.
+"""``solidcheck charging ingest`` as a function: OCPP logs and France's IRVE files in,
+canonical tables out. A file is tried as IRVE first (its header names or first object's keys
+say so), else read as an OCPP log.
 
 Every input is read before anything is refused, so one error lists every problem of every
 file (unreadable, unrecognised, no charge point for the OCA tool's log, no OCPP version).
@@ -15,6 +17,8 @@ import pyarrow.parquet as pq
 
 from ..errors import ChargingInputError, Problem
 from .canonical import VERSIONS, canonical_tables, infer_version
+from .irve import IrveRead, read_irve
+from .model import TABLES
 from .ocpp_logs import LogRead, read_log
 
 __all__ = ["Ingested", "InputSummary", "ingest", "write_tables"]
@@ -22,15 +26,17 @@ __all__ = ["Ingested", "InputSummary", "ingest", "write_tables"]
 
 @dataclass(frozen=True, slots=True)
 class InputSummary:
-    """One input as the summary shows it."""
+    """One input as the summary shows it; an IRVE file has no OCPP version and gives
+    ``rows`` (of port_events, sessions or inventory) rather than frames."""
 
     source: str
     sha256: str
     format: str
-    ocpp_version: str
+    ocpp_version: str | None
     frames: int
     rejected: int
     other_lines: int
+    rows: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,12 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
                                 "use " + ", ".join(VERSIONS)))
     reads: list[tuple[LogRead, str]] = []
+    irve_reads: list[IrveRead] = []
     for path in paths:
+        irve = read_irve(path)
+        if irve is not None:
+            irve_reads.append(irve)
+            continue
         try:
             read = read_log(path, charge_point_id=charge_point_id)
         except ChargingInputError as exc:  # gathered: one error lists every file's
@@ -67,13 +78,30 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
             reads.append((read, version))
     if problems:
         raise ChargingInputError(problems)
-    tables = canonical_tables(reads)
+    tables = _with_irve(canonical_tables(reads), irve_reads)
     rejected = tables["rejected"].column("source").to_pylist()
     frames = tables["frames"].column("source").to_pylist()
     inputs = tuple(InputSummary(read.source, read.sha256, read.format, version,
                                 frames.count(read.source), rejected.count(read.source),
                                 read.other_lines) for read, version in reads)
+    inputs += tuple(InputSummary(read.source, read.sha256, read.format, None, 0,
+                                 len(read.rejected), read.other_lines,
+                                 rows=sum(len(rows) for rows in read.rows.values()))
+                    for read in irve_reads)
     return Ingested(inputs, tables)
+
+
+def _with_irve(tables: dict[str, pa.Table], reads: list[IrveRead]) -> dict[str, pa.Table]:
+    """The OCPP tables with the IRVE files' rows and rejections appended."""
+    added: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    for read in reads:
+        for name, rows in read.rows.items():
+            added[name] += rows
+        added["rejected"] += [{"source": r.source, "line": r.line, "reason": r.reason,
+                               "detail": r.detail, "text": r.text} for r in read.rejected]
+    return {name: pa.concat_tables([table, pa.Table.from_pylist(added[name],
+                                                                schema=TABLES[name])])
+            if added[name] else table for name, table in tables.items()}
 
 
 def _row_version(read: LogRead) -> str | None:

@@ -1,4 +1,4 @@
-"""The canonical charging model: five Arrow tables every source is read into.
+"""The canonical charging model: seven Arrow tables every source is read into.
 
 Every metric reads these tables, never a log format, so a new source is a new reader and
 nothing else. Times are UTC (``timestamp[ms, UTC]``). Each row keeps ``source`` (the input
@@ -58,16 +58,34 @@ file) and ``line`` (1-based) so any figure can be traced back to the line it cam
 reason), ``heartbeat``, ``disconnected`` and ``connected`` (the WebSocket closed or opened,
 when the log says so — the OCA test tool writes both lines), with ts, station_id, detail.
 
+``sessions`` — charging sessions as an operator reports them (France's IRVE session files):
+    port_id         the point of charge (``id_pdc_itinerance``, or ``port_id``)
+    start, end      UTC; the file gives ISO 8601 with an offset, or epoch milliseconds
+    duration_s      ``end - start`` in seconds
+    energy_wh       the energy delivered, in Wh (the file gives kWh)
+
+``inventory`` — the points of charge an operator declares (IRVE *statique*):
+    port_id         ``id_pdc_itinerance``
+    station_id      ``id_station_itinerance``
+    power_kw        ``puissance_nominale``, in kW
+    opening_hours   ``horaires`` as written (``24/7``, OSM opening_hours …), parsed later
+    commissioned    ``date_mise_en_service`` (null when not given)
+
+IRVE *dynamique* status rows go to ``port_events``: ``en_service`` with ``libre`` →
+available, ``occupe`` → occupied, ``reserve`` → reserved, ``inconnu`` → unknown;
+``hors_service`` → unavailable; ``inconnu`` → unknown; ``raw_status`` keeps
+``{etat_pdc}/{occupation_pdc}``. Such a row names no station: ``station_id`` is the port's id
+(the inventory joins ports to stations).
+
 ``rejected`` — lines that could not be read at all: source, line, reason (a catalogue message
 id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
 lines (a tool's own notes, headers, blank lines) are counted per input in the summary.
 
-Later sources map into the same tables: France's IRVE *dynamique* status rows and OCPI EVSE
-statuses become ``port_events`` (AVAILABLE → available, CHARGING/BLOCKED → occupied,
-RESERVED → reserved, INOPERATIVE → unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown),
-their sessions and OCPI CDRs ``transaction_events`` (started/ended); T/CEC 102 connector
-codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4 reserved, 255
-faulted); tickets get their own table.
+Later sources map into the same tables: OCPI EVSE statuses become ``port_events``
+(AVAILABLE → available, CHARGING/BLOCKED → occupied, RESERVED → reserved, INOPERATIVE →
+unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown), OCPI CDRs ``sessions``; T/CEC 102
+connector codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4
+reserved, 255 faulted); tickets get their own table.
 """
 
 from __future__ import annotations
@@ -78,9 +96,11 @@ import pyarrow as pa
 
 __all__ = [
     "FRAMES",
+    "INVENTORY",
     "OCPP_STATES",
     "PORT_EVENTS",
     "REJECTED",
+    "SESSIONS",
     "STATES",
     "STATION_EVENTS",
     "TABLES",
@@ -167,6 +187,24 @@ STATION_EVENTS = pa.schema([
     *_SOURCE,
 ])
 
+SESSIONS = pa.schema([
+    pa.field("port_id", pa.string(), nullable=False),
+    pa.field("start", _TS, nullable=False),
+    pa.field("end", _TS, nullable=False),
+    pa.field("duration_s", pa.float64(), nullable=False),
+    pa.field("energy_wh", pa.float64()),
+    *_SOURCE,
+])
+
+INVENTORY = pa.schema([
+    pa.field("port_id", pa.string(), nullable=False),
+    pa.field("station_id", pa.string(), nullable=False),
+    pa.field("power_kw", pa.float64(), nullable=False),
+    pa.field("opening_hours", pa.string()),
+    pa.field("commissioned", pa.date32()),
+    *_SOURCE,
+])
+
 REJECTED = pa.schema([
     *_SOURCE,
     pa.field("reason", pa.string(), nullable=False),
@@ -180,6 +218,8 @@ TABLES: Final[dict[str, pa.Schema]] = {
     "port_events": PORT_EVENTS,
     "transaction_events": TRANSACTION_EVENTS,
     "station_events": STATION_EVENTS,
+    "sessions": SESSIONS,
+    "inventory": INVENTORY,
     "rejected": REJECTED,
 }
 

@@ -26,8 +26,9 @@ _LISTED = 20
 
 @charging_app.command("ingest")
 def ingest(
-    inputs: Annotated[list[Path], typer.Argument(help="OCPP logs: JSON Lines, CSV or the OCA "
-                                                 "test tool's log, gzip or not.")],
+    inputs: Annotated[list[Path], typer.Argument(help="OCPP logs (JSON Lines, CSV or the OCA "
+                                                 "test tool's log) or IRVE files (dynamique, "
+                                                 "sessions, statique), gzip or not.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables, one "
                                          "Parquet file each (made if missing).")],
     charge_point: Annotated[str | None, typer.Option(
@@ -37,8 +38,9 @@ def ingest(
         "not name it (default: the log's header, else what its actions show).")] = None,
     lang: LangOption = None,
 ) -> None:
-    """Read OCPP frame logs into the canonical tables (frames, port_events,
-    transaction_events, station_events, rejected) and print what was read."""
+    """Read OCPP frame logs and IRVE files into the canonical tables (frames, port_events,
+    transaction_events, station_events, sessions, inventory, rejected) and print what was
+    read."""
     from ..charging.ingest import ingest as run
     from ..charging.ingest import write_tables
 
@@ -55,6 +57,12 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     by state."""
     lines: list[str] = []
     for item in result.inputs:
+        if item.ocpp_version is None:  # an IRVE file
+            lines.append(say("charging.ingest.input_irve", lang, source=item.source,
+                             format=item.format, sha256=item.sha256))
+            lines.append(say("charging.ingest.counts_irve", lang, rows=item.rows,
+                             rejected=item.rejected, other=item.other_lines))
+            continue
         lines.append(say("charging.ingest.input", lang, source=item.source, format=item.format,
                          version=item.ocpp_version, sha256=item.sha256))
         lines.append(say("charging.ingest.counts", lang, frames=item.frames,
@@ -84,6 +92,9 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     lines.append(say("charging.ingest.other_tables", lang,
                      transactions=result.tables["transaction_events"].num_rows,
                      stations=result.tables["station_events"].num_rows))
+    lines.append(say("charging.ingest.irve_tables", lang,
+                     sessions=result.tables["sessions"].num_rows,
+                     inventory=result.tables["inventory"].num_rows))
     return lines
 
 

@@ -1,0 +1,307 @@
+"""France's IRVE open-data files to canonical rows, recognised by content.
+
+Three kinds, each as CSV (``;`` or ``,``, a UTF-8 BOM allowed) or JSON Lines; the inventory
+also as one JSON document (an array of objects, or GeoJSON features' ``properties``); gzip is
+read transparently:
+
+* *dynamique* status rows (``id_pdc_itinerance, etat_pdc, occupation_pdc, horodatage``) →
+  ``port_events``;
+* sessions (``id_pdc_itinerance`` or ``port_id``, ``start``, ``end``, ``energy`` in kWh) →
+  ``sessions``;
+* *statique* inventory (``id_pdc_itinerance, id_station_itinerance, puissance_nominale`` …) →
+  ``inventory``.
+
+Times must carry their offset (France is +01:00 or +02:00: a time without one is ambiguous and
+rejected) or be epoch milliseconds (sessions); all are stored in UTC. Every row ends as a
+canonical row or a rejection with its reason — never dropped. Pure but for :func:`read_irve`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from .model import State
+from .ocpp_logs import Rejection
+
+__all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "kind_of", "parse_irve", "read_irve"]
+
+IrveKind = Literal["irve-dynamique", "irve-sessions", "irve-statique"]
+
+#: ``(etat_pdc, occupation_pdc)`` to a state; an ``etat_pdc`` of ``hors_service`` or
+#: ``inconnu`` decides alone (``None`` stands for any occupation)
+IRVE_STATES: Final[dict[tuple[str, str | None], State]] = {
+    ("en_service", "libre"): "available",
+    ("en_service", "occupe"): "occupied",
+    ("en_service", "reserve"): "reserved",
+    ("en_service", "inconnu"): "unknown",
+    ("hors_service", None): "unavailable",
+    ("inconnu", None): "unknown",
+}
+_OCCUPATIONS: Final = ("libre", "occupe", "reserve", "inconnu")
+_GZIP_MAGIC = b"\x1f\x8b"
+_TEXT_KEPT = 200
+
+
+@dataclass(slots=True)
+class IrveRead:
+    """What one IRVE file gave: canonical rows by table, rejections and blank lines."""
+
+    source: str
+    sha256: str
+    format: IrveKind
+    layout: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+    other_lines: int = 0
+
+
+def kind_of(keys: set[str]) -> IrveKind | None:
+    """The kind of IRVE file whose columns (or first object's keys) are ``keys``."""
+    if {"id_pdc_itinerance", "etat_pdc", "occupation_pdc", "horodatage"} <= keys:
+        return "irve-dynamique"
+    if {"start", "end", "energy"} <= keys and keys & {"id_pdc_itinerance", "port_id"}:
+        return "irve-sessions"
+    if {"id_pdc_itinerance", "id_station_itinerance", "puissance_nominale"} <= keys:
+        return "irve-statique"
+    return None
+
+
+def read_irve(path: Path) -> IrveRead | None:
+    """The IRVE rows of a file, or None when it is not an IRVE file (nor readable: the OCPP
+    reader then says why)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return parse_irve(data, source=str(path))
+
+
+def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
+    """The IRVE rows of a file's bytes, or None when they are not an IRVE file."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    found = _json_rows(text) if first[:1] in ("{", "[") else _csv_rows(text, first)
+    if found is None:
+        return None
+    layout, items = found
+    read: IrveRead | None = None
+    for number, row, line in items:
+        if read is None:  # the first row's keys say which kind
+            kind = kind_of(set(row) if isinstance(row, dict) else set())
+            if kind is None:
+                return None
+            read = IrveRead(source, sha256, kind, layout,
+                            rows={"port_events": [], "sessions": [], "inventory": []})
+        if row is None:
+            read.other_lines += 1
+        elif isinstance(row, str):  # a rejection already decided: row is its reason
+            read.rejected.append(Rejection(source, number, row, line[1], line[0][:_TEXT_KEPT]))
+        else:
+            _row(read, number, row, line[0])
+    return read
+
+
+# an item: (line number, the row's fields | None for a blank line | a rejection reason,
+#           (the line's text, the rejection's detail))
+_Item = tuple[int, dict[str, Any] | str | None, tuple[str, str]]
+
+
+def _csv_rows(text: str, header: str) -> tuple[str, Iterator[_Item]] | None:
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    names = [name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))]
+    if kind_of(set(names)) is None:
+        return None
+
+    def items() -> Iterator[_Item]:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        last, seen_header = 0, False
+        for cells in reader:
+            number, last = last + 1, reader.line_num
+            line = delimiter.join(cells)
+            if not any(cell.strip() for cell in cells):
+                yield number, None, (line, "")
+            elif not seen_header:
+                seen_header = True
+                yield number, None, (line, "")
+            elif len(cells) != len(names):
+                yield number, "charging.rejected.irve_cells", (line, f"{len(cells)}/{len(names)}")
+            else:
+                yield number, dict(zip(names, (cell.strip() for cell in cells), strict=True)), \
+                    (line, "")
+
+    return "csv", _first_kept(items(), names)
+
+
+def _first_kept(rows: Iterator[_Item], names: list[str]) -> Iterator[_Item]:
+    """The header's names come first, so the kind is known before any row."""
+    yield 0, dict.fromkeys(names), ("", "")
+    yield from rows
+
+
+def _json_rows(text: str) -> tuple[str, Iterator[_Item]] | None:
+    lines = text.splitlines()
+    first = next(line for line in lines if line.strip())
+    try:
+        head = json.loads(first)
+    except json.JSONDecodeError:
+        head = None
+    if isinstance(head, dict) and "features" not in head:
+        names = [str(key).lower() for key in head]
+        return ("jsonl", _first_kept(_jsonl_items(lines), names)) if kind_of(set(names)) \
+            else None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(document, dict) and isinstance(document.get("features"), list):
+        document = [feature.get("properties") if isinstance(feature, dict) else feature
+                    for feature in document["features"]]
+    if not isinstance(document, list) or not document or not isinstance(document[0], dict):
+        return None
+    # a JSON document has no line per row: ``line`` is the row's position in it
+    items: list[_Item] = [
+        (number, {str(k).lower(): v for k, v in item.items()} if isinstance(item, dict)
+         else "charging.rejected.not_an_object",
+         (json.dumps(item, ensure_ascii=False), type(item).__name__))
+        for number, item in enumerate(document, 1)]
+    return "json", _first_kept(iter(items), [str(key).lower() for key in document[0]])
+
+
+def _jsonl_items(lines: list[str]) -> Iterator[_Item]:
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            yield number, None, (line, "")
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, "charging.rejected.not_json", (line, exc.msg)
+            continue
+        if isinstance(row, dict):
+            yield number, {str(k).lower(): v for k, v in row.items()}, (line, "")
+        else:
+            yield number, "charging.rejected.not_an_object", (line, type(row).__name__)
+
+
+def _row(read: IrveRead, number: int, row: dict[str, Any], line: str) -> None:
+    if number == 0:  # the header's names
+        return
+    try:
+        if read.format == "irve-dynamique":
+            read.rows["port_events"].append(_status(row))
+        elif read.format == "irve-sessions":
+            read.rows["sessions"].append(_session(row))
+        else:
+            read.rows["inventory"].append(_inventory(row))
+    except _Bad as bad:
+        read.rejected.append(Rejection(read.source, number, bad.reason, bad.detail,
+                                       line[:_TEXT_KEPT]))
+        return
+    target = {"irve-dynamique": "port_events", "irve-sessions": "sessions",
+              "irve-statique": "inventory"}[read.format]
+    read.rows[target][-1].update(source=read.source, line=number)
+
+
+class _Bad(Exception):
+    """A row's first bad field: its catalogue reason and what was found."""
+
+    def __init__(self, reason: str, detail: object) -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, "" if detail is None else str(detail)
+
+
+def _text(row: dict[str, Any], *names: str) -> str:
+    value = next((row[name] for name in names if row.get(name) not in (None, "")), None)
+    if value is None or not str(value).strip():
+        raise _Bad("charging.rejected.irve_missing", names[0])
+    return str(value).strip()
+
+
+def _status(row: dict[str, Any]) -> dict[str, Any]:
+    port_id = _text(row, "id_pdc_itinerance")
+    etat = str(row.get("etat_pdc") or "").strip().lower()
+    occupation = str(row.get("occupation_pdc") or "").strip().lower()
+    if etat == "en_service":
+        if occupation not in _OCCUPATIONS:
+            raise _Bad("charging.rejected.irve_occupation", occupation)
+        state = IRVE_STATES[etat, occupation]
+    elif (etat, None) in IRVE_STATES:
+        state = IRVE_STATES[etat, None]
+    else:
+        raise _Bad("charging.rejected.irve_status", etat)
+    ts = irve_time(row.get("horodatage"))
+    # a dynamique row names no station: the port stands for it until the inventory joins them
+    return {"ts": ts, "logged_ts": ts, "station_id": port_id, "port_id": port_id,
+            "evse_id": None, "connector_id": None, "station_wide": False, "state": state,
+            "raw_status": f"{etat}/{occupation}", "error_code": None}
+
+
+def _session(row: dict[str, Any]) -> dict[str, Any]:
+    port_id = _text(row, "id_pdc_itinerance", "port_id")
+    start, end = irve_time(row.get("start"), epoch_ms=True), irve_time(row.get("end"),
+                                                                      epoch_ms=True)
+    if end < start:
+        raise _Bad("charging.rejected.irve_end_before_start",
+                   f"{start.isoformat()} > {end.isoformat()}")
+    energy_kwh = _number(row.get("energy"), "energy")
+    return {"port_id": port_id, "start": start, "end": end,
+            "duration_s": (end - start).total_seconds(), "energy_wh": energy_kwh * 1000}
+
+
+def _inventory(row: dict[str, Any]) -> dict[str, Any]:
+    commissioned_text = str(row.get("date_mise_en_service") or "").strip()
+    try:
+        commissioned = date.fromisoformat(commissioned_text) if commissioned_text else None
+    except ValueError:
+        raise _Bad("charging.rejected.irve_date", commissioned_text) from None
+    hours = row.get("horaires")
+    return {"port_id": _text(row, "id_pdc_itinerance"),
+            "station_id": _text(row, "id_station_itinerance"),
+            "power_kw": _number(row.get("puissance_nominale"), "puissance_nominale"),
+            "opening_hours": str(hours).strip() if hours not in (None, "") else None,
+            "commissioned": commissioned}
+
+
+def _number(value: object, name: str) -> float:
+    """A non-negative number; a French decimal comma (``7,4``) is read as a point."""
+    text = str(value).strip().replace(",", ".") if value is not None else ""
+    try:
+        number = float(text)
+    except ValueError:
+        raise _Bad("charging.rejected.irve_number", f"{name}={value}") from None
+    if number < 0 or number != number:
+        raise _Bad("charging.rejected.irve_number", f"{name}={value}")
+    return number
+
+
+def irve_time(value: object, *, epoch_ms: bool = False) -> datetime:
+    """An ISO 8601 time with its offset (or, with ``epoch_ms``, whole epoch milliseconds)
+    in UTC. A time without an offset is refused: French local time is +01:00 or +02:00."""
+    text = str(value).strip() if value is not None else ""
+    if epoch_ms and text.isdigit() and not isinstance(value, bool):
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise _Bad("charging.rejected.time", text) from None
+    if when.tzinfo is None:
+        raise _Bad("charging.rejected.irve_no_offset", text)
+    return when.astimezone(UTC)
