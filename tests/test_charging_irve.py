@@ -55,12 +55,14 @@ def test_dynamique_statuses_become_port_states_in_utc(tmp_path: Path) -> None:
     events = _tables(path)["port_events"]
     assert [(e["port_id"], e["state"]) for e in events] == [
         (PDC, "available"), (PDC, "occupied"), (PDC, "reserved"),
-        (PDC2, "unavailable"), (PDC2, "unknown"), (PDC2, "unknown")]
+        (PDC2, "unavailable"), (PDC2, "unknown"), (PDC2, "available")]
     # the night France moves from +01:00 to +02:00: 23:30+01 is 22:30 UTC, 03:15+02 is 01:15
     assert [e["ts"] for e in events[:2]] == [_utc("2026-03-28T22:30:00"),
                                             _utc("2026-03-29T01:15:00")]
     assert events[3]["raw_status"] == "hors_service/inconnu"
     assert events[4]["raw_status"] == "inconnu/inconnu"
+    # in service, occupation unknown: available (docs/charging.md rule 5), the inconnu kept
+    assert events[5]["raw_status"] == "en_service/inconnu"
     assert [e["line"] for e in events] == [2, 3, 4, 6, 7, 8]
     assert {e["station_id"] for e in events} == {PDC, PDC2}
 

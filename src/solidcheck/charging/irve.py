@@ -37,12 +37,14 @@ __all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "kind_of", "parse_irve", "read
 IrveKind = Literal["irve-dynamique", "irve-sessions", "irve-statique"]
 
 #: ``(etat_pdc, occupation_pdc)`` to a state; an ``etat_pdc`` of ``hors_service`` or
-#: ``inconnu`` decides alone (``None`` stands for any occupation)
+#: ``inconnu`` decides alone (``None`` stands for any occupation). In service with an unknown
+#: occupation is available: docs/charging.md's rule 5 counts ``en_service`` as available
+#: whatever the occupation (``raw_status`` keeps the ``inconnu``)
 IRVE_STATES: Final[dict[tuple[str, str | None], State]] = {
     ("en_service", "libre"): "available",
     ("en_service", "occupe"): "occupied",
     ("en_service", "reserve"): "reserved",
-    ("en_service", "inconnu"): "unknown",
+    ("en_service", "inconnu"): "available",
     ("hors_service", None): "unavailable",
     ("inconnu", None): "unknown",
 }

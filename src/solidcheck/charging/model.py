@@ -72,7 +72,8 @@ when the log says so — the OCA test tool writes both lines), with ts, station_
     commissioned    ``date_mise_en_service`` (null when not given)
 
 IRVE *dynamique* status rows go to ``port_events``: ``en_service`` with ``libre`` →
-available, ``occupe`` → occupied, ``reserve`` → reserved, ``inconnu`` → unknown;
+available, ``occupe`` → occupied, ``reserve`` → reserved, ``inconnu`` → available (in
+service: docs/charging.md's rule 5);
 ``hors_service`` → unavailable; ``inconnu`` → unknown; ``raw_status`` keeps
 ``{etat_pdc}/{occupation_pdc}``. Such a row names no station: ``station_id`` is the port's id
 (the inventory joins ports to stations).

@@ -1,5 +1,5 @@
 """``solidcheck charging``: charging-station service quality. Only ``ingest`` so far: OCPP
-frame logs to the canonical tables (docs/charging-inputs.md)."""
+frame logs and France's IRVE files to the canonical tables (docs/charging-inputs.md)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-charging_app = typer.Typer(help="Charging-station service quality: read OCPP logs into the "
-                           "canonical tables.", no_args_is_help=True)
+charging_app = typer.Typer(help="Charging-station service quality: read OCPP logs and IRVE "
+                           "files into the canonical tables.", no_args_is_help=True)
 
 #: how many rejected lines and schema-invalid frames the summary lists (all are in the tables)
 _LISTED = 20
