@@ -103,15 +103,10 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     found = _json_rows(text) if first[:1] in ("{", "[") else _csv_rows(text, first)
     if found is None:
         return None
-    layout, items = found
-    read: IrveRead | None = None
+    layout, kind, items = found
+    read = IrveRead(source, sha256, kind, layout,
+                    rows={"port_events": [], "sessions": [], "inventory": []})
     for number, row, line in items:
-        if read is None:  # the first row's keys say which kind
-            kind = kind_of(set(row) if isinstance(row, dict) else set())
-            if kind is None:
-                return None
-            read = IrveRead(source, sha256, kind, layout,
-                            rows={"port_events": [], "sessions": [], "inventory": []})
         if row is None:
             read.other_lines += 1
         elif isinstance(row, str):  # a rejection already decided: row is its reason
@@ -126,10 +121,15 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
 _Item = tuple[int, dict[str, Any] | str | None, tuple[str, str]]
 
 
-def _csv_rows(text: str, header: str) -> tuple[str, Iterator[_Item]] | None:
+#: a file's layout, kind and items
+_Found = tuple[str, IrveKind, Iterator[_Item]]
+
+
+def _csv_rows(text: str, header: str) -> _Found | None:
     delimiter = ";" if header.count(";") > header.count(",") else ","
     names = [name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))]
-    if kind_of(set(names)) is None:
+    kind = kind_of(set(names))
+    if kind is None:
         return None
 
     def items() -> Iterator[_Item]:
@@ -149,16 +149,10 @@ def _csv_rows(text: str, header: str) -> tuple[str, Iterator[_Item]] | None:
                 yield number, dict(zip(names, (cell.strip() for cell in cells), strict=True)), \
                     (line, "")
 
-    return "csv", _first_kept(items(), names)
+    return "csv", kind, items()
 
 
-def _first_kept(rows: Iterator[_Item], names: list[str]) -> Iterator[_Item]:
-    """The header's names come first, so the kind is known before any row."""
-    yield 0, dict.fromkeys(names), ("", "")
-    yield from rows
-
-
-def _json_rows(text: str) -> tuple[str, Iterator[_Item]] | None:
+def _json_rows(text: str) -> _Found | None:
     lines = text.splitlines()
     first = next(line for line in lines if line.strip())
     try:
@@ -166,9 +160,8 @@ def _json_rows(text: str) -> tuple[str, Iterator[_Item]] | None:
     except json.JSONDecodeError:
         head = None
     if isinstance(head, dict) and "features" not in head:
-        names = [str(key).lower() for key in head]
-        return ("jsonl", _first_kept(_jsonl_items(lines), names)) if kind_of(set(names)) \
-            else None
+        kind = kind_of({str(key).lower() for key in head})
+        return ("jsonl", kind, _jsonl_items(lines)) if kind else None
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
@@ -178,13 +171,16 @@ def _json_rows(text: str) -> tuple[str, Iterator[_Item]] | None:
                     for feature in document["features"]]
     if not isinstance(document, list) or not document or not isinstance(document[0], dict):
         return None
+    kind = kind_of({str(key).lower() for key in document[0]})
+    if kind is None:
+        return None
     # a JSON document has no line per row: ``line`` is the row's position in it
     items: list[_Item] = [
         (number, {str(k).lower(): v for k, v in item.items()} if isinstance(item, dict)
          else "charging.rejected.not_an_object",
          (json.dumps(item, ensure_ascii=False), type(item).__name__))
         for number, item in enumerate(document, 1)]
-    return "json", _first_kept(iter(items), [str(key).lower() for key in document[0]])
+    return "json", kind, iter(items)
 
 
 def _jsonl_items(lines: list[str]) -> Iterator[_Item]:
@@ -204,8 +200,6 @@ def _jsonl_items(lines: list[str]) -> Iterator[_Item]:
 
 
 def _row(read: IrveRead, number: int, row: dict[str, Any], line: str) -> None:
-    if number == 0:  # the header's names
-        return
     try:
         if read.format == "irve-dynamique":
             read.rows["port_events"].append(_status(row))
