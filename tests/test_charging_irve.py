@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from solidcheck.charging.ingest import ingest
 from solidcheck.cli import app
 from solidcheck.errors import ChargingInputError
+from solidcheck.readers.contract import without_module
 
 PDC = "FRS63E0001"
 PDC2 = "FRS63E0002"
@@ -163,6 +164,15 @@ def test_statique_inventory_from_a_geojson_document(tmp_path: Path) -> None:
         (PDC, 150.0, 1)]
     assert [(r["line"], r["reason"], r["detail"]) for r in tables["rejected"]] == [
         (2, "charging.rejected.irve_missing", "id_station_itinerance")]
+
+
+def test_irve_files_alone_need_no_ocpp_library(tmp_path: Path) -> None:
+    path = tmp_path / "dynamique.csv"
+    path.write_text(DYNAMIQUE_CSV, encoding="utf-8")
+    with without_module("ocpp"):
+        result = ingest([path])
+    assert result.tables["port_events"].num_rows == 6
+    assert result.tables["frames"].num_rows == 0
 
 
 def test_a_csv_that_is_not_irve_is_still_refused_as_an_unknown_log(tmp_path: Path) -> None:

@@ -78,7 +78,10 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
             reads.append((read, version))
     if problems:
         raise ChargingInputError(problems)
-    tables = _with_irve(canonical_tables(reads), irve_reads)
+    # IRVE files alone need no OCPP schemas (nor the optional ``ocpp`` library)
+    ocpp_tables = canonical_tables(reads) if reads else {
+        name: schema.empty_table() for name, schema in TABLES.items()}
+    tables = _with_irve(ocpp_tables, irve_reads)
     rejected = tables["rejected"].column("source").to_pylist()
     frames = tables["frames"].column("source").to_pylist()
     inputs = tuple(InputSummary(read.source, read.sha256, read.format, version,
