@@ -87,11 +87,12 @@ def test_bad_dynamique_rows_are_rejected_with_line_and_reason(tmp_path: Path) ->
 def test_dynamique_as_gzipped_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "statuses.data"
     rows = [{"id_pdc_itinerance": PDC, "etat_pdc": "en_service", "occupation_pdc": "occupe",
-             "horodatage": "2026-07-01T12:00:00+02:00"}, "{not json"]
+             "horodatage": "2026-07-01T12:00:00+02:00", "id_station_itinerance": "FRS63P0001"},
+            "{not json"]
     path.write_bytes(gzip.compress(_jsonl(tmp_path / "x", rows).read_bytes()))
     tables = _tables(path)
-    assert [(e["state"], e["ts"]) for e in tables["port_events"]] == [
-        ("occupied", _utc("2026-07-01T10:00:00"))]
+    assert [(e["state"], e["ts"], e["station_id"]) for e in tables["port_events"]] == [
+        ("occupied", _utc("2026-07-01T10:00:00"), "FRS63P0001")]
     assert [(r["line"], r["reason"]) for r in tables["rejected"]] == [
         (2, "charging.rejected.not_json")]
 

@@ -244,8 +244,10 @@ def _status(row: dict[str, Any]) -> dict[str, Any]:
     else:
         raise _Bad("charging.rejected.irve_status", etat)
     ts = irve_time(row.get("horodatage"))
-    # a dynamique row names no station: the port stands for it until the inventory joins them
-    return {"ts": ts, "logged_ts": ts, "station_id": port_id, "port_id": port_id,
+    # a dynamique row rarely names its station: the port then stands for it until the
+    # inventory joins them
+    station = str(row.get("id_station_itinerance") or "").strip() or port_id
+    return {"ts": ts, "logged_ts": ts, "station_id": station, "port_id": port_id,
             "evse_id": None, "connector_id": None, "station_wide": False, "state": state,
             "raw_status": f"{etat}/{occupation}", "error_code": None}
 
