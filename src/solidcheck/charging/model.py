@@ -74,9 +74,9 @@ when the log says so — the OCA test tool writes both lines), with ts, station_
 IRVE *dynamique* status rows go to ``port_events``: ``en_service`` with ``libre`` →
 available, ``occupe`` → occupied, ``reserve`` → reserved, ``inconnu`` → available (in
 service: docs/charging.md's rule 5); ``hors_service`` → unavailable; ``inconnu`` → unknown;
-``raw_status`` keeps
-``{etat_pdc}/{occupation_pdc}``. ``station_id`` is the row's ``id_station_itinerance``,
-else (the usual case) the port's id: the inventory joins ports to stations.
+``raw_status`` keeps ``{etat_pdc}/{occupation_pdc}``. ``station_id`` is the row's
+``id_station_itinerance``, else (the usual case) the port's id: the inventory joins ports
+to stations.
 
 ``rejected`` — lines that could not be read at all: source, line, reason (a catalogue message
 id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
