@@ -223,6 +223,9 @@ class _Bad(Exception):
         super().__init__(reason)
         self.reason, self.detail = reason, "" if detail is None else str(detail)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.reason, self.detail)
+
 
 def _text(row: dict[str, Any], *names: str) -> str:
     value = next((row[name] for name in names if row.get(name) not in (None, "")), None)
