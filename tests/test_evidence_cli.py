@@ -163,15 +163,25 @@ def test_a_cycler_file_is_not_an_oven_log(write_file: WriteFile):
     assert "not a recognised oven log file" in err
 
 
-def test_dossier_build_takes_ratings_from_a_real_cycler_file(tmp_path):
-    cycler = shared_file("cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax")
-    out_file = tmp_path / "built.yaml"
+NEWARE_NDAX = "cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax"
+
+
+@pytest.fixture(scope="module")
+def built_with_cycler(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dossier built from the lab files and a real Neware cycler file (read once: slow)."""
+    cycler = shared_file(NEWARE_NDAX)
+    out_file = tmp_path_factory.mktemp("cycler") / "built.yaml"
     code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
                           "--oven-log", LAB / "oven-log-s1.csv", "--cycler", cycler,
                           "--nominal-capacity-ah", "4.8", "-o", out_file)
     assert code == 0, err
+    return out_file
+
+
+def test_dossier_build_takes_ratings_from_a_real_cycler_file(built_with_cycler: Path):
+    out_file, cycler = built_with_cycler, shared_file(NEWARE_NDAX)
     data = yaml.safe_load(out_file.read_text("utf-8"))
-    code, out, _ = invoke("ratings", cycler, "--nominal-capacity-ah", "4.8", "--format", "json")
+    _, out, _ = invoke("ratings", cycler, "--nominal-capacity-ah", "4.8", "--format", "json")
     assert data["ratings"] == json.loads(out)["ratings"]
     cycler_evidence = [e for e in data["evidence"] if e["kind"] == "cycler"]
     assert [e["sha256"] for e in cycler_evidence] == [sha256(cycler)]
@@ -257,13 +267,8 @@ def test_the_html_report_shows_the_evidence_summaries_in_chinese(tmp_path):
     assert "3 specimen(s) weighed before and after" in english
 
 
-def test_a_cycler_summary_is_a_message_too(tmp_path):
-    cycler = shared_file("cycler-neware/TESTCELL0001-B2-2025-M50T_NewareNDA_Investigation.ndax")
-    out_file = tmp_path / "built.yaml"
-    code, _, err = invoke("dossier", "build", LAB / "cell-s1.yaml",
-                          "--oven-log", LAB / "oven-log-s1.csv", "--cycler", cycler,
-                          "--nominal-capacity-ah", "4.8", "-o", out_file)
-    assert code == 0, err
+def test_a_cycler_summary_is_a_message_too(built_with_cycler: Path):
+    out_file = built_with_cycler
     (evidence,) = [e for e in load_dossier(out_file).evidence if e.kind == "cycler"]
     assert evidence.summary_id == "evidence.summary.ratings"
     ratings = load_dossier(out_file).ratings

@@ -154,16 +154,25 @@ def _recognise(lines: list[str]) -> Format | None:
     return None
 
 
+_NOT_JSON = object()
+
+
+def _json(text: str, read: LogRead, number: int, line: str) -> Any:
+    """``text`` parsed, or — rejected with its line and why — :data:`_NOT_JSON`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        read.rejected.append(_reject(read, number, "charging.rejected.not_json", exc.msg, line))
+        return _NOT_JSON
+
+
 def _jsonl(lines: list[str], read: LogRead) -> None:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             read.other_lines += 1
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            read.rejected.append(_reject(read, number, "charging.rejected.not_json",
-                                         exc.msg, line))
+        row = _json(line, read, number, line)
+        if row is _NOT_JSON:
             continue
         if not isinstance(row, dict):
             read.rejected.append(_reject(read, number, "charging.rejected.not_an_object",
@@ -189,11 +198,8 @@ def _csv(text: str, read: LogRead) -> None:
                                          str(len(cells)), line))
             continue
         ts, charge_point_id, direction, message = cells
-        try:
-            frame = json.loads(message)
-        except json.JSONDecodeError as exc:
-            read.rejected.append(_reject(read, number, "charging.rejected.not_json",
-                                         exc.msg, line))
+        frame = _json(message, read, number, line)
+        if frame is _NOT_JSON:
             continue
         _add(read, number, line, ts=ts, charge_point_id=charge_point_id,
              direction=direction, frame=frame, version=None)
@@ -214,11 +220,8 @@ def _octt(lines: list[str], read: LogRead, charge_point_id: str) -> None:
             read.rejected.append(_reject(read, number, "charging.rejected.time", stamp, line))
             continue
         if tag in ("msg-in", "msg-out"):
-            try:
-                frame = json.loads(rest)
-            except json.JSONDecodeError as exc:
-                read.rejected.append(_reject(read, number, "charging.rejected.not_json",
-                                             exc.msg, line))
+            frame = _json(rest, read, number, line)
+            if frame is _NOT_JSON:
                 continue
             read.frames.append(RawFrame(ts, charge_point_id, "in" if tag == "msg-in" else "out",
                                         frame, read.source, number))
