@@ -203,7 +203,8 @@ def test_the_cli_writes_the_tables_and_summarises_them(tmp_path: Path) -> None:
     assert "occupied: 1" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "frames.parquet", "inventory.parquet", "port_events.parquet", "rejected.parquet",
-        "sessions.parquet", "station_events.parquet", "transaction_events.parquet"]
+        "sessions.parquet", "station_events.parquet", "tickets.parquet",
+        "transaction_events.parquet"]
     assert pq.read_table(out / "transaction_events.parquet").num_rows == 4
     zh = CliRunner().invoke(app, ["charging", "ingest", str(OCTT_LOG), "-o", str(out),
                                   "--charge-point", "CS-1", "--lang", "zh"])

@@ -63,6 +63,9 @@ when the log says so — the OCA test tool writes both lines), with ts, station_
     start, end      UTC; the file gives ISO 8601 with an offset, or epoch milliseconds
     duration_s      ``end - start`` in seconds
     energy_wh       the energy delivered, in Wh (the file gives kWh)
+    stop_reason     why it ended, as the source says it (OCPI, T/CEC 102 orders); null
+                    when the source has none (IRVE)
+    session_id      the source's id of the session, when it has one
 
 ``inventory`` — the points of charge an operator declares (IRVE *statique*):
     port_id         ``id_pdc_itinerance``
@@ -78,6 +81,13 @@ service: docs/charging.md's rule 5); ``hors_service`` → unavailable; ``inconnu
 ``id_station_itinerance``, else (the usual case) the port's id: the inventory joins ports
 to stations.
 
+``tickets`` — maintenance tickets (the operator's CSV/JSON): ticket_id, port_id and/or
+station_id (a station ticket covers all its ports), severity (a rule set's SLA tier),
+opened / acknowledged / resolved / closed (UTC; null when not yet), cause (the NEVI excluded
+causes ``utility_outage``, ``vehicle_fault``, ``scheduled_maintenance``, ``vandalism``,
+``natural_disaster``, or the operator's own word), resolution (``remote`` | ``on_site``),
+reopened (how many times).
+
 ``rejected`` — lines that could not be read at all: source, line, reason (a catalogue message
 id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
 lines (a tool's own notes, headers, blank lines) are counted per input in the summary.
@@ -86,7 +96,7 @@ Later sources map into the same tables: OCPI EVSE statuses become ``port_events`
 (AVAILABLE → available, CHARGING/BLOCKED → occupied, RESERVED → reserved, INOPERATIVE →
 unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown), OCPI CDRs ``sessions``; T/CEC 102
 connector codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4
-reserved, 255 faulted); tickets get their own table.
+reserved, 255 faulted).
 """
 
 from __future__ import annotations
@@ -105,6 +115,7 @@ __all__ = [
     "STATES",
     "STATION_EVENTS",
     "TABLES",
+    "TICKETS",
     "TRANSACTION_EVENTS",
     "State",
     "port_state",
@@ -194,6 +205,8 @@ SESSIONS = pa.schema([
     pa.field("end", _TS, nullable=False),
     pa.field("duration_s", pa.float64(), nullable=False),
     pa.field("energy_wh", pa.float64()),
+    pa.field("stop_reason", pa.string()),
+    pa.field("session_id", pa.string()),
     *_SOURCE,
 ])
 
@@ -203,6 +216,21 @@ INVENTORY = pa.schema([
     pa.field("power_kw", pa.float64(), nullable=False),
     pa.field("opening_hours", pa.string()),
     pa.field("commissioned", pa.date32()),
+    *_SOURCE,
+])
+
+TICKETS = pa.schema([
+    pa.field("ticket_id", pa.string(), nullable=False),
+    pa.field("port_id", pa.string()),
+    pa.field("station_id", pa.string()),
+    pa.field("severity", pa.string()),
+    pa.field("opened", _TS, nullable=False),
+    pa.field("acknowledged", _TS),
+    pa.field("resolved", _TS),
+    pa.field("closed", _TS),
+    pa.field("cause", pa.string()),
+    pa.field("resolution", pa.string()),
+    pa.field("reopened", pa.int64(), nullable=False),
     *_SOURCE,
 ])
 
@@ -221,6 +249,7 @@ TABLES: Final[dict[str, pa.Schema]] = {
     "station_events": STATION_EVENTS,
     "sessions": SESSIONS,
     "inventory": INVENTORY,
+    "tickets": TICKETS,
     "rejected": REJECTED,
 }
 
