@@ -278,7 +278,8 @@ def _inventory(row: dict[str, Any]) -> dict[str, Any]:
             "station_id": _text(row, "id_station_itinerance"),
             "power_kw": _number(row.get("puissance_nominale"), "puissance_nominale"),
             "opening_hours": str(hours).strip() if hours not in (None, "") else None,
-            "commissioned": commissioned}
+            "commissioned": commissioned,
+            "operator": str(row.get("nom_operateur") or "").strip() or None}
 
 
 def _number(value: object, name: str) -> float:

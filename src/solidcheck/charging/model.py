@@ -73,6 +73,7 @@ when the log says so — the OCA test tool writes both lines), with ts, station_
     power_kw        ``puissance_nominale``, in kW
     opening_hours   ``horaires`` as written (``24/7``, OSM opening_hours …), parsed later
     commissioned    ``date_mise_en_service`` (null when not given)
+    operator        ``nom_operateur`` (null when not given): ``--by operator`` groups by it
 
 IRVE *dynamique* status rows go to ``port_events``: ``en_service`` with ``libre`` →
 available, ``occupe`` → occupied, ``reserve`` → reserved, ``inconnu`` → available (in
@@ -216,6 +217,7 @@ INVENTORY = pa.schema([
     pa.field("power_kw", pa.float64(), nullable=False),
     pa.field("opening_hours", pa.string()),
     pa.field("commissioned", pa.date32()),
+    pa.field("operator", pa.string()),
     *_SOURCE,
 ])
 

@@ -29,6 +29,7 @@ __all__ = [
     "Figures",
     "InputFile",
     "NetworkFigures",
+    "OperatorFigures",
     "Outage",
     "Period",
     "PortFigures",
@@ -189,6 +190,12 @@ class PortFigures(Figures):
 
 class StationFigures(Figures):
     station_id: str
+    operator: str | None = Field(description="from the inventory, when it names one")
+
+
+class OperatorFigures(Figures):
+    operator: str
+    stations: int = Field(ge=0)
 
 
 class NetworkFigures(Figures):
@@ -216,6 +223,8 @@ class ChargingMetrics(_Out):
     rulesets: list[RulesetRef]
     inputs: list[InputFile]
     network: NetworkFigures
+    operators: list[OperatorFigures] = Field(
+        default_factory=list, description="when the inventory names operators")
     stations: list[StationFigures]
     ports: list[PortFigures]
     findings: list[ChargingFinding]
