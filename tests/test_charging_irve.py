@@ -134,19 +134,20 @@ def test_sessions_as_json_lines_with_port_id_and_numbers(tmp_path: Path) -> None
 def test_statique_inventory_from_semicolon_csv_with_decimal_commas(tmp_path: Path) -> None:
     path = tmp_path / "irve_statique.csv"
     path.write_text(
-        "\ufeffnom_amenageur;id_station_itinerance;id_pdc_itinerance;puissance_nominale;"
-        "horaires;date_mise_en_service\n"
-        f"Réseau A;FRS63P0001;{PDC};22;24/7;2021-06-30\n"
-        f'Réseau A;FRS63P0001;{PDC2};"7,4";"Mo-Fr 08:00-19:00; Sa 09:00-12:00";\n'
-        "Réseau A;FRS63P0001;FRS63E0003;vingt-deux;24/7;2021-06-30\n"
-        "Réseau A;FRS63P0001;FRS63E0004;22;24/7;30/06/2021\n", encoding="utf-8")
+        "\ufeffnom_amenageur;nom_operateur;id_station_itinerance;id_pdc_itinerance;"
+        "puissance_nominale;horaires;date_mise_en_service\n"
+        f"Réseau A;Opérateur B;FRS63P0001;{PDC};22;24/7;2021-06-30\n"
+        f'Réseau A;;FRS63P0001;{PDC2};"7,4";"Mo-Fr 08:00-19:00; Sa 09:00-12:00";\n'
+        "Réseau A;Opérateur B;FRS63P0001;FRS63E0003;vingt-deux;24/7;2021-06-30\n"
+        "Réseau A;Opérateur B;FRS63P0001;FRS63E0004;22;24/7;30/06/2021\n", encoding="utf-8")
     tables = _tables(path)
     assert tables["inventory"] == [
         {"port_id": PDC, "station_id": "FRS63P0001", "power_kw": 22.0, "opening_hours": "24/7",
-         "commissioned": date(2021, 6, 30), "source": str(path), "line": 2},
+         "commissioned": date(2021, 6, 30), "operator": "Opérateur B", "source": str(path),
+         "line": 2},
         {"port_id": PDC2, "station_id": "FRS63P0001", "power_kw": 7.4,
          "opening_hours": "Mo-Fr 08:00-19:00; Sa 09:00-12:00", "commissioned": None,
-         "source": str(path), "line": 3}]
+         "operator": None, "source": str(path), "line": 3}]
     assert [(r["line"], r["reason"]) for r in tables["rejected"]] == [
         (4, "charging.rejected.irve_number"), (5, "charging.rejected.irve_date")]
 
