@@ -1,0 +1,163 @@
+"""The figures the metrics must find in a synthetic network: ``truth.json``.
+
+Made from the simulation's record, not from the files, and by docs/charging.md's definitions:
+a state holds until the port's next status or the period's end; before a port's first status
+it is unknown; an OCPP station is offline from its last message before a silence longer than
+k × its heartbeat interval until its next message, and every port of it is offline then; an
+outage is a run of a state the base rule set maps to unavailable; session success is each rule
+set's own ``session_success`` rule. The schema is documented in docs/charging.md ("Synthetic
+networks").
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections import Counter
+from typing import Any, Final
+
+from ..rules import SuccessRule, available_charging_rulesets
+from .network import BASE_RULESET
+from .ocpp import iso_utc
+from .record import Network, Port, Session, Station
+
+__all__ = ["TRUTH_FORMAT", "successful", "truth"]
+
+TRUTH_FORMAT: Final = 1
+#: the key of a boot without a reason (OCPP 1.6's BootNotification has none)
+NO_REASON: Final = "unknown"
+
+
+def successful(session: Session, rule: SuccessRule) -> bool:
+    """Whether a session succeeds under a rule: longer than its duration floor, delivering
+    more than its energy floor (or at least, by its ``comparison``), and — when the source
+    says why it stopped — stopped for one of its reasons."""
+    beats = operator.gt if rule.comparison == "above" else operator.ge
+    if rule.min_duration_s is not None and not beats(session.duration_s, rule.min_duration_s):
+        return False
+    if rule.min_energy_kwh is not None and \
+            not beats(session.energy_wh / 1000, rule.min_energy_kwh):
+        return False
+    return not (rule.stop_reasons is not None and session.stop_reason is not None
+                and session.stop_reason not in rule.stop_reasons)
+
+
+def truth(network: Network) -> dict[str, Any]:
+    """``truth.json``'s content."""
+    spec, limits = network.spec, network.thresholds
+    rules = {ruleset.id: rule for ruleset in available_charging_rulesets()
+             if (rule := ruleset.rules.session_success) is not None}
+    ports: list[dict[str, Any]] = []
+    stations: list[dict[str, Any]] = []
+    for station in network.stations:
+        for port in station.ports:
+            ports.append(_port(network, station, port, rules))
+        boots = Counter(reason or NO_REASON for _, reason in station.boots)
+        stations.append({
+            "station_id": station.station_id, "protocol": station.protocol,
+            "power_kw": station.power_kw, "operator": station.operator,
+            "opening_hours": station.opening_hours,
+            "heartbeat_interval_s": station.heartbeat_s if station.protocol != "irve" else None,
+            "ports": [port.port_id for port in station.ports],
+            "reboots": dict(sorted(boots.items())),
+            "connection_drops": len(station.offline),
+            "offline_episodes": [{"start": iso_utc(went), "end": iso_utc(back),
+                                  "minutes": (back - went) / 60}
+                                 for went, back in station.offline]})
+    return {
+        "format": TRUTH_FORMAT,
+        "generator": {"stations": spec.stations, "days": spec.days, "seed": spec.seed},
+        "period": {"from": iso_utc(spec.start_s), "to": iso_utc(spec.end_s)},
+        "rules": {"ruleset": BASE_RULESET,
+                  "offline_heartbeat_multiple": limits.heartbeat_multiple,
+                  "outage_merging_gap_s": limits.merging_gap_s,
+                  "unavailable_states": list(limits.unavailable_states),
+                  "session_success_rulesets": sorted(rules)},
+        "network": _network(network, stations, ports, sorted(rules)),
+        "stations": stations,
+        "ports": ports,
+    }
+
+
+def _port(network: Network, station: Station, port: Port,
+          rules: dict[str, SuccessRule]) -> dict[str, Any]:
+    spec, unavailable = network.spec, network.thresholds.unavailable_states
+    timeline: list[tuple[int, str]] = [(when, state) for when, state, _ in port.statuses]
+    timeline += [(went, "offline") for went, _ in station.offline]
+    timeline.sort(key=lambda item: item[0])  # stable: no status shares a time with a silence
+    seconds: Counter[str] = Counter({"unknown": timeline[0][0] - spec.start_s})
+    runs: list[list[Any]] = []  # [start, end, state] of the same state, back to back
+    for number, (when, state) in enumerate(timeline):
+        until = timeline[number + 1][0] if number + 1 < len(timeline) else spec.end_s
+        seconds[state] += until - when
+        if runs and runs[-1][2] == state and runs[-1][1] == when:
+            runs[-1][1] = until
+        else:
+            runs.append([when, until, state])
+    outages = [run for run in runs if run[2] in unavailable]
+    gap = network.thresholds.merging_gap_s
+    merged = sum(1 for number, run in enumerate(outages)
+                 if number == 0 or run[0] - outages[number - 1][1] >= gap)
+    states = [state for _, state, _ in port.statuses]
+    sessions = port.sessions
+    return {
+        "port_id": port.port_id, "station_id": station.station_id,
+        "protocol": station.protocol, "power_kw": station.power_kw,
+        "first_event": iso_utc(timeline[0][0]),
+        "seconds_by_state": {state: value for state, value in sorted(seconds.items()) if value},
+        "minutes_by_state": {state: value / 60 for state, value in sorted(seconds.items())
+                             if value},
+        "unknown_before_first_event_minutes": (timeline[0][0] - spec.start_s) / 60,
+        "status_events": len(port.statuses),
+        "state_changes": sum(1 for a, b in itertools.pairwise(states) if a != b),
+        "outages": [{"start": iso_utc(start), "end": iso_utc(end), "state": state,
+                     "minutes": (end - start) / 60} for start, end, state in outages],
+        "merged_outage_episodes": merged,
+        "status_flaps": sum(1 for start, end, _ in outages if end - start < gap),
+        "sessions": len(sessions),
+        "failed_starts": sum(1 for session in sessions if session.charging_s is None),
+        "silent_failures": len(port.silent_failures),
+        "attempts": len(sessions) + len(port.silent_failures),
+        "energy_wh": sum(session.energy_wh for session in sessions),
+        "session_success": {ruleset: sum(1 for session in sessions if successful(session, rule))
+                            for ruleset, rule in sorted(rules.items())},
+    }
+
+
+_SUMMED: Final = ("status_events", "state_changes", "merged_outage_episodes", "status_flaps",
+                  "sessions", "failed_starts", "silent_failures", "attempts", "energy_wh")
+
+
+def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[str, Any]],
+             rulesets: list[str]) -> dict[str, Any]:
+    seconds: Counter[str] = Counter()
+    reboots: Counter[str] = Counter()
+    for port in ports:
+        seconds.update(port["seconds_by_state"])
+    for station in stations:
+        reboots.update(station["reboots"])
+    tickets = network.tickets
+    excluded = set(network.thresholds.excluded_causes)
+    return {
+        "stations": len(stations), "ports": len(ports),
+        "port_days": len(ports) * network.spec.days,
+        "seconds_by_state": dict(sorted(seconds.items())),
+        "minutes_by_state": {state: value / 60 for state, value in sorted(seconds.items())},
+        **{key: sum(port[key] for port in ports) for key in _SUMMED},
+        "outage_episodes": sum(len(port["outages"]) for port in ports),
+        "session_success": {ruleset: sum(port["session_success"][ruleset] for port in ports)
+                            for ruleset in rulesets},
+        "reboots": dict(sorted(reboots.items())),
+        "connection_drops": sum(station["connection_drops"] for station in stations),
+        "tickets": {
+            "opened": len(tickets),
+            "acknowledged": sum(1 for t in tickets if t.acknowledged_s is not None),
+            "resolved": sum(1 for t in tickets if t.resolved_s is not None),
+            "closed": sum(1 for t in tickets if t.closed_s is not None),
+            "reopened": sum(1 for t in tickets if t.reopened),
+            "remote": sum(1 for t in tickets if t.resolution == "remote"),
+            "station_level": sum(1 for t in tickets if t.port_id is None),
+            "excluded_cause": sum(1 for t in tickets if t.cause in excluded),
+            "by_cause": dict(sorted(Counter(t.cause or "" for t in tickets).items())),
+        },
+    }
