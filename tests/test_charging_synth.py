@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import itertools
 import json
@@ -276,3 +277,70 @@ def test_the_command_says_what_it_wrote(tmp_path: Path, lang: str, word: str) ->
     assert datetime.fromisoformat(truth["period"]["to"]) - datetime.fromisoformat(
         truth["period"]["from"]) == datetime(2026, 1, 2, tzinfo=UTC) - datetime(
         2026, 1, 1, tzinfo=UTC)
+
+
+def _beats(value: float, floor: float | None, comparison: str) -> bool:
+    return floor is None or (value > floor if comparison == "above" else value >= floor)
+
+
+def test_session_success_read_back_from_the_files_is_the_truths(
+        synth: tuple[Network, Path, dict[str, Any]],
+        tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Each rule set's success rule applied to the sessions as the files give them —
+    transaction start to end and meter stop − start (OCPP), the IRVE rows — gives the truth's
+    counts, port by port; so do the failed starts (2.0.1: never Charging)."""
+    _, _, truth = synth
+    found: list[tuple[str, float, float, str | None]] = []
+    transactions: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    for row in tables["transaction_events"]:
+        record = transactions[row["station_id"], row["transaction_id"]]
+        record[row["event"]] = row
+        if row["charging_state"] == "Charging":
+            record["charged"] = True
+    for record in transactions.values():
+        started, ended = record["started"], record["ended"]
+        found.append((started["port_id"], (ended["ts"] - started["ts"]).total_seconds(),
+                      ended["energy_wh"] - started["energy_wh"], ended["stopped_reason"]))
+    found += [(row["port_id"], row["duration_s"], row["energy_wh"], row["stop_reason"])
+              for row in tables["sessions"]]
+    for ruleset_id in truth["rules"]["session_success_rulesets"]:
+        rule = charging_ruleset_by_id(ruleset_id).rules.session_success
+        assert rule is not None
+        counts = Counter(
+            port for port, duration_s, energy_wh, reason in found
+            if _beats(duration_s, rule.min_duration_s, rule.comparison)
+            and _beats(energy_wh / 1000, rule.min_energy_kwh, rule.comparison)
+            and (rule.stop_reasons is None or reason is None or reason in rule.stop_reasons))
+        assert counts == {port["port_id"]: port["session_success"][ruleset_id]
+                          for port in truth["ports"] if port["session_success"][ruleset_id]}
+    never = Counter(record["started"]["port_id"] for record in transactions.values()
+                    if "charged" not in record and record["started"]["port_id"].count(":") == 2)
+    assert never == {port["port_id"]: port["failed_starts"] for port in truth["ports"]
+                     if port["protocol"] == "2.0.1" and port["failed_starts"]}
+
+
+def test_silent_failures_are_authorisations_no_transaction_follows(
+        synth: tuple[Network, Path, dict[str, Any]],
+        tables: dict[str, list[dict[str, Any]]]) -> None:
+    """ChargeX's binding: an Authorize whose idToken starts no transaction within the
+    rule set's window is a failed attempt — the truth's silent failures, station by station
+    (Authorize names no port)."""
+    _, _, truth = synth
+    window = charging_ruleset_by_id("chargex-2024").rules.authorize_binding
+    assert window is not None
+    started = {(row["station_id"], row["id_token_sha256"]): row["ts"]
+               for row in tables["transaction_events"] if row["event"] == "started"}
+    unbound: Counter[str] = Counter()
+    for row in tables["frames"]:
+        if row["action"] != "Authorize" or row["message_type"] != "call":
+            continue
+        payload = json.loads(row["payload"])
+        token = payload["idTag"] if "idTag" in payload else payload["idToken"]["idToken"]
+        digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+        begun = started.get((row["charge_point_id"], digest))
+        if begun is None or (begun - row["ts"]).total_seconds() > window.window_s:
+            unbound[row["charge_point_id"]] += 1
+    expected: Counter[str] = Counter()
+    for port in truth["ports"]:
+        expected[port["station_id"]] += port["silent_failures"]
+    assert unbound == +expected and sum(unbound.values()) > 0
