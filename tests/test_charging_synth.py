@@ -344,3 +344,29 @@ def test_silent_failures_are_authorisations_no_transaction_follows(
     for port in truth["ports"]:
         expected[port["station_id"]] += port["silent_failures"]
     assert unbound == +expected and sum(unbound.values()) > 0
+
+
+def test_each_ticketed_outage_names_a_ticket_opened_during_it_on_its_port_or_station(
+        synth: tuple[Network, Path, dict[str, Any]]) -> None:
+    _, folder, truth = synth
+    rows = {row["ticket_id"]: row for row in csv.DictReader(io.StringIO(
+        (folder / "tickets.csv").read_text("utf-8")))}
+    excluded = set(charging_ruleset_by_id("us-nevi-2023").rules.excluded_causes.causes)
+    named = set()
+    for port in truth["ports"]:
+        for outage in port["outages"]:
+            if outage["ticket_id"] is None:
+                assert outage["cause"] is None and not outage["excluded_cause"]
+                continue
+            row = rows[outage["ticket_id"]]
+            named.add(outage["ticket_id"])
+            assert row["port_id"] in (port["port_id"], "")
+            assert row["station_id"] == port["station_id"]
+            assert _utc(outage["start"]) <= _utc(row["opened"]) < _utc(outage["end"])
+            assert outage["excluded_cause"] == (row["cause"] in excluded)
+    assert named == set(rows)  # every ticket is for an outage the truth lists
+    network = truth["network"]
+    limit = truth["rules"]["fault_coverage_min_outage_s"]
+    long = [o for p in truth["ports"] for o in p["outages"] if o["seconds"] > limit]
+    assert network["coverable_outages"] == len(long)
+    assert 0 < network["covered_outages"] == sum(1 for o in long if o["ticket_id"]) < len(long)

@@ -64,12 +64,13 @@ def thresholds() -> Thresholds:
     merging = base.rules.outage_merging
     mapping = base.rules.state_mapping
     tiers = base.rules.sla_tiers
+    coverage = base.rules.fault_coverage
     excluded = charging_ruleset_by_id(EXCLUSION_RULESET).rules.excluded_causes
     if offline is None or merging is None or mapping is None or tiers is None \
-            or excluded is None:
+            or excluded is None or coverage is None:
         raise LookupError(f"{BASE_RULESET} and {EXCLUSION_RULESET} must define offline "
-                          "detection, outage merging, the state mapping, SLA tiers and "
-                          "excluded causes")
+                          "detection, outage merging, the state mapping, SLA tiers, fault "
+                          "coverage and excluded causes")
     floors = []
     stop_reasons: set[str] = set()
     for ruleset in available_charging_rulesets():
@@ -86,7 +87,8 @@ def thresholds() -> Thresholds:
         unavailable_states=tuple(mapping.unavailable),
         floors=tuple(sorted(set(floors))), completion_reasons=frozenset(stop_reasons),
         excluded_causes=tuple(excluded.causes),
-        severities=tuple(tier.severity for tier in tiers.tiers))
+        severities=tuple(tier.severity for tier in tiers.tiers),
+        fault_coverage_s=coverage.min_outage_s)
 
 
 def simulate(spec: SynthSpec) -> Network:

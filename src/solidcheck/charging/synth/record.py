@@ -121,6 +121,8 @@ class Thresholds:
     excluded_causes: tuple[str, ...]
     #: SLA severities, most severe first
     severities: tuple[str, ...]
+    #: outages longer than this should have a ticket
+    fault_coverage_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Any, Final
 from ..rules import SuccessRule, available_charging_rulesets
 from .network import BASE_RULESET
 from .ocpp import iso_utc
-from .record import Network, Port, Session, Station
+from .record import Network, Port, Session, Station, Ticket
 
 __all__ = ["TRUTH_FORMAT", "successful", "truth"]
 
@@ -49,9 +49,13 @@ def truth(network: Network) -> dict[str, Any]:
              if (rule := ruleset.rules.session_success) is not None}
     ports: list[dict[str, Any]] = []
     stations: list[dict[str, Any]] = []
+    tickets: dict[str, tuple[Ticket, ...]] = {}  # by port, and by station for its own
+    for ticket in network.tickets:
+        key = ticket.port_id or ticket.station_id
+        tickets[key] = (*tickets.get(key, ()), ticket)
     for station in network.stations:
         for port in station.ports:
-            ports.append(_port(network, station, port, rules))
+            ports.append(_port(network, station, port, rules, tickets))
         boots = Counter(reason or NO_REASON for _, reason in station.boots)
         stations.append({
             "station_id": station.station_id, "protocol": station.protocol,
@@ -71,6 +75,7 @@ def truth(network: Network) -> dict[str, Any]:
         "rules": {"ruleset": BASE_RULESET,
                   "offline_heartbeat_multiple": limits.heartbeat_multiple,
                   "outage_merging_gap_s": limits.merging_gap_s,
+                  "fault_coverage_min_outage_s": limits.fault_coverage_s,
                   "unavailable_states": list(limits.unavailable_states),
                   "session_success_rulesets": sorted(rules)},
         "network": _network(network, stations, ports, sorted(rules)),
@@ -79,8 +84,8 @@ def truth(network: Network) -> dict[str, Any]:
     }
 
 
-def _port(network: Network, station: Station, port: Port,
-          rules: dict[str, SuccessRule]) -> dict[str, Any]:
+def _port(network: Network, station: Station, port: Port, rules: dict[str, SuccessRule],
+          tickets: dict[str, tuple[Ticket, ...]]) -> dict[str, Any]:
     spec, unavailable = network.spec, network.thresholds.unavailable_states
     timeline: list[tuple[int, str]] = [(when, state) for when, state, _ in port.statuses]
     timeline += [(went, "offline") for went, _ in station.offline]
@@ -110,8 +115,8 @@ def _port(network: Network, station: Station, port: Port,
         "unknown_before_first_event_minutes": (timeline[0][0] - spec.start_s) / 60,
         "status_events": len(port.statuses),
         "state_changes": sum(1 for a, b in itertools.pairwise(states) if a != b),
-        "outages": [{"start": iso_utc(start), "end": iso_utc(end), "state": state,
-                     "minutes": (end - start) / 60} for start, end, state in outages],
+        "outages": [_outage(network, tickets, station, port, start, end, state)
+                    for start, end, state in outages],
         "merged_outage_episodes": merged,
         "status_flaps": sum(1 for start, end, _ in outages if end - start < gap),
         "sessions": len(sessions),
@@ -122,6 +127,19 @@ def _port(network: Network, station: Station, port: Port,
         "session_success": {ruleset: sum(1 for session in sessions if successful(session, rule))
                             for ruleset, rule in sorted(rules.items())},
     }
+
+
+def _outage(network: Network, tickets: dict[str, tuple[Ticket, ...]], station: Station,
+            port: Port, start: int, end: int, state: str) -> dict[str, Any]:
+    """An outage with the ticket opened during it on its port or its station (the simulation
+    opens each ticket inside the outage it is for), and whether NEVI gives it back."""
+    ticket = next((t for t in tickets.get(port.port_id, ()) + tickets.get(station.station_id, ())
+                   if start <= t.opened_s < end), None)
+    cause = ticket.cause if ticket is not None else None
+    return {"start": iso_utc(start), "end": iso_utc(end), "state": state,
+            "seconds": end - start, "minutes": (end - start) / 60,
+            "ticket_id": ticket.ticket_id if ticket is not None else None, "cause": cause,
+            "excluded_cause": cause in network.thresholds.excluded_causes}
 
 
 _SUMMED: Final = ("status_events", "state_changes", "merged_outage_episodes", "status_flaps",
@@ -136,8 +154,8 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
         seconds.update(port["seconds_by_state"])
     for station in stations:
         reboots.update(station["reboots"])
-    tickets = network.tickets
-    excluded = set(network.thresholds.excluded_causes)
+    tickets, limits = network.tickets, network.thresholds
+    excluded = set(limits.excluded_causes)
     return {
         "stations": len(stations), "ports": len(ports),
         "port_days": len(ports) * network.spec.days,
@@ -147,6 +165,11 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
         "outage_episodes": sum(len(port["outages"]) for port in ports),
         "session_success": {ruleset: sum(port["session_success"][ruleset] for port in ports)
                             for ruleset in rulesets},
+        "coverable_outages": sum(1 for port in ports for outage in port["outages"]
+                                 if outage["seconds"] > limits.fault_coverage_s),
+        "covered_outages": sum(1 for port in ports for outage in port["outages"]
+                               if outage["seconds"] > limits.fault_coverage_s
+                               and outage["ticket_id"] is not None),
         "reboots": dict(sorted(reboots.items())),
         "connection_drops": sum(station["connection_drops"] for station in stations),
         "tickets": {
