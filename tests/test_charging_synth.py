@@ -370,3 +370,27 @@ def test_each_ticketed_outage_names_a_ticket_opened_during_it_on_its_port_or_sta
     long = [o for p in truth["ports"] for o in p["outages"] if o["seconds"] > limit]
     assert network["coverable_outages"] == len(long)
     assert 0 < network["covered_outages"] == sum(1 for o in long if o["ticket_id"]) < len(long)
+
+
+def test_charge_start_times_read_back_are_the_truths(
+        synth: tuple[Network, Path, dict[str, Any]],
+        tables: dict[str, list[dict[str, Any]]]) -> None:
+    """ChargeX's start time, first Charging − authorisation, from the 2.0.1 log: the
+    Authorize of the transaction's token, and its first event with chargingState Charging."""
+    _, _, truth = synth
+    authorised = {}
+    for row in tables["frames"]:
+        if row["action"] == "Authorize" and row["message_type"] == "call" \
+                and row["ocpp_version"] == "2.0.1":
+            token = json.loads(row["payload"])["idToken"]["idToken"]
+            authorised[hashlib.sha256(token.encode()).hexdigest()[:16]] = row["ts"]
+    tokens = {(row["station_id"], row["transaction_id"]): row["id_token_sha256"]
+              for row in tables["transaction_events"] if row["event"] == "started"}
+    times: dict[str, list[int]] = defaultdict(list)
+    for row in tables["transaction_events"]:
+        if row["charging_state"] == "Charging":
+            begun = authorised[tokens[row["station_id"], row["transaction_id"]]]
+            times[row["port_id"]].append(int((row["ts"] - begun).total_seconds()))
+    expected = {port["port_id"]: port["charge_start_times_s"] for port in truth["ports"]
+                if port["protocol"] == "2.0.1" and port["charge_start_times_s"]}
+    assert {port: sorted(found) for port, found in times.items()} == expected != {}

@@ -9,6 +9,7 @@ run past the period's last hour, so every injected episode is whole and apart fr
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import Final
 
@@ -58,7 +59,7 @@ class PortSim:
         mix = _IRVE_MIX if self.protocol == "irve" else _OCPP_MIX
         self.kinds = list(mix)
         weights = np.array(list(mix.values()))
-        self.weights = weights / weights.sum()
+        self.cumulative = [float(value) for value in np.cumsum(weights / weights.sum())]
         self.actions: dict[str, Callable[[int], int | None]] = {
             "normal": lambda t: self._session(t, "normal"),
             "borderline": lambda t: self._session(t, "borderline"),
@@ -76,7 +77,8 @@ class PortSim:
             when = cursor + _MIN_IDLE_S + int(self.rng.exponential(_MEAN_IDLE_S))
             if when >= self.last_s:
                 return
-            kind = self.kinds[int(self.rng.choice(len(self.kinds), p=self.weights))]
+            pick = bisect.bisect_right(self.cumulative, float(self.rng.random()))
+            kind = self.kinds[min(pick, len(self.kinds) - 1)]
             ended = self.actions[kind](when)
             cursor = when if ended is None else ended
 

@@ -124,6 +124,10 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
         "silent_failures": len(port.silent_failures),
         "attempts": len(sessions) + len(port.silent_failures),
         "energy_wh": sum(session.energy_wh for session in sessions),
+        "charge_start_times_s": sorted(session.charging_s - session.auth_s
+                                       for session in sessions
+                                       if session.charging_s is not None
+                                       and station.protocol != "irve"),
         "session_success": {ruleset: sum(1 for session in sessions if successful(session, rule))
                             for ruleset, rule in sorted(rules.items())},
     }

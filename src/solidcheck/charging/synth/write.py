@@ -38,7 +38,7 @@ def write_network(network: Network, folder: Path) -> list[Path]:
                        for when, line in frame_lines(station))
         if lines:
             body = "".join(line + "\n" for _, _, line in lines).encode("utf-8")
-            texts[name] = gzip.compress(body, compresslevel=6, mtime=0)
+            texts[name] = gzip.compress(body, compresslevel=1, mtime=0)
     for name, text in (("irve_dynamique.csv", dynamique_csv(network)),
                        ("irve_sessions.csv", sessions_csv(network)),
                        ("irve_statique.csv", statique_csv(network)),
