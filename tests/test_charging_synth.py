@@ -36,7 +36,9 @@ SEED = 20260316
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[Network, Path, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("network")
-    network = simulate(make_spec(stations=12, days=6, seed=SEED))
+    # across the night France moves to summer time (+01:00 to +02:00 in the IRVE files)
+    network = simulate(make_spec(stations=12, days=6, seed=SEED,
+                                 start="2026-03-27T00:00:00+01:00"))
     write_network(network, folder)
     return network, folder, json.loads((folder / "truth.json").read_text(encoding="utf-8"))
 
@@ -94,6 +96,8 @@ def test_the_files_have_the_headers_operators_publish(
                                                  *DYNAMIQUE_HEADER[1:])
     assert header("irve_sessions.csv", ";")[1:] == SESSIONS_HEADER[1:]
     assert header("irve_statique.csv", ",") == STATIQUE_HEADER
+    dynamique = (folder / "irve_dynamique.csv").read_text(encoding="utf-8")
+    assert "+01:00;" in dynamique and "+02:00;" in dynamique  # French local time, both sides
     assert header("tickets.csv", ",") == TICKETS_HEADER == (
         "ticket_id", "port_id", "station_id", "severity", "opened", "acknowledged", "resolved",
         "closed", "cause", "resolution", "reopened")
