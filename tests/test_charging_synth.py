@@ -125,6 +125,15 @@ def test_the_tickets_file_says_what_the_truth_counts(
         assert summary[step] == sum(1 for row in rows if row[step])
     assert summary["reopened"] == sum(1 for row in rows if int(row["reopened"]))
     assert summary["remote"] == sum(1 for row in rows if row["resolution"] == "remote")
+    tiers = charging_ruleset_by_id("cn-alliance-wp-2026").rules.sla_tiers
+    assert tiers is not None
+    hours = {tier.severity: tier.resolve_h for tier in tiers.tiers}
+    assert 0 < summary["within_sla"] == sum(
+        1 for row in rows if row["resolved"] and _utc(row["resolved"]) - _utc(row["opened"])
+        <= hours[row["severity"]] * 3600) < len(rows)
+    assert summary["first_time_fix"] == sum(1 for row in rows
+                                            if row["resolved"] and row["reopened"] == "0")
+    assert 0 < summary["verified"] <= summary["closed"]
     excluded = set(charging_ruleset_by_id("us-nevi-2023").rules.excluded_causes.causes)
     assert 0 < summary["excluded_cause"] < len(rows)
     assert summary["excluded_cause"] == sum(1 for row in rows if row["cause"] in excluded)

@@ -65,12 +65,13 @@ def thresholds() -> Thresholds:
     mapping = base.rules.state_mapping
     tiers = base.rules.sla_tiers
     coverage = base.rules.fault_coverage
+    verified = base.rules.verified_closure
     excluded = charging_ruleset_by_id(EXCLUSION_RULESET).rules.excluded_causes
     if offline is None or merging is None or mapping is None or tiers is None \
-            or excluded is None or coverage is None:
+            or excluded is None or coverage is None or verified is None:
         raise LookupError(f"{BASE_RULESET} and {EXCLUSION_RULESET} must define offline "
                           "detection, outage merging, the state mapping, SLA tiers, fault "
-                          "coverage and excluded causes")
+                          "coverage, verified closure and excluded causes")
     floors = []
     stop_reasons: set[str] = set()
     for ruleset in available_charging_rulesets():
@@ -88,7 +89,9 @@ def thresholds() -> Thresholds:
         floors=tuple(sorted(set(floors))), completion_reasons=frozenset(stop_reasons),
         excluded_causes=tuple(excluded.causes),
         severities=tuple(tier.severity for tier in tiers.tiers),
-        fault_coverage_s=coverage.min_outage_s)
+        fault_coverage_s=coverage.min_outage_s,
+        resolve_s={tier.severity: tier.resolve_h * 3600 for tier in tiers.tiers},
+        verified_window_s=verified.window_s)
 
 
 def simulate(spec: SynthSpec) -> Network:

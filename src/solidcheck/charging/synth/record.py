@@ -123,6 +123,10 @@ class Thresholds:
     severities: tuple[str, ...]
     #: outages longer than this should have a ticket
     fault_coverage_s: float
+    #: each severity's time to resolve, in seconds
+    resolve_s: dict[str, float]
+    #: a closed ticket is verified when no fault follows on its port within this
+    verified_window_s: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,10 @@ networks").
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import operator
+import time
 from collections import Counter
 from typing import Any, Final
 
@@ -185,6 +187,29 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
             "remote": sum(1 for t in tickets if t.resolution == "remote"),
             "station_level": sum(1 for t in tickets if t.port_id is None),
             "excluded_cause": sum(1 for t in tickets if t.cause in excluded),
+            "within_sla": sum(1 for t in tickets if t.resolved_s is not None
+                              and t.resolved_s - t.opened_s <= limits.resolve_s[t.severity]),
+            "first_time_fix": sum(1 for t in tickets
+                                  if t.resolved_s is not None and not t.reopened),
+            "verified": _verified(network, ports),
             "by_cause": dict(sorted(Counter(t.cause or "" for t in tickets).items())),
         },
     }
+
+
+def _verified(network: Network, ports: list[dict[str, Any]]) -> int:
+    """Closed tickets with no fault (a faulted outage) starting on their port — any port of
+    the station, for a station ticket — within the window after closing."""
+    faults: dict[str, list[int]] = {}
+    for port in ports:
+        starts = [_seconds(o["start"]) for o in port["outages"] if o["state"] == "faulted"]
+        faults.setdefault(port["port_id"], []).extend(starts)
+        faults.setdefault(port["station_id"], []).extend(starts)
+    window = network.thresholds.verified_window_s
+    return sum(1 for t in network.tickets if t.closed_s is not None
+               and not any(t.closed_s < start <= t.closed_s + window
+                           for start in faults.get(t.port_id or t.station_id, ())))
+
+
+def _seconds(text: str) -> int:
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
