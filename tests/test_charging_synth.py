@@ -9,6 +9,7 @@ import hashlib
 import io
 import itertools
 import json
+import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,13 +60,20 @@ def _utc(text: str) -> int:
 
 
 def test_the_same_seed_writes_the_same_bytes_and_another_seed_another_network(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def written(seed: int, folder: Path) -> dict[str, bytes]:
         network = simulate(make_spec(stations=6, days=2, seed=seed,
                                      start="2026-10-24T00:00:00+02:00"))
         return {path.name: path.read_bytes() for path in write_network(network, folder)}
 
-    first, again = written(7, tmp_path / "a"), written(7, tmp_path / "b")
+    first = written(7, tmp_path / "a")
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # the machine's own zone changes nothing
+    time.tzset()
+    try:
+        again = written(7, tmp_path / "b")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     assert first == again
     assert set(first) == {"ocpp16.jsonl.gz", "ocpp201.jsonl.gz", "irve_dynamique.csv",
                           "irve_sessions.csv", "irve_statique.csv", "tickets.csv", "truth.json"}

@@ -12,7 +12,7 @@ multiple, the merging gap, the excluded causes) is read from the installed rule 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
@@ -118,8 +118,8 @@ def _station(number: int, rng: np.random.Generator, spec: SynthSpec) -> Station:
     power = float(rng.choice(_POWERS_KW, p=_POWER_WEIGHTS))
     heartbeat = int(rng.choice(_HEARTBEATS_S))
     hours = _LIMITED_HOURS if rng.random() < 0.15 else "24/7"
-    commissioned = datetime.fromtimestamp(
-        spec.start_s - int(rng.integers(30, 2000)) * DAY_S).date()
+    commissioned = datetime.fromtimestamp(  # in UTC: not the machine's zone
+        spec.start_s - int(rng.integers(30, 2000)) * DAY_S, UTC).date()
     station = Station(station_id, protocol, power, heartbeat,
                       _OPERATORS[int(rng.integers(0, len(_OPERATORS)))], hours, commissioned)
     station.borderline = int(rng.integers(0, 1_000))

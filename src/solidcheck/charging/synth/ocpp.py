@@ -56,10 +56,11 @@ def _line(ts: str, station: Station, direction: str, frame: list[Any]) -> str:
 Built = tuple[str, dict[str, Any], dict[str, Any]]
 
 
-def _common(station: Station, ts: str, kind: str) -> Built | None:
-    if kind == "heartbeat":
-        return "Heartbeat", {}, {"currentTime": ts}
-    return None
+def _heartbeat(ts: str, kind: str) -> Built:
+    """The one message both versions spell alike."""
+    if kind != "heartbeat":
+        raise ValueError(f"no OCPP message for {kind!r}")
+    return "Heartbeat", {}, {"currentTime": ts}
 
 
 def _call_16(station: Station, ts: str, kind: str, args: tuple[object, ...]) -> Built:
@@ -85,10 +86,7 @@ def _call_16(station: Station, ts: str, kind: str, args: tuple[object, ...]) -> 
                 {"transactionId": int(session.transaction_id), "idTag": session.token,
                  "meterStop": session.meter_start_wh + session.energy_wh, "timestamp": ts,
                  "reason": session.stop_reason}, accepted)
-    found = _common(station, ts, kind)
-    if found is None:
-        raise ValueError(f"no OCPP 1.6 message for {kind!r}")
-    return found
+    return _heartbeat(ts, kind)
 
 
 def _call_201(station: Station, ts: str, kind: str, args: tuple[object, ...]) -> Built:
@@ -107,10 +105,7 @@ def _call_201(station: Station, ts: str, kind: str, args: tuple[object, ...]) ->
         evse, session = args
         assert isinstance(session, Session)
         return "TransactionEvent", _transaction_event(ts, kind, int(str(evse)), session), {}
-    found = _common(station, ts, kind)
-    if found is None:
-        raise ValueError(f"no OCPP 2.0.1 message for {kind!r}")
-    return found
+    return _heartbeat(ts, kind)
 
 
 def _token(token: str) -> dict[str, str]:
