@@ -386,6 +386,14 @@ def test_each_ticketed_outage_names_a_ticket_opened_during_it_on_its_port_or_sta
             assert _utc(outage["start"]) <= _utc(row["opened"]) < _utc(outage["end"])
             assert outage["excluded_cause"] == (row["cause"] in excluded)
     assert named == set(rows)  # every ticket is for an outage the truth lists
+    end = _utc(truth["period"]["to"])
+    for ticket_id, row in rows.items():  # and spans no other: its cause is that outage's
+        until = _utc(row["closed"] or row["resolved"]) if row["resolved"] else end
+        touched = {o["ticket_id"] for p in truth["ports"] for o in p["outages"]
+                   if (p["port_id"] == row["port_id"]
+                       or (not row["port_id"] and p["station_id"] == row["station_id"]))
+                   and _utc(o["start"]) < until and _utc(row["opened"]) < _utc(o["end"])}
+        assert touched == {ticket_id}, (ticket_id, touched)
     network = truth["network"]
     limit = truth["rules"]["fault_coverage_min_outage_s"]
     long = [o for p in truth["ports"] for o in p["outages"] if o["seconds"] > limit]

@@ -56,6 +56,8 @@ class PortSim:
         self.limits, self.book = limits, book
         self.protocol = station.protocol
         self.register_wh = int(rng.integers(0, 1_000_000))
+        #: when the port's last ticket was closed (or will be): no outage before
+        self.ticket_until = 0
         mix = _IRVE_MIX if self.protocol == "irve" else _OCPP_MIX
         self.kinds = list(mix)
         weights = np.array(list(mix.values()))
@@ -83,9 +85,10 @@ class PortSim:
             cursor = when if ended is None else ended
 
     # ------------------------------------------------------------------ helpers
-    def _fits(self, begin: int, end: int) -> bool:
-        """Inside the period's active part and apart from every station incident."""
-        if end >= self.last_s:
+    def _fits(self, begin: int, end: int, *, outage: bool = False) -> bool:
+        """Inside the period's active part and apart from every station incident; an outage
+        also after the port's last ticket is closed, so no ticket spans two outages."""
+        if end >= self.last_s or (outage and begin <= self.ticket_until):
             return False
         return all(end + _MIN_IDLE_S <= lo or begin >= hi for lo, hi in self.station.blackouts)
 
@@ -216,7 +219,7 @@ class PortSim:
     def _fault(self, when: int) -> int | None:
         rng = self.rng
         duration = int(rng.integers(300, 6 * 3600))
-        if not self._fits(when, when + duration):
+        if not self._fits(when, when + duration, outage=True):
             return None
         self._down(when, fault=True)
         self._up(when + duration)
@@ -239,7 +242,7 @@ class PortSim:
         times = [when]
         for _ in range(2 * int(rng.integers(3, 7)) - 1):
             times.append(times[-1] + int(rng.integers(5, most)))
-        if not self._fits(when, times[-1]):
+        if not self._fits(when, times[-1], outage=True):
             return None
         for number, moment in enumerate(times):
             if number % 2 == 0:
@@ -250,7 +253,7 @@ class PortSim:
 
     def _maintenance(self, when: int) -> int | None:
         duration = int(self.rng.integers(3600, 4 * 3600))
-        if not self._fits(when, when + duration):
+        if not self._fits(when, when + duration, outage=True):
             return None
         self._down(when, fault=False)
         self._up(when + duration)
@@ -272,8 +275,12 @@ class PortSim:
     def _ticket(self, opened: int, acknowledged: int, resolved: int, cause: str, *,
                 severity: str, remote: bool) -> None:
         rng = self.rng
+        closed = resolved + int(rng.integers(600, 2 * 86400))
+        # closed before the station's next incident, which would otherwise fall in its span
+        closed = min([closed, *(lo for lo, _ in self.station.blackouts if lo > resolved)])
+        self.ticket_until = max(self.ticket_until, closed)
         self.book.add(port_id=self.port.port_id, station_id=self.station.station_id,
                       severity=severity, opened_s=opened, acknowledged_s=acknowledged,
-                      resolved_s=resolved, closed_s=resolved + int(rng.integers(600, 2 * 86400)),
+                      resolved_s=resolved, closed_s=closed,
                       cause=cause, resolution="remote" if remote else "on_site",
                       reopened=1 if rng.random() < 0.1 else 0)

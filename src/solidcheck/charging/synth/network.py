@@ -215,7 +215,8 @@ def _station_ticket(station: Station, rng: np.random.Generator, limits: Threshol
     opened = went + int(rng.integers(60, 600))
     acknowledged = opened + int(rng.integers(60, 1800))
     resolved = max(back, acknowledged + 60)
-    closed = resolved + int(rng.integers(600, 7200))
+    # closed before the ports may fail again: a ticket never spans two outages
+    closed = min(resolved + int(rng.integers(600, 7200)), back + _INCIDENT_MARGIN_S)
     tickets.add(port_id=None, station_id=station.station_id, severity=limits.severities[0],
                 opened_s=opened, acknowledged_s=acknowledged, resolved_s=resolved,
                 closed_s=closed, cause=cause, resolution="remote", reopened=0)

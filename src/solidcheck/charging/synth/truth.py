@@ -120,7 +120,11 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
         "outages": [_outage(network, tickets, station, port, start, end, state)
                     for start, end, state in outages],
         "merged_outage_episodes": merged,
-        "status_flaps": sum(1 for start, end, _ in outages if end - start < gap),
+        "status_flaps": sum(1 for start, end, state in outages
+                            if state == "faulted" and end - start < gap),
+        "reboots": dict(sorted(Counter(reason or NO_REASON
+                                       for _, reason in station.boots).items())),
+        "connection_drops": len(station.offline),
         "sessions": len(sessions),
         "failed_starts": sum(1 for session in sessions if session.charging_s is None),
         "silent_failures": len(port.silent_failures),
