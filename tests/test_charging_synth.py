@@ -269,8 +269,10 @@ def test_sessions_sit_on_both_sides_of_every_rule_sets_floor(
         if rule.min_energy_kwh is not None:
             floor = round(rule.min_energy_kwh * 1000)
             assert {floor - 1, floor, floor + 1} <= energies, ruleset_id
-    counts = truth["network"]["session_success"]
+    counts, judged = truth["network"]["session_success"], truth["network"]["session_judged"]
     assert counts["fr-qualicharge"] < counts["fr-afirev"] < truth["network"]["sessions"]
+    # an IRVE session, which says not why it stopped, is judged by ChargeX only if it fails
+    assert judged["fr-afirev"] == truth["network"]["sessions"] > judged["chargex-2024"]
 
 
 def test_bad_arguments_are_one_error_listing_each(tmp_path: Path) -> None:
@@ -327,13 +329,17 @@ def test_session_success_read_back_from_the_files_is_the_truths(
     for ruleset_id in truth["rules"]["session_success_rulesets"]:
         rule = charging_ruleset_by_id(ruleset_id).rules.session_success
         assert rule is not None
-        counts = Counter(
-            port for port, duration_s, energy_wh, reason in found
-            if _beats(duration_s, rule.min_duration_s, rule.comparison)
-            and _beats(energy_wh / 1000, rule.min_energy_kwh, rule.comparison)
-            and (rule.stop_reasons is None or reason is None or reason in rule.stop_reasons))
+        floors = [(port, _beats(duration_s, rule.min_duration_s, rule.comparison)
+                   and _beats(energy_wh / 1000, rule.min_energy_kwh, rule.comparison), reason)
+                  for port, duration_s, energy_wh, reason in found]
+        counts = Counter(port for port, passed, reason in floors if passed and (
+            rule.stop_reasons is None or (reason is not None and reason in rule.stop_reasons)))
+        judged = Counter(port for port, passed, reason in floors
+                         if not passed or rule.stop_reasons is None or reason is not None)
         assert counts == {port["port_id"]: port["session_success"][ruleset_id]
                           for port in truth["ports"] if port["session_success"][ruleset_id]}
+        assert judged == {port["port_id"]: port["session_judged"][ruleset_id]
+                          for port in truth["ports"] if port["session_judged"][ruleset_id]}
     never = Counter(record["started"]["port_id"] for record in transactions.values()
                     if "charged" not in record and record["started"]["port_id"].count(":") == 2)
     assert never == {port["port_id"]: port["failed_starts"] for port in truth["ports"]

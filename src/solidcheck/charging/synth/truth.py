@@ -30,18 +30,22 @@ TRUTH_FORMAT: Final = 1
 NO_REASON: Final = "unknown"
 
 
-def successful(session: Session, rule: SuccessRule) -> bool:
-    """Whether a session succeeds under a rule: longer than its duration floor, delivering
-    more than its energy floor (or at least, by its ``comparison``), and — when the source
-    says why it stopped — stopped for one of its reasons."""
+def successful(session: Session, rule: SuccessRule) -> bool | None:
+    """Whether a session succeeds under a rule, in three values: it fails below a floor (by
+    the rule's ``comparison``) or with a stop reason outside the rule's list; it succeeds
+    above the floors with a listed reason; with a value the rule needs missing — an IRVE
+    session's stop reason — and nothing failing, it is not judged (None): unknown is unknown."""
     beats = operator.gt if rule.comparison == "above" else operator.ge
     if rule.min_duration_s is not None and not beats(session.duration_s, rule.min_duration_s):
         return False
     if rule.min_energy_kwh is not None and \
             not beats(session.energy_wh / 1000, rule.min_energy_kwh):
         return False
-    return not (rule.stop_reasons is not None and session.stop_reason is not None
-                and session.stop_reason not in rule.stop_reasons)
+    if rule.stop_reasons is None:
+        return True
+    if session.stop_reason is None:
+        return None
+    return session.stop_reason in rule.stop_reasons
 
 
 def truth(network: Network) -> dict[str, Any]:
@@ -134,8 +138,12 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
                                        for session in sessions
                                        if session.charging_s is not None
                                        and station.protocol != "irve"),
-        "session_success": {ruleset: sum(1 for session in sessions if successful(session, rule))
+        "session_success": {ruleset: sum(1 for session in sessions
+                                         if successful(session, rule) is True)
                             for ruleset, rule in sorted(rules.items())},
+        "session_judged": {ruleset: sum(1 for session in sessions
+                                        if successful(session, rule) is not None)
+                           for ruleset, rule in sorted(rules.items())},
     }
 
 
@@ -173,8 +181,8 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
         "minutes_by_state": {state: value / 60 for state, value in sorted(seconds.items())},
         **{key: sum(port[key] for port in ports) for key in _SUMMED},
         "outage_episodes": sum(len(port["outages"]) for port in ports),
-        "session_success": {ruleset: sum(port["session_success"][ruleset] for port in ports)
-                            for ruleset in rulesets},
+        **{key: {ruleset: sum(port[key][ruleset] for port in ports) for ruleset in rulesets}
+           for key in ("session_success", "session_judged")},
         "coverable_outages": sum(1 for port in ports for outage in port["outages"]
                                  if outage["seconds"] > limits.fault_coverage_s),
         "covered_outages": sum(1 for port in ports for outage in port["outages"]
