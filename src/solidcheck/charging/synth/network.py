@@ -90,6 +90,7 @@ def thresholds() -> Thresholds:
         excluded_causes=tuple(excluded.causes),
         severities=tuple(tier.severity for tier in tiers.tiers),
         fault_coverage_s=coverage.min_outage_s,
+        acknowledge_s={tier.severity: tier.acknowledge_h * 3600 for tier in tiers.tiers},
         resolve_s={tier.severity: tier.resolve_h * 3600 for tier in tiers.tiers},
         verified_window_s=verified.window_s)
 

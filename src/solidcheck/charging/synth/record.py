@@ -123,7 +123,8 @@ class Thresholds:
     severities: tuple[str, ...]
     #: outages longer than this should have a ticket
     fault_coverage_s: float
-    #: each severity's time to resolve, in seconds
+    #: each severity's time to acknowledge and to resolve, in seconds
+    acknowledge_s: dict[str, float]
     resolve_s: dict[str, float]
     #: a closed ticket is verified when no fault follows on its port within this
     verified_window_s: float

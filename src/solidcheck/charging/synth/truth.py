@@ -21,7 +21,7 @@ from typing import Any, Final
 from ..rules import SuccessRule, available_charging_rulesets
 from .network import BASE_RULESET
 from .ocpp import iso_utc
-from .record import Network, Port, Session, Station, Ticket
+from .record import Network, Port, Session, Station, Thresholds, Ticket
 
 __all__ = ["TRUTH_FORMAT", "successful", "truth"]
 
@@ -199,8 +199,7 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
             "remote": sum(1 for t in tickets if t.resolution == "remote"),
             "station_level": sum(1 for t in tickets if t.port_id is None),
             "excluded_cause": sum(1 for t in tickets if t.cause in excluded),
-            "within_sla": sum(1 for t in tickets if t.resolved_s is not None
-                              and t.resolved_s - t.opened_s <= limits.resolve_s[t.severity]),
+            "within_sla": sum(1 for t in tickets if _within_sla(t, limits)),
             "first_time_fix": sum(1 for t in tickets
                                   if t.resolved_s is not None and not t.reopened),
             "verified": _verified(network, ports),
@@ -225,3 +224,10 @@ def _verified(network: Network, ports: list[dict[str, Any]]) -> int:
 
 def _seconds(text: str) -> int:
     return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _within_sla(ticket: Ticket, limits: Thresholds) -> bool:
+    """Acknowledged and resolved, each within its severity tier's time."""
+    return ticket.acknowledged_s is not None and ticket.resolved_s is not None \
+        and ticket.acknowledged_s - ticket.opened_s <= limits.acknowledge_s[ticket.severity] \
+        and ticket.resolved_s - ticket.opened_s <= limits.resolve_s[ticket.severity]
