@@ -106,6 +106,7 @@ def test_the_files_have_the_headers_operators_publish(
     assert header("irve_statique.csv", ",") == STATIQUE_HEADER
     dynamique = (folder / "irve_dynamique.csv").read_text(encoding="utf-8")
     assert "+01:00;" in dynamique and "+02:00;" in dynamique  # French local time, both sides
+    assert ";en_service;inconnu;" in dynamique and ";inconnu;inconnu;" in dynamique
     assert header("tickets.csv", ",") == TICKETS_HEADER == (
         "ticket_id", "port_id", "station_id", "severity", "opened", "acknowledged", "resolved",
         "closed", "cause", "resolution", "reopened")
