@@ -20,7 +20,7 @@ from .results import InputFile
 from .rules import ChargingRuleset, available_charging_rulesets, load_charging_ruleset
 
 __all__ = ["DEFAULT_FIRST", "MetricsInputs", "default_rulesets", "parse_bound",
-           "read_metrics_inputs"]
+           "read_metrics_inputs", "rulesets_named"]
 
 #: the rule set listed first by default: its availability is the top-level one
 DEFAULT_FIRST = "cn-alliance-wp-2026"

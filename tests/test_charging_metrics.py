@@ -1,0 +1,242 @@
+"""The charging metrics' definitions (docs/charging.md, "Definitions"), each pinned on small
+hand-built canonical tables: what an operator's figures mean depends on each of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from charging_tables import (
+    at,
+    boot_result,
+    inventory,
+    station_event,
+    status,
+    tables,
+    ticket,
+)
+from solidcheck.charging.metrics import compute_metrics
+from solidcheck.charging.results import ChargingMetrics, PortFigures
+from solidcheck.charging.rules import charging_ruleset_by_id
+from solidcheck.errors import ChargingInputError
+
+CN = charging_ruleset_by_id("cn-alliance-wp-2026")
+NEVI = charging_ruleset_by_id("us-nevi-2023")
+UK = charging_ruleset_by_id("uk-pcpr-2023")
+
+
+def run(tabled, *rulesets, start: float = 0, end: float = 60) -> ChargingMetrics:
+    return compute_metrics(tabled, list(rulesets) or [CN], period_from=at(start),
+                           period_to=at(end))
+
+
+def port(result: ChargingMetrics, port_id: str) -> PortFigures:
+    return next(p for p in result.ports if p.port_id == port_id)
+
+
+def test_a_state_holds_until_the_next_event_and_is_unknown_before_the_first() -> None:
+    result = run(tables(port_events=[status("S1:1", 10, "available"),
+                                     status("S1:1", 40, "faulted")]))
+    assert port(result, "S1:1").minutes_by_state == {"unknown": 10, "available": 30,
+                                                     "faulted": 20}
+    figures = result.network.availability[CN.id]
+    assert (figures.available_minutes, figures.unavailable_minutes,
+            figures.ineligible_minutes) == (30, 20, 10)
+    assert result.network.service_availability_percent == pytest.approx(60)
+    assert result.network.unknown_minutes == 10
+
+
+def test_the_period_is_half_open_and_a_state_set_before_it_carries_in() -> None:
+    result = run(tables(port_events=[status("S1:1", -30, "faulted"),
+                                     status("S1:1", 60, "available")]))
+    assert port(result, "S1:1").minutes_by_state == {"faulted": 60}
+    assert result.period.from_ == at(0) and result.period.to == at(60)
+
+
+def test_the_default_period_is_the_datas_own_span() -> None:
+    result = compute_metrics(tables(port_events=[status("S1:1", 5, "available"),
+                                                 status("S1:1", 35, "faulted")]), [CN])
+    assert result.period.from_ == at(5)
+    assert at(35) < result.period.to <= at(35.001)
+    assert port(result, "S1:1").minutes_by_state["available"] == pytest.approx(30)
+
+
+def test_offline_starts_at_the_last_message_after_k_heartbeats_of_silence() -> None:
+    beats = [station_event("S1", m, "heartbeat") for m in (0, 1, 2, 10, 11)]
+    result = run(tables(frames=[boot_result("S1", 0, 60)], station_events=beats,
+                        port_events=[status("S1:1", 0, "available")]), end=12)
+    # 60 s heartbeats, k = 2: silent 2 → 10 min is offline from the last message (2 min)
+    assert port(result, "S1:1").minutes_by_state == {"available": 4, "offline": 8}
+    assert result.network.connection_drops == 1
+    assert result.network.outage_episodes == 1
+
+
+def test_without_a_heartbeat_interval_the_fallback_silence_applies() -> None:
+    beats = [station_event("S1", m, "heartbeat") for m in (0, 4, 10)]
+    result = run(tables(station_events=beats, port_events=[status("S1:1", 0, "available")]),
+                 end=10)
+    # 300 s allowed: 4 minutes of silence is not offline, 6 is
+    assert port(result, "S1:1").minutes_by_state == {"available": 4, "offline": 6}
+
+
+def test_a_disconnection_is_offline_at_once_until_the_next_message() -> None:
+    events = [station_event("S1", 0, "heartbeat"), station_event("S1", 1, "disconnected"),
+              station_event("S1", 2, "connected")]
+    result = run(tables(station_events=events, port_events=[status("S1:1", 0, "available")]),
+                 end=3)
+    assert port(result, "S1:1").minutes_by_state == {"available": 2, "offline": 1}
+
+
+def test_ports_without_frames_or_station_events_are_never_offline_by_silence() -> None:
+    result = run(tables(port_events=[status("P1", 0, "available", station="P1"),
+                                     status("P1", 100, "occupied", station="P1")]), end=120)
+    assert port(result, "P1").minutes_by_state == {"available": 100, "occupied": 20}
+
+
+def test_a_station_wide_status_applies_to_every_port_of_the_station() -> None:
+    result = run(tables(port_events=[
+        status("S1:1", 0, "available"), status("S1:2", 30, "occupied"),
+        status("S1:0", 10, "faulted", wide=True), status("S1:0", 20, "available", wide=True)]),
+        end=40)
+    assert sorted(p.port_id for p in result.ports) == ["S1:1", "S1:2"]  # connector 0: no port
+    # a station-wide fault overrides the port's own state …
+    assert port(result, "S1:1").minutes_by_state == {"available": 30, "faulted": 10}
+    # … and a station-wide status fills in while the port has said nothing itself
+    assert port(result, "S1:2").minutes_by_state == {"unknown": 10, "faulted": 10,
+                                                     "available": 10, "occupied": 10}
+
+
+def test_uk_counts_only_rapid_ports_and_blocked_is_ineligible_unlike_nevi() -> None:
+    events = [status(p, m, s) for p in ("S1:1", "S1:2", "S1:3")
+              for m, s in ((10, "blocked"), (20, "available"))]
+    result = run(tables(port_events=events,
+                        inventory=[inventory("S1:1", "S1", 150.0),
+                                   inventory("S1:2", "S1", 22.0)]), UK, NEVI)
+    rapid, slow, unlisted = (port(result, p) for p in ("S1:1", "S1:2", "S1:3"))
+    assert rapid.availability[UK.id].available_minutes == 40
+    assert rapid.availability[UK.id].ineligible_minutes == 20
+    assert rapid.availability[NEVI.id].available_minutes == 50
+    assert rapid.availability[NEVI.id].ineligible_minutes == 10
+    for small in (slow, unlisted):  # below 50 kW, or no power in the inventory
+        assert small.availability[UK.id].ineligible_minutes == 60
+        assert small.availability[UK.id].rate_percent is None
+        assert small.availability[NEVI.id].available_minutes == 50
+    assert result.network.availability[UK.id].available_minutes == 40
+
+
+def test_excluded_minutes_need_a_ticket_of_an_excluded_cause() -> None:
+    faulted = tables(port_events=[status("S1:1", 0, "faulted"), status("S1:2", 0, "faulted")],
+                     tickets=[ticket("T1", 10, 30, "vandalism", port="S1:1"),
+                              ticket("T2", 10, 30, "firmware_bug", port="S1:2")])
+    result = run(faulted, CN, NEVI)
+    covered, uncovered = port(result, "S1:1"), port(result, "S1:2")
+    assert covered.availability[NEVI.id].excluded_minutes == 20
+    assert covered.availability[NEVI.id].unavailable_minutes == 40
+    assert covered.availability[NEVI.id].rate_percent == pytest.approx(100 * 20 / 60)
+    assert uncovered.availability[NEVI.id].excluded_minutes == 0
+    assert covered.availability[CN.id].excluded_minutes == 0  # no excluded causes in CN
+    assert [(o.ticket_id, o.cause, o.excluded) for o in covered.outages] == [
+        ("T1", "vandalism", True)]
+    assert [(o.ticket_id, o.excluded) for o in uncovered.outages] == [("T2", False)]
+
+
+def test_a_station_ticket_covers_every_port_of_the_station_until_the_period_end() -> None:
+    result = run(tables(port_events=[status("S1:1", 0, "faulted"), status("S1:2", 0, "faulted")],
+                        tickets=[ticket("T1", 30, None, "utility_outage", station="S1")]), NEVI)
+    assert [p.availability[NEVI.id].excluded_minutes for p in result.ports] == [30, 30]
+
+
+def test_outage_minutes_outside_opening_hours_are_excluded_taken_as_utc() -> None:
+    day = 24 * 60
+    result = run(tables(port_events=[status("A", 0, "faulted", station="SA"),
+                                     status("B", 0, "faulted", station="SB")],
+                        inventory=[inventory("A", "SA", 50.0, hours="Mo-Fr 08:00-19:00"),
+                                   inventory("B", "SB", 50.0, hours="sunrise-sunset")]),
+                 CN, NEVI, end=day)
+    assert port(result, "A").availability[NEVI.id].excluded_minutes == 13 * 60
+    assert port(result, "A").availability[NEVI.id].unavailable_minutes == 11 * 60
+    assert port(result, "B").availability[NEVI.id].excluded_minutes == 0  # not understood
+    note = [f for f in result.findings if f.message_id == "charging.finding.opening_hours_unread"]
+    assert len(note) == 1 and note[0].params["forms"] == ["sunrise-sunset"]
+
+
+def test_stations_and_the_network_are_sums_over_sums_never_a_mean_of_ratios() -> None:
+    day = 24 * 60
+    result = run(tables(port_events=[status("S1:1", 9 * day, "available"),
+                                     status("S1:2", 0, "faulted"),
+                                     status("S1:2", 9 * day, "unknown")]), end=10 * day)
+    assert port(result, "S1:1").service_availability_percent == 100
+    assert port(result, "S1:2").service_availability_percent == 0
+    assert result.stations[0].service_availability_percent == pytest.approx(10)
+    assert result.network.service_availability_percent == pytest.approx(10)
+    daily = result.network.daily
+    assert [d.service_availability_percent for d in daily] == [0.0] * 9 + [100.0]
+    assert port(result, "S1:1").daily_availability_percent[at(0).date()] is None
+
+
+def test_outages_closer_than_the_merging_gap_are_one_episode() -> None:
+    result = run(tables(port_events=[
+        status("S1:1", 0, "available"), status("S1:1", 10, "faulted"),
+        status("S1:1", 20, "available"), status("S1:1", 20.5, "unavailable"),
+        status("S1:1", 30, "available"), status("S1:1", 40, "faulted"),
+        status("S1:1", 50, "available")]))
+    episodes = port(result, "S1:1").outages
+    assert [(o.start, o.end) for o in episodes] == [(at(10), at(30)), (at(40), at(50))]
+    assert episodes[0].minutes == pytest.approx(19.5)
+    assert episodes[0].state == "faulted"  # 10 min faulted, 9.5 unavailable
+    assert result.network.fault_episodes == 2
+    available_h = result.network.available_minutes / 60
+    assert result.network.mtbf_h == pytest.approx(available_h / 2)
+
+
+def test_mtbf_is_null_without_an_outage_and_a_short_fault_is_a_flap() -> None:
+    calm = run(tables(port_events=[status("S1:1", 0, "available")]))
+    assert calm.network.mtbf_h is None and calm.network.outage_episodes == 0
+    flap = run(tables(port_events=[status("S1:1", 0, "available"),
+                                   status("S1:1", 10, "faulted"),
+                                   status("S1:1", 10.5, "available")]))
+    assert flap.network.status_flaps == 1
+    assert flap.network.status_flaps_per_port_day == pytest.approx(1 / (60 / 1440))
+
+
+def test_a_station_boot_is_a_reboot_of_each_of_its_ports() -> None:
+    result = run(tables(port_events=[status("S1:1", 0, "available"),
+                                     status("S1:2", 0, "available")],
+                        station_events=[station_event("S1", 5, "boot", "PowerUp"),
+                                        station_event("S1", 6, "heartbeat"),
+                                        station_event("S1", 7, "boot", "Watchdog")]), end=8)
+    assert port(result, "S1:1").reboots == {"PowerUp": 1, "Watchdog": 1}
+    assert result.network.reboots == {"PowerUp": 2, "Watchdog": 2}
+    assert result.network.reboots_per_port_day == pytest.approx(4 / (2 * 8 / 1440))
+
+
+def test_a_missed_target_is_a_finding_citing_its_rule_in_english_and_chinese() -> None:
+    faulted = tables(port_events=[status("S1:1", 0, "available"), status("S1:1", 50, "faulted"),
+                                  status("S1:2", 0, "available")])
+    en = run(faulted, NEVI)
+    [breach] = [f for f in en.findings if f.severity == "error"]
+    assert (breach.rule, breach.scope, breach.subject) == ("uptime_target", "port", "S1:1")
+    assert breach.value == pytest.approx(100 * 50 / 60) and breach.target == 97
+    assert "680.116(b)" in (breach.clause or "") and "port uptime" in breach.message
+    zh = compute_metrics(faulted, [NEVI], period_from=at(0), period_to=at(60), lang="zh")
+    [breach_zh] = [f for f in zh.findings if f.severity == "error"]
+    assert "端口正常运行率" in breach_zh.message and "美国联邦法规" in (breach_zh.clause or "")
+    short = [f for f in en.findings if f.message_id == "charging.finding.period_short"]
+    assert len(short) == 1 and short[0].params["needed_days"] == 365
+
+
+def test_a_metric_with_no_denominator_is_not_a_breach() -> None:
+    result = run(tables(port_events=[status("S1:1", 0, "unknown")]), NEVI)
+    assert not [f for f in result.findings if f.severity == "error"]
+    [note] = [f for f in result.findings if f.message_id == "charging.finding.not_measurable"]
+    assert note.params["count"] == 1
+
+
+def test_bounds_without_an_offset_or_in_the_wrong_order_are_invalid_input() -> None:
+    data = tables(port_events=[status("S1:1", 0, "available")])
+    with pytest.raises(ChargingInputError) as caught:
+        compute_metrics(data, [CN], period_from=at(0).replace(tzinfo=None))
+    assert "offset" in str(caught.value)
+    with pytest.raises(ChargingInputError, match="before it starts"):
+        compute_metrics(data, [CN], period_from=at(10), period_to=at(5))
+    with pytest.raises(ChargingInputError, match="--from and --to"):
+        compute_metrics(tables(), [CN])

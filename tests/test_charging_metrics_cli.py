@@ -1,0 +1,109 @@
+"""solidcheck charging metrics end to end: the real OCA test-tool log, folders written by
+`charging ingest`, the published schema, the data-quality findings, bad input (exit 2) and
+the text in English and Chinese."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from charging_tables import at, session, status, tables
+from solidcheck.charging.ingest import ingest
+from solidcheck.charging.metrics import compute_metrics
+from solidcheck.charging.rules import charging_ruleset_by_id
+from solidcheck.cli import app
+
+DATA = Path(__file__).parents[1] / ".." / "shared" / "data" / "ocpp201-octt-inl"
+OCTT_LOG = DATA / "example_log.log"
+QUALICHARGE = charging_ruleset_by_id("fr-qualicharge")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def octt_json() -> dict[str, object]:
+    run = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1",
+                 "--format", "json")
+    assert run.exit_code == 0, run.output
+    return json.loads(run.output)
+
+
+def test_the_real_log_validates_against_the_published_schema(octt_json) -> None:
+    schema = json.loads(invoke("schema", "charging-metrics").output)
+    jsonschema.validate(octt_json, schema)
+    assert octt_json["rulesets"][0]["id"] == "cn-alliance-wp-2026"
+    broken = dict(octt_json, network={**octt_json["network"], "ports": -1})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_the_real_logs_closed_websocket_is_one_offline_spell(octt_json) -> None:
+    events = ingest([OCTT_LOG], charge_point_id="CS-1").tables["station_events"].to_pylist()
+    down = next(e["ts"] for e in events if e["kind"] == "disconnected")
+    up = next(e["ts"] for e in events if e["kind"] == "connected" and e["ts"] > down)
+    network = octt_json["network"]
+    assert network["connection_drops"] == 1 and network["ports"] == 1
+    assert network["minutes_by_state"]["offline"] == pytest.approx(
+        (up - down).total_seconds() / 60, abs=1e-6)
+    [outage] = octt_json["ports"][0]["outages"]
+    assert outage["state"] == "offline" and outage["ticket_id"] is None
+    assert octt_json["inputs"][0]["rows"] == 30 and octt_json["inputs"][0]["format"] == "octt"
+
+
+def test_a_folder_written_by_ingest_gives_the_same_figures(tmp_path: Path, octt_json) -> None:
+    out = tmp_path / "tables"
+    assert invoke("charging", "ingest", str(OCTT_LOG), "--charge-point", "CS-1",
+                  "-o", str(out)).exit_code == 0
+    run = invoke("charging", "metrics", str(out), "--format", "json", "-o",
+                 str(tmp_path / "m.json"))
+    assert run.exit_code == 0, run.output
+    again = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert again["network"] == octt_json["network"]
+    assert {i["format"] for i in again["inputs"]} >= {"parquet port_events"}
+
+
+def test_text_summary_in_english_and_chinese() -> None:
+    en = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1")
+    assert en.exit_code == 0
+    assert "network availability by rule set" in en.output and "CS-1" in en.output
+    zh = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1", "--lang", "zh",
+                "--ruleset", "us-nevi-2023", "--by", "port")
+    assert zh.exit_code == 0
+    assert "各规则集下的网络可用率" in zh.output and "端口正常运行率" in zh.output
+    assert "network availability" not in zh.output
+
+
+def test_bad_input_exits_2_listing_every_problem(tmp_path: Path) -> None:
+    run = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1",
+                 "--from", "2024-05-17T09:00:00", "--to", "yesterday",
+                 "--ruleset", "no-such-ruleset", str(tmp_path / "missing.log"))
+    assert run.exit_code == 2
+    for expected in ("--from", "no UTC offset", "--to", "not an ISO 8601 time",
+                     "no-such-ruleset", "missing.log"):
+        assert expected in run.output
+    assert "Traceback" not in run.output
+    offset = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1",
+                    "--from", "2024-05-17T17:20:00+08:00", "--to", "2024-05-17T17:30:00+08:00",
+                    "--format", "json")
+    assert offset.exit_code == 0
+    assert json.loads(offset.output)["period"] == {"from": "2024-05-17T09:20:00Z",
+                                                   "to": "2024-05-17T09:30:00Z"}
+
+
+def test_qualicharges_data_quality_rules_are_findings() -> None:
+    statuses = [status("P1", i * 0.5, "available", station="P1", line=i) for i in range(1442)]
+    data = tables(port_events=statuses,
+                  sessions=[session("P1", 10, 40), session("P1", 30, 50, line=3),
+                            session("P1", 60, 70, line=4)])
+    result = compute_metrics(data, [QUALICHARGE], period_from=at(0), period_to=at(24 * 60))
+    rate = [f for f in result.findings if f.rule == "status_rate"]
+    assert [(f.subject, f.params["count"]) for f in rate] == [("P1", 1442)]
+    overlap = [f for f in result.findings if f.rule == "session_overlap"]
+    assert [(f.params["count"], f.params["line"]) for f in overlap] == [(1, 3)]
+    assert all(f.severity == "warning" and f.clause for f in rate + overlap)
