@@ -161,10 +161,15 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
             state=row["state"], cause=row["cause"], ticket_id=row["ticket_id"],
             excluded=row["excluded"]))
 
+    members: dict[tuple[str, str | None], list[Sums]] = defaultdict(list)
+    for p, part in sums.items():
+        members["network", None].append(part)
+        for name in ("station", "operator"):
+            members[name, info[p][_LEVELS[name] or ""]].append(part)
+
     def level(name: str, key: str | None) -> dict[str, Any]:
-        return figures(total([sums[p] for p in sums if key is None
-                              or info[p][_LEVELS[name] or ""] == key]),
-                       first=first, usage=usage.get(name, {}).get(key),
+        return figures(total(members[name, key]), first=first,
+                       usage=usage.get(name, {}).get(key),
                        closure=closure.get(name, {}).get(key))
 
     port_out = [PortFigures(port_id=p, station_id=info[p]["station_id"],
@@ -177,8 +182,8 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     operator_of = {info[p]["station_id"]: info[p]["operator"] for p in sums}
     stations = [StationFigures(station_id=s, operator=operator_of[s], **level("station", s))
                 for s in station_ids]
-    operators = [OperatorFigures(operator=o, stations=len({info[p]["station_id"] for p in sums
-                                                          if info[p]["operator"] == o}),
+    operators = [OperatorFigures(operator=o, stations=sum(1 for s in station_ids
+                                                          if operator_of[s] == o),
                                  **level("operator", o))
                  for o in sorted({info[p]["operator"] for p in sums} - {None})]
     network_days = _daily(first_minutes, []).get(None, {})
