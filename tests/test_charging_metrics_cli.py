@@ -107,3 +107,43 @@ def test_qualicharges_data_quality_rules_are_findings() -> None:
     overlap = [f for f in result.findings if f.rule == "session_overlap"]
     assert [(f.params["count"], f.params["line"]) for f in overlap] == [(1, 3)]
     assert all(f.severity == "warning" and f.clause for f in rate + overlap)
+
+
+def test_irve_files_as_exported_give_sums_over_sums_per_operator(tmp_path: Path) -> None:
+    """A gzipped dynamique with a BOM, ``;`` and offsets across the spring DST change, and a
+    statique with decimal commas: the minutes come out in UTC, and the operator's figure is
+    Σ/Σ over its ports."""
+    import gzip
+
+    dynamique = tmp_path / "irve_dynamique.csv.gz"
+    dynamique.write_bytes(gzip.compress((
+        "\ufeffid_pdc_itinerance;etat_pdc;occupation_pdc;horodatage;etat_prise_type_2\n"
+        "FRS63E0001;en_service;libre;2026-03-28T23:30:00+01:00;fonctionnel\n"
+        "FRS63E0001;hors_service;inconnu;2026-03-29T03:30:00+02:00;hors_service\n"
+        "FRS63E0001;en_service;occupe;2026-03-29T04:30:00+02:00;fonctionnel\n"
+        "FRS63E0002;en_service;libre;2026-03-28T23:30:00+01:00;fonctionnel\n").encode()))
+    statique = tmp_path / "irve_statique.csv"
+    statique.write_text(
+        "\ufeffnom_amenageur;nom_operateur;id_station_itinerance;id_pdc_itinerance;"
+        "puissance_nominale;horaires;date_mise_en_service\n"
+        'Réseau A;Opérateur B;FRS63P0001;FRS63E0001;"150,0";24/7;2021-06-30\n'
+        'Réseau A;Opérateur B;FRS63P0001;FRS63E0002;"22,0";24/7;2021-06-30\n',
+        encoding="utf-8")
+    run = invoke("charging", "metrics", str(dynamique), "--inventory", str(statique),
+                 "--ruleset", "us-nevi-2023", "--ruleset", "uk-pcpr-2023",
+                 "--from", "2026-03-28T22:30:00Z", "--to", "2026-03-29T04:30:00+02:00",
+                 "--format", "json")
+    assert run.exit_code == 0, run.output
+    result = json.loads(run.output)
+    ports = {p["port_id"]: p for p in result["ports"]}
+    assert ports["FRS63E0001"]["minutes_by_state"] == {"available": 180, "unavailable": 60}
+    assert ports["FRS63E0001"]["station_id"] == "FRS63P0001"
+    [operator] = result["operators"]
+    assert operator["operator"] == "Opérateur B" and operator["stations"] == 1
+    assert operator["availability"]["us-nevi-2023"]["rate_percent"] == pytest.approx(87.5)
+    # the UK counts the 150 kW port only
+    assert result["network"]["availability"]["uk-pcpr-2023"]["rate_percent"] == pytest.approx(75)
+    text = invoke("charging", "metrics", str(dynamique), "--inventory", str(statique),
+                  "--ruleset", "us-nevi-2023", "--by", "operator",
+                  "--from", "2026-03-28T22:30:00Z", "--to", "2026-03-29T02:30:00Z")
+    assert text.exit_code == 0 and "Opérateur B: 87.5 %" in text.output
