@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from charging_tables import at, session, status, tables
+from charging_tables import at, inventory, session, status, tables
 from solidcheck.charging.ingest import ingest
 from solidcheck.charging.metrics import compute_metrics
 from solidcheck.charging.rules import charging_ruleset_by_id
@@ -147,3 +147,24 @@ def test_irve_files_as_exported_give_sums_over_sums_per_operator(tmp_path: Path)
                   "--ruleset", "us-nevi-2023", "--by", "operator",
                   "--from", "2026-03-28T22:30:00Z", "--to", "2026-03-29T02:30:00Z")
     assert text.exit_code == 0 and "Opérateur B: 87.5 %" in text.output
+
+
+def test_late_statuses_implausible_energy_and_occupied_out_of_service_are_findings() -> None:
+    late = dict(status("P1", 0, "available", station="P1", line=7), logged_ts=at(6))
+    fresh = dict(status("P1", 10, "available", station="P1", line=8), logged_ts=at(14))
+    both = dict(status("P2", 10, "unavailable", station="P2", line=9),
+                raw_status="hors_service/occupe")
+    heavy = dict(session("P1", 0, 60, line=5), energy_wh=22_000 * 1.2)  # 1 h at 22 kW
+    fine = dict(session("P1", 60, 120, line=6), energy_wh=22_000 * 1.05)
+    unknown_power = dict(session("P2", 0, 60, line=7), energy_wh=1e9)
+    data = tables(port_events=[late, fresh, both], sessions=[heavy, fine, unknown_power],
+                  inventory=[inventory("P1", "P1", 22.0)])
+    result = compute_metrics(data, [QUALICHARGE], period_from=at(0), period_to=at(120))
+    found = {(f.rule, f.subject): f.params for f in result.findings
+             if f.severity == "warning"}
+    assert set(found) == {("status_freshness", "P1"), ("energy_plausibility", "P1"),
+                          ("out_of_service_occupied", "P2")}
+    assert (found["status_freshness", "P1"]["count"], found["status_freshness", "P1"]["line"]) \
+        == (1, 7)
+    assert (found["energy_plausibility", "P1"]["count"],
+            found["energy_plausibility", "P1"]["line"]) == (1, 5)

@@ -1,6 +1,7 @@
 """Findings: every breach of a rule set's target, at the target's scope, and the data-quality
-rules the data let us check (QualiCharge's status rate and overlapping sessions, and energy
-above what the port's power allows).
+rules the data let us check (QualiCharge's status rate, overlapping sessions, energy above
+what the port's power allows, points both out of service and occupied, and statuses logged
+later than the freshness limit after the change they report).
 
 A metric with no denominator is not a breach: it is one ``info`` finding saying how many
 subjects could not be measured. Every finding cites its rule and clause; its text is a
@@ -148,6 +149,66 @@ def _session_overlap(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
             for row in overlapping.iter_rows(named=True)]
 
 
+def _energy(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, ports: pl.DataFrame,
+            lang: Display) -> list[ChargingFinding]:
+    """Sessions delivering more than ``limit`` × the port's nominal power × their duration
+    (ports of unknown power are not checked)."""
+    rule = ruleset.rules.energy_plausibility
+    if rule is None:
+        return []
+    sessions = to_polars(tables, "sessions").join(ports.select("port_id", "power_kw"),
+                                                  on="port_id").sort("port_id", "start")
+    ceiling = rule.limit * pl.col("power_kw") * pl.col("duration_s") / 3.6  # Wh
+    above = sessions.filter(pl.col("energy_wh") > ceiling).group_by("port_id").agg(
+        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first()
+    ).sort("port_id")
+    return [_finding(ruleset, "energy_plausibility", rule, lang, severity="warning",
+                     message_id="charging.finding.energy_plausibility",
+                     params={"subject": row["port_id"], "count": row["count"],
+                             "limit": rule.limit, "source": row["source"],
+                             "line": row["line"]},
+                     metric=None, scope="port", subject=row["port_id"], value=row["count"],
+                     target=rule.limit) for row in above.iter_rows(named=True)]
+
+
+def _out_of_service_occupied(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
+                             lang: Display) -> list[ChargingFinding]:
+    """IRVE status rows both out of service and occupied (``hors_service/occupe``)."""
+    rule = ruleset.rules.out_of_service_occupied
+    if rule is None or not rule.enforced:
+        return []
+    rows = to_polars(tables, "port_events").filter(
+        pl.col("raw_status") == "hors_service/occupe").sort("port_id", "source", "line")
+    found = rows.group_by("port_id", maintain_order=True).agg(
+        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first())
+    return [_finding(ruleset, "out_of_service_occupied", rule, lang, severity="warning",
+                     message_id="charging.finding.out_of_service_occupied",
+                     params={"subject": row["port_id"], "count": row["count"],
+                             "source": row["source"], "line": row["line"]},
+                     metric=None, scope="port", subject=row["port_id"], value=row["count"])
+            for row in found.iter_rows(named=True)]
+
+
+def _freshness(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, lang: Display
+               ) -> list[ChargingFinding]:
+    """Statuses logged more than ``limit`` seconds after the time they carry."""
+    rule = ruleset.rules.status_freshness
+    if rule is None:
+        return []
+    late_s = (pl.col("logged_ts") - pl.col("ts")).dt.total_milliseconds() / 1000
+    rows = to_polars(tables, "port_events").filter(late_s > rule.limit).sort(
+        "port_id", "source", "line")
+    found = rows.group_by("port_id", maintain_order=True).agg(
+        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first())
+    return [_finding(ruleset, "status_freshness", rule, lang, severity="warning",
+                     message_id="charging.finding.status_freshness",
+                     params={"subject": row["port_id"], "count": row["count"],
+                             "limit": rule.limit, "source": row["source"],
+                             "line": row["line"]},
+                     metric=None, scope="port", subject=row["port_id"], value=row["count"],
+                     target=rule.limit) for row in found.iter_rows(named=True)]
+
+
 def _unread_hours(rulesets: Sequence[ChargingRuleset], forms: Sequence[str],
                   lang: Display) -> list[ChargingFinding]:
     ruleset = next((r for r in rulesets if r.rules.excluded_causes is not None
@@ -163,12 +224,16 @@ def _unread_hours(rulesets: Sequence[ChargingRuleset], forms: Sequence[str],
 def charging_findings(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset], *,
                       period: Period, network: NetworkFigures,
                       stations: Sequence[StationFigures], ports: Sequence[PortFigures],
-                      unparsed_hours: Sequence[str] = (), lang: Display = "en"
-                      ) -> list[ChargingFinding]:
-    """Every finding of every rule set, in rule-set order."""
+                      port_table: pl.DataFrame, unparsed_hours: Sequence[str] = (),
+                      lang: Display = "en") -> list[ChargingFinding]:
+    """Every finding of every rule set, in rule-set order; ``port_table`` is
+    intervals.port_table's (the ports' power)."""
     out: list[ChargingFinding] = []
     for ruleset in rulesets:
         out += _target_findings(ruleset, period, network, stations, ports, lang)
         out += _status_rate(tables, ruleset, period, lang)
         out += _session_overlap(tables, ruleset, lang)
+        out += _energy(tables, ruleset, port_table, lang)
+        out += _out_of_service_occupied(tables, ruleset, lang)
+        out += _freshness(tables, ruleset, lang)
     return out + _unread_hours(rulesets, unparsed_hours, lang)

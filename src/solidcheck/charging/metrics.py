@@ -193,7 +193,7 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     refs = [RulesetRef(id=r.id, title=r.ruleset.title, title_zh=r.ruleset.title_zh,
                        document=r.ruleset.document) for r in rulesets]
     findings = charging_findings(tables, rulesets, period=period, network=network,
-                                 stations=stations, ports=port_out,
+                                 stations=stations, ports=port_out, port_table=ports,
                                  unparsed_hours=sorted(unparsed), lang=lang)
     del attempts  # the daily sessions come from it once usage.py lands
     return ChargingMetrics(period=PeriodOut.model_validate({"from": period.start,
