@@ -86,6 +86,17 @@ def test_a_disconnection_is_offline_at_once_until_the_next_message() -> None:
     assert port(result, "S1:1").minutes_by_state == {"available": 2, "offline": 1}
 
 
+def test_offline_is_the_same_under_every_rule_set_and_a_disconnection_needs_no_rule() -> None:
+    beats = [station_event("S1", m, "heartbeat") for m in (0, 10)]
+    down = [station_event("S1", 12, "disconnected"), station_event("S1", 13, "connected")]
+    data = tables(station_events=beats + down, port_events=[status("S1:1", 0, "available")])
+    alone = run(data, NEVI, end=14)  # NEVI sets no silence rule: only the disconnection
+    assert port(alone, "S1:1").minutes_by_state == {"available": 13, "offline": 1}
+    both = run(data, NEVI, CN, end=14)  # the white paper's silence rule, NEVI's mapping
+    assert port(both, "S1:1").minutes_by_state == {"available": 3, "offline": 11}
+    assert both.network.availability[NEVI.id].unavailable_minutes == 11
+
+
 def test_ports_without_frames_or_station_events_are_never_offline_by_silence() -> None:
     result = run(tables(port_events=[status("P1", 0, "available", station="P1"),
                                      status("P1", 100, "occupied", station="P1")]), end=120)

@@ -17,14 +17,14 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from ..i18n import Display, message
+from ..i18n import Display, message, traditional
 from ..localise import rule_reference
 from ..model import Severity
 from .intervals import Period, to_polars
 from .results import ChargingFinding, Figures, NetworkFigures, PortFigures, StationFigures
 from .rules import ChargingRule, ChargingRuleset, TargetRule
 
-__all__ = ["charging_findings", "metric_value"]
+__all__ = ["charging_findings", "metric_name", "metric_value"]
 
 _PERIOD_MINUTES = {"trailing_12_months": 525_600, "calendar_year": 525_600}
 _TS = pl.Datetime("ms", "UTC")
@@ -44,8 +44,11 @@ def metric_value(figures: Figures, ruleset: ChargingRuleset, metric: str) -> flo
     return None
 
 
-def _name(ruleset: ChargingRuleset, metric: str, lang: Display) -> str:
+def metric_name(ruleset: ChargingRuleset, metric: str, lang: Display) -> str:
+    """The rule set's name of one of its metrics, in ``lang``."""
     found = ruleset.metric(metric)
+    if lang == "zh-Hant":
+        return traditional(found.name_zh)
     return {"en": found.name, "both": f"{found.name} / {found.name_zh}"}.get(lang, found.name_zh)
 
 
@@ -77,7 +80,7 @@ def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkF
     for rule_id, rule in ruleset.defined_rules().items():
         if not isinstance(rule, TargetRule):
             continue
-        metric = _name(ruleset, rule.metric, lang)
+        metric = metric_name(ruleset, rule.metric, lang)
         needed = rule.period_minutes or _PERIOD_MINUTES.get(rule.period)
         short = needed is not None and period.minutes < needed
         unmeasured = 0
@@ -107,7 +110,7 @@ def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkF
             out.append(_finding(ruleset, rule_id, rule, lang, severity="info",
                                 message_id="charging.finding.period_short",
                                 params={"metric": metric,
-                                        "days": round(period.minutes / 1440, 2),
+                                        "days": round(period.minutes / 1440, 4),
                                         "needed_days": round(needed / 1440) if needed else 0},
                                 metric=rule.metric, scope="network", subject="network"))
     return out

@@ -14,24 +14,25 @@ The definitions (docs/charging.md, "Definitions"):
   any other station-wide status fills in only while the port has reported nothing itself;
 * offline (OCPP only): a station silent for more than k × its heartbeat interval (the
   BootNotification result's ``interval``; without one, ``fallback_s`` is the silence allowed)
-  is offline from its last message until its next one; a ``disconnected`` event starts
-  offline at once; offline overrides every other state. Ports with no frames or station
+  is offline from its last message until its next one (the offline rule of the first rule
+  set that has one); a ``disconnected`` event starts offline at once, under any rule set;
+  offline overrides every other state. Ports with no frames or station
   events (IRVE) are never offline by silence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
 import pyarrow as pa
 
-from .rules import ChargingRuleset
+from .rules import ChargingRuleset, OfflineRule
 
-__all__ = ["Period", "data_span", "offline_intervals", "port_table", "state_intervals",
-           "to_polars"]
+__all__ = ["Period", "data_span", "offline_intervals", "offline_rule", "port_table",
+           "state_intervals", "to_polars"]
 
 _TS = pl.Datetime("ms", "UTC")
 #: station-wide states that override a port's own state
@@ -113,15 +114,21 @@ def _heartbeat_s(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
         pl.col("heartbeat_s").last())
 
 
-def offline_intervals(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
+def offline_rule(rulesets: Sequence[ChargingRuleset]) -> OfflineRule | None:
+    """The offline rule of the first rule set that has one: offline is a fact about the
+    station, so every rule set maps the same offline minutes."""
+    return next((r.rules.offline_detection for r in rulesets
+                 if r.rules.offline_detection is not None), None)
+
+
+def offline_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
                       period: Period) -> pl.DataFrame:
     """Offline intervals per OCPP station (station_id, start, end), cut to the period. A
     message is any frame from the station and any station event (boot, heartbeat,
-    connected); ``disconnected`` starts offline at once and the next message ends it."""
-    rule = ruleset.rules.offline_detection
+    connected); ``disconnected`` starts offline at once and the next message ends it. With no
+    offline rule in the rule sets, only disconnections are offline."""
+    rule = offline_rule(rulesets)
     empty = pl.DataFrame(schema={"station_id": pl.String, "start": _TS, "end": _TS})
-    if rule is None:
-        return empty
     frames = to_polars(tables, "frames").filter(pl.col("direction") == "in").select(
         pl.col("charge_point_id").alias("station_id"), "ts", pl.lit(False).alias("drop"))
     events = to_polars(tables, "station_events").select(
@@ -130,25 +137,26 @@ def offline_intervals(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
     if heard.is_empty():
         return empty
     end = pl.lit(period.end).cast(_TS)
+    allowed = (pl.col("heartbeat_s") * rule.heartbeat_multiple).fill_null(rule.fallback_s) \
+        if rule is not None else pl.lit(None, pl.Float64)
     silence = heard.join(_heartbeat_s(tables), on="station_id", how="left").with_columns(
-        (pl.col("heartbeat_s") * rule.heartbeat_multiple).fill_null(rule.fallback_s)
-        .alias("allowed_s"))
+        allowed.alias("allowed_s"))
     # a disconnection sorts after a message of the same instant, so it is the one that holds
     silence = silence.sort("station_id", "ts", "drop").with_columns(
         pl.col("ts").shift(-1).over("station_id").fill_null(end).alias("next"))
     offline = silence.filter(
-        pl.col("drop")
-        | ((pl.col("next") - pl.col("ts")).dt.total_milliseconds() > pl.col("allowed_s") * 1000)
+        pl.col("drop") | ((pl.col("next") - pl.col("ts")).dt.total_milliseconds()
+                          > pl.col("allowed_s") * 1000).fill_null(False)
     ).select("station_id", pl.max_horizontal("ts", pl.lit(period.start).cast(_TS))
              .alias("start"), pl.min_horizontal("next", end).alias("end"))
     return offline.filter(pl.col("end") > pl.col("start"))
 
 
-def state_intervals(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
+def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
                     period: Period, *, ports: pl.DataFrame | None = None) -> pl.DataFrame:
     """The intervals of every port: port_id, station_id, start, end, state, duration_s,
-    contiguous within each port, covering the period exactly. ``ruleset`` gives the offline
-    rule (the first rule set's, so that every rule set maps the same intervals)."""
+    contiguous within each port, covering the period exactly (:func:`offline_rule` says which
+    rule set's offline rule applies). ``ports``: :func:`port_table`'s, or a subset of it."""
     ports = port_table(tables) if ports is None else ports
     start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
     events = to_polars(tables, "port_events").drop_nulls("ts").filter(pl.col("ts") < period.end)
@@ -163,7 +171,7 @@ def state_intervals(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
         pl.col("station_id").alias("source_station"), "ts", pl.col("state").alias("wide"))
     wide = wide.join(ports.select("port_id", "source_station"), on="source_station").select(
         "port_id", "ts", "wide")
-    off = offline_intervals(tables, ruleset, period).join(
+    off = offline_intervals(tables, rulesets, period).join(
         ports.select("port_id", pl.col("source_station").alias("station_id")), on="station_id")
     marks = pl.concat([off.select("port_id", pl.col("start").alias("ts"),
                                   pl.lit(True).alias("offline")),

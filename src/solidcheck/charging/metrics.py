@@ -135,7 +135,7 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     ports = port_table(tables)
     mapped = [r for r in rulesets if r.rules.state_mapping is not None]
     first = mapped[0].id if mapped else None
-    intervals = state_intervals(tables, rulesets[0], period, ports=ports)
+    intervals = state_intervals(tables, rulesets, period, ports=ports)
     days = split_days(intervals)
     by_state = days.group_by("port_id", "state").agg(pl.col("minutes").sum())
     minutes: dict[str, pl.DataFrame] = {}

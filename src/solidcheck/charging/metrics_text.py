@@ -8,6 +8,7 @@ from typing import Literal
 
 from ..errors import UnknownRulesetError
 from ..i18n import Display, message
+from .findings import metric_name
 from .results import ChargingMetrics, Figures
 from .rules import charging_ruleset_by_id
 
@@ -18,17 +19,15 @@ _WORST = 10
 
 
 def _name(ruleset_id: str, lang: Display) -> str:
+    """The name of the rule set's availability metric ('' for an operator's own file)."""
     try:
         ruleset = charging_ruleset_by_id(ruleset_id)
-    except UnknownRulesetError:  # an operator's own file: its id is its name
+    except UnknownRulesetError:
         return ""
     metrics = ruleset.defined_metrics()
-    metric = next((metrics[m] for m in ("service_availability", "uptime", "reliability")
+    metric = next((m for m in ("service_availability", "uptime", "reliability")
                    if m in metrics), None)
-    if metric is None:
-        return ""
-    return {"en": metric.name, "both": f"{metric.name} / {metric.name_zh}"}.get(
-        lang, metric.name_zh)
+    return metric_name(ruleset, metric, lang) if metric is not None else ""
 
 
 def metrics_text(result: ChargingMetrics, lang: Display, *,
