@@ -251,3 +251,66 @@ def test_bounds_without_an_offset_or_in_the_wrong_order_are_invalid_input() -> N
         compute_metrics(data, [CN], period_from=at(10), period_to=at(5))
     with pytest.raises(ChargingInputError, match="--from and --to"):
         compute_metrics(tables(), [CN])
+
+
+def test_each_port_subset_gives_the_intervals_the_whole_network_gives() -> None:
+    """What a port-hash partition relies on: ports are computed independently."""
+    from solidcheck.charging.intervals import Period, port_table, state_intervals
+
+    data = tables(
+        port_events=[status("S1:1", 0, "available"), status("S1:2", 5, "occupied"),
+                     status("S1:0", 10, "faulted", wide=True), status("S2:1", 3, "faulted",
+                                                                      station="S2")],
+        station_events=[station_event("S1", 0, "heartbeat"), station_event("S1", 20, "boot")])
+    period = Period(at(0), at(30))
+    ports = port_table(data)
+    whole = state_intervals(data, [CN], period, ports=ports)
+    for port_id in ports["port_id"]:
+        alone = state_intervals(data, [CN], period,
+                                ports=ports.filter(ports["port_id"] == port_id))
+        assert alone.to_dicts() == whole.filter(whole["port_id"] == port_id).to_dicts()
+        assert alone["duration_s"].sum() == 30 * 60  # the period, exactly
+
+
+@pytest.mark.parametrize(("hours", "week"), [
+    ("24/7", None), (None, None), ("Mo-Su 00:00-24:00", None),
+    ("Mo-Fr 08:00-19:00; Sa 09:00-12:00",
+     {**{d: [(480, 1140)] for d in range(5)}, 5: [(540, 720)]}),
+    ("Fr-Mo 06:00-10:00,16:00-20:00",
+     {d: [(360, 600), (960, 1200)] for d in (4, 5, 6, 0)}),
+])
+def test_opening_hours_forms_understood(hours, week) -> None:
+    from solidcheck.charging.hours import parse_opening_hours
+
+    assert parse_opening_hours(hours) == week
+
+
+@pytest.mark.parametrize("hours", ["sunrise-sunset", "Mo-Fr 08:00-19:00; PH off",
+                                   "Mo 19:00-08:00", "Xy 08:00-09:00", "Mo-Fr"])
+def test_opening_hours_forms_not_understood_are_refused(hours) -> None:
+    from solidcheck.charging.hours import parse_opening_hours
+
+    with pytest.raises(ValueError):
+        parse_opening_hours(hours)
+
+
+def test_rows_of_a_port_are_grouped_at_every_level_through_the_inventory() -> None:
+    import polars as pl
+
+    from solidcheck.charging.intervals import port_table
+    from solidcheck.charging.metrics import by_level
+
+    data = tables(port_events=[status("A", 0, "available", station="A"),
+                               status("B", 0, "available", station="B")],
+                  inventory=[inventory("A", "SX", 22.0, operator="Op"),
+                             inventory("B", "SX", 22.0, operator="Op")])
+    rows = pl.DataFrame({"port_id": ["A", "A", "B"], "station_id": ["stale"] * 3})
+
+    def count(frame: pl.DataFrame, by: str | None) -> dict[str | None, int]:
+        if by is None:
+            return {None: frame.height}
+        return dict(frame.group_by(by).len().iter_rows())
+
+    assert by_level(rows, port_table(data), count) == {
+        "port": {"A": 2, "B": 1}, "station": {"SX": 3}, "operator": {"Op": 3},
+        "network": {None: 3}}

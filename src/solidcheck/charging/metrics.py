@@ -10,9 +10,9 @@ of the rule sets' targets (findings.py).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -39,7 +39,9 @@ from .results import (
 from .results import Period as PeriodOut
 from .rules import ChargingRuleset
 
-__all__ = ["compute_metrics", "resolve_period"]
+__all__ = ["by_level", "compute_metrics", "resolve_period"]
+
+T = TypeVar("T")
 
 #: the levels figures are given at, and the port column that groups them
 _LEVELS: dict[str, str | None] = {"port": "port_id", "station": "station_id",
@@ -68,23 +70,38 @@ def resolve_period(tables: Mapping[str, pa.Table], *, period_from: datetime | No
     return Period(start.astimezone(UTC), end.astimezone(UTC))
 
 
+def by_level(rows: pl.DataFrame, ports: pl.DataFrame,
+             figures_by: Callable[[pl.DataFrame, str | None], dict[str | None, T]]
+             ) -> dict[str, dict[str | None, T]]:
+    """``figures_by(rows, column)`` at each level — port, station, operator, network
+    (column None) — after giving ``rows`` (one per attempt, ticket …, with a ``port_id``) their
+    port's station and operator."""
+    placed = rows.drop([c for c in ("station_id", "operator") if c in rows.columns]).join(
+        ports.select("port_id", "station_id", "operator"), on="port_id", how="left")
+    return {level: figures_by(placed, column) for level, column in _LEVELS.items()}
+
+
 def _usage(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
            period: Period, ports: pl.DataFrame) -> tuple[
                pl.DataFrame | None, dict[str, dict[str | None, UsageLike]]]:
     """Sessions and charge success per level (usage.py, ch-use's part). Until it lands the
-    fields stay at zero/None; plugging it in is the two commented lines."""
-    # attempts = usage.attempts(tables, rulesets, period_from=period.start, period_to=period.end)
-    # return _by_level(attempts, ports, lambda a, by: usage.usage_figures(a, rulesets, by=by))
+    fields stay at zero/None; plugging it in is the two commented statements."""
+    # attempts = usage.attempts(tables, rulesets, period_from=period.start,
+    #                           period_to=period.end)
+    # return attempts, by_level(attempts, ports,
+    #                           lambda a, by: usage.usage_figures(a, rulesets, by=by))
     return None, {}
 
 
 def _closure(tables: Mapping[str, pa.Table], outages: pl.DataFrame,
              rulesets: Sequence[ChargingRuleset], period: Period,
              ports: pl.DataFrame) -> dict[str, dict[str | None, Closure]]:
-    """Ticket closure per level (closure.py, ch-use's part); empty until it lands."""
+    """Ticket closure per level (closure.py, ch-use's part); empty until it lands, then the
+    two commented statements."""
     # rows = closure.ticket_rows(tables, outages, rulesets, period_from=period.start,
     #                            period_to=period.end)
-    # return _by_level(rows, ports, lambda r, by: closure.closure_figures(r, outages, ...))[1]
+    # return by_level(rows, ports,
+    #                 lambda r, by: closure.closure_figures(r, outages, rulesets, by=by))
     return {}
 
 
