@@ -156,6 +156,16 @@ def test_a_station_ticket_covers_every_port_of_the_station_until_the_period_end(
     assert [p.availability[NEVI.id].excluded_minutes for p in result.ports] == [30, 30]
 
 
+def test_a_ticket_over_several_days_gives_back_each_days_minutes() -> None:
+    day = 24 * 60
+    result = run(tables(port_events=[status("S1:1", 0, "faulted")],
+                        tickets=[ticket("T1", day / 2, day + day / 4, "scheduled_maintenance",
+                                        port="S1:1")]), NEVI, end=3 * day)
+    assert result.network.availability[NEVI.id].excluded_minutes == 18 * 60
+    daily = port(result, "S1:1").daily_availability_percent  # under NEVI, the first here
+    assert list(daily.values()) == [50.0, 25.0, 0.0]
+
+
 def test_outage_minutes_outside_opening_hours_are_excluded_taken_as_utc() -> None:
     day = 24 * 60
     result = run(tables(port_events=[status("A", 0, "faulted", station="SA"),

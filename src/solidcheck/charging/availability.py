@@ -12,7 +12,7 @@ port below it, or of unknown power, ineligible.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 import pyarrow as pa
@@ -64,11 +64,12 @@ def union_windows(windows: pl.DataFrame) -> pl.DataFrame:
                                                   ).select("port_id", "start", "end")
 
 
-def overlap(intervals: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
-    """The parts of ``intervals`` inside ``windows`` (disjoint per port): port_id, start, end
-    and the intervals' other columns."""
-    joined = intervals.join(windows.select("port_id", pl.col("start").alias("w_start"),
-                                           pl.col("end").alias("w_end")), on="port_id")
+def overlap(intervals: pl.DataFrame, windows: pl.DataFrame, *,
+            on: Sequence[str] = ("port_id",)) -> pl.DataFrame:
+    """The parts of ``intervals`` inside ``windows`` (disjoint within each ``on`` group): the
+    intervals' columns with start and end cut. Joining on port and day keeps the pairs few."""
+    joined = intervals.join(windows.select(*on, pl.col("start").alias("w_start"),
+                                           pl.col("end").alias("w_end")), on=list(on))
     return joined.with_columns(
         pl.max_horizontal("start", "w_start").alias("start"),
         pl.min_horizontal("end", "w_end").alias("end"),
@@ -138,8 +139,10 @@ def availability_minutes(days: pl.DataFrame, ruleset: ChargingRuleset, *,
                     .then(category).otherwise(pl.lit("ineligible")))
     tagged = days.with_columns(category.alias("category"))
     given_back = split_days(overlap(
-        tagged.filter(pl.col("category") == "unavailable").select("port_id", "start", "end"),
-        exclusions)).select("port_id", "day", "minutes", pl.lit("given_back").alias("category"))
+        tagged.filter(pl.col("category") == "unavailable").select("port_id", "day", "start",
+                                                                   "end"),
+        split_days(exclusions), on=("port_id", "day")).drop("day")).select(
+        "port_id", "day", "minutes", pl.lit("given_back").alias("category"))
     counted = pl.concat([tagged.select("port_id", "day", "minutes", "category"), given_back])
     wide = counted.group_by("port_id", "day").agg(
         *[pl.col("minutes").filter(pl.col("category") == name).sum().alias(name)
