@@ -4,7 +4,7 @@ other column at its neutral value, times in minutes from a fixed Monday midnight
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -47,9 +47,10 @@ def boot_result(station: str, minute: float, interval_s: int) -> dict[str, Any]:
 
 
 def inventory(port: str, station: str, power_kw: float, *, hours: str | None = None,
-              operator: str | None = None) -> dict[str, Any]:
+              operator: str | None = None, commissioned: date | None = None
+              ) -> dict[str, Any]:
     return {"port_id": port, "station_id": station, "power_kw": power_kw,
-            "opening_hours": hours, "commissioned": None, "operator": operator,
+            "opening_hours": hours, "commissioned": commissioned, "operator": operator,
             "source": "inv.csv", "line": 2}
 
 

@@ -245,6 +245,25 @@ def test_a_missed_target_is_a_finding_citing_its_rule_in_english_and_chinese() -
     assert len(short) == 1 and short[0].params["needed_days"] == 365
 
 
+def test_a_target_from_a_date_judges_only_chargers_installed_from_then() -> None:
+    from datetime import date
+
+    california = charging_ruleset_by_id("us-ca-cec")
+    data = tables(port_events=[status(p, 0, "faulted", station=p) for p in "ABC"],
+                  inventory=[inventory("A", "SA", 50.0, commissioned=date(2025, 12, 31)),
+                             inventory("B", "SB", 50.0, commissioned=date(2026, 1, 1)),
+                             inventory("C", "SC", 50.0)])
+    findings = run(data, california).findings
+    # uptime applies to every charger, whenever installed: three breaches
+    uptime = [f for f in findings if f.rule == "uptime_target" and f.severity == "error"]
+    assert sorted(f.subject for f in uptime) == ["SA", "SB", "SC"]
+    found = {(f.rule, f.message_id): f for f in findings}
+    # attempt success from 2026: SA is older, SC has no date, SB is judged (no attempts yet)
+    assert found["attempt_success_target", "charging.finding.not_dated"].params["count"] == 1
+    assert found["attempt_success_target",
+                 "charging.finding.not_measurable"].params["count"] == 1
+
+
 def test_a_metric_with_no_denominator_is_not_a_breach() -> None:
     result = run(tables(port_events=[status("S1:1", 0, "unknown")]), NEVI)
     assert not [f for f in result.findings if f.severity == "error"]

@@ -4,7 +4,10 @@ what the port's power allows, points both out of service and occupied, and statu
 later than the freshness limit after the change they report).
 
 A metric with no denominator is not a breach: it is one ``info`` finding saying how many
-subjects could not be measured. Every finding cites its rule and clause; its text is a
+subjects could not be measured. A target that ``applies_from`` a date judges only the ports
+and stations installed from then (a station: its earliest port, by the inventory's
+commissioning date); those with no date are not judged and are counted in one ``info``
+finding. Every finding cites its rule and clause; its text is a
 catalogue message (i18n/charging.toml) rendered in the language asked for, the metric named
 by its rule set (``name`` / ``name_zh``).
 """
@@ -12,6 +15,7 @@ by its rule set (``name`` / ``name_zh``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -73,9 +77,24 @@ def _subjects(rule: TargetRule, network: NetworkFigures, stations: Sequence[Stat
     return [("network", "network", network)]
 
 
+def _installed(port_table: pl.DataFrame) -> dict[str, date | None]:
+    """Port and station ids → when installed (a station: its earliest port; None: unknown)."""
+    out: dict[str, date | None] = dict(port_table.select("port_id", "commissioned").iter_rows())
+    stations = port_table.group_by("station_id").agg(pl.col("commissioned").min())
+    out.update(dict(stations.iter_rows()))
+    return out
+
+
+def _from(applies_from: str) -> date:
+    """``2026``, ``2026-07`` or ``2026-07-01`` as the first day it names."""
+    parts = [*applies_from.split("-"), "01", "01"][:3]
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
 def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkFigures,
                      stations: Sequence[StationFigures], ports: Sequence[PortFigures],
-                     lang: Display) -> list[ChargingFinding]:
+                     installed: Mapping[str, date | None], lang: Display
+                     ) -> list[ChargingFinding]:
     out: list[ChargingFinding] = []
     for rule_id, rule in ruleset.defined_rules().items():
         if not isinstance(rule, TargetRule):
@@ -83,8 +102,15 @@ def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkF
         metric = metric_name(ruleset, rule.metric, lang)
         needed = rule.period_minutes or _PERIOD_MINUTES.get(rule.period)
         short = needed is not None and period.minutes < needed
-        unmeasured = 0
+        unmeasured = undated = 0
         for scope, subject, figures in _subjects(rule, network, stations, ports):
+            if rule.applies_from is not None and scope != "network":
+                when = installed.get(subject)
+                if when is None:
+                    undated += 1
+                    continue
+                if when < _from(rule.applies_from):
+                    continue
             value = metric_value(figures, ruleset, rule.metric)
             if value is None:
                 unmeasured += 1
@@ -106,6 +132,12 @@ def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkF
                                 params={"metric": metric, "count": unmeasured},
                                 metric=rule.metric, scope="network", subject="network",
                                 target=rule.target_percent))
+        if undated:
+            out.append(_finding(ruleset, rule_id, rule, lang, severity="info",
+                                message_id="charging.finding.not_dated",
+                                params={"metric": metric, "count": undated,
+                                        "applies_from": rule.applies_from or ""},
+                                metric=rule.metric, scope="network", subject="network"))
         if short:
             out.append(_finding(ruleset, rule_id, rule, lang, severity="info",
                                 message_id="charging.finding.period_short",
@@ -232,8 +264,9 @@ def charging_findings(tables: Mapping[str, pa.Table], rulesets: Sequence[Chargin
     """Every finding of every rule set, in rule-set order; ``port_table`` is
     intervals.port_table's (the ports' power)."""
     out: list[ChargingFinding] = []
+    installed = _installed(port_table)
     for ruleset in rulesets:
-        out += _target_findings(ruleset, period, network, stations, ports, lang)
+        out += _target_findings(ruleset, period, network, stations, ports, installed, lang)
         out += _status_rate(tables, ruleset, period, lang)
         out += _session_overlap(tables, ruleset, lang)
         out += _energy(tables, ruleset, port_table, lang)

@@ -82,7 +82,7 @@ def data_span(tables: Mapping[str, pa.Table]) -> Period | None:
 def port_table(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
     """Every port: port_id, station_id (the inventory's, else the events'), source_station
     (the station the port's events name: how station-wide statuses and offline reach it),
-    operator, power_kw, opening_hours. A 1.6 connector 0 is not a port."""
+    operator, power_kw, opening_hours, commissioned. A 1.6 connector 0 is not a port."""
     events = to_polars(tables, "port_events").filter(~pl.col("station_wide"))
     seen = pl.concat([
         events.select("port_id", pl.col("station_id").alias("source_station")),
@@ -92,13 +92,13 @@ def port_table(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
                                               .alias("source_station")),
     ]).group_by("port_id").agg(pl.col("source_station").drop_nulls().first())
     inventory = to_polars(tables, "inventory").unique("port_id", keep="last").select(
-        "port_id", "station_id", "operator", "power_kw", "opening_hours")
+        "port_id", "station_id", "operator", "power_kw", "opening_hours", "commissioned")
     ports = seen.join(inventory, on="port_id", how="full", coalesce=True)
     return ports.with_columns(
         pl.coalesce("station_id", "source_station", "port_id").alias("station_id"),
         pl.coalesce("source_station", "station_id", "port_id").alias("source_station"),
     ).select("port_id", "station_id", "source_station", "operator", "power_kw",
-             "opening_hours").sort("port_id")
+             "opening_hours", "commissioned").sort("port_id")
 
 
 def _heartbeat_s(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
