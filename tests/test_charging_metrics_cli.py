@@ -147,6 +147,7 @@ def test_irve_files_as_exported_give_sums_over_sums_per_operator(tmp_path: Path)
                   "--ruleset", "us-nevi-2023", "--by", "operator",
                   "--from", "2026-03-28T22:30:00Z", "--to", "2026-03-29T02:30:00Z")
     assert text.exit_code == 0 and "Opérateur B: 87.5 %" in text.output
+    assert "operators with the lowest service availability" in text.output
 
 
 def test_late_statuses_implausible_energy_and_occupied_out_of_service_are_findings() -> None:

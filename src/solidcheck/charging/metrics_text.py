@@ -64,9 +64,9 @@ def metrics_text(result: ChargingMetrics, lang: Display, *,
     rated = sorted(((rate, key, f) for key, f in subjects
                     if (rate := f.service_availability_percent) is not None))
     if rated:
-        lines.append(message("charging.metrics.worst_heading", {}, lang))
+        lines.append(message(f"charging.metrics.worst_{by}", {}, lang))
         lines += [message("charging.metrics.worst_row", {
-            "station": key, "rate": round(rate, 2), "ports": f.ports,
+            "subject": key, "rate": round(rate, 2), "ports": f.ports,
             "outages": f.outage_episodes}, lang) for rate, key, f in rated[:_WORST]]
     lines.append(message("charging.metrics.findings_heading",
                          {"count": len(result.findings)}, lang))
