@@ -150,6 +150,20 @@ def test_excluded_minutes_need_a_ticket_of_an_excluded_cause() -> None:
     assert [(o.ticket_id, o.excluded) for o in uncovered.outages] == [("T2", False)]
 
 
+def test_an_outage_names_the_earliest_ticket_that_overlaps_it() -> None:
+    result = run(tables(port_events=[status("S1:1", 0, "available"),
+                                     status("S1:1", 20, "faulted"),
+                                     status("S1:1", 40, "available")],
+                        tickets=[ticket("late", 30, 50, "vandalism", port="S1:1"),
+                                 ticket("early", 15, 25, "firmware_bug", station="S1"),
+                                 ticket("before", 0, 10, "vandalism", port="S1:1")]), NEVI)
+    [outage] = port(result, "S1:1").outages
+    assert (outage.ticket_id, outage.cause, outage.excluded) == ("early", "firmware_bug",
+                                                                  False)
+    # the exclusion is by minutes: the vandalism ticket still gives back 30 → 40
+    assert port(result, "S1:1").availability[NEVI.id].excluded_minutes == 10
+
+
 def test_a_station_ticket_covers_every_port_of_the_station_until_the_period_end() -> None:
     result = run(tables(port_events=[status("S1:1", 0, "faulted"), status("S1:2", 0, "faulted")],
                         tickets=[ticket("T1", 30, None, "utility_outage", station="S1")]), NEVI)

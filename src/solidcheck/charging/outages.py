@@ -58,9 +58,9 @@ def outage_frame(intervals: pl.DataFrame, tables: Mapping[str, pa.Table],
         else ["faulted", "unavailable", "offline"]
     runs = _runs(intervals, unavailable, _gap_s(first))
     by_state = runs.group_by("port_id", "run", "state").agg(pl.col("duration_s").sum())
-    longest = by_state.sort("duration_s", "state", descending=[True, False]).group_by(
-        "port_id", "run").agg(pl.col("state").first(),
-                              (pl.col("state") == "faulted").any().alias("faulted"))
+    longest = by_state.group_by("port_id", "run").agg(
+        pl.col("state").sort_by("duration_s", "state", descending=[True, False]).first(),
+        (pl.col("state") == "faulted").any().alias("faulted"))
     episodes = runs.group_by("port_id", "run").agg(
         pl.col("start").min(), pl.col("end").max(),
         (pl.col("duration_s").sum() / 60).alias("minutes")).join(
@@ -72,8 +72,9 @@ def outage_frame(intervals: pl.DataFrame, tables: Mapping[str, pa.Table],
                             how="left").filter(
         pl.col("ticket_id").is_null()
         | ((pl.col("t_start") < pl.col("end")) & (pl.col("t_end") > pl.col("start"))))
-    matched = matched.sort("opened", nulls_last=True).group_by("port_id", "run").agg(
-        pl.col("ticket_id").first(), pl.col("cause").first())
+    matched = matched.group_by("port_id", "run").agg(
+        pl.col(name).sort_by("opened", "ticket_id", nulls_last=True).first()
+        for name in ("ticket_id", "cause"))
     causes = sorted({str(cause) for ruleset in rulesets if ruleset.rules.excluded_causes
                      for cause in ruleset.rules.excluded_causes.causes})
     out = episodes.join(matched, on=["port_id", "run"], how="left").join(
