@@ -4,8 +4,8 @@ An outage is a run of states in the first rule set's ``unavailable`` list; runs 
 ``rules.outage_merging.max_gap_s`` are one episode (a reboot or a flap is one failure to a
 driver). An episode's minutes are its unavailable minutes (the short gaps merged over are not
 counted); its state is the state it spent longest in; its ticket is the earliest-opened ticket
-covering the port that overlaps it; it is excluded when that ticket's cause is one of the
-excluded causes of a rule set given.
+covering the port that overlaps it; it is excluded when a ticket of one of the excluded causes
+of a rule set given overlaps it (the minutes given back are counted in availability).
 
 Stability: a station's boots and offline spells happen to every one of its ports, so a port
 counts each of them and a station or network figure is Σ over its ports / Σ port-days, like
@@ -72,15 +72,16 @@ def outage_frame(intervals: pl.DataFrame, tables: Mapping[str, pa.Table],
                             how="left").filter(
         pl.col("ticket_id").is_null()
         | ((pl.col("t_start") < pl.col("end")) & (pl.col("t_end") > pl.col("start"))))
-    matched = matched.group_by("port_id", "run").agg(
-        pl.col(name).sort_by("opened", "ticket_id", nulls_last=True).first()
-        for name in ("ticket_id", "cause"))
     causes = sorted({str(cause) for ruleset in rulesets if ruleset.rules.excluded_causes
                      for cause in ruleset.rules.excluded_causes.causes})
+    matched = matched.group_by("port_id", "run").agg(
+        *[pl.col(name).sort_by("opened", "ticket_id", nulls_last=True).first()
+          for name in ("ticket_id", "cause")],
+        pl.col("cause").is_in(causes).any().alias("excluded"))
     out = episodes.join(matched, on=["port_id", "run"], how="left").join(
         ports.select("port_id", "station_id", "operator"), on="port_id", how="left")
-    return out.with_columns(pl.col("cause").is_in(causes).fill_null(False).alias("excluded")
-                            ).select(*OUTAGE_COLUMNS, "faulted").sort("port_id", "start")
+    return out.with_columns(pl.col("excluded").fill_null(False)).select(
+        *OUTAGE_COLUMNS, "faulted").sort("port_id", "start")
 
 
 def stability_frame(intervals: pl.DataFrame, outages: pl.DataFrame,
