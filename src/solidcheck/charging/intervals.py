@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pyarrow as pa
 
+from .model import TABLES
 from .rules import ChargingRuleset, OfflineRule
 
 __all__ = ["Period", "data_span", "offline_intervals", "offline_rule", "port_table",
@@ -53,8 +54,6 @@ class Period:
 
 def to_polars(tables: Mapping[str, pa.Table], name: str) -> pl.DataFrame:
     """One canonical table as a Polars frame (empty with its schema when absent)."""
-    from .model import TABLES
-
     table = tables.get(name)
     frame = pl.from_arrow(table if table is not None else TABLES[name].empty_table())
     assert isinstance(frame, pl.DataFrame)
