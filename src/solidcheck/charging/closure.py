@@ -125,9 +125,9 @@ def ticket_rows(tables: Mapping[str, pa.Table], outages: pl.DataFrame,
               pl.col("closed_ts").is_not_null().alias("closed"),
               _hours("acknowledged_ts", "opened").alias("time_to_acknowledge_h"),
               _hours("resolved_ts", "opened").alias("time_to_repair_h"),
-              pl.col("severity").replace_strict(ack_h, default=strict_ack,
+              pl.col("severity").fill_null("").replace_strict(ack_h, default=strict_ack,
                                                 return_dtype=pl.Float64).alias("_ack_h"),
-              pl.col("severity").replace_strict(fix_h, default=strict_fix,
+              pl.col("severity").fill_null("").replace_strict(fix_h, default=strict_fix,
                                                 return_dtype=pl.Float64).alias("_fix_h")))
     df = df.with_columns(
         (pl.col("acknowledged") & pl.col("resolved")
