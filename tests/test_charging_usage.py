@@ -153,6 +153,7 @@ def _sequence(n: int, t: float, *, token: str | None, first: str) -> list[
 def test_ocpp_201_start_modes_bindings_and_failed_attempts(tmp_path: Path) -> None:
     frames = [
         _authorize(0, "AUTH"), *_sequence(1, 5, token="AUTH", first="Authorized"),
+        _authorize(800, "AUTH"),   # the card shown again to stop T1: not a new attempt
         *_sequence(2, 1000, token="PLUG", first="CablePluggedIn"), _authorize(1011, "PLUG"),
         (2000, "CP1", "out", [2, "r1", "RequestStartTransaction",
                               {"idToken": {"idToken": "APP", "type": "Central"},
@@ -314,3 +315,15 @@ def test_the_real_log_against_inls_kpi_workbook(octt) -> None:
     assert time["9"][4] == 1
     for name, value in inl_p.items():
         assert 0 <= ours.charge_start_time_s[name] - value < 1
+
+
+def test_no_sessions_give_zero_counts_and_null_rates() -> None:
+    rulesets = [charging_ruleset_by_id(i) for i in ("chargex-2024", "fr-afirev")]
+    frame = attempts({}, rulesets, **FAR)
+    assert frame.height == 0 and success_column("fr-afirev") in frame.columns
+    network = usage_figures(frame, rulesets, by=None)[None]
+    assert (network.sessions, network.energy_kwh, network.charge_start_time_s) == (0, 0.0, {})
+    assert network.session_success["fr-afirev"].rate_percent is None
+    assert network.charge_start_success is not None
+    assert network.charge_start_success.rate_percent is None
+    assert usage_figures(frame, rulesets, by="port_id") == {}

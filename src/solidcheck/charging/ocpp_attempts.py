@@ -109,6 +109,7 @@ def _transactions(events: pl.DataFrame) -> pl.DataFrame:
         (pl.col("trigger_reason") == "RemoteStart").any().alias("remote_trigger"),
         (pl.col("trigger_reason") == "StartTransaction").any().alias("ocpp16"),
         pl.col("logged_ts").min().alias("first_logged"),
+        pl.col("logged_ts").max().alias("last_logged"),
         pl.col("source").first(), pl.col("line").min(),
     )
 
@@ -169,10 +170,25 @@ def ocpp_attempts(tables: Mapping[str, pa.Table], *, window_s: float) -> pl.Data
                   pl.col("req_ts").filter(pl.col("req_kind") == "remote").max()
                   .alias("remote_ts")))
     rows = [_transaction_rows(tx, per_tx)] if not tx.is_empty() else []
-    failed = bound.filter(pl.col("transaction_id").is_null())
+    failed = _stop_authorisations_dropped(bound.filter(pl.col("transaction_id").is_null()), tx)
     if not failed.is_empty():
         rows.append(_failed_rows(failed))
     return pl.concat(rows, how="diagonal_relaxed")
+
+
+def _stop_authorisations_dropped(failed: pl.DataFrame, tx: pl.DataFrame) -> pl.DataFrame:
+    """An Authorize sent while a transaction of the same token runs on the station is the
+    driver stopping it (a card shown to end the charge), not a new attempt."""
+    if failed.is_empty() or tx.is_empty():
+        return failed
+    running = (tx.filter(pl.col("token").is_not_null())
+               .select("station_id", "token", "first_logged", "last_logged"))
+    stops = (failed.with_row_index("_req").join(running, on=["station_id", "token"])
+             .filter((pl.col("req_kind") == "authorize")
+                     & (pl.col("req_ts") >= pl.col("first_logged"))
+                     & (pl.col("req_ts") <= pl.col("last_logged")))["_req"].unique())
+    return (failed.with_row_index("_req").filter(~pl.col("_req").is_in(stops.to_list()))
+            .drop("_req"))
 
 
 def _transaction_rows(tx: pl.DataFrame, per_tx: pl.DataFrame) -> pl.DataFrame:
