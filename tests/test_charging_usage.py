@@ -241,6 +241,13 @@ def test_ocpp_16_energy_from_the_registers_and_an_omitted_reason_is_local(
             row["duration_s"], row["charge_start_time_s"]) == (
         "CP6:1", pytest.approx(0.6), "Local", "authorize_first", 595.0, 8.0)
     assert row[success_column("chargex-2024")] and row[success_column("fr-afirev")]
+    # without its Charging status the registers still show power, with no start time
+    del frames[3]
+    (tmp_path / "cp6.jsonl").write_text("".join(
+        json.dumps({"ts": _at(t), "charge_point_id": cp, "direction": d, "frame": f}) + "\n"
+        for t, cp, d, f in frames))
+    row = attempts(ingest([tmp_path / "cp6.jsonl"]).tables, rulesets, **FAR).row(0, named=True)
+    assert (row["power_delivered"], row["charge_start_time_s"]) == (True, None)
 
 
 # --- the real OCA log against INL's own KPI workbook -----------------------------------------

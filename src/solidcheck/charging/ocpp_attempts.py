@@ -212,10 +212,12 @@ def _transaction_rows(tx: pl.DataFrame, per_tx: pl.DataFrame) -> pl.DataFrame:
         ((pl.col("end") - pl.col("start")).dt.total_microseconds() / _US).alias("duration_s"),
         "energy_kwh", "stop_reason", mode.alias("start_mode"),
         pl.lit(True).alias("is_session"), "source", "line",
+        # a 1.6 log without the Charging status still shows power by its registers
+        (delivered.is_not_null() | (pl.col("ocpp16") & (pl.col("energy_kwh") > 0)))
+        .fill_null(False).alias("power_delivered"),
     ).with_columns(
         ((pl.col("power_delivered_ts") - pl.coalesce("authorised_ts", "plug_in_ts"))
-         .dt.total_microseconds() / _US).alias("charge_start_time_s"),
-        pl.col("power_delivered_ts").is_not_null().alias("power_delivered"))
+         .dt.total_microseconds() / _US).alias("charge_start_time_s"))
 
 
 def _failed_rows(failed: pl.DataFrame) -> pl.DataFrame:
