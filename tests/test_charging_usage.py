@@ -334,3 +334,25 @@ def test_no_sessions_give_zero_counts_and_null_rates() -> None:
     assert network.charge_start_success is not None
     assert network.charge_start_success.rate_percent is None
     assert usage_figures(frame, rulesets, by="port_id") == {}
+
+
+def test_an_irve_sessions_file_as_operators_write_it(tmp_path: Path) -> None:
+    # a UTF-8 BOM, ';' separators, decimal commas, offsets and epoch milliseconds
+    start_ms = int(T0.timestamp() * 1000)
+    text = ("\ufeffid_pdc_itinerance;start;end;energy\n"
+            "FRA1E1;2026-03-01T09:00:00+01:00;2026-03-01T09:02:30+01:00;0,6\n"   # 150 s
+            f"FRA1E1;{start_ms + 3_600_000};{start_ms + 3_600_000 + 181_000};0,51\n"  # 181 s
+            "FRA1E2;2026-03-01T12:00:00Z;2026-03-01T12:02:00Z;7,4\n")          # 120 s
+    path = tmp_path / "sessions.csv"
+    path.write_bytes(text.encode("utf-8"))
+    rulesets = [charging_ruleset_by_id(i) for i in ("fr-afirev", "fr-qualicharge")]
+    frame = attempts(ingest([path]).tables, rulesets, **FAR)
+    assert frame["start"].to_list() == [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=4)]
+    assert frame[success_column("fr-afirev")].to_list() == [True, True, False]
+    assert frame[success_column("fr-qualicharge")].to_list() == [False, True, False]
+    network = usage_figures(frame, rulesets, by=None)[None]
+    assert network.energy_kwh == pytest.approx(0.6 + 0.51 + 7.4)
+    assert network.charge_start_success is None  # no rule set given defines it
+    ports = usage_figures(frame, rulesets, by="port_id")
+    assert {k: v.session_success["fr-afirev"].successful for k, v in ports.items()} == {
+        "FRA1E1": 2, "FRA1E2": 0}
