@@ -162,6 +162,7 @@ def test_ocpp_201_start_modes_bindings_and_failed_attempts(tmp_path: Path) -> No
         *_sequence(4, 3000, token="CACHE", first="Authorized"),   # no Authorize: local
         _authorize(4000, "LOST"),                                 # nothing follows
         _authorize(5000, "LATE"), *_sequence(5, 5301, token="LATE", first="Authorized"),
+        _authorize(6000, "EDGE"), *_sequence(6, 6300, token="EDGE", first="Authorized"),
     ]
     tables = _log(tmp_path / "cp1.jsonl", frames)
     chargex = charging_ruleset_by_id("chargex-2024")
@@ -175,20 +176,21 @@ def test_ocpp_201_start_modes_bindings_and_failed_attempts(tmp_path: Path) -> No
         ("T4", "local", True, 15.0, 8.0),             # the Started carries the token
         (None, "authorize_first", False, None, None),  # LOST: a failed attempt
         (None, "authorize_first", False, None, None),  # LATE: 301 s is past the window
-        ("T5", "local", True, 15.0, 8.0)]
+        ("T5", "local", True, 15.0, 8.0),
+        ("T6", "authorize_first", True, 315.0, 8.0)]  # exactly 300 s: bound
     assert frame[success_column("fr-afirev")].to_list()[4:6] == [None, None]  # sessions only
     assert frame[success_column("chargex-2024")].to_list() == [True, None, True, True,
-                                                                False, False, True]
+                                                                False, False, True, True]
     network = usage_figures(frame, [chargex], by=None)[None]
-    assert network.sessions == 5
+    assert network.sessions == 6
     assert network.charge_start_success is not None
     assert (network.charge_start_success.attempts,
-            network.charge_start_success.successful) == (7, 5)
+            network.charge_start_success.successful) == (8, 6)
     assert network.charge_end_success is not None  # T2 has no energy register: not judged
-    assert (network.charge_end_success.attempts, network.charge_end_success.successful) == (4, 4)
-    assert network.charge_start_time_s["p50"] == pytest.approx(15.0)
+    assert (network.charge_end_success.attempts, network.charge_end_success.successful) == (5, 5)
+    assert network.charge_start_time_s["p50"] == pytest.approx(16.5)  # 4 15 15 | 18 20 315
     # the failed attempts name no port (an Authorize has no EVSE): network and station only
-    assert sum(f.sessions for f in usage_figures(frame, [chargex], by="port_id").values()) == 5
+    assert sum(f.sessions for f in usage_figures(frame, [chargex], by="port_id").values()) == 6
     assert usage_figures(frame, [chargex], by="station_id")["CP1"] == network
 
 

@@ -127,9 +127,9 @@ def _charging_statuses_16(tx: pl.DataFrame, port_events: pa.Table | None) -> pl.
     left = tx.with_row_index("_row").sort("first_logged")
     joined = left.join_asof(charging, left_on="first_logged", right_on="status_ts",
                             by="port_id", strategy="forward", check_sortedness=False)
-    # a status after the transaction ended belongs to a later one
+    # a status after the transaction's last event belongs to a later one
     joined = joined.with_columns(
-        pl.when(pl.col("end").is_null() | (pl.col("status_ts") <= pl.col("end")))
+        pl.when(pl.col("status_ts") <= pl.col("last_logged"))
         .then(pl.col("status_ts")).alias("status_ts"))
     return joined.sort("_row").drop("_row")
 
