@@ -202,6 +202,16 @@ def _quick(n: int, t: float, delay_s: float, cp: str) -> list[
             _tx(n, t + delay_s + 600, "Ended", "StopAuthorized", stop="Local", wh=5000, cp=cp)]
 
 
+def test_a_transaction_seen_from_its_middle_is_not_an_attempt(tmp_path: Path) -> None:
+    frames = [_tx(1, 0, "Updated", "ChargingStateChanged", state="Charging"),
+              _tx(1, 30, "Ended", "StopAuthorized", stop="Local", wh=9000),
+              _tx(2, 100, "Started", "Authorized", token="K", wh=0)]   # still running
+    frame = attempts(_log(tmp_path / "mid.jsonl", frames),
+                     [charging_ruleset_by_id("fr-afirev")], **FAR)
+    assert frame.select("session_id", "end", "duration_s").rows() == [("T2", None, None)]
+    assert frame[success_column("fr-afirev")].to_list() == [None]
+
+
 def test_start_time_percentiles_are_pooled_over_the_attempts(tmp_path: Path) -> None:
     frames = [*_quick(1, 0, 10, "CP1"), *_quick(2, 2000, 15, "CP1"),
               *_quick(3, 4000, 15, "CP1"), *_quick(4, 6000, 100, "CP1"),

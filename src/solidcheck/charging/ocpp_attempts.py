@@ -85,7 +85,9 @@ def _requests(frames: pa.Table | None) -> pl.DataFrame:
 
 
 def _transactions(events: pl.DataFrame) -> pl.DataFrame:
-    """One row per (station, transaction): its times, energy, stop reason and clues."""
+    """One row per (station, transaction) whose start is in the data: its times, energy,
+    stop reason and clues. A transaction seen only from its middle (started before the log
+    begins) has no known start, so it is not an attempt of any period."""
     tx = events.filter(pl.col("transaction_id").is_not_null()).with_columns(
         pl.col("ts").fill_null(pl.col("logged_ts")).alias("ts"))
     ended = pl.col("event") == "ended"
@@ -111,7 +113,8 @@ def _transactions(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("logged_ts").min().alias("first_logged"),
         pl.col("logged_ts").max().alias("last_logged"),
         pl.col("source").first(), pl.col("line").min(),
-    )
+        (pl.col("event") == "started").any().alias("_started"),
+    ).filter(pl.col("_started")).drop("_started")
 
 
 def _charging_statuses_16(tx: pl.DataFrame, port_events: pa.Table | None) -> pl.DataFrame:
