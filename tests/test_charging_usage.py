@@ -192,6 +192,10 @@ def test_ocpp_201_start_modes_bindings_and_failed_attempts(tmp_path: Path) -> No
     # the failed attempts name no port (an Authorize has no EVSE): network and station only
     assert sum(f.sessions for f in usage_figures(frame, [chargex], by="port_id").values()) == 6
     assert usage_figures(frame, [chargex], by="station_id")["CP1"] == network
+    modes = usage_figures(frame, [chargex], by="start_mode")  # ChargeX's per-mode KPIs
+    assert {m: (f.session_success["chargex-2024"].attempts,
+                f.session_success["chargex-2024"].successful) for m, f in modes.items()} == {
+        "authorize_first": (4, 2), "local": (2, 2), "plug_in_first": (0, 0), "remote": (1, 1)}
 
 
 def _quick(n: int, t: float, delay_s: float, cp: str) -> list[
@@ -323,8 +327,8 @@ def test_the_real_log_against_inls_kpi_workbook(octt) -> None:
                                             .successful,
                                             ours.session_success["chargex-inl-calculator"]
                                             .attempts + 1]
-    # INL's weighted average weighs each start mode by its successes, so the failing extra
-    # attempt drops out of it and it equals our Σ/Σ
+    # INL's weighted average weighs each start mode by its share of the successes: the mode
+    # of the unbound Authorize has none, so here it drops out and the average is our rate
     assert ours.charge_start_success.rate_percent == 100 * start["Weighted Average"][0]
     assert ours.session_success["chargex-inl-calculator"].rate_percent == (
         100 * session["Weighted Average"][0])
