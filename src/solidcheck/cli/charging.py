@@ -95,6 +95,9 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     lines.append(say("charging.ingest.irve_tables", lang,
                      sessions=result.tables["sessions"].num_rows,
                      inventory=result.tables["inventory"].num_rows))
+    # ch-readers: maintenance tickets (OCPI, T/CEC 102 and the inventory fill the tables above)
+    lines.append(say("charging.ingest.ticket_table", lang,
+                     tickets=result.tables["tickets"].num_rows))
     return lines
 
 
