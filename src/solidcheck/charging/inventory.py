@@ -41,6 +41,8 @@ __all__ = ["parse_inventory"]
 
 _CSV_NAMES: Final = {"port_id", "station_id", "power_kw"}
 _YAML_STATIONS: Final = re.compile(r"^stations\s*:", re.MULTILINE)
+#: where a YAML inventory's top-level ``stations:`` is looked for (not a whole log's text)
+_YAML_HEAD_CHARS: Final = 65_536
 _FIX: Final = ("an inventory is stations: [{id, opening_hours?, commissioned?, operator?, "
                "ports: [{id, power_kw}]}] (docs/charging-inputs.md)")
 
@@ -53,7 +55,7 @@ def parse_inventory(data: bytes, *, source: str) -> TableRead | None:
         return None
     sha256, text = decoded
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if first[:1] not in ("{", "[") and not _YAML_STATIONS.search(text):
+    if first[:1] not in ("{", "[") and not _YAML_STATIONS.search(text, 0, _YAML_HEAD_CHARS):
         names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delimiter_of(
             first)))] if first else []
         if not set(names) >= _CSV_NAMES:
