@@ -94,3 +94,25 @@ def test_broken_files_are_one_error_listing_every_problem(tmp_path: Path) -> Non
     assert "not valid YAML" in result.output and "stations is not a list" in result.output
     assert "not a recognised OCPP log" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_every_table_format_beside_the_real_ocpp_log_in_one_run(tmp_path: Path) -> None:
+    """Each reader recognises its own file, whatever it is called, and none claims another's
+    (the OCA tool's log of test case TC_E_44_CS is real: ../shared/data/ocpp201-octt-inl/)."""
+    octt_log = Path(__file__).parents[1] / ".." / "shared" / "data" / "ocpp201-octt-inl" \
+        / "example_log.log"
+    files = {"inventory": INVENTORY_YAML,
+             "tickets": "ticket_id,port_id,opened\nT1,HF-001-1,2026-03-01T08:00:00+08:00\n",
+             "tcec-102": '{"ConnectorStatusInfo": {"ConnectorID": "HF-001-1", "Status": 1,'
+                         ' "StatusTime": "2026-03-01 08:00:00"}}\n',
+             "ocpi-evse-status": '[{"evse_id": "HF-001-2", "status": "AVAILABLE",'
+                                 ' "last_updated": "2026-03-01T00:00:00Z"}]'}
+    paths = []
+    for number_, text in enumerate(files.values()):
+        paths.append(tmp_path / f"input-{number_}.data")  # names say nothing
+        paths[-1].write_text(text, encoding="utf-8")
+    result = ingest([*paths, octt_log], charge_point_id="CS-1")
+    assert [item.format for item in result.inputs] == ["octt", *files]
+    assert {row["source"] for row in result.tables["port_events"].to_pylist()} == {
+        str(paths[2]), str(paths[3]), str(octt_log)}
+    assert result.tables["tickets"].num_rows == 1 and result.tables["inventory"].num_rows == 3
