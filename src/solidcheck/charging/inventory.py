@@ -31,6 +31,7 @@ from .rows import (
     csv_items,
     decode,
     delimiter_of,
+    first_line,
     json_document,
     number,
     optional_text,
@@ -54,7 +55,7 @@ def parse_inventory(data: bytes, *, source: str) -> TableRead | None:
     if decoded is None:
         return None
     sha256, text = decoded
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = first_line(text)
     if first[:1] not in ("{", "[") and not _YAML_STATIONS.search(text, 0, _YAML_HEAD_CHARS):
         names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delimiter_of(
             first)))] if first else []

@@ -26,6 +26,7 @@ from .rows import (
     RowError,
     TableRead,
     decode,
+    first_line,
     json_document,
     jsonl_items,
     number,
@@ -91,10 +92,9 @@ def _items(text: str) -> tuple[str, str, Iterator[Item]] | None:
         return None
     document = json_document(text)
     if document is None:  # JSON Lines: the first object decides
-        lines = text.splitlines()
-        head = json_document(next(line for line in lines if line.strip()))
+        head = json_document(first_line(text))
         kind = _kind(set(head)) if isinstance(head, dict) else None
-        return (kind, "jsonl", jsonl_items(lines, lower=False)) if kind else None
+        return (kind, "jsonl", jsonl_items(text.splitlines(), lower=False)) if kind else None
     layout = "json"
     if isinstance(document, dict) and isinstance(document.get("data"), list | dict) \
             and ("status_code" in document or "timestamp" in document):

@@ -20,11 +20,13 @@ from typing import Any, Final
 
 from .ocpp_logs import Rejection
 
-__all__ = ["TEXT_KEPT", "Item", "RowError", "TableRead", "csv_items", "decode", "delimiter_of",
-           "json_document", "jsonl_items", "number", "optional_text", "required_text",
-           "utc_time"]
+__all__ = ["CHINA_STANDARD_TIME", "TEXT_KEPT", "Item", "RowError", "TableRead", "csv_items",
+           "decode", "delimiter_of", "first_line", "json_document", "jsonl_items", "number",
+           "optional_text", "required_text", "utc_time"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: China Standard Time (T/CEC 102's times): one fixed offset, no daylight saving since 1991
+CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
 #: how much of a rejected line the ``rejected`` table keeps
 TEXT_KEPT: Final = 200
 
@@ -78,6 +80,19 @@ def decode(data: bytes) -> tuple[str, str] | None:
         return sha256, data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+
+
+def first_line(text: str) -> str:
+    """The first line with text, stripped, without splitting a whole (large) file."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].strip()
+        if line:
+            return line
+        start = end + 1
+    return ""
 
 
 def delimiter_of(header: str) -> str:
@@ -177,7 +192,3 @@ def utc_time(value: object, *, epoch_ms: bool = False, naive: timezone | None = 
             raise RowError(no_offset, text)
         when = when.replace(tzinfo=naive)
     return when.astimezone(UTC)
-
-
-#: China Standard Time: one fixed offset, no daylight saving since 1991
-CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")

@@ -30,6 +30,7 @@ from .rows import (
     RowError,
     TableRead,
     decode,
+    first_line,
     json_document,
     jsonl_items,
     number,
@@ -89,9 +90,8 @@ def _items(text: str) -> tuple[str, Iterator[Item]] | None:
         return None
     document = json_document(text)
     if document is None:
-        lines = text.splitlines()
-        head = json_document(next(line for line in lines if line.strip()))
-        return ("jsonl", jsonl_items(lines, lower=False)) if _recognised(head) else None
+        head = json_document(first_line(text))
+        return ("jsonl", jsonl_items(text.splitlines(), lower=False)) if _recognised(head) else None
     if isinstance(document, dict):
         document = [document]
     if not isinstance(document, list) or not document or not _recognised(document[0]):

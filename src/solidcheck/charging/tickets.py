@@ -26,6 +26,7 @@ from .rows import (
     csv_items,
     decode,
     delimiter_of,
+    first_line,
     json_document,
     jsonl_items,
     optional_text,
@@ -103,8 +104,7 @@ def parse_tickets(data: bytes, *, source: str) -> TableRead | None:
 
 
 def _items(text: str) -> tuple[str, Iterator[Item]] | None:
-    lines = text.splitlines()
-    first = next((line.strip() for line in lines if line.strip()), "")
+    first = first_line(text)
     if first[:1] not in ("{", "["):
         delimiter = delimiter_of(first)
         names = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
@@ -113,7 +113,7 @@ def _items(text: str) -> tuple[str, Iterator[Item]] | None:
     if document is None:
         head = json_document(first)
         keys = {str(k).lower() for k in head} if isinstance(head, dict) else set()
-        return ("jsonl", jsonl_items(lines)) if _recognised(keys) else None
+        return ("jsonl", jsonl_items(text.splitlines())) if _recognised(keys) else None
     if isinstance(document, dict) and isinstance(document.get("tickets"), list):
         document = document["tickets"]
     if not isinstance(document, list) or not document or not isinstance(document[0], dict) \
