@@ -1,6 +1,6 @@
 """solidcheck charging ingest on the project's own inventory: YAML stations with their ports
-(read by the bounded loader), and CSV with ``;`` and decimal commas; a broken file exits 2
-listing every problem."""
+(read by the bounded loader, each row at its line), and CSV with ``;`` and decimal commas; a
+broken file exits 2 listing every problem."""
 
 from __future__ import annotations
 
@@ -48,14 +48,15 @@ def test_a_yaml_inventory_gives_one_row_per_port(tmp_path: Path) -> None:
     rows = result.tables["inventory"].to_pylist()
     assert [(r["port_id"], r["station_id"], r["power_kw"], r["opening_hours"],
              r["commissioned"], r["operator"], r["line"]) for r in rows] == [
-        ("HF-001-1", "HF-001", 250.0, "24/7", date(2025, 11, 3), "蔚来能源", 1),
-        ("HF-001-2", "HF-001", 7.0, "24/7", date(2025, 11, 3), "蔚来能源", 2),
-        ("HF-002-2", "HF-002", 120.0, "Mo-Fr 08:00-20:00", None, "合作伙伴", 4)]
+        ("HF-001-1", "HF-001", 250.0, "24/7", date(2025, 11, 3), "蔚来能源", 9),
+        ("HF-001-2", "HF-001", 7.0, "24/7", date(2025, 11, 3), "蔚来能源", 10),
+        ("HF-002-2", "HF-002", 120.0, "Mo-Fr 08:00-20:00", None, "合作伙伴", 17)]
+    # each at the line it starts on: a bad port's, or a station's that gives no port
     assert [(r["line"], r["reason"], r["detail"])
             for r in result.tables["rejected"].to_pylist()] == [
-        (3, "charging.rejected.number", "power_kw=-3"),
-        (5, "charging.rejected.inventory_station", "stations[3]: id"),
-        (6, "charging.rejected.inventory_station", "stations[4]: ports")]
+        (15, "charging.rejected.number", "power_kw=-3"),
+        (19, "charging.rejected.inventory_station", "stations[3]: id"),
+        (21, "charging.rejected.inventory_station", "stations[4]: ports")]
     (summary,) = result.inputs
     assert (summary.format, summary.rows, summary.rejected) == ("inventory", 3, 3)
 

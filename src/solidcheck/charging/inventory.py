@@ -5,8 +5,8 @@ content.
   commissioned?, ports: [{id, power_kw, connector?}]}]``, with an optional top-level
   ``operator`` for stations that name none. Read with the project's bounded loader
   (:func:`solidcheck.dossier.parse_mapping`: at most 1 MB and 100,000 values — a larger
-  network is a CSV). A port's ``line`` is its position among all ports in the file (parsed
-  YAML keeps no line numbers).
+  network is a CSV). A port's ``line`` is the line it starts on (a station's, for a station
+  that gives no port).
 * CSV ``port_id,station_id,power_kw,opening_hours,commissioned,operator`` (``,`` or ``;``, a
   BOM allowed, names matched without regard to case, the last three optional).
 
@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Final
+
+import yaml
 
 from ..dossier import parse_mapping
 from ..errors import ChargingInputError, DossierError, Problem
@@ -72,7 +74,7 @@ def parse_inventory(data: bytes, *, source: str) -> TableRead | None:
     else:
         layout = "yaml"
     read = TableRead(source, sha256, "inventory", layout, rows={"inventory": []})
-    _rows(read, _stations(_document(text, source)))
+    _rows(read, _stations(_document(text, source), _lines(text)))
     return read
 
 
@@ -100,34 +102,66 @@ def _document(text: str, source: str) -> dict[str, Any]:
     return document
 
 
-def _stations(document: dict[str, Any]) -> Iterator[Item]:
-    """Each port as a flat row with its station's fields; a station that cannot give ports
-    is one rejection at the position its first port would have."""
+def _stations(document: dict[str, Any], lines: _Lines) -> Iterator[Item]:
+    """Each port as a flat row with its station's fields, at its line in the file; a station
+    that cannot give ports is one rejection at its own line."""
     default_operator = document.get("operator")
     position = 0
-    for index, station in enumerate(document["stations"], 1):
+    for index, station in enumerate(document["stations"]):
         text = repr(station)
         ports = station.get("ports") if isinstance(station, dict) else None
         if not isinstance(station, dict) or station.get("id") in (None, "") \
                 or not isinstance(ports, list) or not ports:
             missing = "id" if isinstance(station, dict) and station.get("id") in (None, "") \
                 else "ports"
-            yield position + 1, "charging.rejected.inventory_station", \
-                (text, f"stations[{index}]: {missing}")
             position += 1
+            yield lines.get((index, None), position), "charging.rejected.inventory_station", \
+                (text, f"stations[{index + 1}]: {missing}")
             continue
-        for port in ports:
+        for at, port in enumerate(ports):
             position += 1
+            line = lines.get((index, at), position)
             if not isinstance(port, dict):
-                yield position, "charging.rejected.not_an_object", (repr(port),
-                                                                     type(port).__name__)
+                yield line, "charging.rejected.not_an_object", (repr(port), type(port).__name__)
                 continue
-            yield position, {
+            yield line, {
                 "port_id": port.get("id"), "station_id": station.get("id"),
                 "power_kw": port.get("power_kw"),
                 "opening_hours": station.get("opening_hours"),
                 "commissioned": station.get("commissioned"),
                 "operator": station.get("operator") or default_operator}, (repr(port), "")
+
+
+#: (station index, port index | None for the station) → the 1-based line it starts on
+_Lines = dict[tuple[int, int | None], int]
+
+
+def _lines(text: str) -> _Lines:
+    """Where each station and port starts. Composed (nodes only, never constructed) after the
+    bounded loader has accepted the document, so its size and depth limits already hold."""
+    loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
+    try:
+        root = yaml.compose(text, Loader=loader)  # a safe loader, nodes only
+    except yaml.YAMLError:
+        return {}
+    found: _Lines = {}
+    stations = _value(root, "stations")
+    for index, station in enumerate(getattr(stations, "value", None) or []):
+        if not isinstance(station, yaml.Node):
+            break
+        found[index, None] = station.start_mark.line + 1
+        ports = _value(station, "ports")
+        if isinstance(ports, yaml.SequenceNode):
+            for at, port in enumerate(ports.value):
+                found[index, at] = port.start_mark.line + 1
+    return found
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((value for name, value in node.value
+                 if isinstance(name, yaml.ScalarNode) and name.value == key), None)
 
 
 def _port(row: dict[str, Any]) -> dict[str, Any]:
