@@ -147,3 +147,18 @@ def test_the_cli_summarises_ocpi_files_in_english_and_chinese(tmp_path: Path) ->
     assert zh.exit_code == 0, zh.output
     assert "3 行数据，1 行被拒" in zh.output
     assert "OCPI EVSE 状态 evses[4]: BROKEN" in zh.output
+
+
+def test_a_paginated_pull_saved_one_response_a_line(tmp_path: Path) -> None:
+    page = {"status_code": 1000, "timestamp": "2026-03-01T10:00:00Z"}
+    first = {**LOCATIONS, "data": LOCATIONS["data"][:1]}
+    lines = [json.dumps(first), json.dumps({**page, "data": LOCATIONS["data"][1:]}),
+             json.dumps({"uid": "1"})]
+    path = tmp_path / "locations-pages.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest([path])
+    assert [e["port_id"] for e in result.tables["port_events"].to_pylist()] == [
+        "NL*EXA*E3256", "LOC1:3257", "LOC1:3258"]
+    assert [(r["line"], r["reason"]) for r in result.tables["rejected"].to_pylist()] == [
+        (1, "charging.rejected.ocpi_status"), (3, "charging.rejected.ocpi_page")]
+    assert result.inputs[0].other_lines == 1  # LOC2, without EVSEs

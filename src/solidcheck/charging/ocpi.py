@@ -93,11 +93,15 @@ def _items(text: str) -> tuple[str, str, Iterator[Item]] | None:
     document = json_document(text)
     if document is None:  # JSON Lines: the first object decides
         head = json_document(first_line(text))
+        if _is_response(head):  # one response a line: the pages of a paginated pull
+            data = head["data"]
+            first = data[0] if isinstance(data, list) and data else data
+            kind = _kind(set(first)) if isinstance(first, dict) else None
+            return (kind, "jsonl-pages", _pages(text.splitlines())) if kind else None
         kind = _kind(set(head)) if isinstance(head, dict) else None
         return (kind, "jsonl", jsonl_items(text.splitlines(), lower=False)) if kind else None
     layout = "json"
-    if isinstance(document, dict) and isinstance(document.get("data"), list | dict) \
-            and ("status_code" in document or "timestamp" in document):
+    if _is_response(document):
         data = document["data"]  # a list, or one object (GET of a single Location)
         document, layout = data if isinstance(data, list) else [data], "ocpi-response"
     elif isinstance(document, dict):
@@ -111,6 +115,27 @@ def _items(text: str) -> tuple[str, str, Iterator[Item]] | None:
     return kind, layout, iter([
         (number_, item if isinstance(item, dict) else "charging.rejected.not_an_object",
          (_short(item), type(item).__name__)) for number_, item in enumerate(document, 1)])
+
+
+def _is_response(value: Any) -> bool:
+    """An OCPI response envelope ``{data, status_code, timestamp}``."""
+    return isinstance(value, dict) and isinstance(value.get("data"), list | dict) \
+        and ("status_code" in value or "timestamp" in value)
+
+
+def _pages(lines: list[str]) -> Iterator[Item]:
+    """Each object of each line's ``data``, at that line; a line that is not a response is
+    rejected as a whole."""
+    for number_, row, (line, detail) in jsonl_items(lines, lower=False):
+        if not isinstance(row, dict):
+            yield number_, row, (line, detail)
+        elif not _is_response(row):
+            yield number_, "charging.rejected.ocpi_page", (line, ", ".join(sorted(row)))
+        else:
+            data = row["data"]
+            for item in data if isinstance(data, list) else [data]:
+                yield number_, item if isinstance(item, dict) else \
+                    "charging.rejected.not_an_object", (_short(item), type(item).__name__)
 
 
 def _short(item: Any) -> str:
