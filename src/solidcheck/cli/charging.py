@@ -27,8 +27,10 @@ _LISTED = 20
 @charging_app.command("ingest")
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="OCPP logs (JSON Lines, CSV or the OCA "
-                                                 "test tool's log) or IRVE files (dynamique, "
-                                                 "sessions, statique), gzip or not.")],
+                                                 "test tool's log), IRVE files (dynamique, "
+                                                 "sessions, statique), OCPI exports, T/CEC 102 "
+                                                 "messages, maintenance tickets or an "
+                                                 "inventory, gzip or not.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables, one "
                                          "Parquet file each (made if missing).")],
     charge_point: Annotated[str | None, typer.Option(
@@ -95,6 +97,9 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     lines.append(say("charging.ingest.irve_tables", lang,
                      sessions=result.tables["sessions"].num_rows,
                      inventory=result.tables["inventory"].num_rows))
+    # ch-readers: maintenance tickets (OCPI, T/CEC 102 and the inventory fill the tables above)
+    lines.append(say("charging.ingest.ticket_table", lang,
+                     tickets=result.tables["tickets"].num_rows))
     return lines
 
 
