@@ -9,6 +9,7 @@ from charging_tables import (
     at,
     boot_result,
     inventory,
+    session,
     station_event,
     status,
     tables,
@@ -357,3 +358,30 @@ def test_rows_of_a_port_are_grouped_at_every_level_through_the_inventory() -> No
     assert by_level(rows, port_table(data), count) == {
         "port": {"A": 2, "B": 1}, "station": {"SX": 3}, "operator": {"Op": 3},
         "network": {None: 3}}
+
+
+def test_sessions_success_and_closure_sum_over_ports_like_every_figure() -> None:
+    afirev = charging_ruleset_by_id("fr-afirev")
+    data = tables(
+        port_events=[status("A", 0, "available", station="A"),
+                     status("B", 0, "available", station="B"),
+                     status("A", 100, "faulted", station="A"),
+                     status("A", 110, "available", station="A")],
+        inventory=[inventory("A", "SX", 22.0, operator="Op"),
+                   inventory("B", "SX", 22.0, operator="Op")],
+        sessions=[session("A", 10, 40), session("A", 50, 51, line=3),  # 1 min: a failure
+                  session("B", 10, 30, line=4)],
+        tickets=[ticket("T1", 100, 115, "firmware_bug", port="A")])
+    result = run(data, CN, afirev, end=24 * 60)
+    a, b = port(result, "A"), port(result, "B")
+    assert (a.sessions, b.sessions, result.stations[0].sessions) == (2, 1, 3)
+    assert a.session_success[afirev.id].rate_percent == 50
+    assert result.stations[0].session_success[afirev.id].successful == 2
+    assert result.operators[0].session_success[afirev.id].attempts == 3
+    assert result.network.faults_per_1000_sessions == pytest.approx(1000 / 3)
+    # successful under the first rule set that defines success: AFIREV, not the white paper
+    assert [(d.sessions, d.successful_sessions) for d in result.network.daily] == [(3, 2)]
+    assert result.network.closure is not None and result.network.closure.opened == 1
+    assert a.closure is not None and a.closure.opened == 1
+    [outage] = a.outages
+    assert outage.ticket_id == "T1"

@@ -54,6 +54,10 @@ def test_the_real_logs_closed_websocket_is_one_offline_spell(octt_json) -> None:
     [outage] = octt_json["ports"][0]["outages"]
     assert outage["state"] == "offline" and outage["ticket_id"] is None
     assert octt_json["inputs"][0]["rows"] == 30 and octt_json["inputs"][0]["format"] == "octt"
+    # its one transaction, counted once at every level and on its day
+    assert network["sessions"] == octt_json["ports"][0]["sessions"] == 1
+    assert sum(day["sessions"] for day in network["daily"]) == 1
+    assert network["charge_start_success"]["attempts"] == 1
 
 
 def test_a_folder_written_by_ingest_gives_the_same_figures(tmp_path: Path, octt_json) -> None:
@@ -72,6 +76,7 @@ def test_text_summary_in_english_and_chinese() -> None:
     en = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1")
     assert en.exit_code == 0
     assert "network availability by rule set" in en.output and "CS-1" in en.output
+    assert "sessions: 1," in en.output
     zh = invoke("charging", "metrics", str(OCTT_LOG), "--charge-point", "CS-1", "--lang", "zh",
                 "--ruleset", "us-nevi-2023", "--by", "port")
     assert zh.exit_code == 0

@@ -11,23 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from .availability import CATEGORIES, availability
-from .results import Closure, SuccessCount
+from .results import Closure
+from .usage import UsageFigures
 
-__all__ = ["Sums", "UsageLike", "figures", "total"]
-
-
-class UsageLike(Protocol):
-    """What usage.py's UsageFigures gives (the same names as in Figures)."""
-
-    sessions: int
-    energy_kwh: float
-    session_success: dict[str, SuccessCount]
-    charge_start_success: SuccessCount | None
-    charge_end_success: SuccessCount | None
-    charge_start_time_s: dict[str, float]
+__all__ = ["Sums", "daily_rate", "figures", "total"]
 
 
 @dataclass(slots=True)
@@ -72,7 +62,7 @@ def _per(count: float, days: float) -> float | None:
     return None if days <= 0 else count / days
 
 
-def figures(sums: Sums, *, first: str | None, usage: UsageLike | None = None,
+def figures(sums: Sums, *, first: str | None, usage: UsageFigures | None = None,
             closure: Closure | None = None) -> dict[str, Any]:
     """The fields of :class:`~solidcheck.charging.results.Figures` from summed parts;
     ``first`` is the id of the rule set whose availability is the top-level one."""

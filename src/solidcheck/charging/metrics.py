@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from ..errors import ChargingInputError, Problem
 from ..i18n import Display
-from .aggregate import Sums, UsageLike, daily_rate, figures, total
+from . import closure, usage
+from .aggregate import Sums, daily_rate, figures, total
 from .availability import CATEGORIES, availability_minutes, exclusion_windows, split_days
 from .findings import charging_findings
 from .intervals import Period, data_span, port_table, state_intervals
@@ -75,34 +76,51 @@ def by_level(rows: pl.DataFrame, ports: pl.DataFrame,
              ) -> dict[str, dict[str | None, T]]:
     """``figures_by(rows, column)`` at each level — port, station, operator, network
     (column None) — after giving ``rows`` (one per attempt, ticket …, with a ``port_id``) their
-    port's station and operator."""
-    placed = rows.drop([c for c in ("station_id", "operator") if c in rows.columns]).join(
-        ports.select("port_id", "station_id", "operator"), on="port_id", how="left")
+    port's station and operator, so they group as the port figures do; a row of no known port
+    keeps its own station and operator."""
+    own = [pl.col(c) if c in rows.columns else pl.lit(None, pl.String) for c in
+           ("station_id", "operator")]
+    placed = rows.join(ports.select("port_id", pl.col("station_id").alias("_station"),
+                                    pl.col("operator").alias("_operator")),
+                       on="port_id", how="left")
+    placed = placed.with_columns(pl.coalesce("_station", own[0]).alias("station_id"),
+                                 pl.coalesce("_operator", own[1]).alias("operator")
+                                 ).drop("_station", "_operator")
     return {level: figures_by(placed, column) for level, column in _LEVELS.items()}
 
 
 def _usage(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
            period: Period, ports: pl.DataFrame) -> tuple[
-               pl.DataFrame | None, dict[str, dict[str | None, UsageLike]]]:
-    """Sessions and charge success per level (usage.py, ch-use's part). Until it lands the
-    fields stay at zero/None; plugging it in is the two commented statements."""
-    # attempts = usage.attempts(tables, rulesets, period_from=period.start,
-    #                           period_to=period.end)
-    # return attempts, by_level(attempts, ports,
-    #                           lambda a, by: usage.usage_figures(a, rulesets, by=by))
-    return None, {}
+               pl.DataFrame, dict[str, dict[str | None, usage.UsageFigures]]]:
+    """Sessions and charge success per level (usage.py)."""
+    rows = usage.attempts(tables, rulesets, period_from=period.start, period_to=period.end)
+    return rows, by_level(rows, ports, lambda a, by: usage.usage_figures(a, rulesets, by=by))
 
 
 def _closure(tables: Mapping[str, pa.Table], outages: pl.DataFrame,
              rulesets: Sequence[ChargingRuleset], period: Period,
              ports: pl.DataFrame) -> dict[str, dict[str | None, Closure]]:
-    """Ticket closure per level (closure.py, ch-use's part); empty until it lands, then the
-    two commented statements."""
-    # rows = closure.ticket_rows(tables, outages, rulesets, period_from=period.start,
-    #                            period_to=period.end)
-    # return by_level(rows, ports,
-    #                 lambda r, by: closure.closure_figures(r, outages, rulesets, by=by))
-    return {}
+    """Ticket closure per level (closure.py); none without a ticket in the period."""
+    rows = closure.ticket_rows(tables, outages, rulesets, period_from=period.start,
+                               period_to=period.end)
+    if rows.is_empty():
+        return {}
+    return by_level(rows, ports, lambda r, by: closure.closure_figures(r, outages, rulesets,
+                                                                       by=by))
+
+
+def _daily_sessions(attempts: pl.DataFrame, rulesets: Sequence[ChargingRuleset]
+                    ) -> dict[date, tuple[int, int]]:
+    """Sessions started on each UTC day, and those successful under the first rule set that
+    defines session success."""
+    sessions = attempts.filter(pl.col("is_session"))
+    column = next((c for c in (usage.success_column(r.id) for r in rulesets)
+                   if c in sessions.columns), None)
+    good = pl.col(column).fill_null(False).sum() if column else pl.lit(0)
+    daily = sessions.group_by(pl.col("start").dt.date().alias("day")).agg(
+        pl.len().alias("sessions"), good.alias("successful"))
+    return {row["day"]: (row["sessions"], int(row["successful"]))
+            for row in daily.iter_rows(named=True)}
 
 
 def _sums(ports: pl.DataFrame, by_state: pl.DataFrame, minutes: dict[str, pl.DataFrame],
@@ -165,8 +183,8 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
     stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
                                 ports=ports)
-    attempts, usage = _usage(tables, rulesets, period, ports)
-    closure = _closure(tables, outages, rulesets, period, ports)
+    attempts, used_by = _usage(tables, rulesets, period, ports)
+    closed_by = _closure(tables, outages, rulesets, period, ports)
     sums = _sums(ports, by_state, minutes, stability)
     info = {row["port_id"]: row for row in ports.iter_rows(named=True)}
     first_minutes = minutes.get(first) if first else None
@@ -186,14 +204,14 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
 
     def level(name: str, key: str | None) -> dict[str, Any]:
         return figures(total(members[name, key]), first=first,
-                       usage=usage.get(name, {}).get(key),
-                       closure=closure.get(name, {}).get(key))
+                       usage=used_by.get(name, {}).get(key),
+                       closure=closed_by.get(name, {}).get(key))
 
     port_out = [PortFigures(port_id=p, station_id=info[p]["station_id"],
                             power_kw=info[p]["power_kw"], outages=episodes[p],
                             daily_availability_percent=port_days.get(p, {}),
-                            **figures(sums[p], first=first, usage=usage.get("port", {}).get(p),
-                                      closure=closure.get("port", {}).get(p)))
+                            **figures(sums[p], first=first, usage=used_by.get("port", {}).get(p),
+                                      closure=closed_by.get("port", {}).get(p)))
                 for p in sums]
     station_ids = sorted({info[p]["station_id"] for p in sums})
     operator_of = {info[p]["station_id"]: info[p]["operator"] for p in sums}
@@ -204,15 +222,16 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
                                  **level("operator", o))
                  for o in sorted({info[p]["operator"] for p in sums} - {None})]
     network_days = _daily(first_minutes, []).get(None, {})
-    daily = [Day(date=day, service_availability_percent=rate, sessions=0,
-                 successful_sessions=0) for day, rate in network_days.items()]
+    used = _daily_sessions(attempts, rulesets)
+    daily = [Day(date=day, service_availability_percent=rate,
+                 sessions=used.get(day, (0, 0))[0], successful_sessions=used.get(day, (0, 0))[1])
+             for day, rate in network_days.items()]
     network = NetworkFigures(stations=len(station_ids), daily=daily, **level("network", None))
     refs = [RulesetRef(id=r.id, title=r.ruleset.title, title_zh=r.ruleset.title_zh,
                        document=r.ruleset.document) for r in rulesets]
     findings = charging_findings(tables, rulesets, period=period, network=network,
                                  stations=stations, ports=port_out, port_table=ports,
                                  unparsed_hours=sorted(unparsed), lang=lang)
-    del attempts  # the daily sessions come from it once usage.py lands
     return ChargingMetrics(period=PeriodOut.model_validate({"from": period.start,
                                                             "to": period.end}),
                            rulesets=refs, inputs=list(inputs), network=network,

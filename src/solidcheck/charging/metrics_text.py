@@ -57,6 +57,12 @@ def metrics_text(result: ChargingMetrics, lang: Display, *,
         "outages": net.outage_episodes, "faults": net.fault_episodes,
         "minutes": round(net.outage_minutes, 1), "drops": net.connection_drops,
         "reboots": sum(net.reboots.values()), "flaps": net.status_flaps}, lang))
+    lines.append(message("charging.metrics.sessions", {
+        "sessions": net.sessions, "energy": round(net.energy_kwh, 3)}, lang))
+    lines += [message("charging.metrics.success_row", {
+        "ruleset": rid, "rate": round(count.rate_percent, 2), "successful": count.successful,
+        "attempts": count.attempts}, lang)
+        for rid, count in net.session_success.items() if count.rate_percent is not None]
     subjects: list[tuple[str, Figures]] = (
         [(p.port_id, p) for p in result.ports] if by == "port"
         else [(o.operator, o) for o in result.operators] if by == "operator"
