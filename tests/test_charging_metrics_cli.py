@@ -174,3 +174,30 @@ def test_late_statuses_implausible_energy_and_occupied_out_of_service_are_findin
         == (1, 7)
     assert (found["energy_plausibility", "P1"]["count"],
             found["energy_plausibility", "P1"]["line"]) == (1, 5)
+
+
+def test_a_tickets_file_gives_outage_minutes_back_under_nevi_only(tmp_path: Path) -> None:
+    """Tickets as a ticket system exports them (``;``, a BOM, causes in words, a Chinese
+    cause): only NEVI's excluded causes give minutes back."""
+    dynamique = tmp_path / "dynamique.csv"
+    dynamique.write_text(
+        "id_pdc_itinerance;etat_pdc;occupation_pdc;horodatage\n"
+        "P1;hors_service;inconnu;2026-05-01T10:00:00+02:00\n"
+        "P2;hors_service;inconnu;2026-05-01T10:00:00+02:00\n", encoding="utf-8")
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "\ufeffticket_id;port_id;opened;closed;cause\n"
+        "T1;P1;2026-05-01T08:30:00Z;2026-05-01T09:00:00Z;Vandalized\n"
+        "T2;P2;2026-05-01T08:30:00Z;2026-05-01T09:00:00Z;电网停电\n"
+        "T3;P2;2026-05-01T09:00:00Z;2026-05-01T09:30:00Z;power failure\n", encoding="utf-8")
+    run = invoke("charging", "metrics", str(dynamique), "--tickets", str(tickets),
+                 "--ruleset", "us-nevi-2023", "--ruleset", "cn-alliance-wp-2026",
+                 "--from", "2026-05-01T08:00:00Z", "--to", "2026-05-01T10:00:00Z",
+                 "--format", "json")
+    assert run.exit_code == 0, run.output
+    ports = {p["port_id"]: p for p in json.loads(run.output)["ports"]}
+    for port_id in ("P1", "P2"):  # vandalism, utility outage: 30 of 120 minutes back
+        nevi = ports[port_id]["availability"]["us-nevi-2023"]
+        assert (nevi["excluded_minutes"], nevi["unavailable_minutes"]) == (30, 90)
+        assert ports[port_id]["availability"]["cn-alliance-wp-2026"]["excluded_minutes"] == 0
+    assert [o["ticket_id"] for o in ports["P2"]["outages"]] == ["T2"]
