@@ -17,7 +17,7 @@ import yaml
 
 import solidcheck
 from solidcheck import dossier
-from solidcheck.charging import irve
+from solidcheck.charging import rows
 from solidcheck.errors import (
     MAX_PROBLEMS_LISTED,
     AccessDeniedError,
@@ -70,7 +70,7 @@ EXAMPLES: dict[type[BaseException], Callable[[type[BaseException]], BaseExceptio
     dossier._KeyError: lambda cls: cls("key 'id' appears twice", "remove one",
                                        yaml.Mark("cell.yaml", 40, 3, 0, None, None)),
     ReaderContractError: lambda cls: cls("acme_csv", ["no extensions", "reads a cut file"]),
-    irve._Bad: lambda cls: cls("charging.rejected.irve_number", "puissance_nominale=-7"),
+    rows.RowError: lambda cls: cls("charging.rejected.irve_number", "puissance_nominale=-7"),
 }
 
 

@@ -75,7 +75,7 @@ def test_headline_claim_without_evidence_is_not_confirmed() -> None:
     assert "weight-loss test" in errors[0].message
 
 
-@pytest.mark.parametrize("name", ["result", "dossier", "audit"])
+@pytest.mark.parametrize("name", ["result", "dossier", "audit", "charging-metrics"])
 def test_published_schema_files_match_the_models(name: str) -> None:
     """docs/schema/*.json are the published contract; regenerate with `solidcheck schema`."""
     published = Path(__file__).parents[1] / "docs" / "schema" / f"{name}.schema.json"

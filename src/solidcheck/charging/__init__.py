@@ -16,6 +16,7 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .ingest import ingest, write_tables
+    from .metrics import compute_metrics
     from .rules import (
         ChargingRuleset,
         available_charging_rulesets,
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     )
 
 __all__ = ["ChargingRuleset", "available_charging_rulesets", "charging_ruleset_by_id",
-           "ingest", "load_charging_ruleset", "write_tables"]
+           "compute_metrics", "ingest", "load_charging_ruleset", "write_tables"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     **dict.fromkeys(("ingest", "write_tables"), ".ingest"),
+    "compute_metrics": ".metrics",
     **dict.fromkeys(("ChargingRuleset", "available_charging_rulesets", "charging_ruleset_by_id",
                      "load_charging_ruleset"), ".rules")}, globals())

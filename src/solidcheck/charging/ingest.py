@@ -1,6 +1,7 @@
-"""``solidcheck charging ingest`` as a function: OCPP logs and France's IRVE files in,
-canonical tables out. A file is tried as IRVE first (its header names or first object's keys
-say so), else read as an OCPP log.
+"""``solidcheck charging ingest`` as a function: OCPP logs, France's IRVE files, OCPI
+exports, T/CEC 102 messages, maintenance tickets and the project's inventory in, canonical
+tables out. A file is tried by each table reader of :data:`READERS` in turn (its header names
+or first object's keys say which), else read as an OCPP log.
 
 Every input is read before anything is refused, so one error lists every problem of every
 file (unreadable, unrecognised, no charge point for the OCA tool's log, no OCPP version).
@@ -11,17 +12,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ChargingInputError, Problem
 from .canonical import VERSIONS, canonical_tables, infer_version
-from .irve import IrveRead, read_irve
+from .inventory import parse_inventory
+from .irve import IrveRead, parse_irve
 from .model import TABLES
+from .ocpi import parse_ocpi
 from .ocpp_logs import LogRead, read_log
+from .rows import TableRead
+from .tcec import parse_tcec
+from .tickets import parse_tickets
 
-__all__ = ["Ingested", "InputSummary", "ingest", "write_tables"]
+__all__ = ["READERS", "Ingested", "InputSummary", "Reader", "ingest", "write_tables"]
+
+
+class Reader(Protocol):
+    """A table reader: a file's bytes to its rows, or None when they are not its format (a
+    whole-file problem of a recognised file raises ChargingInputError)."""
+
+    def __call__(self, data: bytes, *, source: str) -> IrveRead | TableRead | None: ...
+
+
+#: the table readers, tried in this order before the OCPP log fallback; each recognises its
+#: format by content (IRVE first: the hot path for large national files)
+READERS: tuple[Reader, ...] = (parse_irve, parse_ocpi, parse_tcec, parse_tickets,
+                               parse_inventory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +75,15 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
                                 "use " + ", ".join(VERSIONS)))
     reads: list[tuple[LogRead, str]] = []
-    irve_reads: list[IrveRead] = []
+    irve_reads: list[IrveRead | TableRead] = []
     for path in paths:
-        irve = read_irve(path)
-        if irve is not None:
-            irve_reads.append(irve)
+        try:
+            table = _table_read(path)
+        except ChargingInputError as exc:
+            problems += exc.problems
+            continue
+        if table is not None:
+            irve_reads.append(table)
             continue
         try:
             read = read_log(path, charge_point_id=charge_point_id)
@@ -94,8 +118,23 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
     return Ingested(inputs, tables)
 
 
-def _with_irve(tables: dict[str, pa.Table], reads: list[IrveRead]) -> dict[str, pa.Table]:
-    """The OCPP tables with the IRVE files' rows and rejections appended."""
+def _table_read(path: Path) -> IrveRead | TableRead | None:
+    """The first table reader's rows for the file, or None (not a table file, or not
+    readable: the OCPP reader then says why)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    for reader in READERS:
+        found = reader(data, source=str(path))
+        if found is not None:
+            return found
+    return None
+
+
+def _with_irve(tables: dict[str, pa.Table],
+               reads: list[IrveRead | TableRead]) -> dict[str, pa.Table]:
+    """The OCPP tables with the table files' rows and rejections appended."""
     added: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
     for read in reads:
         for name, rows in read.rows.items():

@@ -21,16 +21,19 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from .model import State
 from .ocpp_logs import Rejection
+from .rows import Item as _Item
+from .rows import RowError as _Bad
+from .rows import csv_items, jsonl_items, utc_time
+from .rows import number as _non_negative
 
 __all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "kind_of", "parse_irve", "read_irve"]
 
@@ -116,11 +119,6 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     return read
 
 
-# an item: (line number, the row's fields | None for a blank line | a rejection reason,
-#           (the line's text, the rejection's detail))
-_Item = tuple[int, dict[str, Any] | str | None, tuple[str, str]]
-
-
 #: a file's layout, kind and items
 _Found = tuple[str, IrveKind, Iterator[_Item]]
 
@@ -132,24 +130,8 @@ def _csv_rows(text: str, header: str) -> _Found | None:
     if kind is None:
         return None
 
-    def items() -> Iterator[_Item]:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        last, seen_header = 0, False
-        for cells in reader:
-            number, last = last + 1, reader.line_num
-            line = delimiter.join(cells)
-            if not any(cell.strip() for cell in cells):
-                yield number, None, (line, "")
-            elif not seen_header:
-                seen_header = True
-                yield number, None, (line, "")
-            elif len(cells) != len(names):
-                yield number, "charging.rejected.irve_cells", (line, f"{len(cells)}/{len(names)}")
-            else:
-                yield number, dict(zip(names, (cell.strip() for cell in cells), strict=True)), \
-                    (line, "")
-
-    return "csv", kind, items()
+    items = csv_items(text, names, delimiter, cells_reason="charging.rejected.irve_cells")
+    return "csv", kind, items
 
 
 def _json_rows(text: str) -> _Found | None:
@@ -161,7 +143,7 @@ def _json_rows(text: str) -> _Found | None:
         head = None
     if isinstance(head, dict) and "features" not in head:
         kind = kind_of({str(key).lower() for key in head})
-        return ("jsonl", kind, _jsonl_items(lines)) if kind else None
+        return ("jsonl", kind, jsonl_items(lines)) if kind else None
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
@@ -183,22 +165,6 @@ def _json_rows(text: str) -> _Found | None:
     return "json", kind, iter(items)
 
 
-def _jsonl_items(lines: list[str]) -> Iterator[_Item]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            yield number, None, (line, "")
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, "charging.rejected.not_json", (line, exc.msg)
-            continue
-        if isinstance(row, dict):
-            yield number, {str(k).lower(): v for k, v in row.items()}, (line, "")
-        else:
-            yield number, "charging.rejected.not_an_object", (line, type(row).__name__)
-
-
 def _row(read: IrveRead, number: int, row: dict[str, Any], line: str) -> None:
     try:
         if read.format == "irve-dynamique":
@@ -214,17 +180,6 @@ def _row(read: IrveRead, number: int, row: dict[str, Any], line: str) -> None:
     target = {"irve-dynamique": "port_events", "irve-sessions": "sessions",
               "irve-statique": "inventory"}[read.format]
     read.rows[target][-1].update(source=read.source, line=number)
-
-
-class _Bad(Exception):
-    """A row's first bad field: its catalogue reason and what was found."""
-
-    def __init__(self, reason: str, detail: object) -> None:
-        super().__init__(reason)
-        self.reason, self.detail = reason, "" if detail is None else str(detail)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.reason, self.detail)
 
 
 def _text(row: dict[str, Any], *names: str) -> str:
@@ -284,26 +239,10 @@ def _inventory(row: dict[str, Any]) -> dict[str, Any]:
 
 def _number(value: object, name: str) -> float:
     """A non-negative number; a French decimal comma (``7,4``) is read as a point."""
-    text = str(value).strip().replace(",", ".") if value is not None else ""
-    try:
-        number = float(text)
-    except ValueError:
-        raise _Bad("charging.rejected.irve_number", f"{name}={value}") from None
-    if number < 0 or number != number:
-        raise _Bad("charging.rejected.irve_number", f"{name}={value}")
-    return number
+    return _non_negative(value, name, reason="charging.rejected.irve_number")
 
 
 def irve_time(value: object, *, epoch_ms: bool = False) -> datetime:
     """An ISO 8601 time with its offset (or, with ``epoch_ms``, whole epoch milliseconds)
     in UTC. A time without an offset is refused: French local time is +01:00 or +02:00."""
-    text = str(value).strip() if value is not None else ""
-    if epoch_ms and text.isdigit() and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise _Bad("charging.rejected.time", text) from None
-    if when.tzinfo is None:
-        raise _Bad("charging.rejected.irve_no_offset", text)
-    return when.astimezone(UTC)
+    return utc_time(value, epoch_ms=epoch_ms, no_offset="charging.rejected.irve_no_offset")

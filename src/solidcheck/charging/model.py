@@ -93,11 +93,12 @@ reopened (how many times).
 id), detail, text (the line's first 200 characters). Nothing is dropped silently: the other
 lines (a tool's own notes, headers, blank lines) are counted per input in the summary.
 
-Later sources map into the same tables: OCPI EVSE statuses become ``port_events``
-(AVAILABLE → available, CHARGING/BLOCKED → occupied, RESERVED → reserved, INOPERATIVE →
-unavailable, OUT_OF_ORDER → faulted, UNKNOWN → unknown), OCPI CDRs ``sessions``; T/CEC 102
-connector codes become ``port_events`` (0 offline, 1 available, 2 and 3 occupied, 4
-reserved, 255 faulted).
+OCPI 2.2.1 EVSE statuses become ``port_events`` (AVAILABLE → available, CHARGING → occupied,
+BLOCKED → blocked, RESERVED → reserved, INOPERATIVE → unavailable, OUTOFORDER → faulted,
+UNKNOWN → unknown; PLANNED and REMOVED, no service state, → unknown with the raw status kept:
+charging/ocpi.py), OCPI CDRs ``sessions``; T/CEC 102 connector codes become ``port_events``
+(0 offline, 1 available, 2 and 3 occupied, 4 reserved, 255 faulted: charging/tcec.py), its
+charge orders ``sessions``.
 """
 
 from __future__ import annotations

@@ -122,9 +122,11 @@ def parse_log(data: bytes, *, source: str, charge_point_id: str | None = None) -
     lines = text.splitlines()
     layout = _recognise(lines)
     if layout is None:
-        raise _refused(source, "not a recognised OCPP log",
+        raise _refused(source, "not a recognised OCPP log, nor a table file",
                        "expected JSON Lines {ts, charge_point_id, direction, frame}, CSV "
-                       "timestamp,charge_point_id,direction,message or the OCA test tool's log")
+                       "timestamp,charge_point_id,direction,message or the OCA test tool's "
+                       "log; or an IRVE, OCPI, T/CEC 102, tickets or inventory file with the "
+                       "columns or keys docs/charging-inputs.md lists")
     read = LogRead(source=source, sha256=sha256, format=layout)
     if layout == "jsonl":
         _jsonl(lines, read)

@@ -28,8 +28,10 @@ _LISTED = 20
 @charging_app.command("ingest")
 def ingest(
     inputs: Annotated[list[Path], typer.Argument(help="OCPP logs (JSON Lines, CSV or the OCA "
-                                                 "test tool's log) or IRVE files (dynamique, "
-                                                 "sessions, statique), gzip or not.")],
+                                                 "test tool's log), IRVE files (dynamique, "
+                                                 "sessions, statique), OCPI exports, T/CEC 102 "
+                                                 "messages, maintenance tickets or an "
+                                                 "inventory, gzip or not.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables, one "
                                          "Parquet file each (made if missing).")],
     charge_point: Annotated[str | None, typer.Option(
@@ -96,8 +98,88 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     lines.append(say("charging.ingest.irve_tables", lang,
                      sessions=result.tables["sessions"].num_rows,
                      inventory=result.tables["inventory"].num_rows))
+    # ch-readers: maintenance tickets (OCPI, T/CEC 102 and the inventory fill the tables above)
+    lines.append(say("charging.ingest.ticket_table", lang,
+                     tickets=result.tables["tickets"].num_rows))
     return lines
 
+
+# ------------------------------------------------------------ charging metrics (ch-engine)
+
+#: the formats of ``charging metrics --format``: a renderer of the result to text; ch-report
+#: adds csv, parquet and html here
+METRICS_FORMATS = ("text", "json")
+
+
+@charging_app.command("metrics")
+def metrics(
+    inputs: Annotated[list[Path], typer.Argument(help="OCPP logs, IRVE files, or folders "
+                                                 "written by `charging ingest`.")],
+    inventory: Annotated[list[Path] | None, typer.Option(
+        "--inventory", help="The inventory of ports (IRVE statique, …).")] = None,
+    tickets: Annotated[list[Path] | None, typer.Option(
+        "--tickets", help="Maintenance tickets (CSV or JSON).")] = None,
+    period_from: Annotated[str | None, typer.Option(
+        "--from", help="Start of the period, ISO 8601 with its offset (default: the data's "
+        "first event).")] = None,
+    period_to: Annotated[str | None, typer.Option(
+        "--to", help="End of the period, excluded, ISO 8601 with its offset (default: just "
+        "after the data's last event).")] = None,
+    ruleset: Annotated[list[str] | None, typer.Option(
+        "--ruleset", "-r", help="A charging rule set id or .toml file, repeatable (default: "
+        "every installed one, cn-alliance-wp-2026 first).")] = None,
+    by: Annotated[str, typer.Option("--by", metavar="port|station|operator",
+                                    help="What the text summary ranks.")] = "station",
+    output_format: Annotated[str, typer.Option(
+        "--format", metavar="|".join(METRICS_FORMATS), help="text or json.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                                                "rather than the screen.")] = None,
+    charge_point: Annotated[str | None, typer.Option(
+        "--charge-point", help="The charge point id, for logs that do not name it.")] = None,
+    ocpp_version: Annotated[str | None, typer.Option(
+        "--ocpp-version", metavar="1.6|2.0.1|2.1", help="The OCPP version, for logs that do "
+        "not name it.")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Service availability, uptime, reliability, outages, stability and findings of every
+    port, station, operator and the network, under each charging rule set."""
+    import json
+
+    from ..charging.metrics import compute_metrics
+    from ..charging.metrics_inputs import parse_bound, read_metrics_inputs, rulesets_named
+    from ..charging.metrics_text import metrics_text
+    from ..errors import ChargingInputError, Problem
+
+    display = language(lang)
+    problems: list[Problem] = []
+    if output_format not in METRICS_FORMATS:
+        problems.append(Problem("--format", f"unknown format {output_format!r}",
+                                "use " + ", ".join(METRICS_FORMATS)))
+    if by not in ("port", "station", "operator"):
+        problems.append(Problem("--by", f"unknown grouping {by!r}",
+                                "use port, station or operator"))
+    start = parse_bound("--from", period_from, problems)
+    end = parse_bound("--to", period_to, problems)
+    chosen = rulesets_named(ruleset or [], problems)
+    try:
+        read = read_metrics_inputs([*inputs, *(inventory or []), *(tickets or [])],
+                                   charge_point_id=charge_point, ocpp_version=ocpp_version)
+    except ChargingInputError as exc:
+        raise ChargingInputError([*problems, *exc.problems]) from None
+    if problems:
+        raise ChargingInputError(problems)
+    result = compute_metrics(read.tables, chosen, period_from=start, period_to=end,
+                             inputs=read.inputs, lang=display)
+    if output_format == "json":
+        text = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False,
+                          indent=2)
+    else:
+        text = "\n".join(metrics_text(result, display, by=by))  # type: ignore[arg-type]
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    typer.echo(say("charging.metrics.written", display, output=str(output)))
 
 # ------------------------------------------------------------ charging synth (ch-synth)
 

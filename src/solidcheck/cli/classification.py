@@ -39,7 +39,7 @@ else:
 
 __all__ = ["register", "ruleset_toml"]
 
-SchemaName = Literal["result", "dossier", "audit"]
+SchemaName = Literal["result", "dossier", "audit", "charging-metrics"]
 
 rulesets_app = typer.Typer(help="List the installed rule sets, or show one.")
 code_app = typer.Typer(help="Work with solidcheck's provisional classification codes.",
@@ -220,7 +220,8 @@ def code_decode(
 def schema_command(
     name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = "result",
 ) -> None:
-    """Print a published JSON Schema: the result, the dossier or the audit report."""
+    """Print a published JSON Schema: the result, the dossier, the audit report or the
+    charging metrics."""
     from ..schemas import json_schema
 
     print_json(json_schema(name))

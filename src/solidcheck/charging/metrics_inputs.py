@@ -1,0 +1,136 @@
+"""What ``solidcheck charging metrics`` reads before computing: input files through
+``ingest``, folders written by ``charging ingest`` (their Parquet tables), the period bounds
+and the rule sets. Every problem of every input is gathered into one ChargingInputError."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ChargingInputError, InvalidInputError, Problem, UnknownRulesetError
+from .ingest import ingest
+from .model import TABLES
+from .results import InputFile
+from .rules import ChargingRuleset, available_charging_rulesets, load_charging_ruleset
+
+__all__ = ["DEFAULT_FIRST", "MetricsInputs", "default_rulesets", "parse_bound",
+           "read_metrics_inputs", "rulesets_named"]
+
+#: the rule set listed first by default: its availability is the top-level one
+DEFAULT_FIRST = "cn-alliance-wp-2026"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsInputs:
+    tables: dict[str, pa.Table]
+    inputs: tuple[InputFile, ...]
+
+
+def default_rulesets() -> list[ChargingRuleset]:
+    """Every installed rule set, the white paper's first."""
+    return sorted(available_charging_rulesets(), key=lambda r: (r.id != DEFAULT_FIRST, r.id))
+
+
+def parse_bound(option: str, text: str | None, problems: list[Problem]) -> datetime | None:
+    """An ISO 8601 time with its offset; a problem (not an exception) otherwise."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem(option, f"{text!r} is not an ISO 8601 time",
+                                "write e.g. 2026-06-01T00:00:00+08:00"))
+        return None
+    if value.utcoffset() is None:
+        problems.append(Problem(option, f"{text!r} has no UTC offset",
+                                "add one, e.g. 2026-06-01T00:00:00+08:00 or …Z"))
+        return None
+    return value
+
+
+def rulesets_named(names: Sequence[str], problems: list[Problem]) -> list[ChargingRuleset]:
+    if not names:
+        return default_rulesets()
+    found = []
+    for name in names:
+        try:
+            found.append(load_charging_ruleset(name))
+        except (UnknownRulesetError, InvalidInputError) as exc:
+            problems.append(Problem("--ruleset", str(exc).splitlines()[0],
+                                    "see `solidcheck charging rulesets`, or give a .toml file"))
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _folder(path: Path, problems: list[Problem]) -> tuple[dict[str, pa.Table], list[InputFile]]:
+    tables: dict[str, pa.Table] = {}
+    inputs = []
+    for name, schema in TABLES.items():
+        file = path / f"{name}.parquet"
+        if not file.is_file():
+            continue
+        try:
+            table = pq.read_table(file)
+            tables[name] = table.select(schema.names).cast(schema)
+        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+            problems.append(Problem(str(file), f"not a canonical {name} table: {exc}",
+                                    "write the folder again with `solidcheck charging ingest`"))
+            continue
+        inputs.append(InputFile(file=str(file), sha256=_sha256(file),
+                                format=f"parquet {name}", rows=table.num_rows, rejected=0))
+    if not tables:
+        problems.append(Problem(str(path), "a folder with no canonical table in it",
+                                "give the folder `solidcheck charging ingest -o` wrote"))
+    return tables, inputs
+
+
+def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = None,
+                        ocpp_version: str | None = None) -> MetricsInputs:
+    """The canonical tables of every input: files are ingested, folders read."""
+    problems: list[Problem] = []
+    parts: list[dict[str, pa.Table]] = []
+    inputs: list[InputFile] = []
+    for folder in (p for p in paths if p.is_dir()):
+        tables, read = _folder(folder, problems)
+        parts.append(tables)
+        inputs += read
+    files = [p for p in paths if not p.is_dir()]
+    missing = [p for p in files if not p.exists()]
+    problems += [Problem(str(p), "no such file or folder", "check the path") for p in missing]
+    files = [p for p in files if p.exists()]
+    if files:
+        try:
+            result = ingest(files, charge_point_id=charge_point_id, ocpp_version=ocpp_version)
+        except ChargingInputError as exc:
+            problems += exc.problems
+        else:
+            parts.append(result.tables)
+            rejected = result.tables["rejected"]
+            for item in result.inputs:
+                reasons = [r for s, r in zip(rejected.column("source").to_pylist(),
+                                             rejected.column("reason").to_pylist(), strict=True)
+                           if s == item.source]
+                inputs.append(InputFile(
+                    file=item.source, sha256=item.sha256, format=item.format,
+                    rows=item.frames if item.ocpp_version is not None else item.rows,
+                    rejected=item.rejected,
+                    rejected_reasons={r: reasons.count(r) for r in sorted(set(reasons))}))
+    if problems:
+        raise ChargingInputError(problems)
+    tables = {name: pa.concat_tables([part[name] for part in parts if name in part]
+                                     or [schema.empty_table()])
+              for name, schema in TABLES.items()}
+    return MetricsInputs(tables, tuple(inputs))
