@@ -225,9 +225,12 @@ class PortSim:
         self._up(when + duration)
         pick = rng.random()
         if pick < 2 / 3:
-            cause = str(rng.choice(self.limits.excluded_causes if pick < 1 / 3
-                                   else _OWN_CAUSES))
-            opened = when + int(rng.integers(30, min(900, duration // 2)))
+            excluded = pick < 1 / 3
+            cause = str(rng.choice(self.limits.excluded_causes if excluded else _OWN_CAUSES))
+            # a ticket of an excluded cause is opened as the outage starts, so the whole
+            # outage is given back however a metric matches tickets to minutes
+            delay = 0 if excluded else int(rng.integers(30, min(900, duration // 2)))
+            opened = when + delay
             resolved = when + duration
             acknowledged = min(opened + int(rng.integers(60, 3 * 3600)), resolved)
             self._ticket(opened, acknowledged, resolved, cause,

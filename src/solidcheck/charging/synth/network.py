@@ -24,6 +24,7 @@ from ..rules import available_charging_rulesets, charging_ruleset_by_id
 from .activities import PortSim
 from .record import (
     DAY_S,
+    LIMITED_HOURS,
     Network,
     Port,
     Protocol,
@@ -43,7 +44,6 @@ _POWERS_KW: Final = (7.4, 22.0, 50.0, 150.0, 300.0)
 _POWER_WEIGHTS: Final = (0.25, 0.3, 0.2, 0.15, 0.1)
 _HEARTBEATS_S: Final = (900, 1800, 3600)
 _OPERATORS: Final = ("Synthetic Charge Co", "Demo Energie SAS", "车企示例能源")
-_LIMITED_HOURS: Final = "Mo-Sa 07:00-21:00"
 #: the reasons a 2.0.1 station reboots on its own (BootReasonEnumType), beside Watchdog
 _REBOOT_REASONS: Final = ("RemoteReset", "FirmwareUpdate", "ScheduledReset", "LocalReset")
 #: the rule set whose offline, merging and SLA rules the network is built around
@@ -118,7 +118,7 @@ def _station(number: int, rng: np.random.Generator, spec: SynthSpec) -> Station:
     station_id = f"FRSYNP{number:05d}" if protocol == "irve" else f"SYN{number:05d}"
     power = float(rng.choice(_POWERS_KW, p=_POWER_WEIGHTS))
     heartbeat = int(rng.choice(_HEARTBEATS_S))
-    hours = _LIMITED_HOURS if rng.random() < 0.15 else "24/7"
+    hours = LIMITED_HOURS if rng.random() < 0.15 else "24/7"
     commissioned = datetime.fromtimestamp(  # in UTC: not the machine's zone
         spec.start_s - int(rng.integers(30, 2000)) * DAY_S, UTC).date()
     station = Station(station_id, protocol, power, heartbeat,
@@ -212,8 +212,9 @@ def _station_ticket(station: Station, rng: np.random.Generator, limits: Threshol
                     tickets: TicketBook, went: int,
                     back: int) -> None:
     """A station-level ticket (every port) for an offline period: the most severe tier."""
-    cause = str(rng.choice(limits.excluded_causes)) if rng.random() < 0.5 else "communication"
-    opened = went + int(rng.integers(60, 600))
+    excluded = rng.random() < 0.5
+    cause = str(rng.choice(limits.excluded_causes)) if excluded else "communication"
+    opened = went if excluded else went + int(rng.integers(60, 600))  # as for a port fault
     acknowledged = opened + int(rng.integers(60, 1800))
     resolved = max(back, acknowledged + 60)
     # closed before the ports may fail again: a ticket never spans two outages

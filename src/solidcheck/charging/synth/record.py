@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Literal
 
-__all__ = ["DAY_S", "Event", "Network", "Port", "Protocol", "Session", "Station", "SynthSpec",
-           "Thresholds", "Ticket", "TicketBook"]
+__all__ = ["DAY_S", "LIMITED_HOURS", "OPEN_S", "OPEN_WEEKDAYS", "Event", "Network", "Port",
+           "Protocol", "Session", "Station", "SynthSpec", "Thresholds", "Ticket", "TicketBook"]
 
 DAY_S: Final = 86_400
+#: the opening hours of the few stations not open all the time, and what they mean: taken as
+#: UTC, as the metrics read the inventory's hours (docs/charging.md)
+LIMITED_HOURS: Final = "Mo-Sa 07:00-21:00"
+OPEN_WEEKDAYS: Final = frozenset(range(6))  # Monday (0) to Saturday
+OPEN_S: Final = (7 * 3600, 21 * 3600)  # from, to: seconds of the day
 Protocol = Literal["1.6", "2.0.1", "irve"]
 
 

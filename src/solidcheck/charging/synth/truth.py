@@ -18,10 +18,21 @@ import time
 from collections import Counter
 from typing import Any, Final
 
-from ..rules import SuccessRule, available_charging_rulesets
+from ..rules import ExcludedCausesRule, SuccessRule, available_charging_rulesets
 from .network import BASE_RULESET
 from .ocpp import iso_utc
-from .record import Network, Port, Session, Station, Thresholds, Ticket
+from .record import (
+    DAY_S,
+    LIMITED_HOURS,
+    OPEN_S,
+    OPEN_WEEKDAYS,
+    Network,
+    Port,
+    Session,
+    Station,
+    Thresholds,
+    Ticket,
+)
 
 __all__ = ["TRUTH_FORMAT", "successful", "truth"]
 
@@ -53,6 +64,8 @@ def truth(network: Network) -> dict[str, Any]:
     spec, limits = network.spec, network.thresholds
     rules = {ruleset.id: rule for ruleset in available_charging_rulesets()
              if (rule := ruleset.rules.session_success) is not None}
+    exclusions = {ruleset.id: excluded for ruleset in available_charging_rulesets()
+                  if (excluded := ruleset.rules.excluded_causes) is not None}
     ports: list[dict[str, Any]] = []
     stations: list[dict[str, Any]] = []
     tickets: dict[str, tuple[Ticket, ...]] = {}  # by port, and by station for its own
@@ -61,7 +74,7 @@ def truth(network: Network) -> dict[str, Any]:
         tickets[key] = (*tickets.get(key, ()), ticket)
     for station in network.stations:
         for port in station.ports:
-            ports.append(_port(network, station, port, rules, tickets))
+            ports.append(_port(network, station, port, rules, tickets, exclusions))
         boots = Counter(reason or NO_REASON for _, reason in station.boots)
         stations.append({
             "station_id": station.station_id, "protocol": station.protocol,
@@ -91,7 +104,8 @@ def truth(network: Network) -> dict[str, Any]:
 
 
 def _port(network: Network, station: Station, port: Port, rules: dict[str, SuccessRule],
-          tickets: dict[str, tuple[Ticket, ...]]) -> dict[str, Any]:
+          tickets: dict[str, tuple[Ticket, ...]],
+          exclusions: dict[str, ExcludedCausesRule]) -> dict[str, Any]:
     spec, unavailable = network.spec, network.thresholds.unavailable_states
     timeline: list[tuple[int, str]] = [(when, state) for when, state, _ in port.statuses]
     timeline += [(went, "offline") for went, _ in station.offline]
@@ -106,6 +120,8 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
         else:
             runs.append([when, until, state])
     outages = [run for run in runs if run[2] in unavailable]
+    found = [_outage(network, tickets, station, port, start, end, state)
+             for start, end, state in outages]
     gap = network.thresholds.merging_gap_s
     merged = sum(1 for number, run in enumerate(outages)
                  if number == 0 or run[0] - outages[number - 1][1] >= gap)
@@ -121,8 +137,10 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
         "unknown_before_first_event_minutes": (timeline[0][0] - spec.start_s) / 60,
         "status_events": len(port.statuses),
         "state_changes": sum(1 for a, b in itertools.pairwise(states) if a != b),
-        "outages": [_outage(network, tickets, station, port, start, end, state)
-                    for start, end, state in outages],
+        "outages": found,
+        "excluded_seconds": {ruleset: sum(_excluded_s(outage, station, rule)
+                                          for outage in found)
+                             for ruleset, rule in sorted(exclusions.items())},
         "merged_outage_episodes": merged,
         "status_flaps": sum(1 for start, end, state in outages
                             if state == "faulted" and end - start < gap),
@@ -145,6 +163,29 @@ def _port(network: Network, station: Station, port: Port, rules: dict[str, Succe
                                         if successful(session, rule) is not None)
                            for ruleset, rule in sorted(rules.items())},
     }
+
+
+def _excluded_s(outage: dict[str, Any], station: Station, rule: ExcludedCausesRule) -> int:
+    """The seconds of an outage a rule set gives back: all of it with a ticket of one of its
+    causes (opened as the outage starts), else — if the rule says so — its closed hours."""
+    if outage["cause"] in rule.causes:
+        return int(outage["seconds"])
+    if not rule.outside_opening_hours or station.opening_hours != LIMITED_HOURS:
+        return 0
+    return _closed_s(_seconds(outage["start"]), _seconds(outage["end"]))
+
+
+def _closed_s(start: int, end: int) -> int:
+    """Seconds of [start, end) outside the limited opening hours (UTC days)."""
+    closed, cursor = 0, start
+    while cursor < end:
+        day = cursor - cursor % DAY_S
+        until = min(end, day + DAY_S)
+        closed += until - cursor
+        if (day // DAY_S + 3) % 7 in OPEN_WEEKDAYS:  # 1 January 1970 was a Thursday
+            closed -= max(0, min(until, day + OPEN_S[1]) - max(cursor, day + OPEN_S[0]))
+        cursor = until
+    return closed
 
 
 def _outage(network: Network, tickets: dict[str, tuple[Ticket, ...]], station: Station,
@@ -183,6 +224,9 @@ def _network(network: Network, stations: list[dict[str, Any]], ports: list[dict[
         "outage_episodes": sum(len(port["outages"]) for port in ports),
         **{key: {ruleset: sum(port[key][ruleset] for port in ports) for ruleset in rulesets}
            for key in ("session_success", "session_judged")},
+        "excluded_seconds": {ruleset: sum(port["excluded_seconds"][ruleset] for port in ports)
+                             for ruleset in sorted(ports[0]["excluded_seconds"])}
+        if ports else {},
         "coverable_outages": sum(1 for port in ports for outage in port["outages"]
                                  if outage["seconds"] > limits.fault_coverage_s),
         "covered_outages": sum(1 for port in ports for outage in port["outages"]
