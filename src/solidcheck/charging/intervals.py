@@ -61,10 +61,11 @@ def to_polars(tables: Mapping[str, pa.Table], name: str) -> pl.DataFrame:
 
 
 def data_span(tables: Mapping[str, pa.Table]) -> Period | None:
-    """The data's own span: the first to the last timestamp of port events, station events,
-    transaction events and sessions (None when they are all empty). The last instant is
+    """The data's own span: the first to the last timestamp of frames, port events, station
+    events, transaction events and sessions (None when they are all empty). The last instant is
     included by ending the period one millisecond after it."""
     times = pl.concat([
+        to_polars(tables, "frames").select(pl.col("ts")),
         to_polars(tables, "port_events").select(pl.col("ts")),
         to_polars(tables, "station_events").select(pl.col("ts")),
         to_polars(tables, "transaction_events").select(pl.col("ts")),
