@@ -234,14 +234,17 @@ def test_mtbf_is_null_without_an_outage_and_a_short_fault_is_a_flap() -> None:
     assert flap.network.status_flaps_per_port_day == pytest.approx(1 / (60 / 1440))
 
 
-def test_a_station_boot_is_a_reboot_of_each_of_its_ports() -> None:
+def test_a_station_boot_is_a_reboot_of_each_of_its_ports_and_counted_once_above() -> None:
     result = run(tables(port_events=[status("S1:1", 0, "available"),
                                      status("S1:2", 0, "available")],
                         station_events=[station_event("S1", 5, "boot", "PowerUp"),
                                         station_event("S1", 6, "heartbeat"),
                                         station_event("S1", 7, "boot", "Watchdog")]), end=8)
     assert port(result, "S1:1").reboots == {"PowerUp": 1, "Watchdog": 1}
-    assert result.network.reboots == {"PowerUp": 2, "Watchdog": 2}
+    # the station and the network count the station's two boots once, not once per port
+    assert result.network.reboots == {"PowerUp": 1, "Watchdog": 1}
+    assert result.stations[0].reboots == {"PowerUp": 1, "Watchdog": 1}
+    # the rate stays Σ over ports / Σ port-days
     assert result.network.reboots_per_port_day == pytest.approx(4 / (2 * 8 / 1440))
 
 

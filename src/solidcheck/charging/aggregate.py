@@ -35,6 +35,10 @@ class Sums:
     connection_drops: int = 0
     status_flaps: int = 0
     reboots: Counter[str] = field(default_factory=Counter)
+    #: the station events behind ``reboots`` and ``connection_drops``, once per station
+    #: (source station → (reboots by reason, drops)): every port carries its station's, so a
+    #: group counts each station's once while its per-port-day rates stay Σ/Σ over ports
+    station_events: dict[str, tuple[Counter[str], int]] = field(default_factory=dict)
 
     def __add__(self, other: Sums) -> Sums:
         minutes = {rid: Counter(counts) for rid, counts in self.minutes.items()}
@@ -48,7 +52,8 @@ class Sums:
             outage_minutes=self.outage_minutes + other.outage_minutes,
             connection_drops=self.connection_drops + other.connection_drops,
             status_flaps=self.status_flaps + other.status_flaps,
-            reboots=self.reboots + other.reboots)
+            reboots=self.reboots + other.reboots,
+            station_events={**self.station_events, **other.station_events})
 
 
 def total(parts: Iterable[Sums]) -> Sums:
@@ -93,9 +98,10 @@ def figures(sums: Sums, *, first: str | None, usage: UsageFigures | None = None,
         "outage_minutes": round(sums.outage_minutes, 6),
         "mtbf_h": available_h / sums.outage_episodes if sums.outage_episodes else None,
         "faults_per_1000_sessions": 1000 * sums.fault_episodes / sessions if sessions else None,
-        "reboots": dict(sorted(sums.reboots.items())),
+        "reboots": dict(sorted(sum((r for r, _ in sums.station_events.values()),
+                                   Counter()).items())),
         "reboots_per_port_day": _per(sum(sums.reboots.values()), sums.port_days),
-        "connection_drops": sums.connection_drops,
+        "connection_drops": sum(drops for _, drops in sums.station_events.values()),
         "status_flaps": sums.status_flaps,
         "status_flaps_per_port_day": _per(sums.status_flaps, sums.port_days),
         "closure": closure,

@@ -143,6 +143,10 @@ def _sums(ports: pl.DataFrame, by_state: pl.DataFrame, minutes: dict[str, pl.Dat
                      "status_flaps"):
             setattr(part, name, row[name])
         part.reboots = Counter({r["reason"]: r["count"] for r in row["reboots"] or []})
+    for row in ports.iter_rows(named=True):
+        part = sums[row["port_id"]]
+        station = row["source_station"] or row["station_id"]
+        part.station_events = {station: (part.reboots, part.connection_drops)}
     return sums
 
 
