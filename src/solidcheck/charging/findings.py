@@ -119,11 +119,13 @@ def _target_findings(ruleset: ChargingRuleset, period: Period, network: NetworkF
                 else value >= rule.target_percent
             if met:
                 continue
-            params: dict[str, Any] = {"metric": metric, "subject": subject,
-                                      "value": round(value, 4),
+            params: dict[str, Any] = {"metric": metric, "value": round(value, 4),
                                       "target": rule.target_percent}
+            if scope != "network":
+                params["subject"] = subject
+            whose = "network_" if scope == "network" else ""
             out.append(_finding(ruleset, rule_id, rule, lang, severity="error",
-                                message_id=f"charging.finding.target_{rule.comparison}",
+                                message_id=f"charging.finding.{whose}target_{rule.comparison}",
                                 params=params, metric=rule.metric, scope=scope,
                                 subject=subject, value=value, target=rule.target_percent))
         if unmeasured:
