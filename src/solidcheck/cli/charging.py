@@ -13,7 +13,12 @@ import typer
 from .common import LangOption, language, say
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pyarrow as pa
+
     from ..charging.ingest import Ingested
+    from ..charging.results import ChargingMetrics
     from ..i18n import Display
 
 __all__ = ["register"]
@@ -228,3 +233,75 @@ def synth(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(charging_app, name="charging")
+
+
+# --- charging report (ch-report) -----------------------------------------------------------
+
+@charging_app.command("report")
+def report(
+    metrics_file: Annotated[Path, typer.Argument(
+        metavar="INPUT", help="The metrics JSON `solidcheck charging metrics --format json` "
+        "wrote.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The report (.html or .pdf), "
+                                         "or with --to open-data the folder for the files.")],
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="html|pdf|open-data", help="What to write (default: by the output's "
+        "suffix).")] = None,
+    tables: Annotated[Path | None, typer.Option(
+        "--tables", help="The folder `solidcheck charging ingest -o` wrote: the statuses, "
+        "sessions, inventory and tickets the open data publishes.")] = None,
+    ruleset_files: Annotated[list[Path] | None, typer.Option(
+        "--ruleset", "-r", help="A charging rule-set file the metrics name that is not "
+        "installed (repeatable).")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write the open report of a charging network (HTML or PDF) or its open data (the
+    result, its schema, IRVE files, tickets and a README with every file's SHA-256)."""
+    from ..charging.report import read_metrics_json, read_table_folder
+
+    display = language(lang)
+    kind = _report_kind(to, output, tables)
+    metrics = read_metrics_json(metrics_file)
+    loaded = read_table_folder(tables) if tables is not None else None
+    for path in write_report(metrics, loaded, output=output, kind=kind, lang=display,
+                             ruleset_files=ruleset_files or []):
+        typer.echo(say("charging.report.cli.written", display, path=str(path)))
+
+
+def _report_kind(to: str | None, output: Path, tables: Path | None) -> str:
+    """html, pdf or open-data: --to, else the output's suffix; exit 2 naming the choices."""
+    from ..errors import ChargingInputError, Problem
+
+    kind = to or {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(output.suffix.lower())
+    problems = []
+    if kind not in ("html", "pdf", "open-data"):
+        problems.append(Problem("--to", f"cannot tell what to write from {to or output.name!r}",
+                                "name the output .html or .pdf, or give --to html|pdf|"
+                                "open-data"))
+    if kind == "open-data" and tables is None:
+        problems.append(Problem("--tables", "the open data publishes the canonical tables",
+                                "give --tables DIR, the folder `solidcheck charging ingest "
+                                "-o DIR` wrote"))
+    if problems:
+        raise ChargingInputError(problems)
+    assert kind is not None
+    return kind
+
+
+def write_report(metrics: ChargingMetrics, tables: Mapping[str, pa.Table] | None, *,
+                 output: Path, kind: str, lang: Display,
+                 ruleset_files: Sequence[Path] = ()) -> list[Path]:
+    """The command's body, a function of (metrics, tables): the paths written."""
+    from ..charging.report import render_charging_html, render_charging_pdf, write_open_data
+    from ..charging.rules import charging_ruleset_by_id, read_charging_ruleset_file
+
+    if kind == "open-data":
+        assert tables is not None
+        return write_open_data(metrics, tables, output)
+    given = {r.id: r for r in (read_charging_ruleset_file(p) for p in ruleset_files)}
+    rulesets = [given.get(ref.id) or charging_ruleset_by_id(ref.id) for ref in metrics.rulesets]
+    if kind == "pdf":
+        output.write_bytes(render_charging_pdf(metrics, rulesets, lang=lang))
+    else:
+        output.write_text(render_charging_html(metrics, rulesets, lang=lang), encoding="utf-8")
+    return [output]

@@ -1,0 +1,143 @@
+"""The open report as one self-contained HTML page (inline CSS and SVG, no script, no
+external URL): a pure function of a :class:`~solidcheck.charging.results.ChargingMetrics`
+and the rule sets it was computed under. It draws the figures; it computes none (an
+import-linter contract keeps the metric engines out of this package)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, get_args
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..._version import __version__
+from ...i18n import Display, load_catalogue
+from ...localise import localise_finding, rule_reference
+from ..results import ChargingFinding, ChargingMetrics, PortFigures
+from ..rules import ChargingRuleset, ExcludedCause
+from .drawing import accessible_svg, heatmap_svg, trend_svg
+from .scorecard import ScoreRow, scorecard
+from .words import Words, html_lang
+
+__all__ = ["WORST_PORTS", "render_charging_html"]
+
+#: how many of the least available ports the report details with their outages
+WORST_PORTS = 5
+_FUNNEL = ("opened", "acknowledged", "resolved", "closed", "verified")
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("solidcheck", "charging/report/templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _score_view(row: ScoreRow, words: Words) -> dict[str, Any]:
+    metric = row.metric
+    target = row.target
+    against = target.target_percent if target is not None else None
+    if row.percentiles:
+        value = ", ".join(f"{name} {words.quantity(v, metric.unit)}"
+                          for name, v in row.percentiles.items())
+    else:
+        value = words.quantity(row.value, metric.unit, against=against)
+    target_text = "—"
+    if target is not None:
+        symbol = ">" if target.comparison == "above" else "≥"
+        target_text = f"{symbol} {words.number(target.target_percent, 'percent')}"
+    ports = None
+    if row.ports_missing is not None:
+        ports = words("ports_missing", missing=row.ports_missing, measured=row.ports_measured)
+    return {"row": row, "name": words.pair(metric.name, metric.name_zh), "value": value,
+            "target": target_text, "status": words("status." + row.status),
+            "certainty": words("certainty." + metric.certainty), "ports": ports,
+            "target_certainty": (words("certainty." + target.certainty)
+                                 if target is not None else None)}
+
+
+def _worst(ports: Sequence[PortFigures]) -> list[PortFigures]:
+    measured = [p for p in ports if p.service_availability_percent is not None]
+    return sorted(measured, key=lambda p: (p.service_availability_percent, p.port_id)
+                  )[:WORST_PORTS]
+
+
+def _finding_view(finding: ChargingFinding, words: Words,
+                  rulesets: dict[str, ChargingRuleset]) -> dict[str, Any]:
+    localised = words.lang == "en" or finding.message_id in load_catalogue().ids()
+    text = (escape(localise_finding(finding, words.lang).message) if localised
+            else words.english(finding.message))
+    clause: Markup = escape("—")
+    ruleset = rulesets.get(finding.ruleset)
+    if ruleset is not None and finding.rule in ruleset.defined_rules():
+        clause = escape(rule_reference(ruleset.rule(finding.rule), words.lang))
+    elif ruleset is not None and finding.rule in ruleset.defined_metrics():
+        clause = escape(rule_reference(ruleset.metric(finding.rule), words.lang))
+    elif finding.clause:
+        clause = words.english(finding.clause)
+    return {"finding": finding, "text": text, "clause": clause,
+            "severity": words("severity." + finding.severity),
+            "scope": words("scope." + finding.scope)}
+
+
+def _heatmap(metrics: ChargingMetrics, words: Words) -> Markup | None:
+    ports = [p for p in metrics.ports if p.daily_availability_percent]
+    if not ports:
+        return None
+    cells = [(p.port_id, day, v) for p in ports
+             for day, v in p.daily_availability_percent.items() if v is not None]
+    lowest = min(cells, key=lambda c: (c[2], c[0], c[1])) if cells else None
+    days = len({d for p in ports for d in p.daily_availability_percent})
+    alt = words.plain("heatmap_alt", ports=len(ports), days=days)
+    if lowest is not None:
+        alt += " " + words.plain("heatmap_lowest", port=lowest[0], day=lowest[1].isoformat(),
+                                 value=words.number(lowest[2], "percent"))
+    return accessible_svg(heatmap_svg(ports), "heatmap", alt)
+
+
+def _trend(metrics: ChargingMetrics, words: Words) -> Markup | None:
+    daily = metrics.network.daily
+    if not daily:
+        return None
+    availability = [d.service_availability_percent for d in daily
+                    if d.service_availability_percent is not None]
+    rates = [100 * d.successful_sessions / d.sessions for d in daily if d.sessions]
+    alt = words.plain(
+        "trend_alt", days=len(daily), first=daily[0].date.isoformat(),
+        last=daily[-1].date.isoformat(),
+        availability=(f"{words.number(min(availability), 'percent')}–"
+                      f"{words.number(max(availability), 'percent')}" if availability else "—"),
+        success=(f"{words.number(min(rates), 'percent')}–{words.number(max(rates), 'percent')}"
+                 if rates else "—"))
+    return accessible_svg(trend_svg(daily), "trend", alt)
+
+
+def render_charging_html(metrics: ChargingMetrics, rulesets: Sequence[ChargingRuleset], *,
+                         lang: Display = "en") -> str:
+    """The open report: scorecard per rule set, stations, the port × day heatmap, the worst
+    ports with their outages, the daily trend, the ticket funnel, inputs and findings."""
+    words = Words(lang)
+    by_id = {r.id: r for r in rulesets}
+    missing = [ref.id for ref in metrics.rulesets if ref.id not in by_id]
+    if missing:
+        raise ValueError(f"the rule sets {', '.join(missing)} of the result were not given")
+    ordered = [by_id[ref.id] for ref in metrics.rulesets]
+    score_rows = scorecard(metrics, ordered)
+    closure = metrics.network.closure
+    template = _environment().get_template("charging.html.j2")
+    return template.render(
+        t=words, m=metrics, lang=lang, html_lang=html_lang(lang), version=__version__,
+        title=words.plain("title"),
+        rulesets=[(r, words.pair(r.ruleset.title, r.ruleset.title_zh),
+                   [_score_view(row, words) for row in score_rows if row.ruleset_id == r.id])
+                  for r in ordered],
+        stations=metrics.stations, operators=metrics.operators, worst=_worst(metrics.ports),
+        heatmap=_heatmap(metrics, words), trend=_trend(metrics, words),
+        funnel=[(step, getattr(closure, step)) for step in _FUNNEL] if closure else [],
+        closure=closure,
+        findings=[_finding_view(f, words, by_id) for f in metrics.findings],
+        causes=set(get_args(ExcludedCause)),
+    )

@@ -1,0 +1,72 @@
+"""What ``charging report`` reads: a metrics JSON (``charging metrics --format json``) and a
+folder of canonical tables (``charging ingest -o DIR``); a wrong file is one
+ChargingInputError naming every problem and how to fix it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+from pydantic import ValidationError
+
+from ...errors import ChargingInputError, Problem
+from ..model import TABLES
+from ..results import ChargingMetrics
+
+__all__ = ["read_metrics_json", "read_table_folder"]
+
+_FIX = ("give the JSON `solidcheck charging metrics --format json` wrote "
+        "(schema: `solidcheck schema charging-metrics`)")
+
+
+def read_metrics_json(path: Path) -> ChargingMetrics:
+    """A ChargingMetrics from its JSON file, validated against the published model."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise ChargingInputError([Problem("file", f"cannot be read ({exc.strerror})",
+                                          "check the path")], source=str(path)) from None
+    except UnicodeDecodeError:
+        raise ChargingInputError([Problem("file", "is not UTF-8 text", _FIX)],
+                                 source=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise ChargingInputError([Problem(f"line {exc.lineno}", f"not JSON ({exc.msg})",
+                                          _FIX)], source=str(path)) from None
+    try:
+        return ChargingMetrics.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(".".join(str(p) for p in error["loc"]) or "(top)", error["msg"],
+                            _FIX) for error in exc.errors()]
+        raise ChargingInputError(problems, source=str(path)) from None
+
+
+def read_table_folder(folder: Path) -> dict[str, pa.Table]:
+    """The canonical tables of a folder ``charging ingest`` wrote (``{table}.parquet``); a
+    table not there is empty."""
+    import pyarrow.parquet as pq
+
+    if not folder.is_dir():
+        raise ChargingInputError([Problem("--tables", "is not a folder", "give the folder "
+                                          "`solidcheck charging ingest -o DIR` wrote")],
+                                 source=str(folder))
+    tables: dict[str, pa.Table] = {}
+    problems: list[Problem] = []
+    for name, schema in TABLES.items():
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            tables[name] = schema.empty_table()
+            continue
+        try:
+            tables[name] = pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            problems.append(Problem(path.name, f"not a Parquet table ({exc})", "write it again "
+                                    "with `solidcheck charging ingest`"))
+    if problems:
+        raise ChargingInputError(problems, source=str(folder))
+    if all(not (folder / f"{name}.parquet").exists() for name in TABLES):
+        raise ChargingInputError([Problem("--tables", "holds none of the canonical tables "
+                                          f"({', '.join(TABLES)})", "give the folder "
+                                          "`solidcheck charging ingest -o DIR` wrote")],
+                                 source=str(folder))
+    return tables

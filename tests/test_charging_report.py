@@ -1,0 +1,356 @@
+"""The charging open report (HTML, PDF), its flat tables and its open data, built from a
+realistic ChargingMetrics (tests/charging_report_example.py) through the pydantic model."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from charging_report_example import (
+    AVAILABILITY_RULESETS,
+    RULESETS,
+    example_metrics,
+    example_tables,
+)
+from language_scan import english_words, visible_text
+from solidcheck.charging.ingest import ingest, write_tables
+from solidcheck.charging.report import (
+    metrics_table,
+    render_charging_html,
+    render_charging_pdf,
+    write_metrics_table,
+    write_open_data,
+)
+from solidcheck.charging.report.scorecard import metric_value, scorecard
+from solidcheck.charging.results import ChargingMetrics
+from solidcheck.charging.rules import charging_ruleset_by_id
+from solidcheck.cli import app
+from solidcheck.errors import MissingDependencyError
+from solidcheck.i18n import format_quantity
+from solidcheck.readers.contract import without_module
+
+RULESET_OBJECTS = [charging_ruleset_by_id(r) for r in RULESETS]
+#: names the user's data gives (operators) and names every language writes alike
+ALLOWED = ("Op One", "Op Two", "ChargeX")
+
+
+@pytest.fixture(scope="module")
+def metrics() -> ChargingMetrics:
+    return example_metrics()
+
+
+@pytest.fixture(scope="module")
+def pages(metrics: ChargingMetrics) -> dict[str, str]:
+    return {lang: render_charging_html(metrics, RULESET_OBJECTS, lang=lang)  # type: ignore[arg-type]
+            for lang in ("en", "zh", "both")}
+
+
+def _row(page: str, ruleset: str, metric: str) -> str:
+    found = re.search(rf'<tr id="score-{ruleset}-{metric}">(.*?)</tr>', page, re.S)
+    assert found, f"no scorecard row for {ruleset}.{metric}"
+    return found.group(1)
+
+
+# --- the page ------------------------------------------------------------------------------
+
+def test_the_page_is_one_self_contained_file(pages: dict[str, str]) -> None:
+    for page in pages.values():
+        assert "<script" not in page and "<link" not in page and "<img" not in page
+        assert not re.findall(r'(?:src|href)="(?!#)[^"]*"', page)
+        assert set(re.findall(r"https?://[^\s\"')<]+", page)) <= {
+            "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+        assert page.count('role="img"') == 2  # the heatmap and the trend, each with a title
+        assert len(re.findall(r'<title id="(heatmap|trend)-title">[^<]+</title>', page)) == 2
+
+
+def test_the_scorecard_shows_every_metric_with_its_value_target_and_status(
+        metrics: ChargingMetrics, pages: dict[str, str]) -> None:
+    page = pages["en"]
+    days = 14.0
+    for ruleset in RULESET_OBJECTS:
+        for metric_id, metric in ruleset.defined_metrics().items():
+            row = _row(page, ruleset.id, metric_id)
+            assert f"<code>{ruleset.id}.{metric_id}</code>" in row
+            assert f"[{metric.certainty}]" in row
+            assert metric.name in row
+            value = metric_value(metrics.network, ruleset.id, metric_id, days=days)
+            if isinstance(value, float) and metric.unit == "percent":
+                target = next((r.target_percent for r in ruleset.defined_rules().values()
+                               if getattr(r, "metric", None) == metric_id), None)
+                shown = (format_quantity(value, "percent", against=target) if target
+                         else format_quantity(round(value, 2), "percent"))
+                assert shown in row, (ruleset.id, metric_id, shown)
+            elif value is None:
+                assert "—" in row
+    nevi = _row(page, "us-nevi-2023", "uptime")
+    uptime = metrics.network.availability["us-nevi-2023"].rate_percent
+    assert uptime is not None
+    assert ("met" if uptime > 97 else "missed") in nevi
+    assert "&gt; 97 %" in nevi
+    below = sum(p.availability["us-nevi-2023"].rate_percent <= 97  # type: ignore[operator]
+                for p in metrics.ports)
+    assert f"{below} of {len(metrics.ports)} port(s) miss it" in nevi
+
+
+def test_a_metric_the_result_does_not_carry_is_not_measurable_not_zero(
+        metrics: ChargingMetrics) -> None:
+    stripped = metrics.model_copy(update={"network": metrics.network.model_copy(
+        update={"availability": {}})})
+    rows = {(r.ruleset_id, r.metric_id): r for r in scorecard(stripped, RULESET_OBJECTS)}
+    assert rows["us-nevi-2023", "uptime"].status == "not_measurable"
+    assert rows["us-nevi-2023", "uptime"].value is None
+    assert rows["chargex-2024", "session_success"].status == "no_target"
+
+
+def test_the_page_shows_stations_worst_ports_trend_tickets_inputs_and_findings(
+        metrics: ChargingMetrics, pages: dict[str, str]) -> None:
+    page = pages["en"]
+    for station in metrics.stations:
+        assert f"<code>{station.station_id}</code>" in page
+    worst = min(metrics.ports, key=lambda p: p.service_availability_percent or 100)
+    caption = re.search(rf"<caption><code>{worst.port_id}</code>.*?</caption>", page, re.S)
+    assert caption and format_quantity(round(worst.service_availability_percent or 0, 2),
+                                       "percent") in caption.group(0)
+    for outage in worst.outages:
+        assert outage.start.strftime("%Y-%m-%d %H:%M") in page
+    for day in metrics.network.daily:
+        assert f'<time datetime="{day.date.isoformat()}">' in page
+    closure = metrics.network.closure
+    assert closure is not None
+    for step in ("opened", "acknowledged", "resolved", "closed", "verified"):
+        assert re.search(rf">{getattr(closure, step)}</td>", page)
+    for item in metrics.inputs:
+        assert item.sha256 in page and item.file in page
+    assert "charging.rejected.time" in page
+    for finding in metrics.findings:
+        assert finding.message in page and finding.subject in page
+    assert "23 CFR 680.116(b)" in page  # the clause from the rule set
+
+
+def test_the_chinese_page_says_nothing_in_english_but_names(pages: dict[str, str]) -> None:
+    page = pages["zh"]
+    assert '<html lang="zh-CN">' in page
+    text = visible_text(page, skip_marked_english=True)
+    assert english_words(text, allowed=ALLOWED) == set()
+    assert "运营商评分卡" in page and "达标" in page
+    # the findings' stored English is marked as English, not passed off as Chinese
+    assert '<span lang="en">port below the uptime target</span>' in page
+
+
+def test_both_languages_mark_the_chinese(pages: dict[str, str]) -> None:
+    page = pages["both"]
+    assert '<html lang="en">' in page
+    assert 'Operator scorecard / <span lang="zh-CN">运营商评分卡</span>' in page
+
+
+def test_an_unknown_language_or_a_missing_rule_set_is_refused(metrics: ChargingMetrics) -> None:
+    with pytest.raises(ValueError, match="lang must be one of"):
+        render_charging_html(metrics, RULESET_OBJECTS, lang="fr")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="us-nevi-2023"):
+        render_charging_html(metrics, RULESET_OBJECTS[1:])
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+def test_the_pdf_holds_the_scorecard(metrics: ChargingMetrics, tmp_path: Path) -> None:
+    pdf = render_charging_pdf(metrics, RULESET_OBJECTS, lang="en")
+    assert pdf.startswith(b"%PDF-")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    assert "Operator scorecard" in text
+    assert "us-nevi-2023.uptime" in text
+    assert metrics.ports[0].port_id in text
+
+
+def test_without_weasyprint_the_pdf_names_the_extra(metrics: ChargingMetrics) -> None:
+    with without_module("weasyprint"), pytest.raises(MissingDependencyError) as caught:
+        render_charging_pdf(metrics, RULESET_OBJECTS)
+    assert caught.value.extra == "pdf"
+
+
+# --- the flat tables -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("by", ["port", "station", "operator"])
+def test_each_table_row_sums_to_the_network(metrics: ChargingMetrics, by: str) -> None:
+    table = metrics_table(metrics, by=by)  # type: ignore[arg-type]
+    rows = {"port": metrics.ports, "station": metrics.stations,
+            "operator": metrics.operators}[by]
+    assert table.num_rows == len(rows)
+    network = metrics.network
+    for column, total in [("sessions", network.sessions), ("ports", network.ports),
+                          ("outage_minutes", network.outage_minutes),
+                          ("energy_kwh", network.energy_kwh)]:
+        assert sum(table.column(column).to_pylist()) == pytest.approx(total)
+    for rid in AVAILABILITY_RULESETS:
+        whole = network.availability[rid]
+        available = sum(table.column(f"available_minutes__{rid}").to_pylist())
+        excluded = sum(table.column(f"excluded_minutes__{rid}").to_pylist())
+        unavailable = sum(table.column(f"unavailable_minutes__{rid}").to_pylist())
+        assert available == pytest.approx(whole.available_minutes)
+        assert 100 * (available + excluded) / (available + excluded + unavailable) == (
+            pytest.approx(whole.rate_percent))
+    success = network.session_success["fr-afirev"]
+    assert sum(table.column("sessions_successful__fr-afirev").to_pylist()) == success.successful
+
+
+def test_csv_and_parquet_hold_the_same_columns_and_nulls(metrics: ChargingMetrics,
+                                                          tmp_path: Path) -> None:
+    csv_path = write_metrics_table(metrics, tmp_path / "m.csv", by="port", format="csv")
+    parquet_path = write_metrics_table(metrics, tmp_path / "m.parquet", by="port",
+                                       format="parquet")
+    with csv_path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    parquet = pq.read_table(parquet_path)
+    assert list(rows[0]) == parquet.column_names
+    for rid in RULESETS:
+        assert f"availability_percent__{rid}" in parquet.column_names
+    assert [r["port_id"] for r in rows] == [p.port_id for p in metrics.ports]
+    # a rule set without an availability is an empty cell, never 0
+    assert {r["availability_percent__chargex-2024"] for r in rows} == {""}
+    assert parquet.column("availability_percent__chargex-2024").null_count == len(rows)
+
+
+# --- open data -----------------------------------------------------------------------------
+
+def test_the_open_data_reads_back_through_ingest_with_the_same_states(
+        metrics: ChargingMetrics, tmp_path: Path) -> None:
+    tables = example_tables()
+    written = write_open_data(metrics, tables, tmp_path / "open")
+    names = [p.name for p in written]
+    assert names[-1] == "README.txt"
+    back = ingest([tmp_path / "open" / n for n in ("irve-dynamique.csv", "irve-sessions.csv",
+                                                   "irve-statique.csv")])
+    assert back.tables["rejected"].num_rows == 0
+    # IRVE has three service states: what stops a driver is hors_service, read back as
+    # unavailable; a blocked bay is a working point whose bay is taken
+    coarse = {"faulted": "unavailable", "offline": "unavailable", "blocked": "occupied"}
+    original = sorted((r["port_id"], r["ts"], coarse.get(r["state"], r["state"]))
+                      for r in tables["port_events"].to_pylist())
+    again = sorted((r["port_id"], r["ts"], r["state"])
+                   for r in back.tables["port_events"].to_pylist())
+    assert again == original
+    sessions = sorted((r["port_id"], r["start"], r["end"], r["energy_wh"])
+                      for r in tables["sessions"].to_pylist())
+    assert sorted((r["port_id"], r["start"], r["end"], pytest.approx(r["energy_wh"]))
+                  for r in back.tables["sessions"].to_pylist()) == sessions
+    inventory = back.tables["inventory"].to_pylist()
+    assert {(r["port_id"], r["station_id"], r["operator"]) for r in inventory} == {
+        (r["port_id"], r["station_id"], r["operator"])
+        for r in tables["inventory"].to_pylist()}
+
+
+def test_the_open_data_lists_every_file_with_its_sha256_and_the_schema_validates(
+        metrics: ChargingMetrics, tmp_path: Path) -> None:
+    import hashlib
+
+    import jsonschema
+
+    folder = tmp_path / "open"
+    written = write_open_data(metrics, example_tables(), folder)
+    readme = (folder / "README.txt").read_text("utf-8")
+    for path in written[:-1]:
+        assert f"{path.name}  sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in readme
+    assert "hors_service/inconnu" in readme and "公开数据" in readme
+    data = json.loads((folder / "metrics.json").read_text("utf-8"))
+    schema = json.loads((folder / "charging-metrics.schema.json").read_text("utf-8"))
+    jsonschema.validate(data, schema)
+    assert ChargingMetrics.model_validate(data) == metrics
+    with (folder / "irve-dynamique.csv").open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["id_pdc_itinerance", "etat_pdc", "occupation_pdc", "horodatage",
+                      "etat_prise_type_2", "etat_prise_type_combo_ccs",
+                      "etat_prise_type_chademo", "etat_prise_type_ef"]
+
+
+# --- the command ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def metrics_json(tmp_path_factory: pytest.TempPathFactory, metrics: ChargingMetrics) -> Path:
+    path = tmp_path_factory.mktemp("metrics") / "metrics.json"
+    path.write_text(metrics.model_dump_json(by_alias=True), encoding="utf-8")
+    return path
+
+
+def test_the_command_writes_the_html_report(metrics_json: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["charging", "report", str(metrics_json), "-o", str(out),
+                                      "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert '<html lang="zh-CN">' in out.read_text("utf-8")
+
+
+def test_the_command_writes_open_data_from_an_ingested_folder(
+        metrics_json: Path, tmp_path: Path) -> None:
+    write_tables(example_tables(), tmp_path / "tables")
+    result = CliRunner().invoke(app, ["charging", "report", str(metrics_json), "--to",
+                                      "open-data", "--tables", str(tmp_path / "tables"),
+                                      "-o", str(tmp_path / "open")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "open" / "irve-dynamique.csv").exists()
+    assert str(tmp_path / "open" / "README.txt") in result.output
+
+
+def test_a_wrong_input_is_exit_2_naming_the_problem(metrics_json: Path, tmp_path: Path
+                                                    ) -> None:
+    runner = CliRunner()
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"period": {"from": "2026-03-01T00:00:00Z"}}', encoding="utf-8")
+    result = runner.invoke(app, ["charging", "report", str(wrong), "-o",
+                                 str(tmp_path / "r.html")])
+    assert result.exit_code == 2
+    assert "period.to" in result.output and "network" in result.output
+    assert "Traceback" not in result.output
+    not_json = tmp_path / "log.json"
+    not_json.write_text("\ufeff{oops", encoding="utf-8")
+    result = runner.invoke(app, ["charging", "report", str(not_json), "-o",
+                                 str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "line 1" in result.output and "not JSON" in result.output
+    result = runner.invoke(app, ["charging", "report", str(metrics_json), "-o",
+                                 str(tmp_path / "r.docx")])
+    assert result.exit_code == 2 and "--to" in result.output
+    result = runner.invoke(app, ["charging", "report", str(metrics_json), "--to", "open-data",
+                                 "-o", str(tmp_path / "open")])
+    assert result.exit_code == 2 and "--tables" in result.output
+    result = runner.invoke(app, ["charging", "report", str(metrics_json), "--to", "open-data",
+                                 "--tables", str(tmp_path), "-o", str(tmp_path / "open")])
+    assert result.exit_code == 2 and "none of the canonical tables" in result.output
+
+
+def test_the_command_without_weasyprint_is_exit_4(metrics_json: Path, tmp_path: Path) -> None:
+    with without_module("weasyprint"):
+        result = CliRunner().invoke(app, ["charging", "report", str(metrics_json), "-o",
+                                          str(tmp_path / "r.pdf")])
+    assert result.exit_code == 4 and "solidcheck[pdf]" in result.output
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_report_passes_axe_in_chromium(pages: dict[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations
+
+    checked = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            for lang, html in pages.items():
+                path = tmp_path / f"report-{lang}.html"
+                path.write_text(html, encoding="utf-8")
+                page.goto(path.as_uri())
+                checked[lang] = _axe_violations(page)
+        finally:
+            browser.close()
+    assert checked == {"en": [], "zh": [], "both": []}
