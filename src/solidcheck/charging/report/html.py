@@ -140,4 +140,6 @@ def render_charging_html(metrics: ChargingMetrics, rulesets: Sequence[ChargingRu
         closure=closure,
         findings=[_finding_view(f, words, by_id) for f in metrics.findings],
         causes=set(get_args(ExcludedCause)),
+        availability_ids=[r.id for r in ordered if r.id in metrics.network.availability],
+        success_ids=[r.id for r in ordered if r.id in metrics.network.session_success],
     )
