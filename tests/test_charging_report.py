@@ -36,6 +36,8 @@ from solidcheck.errors import MissingDependencyError
 from solidcheck.i18n import format_quantity
 from solidcheck.readers.contract import without_module
 
+OCTT_LOG = Path(__file__).parents[1] / ".." / "shared" / "data" / "ocpp201-octt-inl" / (
+    "example_log.log")
 RULESET_OBJECTS = [charging_ruleset_by_id(r) for r in RULESETS]
 #: names the user's data gives (operators) and names every language writes alike
 ALLOWED = ("Op One", "Op Two", "ChargeX")
@@ -169,6 +171,10 @@ def test_the_pdf_holds_the_scorecard(metrics: ChargingMetrics, tmp_path: Path) -
     assert "Operator scorecard" in text
     assert "us-nevi-2023.uptime" in text
     assert metrics.ports[0].port_id in text
+    path.write_bytes(render_charging_pdf(metrics, RULESET_OBJECTS, lang="zh"))
+    chinese = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+    assert "运营商评分卡" in chinese and "可用率最低" in chinese
 
 
 def test_without_weasyprint_the_pdf_names_the_extra(metrics: ChargingMetrics) -> None:
@@ -246,6 +252,18 @@ def test_the_open_data_reads_back_through_ingest_with_the_same_states(
     assert {(r["port_id"], r["station_id"], r["operator"]) for r in inventory} == {
         (r["port_id"], r["station_id"], r["operator"])
         for r in tables["inventory"].to_pylist()}
+
+
+def test_the_statuses_of_a_real_ocpp_log_survive_the_open_data(
+        metrics: ChargingMetrics, tmp_path: Path) -> None:
+    read = ingest([OCTT_LOG], charge_point_id="CS-1")  # the OCA test tool's OCPP 2.0.1 log
+    statuses = [(r["port_id"], r["ts"], r["state"])
+                for r in read.tables["port_events"].to_pylist()]
+    assert statuses
+    write_open_data(metrics, read.tables, tmp_path)
+    back = ingest([tmp_path / "irve-dynamique.csv"])
+    assert [(r["port_id"], r["ts"], r["state"])
+            for r in back.tables["port_events"].to_pylist()] == statuses
 
 
 def test_the_open_data_lists_every_file_with_its_sha256_and_the_schema_validates(

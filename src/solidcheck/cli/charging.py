@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
@@ -237,6 +237,10 @@ def register(app: typer.Typer) -> None:
 
 # --- charging report (ch-report) -----------------------------------------------------------
 
+#: what ``charging report`` writes: a page, its PDF, or the open-data folder
+ReportKind = Literal["html", "pdf", "open-data"]
+
+
 @charging_app.command("report")
 def report(
     metrics_file: Annotated[Path, typer.Argument(
@@ -244,14 +248,14 @@ def report(
         "wrote.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The report (.html or .pdf), "
                                          "or with --to open-data the folder for the files.")],
-    to: Annotated[str | None, typer.Option(
-        "--to", metavar="html|pdf|open-data", help="What to write (default: by the output's "
-        "suffix).")] = None,
+    to: Annotated[ReportKind | None, typer.Option(
+        "--to", help="What to write (default: by the output's suffix).")] = None,
     tables: Annotated[Path | None, typer.Option(
         "--tables", help="The folder `solidcheck charging ingest -o` wrote: the statuses, "
         "sessions, inventory and tickets the open data publishes.")] = None,
     ruleset_files: Annotated[list[Path] | None, typer.Option(
-        "--ruleset", "-r", help="A charging rule-set file the metrics name that is not "
+        "--ruleset", "-r", metavar="FILE.toml", help="A charging rule-set file the metrics "
+        "name that is not "
         "installed (repeatable).")] = None,
     lang: LangOption = None,
 ) -> None:
@@ -268,7 +272,7 @@ def report(
         typer.echo(say("charging.report.cli.written", display, path=str(path)))
 
 
-def _report_kind(to: str | None, output: Path, tables: Path | None) -> str:
+def _report_kind(to: str | None, output: Path, tables: Path | None) -> ReportKind:
     """html, pdf or open-data: --to, else the output's suffix; exit 2 naming the choices."""
     from ..errors import ChargingInputError, Problem
 
@@ -284,12 +288,11 @@ def _report_kind(to: str | None, output: Path, tables: Path | None) -> str:
                                 "-o DIR` wrote"))
     if problems:
         raise ChargingInputError(problems)
-    assert kind is not None
-    return kind
+    return cast("ReportKind", kind)
 
 
 def write_report(metrics: ChargingMetrics, tables: Mapping[str, pa.Table] | None, *,
-                 output: Path, kind: str, lang: Display,
+                 output: Path, kind: ReportKind, lang: Display,
                  ruleset_files: Sequence[Path] = ()) -> list[Path]:
     """The command's body, a function of (metrics, tables): the paths written."""
     from ..charging.report import render_charging_html, render_charging_pdf, write_open_data
