@@ -133,6 +133,9 @@ def test_the_page_shows_stations_worst_ports_trend_tickets_inputs_and_findings(
     assert "charging.rejected.time" in page
     for finding in metrics.findings:
         assert finding.message in page and finding.subject in page
+    uptime = metrics.findings[0]
+    assert uptime.value is not None and uptime.target is not None
+    assert format_quantity(uptime.value, "percent", against=uptime.target) in page
     assert "23 CFR 680.116(b)" in page  # the clause from the rule set
 
 
@@ -150,6 +153,16 @@ def test_both_languages_mark_the_chinese(pages: dict[str, str]) -> None:
     page = pages["both"]
     assert '<html lang="en">' in page
     assert 'Operator scorecard / <span lang="zh-CN">运营商评分卡</span>' in page
+
+
+def test_a_network_without_ports_tickets_or_findings_still_reads(
+        metrics: ChargingMetrics) -> None:
+    empty = metrics.model_copy(update={
+        "ports": [], "stations": [], "operators": [], "findings": [],
+        "network": metrics.network.model_copy(update={"daily": [], "closure": None})})
+    page = render_charging_html(empty, RULESET_OBJECTS)
+    assert "No ticket figures" in page and "No finding" in page
+    assert "The result has no daily figures." in page and 'role="img"' not in page
 
 
 def test_an_unknown_language_or_a_missing_rule_set_is_refused(metrics: ChargingMetrics) -> None:

@@ -78,7 +78,16 @@ def _finding_view(finding: ChargingFinding, words: Words,
         clause = escape(rule_reference(ruleset.metric(finding.rule), words.lang))
     elif finding.clause:
         clause = words.english(finding.clause)
+    unit = (ruleset.metric(finding.metric).unit if ruleset is not None and finding.metric
+            in ruleset.defined_metrics() else None)
+
+    def shown(value: float | None, against: float | None = None) -> str:
+        if unit is None:
+            return words.number(value, against=against)
+        return words.quantity(value, unit, against=against)
+
     return {"finding": finding, "text": text, "clause": clause,
+            "value": shown(finding.value, finding.target), "target": shown(finding.target),
             "severity": words("severity." + finding.severity),
             "scope": words("scope." + finding.scope)}
 
