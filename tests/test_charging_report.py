@@ -40,7 +40,7 @@ OCTT_LOG = Path(__file__).parents[1] / ".." / "shared" / "data" / "ocpp201-octt-
     "example_log.log")
 RULESET_OBJECTS = [charging_ruleset_by_id(r) for r in RULESETS]
 #: names the user's data gives (operators) and names every language writes alike
-ALLOWED = ("Op One", "Op Two", "ChargeX")
+ALLOWED = ("Op One", "Op Two", "ChargeX", "QualiCharge", "kW")
 
 
 @pytest.fixture(scope="module")
