@@ -385,3 +385,20 @@ def test_the_report_passes_axe_in_chromium(pages: dict[str, str], tmp_path: Path
         finally:
             browser.close()
     assert checked == {"en": [], "zh": [], "both": []}
+
+
+def test_a_large_network_draws_its_least_available_ports_and_says_so(
+        metrics: ChargingMetrics) -> None:
+    from solidcheck.charging.report.html import HEATMAP_PORTS
+
+    template = metrics.ports[0]
+    many = [template.model_copy(update={
+        "port_id": f"FRBIGP{n:03d}", "service_availability_percent": 50.0 + n / 10,
+        "daily_availability_percent": dict.fromkeys(template.daily_availability_percent,
+                                                    50.0 + n / 10)})
+        for n in range(HEATMAP_PORTS + 25)]
+    page = render_charging_html(metrics.model_copy(update={"ports": many}), RULESET_OBJECTS)
+    heatmap = page[page.index('<title id="heatmap-title">'):page.index("</figure>")]
+    drawn = set(re.findall(r"FRBIGP\d{3}", heatmap))
+    assert drawn == {f"FRBIGP{n:03d}" for n in range(HEATMAP_PORTS)}
+    assert f"the {HEATMAP_PORTS} least available of the {len(many)} ports" in page

@@ -21,10 +21,12 @@ from .drawing import accessible_svg, heatmap_svg, trend_svg
 from .scorecard import ScoreRow, scorecard
 from .words import Words, html_lang
 
-__all__ = ["WORST_PORTS", "render_charging_html"]
+__all__ = ["HEATMAP_PORTS", "WORST_PORTS", "render_charging_html"]
 
 #: how many of the least available ports the report details with their outages
 WORST_PORTS = 5
+#: the most ports the heatmap draws (a row each): beyond, the least available, and it says so
+HEATMAP_PORTS = 40
 _FUNNEL = ("opened", "acknowledged", "resolved", "closed", "verified")
 
 
@@ -92,10 +94,24 @@ def _finding_view(finding: ChargingFinding, words: Words,
             "scope": words("scope." + finding.scope)}
 
 
-def _heatmap(metrics: ChargingMetrics, words: Words) -> Markup | None:
-    ports = [p for p in metrics.ports if p.daily_availability_percent]
-    if not ports:
+def _least_available(ports: Sequence[PortFigures], count: int) -> list[PortFigures]:
+    """The ``count`` ports of least service availability (unmeasured last), in id order."""
+    def key(port: PortFigures) -> tuple[bool, float, str]:
+        value = port.service_availability_percent
+        return (value is None, 0.0 if value is None else value, port.port_id)
+
+    return sorted(sorted(ports, key=key)[:count], key=lambda p: p.port_id)
+
+
+def _heatmap(metrics: ChargingMetrics, words: Words) -> tuple[Markup, Markup] | None:
+    """The heatmap and its caption."""
+    dated = [p for p in metrics.ports if p.daily_availability_percent]
+    if not dated:
         return None
+    ports = _least_available(dated, HEATMAP_PORTS)
+    caption = words("heatmap_caption")
+    if len(ports) < len(dated):
+        caption += Markup(" ") + words("heatmap_some", shown=len(ports), ports=len(dated))
     cells = [(p.port_id, day, v) for p in ports
              for day, v in p.daily_availability_percent.items() if v is not None]
     lowest = min(cells, key=lambda c: (c[2], c[0], c[1])) if cells else None
@@ -104,7 +120,7 @@ def _heatmap(metrics: ChargingMetrics, words: Words) -> Markup | None:
     if lowest is not None:
         alt += " " + words.plain("heatmap_lowest", port=lowest[0], day=lowest[1].isoformat(),
                                  value=words.number(lowest[2], "percent"))
-    return accessible_svg(heatmap_svg(ports), "heatmap", alt)
+    return accessible_svg(heatmap_svg(ports), "heatmap", alt), caption
 
 
 def _trend(metrics: ChargingMetrics, words: Words) -> Markup | None:

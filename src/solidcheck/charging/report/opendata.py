@@ -63,6 +63,12 @@ def charging_metrics_schema() -> dict[str, Any]:
     return schema
 
 
+def _json(data: object) -> bytes:
+    """JSON as ``charging metrics --format json`` writes it (UTF-8, indented, a final
+    newline), so the published result is byte for byte the command's."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def _time(value: datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
@@ -141,11 +147,9 @@ def write_open_data(metrics: ChargingMetrics, tables: Mapping[str, pa.Table], fo
     folder.mkdir(parents=True, exist_ok=True)
     dynamique, untimed = _dynamique(_rows(tables, "port_events"))
     makers: list[tuple[str, Callable[[], bytes], str]] = [
-        ("metrics.json", lambda: metrics.model_dump_json(by_alias=True, indent=2).encode(),
+        ("metrics.json", lambda: _json(metrics.model_dump(mode="json", by_alias=True)),
          "metrics"),
-        ("charging-metrics.schema.json",
-         lambda: json.dumps(charging_metrics_schema(), indent=2, ensure_ascii=False).encode(),
-         "schema"),
+        ("charging-metrics.schema.json", lambda: _json(charging_metrics_schema()), "schema"),
         ("irve-dynamique.csv", lambda: dynamique, "dynamique"),
         ("irve-sessions.csv", lambda: _sessions(_rows(tables, "sessions")), "sessions"),
         ("irve-statique.csv", lambda: _statique(_rows(tables, "inventory")), "statique"),
