@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, get_args
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -16,7 +16,7 @@ from ..._version import __version__
 from ...i18n import Display, load_catalogue
 from ...localise import localise_finding, rule_reference
 from ..results import ChargingFinding, ChargingMetrics, PortFigures
-from ..rules import ChargingRuleset, ExcludedCause
+from ..rules import ChargingRuleset
 from .drawing import accessible_svg, heatmap_svg, trend_svg
 from .scorecard import ScoreRow, scorecard
 from .words import Words, html_lang
@@ -164,7 +164,6 @@ def render_charging_html(metrics: ChargingMetrics, rulesets: Sequence[ChargingRu
         funnel=[(step, getattr(closure, step)) for step in _FUNNEL] if closure else [],
         closure=closure,
         findings=[_finding_view(f, words, by_id) for f in metrics.findings],
-        causes=set(get_args(ExcludedCause)),
         availability_ids=[r.id for r in ordered if r.id in metrics.network.availability],
         success_ids=[r.id for r in ordered if r.id in metrics.network.session_success],
     )

@@ -8,7 +8,7 @@ from typing import Literal
 
 from markupsafe import Markup, escape
 
-from ...i18n import Display, format_quantity, message, traditional
+from ...i18n import Display, format_quantity, load_catalogue, message, traditional
 from ...i18n.numbers import Language, QuantityKind
 
 __all__ = ["LANGS", "Words", "html_lang"]
@@ -47,6 +47,13 @@ class Words:
         english = message(_PREFIX + key, params, "en")  # type: ignore[arg-type]
         chinese = message(_PREFIX + key, params, "zh")  # type: ignore[arg-type]
         return self.pair(english, chinese)
+
+    def word_or_english(self, key: str, english: str) -> Markup:
+        """A catalogue label when there is one (a canonical state, an excluded cause), else
+        ``english`` as given, marked as English (an operator's own word)."""
+        if _PREFIX + key in load_catalogue().ids():
+            return self(key)
+        return self.english(english)
 
     def pair(self, en: str, zh: str) -> Markup:
         """English, Chinese, or "English / 中文" with the Chinese part marked as such."""
