@@ -122,6 +122,10 @@ def test_the_page_shows_stations_worst_ports_trend_tickets_inputs_and_findings(
                                        "percent") in caption.group(0)
     for outage in worst.outages:
         assert outage.start.strftime("%Y-%m-%d %H:%M") in page
+    shown = re.findall(r"<caption><code>([^<]+)</code>", page)
+    assert shown and all(
+        p.service_availability_percent < 100  # type: ignore[operator]
+        for p in metrics.ports if p.port_id in shown)
     for day in metrics.network.daily:
         assert f'<time datetime="{day.date.isoformat()}">' in page
     closure = metrics.network.closure

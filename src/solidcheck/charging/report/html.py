@@ -62,8 +62,11 @@ def _score_view(row: ScoreRow, words: Words) -> dict[str, Any]:
 
 
 def _worst(ports: Sequence[PortFigures]) -> list[PortFigures]:
-    measured = [p for p in ports if p.service_availability_percent is not None]
-    return sorted(measured, key=lambda p: (p.service_availability_percent, p.port_id)
+    """The least available ports, worst first; a port that lost no minute is not among
+    them, however few the others."""
+    lost = [p for p in ports if p.service_availability_percent is not None
+            and (p.outages or p.service_availability_percent < 100)]
+    return sorted(lost, key=lambda p: (p.service_availability_percent, p.port_id)
                   )[:WORST_PORTS]
 
 
