@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -290,8 +291,17 @@ def test_the_open_data_lists_every_file_with_its_sha256_and_the_schema_validates
     import jsonschema
 
     folder = tmp_path / "open"
-    written = write_open_data(metrics, example_tables(), folder)
+    tables = example_tables()
+    sessions = tables["sessions"].to_pylist()
+    sessions[0]["energy_wh"] = None
+    events = tables["port_events"].to_pylist()
+    events[0] |= {"port_id": "CS-16:0", "station_wide": True}
+    tables |= {"sessions": pa.Table.from_pylist(sessions, schema=tables["sessions"].schema),
+               "port_events": pa.Table.from_pylist(events,
+                                                   schema=tables["port_events"].schema)}
+    written = write_open_data(metrics, tables, folder)
     readme = (folder / "README.txt").read_text("utf-8")
+    assert "1 session(s) have no energy" in readme and "1 status(es) are for a whole" in readme
     for path in written[:-1]:
         assert f"{path.name}  sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in readme
     assert "hors_service/inconnu" in readme and "公开数据" in readme

@@ -9,7 +9,9 @@ state that stops a driver charging (faulted, unavailable, offline) is ``hors_ser
 ``inconnu`` occupation (IRVE reads them all back as ``unavailable``); a blocked bay is a
 working point whose bay is taken (``en_service`` / ``occupe``, read back as ``occupied``).
 Connector columns (``etat_prise_type_*``) are left empty: the canonical tables do not know a
-port's connector types. Port ids are written as the tables hold them.
+port's connector types. Port ids are written as the tables hold them; an OCPP 1.6 station-wide
+status (port ``{station}:0``) becomes a row of that port, and a session without an energy an
+empty ``energy`` — the README counts both, since IRVE has no way to say either.
 """
 
 from __future__ import annotations
@@ -125,13 +127,16 @@ def _tickets(rows: list[dict[str, Any]]) -> bytes:
     return _csv(_TICKET_COLUMNS, [[cell(r[c]) for c in _TICKET_COLUMNS] for r in rows])
 
 
-def _readme(files: list[tuple[str, bytes, str]], untimed: int) -> bytes:
+def _readme(files: list[tuple[str, bytes, str]], untimed: int, no_energy: int,
+            station_wide: int) -> bytes:
     lines: list[str] = []
     for lang in ("en", "zh"):
         lines.append(message("charging.opendata.readme", {}, lang))
         lines.append(message("charging.opendata.states", {}, lang))
-        if untimed:
-            lines.append(message("charging.opendata.untimed", {"count": untimed}, lang))
+        for key, count in (("untimed", untimed), ("no_energy", no_energy),
+                           ("station_wide", station_wide)):
+            if count:
+                lines.append(message(f"charging.opendata.{key}", {"count": count}, lang))
         lines += [message("charging.opendata.file", {"name": name, "sha256": hashlib.sha256(
             data).hexdigest(), "size": len(data), "what": message(
                 "charging.opendata.what." + what, {}, lang)}, lang)
@@ -162,5 +167,7 @@ def write_open_data(metrics: ChargingMetrics, tables: Mapping[str, pa.Table], fo
         path.write_bytes(data)
         written.append(path)
     readme = folder / "README.txt"
-    readme.write_bytes(_readme(files, untimed))
+    events, sessions = _rows(tables, "port_events"), _rows(tables, "sessions")
+    readme.write_bytes(_readme(files, untimed, sum(r["energy_wh"] is None for r in sessions),
+                               sum(bool(r["station_wide"]) for r in events)))
     return [*written, readme]
