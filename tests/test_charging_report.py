@@ -33,7 +33,7 @@ from solidcheck.charging.report.scorecard import metric_value, scorecard
 from solidcheck.charging.results import ChargingMetrics
 from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.cli import app
-from solidcheck.errors import MissingDependencyError
+from solidcheck.errors import ChargingInputError, MissingDependencyError
 from solidcheck.i18n import format_quantity
 from solidcheck.readers.contract import without_module
 
@@ -331,6 +331,21 @@ def test_the_command_writes_the_html_report(metrics_json: Path, tmp_path: Path) 
                                       "--lang", "zh"])
     assert result.exit_code == 0, result.output
     assert '<html lang="zh-CN">' in out.read_text("utf-8")
+
+
+def test_a_gzipped_metrics_file_with_a_bom_is_read(metrics: ChargingMetrics,
+                                                   tmp_path: Path) -> None:
+    import gzip
+
+    from solidcheck.charging.report import read_metrics_json
+
+    path = tmp_path / "metrics.json.gz"
+    path.write_bytes(gzip.compress(("\ufeff" + metrics.model_dump_json(by_alias=True))
+                                   .encode("utf-8")))
+    assert read_metrics_json(path) == metrics
+    (tmp_path / "broken.json.gz").write_bytes(gzip.compress(b"{}")[:12])
+    with pytest.raises(ChargingInputError, match="cannot be read"):
+        read_metrics_json(tmp_path / "broken.json.gz")
 
 
 def test_the_command_writes_open_data_from_an_ingested_folder(

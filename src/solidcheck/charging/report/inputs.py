@@ -4,6 +4,7 @@ ChargingInputError naming every problem and how to fix it."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..results import ChargingMetrics
 
 __all__ = ["read_metrics_json", "read_table_folder"]
 
+_GZIP_MAGIC = b"\x1f\x8b"
 _FIX = ("give the JSON `solidcheck charging metrics --format json` wrote "
         "(schema: `solidcheck schema charging-metrics`)")
 
@@ -23,9 +25,13 @@ _FIX = ("give the JSON `solidcheck charging metrics --format json` wrote "
 def read_metrics_json(path: Path) -> ChargingMetrics:
     """A ChargingMetrics from its JSON file, validated against the published model."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise ChargingInputError([Problem("file", f"cannot be read ({exc.strerror})",
+        raw = path.read_bytes()
+        if raw[:2] == _GZIP_MAGIC:  # metrics.json.gz, as results are often kept
+            raw = gzip.decompress(raw)
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (OSError, EOFError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ChargingInputError([Problem("file", f"cannot be read ({reason})",
                                           "check the path")], source=str(path)) from None
     except UnicodeDecodeError:
         raise ChargingInputError([Problem("file", "is not UTF-8 text", _FIX)],
