@@ -50,7 +50,7 @@ def _score_view(row: ScoreRow, words: Words) -> dict[str, Any]:
     target_text = "—"
     if target is not None:
         symbol = ">" if target.comparison == "above" else "≥"
-        target_text = f"{symbol} {words.number(target.target_percent, 'percent')}"
+        target_text = f"{symbol} {words.percent(target.target_percent)}"
     ports = None
     if row.ports_missing is not None:
         ports = words("ports_missing", missing=row.ports_missing, measured=row.ports_measured)
@@ -122,7 +122,7 @@ def _heatmap(metrics: ChargingMetrics, words: Words) -> tuple[Markup, Markup] | 
     alt = words.plain("heatmap_alt", ports=len(ports), days=days)
     if lowest is not None:
         alt += " " + words.plain("heatmap_lowest", port=lowest[0], day=lowest[1].isoformat(),
-                                 value=words.number(lowest[2], "percent"))
+                                 value=words.percent(lowest[2]))
     return accessible_svg(heatmap_svg(ports), "heatmap", alt), caption
 
 
@@ -136,9 +136,9 @@ def _trend(metrics: ChargingMetrics, words: Words) -> Markup | None:
     alt = words.plain(
         "trend_alt", days=len(daily), first=daily[0].date.isoformat(),
         last=daily[-1].date.isoformat(),
-        availability=(f"{words.number(min(availability), 'percent')}–"
-                      f"{words.number(max(availability), 'percent')}" if availability else "—"),
-        success=(f"{words.number(min(rates), 'percent')}–{words.number(max(rates), 'percent')}"
+        availability=(f"{words.percent(min(availability))}–"
+                      f"{words.percent(max(availability))}" if availability else "—"),
+        success=(f"{words.percent(min(rates))}–{words.percent(max(rates))}"
                  if rates else "—"))
     return accessible_svg(trend_svg(daily), "trend", alt)
 

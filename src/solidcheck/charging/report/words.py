@@ -72,7 +72,11 @@ class Words:
             return Markup('<span lang="en">{}</span>').format(text)
         return escape(text)
 
-    def number(self, value: float | int | None, kind: QuantityKind = "number", *,
+    def percent(self, value: float | None, *, against: float | None = None) -> str:
+        """A rate in %, as :meth:`number` writes it."""
+        return self.number(value, kind="percent", against=against)
+
+    def number(self, value: float | int | None, *, kind: QuantityKind = "number",
                against: float | None = None, decimals: int = 2) -> str:
         """A number to the digits it supports: ``decimals`` at most, more only when needed
         to show on which side of ``against`` it lies; "—" for a figure with no value."""
@@ -89,7 +93,7 @@ class Words:
         if value is None:
             return "—"
         if unit == "percent":
-            return self.number(value, "percent", against=against)
+            return self.percent(value, against=against)
         if unit == "count":
-            return self.number(value, "count")
+            return self.number(value, kind="count")
         return f"{self.number(value, against=against)} {self.plain('unit.' + unit)}"
