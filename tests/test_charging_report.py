@@ -431,3 +431,32 @@ def test_a_large_network_draws_its_least_available_ports_and_says_so(
     drawn = set(re.findall(r"FRBIGP\d{3}", heatmap))
     assert drawn == {f"FRBIGP{n:03d}" for n in range(HEATMAP_PORTS)}
     assert f"the {HEATMAP_PORTS} least available of the {len(many)} ports" in page
+
+
+def test_every_word_the_page_can_show_is_in_the_catalogue() -> None:
+    """Branches the example does not reach (a rule set without metrics, an unknown
+    certainty …) must not fail for a missing word."""
+    from typing import get_args
+
+    from solidcheck.charging.model import STATES
+    from solidcheck.charging.report.scorecard import Status
+    from solidcheck.charging.report.words import Unit
+    from solidcheck.charging.results import ChargingFinding
+    from solidcheck.charging.rules import Certainty, ExcludedCause
+    from solidcheck.i18n import load_catalogue
+    from solidcheck.model import Severity
+
+    template = (Path(__file__).parents[1] / "src" / "solidcheck" / "charging" / "report"
+                / "templates" / "charging.html.j2").read_text("utf-8")
+    keys = set(re.findall(r"\bt\('([a-z_]+)'", template))
+    keys |= {f"status.{s}" for s in get_args(Status)}
+    keys |= {f"certainty.{c}" for c in get_args(Certainty)}
+    keys |= {f"severity.{s}" for s in get_args(Severity)}
+    keys |= {f"scope.{s}" for s in get_args(ChargingFinding.model_fields["scope"].annotation)}
+    keys |= {f"state.{s}" for s in STATES} | {f"cause.{c}" for c in get_args(ExcludedCause)}
+    keys |= {f"unit.{u}" for u in get_args(Unit) if u not in ("percent", "count")}
+    keys |= {f"funnel.{step}" for step in ("opened", "acknowledged", "resolved", "closed",
+                                           "verified")}
+    assert len(keys) > 100
+    missing = sorted(k for k in keys if f"charging.report.{k}" not in load_catalogue().ids())
+    assert missing == []
