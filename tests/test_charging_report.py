@@ -460,3 +460,30 @@ def test_every_word_the_page_can_show_is_in_the_catalogue() -> None:
     assert len(keys) > 100
     missing = sorted(k for k in keys if f"charging.report.{k}" not in load_catalogue().ids())
     assert missing == []
+
+
+def test_the_engines_result_for_the_real_ocpp_log_renders_and_tabulates() -> None:
+    """The renderers against what ``compute_metrics`` really produces, on the real OCA log."""
+    from solidcheck.charging.metrics import compute_metrics
+    from solidcheck.charging.rules import available_charging_rulesets
+
+    rulesets = available_charging_rulesets()
+    result = compute_metrics(ingest([OCTT_LOG], charge_point_id="CS-1").tables, rulesets,
+                             lang="zh")
+    english = render_charging_html(result, rulesets)
+    for ruleset in rulesets:
+        for metric_id in ruleset.defined_metrics():
+            assert f'<tr id="score-{ruleset.id}-{metric_id}">' in english
+    first = "cn-alliance-wp-2026"
+    availability = result.network.availability[first].rate_percent
+    assert availability is not None
+    assert format_quantity(round(availability, 2), "percent") in _row(
+        english, first, "service_availability")
+    chinese = render_charging_html(result, rulesets, lang="zh")
+    assert english_words(visible_text(chinese, skip_marked_english=True),
+                         allowed=ALLOWED) == set()
+    for by in ("port", "station"):
+        table = metrics_table(result, by=by)  # type: ignore[arg-type]
+        assert sum(table.column("sessions").to_pylist()) == result.network.sessions
+        assert sum(table.column(f"available_minutes__{first}").to_pylist()) == (
+            pytest.approx(result.network.availability[first].available_minutes))
