@@ -487,3 +487,11 @@ def test_the_engines_result_for_the_real_ocpp_log_renders_and_tabulates() -> Non
         assert sum(table.column("sessions").to_pylist()) == result.network.sessions
         assert sum(table.column(f"available_minutes__{first}").to_pylist()) == (
             pytest.approx(result.network.availability[first].available_minutes))
+
+
+def test_the_open_data_publishes_the_projects_own_schema() -> None:
+    """charging/ sits below schemas.py, so the export builds the schema itself: the same."""
+    from solidcheck.charging.report import charging_metrics_schema
+    from solidcheck.schemas import json_schema
+
+    assert charging_metrics_schema() == json_schema("charging-metrics")
