@@ -158,6 +158,8 @@ def test_both_languages_mark_the_chinese(pages: dict[str, str]) -> None:
     page = pages["both"]
     assert '<html lang="en">' in page
     assert 'Operator scorecard / <span lang="zh-CN">运营商评分卡</span>' in page
+    # a rule set's clause in both languages, the Chinese marked
+    assert re.search(r'23 CFR 680\.116\(b\)[^<]*/ <span lang="zh-CN">美国联邦法规', page)
 
 
 def test_a_network_without_ports_tickets_or_findings_still_reads(

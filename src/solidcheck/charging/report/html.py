@@ -73,14 +73,18 @@ def _worst(ports: Sequence[PortFigures]) -> list[PortFigures]:
 def _finding_view(finding: ChargingFinding, words: Words,
                   rulesets: dict[str, ChargingRuleset]) -> dict[str, Any]:
     localised = words.lang == "en" or finding.message_id in load_catalogue().ids()
-    text = (escape(localise_finding(finding, words.lang).message) if localised
+    text = (words.rendered(lambda lang: localise_finding(finding, lang).message) if localised
             else words.english(finding.message))
     clause: Markup = escape("—")
     ruleset = rulesets.get(finding.ruleset)
+    rule = None
     if ruleset is not None and finding.rule in ruleset.defined_rules():
-        clause = escape(rule_reference(ruleset.rule(finding.rule), words.lang))
+        rule = ruleset.rule(finding.rule)
     elif ruleset is not None and finding.rule in ruleset.defined_metrics():
-        clause = escape(rule_reference(ruleset.metric(finding.rule), words.lang))
+        rule = ruleset.metric(finding.rule)
+    if rule is not None:
+        cited = rule
+        clause = words.rendered(lambda lang: rule_reference(cited, lang))
     elif finding.clause:
         clause = words.english(finding.clause)
     unit = (ruleset.metric(finding.metric).unit if ruleset is not None and finding.metric

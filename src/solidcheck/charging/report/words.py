@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from markupsafe import Markup, escape
@@ -54,6 +55,13 @@ class Words:
         if _PREFIX + key in load_catalogue().ids():
             return self(key)
         return self.english(english)
+
+    def rendered(self, render: Callable[[Display], str]) -> Markup:
+        """Text another part renders in a language (a finding, a clause); on a "both" page
+        the English and the Chinese, the Chinese marked as such."""
+        if self.lang == "both":
+            return self.pair(render("en"), render("zh"))
+        return escape(render(self.lang))
 
     def pair(self, en: str, zh: str) -> Markup:
         """English, Chinese, or "English / 中文" with the Chinese part marked as such."""
