@@ -497,3 +497,28 @@ def test_the_open_data_publishes_the_projects_own_schema() -> None:
     from solidcheck.schemas import json_schema
 
     assert charging_metrics_schema() == json_schema("charging-metrics")
+
+
+def test_a_rule_set_the_result_names_comes_installed_or_from_a_file(
+        metrics: ChargingMetrics, tmp_path: Path) -> None:
+    from importlib import resources
+
+    from solidcheck.charging.results import RulesetRef
+
+    text = (resources.files("solidcheck.charging") / "rulesets" / "fr-afirev.toml").read_text(
+        "utf-8").replace('id = "fr-afirev"', 'id = "my-network"')
+    own = tmp_path / "my-network.toml"
+    own.write_text(text, encoding="utf-8")
+    result = metrics.model_copy(update={"rulesets": [*metrics.rulesets, RulesetRef(
+        id="my-network", title="Our own", title_zh="自定", document="ours")]})
+    path = tmp_path / "metrics.json"
+    path.write_text(result.model_dump_json(by_alias=True), encoding="utf-8")
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["charging", "report", str(path), "-o",
+                                  str(tmp_path / "r.html")])
+    assert unknown.exit_code == 2 and "my-network" in unknown.output
+    given = runner.invoke(app, ["charging", "report", str(path), "-o", str(tmp_path / "r.html"),
+                                "-r", str(own)])
+    assert given.exit_code == 0, given.output
+    assert '<tr id="score-my-network-session_success">' in (tmp_path / "r.html").read_text(
+        "utf-8")

@@ -255,8 +255,7 @@ def report(
         "sessions, inventory and tickets the open data publishes.")] = None,
     ruleset_files: Annotated[list[Path] | None, typer.Option(
         "--ruleset", "-r", metavar="FILE.toml", help="A charging rule-set file the metrics "
-        "name that is not "
-        "installed (repeatable).")] = None,
+        "name that is not installed (repeatable).")] = None,
     lang: LangOption = None,
 ) -> None:
     """Write the open report of a charging network (HTML or PDF) or its open data (the
