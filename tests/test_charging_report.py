@@ -522,3 +522,35 @@ def test_a_rule_set_the_result_names_comes_installed_or_from_a_file(
     assert given.exit_code == 0, given.output
     assert '<tr id="score-my-network-session_success">' in (tmp_path / "r.html").read_text(
         "utf-8")
+
+
+def test_a_third_party_recomputes_every_figure_from_the_open_data(tmp_path: Path) -> None:
+    """A synthetic network's IRVE files and tickets → the metrics → the open data → the
+    metrics again: the same result, figure for figure (only the inputs differ)."""
+    from datetime import datetime
+
+    from solidcheck.charging.metrics import compute_metrics
+    from solidcheck.charging.rules import available_charging_rulesets
+    from solidcheck.charging.synth import make_spec, simulate, write_network
+
+    network = tmp_path / "network"
+    network.mkdir()
+    write_network(simulate(make_spec(stations=4, days=5, seed=7,
+                                     start="2026-03-02T00:00:00+01:00")), network)
+    truth = json.loads((network / "truth.json").read_text("utf-8"))
+    period = {"period_from": datetime.fromisoformat(truth["period"]["from"]),
+              "period_to": datetime.fromisoformat(truth["period"]["to"])}
+    rulesets = available_charging_rulesets()
+    tables = ingest([network / name for name in ("irve_dynamique.csv", "irve_sessions.csv",
+                                                 "irve_statique.csv", "tickets.csv")]).tables
+    published = compute_metrics(tables, rulesets, **period)
+    assert published.network.outage_episodes and published.network.closure
+    chinese = render_charging_html(published, rulesets, lang="zh")
+    operators = [o.operator for o in published.operators]  # names the data gives
+    assert english_words(visible_text(chinese, skip_marked_english=True),
+                         allowed=(*ALLOWED, *operators)) == set()
+    write_open_data(published, tables, tmp_path / "open")
+    again = ingest([tmp_path / "open" / name for name in (
+        "irve-dynamique.csv", "irve-sessions.csv", "irve-statique.csv", "tickets.csv")])
+    recomputed = compute_metrics(again.tables, rulesets, **period)
+    assert recomputed.model_dump(exclude={"inputs"}) == published.model_dump(exclude={"inputs"})

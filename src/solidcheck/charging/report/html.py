@@ -13,8 +13,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..._version import __version__
-from ...i18n import Display, load_catalogue
-from ...localise import localise_finding, rule_reference
+from ...i18n import Display, load_catalogue, message, traditional
+from ...localise import rule_reference
 from ..results import ChargingFinding, ChargingMetrics, PortFigures
 from ..rules import ChargingRuleset
 from .drawing import accessible_svg, heatmap_svg, trend_svg
@@ -70,13 +70,31 @@ def _worst(ports: Sequence[PortFigures]) -> list[PortFigures]:
                   )[:WORST_PORTS]
 
 
+def _message(finding: ChargingFinding, ruleset: ChargingRuleset | None, lang: Display
+             ) -> str:
+    """The finding's message in ``lang``. Its ``metric`` and ``subject`` parameters are text
+    written in the language the result was computed in; the metric's name and the word for
+    the network are put back in ``lang`` from the rule set and the catalogue."""
+    params = dict(finding.params)
+    if "metric" in params and ruleset is not None and finding.metric in (
+            ruleset.defined_metrics()):
+        metric = ruleset.metric(finding.metric)
+        params["metric"] = metric.name if lang == "en" else (
+            traditional(metric.name_zh) if lang == "zh-Hant" else metric.name_zh)
+    if "subject" in params and finding.scope == "network":
+        params["subject"] = message("charging.report.scope.network", {}, lang)
+    assert finding.message_id is not None
+    return message(finding.message_id, params, lang)
+
+
 def _finding_view(finding: ChargingFinding, words: Words,
                   rulesets: dict[str, ChargingRuleset]) -> dict[str, Any]:
-    localised = words.lang == "en" or finding.message_id in load_catalogue().ids()
-    text = (words.rendered(lambda lang: localise_finding(finding, lang).message) if localised
+    ruleset = rulesets.get(finding.ruleset)
+    localised = finding.message_id in load_catalogue().ids()
+    text = (words.rendered(lambda lang: _message(finding, ruleset, lang)) if localised
+            else escape(finding.message) if words.lang == "en"
             else words.english(finding.message))
     clause: Markup = escape("—")
-    ruleset = rulesets.get(finding.ruleset)
     rule = None
     if ruleset is not None and finding.rule in ruleset.defined_rules():
         rule = ruleset.rule(finding.rule)
