@@ -1,5 +1,6 @@
-"""``solidcheck charging``: charging-station service quality. Only ``ingest`` so far: OCPP
-frame logs and France's IRVE files to the canonical tables (docs/charging-inputs.md)."""
+"""``solidcheck charging``: charging-station service quality — ``ingest`` (the inputs to the
+canonical tables, docs/charging-inputs.md), ``metrics`` (docs/charging.md), ``report`` (the
+open report and open data), ``synth`` (a synthetic network with its truth)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
+from ..errors import ChargingInputError, Problem
 from .common import LangOption, language, say
 
 if TYPE_CHECKING:
@@ -21,10 +23,14 @@ if TYPE_CHECKING:
     from ..charging.results import ChargingMetrics
     from ..i18n import Display
 
+Level = Literal["port", "station", "operator"]
+
 __all__ = ["register"]
 
-charging_app = typer.Typer(help="Charging-station service quality: read OCPP logs and IRVE "
-                           "files into the canonical tables.", no_args_is_help=True)
+charging_app = typer.Typer(help="Charging-station service quality: the white paper's and the "
+                           "regulators' metrics from OCPP logs, IRVE, OCPI, T/CEC 102 and "
+                           "ticket files, the open report and synthetic networks.",
+                           no_args_is_help=True)
 
 #: how many rejected lines and schema-invalid frames the summary lists (all are in the tables)
 _LISTED = 20
@@ -109,51 +115,88 @@ def summary(result: Ingested, lang: Display) -> list[str]:
     return lines
 
 
-# ------------------------------------------------------------ charging metrics (ch-engine)
+# ------------------------------------------------------------ charging metrics
 
-#: the formats of ``charging metrics --format``: a renderer of the result to text; ch-report
-#: adds csv, parquet and html here
-METRICS_FORMATS = ("text", "json")
+#: the formats of ``charging metrics --format``: the summary, the published JSON, or one row
+#: per ``--by`` as a table
+METRICS_FORMATS = ("text", "json", "csv", "parquet")
+
+# the options ``metrics`` and ``report`` share: both compute the result from the same inputs
+InputsArgument = Annotated[list[Path], typer.Argument(
+    metavar="INPUT...", help="OCPP logs, IRVE, OCPI, T/CEC 102, inventory and ticket files, or "
+    "folders written by `charging ingest`.")]
+InventoryOption = Annotated[list[Path] | None, typer.Option(
+    "--inventory", help="The inventory of ports (IRVE statique, the project's YAML or CSV).")]
+TicketsOption = Annotated[list[Path] | None, typer.Option(
+    "--tickets", help="Maintenance tickets (CSV or JSON).")]
+FromOption = Annotated[str | None, typer.Option(
+    "--from", help="Start of the period, ISO 8601 with its offset (default: the data's first "
+    "message or event).")]
+ToOption = Annotated[str | None, typer.Option(
+    "--to", help="End of the period, excluded, ISO 8601 with its offset (default: just after "
+    "the data's last message or event).")]
+RulesetOption = Annotated[list[str] | None, typer.Option(
+    "--ruleset", "-r", help="A charging rule set id or .toml file, repeatable (default: every "
+    "installed one, cn-alliance-wp-2026 first).")]
+ChargePointOption = Annotated[str | None, typer.Option(
+    "--charge-point", help="The charge point id, for logs that do not name it.")]
+VersionOption = Annotated[str | None, typer.Option(
+    "--ocpp-version", metavar="1.6|2.0.1|2.1", help="The OCPP version, for logs that do not "
+    "name it.")]
+
+
+def computed(inputs: Sequence[Path], *, inventory: Sequence[Path] = (),
+             tickets: Sequence[Path] = (), period_from: str | None = None,
+             period_to: str | None = None, rulesets: Sequence[str] = (),
+             charge_point: str | None = None, ocpp_version: str | None = None,
+             lang: Display = "en", problems: list[Problem] | None = None,
+             ) -> tuple[ChargingMetrics, dict[str, pa.Table]]:
+    """The metrics of the inputs and the canonical tables they came from; every problem of
+    the options (``problems``, gathered by the caller) and of every input in one error."""
+    from ..charging.metrics import compute_metrics
+    from ..charging.metrics_inputs import parse_bound, read_metrics_inputs, rulesets_named
+
+    problems = [] if problems is None else problems
+    start = parse_bound("--from", period_from, problems)
+    end = parse_bound("--to", period_to, problems)
+    chosen = rulesets_named(rulesets, problems)
+    try:
+        read = read_metrics_inputs([*inputs, *inventory, *tickets],
+                                   charge_point_id=charge_point, ocpp_version=ocpp_version)
+    except ChargingInputError as exc:
+        raise ChargingInputError([*problems, *exc.problems]) from None
+    if problems:
+        raise ChargingInputError(problems)
+    result = compute_metrics(read.tables, chosen, period_from=start, period_to=end,
+                             inputs=read.inputs, lang=lang)
+    return result, read.tables
 
 
 @charging_app.command("metrics")
 def metrics(
-    inputs: Annotated[list[Path], typer.Argument(help="OCPP logs, IRVE files, or folders "
-                                                 "written by `charging ingest`.")],
-    inventory: Annotated[list[Path] | None, typer.Option(
-        "--inventory", help="The inventory of ports (IRVE statique, …).")] = None,
-    tickets: Annotated[list[Path] | None, typer.Option(
-        "--tickets", help="Maintenance tickets (CSV or JSON).")] = None,
-    period_from: Annotated[str | None, typer.Option(
-        "--from", help="Start of the period, ISO 8601 with its offset (default: the data's "
-        "first event).")] = None,
-    period_to: Annotated[str | None, typer.Option(
-        "--to", help="End of the period, excluded, ISO 8601 with its offset (default: just "
-        "after the data's last event).")] = None,
-    ruleset: Annotated[list[str] | None, typer.Option(
-        "--ruleset", "-r", help="A charging rule set id or .toml file, repeatable (default: "
-        "every installed one, cn-alliance-wp-2026 first).")] = None,
+    inputs: InputsArgument,
+    inventory: InventoryOption = None,
+    tickets: TicketsOption = None,
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    ruleset: RulesetOption = None,
     by: Annotated[str, typer.Option("--by", metavar="port|station|operator",
-                                    help="What the text summary ranks.")] = "station",
+                                    help="What the text summary ranks, and the rows of a csv "
+                                    "or parquet table.")] = "station",
     output_format: Annotated[str, typer.Option(
-        "--format", metavar="|".join(METRICS_FORMATS), help="text or json.")] = "text",
+        "--format", metavar="|".join(METRICS_FORMATS),
+        help="text (a summary), json (the published result: `solidcheck schema "
+        "charging-metrics`), csv or parquet (one row per --by; needs -o).")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
                                                 "rather than the screen.")] = None,
-    charge_point: Annotated[str | None, typer.Option(
-        "--charge-point", help="The charge point id, for logs that do not name it.")] = None,
-    ocpp_version: Annotated[str | None, typer.Option(
-        "--ocpp-version", metavar="1.6|2.0.1|2.1", help="The OCPP version, for logs that do "
-        "not name it.")] = None,
+    charge_point: ChargePointOption = None,
+    ocpp_version: VersionOption = None,
     lang: LangOption = None,
 ) -> None:
-    """Service availability, uptime, reliability, outages, stability and findings of every
-    port, station, operator and the network, under each charging rule set."""
-    import json
-
-    from ..charging.metrics import compute_metrics
-    from ..charging.metrics_inputs import parse_bound, read_metrics_inputs, rulesets_named
+    """Service availability, uptime, reliability, outages, stability, charge success, ticket
+    closure and findings of every port, station, operator and the network, under each
+    charging rule set."""
     from ..charging.metrics_text import metrics_text
-    from ..errors import ChargingInputError, Problem
 
     display = language(lang)
     problems: list[Problem] = []
@@ -163,23 +206,26 @@ def metrics(
     if by not in ("port", "station", "operator"):
         problems.append(Problem("--by", f"unknown grouping {by!r}",
                                 "use port, station or operator"))
-    start = parse_bound("--from", period_from, problems)
-    end = parse_bound("--to", period_to, problems)
-    chosen = rulesets_named(ruleset or [], problems)
-    try:
-        read = read_metrics_inputs([*inputs, *(inventory or []), *(tickets or [])],
-                                   charge_point_id=charge_point, ocpp_version=ocpp_version)
-    except ChargingInputError as exc:
-        raise ChargingInputError([*problems, *exc.problems]) from None
-    if problems:
-        raise ChargingInputError(problems)
-    result = compute_metrics(read.tables, chosen, period_from=start, period_to=end,
-                             inputs=read.inputs, lang=display)
+    if output_format in ("csv", "parquet") and output is None:
+        problems.append(Problem("--output", f"a {output_format} table goes to a file",
+                                "give -o FILE"))
+    result, _ = computed(inputs, inventory=inventory or [], tickets=tickets or [],
+                         period_from=period_from, period_to=period_to, rulesets=ruleset or [],
+                         charge_point=charge_point, ocpp_version=ocpp_version, lang=display,
+                         problems=problems)
+    if output_format in ("csv", "parquet"):
+        from ..charging.report import write_metrics_table
+
+        assert output is not None
+        write_metrics_table(result, output, by=cast("Level", by),
+                            format=cast("Literal['csv', 'parquet']", output_format))
+        typer.echo(say("charging.metrics.written", display, output=str(output)))
+        return
     if output_format == "json":
         text = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False,
                           indent=2)
     else:
-        text = "\n".join(metrics_text(result, display, by=by))  # type: ignore[arg-type]
+        text = "\n".join(metrics_text(result, display, by=cast("Level", by)))
     if output is None:
         typer.echo(text)
         return
@@ -243,45 +289,84 @@ ReportKind = Literal["html", "pdf", "open-data"]
 
 @charging_app.command("report")
 def report(
-    metrics_file: Annotated[Path, typer.Argument(
-        metavar="INPUT", help="The metrics JSON `solidcheck charging metrics --format json` "
-        "wrote.")],
+    inputs: InputsArgument,
     output: Annotated[Path, typer.Option("--output", "-o", help="The report (.html or .pdf), "
                                          "or with --to open-data the folder for the files.")],
     to: Annotated[ReportKind | None, typer.Option(
         "--to", help="What to write (default: by the output's suffix).")] = None,
+    inventory: InventoryOption = None,
+    tickets: TicketsOption = None,
+    period_from: Annotated[str | None, typer.Option(
+        "--period-from", help="As `charging metrics --from` (--to names what to write).")
+    ] = None,
+    period_to: Annotated[str | None, typer.Option(
+        "--period-to", help="As `charging metrics --to`.")] = None,
+    ruleset: RulesetOption = None,
     tables: Annotated[Path | None, typer.Option(
-        "--tables", help="The folder `solidcheck charging ingest -o` wrote: the statuses, "
-        "sessions, inventory and tickets the open data publishes.")] = None,
-    ruleset_files: Annotated[list[Path] | None, typer.Option(
-        "--ruleset", "-r", metavar="FILE.toml", help="A charging rule-set file the metrics "
-        "name that is not installed (repeatable).")] = None,
+        "--tables", help="With a metrics JSON as INPUT: the folder `solidcheck charging ingest "
+        "-o` wrote, whose statuses, sessions, inventory and tickets the open data "
+        "publishes.")] = None,
+    charge_point: ChargePointOption = None,
+    ocpp_version: VersionOption = None,
     lang: LangOption = None,
 ) -> None:
     """Write the open report of a charging network (HTML or PDF) or its open data (the
-    result, its schema, IRVE files, tickets and a README with every file's SHA-256)."""
+    result, its schema, IRVE files, tickets and a README with every file's SHA-256), from the
+    inputs themselves or from a metrics JSON `charging metrics --format json` wrote."""
     from ..charging.report import read_metrics_json, read_table_folder
 
     display = language(lang)
-    kind = _report_kind(to, output, tables)
-    metrics = read_metrics_json(metrics_file)
-    loaded = read_table_folder(tables) if tables is not None else None
-    for path in write_report(metrics, loaded, output=output, kind=kind, lang=display,
-                             ruleset_files=ruleset_files or []):
+    if len(inputs) == 1 and _is_metrics_json(inputs[0]):
+        kind = _report_kind(to, output, has_tables=tables is not None)
+        result = read_metrics_json(inputs[0])
+        loaded = read_table_folder(tables) if tables is not None else None
+    else:
+        kind = _report_kind(to, output, has_tables=True)
+        result, loaded = computed(inputs, inventory=inventory or [], tickets=tickets or [],
+                                  period_from=period_from, period_to=period_to,
+                                  rulesets=ruleset or [], charge_point=charge_point,
+                                  ocpp_version=ocpp_version, lang=display)
+    files = [p for p in ruleset or [] if p.endswith(".toml")]
+    for path in write_report(result, loaded, output=output, kind=kind, lang=display,
+                             ruleset_files=[Path(p) for p in files]):
         typer.echo(say("charging.report.cli.written", display, path=str(path)))
 
 
-def _report_kind(to: str | None, output: Path, tables: Path | None) -> ReportKind:
-    """html, pdf or open-data: --to, else the output's suffix; exit 2 naming the choices."""
-    from ..errors import ChargingInputError, Problem
+def _is_metrics_json(path: Path) -> bool:
+    """A result `charging metrics --format json` wrote (``.json``, maybe gzipped), rather than
+    an input: its first bytes open an object with one of the result's own keys."""
+    if not path.is_file() or not path.name.lower().endswith((".json", ".json.gz")):
+        return False
+    import gzip
 
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(2)
+        opener = gzip.open if head == b"\x1f\x8b" else open
+        with opener(path, "rb") as handle:
+            start = handle.read(4096).decode("utf-8-sig", errors="replace").lstrip()
+    except (OSError, EOFError):
+        return True  # read_metrics_json names the problem
+    if not start.startswith("{"):
+        return False
+    if not start[1:].lstrip().startswith(('"', "}")):
+        return True  # not JSON at all: read_metrics_json says where
+    return any(f'"{key}"' in start for key in _METRICS_KEYS)
+
+
+#: top-level keys of a metrics JSON that no input format has
+_METRICS_KEYS = ("schema_version", "period", "network", "rulesets")
+
+
+def _report_kind(to: str | None, output: Path, *, has_tables: bool) -> ReportKind:
+    """html, pdf or open-data: --to, else the output's suffix; exit 2 naming the choices."""
     kind = to or {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(output.suffix.lower())
     problems = []
     if kind not in ("html", "pdf", "open-data"):
         problems.append(Problem("--to", f"cannot tell what to write from {to or output.name!r}",
                                 "name the output .html or .pdf, or give --to html|pdf|"
                                 "open-data"))
-    if kind == "open-data" and tables is None:
+    if kind == "open-data" and not has_tables:
         problems.append(Problem("--tables", "the open data publishes the canonical tables",
                                 "give --tables DIR, the folder `solidcheck charging ingest "
                                 "-o DIR` wrote"))
