@@ -28,7 +28,7 @@ $(BIN)/python:
 
 # Stamps re-install when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[server,batch]'
+	$(PIP) install -e '.[server,batch,charging]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -36,7 +36,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 # The main job: the examples classified, a dossier built from lab files, a press release
-# audited, a million synthetic dossiers classified under both rule sets (what changes), then
+# audited, a million synthetic dossiers classified under both rule sets (what changes), a
+# synthetic charging network's service quality under every charging rule set with its open
+# report (out/charging-report.html) and open data (out/charging-open-data/), then
 # a registry on the embedded database (SQLite, in out/demo-registry) with the examples
 # loaded, served on http://127.0.0.1:$(DEMO_PORT)/. A lab key for the classify form is
 # written to out/demo-lab.key. Ctrl-C stops the server; `make demo` again reuses the data.
@@ -54,6 +56,16 @@ demo: $(VENV)/.installed
 	$(BIN)/solidcheck synth 1M --seed 1 -o out/synthetic-1m.parquet
 	$(BIN)/solidcheck batch out/synthetic-1m.parquet -o out/synthetic-1m-results.parquet \
 	    -r gbt-ssb-1-2026 -r csae-434-2025 --plot out/synthetic-1m-summary.svg
+	$(BIN)/solidcheck charging synth --stations 40 --days 14 --seed 1 -o out/charging-network
+	$(BIN)/solidcheck charging ingest out/charging-network/*.gz out/charging-network/*.csv \
+	    -o out/charging-tables
+	$(BIN)/solidcheck charging metrics out/charging-tables --format json \
+	    -o out/charging-metrics.json
+	$(BIN)/solidcheck charging metrics out/charging-tables --lang zh
+	$(BIN)/solidcheck charging report out/charging-metrics.json --lang both \
+	    -o out/charging-report.html
+	$(BIN)/solidcheck charging report out/charging-metrics.json --tables out/charging-tables \
+	    --to open-data -o out/charging-open-data
 	$(DEMO_ENV) $(BIN)/solidcheck registry init
 	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
 	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck registry keys create --role lab \

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
-from ..errors import ChargingInputError, Problem
+from ..errors import ChargingInputError, MissingDependencyError, Problem
 from .common import LangOption, language, say
 
 if TYPE_CHECKING:
@@ -153,6 +153,11 @@ def computed(inputs: Sequence[Path], *, inventory: Sequence[Path] = (),
              ) -> tuple[ChargingMetrics, dict[str, pa.Table]]:
     """The metrics of the inputs and the canonical tables they came from; every problem of
     the options (``problems``, gathered by the caller) and of every input in one error."""
+    try:
+        import polars  # noqa: F401  (the metrics' engine; say so before any work)
+    except ImportError as exc:
+        raise MissingDependencyError("The charging metrics", extra="charging",
+                                     package=exc.name or "polars") from exc
     from ..charging.metrics import compute_metrics
     from ..charging.metrics_inputs import parse_bound, read_metrics_inputs, rulesets_named
 
