@@ -28,7 +28,8 @@ from .rows import TableRead
 from .tcec import parse_tcec
 from .tickets import parse_tickets
 
-__all__ = ["READERS", "Ingested", "InputSummary", "Reader", "ingest", "write_tables"]
+__all__ = ["READERS", "Ingested", "InputSummary", "Reader", "ingest", "read_tables",
+           "write_tables"]
 
 
 class Reader(Protocol):
@@ -160,3 +161,29 @@ def write_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
         pq.write_table(table, path)
         written.append(path)
     return written
+
+
+def read_tables(folder: Path) -> dict[str, pa.Table]:
+    """The canonical tables of a folder :func:`write_tables` wrote, each cast to its schema (a
+    table not there is empty); every unreadable table, or a folder with none, in one error."""
+    fix = "give the folder `solidcheck charging ingest -o DIR` wrote"
+    if not folder.is_dir():
+        raise ChargingInputError([Problem(str(folder), "is not a folder", fix)])
+    problems: list[Problem] = []
+    tables: dict[str, pa.Table] = {}
+    for name, schema in TABLES.items():
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            tables[name] = schema.empty_table()
+            continue
+        try:
+            tables[name] = pq.read_table(path).select(schema.names).cast(schema)
+        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+            problems.append(Problem(str(path), f"not a canonical {name} table ({exc})",
+                                    "write the folder again with `solidcheck charging ingest`"))
+    if not any((folder / f"{name}.parquet").is_file() for name in TABLES):
+        problems.append(Problem(str(folder), "holds none of the canonical tables "
+                                f"({', '.join(TABLES)})", fix))
+    if problems:
+        raise ChargingInputError(problems)
+    return tables
