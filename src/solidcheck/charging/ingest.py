@@ -114,7 +114,8 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
                                 read.other_lines) for read, version in reads)
     inputs += tuple(InputSummary(read.source, read.sha256, read.format, None, 0,
                                  len(read.rejected), read.other_lines,
-                                 rows=sum(len(rows) for rows in read.rows.values()))
+                                 rows=sum(len(rows) for rows in read.rows.values())
+                                 + sum(t.num_rows for t in _tables_of(read).values()))
                     for read in irve_reads)
     return Ingested(inputs, tables)
 
@@ -135,16 +136,26 @@ def _table_read(path: Path) -> IrveRead | TableRead | None:
 
 def _with_irve(tables: dict[str, pa.Table],
                reads: list[IrveRead | TableRead]) -> dict[str, pa.Table]:
-    """The OCPP tables with the table files' rows and rejections appended."""
-    added: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    """The OCPP tables with the table files' rows (as rows, or already as tables: the
+    column-wise IRVE dynamique path) and rejections appended, file by file."""
+    added: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for read in reads:
         for name, rows in read.rows.items():
-            added[name] += rows
-        added["rejected"] += [{"source": r.source, "line": r.line, "reason": r.reason,
-                               "detail": r.detail, "text": r.text} for r in read.rejected]
-    return {name: pa.concat_tables([table, pa.Table.from_pylist(added[name],
-                                                                schema=TABLES[name])])
-            if added[name] else table for name, table in tables.items()}
+            if rows:
+                added[name].append(pa.Table.from_pylist(rows, schema=TABLES[name]))
+        for name, table in _tables_of(read).items():
+            added[name].append(table)
+        if read.rejected:
+            added["rejected"].append(pa.Table.from_pylist(
+                [{"source": r.source, "line": r.line, "reason": r.reason, "detail": r.detail,
+                  "text": r.text} for r in read.rejected], schema=TABLES["rejected"]))
+    return {name: pa.concat_tables([table, *added[name]]) if added[name] else table
+            for name, table in tables.items()}
+
+
+def _tables_of(read: IrveRead | TableRead) -> dict[str, pa.Table]:
+    """The rows a reader gave as Arrow tables (only IRVE's column-wise path does)."""
+    return read.tables if isinstance(read, IrveRead) else {}
 
 
 def _row_version(read: LogRead) -> str | None:

@@ -18,15 +18,20 @@ canonical row or a rejection with its reason — never dropped. Pure but for :fu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
+
+import pyarrow as pa
 
 from .model import State
 from .ocpp_logs import Rejection
@@ -35,7 +40,8 @@ from .rows import RowError as _Bad
 from .rows import csv_items, jsonl_items, utc_time
 from .rows import number as _non_negative
 
-__all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "kind_of", "parse_irve", "read_irve"]
+__all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "csv_header", "kind_of", "parse_irve",
+           "read_irve"]
 
 IrveKind = Literal["irve-dynamique", "irve-sessions", "irve-statique"]
 
@@ -54,6 +60,7 @@ IRVE_STATES: Final[dict[tuple[str, str | None], State]] = {
 _OCCUPATIONS: Final = ("libre", "occupe", "reserve", "inconnu")
 _GZIP_MAGIC = b"\x1f\x8b"
 _TEXT_KEPT = 200
+_BLOCK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -67,6 +74,15 @@ class IrveRead:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     other_lines: int = 0
+    #: canonical rows already as Arrow tables (the column-wise dynamique path, irve_fast.py),
+    #: beside ``rows``
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        """Canonical rows read, in ``rows`` and ``tables`` together."""
+        tables: int = sum(table.num_rows for table in self.tables.values())
+        return sum(len(rows) for rows in self.rows.values()) + tables
 
 
 def kind_of(keys: set[str]) -> IrveKind | None:
@@ -92,22 +108,35 @@ def read_irve(path: Path) -> IrveRead | None:
 
 def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     """The IRVE rows of a file's bytes, or None when they are not an IRVE file."""
-    sha256 = hashlib.sha256(data).hexdigest()
+    hashing = _hashing(data)
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
             return None
+    # ASCII after a BOM is UTF-8: a large file need not be decoded to know it
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    ascii_only = all(data[at:at + _BLOCK].isascii() for at in range(start, len(data), _BLOCK))
     try:
-        text = data.decode("utf-8-sig")
+        text = "" if ascii_only else data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = _first_line(data)
+    if first[:1] not in ("{", "[") and csv_header(first)[2] == "irve-dynamique":
+        from .irve_fast import read_dynamique_csv  # here: irve_fast imports this module
+
+        fast = read_dynamique_csv(data, source=source, first=first)
+        if fast is not None:
+            return IrveRead(source, hashing.result(), "irve-dynamique", "csv",
+                            rows={"port_events": [], "sessions": [], "inventory": []},
+                            rejected=fast.rejected, other_lines=fast.other_lines,
+                            tables={"port_events": fast.table})
+    text = data.decode("utf-8-sig") if ascii_only else text
     found = _json_rows(text) if first[:1] in ("{", "[") else _csv_rows(text, first)
     if found is None:
         return None
     layout, kind, items = found
-    read = IrveRead(source, sha256, kind, layout,
+    read = IrveRead(source, hashing.result(), kind, layout,
                     rows={"port_events": [], "sessions": [], "inventory": []})
     for number, row, line in items:
         if row is None:
@@ -123,10 +152,39 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
 _Found = tuple[str, IrveKind, Iterator[_Item]]
 
 
-def _csv_rows(text: str, header: str) -> _Found | None:
+def _hashing(data: bytes) -> Future[str]:
+    """The SHA-256 of a large file computed beside the reading (hashlib lets go of the GIL)."""
+    done: Future[str] = Future()
+    if len(data) < _BLOCK:
+        done.set_result(hashlib.sha256(data).hexdigest())
+        return done
+    work = threading.Thread(target=lambda: done.set_result(hashlib.sha256(data).hexdigest()),
+                            daemon=True)
+    work.start()
+    return done
+
+
+def _first_line(data: bytes) -> str:
+    """The first non-blank line of UTF-8 ``data``, stripped; looked for in the first 64 KiB
+    before the whole text, which a large file need not be decoded and split into lines for."""
+    head = data[:1 << 16].decode("utf-8-sig", errors="ignore").splitlines()  # cut: last line
+    found = next((index for index, line in enumerate(head) if line.strip()), None)
+    if found is not None and found < len(head) - 1:
+        return head[found].strip()
+    lines = data.decode("utf-8-sig").splitlines()
+    return next((line.strip() for line in lines if line.strip()), "")
+
+
+def csv_header(header: str) -> tuple[str, list[str], IrveKind | None]:
+    """A CSV header line's delimiter (``;`` when it has more of them than commas), column
+    names (stripped, lower case) and kind."""
     delimiter = ";" if header.count(";") > header.count(",") else ","
     names = [name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))]
-    kind = kind_of(set(names))
+    return delimiter, names, kind_of(set(names))
+
+
+def _csv_rows(text: str, header: str) -> _Found | None:
+    delimiter, names, kind = csv_header(header)
     if kind is None:
         return None
 
