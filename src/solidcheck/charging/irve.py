@@ -108,7 +108,7 @@ def read_irve(path: Path) -> IrveRead | None:
 
 def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     """The IRVE rows of a file's bytes, or None when they are not an IRVE file."""
-    hashing = _hashing(data)
+    hashing = _Digest(data)
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
@@ -125,6 +125,7 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     if first[:1] not in ("{", "[") and csv_header(first)[2] == "irve-dynamique":
         from .irve_fast import read_dynamique_csv  # here: irve_fast imports this module
 
+        hashing.start()
         fast = read_dynamique_csv(data, source=source, first=first)
         if fast is not None:
             return IrveRead(source, hashing.result(), "irve-dynamique", "csv",
@@ -152,16 +153,27 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
 _Found = tuple[str, IrveKind, Iterator[_Item]]
 
 
-def _hashing(data: bytes) -> Future[str]:
-    """The SHA-256 of a large file computed beside the reading (hashlib lets go of the GIL)."""
-    done: Future[str] = Future()
-    if len(data) < _BLOCK:
-        done.set_result(hashlib.sha256(data).hexdigest())
-        return done
-    work = threading.Thread(target=lambda: done.set_result(hashlib.sha256(data).hexdigest()),
-                            daemon=True)
-    work.start()
-    return done
+class _Digest:
+    """A file's SHA-256, computed when asked or, once started, beside the reading (hashlib
+    lets go of the GIL): only a large dynamique file is worth a thread."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._done = data, Future[str]()
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started and len(self._data) >= _BLOCK:
+            self._started = True
+            threading.Thread(target=self._compute, daemon=True).start()
+
+    def _compute(self) -> None:
+        self._done.set_result(hashlib.sha256(self._data).hexdigest())
+
+    def result(self) -> str:
+        if not self._started:
+            self._started = True
+            self._compute()
+        return self._done.result()
 
 
 def _first_line(data: bytes) -> str:

@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .irve import _Bad, _status, csv_header, irve_time
+from .irve import _status, csv_header, irve_time
+from .rows import RowError as _Bad
 from .model import PORT_EVENTS, STATES
 from .ocpp_logs import Rejection
 
