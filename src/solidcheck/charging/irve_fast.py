@@ -27,9 +27,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .irve import _status, csv_header, irve_time
-from .rows import RowError as _Bad
 from .model import PORT_EVENTS, STATES
 from .ocpp_logs import Rejection
+from .rows import RowError as _Bad
 
 __all__ = ["FastDynamique", "read_dynamique_csv"]
 
