@@ -37,6 +37,7 @@ _TEXT_KEPT = 200
 _BOM = b"\xef\xbb\xbf"
 _QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
 _TS = pa.timestamp("ms", tz="UTC")
+_PIECE = 1 << 18
 _BLOCK_BYTES = 4 << 20  # pyarrow's blocks: fewer, larger ones judge faster (default 1 MiB)
 _WORDS = pa.dictionary(pa.int32(), pa.string())
 _WANTED = ("id_pdc_itinerance", "etat_pdc", "occupation_pdc", "horodatage",
@@ -74,6 +75,10 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
         skipped.append(1)
         return "skip"
 
+    newlines, crs, blanks, top = _byte_counts(np.frombuffer(data, np.uint8, offset=offset))
+    # ASCII with no blank but line ends: no cell to strip, ids need not be dictionaries
+    plain = top < 0x80 and blanks == newlines + crs
+    ids = pa.string() if plain else _WORDS
     table = None
     for time_type in (_TS, pa.string()):  # times read as text when some are not ISO 8601
         try:
@@ -84,7 +89,8 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=skip),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=sorted(picked.values()),
-                    column_types={c: time_type if name == "horodatage" else _WORDS
+                    column_types={c: time_type if name == "horodatage" else ids
+                                  if name.startswith("id_") else _WORDS
                                   for name, c in picked.items()},
                     null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
             break
@@ -93,13 +99,27 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
     if table is None:  # … or what pyarrow cannot split: the exact path
         return None
     rows = _Rows(data, offset, delimiter, len(names))
-    newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8, offset=offset) == _LF))
     lines_there = newlines + (0 if data.endswith(b"\n") else 1)
     if skipped or data.find(b'"', offset) >= 0 or lines_there != table.num_rows:
         lines = rows.scan()  # blank, short or quoted lines: number them one by one
         if lines is None or lines.emitted.size != table.num_rows:
             return None
     return _assemble(table, picked, rows, source=source, header_line=header_line)
+
+
+def _byte_counts(part: np.ndarray[Any, np.dtype[np.uint8]]) -> tuple[int, int, int, int]:
+    """Line feeds, carriage returns, bytes up to a space, and the largest byte, counted a
+    cache-sized piece at a time (whole-file temporaries cost more than the counting)."""
+    newlines = crs = blanks = top = 0
+    seen = np.empty(_PIECE, np.bool_)
+    for start in range(0, part.size, _PIECE):
+        piece = part[start:start + _PIECE]
+        found = seen[:piece.size]
+        newlines += int(np.count_nonzero(np.equal(piece, _LF, out=found)))
+        crs += int(np.count_nonzero(np.equal(piece, _CR, out=found)))
+        blanks += int(np.count_nonzero(np.less_equal(piece, ord(" "), out=found)))
+        top = max(top, int(piece.max()))
+    return newlines, crs, blanks, top
 
 
 def _crs_end_lines(data: bytes, offset: int) -> bool:
@@ -216,9 +236,7 @@ def _judged(batch: pa.RecordBatch, picked: dict[str, str]) -> _Batch:
     """Each row's canonical columns or its first reason to be refused, in irve.py's order:
     the port's id, then its status, then its time."""
     size = batch.num_rows
-    ports, port_at = _words(batch.column(picked["id_pdc_itinerance"]))
-    ports = [port.strip() for port in ports]
-    missing = np.array([not port for port in ports] + [False])[port_at]
+    port_id, missing = _ids(batch.column(picked["id_pdc_itinerance"]))
     etats, etat_at = _words(batch.column(picked["etat_pdc"]))
     occupations, occupation_at = _words(batch.column(picked["occupation_pdc"]))
     pairs = [_pair(etat, occupation) for etat, occupation in product(etats, occupations)]
@@ -247,15 +265,11 @@ def _judged(batch: pa.RecordBatch, picked: dict[str, str]) -> _Batch:
         if missing[row] and _all_empty(batch, picked, row):
             empty.append(row)
     kept = np.flatnonzero(~missing & (states >= 0) & ~np.isin(np.arange(size), list(late)))
-    port_id = pa.DictionaryArray.from_arrays(pa.array(port_at), pa.array(ports, pa.string()))
     station_id = None  # the port stands for its station
     if "id_station_itinerance" in picked:
-        stations, station_at = _words(batch.column(picked["id_station_itinerance"]))
-        stations = [station.strip() for station in stations]
-        own = pa.array(np.array([bool(station) for station in stations] + [False])[station_at])
-        station_id = pc.if_else(own, pa.DictionaryArray.from_arrays(
-            pa.array(station_at), pa.array(stations, pa.string())).cast(pa.string()),
-            port_id.cast(pa.string()))
+        stations, no_station = _ids(batch.column(picked["id_station_itinerance"]))
+        station_id = pc.if_else(pa.array(no_station), port_id.cast(pa.string()),
+                                stations.cast(pa.string()))
     raw = pa.DictionaryArray.from_arrays(pa.array(pair_at, pa.int32()),
                                          pa.array([p[1] for p in pairs], pa.string()))
     state = pa.DictionaryArray.from_arrays(pa.array(np.maximum(states, 0), pa.int32()),
@@ -265,6 +279,17 @@ def _judged(batch: pa.RecordBatch, picked: dict[str, str]) -> _Batch:
         ts, port_id, state, raw = (c.take(take) for c in (ts, port_id, state, raw))
         station_id = None if station_id is None else station_id.take(take)
     return _Batch(ts, port_id, station_id, state, raw, kept, refused, empty)
+
+
+def _ids(array: pa.Array) -> tuple[pa.Array, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Ids stripped, and which are empty: a dictionary's distinct values are stripped once; a
+    plain column comes from a file with nothing to strip."""
+    if not pa.types.is_dictionary(array.type):
+        return array, pc.equal(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
+    values, at = _words(array)
+    values = [value.strip() for value in values]
+    empty = np.array([not value for value in values] + [False])[at]
+    return pa.DictionaryArray.from_arrays(pa.array(at), pa.array(values, pa.string())), empty
 
 
 def _pair(etat: str, occupation: str) -> tuple[str | None, str, str, str]:
