@@ -61,7 +61,7 @@ PORTS_PER_STATION = 4
 CHUNK_EVENTS = 2_000_000
 MAX_CSV_EVENTS = 20_000_000  # the IRVE file of a larger network is ~80 bytes an event
 MAX_EXACT_EVENTS = 2_000_000
-MAX_PANDAS_EVENTS = 60_000_000
+MAX_PANDAS_EVENTS = 10_000_000  # ~350 bytes an event at pandas' peak: 3.5 GB
 
 NOTES = {
     "irve_read_ratio": "bare pyarrow.csv.read_csv time / read_irve time, same file, best of "
@@ -152,8 +152,8 @@ def irve_dynamique(events: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, names=IRVE_COLUMNS)
 
 
-def write_network(folder: Path, *, ports: int, days: int, seed: int,
-                  csv: bool) -> dict[str, Any]:
+def write_network(folder: Path, *, ports: int, days: int, seed: int, csv: bool,
+                  chunk_events: int = CHUNK_EVENTS) -> dict[str, Any]:
     """The network's port_events as Parquet (row group per chunk) and, when ``csv``, as an
     IRVE dynamique CSV with a BOM and ``;``."""
     parquet, irve = folder / "port_events.parquet", folder / "irve-dynamique.csv"
@@ -162,7 +162,8 @@ def write_network(folder: Path, *, ports: int, days: int, seed: int,
             (irve.open("wb") if csv else open(os.devnull, "wb")) as text:
         if csv:  # the BOM and header as data.gouv.fr's exports have them (no quotes)
             text.write(("\ufeff" + ";".join(IRVE_COLUMNS) + "\n").encode())
-        for batch in port_event_batches(ports=ports, days=days, seed=seed):
+        for batch in port_event_batches(ports=ports, days=days, seed=seed,
+                                        chunk_events=chunk_events):
             writer.write_table(batch, row_group_size=batch.num_rows)
             events += batch.num_rows
             if csv:

@@ -72,9 +72,13 @@ def test_the_rule_sets_mapping_decides_what_counts(bench: ModuleType) -> None:
 
 
 def test_the_synthetic_network_and_its_irve_file(bench: ModuleType, tmp_path: Path) -> None:
-    written = bench.write_network(tmp_path, ports=12, days=2, seed=3, csv=True)
+    # chunks of about three ports: the Parquet file is written a row group at a time
+    written = bench.write_network(tmp_path, ports=12, days=2, seed=3, csv=True,
+                                  chunk_events=100)
+    assert pq.ParquetFile(written["parquet"]).num_row_groups == 4
     table = pq.read_table(written["parquet"])
     assert table.schema == PORT_EVENTS
+    assert table.column("line").to_pylist() == list(range(1, table.num_rows + 1))
     assert table.num_rows == written["events"] > 12
     assert len(set(table.column("port_id").to_pylist())) == 12
     frame = table.select(["port_id", "ts"]).to_pandas()
