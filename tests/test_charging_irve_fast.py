@@ -185,3 +185,18 @@ def test_ingest_gives_the_column_wise_rows_their_source(tmp_path: Path) -> None:
     assert result.tables["port_events"].to_pylist()[0]["source"] == str(path)
     (summary,) = result.inputs
     assert (summary.format, summary.rows, summary.other_lines) == ("irve-dynamique", 1, 1)
+
+
+def test_non_ascii_cells_are_stripped_as_python_strips_them() -> None:
+    text = (HEADER.replace("etat_prise_type_ef", "commentaire")
+            + "FRA01E1\u00a0;en_service;libre;2026-01-15T08:00:00+01:00;x;y;z;café\n"
+            + "\u2003;en_service;libre;2026-01-15T08:00:00+01:00;x;y;z;\n")
+    read = _same_as_exact(text.encode())
+    assert [e["port_id"] for e in _events(read)] == ["FRA01E1"]
+    assert [r.reason for r in read.rejected] == ["charging.rejected.irve_missing"]
+
+
+def test_a_file_that_is_not_utf8_is_no_irve_file() -> None:
+    data = (HEADER + _row("FRA01E1", "en_service", "libre", "2026-01-15T08:00:00+01:00")
+            ).encode() + b"FRA01E2;en_service;libre;2026-01-15T08:00:00+01:00;\xe9\n"
+    assert parse_irve(data, source="f.csv") is None

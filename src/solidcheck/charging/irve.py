@@ -18,7 +18,6 @@ canonical row or a rejection with its reason — never dropped. Pure but for :fu
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import hashlib
@@ -114,25 +113,24 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
             data = gzip.decompress(data)
         except (OSError, EOFError):
             return None
-    # ASCII after a BOM is UTF-8: a large file need not be decoded to know it
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    ascii_only = all(data[at:at + _BLOCK].isascii() for at in range(start, len(data), _BLOCK))
     try:
-        text = "" if ascii_only else data.decode("utf-8-sig")
+        first = _first_line(data)
     except UnicodeDecodeError:
         return None
-    first = _first_line(data)
     if first[:1] not in ("{", "[") and csv_header(first)[2] == "irve-dynamique":
         from .irve_fast import read_dynamique_csv  # here: irve_fast imports this module
 
         hashing.start()
-        fast = read_dynamique_csv(data, source=source, first=first)
+        fast = read_dynamique_csv(data, source=source, first=first)  # checks UTF-8 itself
         if fast is not None:
             return IrveRead(source, hashing.result(), "irve-dynamique", "csv",
                             rows={"port_events": [], "sessions": [], "inventory": []},
                             rejected=fast.rejected, other_lines=fast.other_lines,
                             tables={"port_events": fast.table})
-    text = data.decode("utf-8-sig") if ascii_only else text
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
     found = _json_rows(text) if first[:1] in ("{", "[") else _csv_rows(text, first)
     if found is None:
         return None

@@ -60,7 +60,10 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
     """A dynamique CSV (decompressed, UTF-8 checked) read column-wise, or None when only the
     exact path can number its lines. ``first`` is the file's first non-blank line as
     irve.py found it (its header)."""
-    found = _header(data, len(_BOM) if data.startswith(_BOM) else 0, first)
+    try:
+        found = _header(data, len(_BOM) if data.startswith(_BOM) else 0, first)
+    except UnicodeDecodeError:
+        return None
     if found is None:
         return None
     header_line, offset = found  # from here on, ``offset`` is where the rows start
@@ -78,6 +81,8 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
     newlines, crs, blanks, top = _byte_counts(np.frombuffer(data, np.uint8, offset=offset))
     # ASCII with no blank but line ends: no cell to strip, ids need not be dictionaries
     plain = top < 0x80 and blanks == newlines + crs
+    if top >= 0x80 and not _utf8(data):
+        return None  # not UTF-8: the exact path says it is no IRVE file
     ids = pa.string() if plain else _WORDS
     table = None
     for time_type in (_TS, pa.string()):  # times read as text when some are not ISO 8601
@@ -105,6 +110,14 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
         if lines is None or lines.emitted.size != table.num_rows:
             return None
     return _assemble(table, picked, rows, source=source, header_line=header_line)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _byte_counts(part: np.ndarray[Any, np.dtype[np.uint8]]) -> tuple[int, int, int, int]:
