@@ -338,6 +338,9 @@ def availability_figures(path: Path, period: tuple[datetime, datetime],
         figures["pandas_availability"] = {
             **{k: round(v, 3) for k, v in baseline.items() if isinstance(v, float)},
             "events_per_cpu_second": round(events / baseline["cpu_s"])}
+    else:
+        figures["pandas_availability"] = {"skipped": f"more than {MAX_PANDAS_EVENTS:,} events: "
+                                          "pandas holds ~350 bytes an event at its peak"}
     log("engine availability (fresh process)")
     engine = run_child("engine", path, period)
     if engine["network_percent"] is None:
@@ -398,12 +401,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "events": network["events"],
                         "parquet_bytes": network["parquet_bytes"],
                         "csv_bytes": network["csv_bytes"],
-                        "written_s": round(time.perf_counter() - started, 1)},
+                        "written_s": round(time.perf_counter() - started, 1),
+                        "writer_peak_rss_mb": peak_rss_mb()},
             "ruleset": RULESET, "notes": NOTES}
         if network["csv"] is not None:
             result["irve_read"] = measure_irve(
                 network["csv"], repeat=args.repeat,
                 exact=not args.no_exact and network["events"] <= MAX_EXACT_EVENTS)
+        else:
+            result["irve_read"] = {"skipped": f"no CSV above {MAX_CSV_EVENTS:,} events"}
         result.update(availability_figures(network["parquet"], period, network["events"],
                                            pandas=network["events"] <= MAX_PANDAS_EVENTS))
     print(json.dumps(result, indent=2, default=str))
