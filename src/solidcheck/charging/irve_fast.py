@@ -7,9 +7,10 @@ caller then reads the exact way) whenever it could not be sure of a line number:
 field holding a line break, a quote inside an unquoted field, a lone carriage return, a header
 that is not the file's first non-blank line as irve.py sees it.
 
-How it stays exact: the few-valued columns (ids, ``etat_pdc``, ``occupation_pdc``) are read as
-dictionaries, and each distinct value, or pair of values, is judged once by irve.py's own row
-check; times are cast by Arrow, whose ISO 8601 reading agrees with Python's wherever it
+How it stays exact: ``etat_pdc`` and ``occupation_pdc`` are read as dictionaries and each
+distinct pair is judged once by irve.py's own row check; ids are read as dictionaries too (each
+distinct one stripped once) unless the file has no blank but its line ends, when there is
+nothing to strip; times are read by Arrow, whose ISO 8601 reading agrees with Python's wherever it
 accepts a text — a block of rows with any time Arrow refuses is read by ``irve_time`` one by
 one, so odd but valid times and every rejection reason stay Python's.
 """
@@ -57,8 +58,8 @@ class FastDynamique:
 
 
 def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique | None:
-    """A dynamique CSV (decompressed, UTF-8 checked) read column-wise, or None when only the
-    exact path can number its lines. ``first`` is the file's first non-blank line as
+    """A dynamique CSV (decompressed) read column-wise, or None when only the exact path can
+    number its lines, or judge it (not UTF-8). ``first`` is the file's first non-blank line as
     irve.py found it (its header)."""
     try:
         found = _header(data, len(_BOM) if data.startswith(_BOM) else 0, first)
