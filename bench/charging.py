@@ -226,7 +226,7 @@ def _engine_availability(path: Path, period: tuple[datetime, datetime]) -> float
     """The network's service availability (per cent, under RULESET) from the engine, or None
     while ``solidcheck.charging.metrics`` is not in the tree. The one call to fill in."""
     try:
-        from solidcheck.charging.metrics import compute_metrics  # type: ignore[import-not-found]
+        from solidcheck.charging.metrics import compute_metrics
     except ImportError:
         return None
     from solidcheck.charging.rules import charging_ruleset_by_id
