@@ -8,9 +8,9 @@ field holding a line break, a quote inside an unquoted field, a lone carriage re
 that is not the file's first non-blank line as irve.py sees it.
 
 How it stays exact: ``etat_pdc`` and ``occupation_pdc`` are read as dictionaries and each
-distinct pair is judged once by irve.py's own row check; ids are read as dictionaries too (each
-distinct one stripped once) unless the file has no blank but its line ends, when there is
-nothing to strip; times are read by Arrow, whose ISO 8601 reading agrees with Python's wherever it
+distinct pair is judged once by irve.py's own row check; a block's ids are kept as read when
+they hold no blank and nothing beyond ASCII, else stripped once per distinct id; times are read
+by Arrow, whose ISO 8601 reading agrees with Python's wherever it
 accepts a text — a block of rows with any time Arrow refuses is read by ``irve_time`` one by
 one, so odd but valid times and every rejection reason stay Python's.
 """
@@ -79,12 +79,10 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
         skipped.append(1)
         return "skip"
 
-    newlines, crs, blanks, top = _byte_counts(np.frombuffer(data, np.uint8, offset=offset))
-    # ASCII with no blank but line ends: no cell to strip, ids need not be dictionaries
-    plain = top < 0x80 and blanks == newlines + crs
-    if top >= 0x80 and not _utf8(data):
+    part = np.frombuffer(data, np.uint8, offset=offset)
+    if int(part.max(initial=0)) >= 0x80 and not _utf8(data):
         return None  # not UTF-8: the exact path says it is no IRVE file
-    ids = pa.string() if plain else _WORDS
+    newlines = _newlines(part)
     table = None
     for time_type in (_TS, pa.string()):  # times read as text when some are not ISO 8601
         try:
@@ -95,7 +93,7 @@ def read_dynamique_csv(data: bytes, *, source: str, first: str) -> FastDynamique
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=skip),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=sorted(picked.values()),
-                    column_types={c: time_type if name == "horodatage" else ids
+                    column_types={c: time_type if name == "horodatage" else pa.string()
                                   if name.startswith("id_") else _WORDS
                                   for name, c in picked.items()},
                     null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -121,19 +119,15 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-def _byte_counts(part: np.ndarray[Any, np.dtype[np.uint8]]) -> tuple[int, int, int, int]:
-    """Line feeds, carriage returns, bytes up to a space, and the largest byte, counted a
-    cache-sized piece at a time (whole-file temporaries cost more than the counting)."""
-    newlines = crs = blanks = top = 0
+def _newlines(part: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
+    """Line feeds, counted a cache-sized piece at a time (a whole-file temporary costs more
+    than the counting)."""
+    count = 0
     seen = np.empty(_PIECE, np.bool_)
     for start in range(0, part.size, _PIECE):
         piece = part[start:start + _PIECE]
-        found = seen[:piece.size]
-        newlines += int(np.count_nonzero(np.equal(piece, _LF, out=found)))
-        crs += int(np.count_nonzero(np.equal(piece, _CR, out=found)))
-        blanks += int(np.count_nonzero(np.less_equal(piece, ord(" "), out=found)))
-        top = max(top, int(piece.max()))
-    return newlines, crs, blanks, top
+        count += int(np.count_nonzero(np.equal(piece, _LF, out=seen[:piece.size])))
+    return count
 
 
 def _crs_end_lines(data: bytes, offset: int) -> bool:
@@ -296,10 +290,14 @@ def _judged(batch: pa.RecordBatch, picked: dict[str, str]) -> _Batch:
 
 
 def _ids(array: pa.Array) -> tuple[pa.Array, np.ndarray[Any, np.dtype[np.bool_]]]:
-    """Ids stripped, and which are empty: a dictionary's distinct values are stripped once; a
-    plain column comes from a file with nothing to strip."""
+    """Ids stripped, and which are empty: ids with no blank and no byte beyond ASCII are
+    kept as they are; others are stripped once per distinct value."""
     if not pa.types.is_dictionary(array.type):
-        return array, pc.equal(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
+        offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset:][:len(array) + 1]
+        text = np.frombuffer(array.buffers()[2] or b"", np.uint8)[offsets[0]:offsets[-1]]
+        if text.size == 0 or (int(text.min()) > ord(" ") and int(text.max()) < 0x80):
+            return array, np.diff(offsets) == 0
+        array = pc.dictionary_encode(array)
     values, at = _words(array)
     values = [value.strip() for value in values]
     empty = np.array([not value for value in values] + [False])[at]
