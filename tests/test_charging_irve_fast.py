@@ -176,6 +176,14 @@ def test_many_small_blocks_number_lines_across_blocks(monkeypatch: pytest.Monkey
     assert read.other_lines == 1 + 3
 
 
+def test_blocks_with_and_without_blanks_in_their_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(irve_fast, "_BLOCK_BYTES", 4096)
+    rows = list(_many_rows(600))
+    rows[450] = _row(" FRA450E1\t", "en_service", "libre", "2026-10-25T10:00:00+01:00")
+    read = _same_as_exact((HEADER + "".join(rows)).encode())  # one block's ids need stripping
+    assert "FRA450E1" in {e["port_id"] for e in _events(read)}
+
+
 def test_ingest_gives_the_column_wise_rows_their_source(tmp_path: Path) -> None:
     path = tmp_path / "dynamique.csv.gz"
     path.write_bytes(gzip.compress((HEADER + _row(

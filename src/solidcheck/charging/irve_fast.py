@@ -373,9 +373,9 @@ def _assemble(table: pa.Table, picked: dict[str, str], rows: _Rows, *, source: s
 
 
 def _port_events(blocks: list[_Batch], line: list[pa.Array], source: str) -> pa.Table:
-    def joined(name: str) -> pa.ChunkedArray:
-        return pa.chunked_array([getattr(block, name) for block in blocks]).cast(
-            PORT_EVENTS.field(name).type)
+    def joined(name: str) -> pa.ChunkedArray:  # blocks may differ: strings, dictionaries
+        kind = PORT_EVENTS.field(name).type
+        return pa.chunked_array([getattr(block, name).cast(kind) for block in blocks], kind)
 
     size = sum(len(block.kept) for block in blocks)
     ts = pa.chunked_array([block.ts for block in blocks], _TS)
