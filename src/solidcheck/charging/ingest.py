@@ -66,18 +66,19 @@ class Ingested:
     tables: dict[str, pa.Table]
 
 
-def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
+def ingest(paths: Sequence[Path | str], *, charge_point_id: str | None = None,
            ocpp_version: str | None = None) -> Ingested:
     """Read every log into the canonical tables. A frame's OCPP version is its row's own
     (JSON Lines ``ocpp_version``), else ``ocpp_version``, else the file's (the OCA log's
     header), else the one its actions betray; a file with none of these is invalid input."""
+    files = [Path(path) for path in paths]
     problems: list[Problem] = []
     if ocpp_version is not None and ocpp_version not in VERSIONS:
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
                                 "use " + ", ".join(VERSIONS)))
     reads: list[tuple[LogRead, str]] = []
     irve_reads: list[IrveRead | TableRead] = []
-    for path in paths:
+    for path in files:
         try:
             table = _table_read(path)
         except ChargingInputError as exc:

@@ -86,8 +86,8 @@ def first_line(text: str) -> str:
     """The first line with text, stripped, without splitting a whole (large) file."""
     start = 0
     while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
+        ends = [i for i in (text.find("\n", start), text.find("\r", start)) if i >= 0]
+        end = min(ends, default=len(text))  # a lone CR ends a line too
         line = text[start:end].strip()
         if line:
             return line
@@ -103,7 +103,9 @@ def delimiter_of(header: str) -> str:
 def csv_items(text: str, names: list[str], delimiter: str, *,
               cells_reason: str = "charging.rejected.cells_header") -> Iterator[Item]:
     """The rows of a CSV text under its (already read) header ``names``."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": a lone CR ends a line too (Excel's "CSV (Macintosh)"), and a line break
+    # inside quotes stays in its cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     last, seen_header = 0, False
     for cells in reader:
         number, last = last + 1, reader.line_num
@@ -191,4 +193,7 @@ def utc_time(value: object, *, epoch_ms: bool = False, naive: timezone | None = 
         if naive is None:
             raise RowError(no_offset, text)
         when = when.replace(tzinfo=naive)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last datetime
+        raise RowError("charging.rejected.time", text) from None
