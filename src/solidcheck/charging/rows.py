@@ -82,12 +82,19 @@ def decode(data: bytes) -> tuple[str, str] | None:
         return None
 
 
+def mac_lines(text: str) -> str:
+    """A text whose lines end with a lone CR (Excel's "CSV (Macintosh)") with LF line ends;
+    any other text as it is."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
 def first_line(text: str) -> str:
     """The first line with text, stripped, without splitting a whole (large) file."""
+    text = mac_lines(text)
     start = 0
     while start < len(text):
-        ends = [i for i in (text.find("\n", start), text.find("\r", start)) if i >= 0]
-        end = min(ends, default=len(text))  # a lone CR ends a line too
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
         line = text[start:end].strip()
         if line:
             return line
@@ -103,9 +110,7 @@ def delimiter_of(header: str) -> str:
 def csv_items(text: str, names: list[str], delimiter: str, *,
               cells_reason: str = "charging.rejected.cells_header") -> Iterator[Item]:
     """The rows of a CSV text under its (already read) header ``names``."""
-    # newline="": a lone CR ends a line too (Excel's "CSV (Macintosh)"), and a line break
-    # inside quotes stays in its cell
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(mac_lines(text)), delimiter=delimiter)
     last, seen_header = 0, False
     for cells in reader:
         number, last = last + 1, reader.line_num
