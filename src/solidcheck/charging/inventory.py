@@ -58,37 +58,22 @@ def parse_inventory(data: bytes, *, source: str) -> TableRead | None:
         return None
     sha256, text = decoded
     first = first_line(text)
-    if first[:1] not in ("{", "[") and not _YAML_STATIONS.search(text, 0, _YAML_HEAD_CHARS):
-        names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delimiter_of(
-            first)))] if first else []
-        if not set(names) >= _CSV_NAMES:
-            return None
-        read = TableRead(source, sha256, "inventory", "csv", rows={"inventory": []})
-        _rows(read, csv_items(text, names, delimiter_of(first)))
-        return read
+    items: Iterator[Item]
     if first[:1] in ("{", "["):
         document = json_document(text)
         if not (isinstance(document, dict) and "stations" in document):
             return None
-        layout = "json"
+        layout, items = "json", _stations(_document(text, source), _lines(text))
+    elif _YAML_STATIONS.search(text, 0, _YAML_HEAD_CHARS):
+        layout, items = "yaml", _stations(_document(text, source), _lines(text))
     else:
-        layout = "yaml"
+        names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delimiter_of(
+            first)))] if first else []
+        if not set(names) >= _CSV_NAMES:
+            return None
+        layout, items = "csv", csv_items(text, names, delimiter_of(first))
     read = TableRead(source, sha256, "inventory", layout, rows={"inventory": []})
-    _rows(read, _stations(_document(text, source), _lines(text)))
-    return read
-
-
-def _rows(read: TableRead, items: Iterator[Item]) -> None:
-    for number_, row, (line, detail) in items:
-        if row is None:
-            read.other_lines += 1
-        elif isinstance(row, str):
-            read.reject(number_, row, detail, line)
-        else:
-            try:
-                read.add("inventory", _port(row), number_)
-            except RowError as bad:
-                read.reject(number_, bad.reason, bad.detail, line)
+    return read.take(items, lambda number_, row, _: read.add("inventory", _port(row), number_))
 
 
 def _document(text: str, source: str) -> dict[str, Any]:

@@ -76,14 +76,7 @@ def parse_ocpi(data: bytes, *, source: str) -> TableRead | None:
     kind, layout, items = found
     read = TableRead(source, sha256, kind, layout,
                      rows={"port_events": [], "sessions": []})
-    for number_, row, (line, detail) in items:
-        if row is None:
-            read.other_lines += 1
-        elif isinstance(row, str):
-            read.reject(number_, row, detail, line)
-        else:
-            _add(read, kind, number_, row, line)
-    return read
+    return read.take(items, lambda number_, row, line: _add(read, kind, number_, row, line))
 
 
 def _items(text: str) -> tuple[str, str, Iterator[Item]] | None:

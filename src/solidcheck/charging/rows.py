@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
@@ -54,6 +54,22 @@ class TableRead:
 
     def reject(self, number: int, reason: str, detail: str, text: str) -> None:
         self.rejected.append(Rejection(self.source, number, reason, detail, text[:TEXT_KEPT]))
+
+    def take(self, items: Iterable[Item], add: Callable[[int, dict[str, Any], str], None]
+             ) -> TableRead:
+        """Every item read: a line that is no row (a header, a blank) counted, a line that
+        cannot be a row rejected, each row given to ``add`` — whose RowError rejects it."""
+        for number, row, (line, detail) in items:
+            if row is None:
+                self.other_lines += 1
+            elif isinstance(row, str):
+                self.reject(number, row, detail, line)
+            else:
+                try:
+                    add(number, row, line)
+                except RowError as bad:
+                    self.reject(number, bad.reason, bad.detail, line)
+        return self
 
 
 class RowError(Exception):

@@ -75,14 +75,8 @@ def parse_tcec(data: bytes, *, source: str) -> TableRead | None:
         return None
     layout, items = found
     read = TableRead(source, sha256, "tcec-102", layout, rows={"port_events": [], "sessions": []})
-    for number_, row, (line, detail) in items:
-        if row is None:
-            read.other_lines += 1
-        elif isinstance(row, str):
-            read.reject(number_, row, detail, line)
-        else:
-            _message(read, number_, _lower(row), line)
-    return read
+    return read.take(items, lambda number_, row, line: _message(read, number_, _lower(row),
+                                                                  line))
 
 
 def _items(text: str) -> tuple[str, Iterator[Item]] | None:

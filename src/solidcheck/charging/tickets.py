@@ -90,17 +90,7 @@ def parse_tickets(data: bytes, *, source: str) -> TableRead | None:
         return None
     layout, items = found
     read = TableRead(source, sha256, "tickets", layout, rows={"tickets": []})
-    for number_, row, (line, detail) in items:
-        if row is None:
-            read.other_lines += 1
-        elif isinstance(row, str):
-            read.reject(number_, row, detail, line)
-        else:
-            try:
-                read.add("tickets", ticket(row), number_)
-            except RowError as bad:
-                read.reject(number_, bad.reason, bad.detail, line)
-    return read
+    return read.take(items, lambda number_, row, _: read.add("tickets", ticket(row), number_))
 
 
 def _items(text: str) -> tuple[str, Iterator[Item]] | None:
