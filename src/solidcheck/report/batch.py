@@ -18,9 +18,9 @@ from ..batch.summary import RATE_BIN_PERCENT, RATE_BINS, BatchSummary
 from ..errors import InvalidInputError, Problem
 from ..i18n import Display, message
 from ..model import CATEGORIES
+from ..plotting import BLUE, DARK, GREEN, GREY, RED, figure_bytes, plot_style
 from ..rules import Ruleset
 from .parts import limit_text
-from .plotting import BLUE, DARK, GREEN, GREY, RED, figure_bytes, plot_style
 
 __all__ = ["batch_figure", "plot_format", "write_batch_plot"]
 

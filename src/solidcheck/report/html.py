@@ -25,6 +25,7 @@ from ..conditions import ConditionsAnalysis
 from ..errors import InvalidInputError, Problem
 from ..i18n import format_quantity
 from ..model import Evidence, Result
+from ..plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 from ..readers import Reading
 from ..rules import Ruleset, available_rulesets, ruleset_by_id
 from .model import ReportItem
@@ -38,7 +39,6 @@ from .parts import (
     relation_symbol,
     specimen_rates,
 )
-from .plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 
 __all__ = ["Lang", "ReportItem", "render_html"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 import tomllib
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -20,6 +19,7 @@ from markupsafe import Markup, escape
 
 from ..i18n import Display, format_quantity, message, traditional
 from ..localise import localise_finding
+from ..plotting import accessible_svg
 
 if TYPE_CHECKING:
     from ..claims.model import AuditFinding
@@ -183,33 +183,6 @@ def said_clause(finding: Finding, lang: Display, english: Callable[[str], Markup
     return english(text) if text == finding.clause and lang != "en" else escape(text)
 
 
-# --- SVG ------------------------------------------------------------------------------------
-
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
-_STYLE = re.compile(r"\s*<defs>\s*<style type=\"text/css\">[^<]*</style>\s*</defs>", re.S)
-
-
-def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
-    """Inline-ready SVG: no prolog or metadata, ids made unique, role="img" and a <title>."""
-    svg = _PROLOG.sub("", svg, count=1)
-    svg = _METADATA.sub("", svg, count=1)
-    # matplotlib's `*{…}` rule would apply to the whole page once inlined
-    svg = _STYLE.sub("", svg, count=1)
-    # keep only the ids something refers to (clip paths, markers), made unique on the page
-    referenced = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg))
-    wanted = {name for pair in referenced for name in pair if name}
-    svg = re.sub(r'\s\bid="([^"]+)"',
-                 lambda m: f' id="{uid}-{m[1]}"' if m[1] in wanted else "", svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{uid}-\1)", svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{uid}-\1"', svg)
-    opening = (f'<svg role="img" aria-labelledby="{uid}-title" focusable="false" '
-               'stroke-linejoin="round" stroke-linecap="butt" class="plot"')
-    svg = svg.replace("<svg", opening, 1)
-    end_of_tag = svg.index(">") + 1
-    title = Markup('<title id="{}-title">{}</title>').format(uid, alt)
-    # the SVG is our own drawing (matplotlib, segno); only the title's text is escaped
-    return Markup(svg[:end_of_tag]) + Markup("\n ") + title + Markup(svg[end_of_tag:])
 
 
 def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
@@ -217,7 +190,7 @@ def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
     import numpy as np  # with matplotlib, only where a plot is drawn
     from matplotlib.figure import Figure
 
-    from .plotting import BLUE, DARK, GREY, RED, plot_style, svg_of
+    from ..plotting import BLUE, DARK, GREY, RED, plot_style, svg_of
 
     weight_loss = result.weight_loss
     assert weight_loss is not None

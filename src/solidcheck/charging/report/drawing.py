@@ -1,75 +1,21 @@
 """The open report's plots: a port × day availability heatmap and the network's daily trend,
 drawn with matplotlib into SVG inlined in the page with a text alternative.
 
-The drawing conventions are the battery report's (``report/plotting.py``, ``report/parts.py``:
-deterministic SVG, text kept as text, colours of at least 4.5:1 on white, one plot at a
-time); they are restated here because ``charging`` sits below ``report`` in the layers.
-Plots carry ids, dates and numbers only — no words, which the caption and the alternative give
-in the page's language (and a CJK glyph would be missing from the plot's font).
+The drawing conventions are every report's (``solidcheck/plotting.py``: deterministic SVG,
+text kept as text, colours of at least 4.5:1 on white, one plot at a time). Plots carry ids,
+dates and numbers only — no words, which the caption and the alternative give in the page's
+language (and a CJK glyph would be missing from the plot's font).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from markupsafe import Markup
-
+from ...plotting import BLUE, GREEN, plot_style, svg_of
 from ..results import Day, PortFigures
 
-__all__ = ["accessible_svg", "heatmap_svg", "trend_svg"]
-
-_RC: dict[Any, Any] = {
-    "svg.hashsalt": "solidcheck-charging-report", "svg.fonttype": "none", "font.size": 8.0,
-    "font.family": ["DejaVu Sans"], "axes.titlesize": 8.0, "axes.labelsize": 8.0,
-}
-DARK = "#1f1f1f"
-BLUE = "#24557f"
-GREEN = "#1d5e24"
-_PLOTTING = threading.RLock()
-
-
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    import matplotlib
-
-    with _PLOTTING, matplotlib.rc_context(_RC):
-        yield
-
-
-def _svg(figure: Any) -> str:
-    buffer = io.BytesIO()
-    with _style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue().decode("utf-8")
-
-
-_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
-_STYLE = re.compile(r"\s*<defs>\s*<style type=\"text/css\">[^<]*</style>\s*</defs>", re.S)
-
-
-def accessible_svg(svg: str, uid: str, alt: str) -> Markup:
-    """Inline-ready SVG: no prolog or metadata, ids made unique, role="img" and a <title>."""
-    svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
-    svg = _STYLE.sub("", svg, count=1)  # its `*{…}` would style the whole page
-    referenced = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg))
-    wanted = {name for pair in referenced for name in pair if name}
-    svg = re.sub(r'\s\bid="([^"]+)"',
-                 lambda m: f' id="{uid}-{m[1]}"' if m[1] in wanted else "", svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{uid}-\1)", svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{uid}-\1"', svg)
-    opening = (f'<svg role="img" aria-labelledby="{uid}-title" focusable="false" '
-               'class="plot"')
-    svg = svg.replace("<svg", opening, 1)
-    end = svg.index(">") + 1
-    title = Markup('<title id="{}-title">{}</title>').format(uid, alt)
-    return Markup(svg[:end]) + title + Markup(svg[end:])
+__all__ = ["heatmap_svg", "trend_svg"]
 
 
 def _days_of(ports: Sequence[PortFigures]) -> list[date]:
@@ -89,7 +35,7 @@ def heatmap_svg(ports: Sequence[PortFigures]) -> str:
             value = port.daily_availability_percent.get(day)
             if value is not None:
                 grid[row, column] = value
-    with _style():
+    with plot_style():
         figure = Figure(figsize=(6.6, 1.0 + 0.22 * len(ports)), layout="constrained")
         axes = figure.add_subplot()
         # vector cells (pcolormesh), not an embedded raster image: crisp in print
@@ -104,7 +50,7 @@ def heatmap_svg(ports: Sequence[PortFigures]) -> str:
         colourbar.set_label("%")
         if colourbar.solids is not None:  # matplotlib rasterises a long gradient: keep it vector
             colourbar.solids.set_rasterized(False)
-    return _svg(figure)
+    return svg_of(figure)
 
 
 def trend_svg(daily: Sequence[Day]) -> str:
@@ -117,7 +63,7 @@ def trend_svg(daily: Sequence[Day]) -> str:
                     else d.service_availability_percent for d in daily]
     success = [100 * d.successful_sessions / d.sessions if d.sessions else float("nan")
                for d in daily]
-    with _style():
+    with plot_style():
         figure = Figure(figsize=(6.6, 3.2), layout="constrained")
         top, bottom = figure.subplots(2, 1, sharex=True)
         for axes, values, colour in ((top, availability, BLUE), (bottom, success, GREEN)):
@@ -131,4 +77,4 @@ def trend_svg(daily: Sequence[Day]) -> str:
         step = max(1, len(days) // 14)
         bottom.set_xticks(range(0, len(days), step),
                           [d.strftime("%m-%d") for d in days[::step]], rotation=90)
-    return _svg(figure)
+    return svg_of(figure)

@@ -15,9 +15,10 @@ from markupsafe import Markup, escape
 from ..._version import __version__
 from ...i18n import Display, load_catalogue, message, traditional
 from ...localise import rule_reference
+from ...plotting import accessible_svg
 from ..results import ChargingFinding, ChargingMetrics, PortFigures
 from ..rules import ChargingRuleset
-from .drawing import accessible_svg, heatmap_svg, trend_svg
+from .drawing import heatmap_svg, trend_svg
 from .scorecard import ScoreRow, scorecard
 from .words import Words, html_lang
 

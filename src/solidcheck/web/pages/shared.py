@@ -66,7 +66,7 @@ def _rates_svg(result_json: str, lang: Lang, uid: str) -> Markup | None:
     rates = specimen_rates(weight_loss)
     limits = ", ".join(f"{r.id} {limit_text(r)}" for r in rulesets)
     alt = f"{words('rates_alt')} {rates}. {words('limit')}: {limits}."
-    svg = rates_figure(result, rulesets)  # report/plotting.py draws one plot at a time
+    svg = rates_figure(result, rulesets)  # solidcheck/plotting.py draws one plot at a time
     return accessible_svg(svg, f"{uid}-rates", alt)
 
 
