@@ -168,6 +168,25 @@ def _status_rate(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, perio
                      target=rule.limit) for row in counts.iter_rows(named=True)]
 
 
+def _per_port(ruleset: ChargingRuleset, rule_id: str, rule: ChargingRule, lang: Display,
+              offending: pl.DataFrame, *, limit: float | None = None
+              ) -> list[ChargingFinding]:
+    """One warning per port with offending rows (``charging.finding.{rule_id}``): how many,
+    and where the first one is (its file and line)."""
+    found = offending.sort("port_id", "source", "line").group_by(
+        "port_id", maintain_order=True).agg(pl.len().alias("count"), pl.col("source").first(),
+                                            pl.col("line").first())
+    out = []
+    for row in found.iter_rows(named=True):
+        params = {"subject": row["port_id"], "count": row["count"], "source": row["source"],
+                  "line": row["line"], **({"limit": limit} if limit is not None else {})}
+        out.append(_finding(ruleset, rule_id, rule, lang, severity="warning",
+                            message_id=f"charging.finding.{rule_id}", params=params,
+                            metric=None, scope="port", subject=row["port_id"],
+                            value=row["count"], target=limit))
+    return out
+
+
 def _session_overlap(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
                      lang: Display) -> list[ChargingFinding]:
     rule = ruleset.rules.session_overlap
@@ -175,15 +194,8 @@ def _session_overlap(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
         return []
     sessions = to_polars(tables, "sessions").sort("port_id", "start")
     reach = pl.col("end").cum_max().shift(1).over("port_id")
-    overlapping = sessions.filter(pl.col("start") < reach).group_by("port_id").agg(
-        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first()
-    ).sort("port_id")
-    return [_finding(ruleset, "session_overlap", rule, lang, severity="warning",
-                     message_id="charging.finding.session_overlap",
-                     params={"subject": row["port_id"], "count": row["count"],
-                             "source": row["source"], "line": row["line"]},
-                     metric=None, scope="port", subject=row["port_id"], value=row["count"])
-            for row in overlapping.iter_rows(named=True)]
+    return _per_port(ruleset, "session_overlap", rule, lang,
+                     sessions.filter(pl.col("start") < reach))
 
 
 def _energy(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, ports: pl.DataFrame,
@@ -194,18 +206,10 @@ def _energy(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, ports: pl.
     if rule is None:
         return []
     sessions = to_polars(tables, "sessions").join(ports.select("port_id", "power_kw"),
-                                                  on="port_id").sort("port_id", "start")
+                                                  on="port_id")
     ceiling = rule.limit * pl.col("power_kw") * pl.col("duration_s") / 3.6  # Wh
-    above = sessions.filter(pl.col("energy_wh") > ceiling).group_by("port_id").agg(
-        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first()
-    ).sort("port_id")
-    return [_finding(ruleset, "energy_plausibility", rule, lang, severity="warning",
-                     message_id="charging.finding.energy_plausibility",
-                     params={"subject": row["port_id"], "count": row["count"],
-                             "limit": rule.limit, "source": row["source"],
-                             "line": row["line"]},
-                     metric=None, scope="port", subject=row["port_id"], value=row["count"],
-                     target=rule.limit) for row in above.iter_rows(named=True)]
+    return _per_port(ruleset, "energy_plausibility", rule, lang,
+                     sessions.filter(pl.col("energy_wh") > ceiling), limit=rule.limit)
 
 
 def _out_of_service_occupied(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
@@ -214,16 +218,9 @@ def _out_of_service_occupied(tables: Mapping[str, pa.Table], ruleset: ChargingRu
     rule = ruleset.rules.out_of_service_occupied
     if rule is None or not rule.enforced:
         return []
-    rows = to_polars(tables, "port_events").filter(
-        pl.col("raw_status") == "hors_service/occupe").sort("port_id", "source", "line")
-    found = rows.group_by("port_id", maintain_order=True).agg(
-        pl.len().alias("count"), pl.col("source").first(), pl.col("line").first())
-    return [_finding(ruleset, "out_of_service_occupied", rule, lang, severity="warning",
-                     message_id="charging.finding.out_of_service_occupied",
-                     params={"subject": row["port_id"], "count": row["count"],
-                             "source": row["source"], "line": row["line"]},
-                     metric=None, scope="port", subject=row["port_id"], value=row["count"])
-            for row in found.iter_rows(named=True)]
+    return _per_port(ruleset, "out_of_service_occupied", rule, lang,
+                     to_polars(tables, "port_events").filter(
+                         pl.col("raw_status") == "hors_service/occupe"))
 
 
 def _freshness(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, lang: Display
