@@ -36,7 +36,7 @@ from .model import State
 from .ocpp_logs import Rejection
 from .rows import Item as _Item
 from .rows import RowError as _Bad
-from .rows import csv_items, jsonl_items, utc_time
+from .rows import TableRead, csv_items, jsonl_items, utc_time
 from .rows import number as _non_negative
 
 __all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "csv_header", "kind_of", "parse_irve",
@@ -63,16 +63,10 @@ _BLOCK = 1 << 20
 
 
 @dataclass(slots=True)
-class IrveRead:
+class IrveRead(TableRead):
     """What one IRVE file gave: canonical rows by table, rejections and blank lines."""
 
-    source: str
-    sha256: str
     format: IrveKind
-    layout: str
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    rejected: list[Rejection] = field(default_factory=list)
-    other_lines: int = 0
     #: canonical rows already as Arrow tables (the column-wise dynamique path, irve_fast.py),
     #: beside ``rows``
     tables: dict[str, pa.Table] = field(default_factory=dict)
