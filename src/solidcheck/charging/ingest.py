@@ -36,7 +36,7 @@ class Reader(Protocol):
     """A table reader: a file's bytes to its rows, or None when they are not its format (a
     whole-file problem of a recognised file raises ChargingInputError)."""
 
-    def __call__(self, data: bytes, *, source: str) -> IrveRead | TableRead | None: ...
+    def __call__(self, data: bytes, *, source: str) -> TableRead | None: ...
 
 
 #: the table readers, tried in this order before the OCPP log fallback; each recognises its
@@ -77,7 +77,7 @@ def ingest(paths: Sequence[Path | str], *, charge_point_id: str | None = None,
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
                                 "use " + ", ".join(VERSIONS)))
     reads: list[tuple[LogRead, str]] = []
-    irve_reads: list[IrveRead | TableRead] = []
+    irve_reads: list[TableRead] = []
     for path in files:
         try:
             table = _table_read(path)
@@ -121,7 +121,7 @@ def ingest(paths: Sequence[Path | str], *, charge_point_id: str | None = None,
     return Ingested(inputs, tables)
 
 
-def _table_read(path: Path) -> IrveRead | TableRead | None:
+def _table_read(path: Path) -> TableRead | None:
     """The first table reader's rows for the file, or None (not a table file, or not
     readable: the OCPP reader then says why)."""
     try:
@@ -136,7 +136,7 @@ def _table_read(path: Path) -> IrveRead | TableRead | None:
 
 
 def _with_irve(tables: dict[str, pa.Table],
-               reads: list[IrveRead | TableRead]) -> dict[str, pa.Table]:
+               reads: list[TableRead]) -> dict[str, pa.Table]:
     """The OCPP tables with the table files' rows (as rows, or already as tables: the
     column-wise IRVE dynamique path) and rejections appended, file by file."""
     added: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
@@ -154,7 +154,7 @@ def _with_irve(tables: dict[str, pa.Table],
             for name, table in tables.items()}
 
 
-def _tables_of(read: IrveRead | TableRead) -> dict[str, pa.Table]:
+def _tables_of(read: TableRead) -> dict[str, pa.Table]:
     """The rows a reader gave as Arrow tables (only IRVE's column-wise path does)."""
     return read.tables if isinstance(read, IrveRead) else {}
 
