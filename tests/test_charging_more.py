@@ -18,6 +18,7 @@ from solidcheck.charging.findings import metric_value
 from solidcheck.charging.ingest import ingest
 from solidcheck.charging.intervals import port_table
 from solidcheck.charging.metrics import compute_metrics
+from solidcheck.charging.metrics_text import metrics_text
 from solidcheck.charging.more_sums import MoreSums, more_figures
 from solidcheck.charging.report.scorecard import metric_value as scorecard_value
 from solidcheck.charging.report.tables import metrics_table
@@ -230,3 +231,15 @@ def test_sums_carry_the_parts_through_addition() -> None:
              for p, m in zip(metrics.ports, (10.0, 100.0), strict=True)]
     summed = more_figures(total(parts).more)
     assert summed["false_free_percent"] == pytest.approx(metrics.network.false_free_percent)
+
+
+def test_the_text_summary_says_each_measured_figure_in_both_languages() -> None:
+    t = tables(port_events=[status("P1", 0, "available"), status("P1", 60, "occupied")],
+               sessions=[session("P1", 30, 90)])
+    metrics = _qualicharge(t, 120)
+    english = "\n".join(metrics_text(metrics, "en"))
+    chinese = "\n".join(metrics_text(metrics, "zh"))
+    assert "utilisation: 50 %" in english and "利用率" in chinese
+    assert "announced free while a session ran: 30 min, 50 %" in english
+    assert "无会话却显示占用" in chinese
+    assert "first-attempt visit success" not in english  # QualiCharge does not define it
