@@ -16,7 +16,7 @@ from charging_tables import T0, at, inventory, session, status, tables
 from solidcheck.charging.aggregate import Sums, total
 from solidcheck.charging.findings import metric_value
 from solidcheck.charging.ingest import ingest
-from solidcheck.charging.intervals import port_table
+from solidcheck.charging.intervals import Period, port_table, state_intervals
 from solidcheck.charging.metrics import compute_metrics
 from solidcheck.charging.metrics_text import metrics_text
 from solidcheck.charging.more_sums import MoreSums, more_figures
@@ -243,3 +243,22 @@ def test_the_text_summary_says_each_measured_figure_in_both_languages() -> None:
     assert "announced free while a session ran: 30 min, 50 %" in english
     assert "无会话却显示占用" in chinese
     assert "first-attempt visit success" not in english  # QualiCharge does not define it
+
+
+def test_the_real_log_is_occupied_only_around_its_transaction() -> None:
+    octt = ingest([OCTT_LOG], charge_point_id="CS-1").tables
+    metrics = compute_metrics(octt, [QUALI, CHARGEX])
+    period = Period(metrics.period.from_, metrics.period.to)
+    (tx,) = attempts(octt, [QUALI], period_from=period.start, period_to=period.end).filter(
+        pl.col("is_session")).iter_rows(named=True)
+    # an independent count: the occupied time outside the transaction, interval by interval
+    outside = 0.0
+    for row in state_intervals(octt, [QUALI], period).iter_rows(named=True):
+        if row["state"] == "occupied":
+            inside = max(timedelta(0), min(row["end"], tx["end"]) - max(row["start"],
+                                                                         tx["start"]))
+            outside += (row["end"] - row["start"] - inside).total_seconds() / 60
+    (port,) = metrics.ports
+    assert port.false_free_minutes == 0  # never announced free during its transaction
+    assert outside > 0 and port.false_occupied_minutes == pytest.approx(outside, abs=1e-6)
+    assert port.utilisation_percent == 100  # in service only while occupied (else offline)
