@@ -180,10 +180,9 @@ def test_utilisation_is_occupied_over_in_service_and_reserved_is_not_occupied() 
 
 def test_the_real_log_is_one_visit_whose_first_attempt_chargex_cannot_judge() -> None:
     octt = ingest([OCTT_LOG], charge_point_id="CS-1").tables
-    far = {"period_from": datetime(2000, 1, 1, tzinfo=T0.tzinfo),
-           "period_to": datetime(2100, 1, 1, tzinfo=T0.tzinfo)}
-    metrics = compute_metrics(octt, [CN, CHARGEX], **far)
-    rows = attempts(octt, [CN, CHARGEX], **far)
+    start, end = datetime(2000, 1, 1, tzinfo=T0.tzinfo), datetime(2100, 1, 1, tzinfo=T0.tzinfo)
+    metrics = compute_metrics(octt, [CN, CHARGEX], period_from=start, period_to=end)
+    rows = attempts(octt, [CN, CHARGEX], period_from=start, period_to=end)
     assert rows["id_token_sha256"].null_count() == 0  # the Authorize's token, carried
     assert visits(rows, [CN, CHARGEX])["attempts"].to_list() == [1]
     # no meter value in the log: ChargeX's energy floor cannot be checked, so not judged
@@ -202,7 +201,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return compute_metrics(tables_, [CN, CHARGEX, QUALI])
 
 
-def test_a_synthetic_networks_figures_are_rates_and_sum_from_its_ports(synthetic) -> None:
+def test_a_synthetic_networks_figures_are_rates_and_sum_from_its_ports(
+        synthetic: Any) -> None:
     network = synthetic.network
     visit = network.first_attempt_visit_success
     assert visit is not None and visit.attempts > 0
