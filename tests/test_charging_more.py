@@ -262,3 +262,17 @@ def test_the_real_log_is_occupied_only_around_its_transaction() -> None:
     assert port.false_free_minutes == 0  # never announced free during its transaction
     assert outside > 0 and port.false_occupied_minutes == pytest.approx(outside, abs=1e-6)
     assert port.utilisation_percent == 100  # in service only while occupied (else offline)
+
+
+def test_two_charge_points_of_one_inventory_station_share_a_visit() -> None:
+    rows = [_attempt(T0, None, token="a", station="CP1", port=None, session_=False),
+            _attempt(T0 + timedelta(minutes=2), T0 + timedelta(minutes=40), token="a",
+                     station="CP2", port="CP2:1")]
+    t = tables(inventory=[inventory("CP1:1", "SITE", 22.0), inventory("CP2:1", "SITE", 22.0)],
+               port_events=[status("CP1:1", 0, "available", station="CP1"),
+                            status("CP2:1", 0, "available", station="CP2")])
+    ports = port_table(t)
+    sited = visits(_attempts(*rows), [CN, CHARGEX], ports=ports)
+    assert sited.select("station_id", "port_id", "attempts", "first_succeeded").rows() == [
+        ("SITE", "CP2:1", 2, False)]
+    assert len(visits(_attempts(*rows), [CN, CHARGEX])) == 2  # by charge point alone

@@ -68,7 +68,8 @@ def more_sums(port_ids: Sequence[str], rulesets: Sequence[ChargingRuleset], *,
         {"utilisation"} if in_service is not None else set())
     parts: dict[str, dict[str, Any]] = {p: {} for p in port_ids}
     if _VISITS in defined:
-        for row in visit_counts(visits(attempts, rulesets), ports).iter_rows(named=True):
+        counted = visit_counts(visits(attempts, rulesets, ports=ports), ports)
+        for row in counted.iter_rows(named=True):
             if row["port_id"] in parts:
                 parts[row["port_id"]].update(visits=row["visits"],
                                              visits_first_succeeded=row["first_succeeded"])

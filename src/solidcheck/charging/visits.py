@@ -44,15 +44,32 @@ def visit_success_ruleset(rulesets: Sequence[ChargingRuleset]) -> str | None:
                  if isinstance(r.rules.session_success, SuccessRule)), None)
 
 
-def visits(attempts: pl.DataFrame, rulesets: Sequence[ChargingRuleset]) -> pl.DataFrame:
+def _sited(attempts: pl.DataFrame, ports: pl.DataFrame) -> pl.DataFrame:
+    """Each attempt at its port's station (the inventory's), a portless one at the station
+    its charge point belongs to: two charge points of one site are one station to a driver."""
+    by_port = ports.select("port_id", pl.col("station_id").alias("_by_port"))
+    by_source = ports.group_by("source_station").agg(
+        pl.col("station_id").min().alias("_by_source"))
+    return (attempts.join(by_port, on="port_id", how="left")
+            .join(by_source, left_on="station_id", right_on="source_station", how="left")
+            .with_columns(pl.coalesce("_by_port", "_by_source", "station_id")
+                          .alias("station_id"))
+            .drop("_by_port", "_by_source"))
+
+
+def visits(attempts: pl.DataFrame, rulesets: Sequence[ChargingRuleset], *,
+           ports: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per visit (:data:`VISIT_COLUMNS`): its station, the port of its first attempt
     that names one (null: none does), its start, its attempts and whether its first attempt
-    succeeded (null: not judged). Empty when the rule sets do not ask for visits."""
+    succeeded (null: not judged). Empty when the rule sets do not ask for visits. With
+    ``ports`` (intervals.port_table's) the station is the inventory's, else the attempt's own."""
     gap_s = visit_gap_s(rulesets)
     judge = visit_success_ruleset(rulesets)
     empty = pl.DataFrame(schema=VISIT_COLUMNS)
     if gap_s is None or judge is None or attempts.is_empty():
         return empty
+    if ports is not None:
+        attempts = _sited(attempts, ports)
     column = success_column(judge)
     success = (pl.col(column) if column in attempts.columns else pl.lit(None, pl.Boolean))
     who = ["station_id", "_who"]
