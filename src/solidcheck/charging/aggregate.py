@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .availability import CATEGORIES, availability
+from .more_sums import MoreSums, more_figures
 from .results import Closure
 from .usage import UsageFigures
 
@@ -39,6 +40,8 @@ class Sums:
     #: (source station → (reboots by reason, drops)): every port carries its station's, so a
     #: group counts each station's once while its per-port-day rates stay Σ/Σ over ports
     station_events: dict[str, tuple[Counter[str], int]] = field(default_factory=dict)
+    #: visits, utilisation, statuses against sessions (more_sums.py)
+    more: MoreSums = field(default_factory=MoreSums)
 
     def __add__(self, other: Sums) -> Sums:
         minutes = {rid: Counter(counts) for rid, counts in self.minutes.items()}
@@ -53,7 +56,8 @@ class Sums:
             connection_drops=self.connection_drops + other.connection_drops,
             status_flaps=self.status_flaps + other.status_flaps,
             reboots=self.reboots + other.reboots,
-            station_events={**self.station_events, **other.station_events})
+            station_events={**self.station_events, **other.station_events},
+            more=self.more + other.more)
 
 
 def total(parts: Iterable[Sums]) -> Sums:
@@ -105,6 +109,7 @@ def figures(sums: Sums, *, first: str | None, usage: UsageFigures | None = None,
         "status_flaps": sums.status_flaps,
         "status_flaps_per_port_day": _per(sums.status_flaps, sums.port_days),
         "closure": closure,
+        **more_figures(sums.more),
     }
 
 

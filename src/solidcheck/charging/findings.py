@@ -45,7 +45,16 @@ def metric_value(figures: Figures, ruleset: ChargingRuleset, metric: str) -> flo
         return success.rate_percent if success else None
     if metric == "closure_rate":
         return figures.closure.closure_rate_percent if figures.closure else None
-    return None
+    return _more_value(figures, metric)
+
+
+def _more_value(figures: Figures, metric: str) -> float | None:
+    """Visits, utilisation and statuses against sessions (more_sums.py)."""
+    visit = figures.first_attempt_visit_success
+    return {"first_attempt_visit_success": visit.rate_percent if visit else None,
+            "utilisation": figures.utilisation_percent,
+            "false_free_rate": figures.false_free_percent,
+            "false_occupied_rate": figures.false_occupied_percent}.get(metric)
 
 
 def metric_name(ruleset: ChargingRuleset, metric: str, lang: Display) -> str:

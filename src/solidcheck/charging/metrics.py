@@ -24,6 +24,7 @@ from .aggregate import Sums, daily_rate, figures, total
 from .availability import CATEGORIES, availability_minutes, exclusion_windows, split_days
 from .findings import charging_findings
 from .intervals import Period, data_span, port_table, state_intervals
+from .more_sums import more_sums
 from .outages import outage_frame, stability_frame
 from .results import (
     ChargingMetrics,
@@ -190,6 +191,9 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     attempts, used_by = _usage(tables, rulesets, period, ports)
     closed_by = _closure(tables, outages, rulesets, period, ports)
     sums = _sums(ports, by_state, minutes, stability)
+    for port, more in more_sums(list(sums), rulesets, intervals=intervals, by_state=by_state,
+                                attempts=attempts, ports=ports, period=period).items():
+        sums[port].more = more  # visits, utilisation, statuses against sessions
     info = {row["port_id"]: row for row in ports.iter_rows(named=True)}
     first_minutes = minutes.get(first) if first else None
     port_days = _daily(first_minutes, ["port_id"])

@@ -30,6 +30,21 @@ def _name(ruleset_id: str, lang: Display) -> str:
     return metric_name(ruleset, metric, lang) if metric is not None else ""
 
 
+def _more_lines(net: Figures, lang: Display) -> list[str]:
+    """Visits, utilisation, statuses against sessions: a line each where measured."""
+    visit = net.first_attempt_visit_success
+    found: list[tuple[str, float | None, dict[str, float | int]]] = [
+        ("visits", visit.rate_percent if visit else None,
+         {"successful": visit.successful, "visits": visit.attempts} if visit else {}),
+        ("utilisation", net.utilisation_percent, {}),
+        ("false_free", net.false_free_percent,
+         {"minutes": round(net.false_free_minutes or 0.0, 1)}),
+        ("false_occupied", net.false_occupied_percent,
+         {"minutes": round(net.false_occupied_minutes or 0.0, 1)})]
+    return [message(f"charging.metrics.{key}", {"rate": round(rate, 2), **params}, lang)
+            for key, rate, params in found if rate is not None]
+
+
 def metrics_text(result: ChargingMetrics, lang: Display, *,
                  by: Literal["port", "station", "operator"] = "station") -> list[str]:
     """The summary's lines."""
@@ -63,6 +78,7 @@ def metrics_text(result: ChargingMetrics, lang: Display, *,
         "ruleset": rid, "rate": round(count.rate_percent, 2), "successful": count.successful,
         "attempts": count.attempts}, lang)
         for rid, count in net.session_success.items() if count.rate_percent is not None]
+    lines += _more_lines(net, lang)
     subjects: list[tuple[str, Figures]] = (
         [(p.port_id, p) for p in result.ports] if by == "port"
         else [(o.operator, o) for o in result.operators] if by == "operator"

@@ -215,6 +215,7 @@ def _transaction_rows(tx: pl.DataFrame, per_tx: pl.DataFrame) -> pl.DataFrame:
         ((pl.col("end") - pl.col("start")).dt.total_microseconds() / _US).alias("duration_s"),
         "energy_kwh", "stop_reason", mode.alias("start_mode"),
         pl.lit(True).alias("is_session"), "source", "line",
+        pl.col("token").alias("id_token_sha256"),
         # a 1.6 log without the Charging status still shows power by its registers
         (delivered.is_not_null() | (pl.col("ocpp16") & (pl.col("energy_kwh") > 0)))
         .fill_null(False).alias("power_delivered"),
@@ -231,4 +232,4 @@ def _failed_rows(failed: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("req_kind") == "remote").then(pl.lit("remote"))
         .otherwise(pl.lit("authorize_first")).alias("start_mode"),
         pl.lit(False).alias("is_session"), pl.lit(False).alias("power_delivered"),
-        "source", "line")
+        "source", "line", pl.col("token").alias("id_token_sha256"))

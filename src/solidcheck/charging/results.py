@@ -152,6 +152,22 @@ class Figures(_Out):
     status_flaps: int = Field(ge=0)
     status_flaps_per_port_day: float | None = Field(ge=0)
     closure: Closure | None = None
+    first_attempt_visit_success: SuccessCount | None = Field(
+        default=None, description="visits (a token's attempts at one station within the "
+        "visit gap) whose first attempt succeeded; attempts = visits")
+    utilisation_percent: float | None = Field(
+        default=None, ge=0, le=100, description="minutes occupied / minutes in service")
+    false_free_minutes: float | None = Field(
+        default=None, ge=0, description="minutes announced free while a session ran, on the "
+        "ports with both statuses and sessions")
+    false_free_percent: float | None = Field(
+        default=None, ge=0, le=100, description="false-free minutes / session minutes")
+    false_occupied_minutes: float | None = Field(
+        default=None, ge=0, description="minutes announced occupied while no session ran, on "
+        "the ports with both statuses and sessions")
+    false_occupied_percent: float | None = Field(
+        default=None, ge=0, le=100,
+        description="false-occupied minutes / minutes announced occupied")
 
 
 class Outage(_Out):

@@ -153,7 +153,8 @@ class OfflineRule(ChargingRule):
 
 
 class GapRule(ChargingRule):
-    """Outage episodes closer than this are one (MTBF counts episodes)."""
+    """Events closer than this are one: outage episodes (MTBF counts episodes), a driver's
+    attempts at one station (a visit)."""
 
     max_gap_s: float = Field(ge=0)
 
@@ -245,6 +246,7 @@ class Rules(_Data):
     excluded_causes: ExcludedCausesRule | None = None
     offline_detection: OfflineRule | None = None
     outage_merging: GapRule | None = None
+    visit_grouping: GapRule | None = None
     verified_closure: WindowRule | None = None
     authorize_binding: WindowRule | None = None
     fault_coverage: FaultCoverageRule | None = None

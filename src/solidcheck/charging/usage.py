@@ -57,6 +57,7 @@ COLUMNS: Final[dict[str, pl.DataType | type[pl.DataType]]] = {
     "is_session": pl.Boolean,          # False: a failed authorisation or remote start
     "source": pl.String,
     "line": pl.Int64,
+    "id_token_sha256": pl.String,      # the driver's token hash (OCPP); null: anonymous
 }
 
 

@@ -60,6 +60,11 @@ def metric_value(figures: Figures, ruleset_id: str, metric_id: str, *, days: flo
         "reboots_per_port_day": figures.reboots_per_port_day,
         "status_flaps_per_port_day": figures.status_flaps_per_port_day,
         "connection_drops_per_day": figures.connection_drops / days if days > 0 else None,
+        # visits, utilisation, statuses against sessions (charging/more_sums.py)
+        "first_attempt_visit_success": _rate(figures.first_attempt_visit_success),
+        "utilisation": figures.utilisation_percent,
+        "false_free_rate": figures.false_free_percent,
+        "false_occupied_rate": figures.false_occupied_percent,
     }
     if closure is not None:
         by_metric.update({

@@ -44,6 +44,12 @@ _STATE_COLUMNS = tuple(f"minutes_{state}" for state in STATES)
 _CLOSURE_COUNTS = ("opened", "acknowledged", "resolved", "closed", "verified", "within_sla",
                    "reopened", "remote", "first_time_fix", "covered_outages",
                    "coverable_outages")
+#: visits, utilisation, statuses against sessions (charging/more_sums.py)
+_MORE: tuple[tuple[str, pa.DataType], ...] = (
+    ("visits", _INT), ("visits_first_succeeded", _INT),
+    ("first_attempt_visit_success_percent", _FLOAT), ("utilisation_percent", _FLOAT),
+    ("false_free_minutes", _FLOAT), ("false_free_percent", _FLOAT),
+    ("false_occupied_minutes", _FLOAT), ("false_occupied_percent", _FLOAT))
 _CLOSURE_RATES = ("closure_rate_percent", "within_sla_percent", "first_time_fix_percent",
                   "remote_resolution_percent", "reopen_percent", "fault_coverage_percent")
 
@@ -77,6 +83,11 @@ def _row(figures: Figures, rulesets: Sequence[str]) -> dict[str, Any]:
         row[f"tickets_{name}"] = None if closure is None else getattr(closure, name)
     for name in _CLOSURE_RATES:
         row[f"tickets_{name}"] = None if closure is None else getattr(closure, name)
+    visit = figures.first_attempt_visit_success
+    row.update(visits=None if visit is None else visit.attempts,
+               visits_first_succeeded=None if visit is None else visit.successful,
+               first_attempt_visit_success_percent=None if visit is None else visit.rate_percent,
+               **{name: getattr(figures, name) for name, _ in _MORE[3:]})
     return row
 
 
@@ -94,6 +105,7 @@ def _schema(by: TableBy, rulesets: Sequence[str]) -> pa.Schema:
                    (f"{prefix}_percent", _FLOAT)]
     fields += [(f"tickets_{name}", _INT) for name in _CLOSURE_COUNTS]
     fields += [(f"tickets_{name}", _FLOAT) for name in _CLOSURE_RATES]
+    fields += list(_MORE)
     return pa.schema([pa.field(name, kind) for name, kind in fields])
 
 
