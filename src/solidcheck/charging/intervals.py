@@ -32,8 +32,16 @@ import pyarrow as pa
 from .model import TABLES
 from .rules import ChargingRuleset, OfflineRule
 
-__all__ = ["Period", "data_span", "offline_intervals", "offline_rule", "port_table",
-           "state_intervals", "to_polars"]
+__all__ = [
+    "Period",
+    "data_span",
+    "offline_intervals",
+    "offline_rule",
+    "own_intervals",
+    "port_table",
+    "state_intervals",
+    "to_polars",
+]
 
 _TS = pl.Datetime("ms", "UTC")
 #: station-wide states that override a port's own state
@@ -158,9 +166,22 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     contiguous within each port, covering the period exactly (:func:`offline_rule` says which
     rule set's offline rule applies). ``ports``: :func:`port_table`'s, or a subset of it."""
     ports = port_table(tables) if ports is None else ports
-    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
     events = to_polars(tables, "port_events").drop_nulls("ts").filter(pl.col("ts") < period.end)
     # the last of several statuses of one instant (in the file's order) is the one that holds
+    wide = events.filter(pl.col("station_wide")).sort("ts", "source", "line")
+    off = offline_intervals(tables, rulesets, period).join(
+        ports.select("port_id", pl.col("source_station").alias("station_id")), on="station_id")
+    if off.is_empty() and wide.join(ports.select(pl.col("source_station").alias("station_id")),
+                                    on="station_id", how="semi").is_empty():
+        return own_intervals(events.filter(~pl.col("station_wide")), period, ports=ports)
+    return _layered(events, off, period, ports)
+
+
+def _layered(events: pl.DataFrame, off: pl.DataFrame, period: Period,
+             ports: pl.DataFrame) -> pl.DataFrame:
+    """:func:`state_intervals` with station-wide statuses and offline spells: each layer
+    joined as of every instant any of them changes."""
+    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
     events = events.sort("ts", "source", "line")
     own = events.filter(~pl.col("station_wide")).unique(
         ["port_id", "ts"], keep="last", maintain_order=True).select(
@@ -171,8 +192,6 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
         pl.col("station_id").alias("source_station"), "ts", pl.col("state").alias("wide"))
     wide = wide.join(ports.select("port_id", "source_station"), on="source_station").select(
         "port_id", "ts", "wide")
-    off = offline_intervals(tables, rulesets, period).join(
-        ports.select("port_id", pl.col("source_station").alias("station_id")), on="station_id")
     marks = pl.concat([off.select("port_id", pl.col("start").alias("ts"),
                                   pl.lit(True).alias("offline")),
                        off.select("port_id", pl.col("end").alias("ts"),
@@ -196,3 +215,41 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
         "port_id", "station_id", "start", "end", "state",
         ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 1000).alias("duration_s"),
     ).sort("port_id", "start")
+
+
+def own_intervals(events: pl.DataFrame, period: Period, *,
+                  ports: pl.DataFrame) -> pl.DataFrame:
+    """:func:`state_intervals` when no station-wide status and no offline spell reaches the
+    ports (IRVE, most OCPP 2.x logs): the same intervals from one numeric sort and row shifts,
+    no per-port grouping. ``events``: the ports' own port_events (port_id, ts, state, source,
+    line). Several statuses of one instant sort in the file's order and all but the last
+    last zero minutes, so they drop out with the other empty intervals."""
+    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
+    codes = ports.select("port_id", "station_id").sort("port_id").with_row_index("code")
+    sources = events["source"].unique().sort()
+    marks = codes.select("code", start.alias("ts"), pl.lit(None, pl.String).alias("own"),
+                         pl.lit(0, pl.Int8).alias("order"), pl.lit(-1).alias("src"),
+                         pl.lit(-1, pl.Int64).alias("line"))
+    own = events.join(codes.select("port_id", "code"), on="port_id").select(
+        "code", "ts", pl.col("state").fill_null("unknown").alias("own"),
+        pl.lit(1, pl.Int8).alias("order"),
+        pl.col("source").replace_strict(sources, pl.int_range(len(sources), eager=True),
+                                        return_dtype=pl.Int32).cast(pl.Int32).alias("src"),
+        pl.col("line").cast(pl.Int64))
+    points = pl.concat([marks.with_columns(pl.col("src").cast(pl.Int32)), own]).sort(
+        "code", "ts", "order", "src", "line")
+    same_next = pl.col("code").shift(-1) == pl.col("code")
+    same_prev = pl.col("code").shift(1) == pl.col("code")
+    # a port's row at the period's start takes the state of the port's event before it
+    state = pl.when(pl.col("own").is_not_null()).then(pl.col("own")).when(same_prev.fill_null(
+        False)).then(pl.col("own").shift(1)).otherwise(pl.lit("unknown"))
+    out = points.select(
+        "code", pl.max_horizontal("ts", start).alias("start"),
+        pl.when(same_next.fill_null(False)).then(pl.col("ts").shift(-1)).otherwise(end)
+        .alias("end"), state.alias("state"),
+    ).filter(pl.col("end") > pl.col("start"))
+    return out.select(
+        pl.col("code").replace_strict(codes["code"], codes["port_id"]).alias("port_id"),
+        pl.col("code").replace_strict(codes["code"], codes["station_id"]).alias("station_id"),
+        "start", "end", "state",
+        ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 1000).alias("duration_s"))

@@ -20,8 +20,14 @@ import pyarrow as pa
 from ..errors import ChargingInputError, Problem
 from ..i18n import Display
 from . import closure, usage
-from .aggregate import Sums, daily_rate, figures, total
-from .availability import CATEGORIES, availability_minutes, exclusion_windows, split_days
+from .aggregate import Sums, figures, total
+from .availability import (
+    CATEGORIES,
+    availability_minutes,
+    day_states,
+    exclusion_windows,
+    split_days,
+)
 from .findings import charging_findings
 from .intervals import Period, data_span, port_table, state_intervals
 from .outages import outage_frame, stability_frame
@@ -151,13 +157,20 @@ def _sums(ports: pl.DataFrame, by_state: pl.DataFrame, minutes: dict[str, pl.Dat
 
 
 def _daily(frame: pl.DataFrame | None, by: list[str]) -> dict[Any, dict[date, float | None]]:
-    """Service availability per day, keyed by the ``by`` columns' value (or None)."""
+    """Service availability per day, keyed by the ``by`` columns' value (or None); the rate
+    as :func:`~.availability.availability` gives it, computed column-wise."""
     out: dict[Any, dict[date, float | None]] = defaultdict(dict)
     if frame is None:
         return out
     summed = frame.group_by([*by, "day"]).agg(pl.col(f"{c}_minutes").sum() for c in CATEGORIES)
-    for row in summed.sort("day").iter_rows(named=True):
-        out[row[by[0]] if by else None][row["day"]] = daily_rate(row)
+    up = pl.col("available_minutes") + pl.col("excluded_minutes")
+    denominator = up + pl.col("unavailable_minutes")
+    rates = summed.sort("day").select(
+        pl.col(by[0]) if by else pl.lit(None).alias("key"), "day",
+        pl.when(denominator > 0).then(pl.min_horizontal(pl.lit(100.0), 100 * up / denominator))
+        .alias("rate"))
+    for key, day, rate in rates.iter_rows():
+        out[key][day] = rate
     return out
 
 
@@ -176,14 +189,15 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     first = mapped[0].id if mapped else None
     intervals = state_intervals(tables, rulesets, period, ports=ports)
     days = split_days(intervals)
-    by_state = days.group_by("port_id", "state").agg(pl.col("minutes").sum())
+    states = day_states(days)
+    by_state = states.group_by("port_id", "state").agg(pl.col("minutes").sum())
     minutes: dict[str, pl.DataFrame] = {}
     unparsed: set[str] = set()
     for ruleset in mapped:
         windows, not_read = exclusion_windows(tables, ruleset, period, ports)
         unparsed.update(not_read)
         minutes[ruleset.id] = availability_minutes(days, ruleset, exclusions=windows,
-                                                   ports=ports)
+                                                   ports=ports, states=states)
     outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
     stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
                                 ports=ports)
