@@ -1,0 +1,134 @@
+"""What the figures need of the port events, per port: the part of ``compute_metrics`` that
+grows with the status events. Ports are independent, so the parts of disjoint sets of ports
+(port-hash buckets of a network larger than memory) concatenate into the parts of their
+union, and ``metrics.assemble`` turns either into the same ChargingMetrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from .availability import (
+    CATEGORIES,
+    availability_minutes,
+    day_states,
+    exclusion_windows,
+    split_days,
+)
+from .intervals import Period, state_intervals, to_polars
+from .outages import outage_frame, stability_frame
+from .rules import ChargingRuleset
+
+__all__ = ["PortParts", "concat_parts", "flagged_events", "port_parts"]
+
+_TS = pl.Datetime("ms", "UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class PortParts:
+    """Per-port frames, each with a ``port_id`` column.
+
+    ports: intervals.port_table's rows of these ports; by_state: port_id, state, minutes;
+    totals: rule set id → port_id and the ``<category>_minutes``; first_daily: the first
+    mapped rule set's minutes per port and day (the daily rates); outages, stability:
+    outages.py's frames; flagged: the port events the data-quality findings read (all of
+    them, and only them); unparsed: opening-hours forms not understood."""
+
+    ports: pl.DataFrame
+    by_state: pl.DataFrame
+    totals: dict[str, pl.DataFrame]
+    first_daily: pl.DataFrame | None
+    outages: pl.DataFrame
+    stability: pl.DataFrame
+    flagged: pl.DataFrame
+    unparsed: tuple[str, ...]
+
+
+def flagged_events(events: pl.DataFrame, tables: Mapping[str, pa.Table],
+                   rulesets: Sequence[ChargingRuleset], period: Period) -> pl.DataFrame:
+    """The port events read beyond the intervals: by a data-quality finding of any rule set
+    (those of port-days above the lowest status-rate limit, statuses later than the lowest
+    freshness limit, IRVE ``hors_service/occupe`` rows), by the tickets' fault check
+    (``faulted`` statuses, when there are tickets) and by OCPP 1.6 charge starts (``Charging``
+    statuses, when there are transactions). Each reader computed on these alone gives what
+    it gives on every event: each filters its rows by a condition kept here (each rule's own
+    limit is at least the lowest one)."""
+    rules = [r.rules for r in rulesets]
+    keep = pl.lit(False)
+    if _rows(tables, "tickets"):
+        keep = keep | (pl.col("state") == "faulted").fill_null(False)
+    if _rows(tables, "transaction_events"):
+        keep = keep | (pl.col("raw_status") == "Charging").fill_null(False)
+    rates = [rule.status_rate.limit for rule in rules if rule.status_rate is not None]
+    if rates:
+        inside = (pl.col("ts") >= pl.lit(period.start).cast(_TS)) & (
+            pl.col("ts") < pl.lit(period.end).cast(_TS))
+        per_day = inside.cast(pl.Int64).sum().over("port_id", pl.col("ts").dt.date())
+        keep = keep | (inside & (per_day > min(rates))).fill_null(False)
+    late = [rule.status_freshness.limit for rule in rules if rule.status_freshness is not None]
+    if late:
+        late_s = (pl.col("logged_ts") - pl.col("ts")).dt.total_milliseconds() / 1000
+        keep = keep | (late_s > min(late)).fill_null(False)
+    if any(rule.out_of_service_occupied is not None and rule.out_of_service_occupied.enforced
+           for rule in rules):
+        keep = keep | (pl.col("raw_status") == "hors_service/occupe").fill_null(False)
+    return events.filter(keep)
+
+
+def _rows(tables: Mapping[str, pa.Table], name: str) -> int:
+    table = tables.get(name)
+    return 0 if table is None else table.num_rows
+
+
+def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
+               period: Period, *, ports: pl.DataFrame) -> PortParts:
+    """The parts of ``ports`` (intervals.port_table's, or a subset) over the period."""
+    mapped = [r for r in rulesets if r.rules.state_mapping is not None]
+    intervals = state_intervals(tables, rulesets, period, ports=ports)
+    days = split_days(intervals)
+    states = day_states(days)
+    totals: dict[str, pl.DataFrame] = {}
+    first_daily = None
+    unparsed: set[str] = set()
+    for ruleset in mapped:
+        windows, not_read = exclusion_windows(tables, ruleset, period, ports)
+        unparsed.update(not_read)
+        minutes = availability_minutes(days, ruleset, exclusions=windows, ports=ports,
+                                       states=states)
+        if first_daily is None:
+            first_daily = minutes
+        totals[ruleset.id] = minutes.group_by("port_id").agg(
+            pl.col(f"{c}_minutes").sum() for c in CATEGORIES).sort("port_id")
+    outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
+    stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
+                                ports=ports)
+    events = to_polars(tables, "port_events").join(ports.select("port_id"), on="port_id",
+                                                   how="semi")
+    return PortParts(
+        ports=ports,
+        by_state=states.group_by("port_id", "state").agg(pl.col("minutes").sum())
+        .sort("port_id", "state"),
+        totals=totals, first_daily=first_daily, outages=outages, stability=stability,
+        flagged=flagged_events(events, tables, rulesets, period), unparsed=tuple(sorted(unparsed)))
+
+
+def concat_parts(parts: Sequence[PortParts]) -> PortParts:
+    """The parts of the union of disjoint sets of ports, ports in port_id order."""
+    def cat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+        return pl.concat(frames, how="vertical_relaxed")
+
+    firsts = [p.first_daily for p in parts if p.first_daily is not None]
+    return PortParts(
+        ports=cat([p.ports for p in parts]).sort("port_id"),
+        by_state=cat([p.by_state for p in parts]).sort("port_id", "state"),
+        totals={rid: cat([p.totals[rid] for p in parts]).sort("port_id")
+                for rid in parts[0].totals},
+        first_daily=cat(firsts) if firsts else None,
+        outages=cat([p.outages for p in parts]).sort("port_id", "start"),
+        stability=cat([p.stability for p in parts]).sort("port_id"),
+        flagged=cat([p.flagged for p in parts]),
+        unparsed=tuple(sorted({form for p in parts for form in p.unparsed})))
