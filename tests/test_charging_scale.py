@@ -4,15 +4,24 @@ split into port-hash buckets gives the figures of the whole."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pytest
 
 from charging_tables import at, status, tables
+from solidcheck.charging.ingest import ingest
 from solidcheck.charging.intervals import Period, _layered, port_table, state_intervals, to_polars
-from solidcheck.charging.model import STATES
-from solidcheck.charging.rules import charging_ruleset_by_id
+from solidcheck.charging.metrics import compute_metrics
+from solidcheck.charging.model import STATES, TABLES
+from solidcheck.charging.partitioned import partitioned_metrics
+from solidcheck.charging.rules import (
+    ChargingRuleset,
+    available_charging_rulesets,
+    charging_ruleset_by_id,
+)
+from solidcheck.charging.synth import make_spec, simulate, write_network
 
 CN = charging_ruleset_by_id("cn-alliance-wp-2026")
 
@@ -43,10 +52,39 @@ def test_ports_own_statuses_give_the_intervals_of_the_layered_definition() -> No
         layered = _layered(events, pl_empty_offline(), period, ports)
         assert fast.to_dicts() == layered.to_dicts(), seed
         for port_id in ports["port_id"]:
-            assert fast.filter(fast["port_id"] == port_id)["duration_s"].sum() == pytest.approx(3600)
+            minutes = fast.filter(fast["port_id"] == port_id)["duration_s"].sum() / 60
+            assert minutes == pytest.approx(60)
 
 
 def pl_empty_offline() -> pl.DataFrame:
     ts = pl.Datetime("ms", "UTC")
     return pl.DataFrame(schema={"port_id": pl.String, "station_id": pl.String, "start": ts,
                                 "end": ts})
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pa.Table],
+                                                                 list[ChargingRuleset]]:
+    """A synthetic network (OCPP logs with station-wide statuses and offline spells, IRVE,
+    tickets, inventory with opening hours) under every rule set."""
+    folder = tmp_path_factory.mktemp("network")
+    write_network(simulate(make_spec(stations=9, days=4, seed=16,
+                                     start="2026-03-28T00:00:00+01:00")), folder)
+    tables = ingest(sorted(p for p in folder.iterdir() if p.name != "truth.json")).tables
+    rulesets = [CN] + [r for r in available_charging_rulesets() if r.id != CN.id]
+    return tables, rulesets
+
+
+def test_a_network_in_three_port_hash_buckets_gives_the_figures_of_the_whole(
+        synthetic: tuple[dict[str, pa.Table], list[ChargingRuleset]], tmp_path: Path) -> None:
+    tables, rulesets = synthetic
+    whole = compute_metrics(tables, rulesets)
+    small = {name: table for name, table in tables.items() if name != "port_events"}
+    small["port_events"] = TABLES["port_events"].empty_table()
+    done: list[int] = []
+    bucketed = partitioned_metrics([tables["port_events"]], small, rulesets, buckets=3,
+                                   scratch=tmp_path, on_bucket=done.append)
+    assert done == [-3, 1, 1, 1]
+    assert bucketed.model_dump() == whole.model_dump()
+    assert whole.network.outage_episodes > 0 and whole.findings  # a network with something
+    assert list(tmp_path.iterdir()) == []  # the buckets are removed

@@ -21,7 +21,7 @@ from ..errors import ChargingInputError, Problem
 from ..i18n import Display
 from . import closure, usage
 from .aggregate import Sums, figures, total
-from .availability import CATEGORIES
+from .availability import CATEGORIES, in_minutes
 from .findings import charging_findings
 from .intervals import Period, data_span, port_table, to_polars
 from .parts import PortParts, port_parts
@@ -156,7 +156,9 @@ def _daily(frame: pl.DataFrame | None, by: list[str]) -> dict[Any, dict[date, fl
     out: dict[Any, dict[date, float | None]] = defaultdict(dict)
     if frame is None:
         return out
-    summed = frame.group_by([*by, "day"]).agg(pl.col(f"{c}_minutes").sum() for c in CATEGORIES)
+    summed = frame.group_by([*by, "day"]).agg(pl.col(f"{c}_ms").sum() for c in CATEGORIES
+                                              ).with_columns(in_minutes(f"{c}_ms")
+                                                             for c in CATEGORIES)
     up = pl.col("available_minutes") + pl.col("excluded_minutes")
     denominator = up + pl.col("unavailable_minutes")
     rates = summed.sort("day").select(

@@ -17,6 +17,7 @@ from .availability import (
     availability_minutes,
     day_states,
     exclusion_windows,
+    in_minutes,
     split_days,
 )
 from .intervals import Period, state_intervals, to_polars
@@ -102,7 +103,8 @@ def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRulese
         if first_daily is None:
             first_daily = minutes
         totals[ruleset.id] = minutes.group_by("port_id").agg(
-            pl.col(f"{c}_minutes").sum() for c in CATEGORIES).sort("port_id")
+            pl.col(f"{c}_ms").sum() for c in CATEGORIES).select(
+            "port_id", *[in_minutes(f"{c}_ms") for c in CATEGORIES]).sort("port_id")
     outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
     stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
                                 ports=ports)
@@ -110,8 +112,9 @@ def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRulese
                                                    how="semi")
     return PortParts(
         ports=ports,
-        by_state=states.group_by("port_id", "state").agg(pl.col("minutes").sum())
-        .sort("port_id", "state"),
+        by_state=states.group_by("port_id", "state").agg(pl.col("ms").sum()).select(
+            "port_id", "state", (pl.col("ms") / 60_000).alias("minutes")).sort("port_id",
+                                                                                "state"),
         totals=totals, first_daily=first_daily, outages=outages, stability=stability,
         flagged=flagged_events(events, tables, rulesets, period), unparsed=tuple(sorted(unparsed)))
 
