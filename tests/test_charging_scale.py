@@ -88,3 +88,20 @@ def test_a_network_in_three_port_hash_buckets_gives_the_figures_of_the_whole(
     assert bucketed.model_dump() == whole.model_dump()
     assert whole.network.outage_episodes > 0 and whole.findings  # a network with something
     assert list(tmp_path.iterdir()) == []  # the buckets are removed
+
+
+def test_the_buckets_on_a_dask_cluster_give_the_figures_of_the_whole(
+        synthetic: tuple[dict[str, pa.Table], list[ChargingRuleset]], tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    from solidcheck.charging.dask_engine import dask_mapper
+
+    tables, rulesets = synthetic
+    small = {name: table for name, table in tables.items() if name != "port_events"}
+    small["port_events"] = TABLES["port_events"].empty_table()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        on_dask = partitioned_metrics([tables["port_events"]], small, rulesets, buckets=2,
+                                      scratch=tmp_path, mapper=dask_mapper(client))
+    assert on_dask.model_dump() == compute_metrics(tables, rulesets).model_dump()

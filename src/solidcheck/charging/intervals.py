@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 _TS = pl.Datetime("ms", "UTC")
+#: the port events' columns the intervals read
+_STATUS_COLUMNS = ("ts", "station_id", "port_id", "station_wide", "state", "source", "line")
 #: station-wide states that override a port's own state
 _OVERRIDING = ("faulted", "unavailable")
 
@@ -60,10 +62,13 @@ class Period:
         return (self.end - self.start).total_seconds() / 60
 
 
-def to_polars(tables: Mapping[str, pa.Table], name: str) -> pl.DataFrame:
-    """One canonical table as a Polars frame (empty with its schema when absent)."""
+def to_polars(tables: Mapping[str, pa.Table], name: str, *,
+              columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """One canonical table as a Polars frame (empty with its schema when absent); only
+    ``columns`` when given (the others are not converted)."""
     table = tables.get(name)
-    frame = pl.from_arrow(table if table is not None else TABLES[name].empty_table())
+    table = table if table is not None else TABLES[name].empty_table()
+    frame = pl.from_arrow(table.select(list(columns)) if columns is not None else table)
     assert isinstance(frame, pl.DataFrame)
     return frame
 
@@ -166,7 +171,8 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     contiguous within each port, covering the period exactly (:func:`offline_rule` says which
     rule set's offline rule applies). ``ports``: :func:`port_table`'s, or a subset of it."""
     ports = port_table(tables) if ports is None else ports
-    events = to_polars(tables, "port_events").drop_nulls("ts").filter(pl.col("ts") < period.end)
+    events = to_polars(tables, "port_events", columns=_STATUS_COLUMNS).drop_nulls("ts").filter(
+        pl.col("ts") < period.end)
     # the last of several statuses of one instant (in the file's order) is the one that holds
     wide = events.filter(pl.col("station_wide")).sort("ts", "source", "line")
     off = offline_intervals(tables, rulesets, period).join(
@@ -228,16 +234,13 @@ def own_intervals(events: pl.DataFrame, period: Period, *,
     codes = ports.select("port_id", "station_id").sort("port_id").with_row_index("code")
     sources = events["source"].unique().sort()
     marks = codes.select("code", start.alias("ts"), pl.lit(None, pl.String).alias("own"),
-                         pl.lit(0, pl.Int8).alias("order"), pl.lit(-1).alias("src"),
-                         pl.lit(-1, pl.Int64).alias("line"))
+                         pl.lit(-1, pl.Int64).alias("order"))
+    # the file's order: the source's rank in the high bits, the line in the low 40
+    order = pl.col("source").replace_strict(sources, pl.int_range(len(sources), eager=True),
+                                            return_dtype=pl.Int64) * (1 << 40) + pl.col("line")
     own = events.join(codes.select("port_id", "code"), on="port_id").select(
-        "code", "ts", pl.col("state").fill_null("unknown").alias("own"),
-        pl.lit(1, pl.Int8).alias("order"),
-        pl.col("source").replace_strict(sources, pl.int_range(len(sources), eager=True),
-                                        return_dtype=pl.Int32).cast(pl.Int32).alias("src"),
-        pl.col("line").cast(pl.Int64))
-    points = pl.concat([marks.with_columns(pl.col("src").cast(pl.Int32)), own]).sort(
-        "code", "ts", "order", "src", "line")
+        "code", "ts", pl.col("state").fill_null("unknown").alias("own"), order.alias("order"))
+    points = pl.concat([marks, own]).sort("code", "ts", "order")
     same_next = pl.col("code").shift(-1) == pl.col("code")
     same_prev = pl.col("code").shift(1) == pl.col("code")
     # a port's row at the period's start takes the state of the port's event before it
@@ -248,8 +251,8 @@ def own_intervals(events: pl.DataFrame, period: Period, *,
         pl.when(same_next.fill_null(False)).then(pl.col("ts").shift(-1)).otherwise(end)
         .alias("end"), state.alias("state"),
     ).filter(pl.col("end") > pl.col("start"))
+    index = out["code"]
     return out.select(
-        pl.col("code").replace_strict(codes["code"], codes["port_id"]).alias("port_id"),
-        pl.col("code").replace_strict(codes["code"], codes["station_id"]).alias("station_id"),
+        codes["port_id"].gather(index), codes["station_id"].gather(index),
         "start", "end", "state",
         ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 1000).alias("duration_s"))

@@ -24,7 +24,8 @@ from .intervals import Period, state_intervals, to_polars
 from .outages import outage_frame, stability_frame
 from .rules import ChargingRuleset
 
-__all__ = ["PortParts", "concat_parts", "flagged_events", "port_parts"]
+__all__ = ["Minutes", "PortParts", "concat_parts", "flagged_events", "port_minutes",
+           "port_parts"]
 
 _TS = pl.Datetime("ms", "UTC")
 
@@ -85,17 +86,28 @@ def _rows(tables: Mapping[str, pa.Table], name: str) -> int:
     return 0 if table is None else table.num_rows
 
 
-def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
-               period: Period, *, ports: pl.DataFrame) -> PortParts:
-    """The parts of ``ports`` (intervals.port_table's, or a subset) over the period."""
-    mapped = [r for r in rulesets if r.rules.state_mapping is not None]
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    """:func:`port_minutes`' answer."""
+
+    intervals: pl.DataFrame
+    states: pl.DataFrame
+    totals: dict[str, pl.DataFrame]
+    first_daily: pl.DataFrame | None
+    unparsed: tuple[str, ...]
+
+
+def port_minutes(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
+                 period: Period, *, ports: pl.DataFrame) -> Minutes:
+    """Availability: the ports' state intervals, their time per day and state, and each
+    mapped rule set's minutes per port (the first one's also per day)."""
     intervals = state_intervals(tables, rulesets, period, ports=ports)
     days = split_days(intervals)
     states = day_states(days)
     totals: dict[str, pl.DataFrame] = {}
     first_daily = None
     unparsed: set[str] = set()
-    for ruleset in mapped:
+    for ruleset in (r for r in rulesets if r.rules.state_mapping is not None):
         windows, not_read = exclusion_windows(tables, ruleset, period, ports)
         unparsed.update(not_read)
         minutes = availability_minutes(days, ruleset, exclusions=windows, ports=ports,
@@ -105,18 +117,26 @@ def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRulese
         totals[ruleset.id] = minutes.group_by("port_id").agg(
             pl.col(f"{c}_ms").sum() for c in CATEGORIES).select(
             "port_id", *[in_minutes(f"{c}_ms") for c in CATEGORIES]).sort("port_id")
-    outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
-    stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
+    return Minutes(intervals, states, totals, first_daily, tuple(sorted(unparsed)))
+
+
+def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
+               period: Period, *, ports: pl.DataFrame) -> PortParts:
+    """The parts of ``ports`` (intervals.port_table's, or a subset) over the period."""
+    found = port_minutes(tables, rulesets, period, ports=ports)
+    outages = outage_frame(found.intervals, tables, rulesets, period=period, ports=ports)
+    stability = stability_frame(found.intervals, outages, tables, rulesets[0], period=period,
                                 ports=ports)
     events = to_polars(tables, "port_events").join(ports.select("port_id"), on="port_id",
                                                    how="semi")
     return PortParts(
         ports=ports,
-        by_state=states.group_by("port_id", "state").agg(pl.col("ms").sum()).select(
+        by_state=found.states.group_by("port_id", "state").agg(pl.col("ms").sum()).select(
             "port_id", "state", (pl.col("ms") / 60_000).alias("minutes")).sort("port_id",
                                                                                 "state"),
-        totals=totals, first_daily=first_daily, outages=outages, stability=stability,
-        flagged=flagged_events(events, tables, rulesets, period), unparsed=tuple(sorted(unparsed)))
+        totals=found.totals, first_daily=found.first_daily, outages=outages,
+        stability=stability, flagged=flagged_events(events, tables, rulesets, period),
+        unparsed=found.unparsed)
 
 
 def concat_parts(parts: Sequence[PortParts]) -> PortParts:
