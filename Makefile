@@ -99,6 +99,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cli_start.py
+	$(BIN)/python bench/charging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

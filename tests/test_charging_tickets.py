@@ -111,3 +111,19 @@ def test_the_cli_counts_tickets_and_lists_rejections_in_both_languages(tmp_path:
     assert "3 张运维工单" in zh.output
     assert "处理方式 by drone 既不是 remote 也不是 on_site" in zh.output
     assert (out / "tickets.parquet").exists()
+
+
+def test_old_excel_csv_with_lone_cr_line_ends_and_a_time_past_the_calendar(tmp_path: Path
+                                                                            ) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with a lone CR; a time whose UTC instant is past
+    year 9999 is one rejected row, not a crash. Paths may be given as text."""
+    path = tmp_path / "tickets-mac.csv"
+    path.write_bytes(
+        b"ticket_id;port_id;station_id;severity;opened;acknowledged;resolved;closed;cause;"
+        b"resolution;reopened\r"
+        b"T1;P1;S1;major;2026-03-01T10:00:00+08:00;;;;vandalism;remote;0\r"
+        b"T2;P2;S1;major;9999-12-31T23:59:59-01:00;;;;;;0\r")
+    result = ingest([str(path)])
+    assert result.tables["tickets"].column("ticket_id").to_pylist() == ["T1"]
+    [rejected] = result.tables["rejected"].to_pylist()
+    assert (rejected["line"], rejected["reason"]) == (3, "charging.rejected.time")

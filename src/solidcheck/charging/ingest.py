@@ -28,7 +28,8 @@ from .rows import TableRead
 from .tcec import parse_tcec
 from .tickets import parse_tickets
 
-__all__ = ["READERS", "Ingested", "InputSummary", "Reader", "ingest", "write_tables"]
+__all__ = ["READERS", "Ingested", "InputSummary", "Reader", "ingest", "read_tables",
+           "write_tables"]
 
 
 class Reader(Protocol):
@@ -65,18 +66,19 @@ class Ingested:
     tables: dict[str, pa.Table]
 
 
-def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
+def ingest(paths: Sequence[Path | str], *, charge_point_id: str | None = None,
            ocpp_version: str | None = None) -> Ingested:
     """Read every log into the canonical tables. A frame's OCPP version is its row's own
     (JSON Lines ``ocpp_version``), else ``ocpp_version``, else the file's (the OCA log's
     header), else the one its actions betray; a file with none of these is invalid input."""
+    files = [Path(path) for path in paths]
     problems: list[Problem] = []
     if ocpp_version is not None and ocpp_version not in VERSIONS:
         problems.append(Problem("--ocpp-version", f"unknown OCPP version {ocpp_version!r}",
                                 "use " + ", ".join(VERSIONS)))
     reads: list[tuple[LogRead, str]] = []
     irve_reads: list[IrveRead | TableRead] = []
-    for path in paths:
+    for path in files:
         try:
             table = _table_read(path)
         except ChargingInputError as exc:
@@ -113,7 +115,8 @@ def ingest(paths: Sequence[Path], *, charge_point_id: str | None = None,
                                 read.other_lines) for read, version in reads)
     inputs += tuple(InputSummary(read.source, read.sha256, read.format, None, 0,
                                  len(read.rejected), read.other_lines,
-                                 rows=sum(len(rows) for rows in read.rows.values()))
+                                 rows=sum(len(rows) for rows in read.rows.values())
+                                 + sum(t.num_rows for t in _tables_of(read).values()))
                     for read in irve_reads)
     return Ingested(inputs, tables)
 
@@ -134,16 +137,26 @@ def _table_read(path: Path) -> IrveRead | TableRead | None:
 
 def _with_irve(tables: dict[str, pa.Table],
                reads: list[IrveRead | TableRead]) -> dict[str, pa.Table]:
-    """The OCPP tables with the table files' rows and rejections appended."""
-    added: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    """The OCPP tables with the table files' rows (as rows, or already as tables: the
+    column-wise IRVE dynamique path) and rejections appended, file by file."""
+    added: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
     for read in reads:
         for name, rows in read.rows.items():
-            added[name] += rows
-        added["rejected"] += [{"source": r.source, "line": r.line, "reason": r.reason,
-                               "detail": r.detail, "text": r.text} for r in read.rejected]
-    return {name: pa.concat_tables([table, pa.Table.from_pylist(added[name],
-                                                                schema=TABLES[name])])
-            if added[name] else table for name, table in tables.items()}
+            if rows:
+                added[name].append(pa.Table.from_pylist(rows, schema=TABLES[name]))
+        for name, table in _tables_of(read).items():
+            added[name].append(table)
+        if read.rejected:
+            added["rejected"].append(pa.Table.from_pylist(
+                [{"source": r.source, "line": r.line, "reason": r.reason, "detail": r.detail,
+                  "text": r.text} for r in read.rejected], schema=TABLES["rejected"]))
+    return {name: pa.concat_tables([table, *added[name]]) if added[name] else table
+            for name, table in tables.items()}
+
+
+def _tables_of(read: IrveRead | TableRead) -> dict[str, pa.Table]:
+    """The rows a reader gave as Arrow tables (only IRVE's column-wise path does)."""
+    return read.tables if isinstance(read, IrveRead) else {}
 
 
 def _row_version(read: LogRead) -> str | None:
@@ -160,3 +173,29 @@ def write_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
         pq.write_table(table, path)
         written.append(path)
     return written
+
+
+def read_tables(folder: Path) -> dict[str, pa.Table]:
+    """The canonical tables of a folder :func:`write_tables` wrote, each cast to its schema (a
+    table not there is empty); every unreadable table, or a folder with none, in one error."""
+    fix = "give the folder `solidcheck charging ingest -o DIR` wrote"
+    if not folder.is_dir():
+        raise ChargingInputError([Problem(str(folder), "is not a folder", fix)])
+    problems: list[Problem] = []
+    tables: dict[str, pa.Table] = {}
+    for name, schema in TABLES.items():
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            tables[name] = schema.empty_table()
+            continue
+        try:
+            tables[name] = pq.read_table(path).select(schema.names).cast(schema)
+        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+            problems.append(Problem(str(path), f"not a canonical {name} table ({exc})",
+                                    "write the folder again with `solidcheck charging ingest`"))
+    if not any((folder / f"{name}.parquet").is_file() for name in TABLES):
+        problems.append(Problem(str(folder), "holds none of the canonical tables "
+                                f"({', '.join(TABLES)})", fix))
+    if problems:
+        raise ChargingInputError(problems)
+    return tables

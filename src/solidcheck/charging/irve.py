@@ -22,11 +22,15 @@ import csv
 import gzip
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
+
+import pyarrow as pa
 
 from .model import State
 from .ocpp_logs import Rejection
@@ -35,7 +39,8 @@ from .rows import RowError as _Bad
 from .rows import csv_items, jsonl_items, utc_time
 from .rows import number as _non_negative
 
-__all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "kind_of", "parse_irve", "read_irve"]
+__all__ = ["IRVE_STATES", "IrveKind", "IrveRead", "csv_header", "kind_of", "parse_irve",
+           "read_irve"]
 
 IrveKind = Literal["irve-dynamique", "irve-sessions", "irve-statique"]
 
@@ -54,6 +59,7 @@ IRVE_STATES: Final[dict[tuple[str, str | None], State]] = {
 _OCCUPATIONS: Final = ("libre", "occupe", "reserve", "inconnu")
 _GZIP_MAGIC = b"\x1f\x8b"
 _TEXT_KEPT = 200
+_BLOCK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -67,6 +73,15 @@ class IrveRead:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     other_lines: int = 0
+    #: canonical rows already as Arrow tables (the column-wise dynamique path, irve_fast.py),
+    #: beside ``rows``
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        """Canonical rows read, in ``rows`` and ``tables`` together."""
+        tables: int = sum(table.num_rows for table in self.tables.values())
+        return sum(len(rows) for rows in self.rows.values()) + tables
 
 
 def kind_of(keys: set[str]) -> IrveKind | None:
@@ -92,22 +107,35 @@ def read_irve(path: Path) -> IrveRead | None:
 
 def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
     """The IRVE rows of a file's bytes, or None when they are not an IRVE file."""
-    sha256 = hashlib.sha256(data).hexdigest()
+    hashing = _Digest(data)
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
             return None
     try:
+        first = _first_line(data)
+    except UnicodeDecodeError:
+        return None
+    if first[:1] not in ("{", "[") and csv_header(first)[2] == "irve-dynamique":
+        from .irve_fast import read_dynamique_csv  # here: irve_fast imports this module
+
+        hashing.start()
+        fast = read_dynamique_csv(data, source=source, first=first)  # checks UTF-8 itself
+        if fast is not None:
+            return IrveRead(source, hashing.result(), "irve-dynamique", "csv",
+                            rows={"port_events": [], "sessions": [], "inventory": []},
+                            rejected=fast.rejected, other_lines=fast.other_lines,
+                            tables={"port_events": fast.table})
+    try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     found = _json_rows(text) if first[:1] in ("{", "[") else _csv_rows(text, first)
     if found is None:
         return None
     layout, kind, items = found
-    read = IrveRead(source, sha256, kind, layout,
+    read = IrveRead(source, hashing.result(), kind, layout,
                     rows={"port_events": [], "sessions": [], "inventory": []})
     for number, row, line in items:
         if row is None:
@@ -123,10 +151,50 @@ def parse_irve(data: bytes, *, source: str) -> IrveRead | None:
 _Found = tuple[str, IrveKind, Iterator[_Item]]
 
 
-def _csv_rows(text: str, header: str) -> _Found | None:
+class _Digest:
+    """A file's SHA-256, computed when asked or, once started, beside the reading (hashlib
+    lets go of the GIL): only a large dynamique file is worth a thread."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._done = data, Future[str]()
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started and len(self._data) >= _BLOCK:
+            self._started = True
+            threading.Thread(target=self._compute, daemon=True).start()
+
+    def _compute(self) -> None:
+        self._done.set_result(hashlib.sha256(self._data).hexdigest())
+
+    def result(self) -> str:
+        if not self._started:
+            self._started = True
+            self._compute()
+        return self._done.result()
+
+
+def _first_line(data: bytes) -> str:
+    """The first non-blank line of UTF-8 ``data``, stripped; looked for in the first 64 KiB
+    before the whole text, which a large file need not be decoded and split into lines for."""
+    head = data[:1 << 16].decode("utf-8-sig", errors="ignore").splitlines()  # cut: last line
+    found = next((index for index, line in enumerate(head) if line.strip()), None)
+    if found is not None and found < len(head) - 1:
+        return head[found].strip()
+    lines = data.decode("utf-8-sig").splitlines()
+    return next((line.strip() for line in lines if line.strip()), "")
+
+
+def csv_header(header: str) -> tuple[str, list[str], IrveKind | None]:
+    """A CSV header line's delimiter (``;`` when it has more of them than commas), column
+    names (stripped, lower case) and kind."""
     delimiter = ";" if header.count(";") > header.count(",") else ","
     names = [name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))]
-    kind = kind_of(set(names))
+    return delimiter, names, kind_of(set(names))
+
+
+def _csv_rows(text: str, header: str) -> _Found | None:
+    delimiter, names, kind = csv_header(header)
     if kind is None:
         return None
 

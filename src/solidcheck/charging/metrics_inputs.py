@@ -11,10 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..errors import ChargingInputError, InvalidInputError, Problem, UnknownRulesetError
-from .ingest import ingest
+from .ingest import ingest, read_tables
 from .model import TABLES
 from .results import InputFile
 from .rules import ChargingRuleset, available_charging_rulesets, load_charging_ruleset
@@ -76,24 +75,14 @@ def _sha256(path: Path) -> str:
 
 
 def _folder(path: Path, problems: list[Problem]) -> tuple[dict[str, pa.Table], list[InputFile]]:
-    tables: dict[str, pa.Table] = {}
-    inputs = []
-    for name, schema in TABLES.items():
-        file = path / f"{name}.parquet"
-        if not file.is_file():
-            continue
-        try:
-            table = pq.read_table(file)
-            tables[name] = table.select(schema.names).cast(schema)
-        except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
-            problems.append(Problem(str(file), f"not a canonical {name} table: {exc}",
-                                    "write the folder again with `solidcheck charging ingest`"))
-            continue
-        inputs.append(InputFile(file=str(file), sha256=_sha256(file),
-                                format=f"parquet {name}", rows=table.num_rows, rejected=0))
-    if not tables:
-        problems.append(Problem(str(path), "a folder with no canonical table in it",
-                                "give the folder `solidcheck charging ingest -o` wrote"))
+    try:
+        tables = read_tables(path)
+    except ChargingInputError as exc:
+        problems += exc.problems
+        return {}, []
+    inputs = [InputFile(file=str(file), sha256=_sha256(file), format=f"parquet {name}",
+                        rows=tables[name].num_rows, rejected=0)
+              for name in TABLES if (file := path / f"{name}.parquet").is_file()]
     return tables, inputs
 
 

@@ -82,8 +82,15 @@ def decode(data: bytes) -> tuple[str, str] | None:
         return None
 
 
+def mac_lines(text: str) -> str:
+    """A text whose lines end with a lone CR (Excel's "CSV (Macintosh)") with LF line ends;
+    any other text as it is."""
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
 def first_line(text: str) -> str:
     """The first line with text, stripped, without splitting a whole (large) file."""
+    text = mac_lines(text)
     start = 0
     while start < len(text):
         end = text.find("\n", start)
@@ -103,7 +110,7 @@ def delimiter_of(header: str) -> str:
 def csv_items(text: str, names: list[str], delimiter: str, *,
               cells_reason: str = "charging.rejected.cells_header") -> Iterator[Item]:
     """The rows of a CSV text under its (already read) header ``names``."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(mac_lines(text)), delimiter=delimiter)
     last, seen_header = 0, False
     for cells in reader:
         number, last = last + 1, reader.line_num
@@ -191,4 +198,7 @@ def utc_time(value: object, *, epoch_ms: bool = False, naive: timezone | None = 
         if naive is None:
             raise RowError(no_offset, text)
         when = when.replace(tzinfo=naive)
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last datetime
+        raise RowError("charging.rejected.time", text) from None

@@ -318,13 +318,14 @@ def report(
     """Write the open report of a charging network (HTML or PDF) or its open data (the
     result, its schema, IRVE files, tickets and a README with every file's SHA-256), from the
     inputs themselves or from a metrics JSON `charging metrics --format json` wrote."""
-    from ..charging.report import read_metrics_json, read_table_folder
+    from ..charging.ingest import read_tables
+    from ..charging.report import read_metrics_json
 
     display = language(lang)
     if len(inputs) == 1 and _is_metrics_json(inputs[0]):
         kind = _report_kind(to, output, has_tables=tables is not None)
         result = read_metrics_json(inputs[0])
-        loaded = read_table_folder(tables) if tables is not None else None
+        loaded = read_tables(tables) if tables is not None else None
     else:
         kind = _report_kind(to, output, has_tables=True)
         result, loaded = computed(inputs, inventory=inventory or [], tickets=tickets or [],

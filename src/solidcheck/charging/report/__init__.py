@@ -13,17 +13,17 @@ from ..._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .html import render_charging_html
-    from .inputs import read_metrics_json, read_table_folder
+    from .inputs import read_metrics_json
     from .opendata import charging_metrics_schema, write_open_data
     from .pdf import render_charging_pdf
     from .tables import metrics_table, write_metrics_table
 
 __all__ = ["charging_metrics_schema", "metrics_table", "read_metrics_json",
-           "read_table_folder", "render_charging_html", "render_charging_pdf",
-           "write_metrics_table", "write_open_data"]
+           "render_charging_html", "render_charging_pdf", "write_metrics_table",
+           "write_open_data"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "render_charging_html": ".html", "render_charging_pdf": ".pdf",
-    "read_metrics_json": ".inputs", "read_table_folder": ".inputs",
+    "read_metrics_json": ".inputs",
     "charging_metrics_schema": ".opendata", "write_open_data": ".opendata",
     "metrics_table": ".tables", "write_metrics_table": ".tables"}, globals())

@@ -8,14 +8,12 @@ import gzip
 import json
 from pathlib import Path
 
-import pyarrow as pa
 from pydantic import ValidationError
 
 from ...errors import ChargingInputError, Problem
-from ..model import TABLES
 from ..results import ChargingMetrics
 
-__all__ = ["read_metrics_json", "read_table_folder"]
+__all__ = ["read_metrics_json"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _FIX = ("give the JSON `solidcheck charging metrics --format json` wrote "
@@ -45,34 +43,3 @@ def read_metrics_json(path: Path) -> ChargingMetrics:
         problems = [Problem(".".join(str(p) for p in error["loc"]) or "(top)", error["msg"],
                             _FIX) for error in exc.errors()]
         raise ChargingInputError(problems, source=str(path)) from None
-
-
-def read_table_folder(folder: Path) -> dict[str, pa.Table]:
-    """The canonical tables of a folder ``charging ingest`` wrote (``{table}.parquet``); a
-    table not there is empty."""
-    import pyarrow.parquet as pq
-
-    if not folder.is_dir():
-        raise ChargingInputError([Problem("--tables", "is not a folder", "give the folder "
-                                          "`solidcheck charging ingest -o DIR` wrote")],
-                                 source=str(folder))
-    tables: dict[str, pa.Table] = {}
-    problems: list[Problem] = []
-    for name, schema in TABLES.items():
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            tables[name] = schema.empty_table()
-            continue
-        try:
-            tables[name] = pq.read_table(path)
-        except (OSError, pa.ArrowException) as exc:
-            problems.append(Problem(path.name, f"not a Parquet table ({exc})", "write it again "
-                                    "with `solidcheck charging ingest`"))
-    if problems:
-        raise ChargingInputError(problems, source=str(folder))
-    if all(not (folder / f"{name}.parquet").exists() for name in TABLES):
-        raise ChargingInputError([Problem("--tables", "holds none of the canonical tables "
-                                          f"({', '.join(TABLES)})", "give the folder "
-                                          "`solidcheck charging ingest -o DIR` wrote")],
-                                 source=str(folder))
-    return tables
