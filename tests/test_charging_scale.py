@@ -105,3 +105,29 @@ def test_the_buckets_on_a_dask_cluster_give_the_figures_of_the_whole(
         on_dask = partitioned_metrics([tables["port_events"]], small, rulesets, buckets=2,
                                       scratch=tmp_path, mapper=dask_mapper(client))
     assert on_dask.model_dump() == compute_metrics(tables, rulesets).model_dump()
+
+
+def test_charging_metrics_on_an_ingested_folder_gives_the_same_json_with_every_engine(
+        synthetic: tuple[dict[str, pa.Table], list[ChargingRuleset]], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from solidcheck.charging.ingest import write_tables
+    from solidcheck.cli import app
+
+    tables, _ = synthetic
+    folder = tmp_path / "tables"
+    write_tables(tables, folder)
+
+    def run(*args: str) -> str:
+        done = CliRunner().invoke(app, ["charging", "metrics", str(folder), "--format",
+                                        "json", *args])
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    local = run("--engine", "local")
+    assert run("--engine", "partitioned", "--scratch", str(tmp_path)) == local
+    assert run() == local  # auto: a small network is computed in memory
+    refused = CliRunner().invoke(app, ["charging", "metrics", str(folder), "--engine", "fast",
+                                       "--scheduler", "tcp://127.0.0.1:1"])
+    assert refused.exit_code == 2
+    assert "--engine" in refused.output and "--scheduler" in refused.output
