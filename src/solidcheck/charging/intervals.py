@@ -96,7 +96,8 @@ def port_table(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
     """Every port: port_id, station_id (the inventory's, else the events'), source_station
     (the station the port's events name: how station-wide statuses and offline reach it),
     operator, power_kw, opening_hours, commissioned. A 1.6 connector 0 is not a port."""
-    events = to_polars(tables, "port_events").filter(~pl.col("station_wide"))
+    events = to_polars(tables, "port_events", columns=("port_id", "station_id", "station_wide")
+                       ).filter(~pl.col("station_wide"))
     seen = pl.concat([
         events.select("port_id", pl.col("station_id").alias("source_station")),
         to_polars(tables, "transaction_events").drop_nulls("port_id")
