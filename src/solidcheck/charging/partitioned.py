@@ -36,10 +36,11 @@ from .rules import ChargingRuleset
 __all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "bucket_count", "bucket_parts",
            "partitioned_metrics", "partitioned_parts", "split_port_events"]
 
-#: status events per bucket: a bucket's computation peaks near 0.3 kB an event
-BUCKET_EVENTS = 4_000_000
+#: status events per bucket: a bucket's computation peaks near 0.6 kB an event (measured:
+#: bench/charging.py), so a bucket stays well under 1 GB
+BUCKET_EVENTS = 1_000_000
 #: rows read at a time while splitting
-_BATCH_ROWS = 1_000_000
+_BATCH_ROWS = 200_000
 _TS = pl.Datetime("ms", "UTC")
 
 #: how buckets are computed: ``map(function, buckets)`` → their parts, in any order

@@ -21,6 +21,7 @@ from .availability import (
     split_days,
 )
 from .intervals import Period, state_intervals, to_polars
+from .model import TABLES
 from .outages import outage_frame, stability_frame
 from .rules import ChargingRuleset
 
@@ -28,6 +29,8 @@ __all__ = ["Minutes", "PortParts", "concat_parts", "flagged_events", "port_minut
            "port_parts"]
 
 _TS = pl.Datetime("ms", "UTC")
+#: the port events' columns flagged_events reads
+_FLAG_COLUMNS = ("ts", "logged_ts", "port_id", "state", "raw_status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,15 +130,23 @@ def port_parts(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRulese
     outages = outage_frame(found.intervals, tables, rulesets, period=period, ports=ports)
     stability = stability_frame(found.intervals, outages, tables, rulesets[0], period=period,
                                 ports=ports)
-    events = to_polars(tables, "port_events").join(ports.select("port_id"), on="port_id",
-                                                   how="semi")
+    # only the rows kept are converted whole (the flag reads five columns)
+    table = tables.get("port_events")
+    if table is None:
+        table = TABLES["port_events"].empty_table()
+    looked = to_polars(tables, "port_events", columns=_FLAG_COLUMNS).with_columns(
+        pl.col("port_id").is_in(ports["port_id"].implode()).alias("_mine"))
+    mask = flagged_events(looked.with_row_index("_row").filter(pl.col("_mine")), tables,
+                          rulesets, period)["_row"]
+    events = pl.from_arrow(table.take(mask.to_arrow()))
+    assert isinstance(events, pl.DataFrame)
     return PortParts(
         ports=ports,
         by_state=found.states.group_by("port_id", "state").agg(pl.col("ms").sum()).select(
             "port_id", "state", (pl.col("ms") / 60_000).alias("minutes")).sort("port_id",
                                                                                 "state"),
         totals=found.totals, first_daily=found.first_daily, outages=outages,
-        stability=stability, flagged=flagged_events(events, tables, rulesets, period),
+        stability=stability, flagged=events,
         unparsed=found.unparsed)
 
 
