@@ -131,3 +131,24 @@ def test_charging_metrics_on_an_ingested_folder_gives_the_same_json_with_every_e
                                        "--scheduler", "tcp://127.0.0.1:1"])
     assert refused.exit_code == 2
     assert "--engine" in refused.output and "--scheduler" in refused.output
+
+
+def test_data_quality_findings_from_buckets_are_those_of_the_whole(tmp_path: Path) -> None:
+    """A port over QualiCharge's status rate one day, a late status, a 1.6 station-wide
+    fault: the findings read port events the buckets keep aside (flagged)."""
+    qualicharge = charging_ruleset_by_id("fr-qualicharge")
+    limit = int(qualicharge.rules.status_rate.limit)  # type: ignore[union-attr]
+    chatty = [status("A:1", i * 0.5, ("available", "occupied")[i % 2], line=i)
+              for i in range(limit + 5)]
+    late = status("B:1", 30, "faulted", station="S2")
+    late["logged_ts"] = at(30 + 60)
+    events = [*chatty, late, status("C:1", 10, "available", station="S3"),
+              status("S3:0", 20, "faulted", station="S3", wide=True)]
+    data = tables(port_events=events)
+    rulesets = [CN, qualicharge]
+    whole = compute_metrics(data, rulesets, period_from=at(0), period_to=at(1440))
+    small = {**data, "port_events": TABLES["port_events"].empty_table()}
+    bucketed = partitioned_metrics([data["port_events"]], small, rulesets, buckets=2,
+                                   scratch=tmp_path, period_from=at(0), period_to=at(1440))
+    assert bucketed.model_dump() == whole.model_dump()
+    assert {f.rule for f in whole.findings} >= {"status_rate", "status_freshness"}
