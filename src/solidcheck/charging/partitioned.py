@@ -39,8 +39,9 @@ __all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "bucket_count", "bucket_parts",
 #: status events per bucket: a bucket's computation peaks near 0.6 kB an event (measured:
 #: bench/charging.py), so a bucket stays well under 1 GB
 BUCKET_EVENTS = 1_000_000
-#: rows read at a time while splitting
+#: rows read at a time while splitting, and held back before the buckets are written
 _BATCH_ROWS = 200_000
+_PENDING_ROWS = 2_000_000
 _TS = pl.Datetime("ms", "UTC")
 
 #: how buckets are computed: ``map(function, buckets)`` → their parts, in any order
@@ -78,10 +79,22 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
                 for s in sources)
     count = buckets or bucket_count(total)
     files = tuple(folder / f"port-events-{k:04d}.parquet" for k in range(count))
-    writers = [pq.ParquetWriter(f, PORT_EVENTS, compression="zstd") for f in files]
+    # no statistics, and rows held back until there are _PENDING_ROWS of them: a writer
+    # keeps every row group's metadata until it closes (a write per bucket per batch grew
+    # to gigabytes on 300 M events)
+    writers = [pq.ParquetWriter(f, PORT_EVENTS, compression="zstd", write_statistics=False)
+               for f in files]
+    pending: dict[int, list[pa.Table]] = {}
+    held = 0
     wide: list[pa.Table] = []
     first: datetime | None = None
     last: datetime | None = None
+
+    def flush() -> None:
+        for k, tables in pending.items():
+            writers[k].write_table(pa.concat_tables(tables))
+        pending.clear()
+
     try:
         for batch in _batches(sources):
             frame = pl.from_arrow(batch)
@@ -96,7 +109,13 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
                 _bucket_of(pl.col("port_id"), count).alias("_bucket"))
             for (k,), part in own.group_by("_bucket"):
                 assert isinstance(k, int)
-                writers[k].write_table(part.drop("_bucket").to_arrow().cast(PORT_EVENTS))
+                pending.setdefault(k, []).append(part.drop("_bucket").to_arrow()
+                                                 .cast(PORT_EVENTS))
+            held += own.height
+            if held >= _PENDING_ROWS:
+                flush()
+                held = 0
+        flush()
     finally:
         for writer in writers:
             writer.close()
