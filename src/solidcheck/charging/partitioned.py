@@ -50,8 +50,8 @@ Mapper = Callable[[Callable[[Any], PortParts], Sequence[Any]], Iterable[PortPart
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """Port events split by port: ``files[k]`` holds the own statuses of the ports whose
-    hash is k modulo len(files); ``wide`` the station-wide ones (every bucket reads them);
+    """Port events split by port: ``files[k]`` (a folder of Parquet parts) holds the own
+    statuses of the ports whose hash is k modulo len(files); ``wide`` the station-wide ones (every bucket reads them);
     ``first``/``last``: the events' time span (None without a timed event)."""
 
     files: tuple[Path, ...]
@@ -78,21 +78,23 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
     total = sum(pq.ParquetFile(s).metadata.num_rows if isinstance(s, Path) else s.num_rows
                 for s in sources)
     count = buckets or bucket_count(total)
-    files = tuple(folder / f"port-events-{k:04d}.parquet" for k in range(count))
-    # no statistics, and rows held back until there are _PENDING_ROWS of them: a writer
-    # keeps every row group's metadata until it closes (a write per bucket per batch grew
-    # to gigabytes on 300 M events)
-    writers = [pq.ParquetWriter(f, PORT_EVENTS, compression="zstd", write_statistics=False)
-               for f in files]
+    files = tuple(folder / f"port-events-{k:04d}" for k in range(count))
+    for bucket in files:
+        bucket.mkdir()
+    # rows held back until there are _PENDING_ROWS of them, then each bucket's written as a
+    # file of its own: an open writer keeps every row group's metadata until it closes (one
+    # writer per bucket grew past 2 GB on 300 M events)
     pending: dict[int, list[pa.Table]] = {}
     held = 0
+    flushes = 0
     wide: list[pa.Table] = []
     first: datetime | None = None
     last: datetime | None = None
 
     def flush() -> None:
         for k, tables in pending.items():
-            writers[k].write_table(pa.concat_tables(tables))
+            pq.write_table(pa.concat_tables(tables), files[k] / f"part-{flushes:05d}.parquet",
+                           compression="zstd", write_statistics=False)
         pending.clear()
 
     try:
@@ -104,7 +106,9 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
             if low is not None:
                 first = low if first is None else min(first, low)
                 last = high if last is None else max(last, high)
-            wide.append(frame.filter(pl.col("station_wide")).to_arrow().cast(PORT_EVENTS))
+            station_wide = frame.filter(pl.col("station_wide"))
+            if station_wide.height:
+                wide.append(station_wide.to_arrow().cast(PORT_EVENTS))
             own = frame.filter(~pl.col("station_wide")).with_columns(
                 _bucket_of(pl.col("port_id"), count).alias("_bucket"))
             for (k,), part in own.group_by("_bucket"):
@@ -114,11 +118,10 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
             held += own.height
             if held >= _PENDING_ROWS:
                 flush()
-                held = 0
+                held, flushes = 0, flushes + 1
         flush()
     finally:
-        for writer in writers:
-            writer.close()
+        pending.clear()
     return Buckets(files, pa.concat_tables(wide) if wide else PORT_EVENTS.empty_table(),
                    total, first, last)
 
@@ -130,8 +133,9 @@ def _batches(sources: Sequence[Path | pa.Table]) -> Iterable[pa.Table]:
                         source.select(PORT_EVENTS.names).cast(PORT_EVENTS)
                         .to_batches(_BATCH_ROWS))
         else:
-            for batch in pq.ParquetFile(source).iter_batches(batch_size=_BATCH_ROWS,
-                                                              columns=PORT_EVENTS.names):
+            # without pre-buffering: the reader would keep every byte it read
+            reader = pq.ParquetFile(source, pre_buffer=False)
+            for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=PORT_EVENTS.names):
                 yield pa.Table.from_batches([batch]).cast(PORT_EVENTS)
 
 
@@ -139,8 +143,8 @@ def bucket_parts(file: Path, k: int, buckets: int, small: Mapping[str, pa.Table]
                  rulesets: Sequence[ChargingRuleset], period: Period) -> PortParts:
     """The parts of the ports of bucket ``k``: its events, and the small tables whole (the
     ports they name that hash to another bucket are that bucket's)."""
-    tables = {**small, "port_events": pa.concat_tables([pq.read_table(file), small[
-        "port_events"]])}
+    parts = [pq.read_table(f) for f in sorted(file.glob("*.parquet"))]
+    tables = {**small, "port_events": pa.concat_tables([*parts, small["port_events"]])}
     ports = port_table(tables).filter(_bucket_of(pl.col("port_id"), buckets) == k)
     return port_parts(tables, rulesets, period, ports=ports)
 
