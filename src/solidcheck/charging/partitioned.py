@@ -51,8 +51,9 @@ Mapper = Callable[[Callable[[Any], PortParts], Sequence[Any]], Iterable[PortPart
 @dataclass(frozen=True, slots=True)
 class Buckets:
     """Port events split by port: ``files[k]`` (a folder of Parquet parts) holds the own
-    statuses of the ports whose hash is k modulo len(files); ``wide`` the station-wide ones (every bucket reads them);
-    ``first``/``last``: the events' time span (None without a timed event)."""
+    statuses of the ports whose hash is k modulo len(files); ``wide`` the station-wide ones
+    (every bucket reads them); ``first``/``last``: the events' time span (None without a
+    timed event)."""
 
     files: tuple[Path, ...]
     wide: pa.Table
