@@ -145,7 +145,9 @@ def bucket_parts(file: Path, k: int, buckets: int, small: Mapping[str, pa.Table]
     """The parts of the ports of bucket ``k``: its events, and the small tables whole (the
     ports they name that hash to another bucket are that bucket's)."""
     parts = [pq.read_table(f) for f in sorted(file.glob("*.parquet"))]
-    tables = {**small, "port_events": pa.concat_tables([*parts, small["port_events"]])}
+    # one chunk: a hundred small parts as a hundred chunks multiply the engine's memory
+    events = pa.concat_tables([*parts, small["port_events"]]).combine_chunks()
+    tables = {**small, "port_events": events}
     ports = port_table(tables).filter(_bucket_of(pl.col("port_id"), buckets) == k)
     return port_parts(tables, rulesets, period, ports=ports)
 
