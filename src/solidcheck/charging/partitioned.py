@@ -33,7 +33,7 @@ from .parts import PortParts, concat_parts, port_parts
 from .results import ChargingMetrics, InputFile
 from .rules import ChargingRuleset
 
-__all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "bucket_count", "bucket_parts",
+__all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "bucket_count", "bucket_parts", "compact",
            "partitioned_metrics", "partitioned_parts", "split_port_events"]
 
 #: status events per bucket: a bucket's computation peaks near 0.6 kB an event (measured:
@@ -162,6 +162,28 @@ def _period(small: Mapping[str, pa.Table], split: Buckets, period_from: datetime
     return resolve_period(spanned, period_from=period_from, period_to=period_to)
 
 
+def _compact_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    table = frame.to_arrow()
+    schema = pa.schema([field.with_type(pa.large_string())
+                        if pa.types.is_string_view(field.type) else field
+                        for field in table.schema])
+    out = pl.from_arrow(table.cast(schema))
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
+def compact(parts: PortParts) -> PortParts:
+    """The parts with their strings copied out: a Polars string column filtered or grouped
+    from a bucket's events still holds all the events' string bytes, and the parts of every
+    bucket are kept until the end (300 buckets' parts held gigabytes so)."""
+    return PortParts(
+        ports=_compact_frame(parts.ports), by_state=_compact_frame(parts.by_state),
+        totals={rid: _compact_frame(f) for rid, f in parts.totals.items()},
+        first_daily=None if parts.first_daily is None else _compact_frame(parts.first_daily),
+        outages=_compact_frame(parts.outages), stability=_compact_frame(parts.stability),
+        flagged=_compact_frame(parts.flagged), unparsed=parts.unparsed)
+
+
 def partitioned_parts(port_events: Sequence[Path | pa.Table], small: Mapping[str, pa.Table],
                       rulesets: Sequence[ChargingRuleset], *, scratch: Path,
                       period_from: datetime | None = None, period_to: datetime | None = None,
@@ -183,7 +205,7 @@ def partitioned_parts(port_events: Sequence[Path | pa.Table], small: Mapping[str
 
     parts = []
     for part in (mapper or map)(one, list(range(count))):
-        parts.append(part)
+        parts.append(compact(part))
         if on_bucket is not None:
             on_bucket(1)
     return concat_parts(parts), period, tables
