@@ -13,9 +13,14 @@ Measures, on a synthetic network (N ports × D days, numpy ``Generator(seed)``),
   user writes it (read the Parquet, sort by port and time, next time by a group-wise shift,
   clip to the period, states → available/unavailable by the rule set's mapping, group sums,
   Σ/Σ): the baseline for the engine, run in a fresh process (its own peak memory).
-- ``engine_availability``: the same figure from ``solidcheck.charging.metrics`` in a fresh
+- ``engine_availability``: the same figure from solidcheck's charging engine in memory
+  (bench/charging_engine.py: state intervals → minutes per port, day and rule set) in a fresh
   process: ``events_per_cpu_second`` (goal ≥ 5 M), ``ratio_vs_pandas`` (goal ≥ 20), peak
-  memory; null with a note until the engine is in the tree (``_engine_availability``).
+  memory; up to 20 M events.
+- ``partitioned_availability``: the same in port-hash buckets on disk (charging/
+  partitioned.py, what ``charging metrics --engine partitioned`` runs): peak memory bounded
+  (goal < 2 GB for 300 M events); ``dask_availability``: the buckets on a Dask LocalCluster
+  of a worker per core (up to 20 M events).
 
     python bench/charging.py [--ports 2000] [--days 30] [--repeat 3] [--seed 1]
     python bench/charging.py --events 300e6 --keep out/bench-charging   # the scale run
@@ -62,6 +67,8 @@ CHUNK_EVENTS = 2_000_000
 MAX_CSV_EVENTS = 20_000_000  # the IRVE file of a larger network is ~80 bytes an event
 MAX_EXACT_EVENTS = 2_000_000
 MAX_PANDAS_EVENTS = 10_000_000  # ~350 bytes an event at pandas' peak: 3.5 GB
+MAX_MEMORY_EVENTS = 20_000_000  # the engine in memory (charging metrics --engine auto's limit)
+MAX_DASK_EVENTS = 20_000_000
 
 NOTES = {
     "irve_read_ratio": "bare pyarrow.csv.read_csv time / read_irve time, same file, best of "
@@ -72,8 +79,8 @@ NOTES = {
                         "(ingest reads each file once for all its readers)",
     "events_per_cpu_second": "status events over the CPU time of the process computing "
                              "availability (time.process_time, every thread)",
-    "engine_pending": "solidcheck.charging.metrics is not in this tree yet: the engine's "
-                      "figures are null until it is (bench/charging.py _engine_availability)",
+    "dask_cpu": "cpu_s is the client's only (the workers are other processes): "
+                "events_per_wall_second is the Dask figure",
 }
 
 
@@ -225,31 +232,35 @@ def pandas_availability(path: Path, period_from: datetime, period_to: datetime,
 
 
 def _engine_availability(path: Path, period: tuple[datetime, datetime]) -> float | None:
-    """The network's service availability (per cent, under RULESET) from the engine, or None
-    while ``solidcheck.charging.metrics`` is not in the tree. The one call to fill in."""
-    try:
-        from solidcheck.charging.metrics import compute_metrics
-    except ImportError:
-        return None
-    from solidcheck.charging.rules import charging_ruleset_by_id
+    """The network's service availability (per cent, under RULESET) from the engine's
+    availability in memory (bench/charging_engine.py)."""
+    from charging_engine import engine_availability
 
-    result = compute_metrics({"port_events": pq.read_table(path)},
-                             [charging_ruleset_by_id(RULESET)],
-                             period_from=period[0], period_to=period[1])
-    figure = result.network.availability.get(RULESET)
-    return None if figure is None else figure.rate_percent
+    return engine_availability(path, period, RULESET)
 
 
 def measure_child(kind: str, path: Path, period: tuple[datetime, datetime]) -> dict[str, Any]:
     """One availability computation in this (fresh) process: its times, peak memory and
     answer."""
+    # the libraries are imported before the clocks start: the figures are the computation's
+    if kind == "pandas":
+        import pandas  # noqa: F401
+    else:
+        import charging_engine  # noqa: F401
     wall, cpu = time.perf_counter(), time.process_time()
+    extra: dict[str, Any] = {}
     if kind == "pandas":
         _, network = pandas_availability(path, *period, state_classes())
-    else:
+    elif kind == "engine":
         network = _engine_availability(path, period)
+    else:  # the engine in port-hash buckets, one at a time or on a local Dask cluster
+        from charging_engine import dask_availability, partitioned_availability
+
+        extra = partitioned_availability(path, period, RULESET) if kind == "partitioned" \
+            else dask_availability(path, period, RULESET, workers=os.cpu_count() or 1)
+        network = extra.pop("network_percent")
     return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
-            "peak_rss_mb": peak_rss_mb(), "network_percent": network}
+            "peak_rss_mb": peak_rss_mb(), "network_percent": network, **extra}
 
 
 def run_child(kind: str, path: Path, period: tuple[datetime, datetime]) -> dict[str, Any]:
@@ -349,25 +360,41 @@ def availability_figures(path: Path, period: tuple[datetime, datetime],
     else:
         figures["pandas_availability"] = {"skipped": f"more than {MAX_PANDAS_EVENTS:,} events: "
                                           "pandas holds ~350 bytes an event at its peak"}
-    log("engine availability (fresh process)")
-    engine = run_child("engine", path, period)
-    if engine["network_percent"] is None:
-        figures["engine_availability"] = {"events_per_cpu_second": None,
-                                          "ratio_vs_pandas": None, "peak_rss_mb": None,
-                                          "note": NOTES["engine_pending"]}
-        return figures
-    figures["engine_availability"] = {
+    if events <= MAX_MEMORY_EVENTS:
+        log("engine availability, in memory (fresh process)")
+        engine = run_child("engine", path, period)
+        figures["engine_availability"] = _engine_figures(engine, events, baseline)
+    else:
+        figures["engine_availability"] = {"skipped": f"more than {MAX_MEMORY_EVENTS:,} "
+                                          "events: see partitioned_availability"}
+    log("engine availability, in port-hash buckets (fresh process)")
+    figures["partitioned_availability"] = _engine_figures(
+        run_child("partitioned", path, period), events, baseline)
+    if events <= MAX_DASK_EVENTS:
+        log("engine availability, buckets on a Dask LocalCluster (fresh process)")
+        dask = run_child("dask", path, period)
+        figures["dask_availability"] = {
+            **_engine_figures(dask, events, baseline),
+            "events_per_wall_second": round(events / dask["wall_s"]),
+            "note": NOTES["dask_cpu"]}
+    return figures
+
+
+def _engine_figures(engine: dict[str, Any], events: int,
+                    baseline: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in engine.items() if k in ("buckets", "ports", "outage_episodes")},
         "wall_s": round(engine["wall_s"], 3), "cpu_s": round(engine["cpu_s"], 3),
         "peak_rss_mb": engine["peak_rss_mb"],
         "events_per_cpu_second": round(events / engine["cpu_s"]),
         "goal_events_met": events / engine["cpu_s"] >= GOAL_EVENTS_PER_CPU_S,
+        "peak_rss_under_2gb": engine["peak_rss_mb"] < 2000,
         "network_percent": engine["network_percent"],
         "ratio_vs_pandas": (round(baseline["cpu_s"] / engine["cpu_s"], 1)
                             if baseline else None),
         "same_network_percent": (abs(baseline["network_percent"]
                                      - engine["network_percent"]) < 1e-9
                                  if baseline else None)}
-    return figures
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -380,7 +407,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
     parser.add_argument("--no-exact", action="store_true",
                         help="skip the row-by-row IRVE path (slow)")
-    parser.add_argument("--measure", choices=["pandas", "engine"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["pandas", "engine", "partitioned", "dask"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--parquet", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--from", dest="period_from", help=argparse.SUPPRESS)
     parser.add_argument("--to", dest="period_to", help=argparse.SUPPRESS)

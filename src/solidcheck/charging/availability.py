@@ -22,7 +22,8 @@ from .intervals import Period, to_polars
 from .results import Availability
 from .rules import ChargingRuleset, TargetRule
 
-__all__ = ["CATEGORIES", "availability", "availability_minutes", "exclusion_windows",
+__all__ = ["CATEGORIES", "availability", "availability_minutes", "day_states",
+           "exclusion_windows", "in_minutes",
            "min_power_kw", "overlap", "split_days", "ticket_windows", "union_windows"]
 
 CATEGORIES = ("available", "unavailable", "excluded", "ineligible")
@@ -100,17 +101,28 @@ def exclusion_windows(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset,
 
 
 def split_days(frame: pl.DataFrame) -> pl.DataFrame:
-    """Intervals cut at UTC midnight, with their ``day`` and ``minutes``."""
-    days = frame.with_columns(pl.datetime_ranges(
-        pl.col("start").dt.truncate("1d"),
-        (pl.col("end") - pl.duration(milliseconds=1)).dt.truncate("1d"),
-        interval="1d").alias("day")).explode("day")
-    return days.with_columns(
-        pl.max_horizontal("start", "day").alias("start"),
-        pl.min_horizontal("end", pl.col("day") + pl.duration(days=1)).alias("end"),
-    ).filter(pl.col("end") > pl.col("start")).with_columns(
-        pl.col("day").dt.date(),
-        ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 60_000).alias("minutes"))
+    """Intervals cut at UTC midnight, with their ``day``, ``ms`` and ``minutes``. Only the
+    intervals that cross a midnight are exploded into days (most last minutes or hours).
+    Sums are taken of the whole milliseconds: exact, so in any order (buckets) the same."""
+    first = pl.col("start").dt.truncate("1d")
+    crosses = first != (pl.col("end") - pl.duration(milliseconds=1)).dt.truncate("1d")
+    flagged = frame.with_columns(crosses.alias("_crosses"))
+    within = flagged.filter(~pl.col("_crosses")).drop("_crosses").with_columns(
+        first.alias("day"))
+    across = flagged.filter(pl.col("_crosses")).drop("_crosses")
+    if not across.is_empty():
+        across = across.with_columns(pl.datetime_ranges(
+            first, (pl.col("end") - pl.duration(milliseconds=1)).dt.truncate("1d"),
+            interval="1d").alias("day")).explode("day").with_columns(
+            pl.max_horizontal("start", "day").alias("start"),
+            pl.min_horizontal("end", pl.col("day") + pl.duration(days=1)).alias("end"),
+        ).filter(pl.col("end") > pl.col("start"))
+        days = pl.concat([within, across.select(within.columns)])
+    else:
+        days = within
+    ms = (pl.col("end") - pl.col("start")).dt.total_milliseconds()
+    return days.with_columns(pl.col("day").dt.date(), ms.alias("ms"),
+                             (ms / 60_000).alias("minutes"))
 
 
 def min_power_kw(ruleset: ChargingRuleset) -> float | None:
@@ -120,13 +132,24 @@ def min_power_kw(ruleset: ChargingRuleset) -> float | None:
     return max(powers) if powers else None
 
 
+def day_states(days: pl.DataFrame) -> pl.DataFrame:
+    """Time per port, day and state (port_id, day, state, ms, minutes): what every rule set's
+    mapping is applied to, a few rows per port-day however many events there were."""
+    return days.group_by("port_id", "day", "state").agg(pl.col("ms").sum()).with_columns(
+        (pl.col("ms") / 60_000).alias("minutes"))
+
+
 def availability_minutes(days: pl.DataFrame, ruleset: ChargingRuleset, *,
-                         exclusions: pl.DataFrame, ports: pl.DataFrame) -> pl.DataFrame:
+                         exclusions: pl.DataFrame, ports: pl.DataFrame,
+                         states: pl.DataFrame | None = None) -> pl.DataFrame:
     """Minutes per port and day in each category: port_id, day, available_minutes,
-    unavailable_minutes, excluded_minutes, ineligible_minutes. ``days`` are the intervals
-    cut by day (:func:`split_days`), ``exclusions`` :func:`exclusion_windows`."""
+    unavailable_minutes, excluded_minutes, ineligible_minutes (and each as whole ``_ms``).
+    ``days`` are the intervals cut by day (:func:`split_days`), ``exclusions``
+    :func:`exclusion_windows`, ``states`` :func:`day_states` of ``days`` (computed when not
+    given: pass it for several rule sets)."""
     mapping = ruleset.rules.state_mapping
     assert mapping is not None
+    states = day_states(days) if states is None else states
     category = (pl.when(pl.col("state").is_in(list(mapping.available))).then(pl.lit("available"))
                 .when(pl.col("state").is_in(list(mapping.unavailable)))
                 .then(pl.lit("unavailable"))
@@ -137,21 +160,30 @@ def availability_minutes(days: pl.DataFrame, ruleset: ChargingRuleset, *,
         eligible = ports.filter(pl.col("power_kw") >= floor).select("port_id")
         category = (pl.when(pl.col("port_id").is_in(eligible["port_id"].implode()))
                     .then(category).otherwise(pl.lit("ineligible")))
-    tagged = days.with_columns(category.alias("category"))
-    given_back = split_days(overlap(
-        tagged.filter(pl.col("category") == "unavailable").select("port_id", "day", "start",
-                                                                   "end"),
-        split_days(exclusions), on=("port_id", "day")).drop("day")).select(
-        "port_id", "day", "minutes", pl.lit("given_back").alias("category"))
-    counted = pl.concat([tagged.select("port_id", "day", "minutes", "category"), given_back])
+    counted = states.with_columns(category.alias("category")).select(
+        "port_id", "day", "ms", "category")
+    if not exclusions.is_empty():
+        tagged = days.with_columns(category.alias("category"))
+        given_back = split_days(overlap(
+            tagged.filter(pl.col("category") == "unavailable").select("port_id", "day",
+                                                                       "start", "end"),
+            split_days(exclusions), on=("port_id", "day")).drop("day")).select(
+            "port_id", "day", "ms", pl.lit("given_back").alias("category"))
+        counted = pl.concat([counted, given_back])
     wide = counted.group_by("port_id", "day").agg(
-        *[pl.col("minutes").filter(pl.col("category") == name).sum().alias(name)
+        *[pl.col("ms").filter(pl.col("category") == name).sum().alias(name)
           for name in (*CATEGORIES, "given_back")])
-    return wide.select(
-        "port_id", "day", pl.col("available").alias("available_minutes"),
-        (pl.col("unavailable") - pl.col("given_back")).clip(0).alias("unavailable_minutes"),
-        (pl.col("excluded") + pl.col("given_back")).alias("excluded_minutes"),
-        pl.col("ineligible").alias("ineligible_minutes"))
+    ms = wide.select(
+        "port_id", "day", pl.col("available").alias("available_ms"),
+        (pl.col("unavailable") - pl.col("given_back")).clip(0).alias("unavailable_ms"),
+        (pl.col("excluded") + pl.col("given_back")).alias("excluded_ms"),
+        pl.col("ineligible").alias("ineligible_ms"))
+    return ms.with_columns(in_minutes(f"{c}_ms") for c in CATEGORIES)
+
+
+def in_minutes(column: str) -> pl.Expr:
+    """``<category>_ms`` → ``<category>_minutes``."""
+    return (pl.col(column) / 60_000).alias(column.removesuffix("_ms") + "_minutes")
 
 
 def availability(row: Mapping[str, float]) -> Availability:

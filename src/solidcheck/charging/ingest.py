@@ -175,9 +175,11 @@ def write_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
     return written
 
 
-def read_tables(folder: Path) -> dict[str, pa.Table]:
+def read_tables(folder: Path, *, skip: Sequence[str] = ()) -> dict[str, pa.Table]:
     """The canonical tables of a folder :func:`write_tables` wrote, each cast to its schema (a
-    table not there is empty); every unreadable table, or a folder with none, in one error."""
+    table not there is empty); every unreadable table, or a folder with none, in one error.
+    The tables named in ``skip`` are returned empty (their schema checked, their rows left on
+    disk: partitioned.py reads them in batches)."""
     fix = "give the folder `solidcheck charging ingest -o DIR` wrote"
     if not folder.is_dir():
         raise ChargingInputError([Problem(str(folder), "is not a folder", fix)])
@@ -189,6 +191,10 @@ def read_tables(folder: Path) -> dict[str, pa.Table]:
             tables[name] = schema.empty_table()
             continue
         try:
+            if name in skip:
+                pq.read_schema(path).empty_table().select(schema.names).cast(schema)
+                tables[name] = schema.empty_table()
+                continue
             tables[name] = pq.read_table(path).select(schema.names).cast(schema)
         except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
             problems.append(Problem(str(path), f"not a canonical {name} table ({exc})",

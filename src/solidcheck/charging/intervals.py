@@ -32,10 +32,20 @@ import pyarrow as pa
 from .model import TABLES
 from .rules import ChargingRuleset, OfflineRule
 
-__all__ = ["Period", "data_span", "offline_intervals", "offline_rule", "port_table",
-           "state_intervals", "to_polars"]
+__all__ = [
+    "Period",
+    "data_span",
+    "offline_intervals",
+    "offline_rule",
+    "own_intervals",
+    "port_table",
+    "state_intervals",
+    "to_polars",
+]
 
 _TS = pl.Datetime("ms", "UTC")
+#: the port events' columns the intervals read
+_STATUS_COLUMNS = ("ts", "station_id", "port_id", "station_wide", "state", "source", "line")
 #: station-wide states that override a port's own state
 _OVERRIDING = ("faulted", "unavailable")
 
@@ -52,10 +62,13 @@ class Period:
         return (self.end - self.start).total_seconds() / 60
 
 
-def to_polars(tables: Mapping[str, pa.Table], name: str) -> pl.DataFrame:
-    """One canonical table as a Polars frame (empty with its schema when absent)."""
+def to_polars(tables: Mapping[str, pa.Table], name: str, *,
+              columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """One canonical table as a Polars frame (empty with its schema when absent); only
+    ``columns`` when given (the others are not converted)."""
     table = tables.get(name)
-    frame = pl.from_arrow(table if table is not None else TABLES[name].empty_table())
+    table = table if table is not None else TABLES[name].empty_table()
+    frame = pl.from_arrow(table.select(list(columns)) if columns is not None else table)
     assert isinstance(frame, pl.DataFrame)
     return frame
 
@@ -83,7 +96,8 @@ def port_table(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
     """Every port: port_id, station_id (the inventory's, else the events'), source_station
     (the station the port's events name: how station-wide statuses and offline reach it),
     operator, power_kw, opening_hours, commissioned. A 1.6 connector 0 is not a port."""
-    events = to_polars(tables, "port_events").filter(~pl.col("station_wide"))
+    events = to_polars(tables, "port_events", columns=("port_id", "station_id", "station_wide")
+                       ).filter(~pl.col("station_wide"))
     seen = pl.concat([
         events.select("port_id", pl.col("station_id").alias("source_station")),
         to_polars(tables, "transaction_events").drop_nulls("port_id")
@@ -158,9 +172,23 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     contiguous within each port, covering the period exactly (:func:`offline_rule` says which
     rule set's offline rule applies). ``ports``: :func:`port_table`'s, or a subset of it."""
     ports = port_table(tables) if ports is None else ports
-    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
-    events = to_polars(tables, "port_events").drop_nulls("ts").filter(pl.col("ts") < period.end)
+    events = to_polars(tables, "port_events", columns=_STATUS_COLUMNS).drop_nulls("ts").filter(
+        pl.col("ts") < period.end)
     # the last of several statuses of one instant (in the file's order) is the one that holds
+    wide = events.filter(pl.col("station_wide")).sort("ts", "source", "line")
+    off = offline_intervals(tables, rulesets, period).join(
+        ports.select("port_id", pl.col("source_station").alias("station_id")), on="station_id")
+    if off.is_empty() and wide.join(ports.select(pl.col("source_station").alias("station_id")),
+                                    on="station_id", how="semi").is_empty():
+        return own_intervals(events.filter(~pl.col("station_wide")), period, ports=ports)
+    return _layered(events, off, period, ports)
+
+
+def _layered(events: pl.DataFrame, off: pl.DataFrame, period: Period,
+             ports: pl.DataFrame) -> pl.DataFrame:
+    """:func:`state_intervals` with station-wide statuses and offline spells: each layer
+    joined as of every instant any of them changes."""
+    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
     events = events.sort("ts", "source", "line")
     own = events.filter(~pl.col("station_wide")).unique(
         ["port_id", "ts"], keep="last", maintain_order=True).select(
@@ -171,8 +199,6 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
         pl.col("station_id").alias("source_station"), "ts", pl.col("state").alias("wide"))
     wide = wide.join(ports.select("port_id", "source_station"), on="source_station").select(
         "port_id", "ts", "wide")
-    off = offline_intervals(tables, rulesets, period).join(
-        ports.select("port_id", pl.col("source_station").alias("station_id")), on="station_id")
     marks = pl.concat([off.select("port_id", pl.col("start").alias("ts"),
                                   pl.lit(True).alias("offline")),
                        off.select("port_id", pl.col("end").alias("ts"),
@@ -196,3 +222,38 @@ def state_intervals(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
         "port_id", "station_id", "start", "end", "state",
         ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 1000).alias("duration_s"),
     ).sort("port_id", "start")
+
+
+def own_intervals(events: pl.DataFrame, period: Period, *,
+                  ports: pl.DataFrame) -> pl.DataFrame:
+    """:func:`state_intervals` when no station-wide status and no offline spell reaches the
+    ports (IRVE, most OCPP 2.x logs): the same intervals from one numeric sort and row shifts,
+    no per-port grouping. ``events``: the ports' own port_events (port_id, ts, state, source,
+    line). Several statuses of one instant sort in the file's order and all but the last
+    last zero minutes, so they drop out with the other empty intervals."""
+    start, end = pl.lit(period.start).cast(_TS), pl.lit(period.end).cast(_TS)
+    codes = ports.select("port_id", "station_id").sort("port_id").with_row_index("code")
+    sources = events["source"].unique().sort()
+    marks = codes.select("code", start.alias("ts"), pl.lit(None, pl.String).alias("own"),
+                         pl.lit(-1, pl.Int64).alias("order"))
+    # the file's order: the source's rank in the high bits, the line in the low 40
+    order = pl.col("source").replace_strict(sources, pl.int_range(len(sources), eager=True),
+                                            return_dtype=pl.Int64) * (1 << 40) + pl.col("line")
+    own = events.join(codes.select("port_id", "code"), on="port_id").select(
+        "code", "ts", pl.col("state").fill_null("unknown").alias("own"), order.alias("order"))
+    points = pl.concat([marks, own]).sort("code", "ts", "order")
+    same_next = pl.col("code").shift(-1) == pl.col("code")
+    same_prev = pl.col("code").shift(1) == pl.col("code")
+    # a port's row at the period's start takes the state of the port's event before it
+    state = pl.when(pl.col("own").is_not_null()).then(pl.col("own")).when(same_prev.fill_null(
+        False)).then(pl.col("own").shift(1)).otherwise(pl.lit("unknown"))
+    out = points.select(
+        "code", pl.max_horizontal("ts", start).alias("start"),
+        pl.when(same_next.fill_null(False)).then(pl.col("ts").shift(-1)).otherwise(end)
+        .alias("end"), state.alias("state"),
+    ).filter(pl.col("end") > pl.col("start"))
+    index = out["code"]
+    return out.select(
+        codes["port_id"].gather(index), codes["station_id"].gather(index),
+        "start", "end", "state",
+        ((pl.col("end") - pl.col("start")).dt.total_milliseconds() / 1000).alias("duration_s"))

@@ -20,12 +20,12 @@ import pyarrow as pa
 from ..errors import ChargingInputError, Problem
 from ..i18n import Display
 from . import closure, usage
-from .aggregate import Sums, daily_rate, figures, total
-from .availability import CATEGORIES, availability_minutes, exclusion_windows, split_days
+from .aggregate import Sums, figures, total
+from .availability import CATEGORIES, in_minutes
 from .findings import charging_findings
-from .intervals import Period, data_span, port_table, state_intervals
+from .intervals import Period, data_span, port_table, to_polars
 from .more_sums import more_sums
-from .outages import outage_frame, stability_frame
+from .parts import PortParts, port_parts
 from .results import (
     ChargingMetrics,
     Closure,
@@ -41,7 +41,7 @@ from .results import (
 from .results import Period as PeriodOut
 from .rules import ChargingRuleset
 
-__all__ = ["by_level", "compute_metrics", "resolve_period"]
+__all__ = ["assemble", "by_level", "compute_metrics", "resolve_period"]
 
 T = TypeVar("T")
 
@@ -126,15 +126,15 @@ def _daily_sessions(attempts: pl.DataFrame, rulesets: Sequence[ChargingRuleset]
 
 def _sums(ports: pl.DataFrame, by_state: pl.DataFrame, minutes: dict[str, pl.DataFrame],
           stability: pl.DataFrame) -> dict[str, Sums]:
-    """The additive parts of every port (a loop over ports, not over events)."""
+    """The additive parts of every port (a loop over ports, not over events); ``minutes``:
+    each rule set's minutes per port (PortParts.totals)."""
     sums = {port: Sums(ports=1) for port in ports["port_id"].to_list()}
     for row in by_state.iter_rows(named=True):
         sums[row["port_id"]].minutes_by_state[row["state"]] += row["minutes"]
     for rid, frame in minutes.items():
-        totals = frame.group_by("port_id").agg(pl.col(f"{c}_minutes").sum() for c in CATEGORIES)
         for port in sums.values():
             port.minutes[rid] = Counter(dict.fromkeys(CATEGORIES, 0.0))
-        for row in totals.iter_rows(named=True):
+        for row in frame.iter_rows(named=True):
             sums[row["port_id"]].minutes[rid] = Counter(
                 {c: row[f"{c}_minutes"] for c in CATEGORIES})
     for row in stability.iter_rows(named=True):
@@ -152,13 +152,22 @@ def _sums(ports: pl.DataFrame, by_state: pl.DataFrame, minutes: dict[str, pl.Dat
 
 
 def _daily(frame: pl.DataFrame | None, by: list[str]) -> dict[Any, dict[date, float | None]]:
-    """Service availability per day, keyed by the ``by`` columns' value (or None)."""
+    """Service availability per day, keyed by the ``by`` columns' value (or None); the rate
+    as :func:`~.availability.availability` gives it, computed column-wise."""
     out: dict[Any, dict[date, float | None]] = defaultdict(dict)
     if frame is None:
         return out
-    summed = frame.group_by([*by, "day"]).agg(pl.col(f"{c}_minutes").sum() for c in CATEGORIES)
-    for row in summed.sort("day").iter_rows(named=True):
-        out[row[by[0]] if by else None][row["day"]] = daily_rate(row)
+    summed = frame.group_by([*by, "day"]).agg(pl.col(f"{c}_ms").sum() for c in CATEGORIES
+                                              ).with_columns(in_minutes(f"{c}_ms")
+                                                             for c in CATEGORIES)
+    up = pl.col("available_minutes") + pl.col("excluded_minutes")
+    denominator = up + pl.col("unavailable_minutes")
+    rates = summed.sort("day").select(
+        pl.col(by[0]) if by else pl.lit(None).alias("key"), "day",
+        pl.when(denominator > 0).then(pl.min_horizontal(pl.lit(100.0), 100 * up / denominator))
+        .alias("rate"))
+    for key, day, rate in rates.iter_rows():
+        out[key][day] = rate
     return out
 
 
@@ -172,30 +181,31 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
         raise ChargingInputError([Problem("--ruleset", "no rule set given",
                                           "name at least one charging rule set")])
     period = resolve_period(tables, period_from=period_from, period_to=period_to)
-    ports = port_table(tables)
+    parts = port_parts(tables, rulesets, period, ports=port_table(tables))
+    return assemble(tables, parts, rulesets, period=period, inputs=inputs, lang=lang)
+
+
+def assemble(tables: Mapping[str, pa.Table], parts: PortParts,
+             rulesets: Sequence[ChargingRuleset], *, period: Period,
+             inputs: Sequence[InputFile] = (), lang: Display = "en") -> ChargingMetrics:
+    """The ChargingMetrics of the ports' parts (parts.py) and the tables' sessions,
+    transactions, tickets and station-level events; ``tables``' port events are read only
+    for their station-wide statuses (the ports' own come flagged in the parts)."""
+    ports, outages = parts.ports, parts.outages
     mapped = [r for r in rulesets if r.rules.state_mapping is not None]
     first = mapped[0].id if mapped else None
-    intervals = state_intervals(tables, rulesets, period, ports=ports)
-    days = split_days(intervals)
-    by_state = days.group_by("port_id", "state").agg(pl.col("minutes").sum())
-    minutes: dict[str, pl.DataFrame] = {}
-    unparsed: set[str] = set()
-    for ruleset in mapped:
-        windows, not_read = exclusion_windows(tables, ruleset, period, ports)
-        unparsed.update(not_read)
-        minutes[ruleset.id] = availability_minutes(days, ruleset, exclusions=windows,
-                                                   ports=ports)
-    outages = outage_frame(intervals, tables, rulesets, period=period, ports=ports)
-    stability = stability_frame(intervals, outages, tables, rulesets[0], period=period,
-                                ports=ports)
-    attempts, used_by = _usage(tables, rulesets, period, ports)
-    closed_by = _closure(tables, outages, rulesets, period, ports)
-    sums = _sums(ports, by_state, minutes, stability)
-    for port, more in more_sums(list(sums), rulesets, intervals=intervals, by_state=by_state,
-                                attempts=attempts, ports=ports, period=period).items():
+    wide = to_polars(tables, "port_events").filter(pl.col("station_wide"))
+    # every port event read from here on: the parts' flagged ones and the station-wide ones
+    checked = {**tables, "port_events": pl.concat([parts.flagged, wide]).to_arrow()}
+    attempts, used_by = _usage(checked, rulesets, period, ports)
+    closed_by = _closure(checked, outages, rulesets, period, ports)
+    sums = _sums(ports, parts.by_state, parts.totals, parts.stability)
+    for port, more in more_sums(list(sums), rulesets, consistency=parts.consistency,
+                                by_state=parts.by_state, attempts=attempts,
+                                ports=ports).items():
         sums[port].more = more  # visits, utilisation, statuses against sessions
     info = {row["port_id"]: row for row in ports.iter_rows(named=True)}
-    first_minutes = minutes.get(first) if first else None
+    first_minutes = parts.first_daily
     port_days = _daily(first_minutes, ["port_id"])
     episodes: dict[str, list[Outage]] = defaultdict(list)
     for row in outages.iter_rows(named=True):
@@ -237,9 +247,9 @@ def compute_metrics(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingR
     network = NetworkFigures(stations=len(station_ids), daily=daily, **level("network", None))
     refs = [RulesetRef(id=r.id, title=r.ruleset.title, title_zh=r.ruleset.title_zh,
                        document=r.ruleset.document) for r in rulesets]
-    findings = charging_findings(tables, rulesets, period=period, network=network,
+    findings = charging_findings(checked, rulesets, period=period, network=network,
                                  stations=stations, ports=port_out, port_table=ports,
-                                 unparsed_hours=sorted(unparsed), lang=lang)
+                                 unparsed_hours=list(parts.unparsed), lang=lang)
     return ChargingMetrics(period=PeriodOut.model_validate({"from": period.start,
                                                             "to": period.end}),
                            rulesets=refs, inputs=list(inputs), network=network,

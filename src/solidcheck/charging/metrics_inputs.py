@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import ChargingInputError, InvalidInputError, Problem, UnknownRulesetError
 from .ingest import ingest, read_tables
@@ -27,8 +28,18 @@ DEFAULT_FIRST = "cn-alliance-wp-2026"
 
 @dataclass(frozen=True, slots=True)
 class MetricsInputs:
+    """The canonical tables; ``port_event_files``: the folders' port events left on disk
+    (``read_metrics_inputs(..., port_events_on_disk=True)``), not in ``tables``."""
+
     tables: dict[str, pa.Table]
     inputs: tuple[InputFile, ...]
+    port_event_files: tuple[Path, ...] = ()
+
+    @property
+    def port_events(self) -> int:
+        """How many port events there are, in the tables and on disk."""
+        on_disk = sum(pq.ParquetFile(f).metadata.num_rows for f in self.port_event_files)
+        return int(self.tables["port_events"].num_rows + on_disk)
 
 
 def default_rulesets() -> list[ChargingRuleset]:
@@ -74,26 +85,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _folder(path: Path, problems: list[Problem]) -> tuple[dict[str, pa.Table], list[InputFile]]:
+def _folder(path: Path, problems: list[Problem], *, on_disk: list[Path] | None = None
+            ) -> tuple[dict[str, pa.Table], list[InputFile]]:
+    """The folder's tables; with ``on_disk``, its port events are listed there, not read."""
+    skip = ("port_events",) if on_disk is not None else ()
     try:
-        tables = read_tables(path)
+        tables = read_tables(path, skip=skip)
     except ChargingInputError as exc:
         problems += exc.problems
         return {}, []
-    inputs = [InputFile(file=str(file), sha256=_sha256(file), format=f"parquet {name}",
-                        rows=tables[name].num_rows, rejected=0)
-              for name in TABLES if (file := path / f"{name}.parquet").is_file()]
+    inputs = []
+    for name in TABLES:
+        file = path / f"{name}.parquet"
+        if not file.is_file():
+            continue
+        rows = tables[name].num_rows
+        if name in skip and on_disk is not None:
+            on_disk.append(file)
+            rows = pq.ParquetFile(file).metadata.num_rows
+        inputs.append(InputFile(file=str(file), sha256=_sha256(file), format=f"parquet {name}",
+                                rows=rows, rejected=0))
     return tables, inputs
 
 
 def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = None,
-                        ocpp_version: str | None = None) -> MetricsInputs:
-    """The canonical tables of every input: files are ingested, folders read."""
+                        ocpp_version: str | None = None,
+                        port_events_on_disk: bool = False) -> MetricsInputs:
+    """The canonical tables of every input: files are ingested, folders read (with
+    ``port_events_on_disk``, but for their port events: see MetricsInputs)."""
     problems: list[Problem] = []
     parts: list[dict[str, pa.Table]] = []
     inputs: list[InputFile] = []
+    on_disk: list[Path] | None = [] if port_events_on_disk else None
     for folder in (p for p in paths if p.is_dir()):
-        tables, read = _folder(folder, problems)
+        tables, read = _folder(folder, problems, on_disk=on_disk)
         parts.append(tables)
         inputs += read
     files = [p for p in paths if not p.is_dir()]
@@ -122,4 +147,4 @@ def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = 
     tables = {name: pa.concat_tables([part[name] for part in parts if name in part]
                                      or [schema.empty_table()])
               for name, schema in TABLES.items()}
-    return MetricsInputs(tables, tuple(inputs))
+    return MetricsInputs(tables, tuple(inputs), tuple(on_disk or ()))

@@ -15,13 +15,12 @@ from typing import Any
 
 import polars as pl
 
-from .consistency import in_service_states, status_session_minutes, utilisation_minutes
-from .intervals import Period
+from .consistency import in_service_states, utilisation_minutes
 from .results import SuccessCount
 from .rules import ChargingRuleset
 from .visits import visit_counts, visits
 
-__all__ = ["MoreSums", "more_figures", "more_sums"]
+__all__ = ["MoreSums", "consistency_defined", "more_figures", "more_sums"]
 
 _VISITS = "first_attempt_visit_success"
 _CONSISTENCY = ("false_free_rate", "false_occupied_rate")
@@ -57,11 +56,17 @@ class MoreSums:
                                         + other.announced_occupied_minutes))
 
 
+def consistency_defined(rulesets: Sequence[ChargingRuleset]) -> bool:
+    """Whether a rule set given asks for the statuses against the sessions."""
+    return any(m in _CONSISTENCY for r in rulesets for m in r.defined_metrics())
+
+
 def more_sums(port_ids: Sequence[str], rulesets: Sequence[ChargingRuleset], *,
-              intervals: pl.DataFrame, by_state: pl.DataFrame, attempts: pl.DataFrame,
-              ports: pl.DataFrame, period: Period) -> dict[str, MoreSums]:
-    """Every port's parts (``intervals``, ``by_state``, ``attempts``, ``ports``: as
-    metrics.compute_metrics has them)."""
+              consistency: pl.DataFrame, by_state: pl.DataFrame, attempts: pl.DataFrame,
+              ports: pl.DataFrame) -> dict[str, MoreSums]:
+    """Every port's parts: ``consistency`` as consistency.status_session_minutes gives it
+    (computed with the intervals, port by port: parts.py), ``by_state``, ``attempts`` and
+    ``ports`` as metrics.assemble has them."""
     asked = {m for r in rulesets for m in r.defined_metrics()}
     in_service = in_service_states(rulesets)
     defined = frozenset(m for m in (_VISITS, *_CONSISTENCY) if m in asked) | (
@@ -79,7 +84,7 @@ def more_sums(port_ids: Sequence[str], rulesets: Sequence[ChargingRuleset], *,
                 parts[row["port_id"]].update(occupied_minutes=row["occupied_minutes"],
                                              in_service_minutes=row["in_service_minutes"])
     if defined & set(_CONSISTENCY):
-        for row in status_session_minutes(intervals, attempts, period).iter_rows(named=True):
+        for row in consistency.iter_rows(named=True):
             port = row.pop("port_id")
             if port in parts:
                 parts[port].update(compared_ports=1, **row)

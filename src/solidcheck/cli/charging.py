@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -16,11 +16,14 @@ from .common import LangOption, language, say
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
 
     import pyarrow as pa
 
     from ..charging.ingest import Ingested
+    from ..charging.metrics_inputs import MetricsInputs
     from ..charging.results import ChargingMetrics
+    from ..charging.rules import ChargingRuleset
     from ..i18n import Display
 
 Level = Literal["port", "station", "operator"]
@@ -150,9 +153,13 @@ def computed(inputs: Sequence[Path], *, inventory: Sequence[Path] = (),
              period_to: str | None = None, rulesets: Sequence[str] = (),
              charge_point: str | None = None, ocpp_version: str | None = None,
              lang: Display = "en", problems: list[Problem] | None = None,
+             engine: str = "local", scheduler: str | None = None,
+             scratch: Path | None = None,
              ) -> tuple[ChargingMetrics, dict[str, pa.Table]]:
     """The metrics of the inputs and the canonical tables they came from; every problem of
-    the options (``problems``, gathered by the caller) and of every input in one error."""
+    the options (``problems``, gathered by the caller) and of every input in one error.
+    ``engine``: see :func:`engine_run` (the tables returned then hold no port events of the
+    folders, which stay on disk)."""
     try:
         import polars  # noqa: F401  (the metrics' engine; say so before any work)
     except ImportError as exc:
@@ -165,16 +172,85 @@ def computed(inputs: Sequence[Path], *, inventory: Sequence[Path] = (),
     start = parse_bound("--from", period_from, problems)
     end = parse_bound("--to", period_to, problems)
     chosen = rulesets_named(rulesets, problems)
+    if engine not in ENGINES:
+        problems.append(Problem("--engine", f"unknown engine {engine!r}",
+                                "use " + ", ".join(ENGINES)))
+    if scheduler is not None and engine != "dask":
+        problems.append(Problem("--scheduler", "a scheduler is for --engine dask",
+                                "add --engine dask, or leave --scheduler out"))
     try:
         read = read_metrics_inputs([*inputs, *inventory, *tickets],
-                                   charge_point_id=charge_point, ocpp_version=ocpp_version)
+                                   charge_point_id=charge_point, ocpp_version=ocpp_version,
+                                   port_events_on_disk=engine != "local")
     except ChargingInputError as exc:
         raise ChargingInputError([*problems, *exc.problems]) from None
     if problems:
         raise ChargingInputError(problems)
-    result = compute_metrics(read.tables, chosen, period_from=start, period_to=end,
-                             inputs=read.inputs, lang=lang)
-    return result, read.tables
+    if engine == "local" or (engine == "auto" and read.port_events <= AUTO_EVENTS
+                             and not read.port_event_files):
+        result = compute_metrics(read.tables, chosen, period_from=start, period_to=end,
+                                 inputs=read.inputs, lang=lang)
+        return result, read.tables
+    import pyarrow as pa
+
+    if engine == "auto" and read.port_events <= AUTO_EVENTS:
+        import pyarrow.parquet as pq
+
+        tables = {**read.tables, "port_events": pa.concat_tables(
+            [read.tables["port_events"], *(pq.read_table(f) for f in read.port_event_files)])}
+        return compute_metrics(tables, chosen, period_from=start, period_to=end,
+                               inputs=read.inputs, lang=lang), tables
+    return engine_run(read, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
+                      period_from=start, period_to=end, lang=lang), read.tables
+
+
+#: ``--engine``: local (in memory), partitioned (port-hash buckets on disk, one at a time),
+#: dask (the buckets on a Dask cluster), auto (partitioned above AUTO_EVENTS port events)
+ENGINES = ("auto", "local", "partitioned", "dask")
+AUTO_EVENTS = 20_000_000
+
+
+def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engine: str,
+               scheduler: str | None, scratch: Path | None, period_from: datetime | None,
+               period_to: datetime | None, lang: Display) -> ChargingMetrics:
+    """The metrics in port-hash buckets (charging/partitioned.py), one after another or on
+    Dask, with a progress bar on a terminal."""
+    from contextlib import nullcontext
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..charging.partitioned import partitioned_metrics
+
+    if engine == "dask":
+        try:
+            from ..charging.dask_engine import dask_client, dask_mapper
+        except ImportError as exc:
+            raise MissingDependencyError("The Dask engine", extra="dask",
+                                         package=exc.name or "dask") from exc
+        context: Any = dask_client(scheduler)
+    else:
+        context = nullcontext()
+    sources: list[Path | pa.Table] = [*read.port_event_files]
+    if read.tables["port_events"].num_rows:
+        sources.append(read.tables["port_events"])
+    console = Console(stderr=True)
+    shown = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=console, transient=True,
+                     disable=not console.is_terminal)
+    with context as client, shown as progress:
+        task = progress.add_task(say("charging.metrics.buckets", lang), total=None)
+
+        def on_bucket(step: int) -> None:
+            if step < 0:
+                progress.update(task, total=-step)
+            else:
+                progress.advance(task, step)
+
+        return partitioned_metrics(
+            sources, read.tables, rulesets, period_from=period_from, period_to=period_to,
+            scratch=scratch, mapper=dask_mapper(client) if client is not None else None,
+            on_bucket=on_bucket, inputs=read.inputs, lang=lang)
 
 
 @charging_app.command("metrics")
@@ -197,6 +273,17 @@ def metrics(
     charge_point: ChargePointOption = None,
     ocpp_version: VersionOption = None,
     lang: LangOption = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", metavar="|".join(ENGINES),
+        help="local: in memory; partitioned: the port events split into port-hash buckets "
+        "on disk, computed one at a time (bounded memory); dask: the buckets on a Dask "
+        f"cluster; auto: partitioned above {AUTO_EVENTS:,} port events.")] = "auto",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); "
+        "default a local cluster, a worker per core.")] = None,
+    scratch: Annotated[Path | None, typer.Option(
+        "--scratch", help="Where the buckets are written (a temporary folder inside it, "
+        "removed after; the workers must see it).")] = None,
 ) -> None:
     """Service availability, uptime, reliability, outages, stability, charge success, ticket
     closure and findings of every port, station, operator and the network, under each
@@ -217,7 +304,8 @@ def metrics(
     result, _ = computed(inputs, inventory=inventory or [], tickets=tickets or [],
                          period_from=period_from, period_to=period_to, rulesets=ruleset or [],
                          charge_point=charge_point, ocpp_version=ocpp_version, lang=display,
-                         problems=problems)
+                         problems=problems, engine=engine, scheduler=scheduler,
+                         scratch=scratch)
     if output_format in ("csv", "parquet"):
         from ..charging.report import write_metrics_table
 
