@@ -131,3 +131,16 @@ def test_the_ticket_funnel_is_the_truths(run: tuple[dict[str, Any], ChargingMetr
         assert getattr(closure, key) == tickets[key], key
     assert (closure.covered_outages, closure.coverable_outages) == (
         truth["network"]["covered_outages"], truth["network"]["coverable_outages"])
+
+
+def test_chargex_per_start_mode_weighs_up_to_the_network(
+        run: tuple[dict[str, Any], ChargingMetrics]) -> None:
+    """ChargeX's KPIs per start mode; the network's are their weighted whole (Σ/Σ)."""
+    _, metrics = run
+    modes = metrics.network.by_start_mode
+    assert modes  # the synthetic drivers all authorise first (charging synth)
+    start = metrics.network.charge_start_success
+    assert start is not None
+    counted = [m.charge_start_success for m in modes.values() if m.charge_start_success]
+    assert sum(c.attempts for c in counted) == start.attempts
+    assert sum(c.successful for c in counted) == start.successful

@@ -36,6 +36,7 @@ from .results import (
     Outage,
     PortFigures,
     RulesetRef,
+    StartMode,
     StationFigures,
 )
 from .results import Period as PeriodOut
@@ -96,6 +97,20 @@ def _usage(tables: Mapping[str, pa.Table], rulesets: Sequence[ChargingRuleset],
     """Sessions and charge success per level (usage.py)."""
     rows = usage.attempts(tables, rulesets, period_from=period.start, period_to=period.end)
     return rows, by_level(rows, ports, lambda a, by: usage.usage_figures(a, rulesets, by=by))
+
+
+def _by_start_mode(attempts: pl.DataFrame, rulesets: Sequence[ChargingRuleset]
+                   ) -> dict[str, StartMode]:
+    """ChargeX's figures per start mode, when a rule set defines charge start success."""
+    if not any("charge_start_success" in r.defined_metrics() for r in rulesets):
+        return {}
+    modes = usage.usage_figures(attempts, rulesets, by="start_mode")
+    return {mode: StartMode(sessions=f.sessions, session_success=f.session_success,
+                            charge_start_success=f.charge_start_success,
+                            charge_end_success=f.charge_end_success,
+                            charge_start_time_s=f.charge_start_time_s)
+            for mode, f in sorted(modes.items(), key=lambda item: str(item[0]))
+            if mode is not None}
 
 
 def _closure(tables: Mapping[str, pa.Table], outages: pl.DataFrame,
@@ -244,7 +259,9 @@ def assemble(tables: Mapping[str, pa.Table], parts: PortParts,
     daily = [Day(date=day, service_availability_percent=rate,
                  sessions=used.get(day, (0, 0))[0], successful_sessions=used.get(day, (0, 0))[1])
              for day, rate in network_days.items()]
-    network = NetworkFigures(stations=len(station_ids), daily=daily, **level("network", None))
+    network = NetworkFigures(stations=len(station_ids), daily=daily,
+                             by_start_mode=_by_start_mode(attempts, rulesets),
+                             **level("network", None))
     refs = [RulesetRef(id=r.id, title=r.ruleset.title, title_zh=r.ruleset.title_zh,
                        document=r.ruleset.document) for r in rulesets]
     findings = charging_findings(checked, rulesets, period=period, network=network,

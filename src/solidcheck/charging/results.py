@@ -34,6 +34,7 @@ __all__ = [
     "Period",
     "PortFigures",
     "RulesetRef",
+    "StartMode",
     "StationFigures",
     "SuccessCount",
 ]
@@ -214,9 +215,24 @@ class OperatorFigures(Figures):
     stations: int = Field(ge=0)
 
 
+class StartMode(_Out):
+    """ChargeX's figures for the attempts of one start mode; the network's own figures are
+    the weighted whole (Σ over the modes)."""
+
+    sessions: int = Field(ge=0)
+    session_success: dict[str, SuccessCount] = Field(
+        default_factory=dict, description="by rule set id")
+    charge_start_success: SuccessCount | None = None
+    charge_end_success: SuccessCount | None = None
+    charge_start_time_s: dict[str, float] = Field(default_factory=dict)
+
+
 class NetworkFigures(Figures):
     stations: int = Field(ge=0)
     daily: list[Day] = Field(default_factory=list)
+    by_start_mode: dict[str, StartMode] = Field(
+        default_factory=dict, description="ChargeX per start mode (plug_in_first, "
+        "authorize_first, remote, local), when a rule set defines charge start success")
 
 
 class ChargingFinding(Finding):
