@@ -12,10 +12,8 @@ engine numbers them.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dask
@@ -23,10 +21,11 @@ import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, as_completed
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 
+from ..daskclient import dask_client
 from ..errors import DossierError, InvalidInputError, Problem
 from ..i18n import Display
 from ..rules import Ruleset
@@ -56,7 +55,7 @@ def classify_on_dask(source: str, output: str, rulesets: Sequence[Ruleset], *,
     ids = tuple(r.id for r in rules)
     fs, folder = _filesystem(output, storage_options)
     frame = _read(source, storage_options)  # the metadata only: a bad input fails at once
-    with _client(client, scheduler) as active:
+    with dask_client(scheduler, client=client) as active:
         tasks = [dask.delayed(_classify_partition)(part, number, rules, mode, lang, fs,
                                                     folder)
                  for number, part in enumerate(frame.to_delayed())]
@@ -141,23 +140,3 @@ def _filesystem(output: str, storage_options: dict[str, Any] | None
                                          "choose a new path, or remove the old results "
                                          "first")])
     return fs, folder
-
-
-@contextlib.contextmanager
-def _client(client: Client | None, scheduler: str | None) -> Iterator[Client]:
-    if client is not None:
-        yield client
-    elif scheduler is not None:
-        try:
-            connected = Client(scheduler)
-        except (OSError, ValueError) as exc:
-            raise InvalidInputError([Problem(
-                "--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                "check the address (tcp://host:8786) and that the scheduler is running")]
-            ) from None
-        with connected:
-            yield connected
-    else:
-        with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                          dashboard_address=None) as cluster, Client(cluster) as local:
-            yield local

@@ -224,7 +224,8 @@ def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engi
 
     if engine == "dask":
         try:
-            from ..charging.dask_engine import dask_client, dask_mapper
+            from ..charging.dask_engine import dask_mapper
+            from ..daskclient import dask_client
         except ImportError as exc:
             raise MissingDependencyError("The Dask engine", extra="dask",
                                          package=exc.name or "dask") from exc
