@@ -21,11 +21,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Problem, RulesetError, UnknownRulesetError
-from ..rules import Rule, parse_data_file, read_data_file
+from ..rules import parse_data_file, read_data_file
+from .alert_rules import AlertRules
 from .model import STATES, State
+from .rules_base import Certainty, ChargingRule
 
 __all__ = [
     "PORT_STATES",
+    "Certainty",
     "ChargingRule",
     "ChargingRuleset",
     "Metric",
@@ -38,9 +41,6 @@ __all__ = [
 
 _PACKAGE_DIR = "rulesets"
 
-#: how sure the project is of a fact (docs/charging.md): several sources / one source /
-#: a project assumption / not known
-Certainty = Literal["firm", "single", "assumed", "unknown"]
 #: the canonical per-port states (charging/model.py)
 PortState = State
 PORT_STATES: tuple[str, ...] = STATES
@@ -52,19 +52,6 @@ Principle = Literal["user_quality", "coordination_innovation", "accountability_t
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-class ChargingRule(Rule):
-    """A rule with its provenance (as the battery rules) and how sure the project is of it."""
-
-    certainty: Certainty
-
-    @model_validator(mode="after")
-    def _certainty_matches(self) -> ChargingRule:
-        if (self.provenance == "assumption") != (self.certainty == "assumed"):
-            raise ValueError("certainty 'assumed' goes with provenance 'assumption', and only "
-                             "with it")
-        return self
 
 
 class Metric(ChargingRule):
@@ -258,6 +245,9 @@ class Rules(_Data):
     out_of_service_occupied: CheckRule | None = None
     alert_latency: LimitRule | None = None
     offline_detection_latency: LimitRule | None = None
+    #: the live alert kinds (charging/alert_rules.py); not a rule itself, so not in
+    #: :meth:`ChargingRuleset.defined_rules`
+    alerts: AlertRules | None = None
 
 
 class ChargingRulesetInfo(_Data):
@@ -285,6 +275,15 @@ class ChargingRuleset(_Data):
             if isinstance(rule, TargetRule) and getattr(self.metrics, rule.metric, None) is None:
                 raise ValueError(f"rules.{rule_id}.metric: {rule.metric!r} is not a metric of "
                                  "this rule set; define it under [metrics]")
+        tiers = self.rules.sla_tiers
+        for kind, alert in self.alert_rules():
+            if alert is not None and tiers is not None and \
+                    alert.severity not in {t.severity for t in tiers.tiers}:
+                raise ValueError(f"rules.alerts.{kind}.severity: {alert.severity!r} is not a "
+                                 "severity of rules.sla_tiers")
+        if self.alert_rules().offline is not None and self.rules.offline_detection is None:
+            raise ValueError("rules.alerts.offline takes its threshold from "
+                             "rules.offline_detection; define it")
         if not self.defined_metrics() and not self.defined_rules():
             raise ValueError("a rule set defines at least one metric or rule")
         return self
@@ -297,7 +296,11 @@ class ChargingRuleset(_Data):
         return {k: v for k, v in self.metrics if v is not None}
 
     def defined_rules(self) -> dict[str, ChargingRule]:
-        return {k: v for k, v in self.rules if v is not None}
+        return {k: v for k, v in self.rules if isinstance(v, ChargingRule)}
+
+    def alert_rules(self) -> AlertRules:
+        """The live alert kinds (none when the rule set defines none)."""
+        return self.rules.alerts or AlertRules()
 
     def rule(self, rule_id: str) -> ChargingRule:
         """A rule of ``[rules]`` (a metric and a rule may share an id: session_success)."""
