@@ -21,10 +21,10 @@ import pyarrow as pa
 
 from ..errors import MissingDependencyError
 from ..i18n import message
-from .model import TABLES, port_state
+from .model import TABLES, port_id, port_state
 from .ocpp_logs import LogRead, RawFrame, Rejection, parse_time
 
-__all__ = ["VERSIONS", "Canonical", "canonical_tables", "infer_version"]
+__all__ = ["VERSIONS", "Canonical", "canonical_tables", "energy_wh", "infer_version"]
 
 VERSIONS: Final = ("1.6", "2.0.1", "2.1")
 _TYPES: Final = {2: "call", 3: "result", 4: "error"}
@@ -202,12 +202,12 @@ class _Builder:
         connector = payload.get("connectorId")
         if version == "1.6":
             evse, status = None, payload.get("status")
-            port = f"{cp}:{connector}"
+            port = port_id(cp, connector)
             codes = [payload.get("errorCode"), payload.get("vendorErrorCode")]
             error = "/".join(str(code) for code in codes if code) or None
         else:
             evse, status = payload.get("evseId"), payload.get("connectorStatus")
-            port, error = f"{cp}:{evse}:{connector}", None
+            port, error = port_id(cp, connector, evse), None
         self.out.rows["port_events"].append(
             {"ts": when, "logged_ts": raw.ts, "station_id": cp, "port_id": port,
              "evse_id": evse, "connector_id": connector,
@@ -222,12 +222,12 @@ class _Builder:
         transaction = info.get("transactionId")
         evse = payload.get("evse")
         if evse:
-            port = f"{cp}:{evse.get('id')}:{evse.get('connectorId', 1)}"
+            port = port_id(cp, evse.get("connectorId", 1), evse.get("id"))
             self.ports[(cp, str(transaction))] = port
         self._transaction_row(
             raw, when, transaction=transaction, event=str(payload.get("eventType")).lower(),
             trigger=payload.get("triggerReason"), state=info.get("chargingState"),
-            stopped=info.get("stoppedReason"), energy_wh=_energy_wh(payload.get("meterValue")),
+            stopped=info.get("stoppedReason"), energy_wh=energy_wh(payload.get("meterValue")),
             token=(payload.get("idToken") or {}).get("idToken"),
             offline=bool(payload.get("offline", False)), seq_no=payload.get("seqNo"))
 
@@ -237,7 +237,7 @@ class _Builder:
         if action == "StartTransaction":
             answer = self.results.get((cp, "in", raw.frame[1])) or {}
             transaction = answer.get("transactionId")
-            self.ports[(cp, str(transaction))] = f"{cp}:{payload.get('connectorId')}"
+            self.ports[(cp, str(transaction))] = port_id(cp, payload.get("connectorId"))
             self._transaction_row(raw, when, transaction=transaction, event="started",
                                   trigger=action, energy_wh=payload.get("meterStart"),
                                   token=payload.get("idTag"))
@@ -248,7 +248,7 @@ class _Builder:
         elif payload.get("transactionId") is not None:
             self._transaction_row(raw, _time(_first_time(payload)) or raw.ts,
                                   transaction=payload.get("transactionId"), event="updated",
-                                  trigger=action, energy_wh=_energy_wh(payload.get("meterValue")))
+                                  trigger=action, energy_wh=energy_wh(payload.get("meterValue")))
 
     def _transaction_row(self, raw: RawFrame, when: datetime | None, *, transaction: Any,
                          event: str, trigger: Any = None, state: Any = None, stopped: Any = None,
@@ -293,7 +293,7 @@ def _first_time(payload: dict[str, Any]) -> Any:
     return values[0].get("timestamp") if isinstance(values[0], dict) else None
 
 
-def _energy_wh(meter_values: Any) -> float | None:
+def energy_wh(meter_values: Any) -> float | None:
     """The last energy register reading of sampled values, in Wh (kWh and the power-of-ten
     multiplier of 2.x honoured); the register is the default measurand."""
     found: float | None = None

@@ -120,6 +120,7 @@ __all__ = [
     "TICKETS",
     "TRANSACTION_EVENTS",
     "State",
+    "port_id",
     "port_state",
 ]
 
@@ -261,3 +262,11 @@ def port_state(raw_status: str | None) -> State:
     """The state of an OCPP status; a status OCPP does not define is ``unknown``, kept with
     its raw text rather than guessed."""
     return OCPP_STATES.get(raw_status or "", "unknown")
+
+
+def port_id(station_id: str, connector_id: object, evse_id: object = None) -> str:
+    """A port's id: ``{station}:{connector}`` (1.6, no EVSE) or ``{station}:{evse}:{connector}``
+    (2.0.1, 2.1) — the one spelling the tables, the live state and the alerts share."""
+    if evse_id is None:
+        return f"{station_id}:{connector_id}"
+    return f"{station_id}:{evse_id}:{connector_id}"
