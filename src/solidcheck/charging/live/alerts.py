@@ -1,0 +1,242 @@
+"""Alert rules over the live state: raised at the frame (or timer tick) that shows the
+condition, resolved when it clears. Every count, window, limit and severity comes from the rule
+set's ``[rules.alerts.*]`` (charging/alert_rules.py); a kind the rule set leaves out is never
+raised.
+
+Edges, so tests and operators can rely on them: a burst is ``count`` events with the last at
+most ``window_s`` after the first, resolved once more than ``window_s`` passes without one;
+offline is silence strictly longer than k × heartbeat; no energy is a charging port whose
+register has not risen for at least ``duration_s``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ...i18n import message
+from ..alert_rules import BurstAlertRule
+from ..rules import ChargingRuleset
+from .state import LiveFrame, LiveState, Observation
+
+__all__ = ["ALERT_KINDS", "Alert", "AlertEngine", "AlertKind", "alert_title"]
+
+AlertKind = Literal["fault", "offline", "reboot_loop", "silent_failure", "no_energy",
+                    "temperature", "callerror_burst"]
+ALERT_KINDS: Final[tuple[AlertKind, ...]] = ("fault", "offline", "reboot_loop",
+                                             "silent_failure", "no_energy", "temperature",
+                                             "callerror_burst")
+_Key = tuple[str, str, str]  # (kind, port or station, what within it)
+
+
+class Alert(BaseModel):
+    """One alert; a resolved or acknowledged alert is a new copy with the same id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    kind: AlertKind
+    severity: str
+    station_id: str
+    port_id: str | None = None
+    raised_at: datetime
+    #: the frame(s) that caused it, as frame-log lines; a closed WebSocket as
+    #: ``{"ts", "charge_point_id", "event": "closed"}``
+    evidence: list[dict[str, Any]]
+    #: the OCPP error code, NotifyEvent component/variable (or techCode), or boot reason
+    code: str | None = None
+    chargex_code: str | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+def alert_title(alert: Alert, lang: str = "en") -> str:
+    """The alert's one-line title from the catalogue (``charging.alert.<kind>``)."""
+    where = alert.port_id or alert.station_id
+    return message(f"charging.alert.{alert.kind}", {"where": where}, lang)  # type: ignore[arg-type]
+
+
+class AlertEngine:
+    """Alerts of one rule set over a :class:`LiveState`. Call :meth:`feed` for every frame in
+    both directions, :meth:`closed`/:meth:`opened` for the WebSocket, :meth:`tick` at least
+    once a second: each returns the alerts raised or resolved by it."""
+
+    def __init__(self, ruleset: ChargingRuleset, *, state: LiveState | None = None) -> None:
+        self.rules = ruleset.alert_rules()
+        self.offline_rule = ruleset.rules.offline_detection
+        self.state = state or LiveState()
+        self._open: dict[_Key, Alert] = {}
+        self._seq = 0
+        self._bursts: dict[tuple[str, str], deque[tuple[datetime, dict[str, Any]]]] = {}
+        self._failed: dict[str, list[dict[str, Any]]] = {}
+        #: port → (since when its register has not risen, the frame then, its station)
+        self._energy_clock: dict[str, tuple[datetime, dict[str, Any], str]] = {}
+        self._last_wh: dict[str, float] = {}
+
+    # ----------------------------------------------------------------------- API
+    def feed(self, frame: LiveFrame, *, received_at: datetime) -> list[Alert]:
+        """Apply one frame; the alerts it raised or resolved."""
+        evidence = frame.record(received_at)
+        out: list[Alert] = []
+        for seen in self.state.apply(frame, received_at=received_at):
+            out += self._judge(seen, received_at, evidence)
+        return out
+
+    def closed(self, station_id: str, *, at: datetime) -> list[Alert]:
+        """The station's WebSocket closed: offline now, not at the next timer."""
+        self.state.station(station_id).connected = False
+        evidence = {"ts": at.isoformat(), "charge_point_id": station_id, "event": "closed"}
+        if self.rules.offline is None:
+            return []
+        return self._raise(("offline", station_id, ""), at, [evidence], station_id, None,
+                           severity=self.rules.offline.severity)
+
+    def opened(self, station_id: str, *, at: datetime) -> list[Alert]:
+        """The station connected again: an open offline alert is resolved."""
+        station = self.state.station(station_id)
+        station.connected, station.last_message_at = True, at
+        return self._resolve(("offline", station_id, ""), at)
+
+    def tick(self, now: datetime) -> list[Alert]:
+        """Timer-driven alerts: offline by silence, no energy, the end of bursts."""
+        out: list[Alert] = []
+        if self.rules.offline is not None and self.offline_rule is not None:
+            for station in self.state.stations.values():
+                if not station.connected or station.last_message_at is None:
+                    continue
+                limit_s = (self.offline_rule.heartbeat_multiple * station.heartbeat_s
+                           if station.heartbeat_s else self.offline_rule.fallback_s)
+                if (now - station.last_message_at).total_seconds() > limit_s:
+                    out += self._raise(("offline", station.station_id, ""), now,
+                                       [station.last_message or {}], station.station_id, None,
+                                       severity=self.rules.offline.severity)
+        if self.rules.no_energy is not None:
+            for port, (since, evidence, cp) in self._energy_clock.items():
+                if (now - since).total_seconds() >= self.rules.no_energy.duration_s:
+                    out += self._raise(("no_energy", port, ""), now, [evidence], cp, port,
+                                       severity=self.rules.no_energy.severity)
+        for (kind, station_id), events in self._bursts.items():
+            rule = getattr(self.rules, kind)
+            if events and (now - events[-1][0]).total_seconds() > rule.window_s:
+                events.clear()
+                out += self._resolve((kind, station_id, ""), now)
+        return out
+
+    def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
+        """Mark an open alert acknowledged (a ticket's first step); KeyError if not open."""
+        for key, alert in self._open.items():
+            if alert.id == alert_id:
+                self._open[key] = alert.model_copy(update={"acknowledged_at": at})
+                return self._open[key]
+        raise KeyError(alert_id)
+
+    def open_alerts(self) -> list[Alert]:
+        """The alerts not yet resolved, oldest first."""
+        return sorted(self._open.values(), key=lambda alert: alert.raised_at)
+
+    # ------------------------------------------------------------------- judging
+    def _judge(self, seen: Observation, at: datetime,
+               evidence: dict[str, Any]) -> list[Alert]:
+        kind, cp, port = seen.kind, seen.station_id, seen.port_id
+        rules = self.rules
+        if kind == "message":
+            return self._resolve(("offline", cp, ""), at)
+        if kind == "status" and port is not None:
+            out = self._fault(("fault", port, "status"), bool(seen.flag), at, evidence, seen)
+            return out + self._silent(cp, port, at)
+        if kind == "problem":
+            return self._fault(("fault", port or cp, seen.code or ""), bool(seen.flag), at,
+                               evidence, seen)
+        if kind == "boot" and rules.reboot_loop is not None:
+            reasons = rules.reboot_loop.reasons
+            if reasons is None or seen.code in reasons:
+                return self._burst("reboot_loop", rules.reboot_loop, cp, at, evidence)
+        if kind == "callerror" and rules.callerror_burst is not None:
+            return self._burst("callerror_burst", rules.callerror_burst, cp, at, evidence)
+        if kind == "temperature" and rules.temperature is not None:
+            key = ("temperature", port or cp, "")
+            if seen.value is not None and seen.value > rules.temperature.limit_c:
+                return self._raise(key, at, [evidence], cp, port,
+                                   severity=rules.temperature.severity)
+            return self._resolve(key, at)
+        if port is not None:
+            return self._port(seen, port, at, evidence)
+        return []
+
+    def _port(self, seen: Observation, port: str, at: datetime,
+              evidence: dict[str, Any]) -> list[Alert]:
+        if seen.kind == "charging":
+            self._last_wh.pop(port, None)
+            if seen.flag:
+                self._energy_clock[port] = (at, evidence, seen.station_id)
+                return []
+            self._energy_clock.pop(port, None)
+            return self._resolve(("no_energy", port, ""), at)
+        if seen.kind == "energy" and seen.value is not None:
+            last = self._last_wh.get(port)
+            self._last_wh[port] = seen.value
+            if port in self._energy_clock and last is not None and seen.value > last:
+                self._energy_clock[port] = (at, evidence, seen.station_id)
+                return self._resolve(("no_energy", port, ""), at)
+        if seen.kind == "ended":
+            if seen.flag:
+                self._failed.pop(port, None)
+                return self._resolve(("silent_failure", port, ""), at)
+            self._failed.setdefault(port, []).append(evidence)
+            return self._silent(seen.station_id, port, at)
+        return []
+
+    def _fault(self, key: _Key, faulted: bool, at: datetime, evidence: dict[str, Any],
+               seen: Observation) -> list[Alert]:
+        rule = self.rules.fault
+        if rule is None:
+            return []
+        if not faulted:
+            return self._resolve(key, at)
+        code = seen.detail or seen.code
+        return self._raise(key, at, [evidence], seen.station_id, seen.port_id,
+                           severity=rule.severity, code=code,
+                           chargex_code=rule.chargex_codes.get(code or ""))
+
+    def _silent(self, station_id: str, port: str, at: datetime) -> list[Alert]:
+        rule = self.rules.silent_failure
+        failed = self._failed.get(port, [])
+        live = self.state.ports.get(port)
+        if rule is None or len(failed) < rule.count or live is None or \
+                live.state != "available":
+            return []
+        return self._raise(("silent_failure", port, ""), at, failed[-rule.count:],
+                           station_id, port, severity=rule.severity)
+
+    def _burst(self, kind: str, rule: BurstAlertRule, station_id: str, at: datetime,
+               evidence: dict[str, Any]) -> list[Alert]:
+        events = self._bursts.setdefault((kind, station_id), deque())
+        events.append((at, evidence))
+        while (at - events[0][0]).total_seconds() > rule.window_s:
+            events.popleft()
+        if len(events) < rule.count:
+            return []
+        return self._raise((kind, station_id, ""), at, [e for _, e in events][-rule.count:],
+                           station_id, None, severity=rule.severity)
+
+    # ------------------------------------------------------------- raise, resolve
+    def _raise(self, key: _Key, at: datetime, evidence: list[dict[str, Any]],
+               station_id: str, port: str | None, *, severity: str,
+               code: str | None = None, chargex_code: str | None = None) -> list[Alert]:
+        if key in self._open:
+            return []
+        self._seq += 1
+        seed = f"{key}|{at.isoformat()}|{self._seq}".encode()
+        alert = Alert(id=hashlib.sha256(seed).hexdigest()[:16], kind=key[0],
+                      severity=severity, station_id=station_id, port_id=port, raised_at=at,
+                      evidence=evidence, code=code, chargex_code=chargex_code)
+        self._open[key] = alert
+        return [alert]
+
+    def _resolve(self, key: _Key, at: datetime) -> list[Alert]:
+        alert = self._open.pop(key, None)
+        return [] if alert is None else [alert.model_copy(update={"resolved_at": at})]
