@@ -284,7 +284,8 @@ class ChargingRuleset(_Data):
         if self.alert_rules().offline is not None and self.rules.offline_detection is None:
             raise ValueError("rules.alerts.offline takes its threshold from "
                              "rules.offline_detection; define it")
-        if not self.defined_metrics() and not self.defined_rules():
+        if not self.defined_metrics() and not self.defined_rules() and \
+                not any(rule for _, rule in self.alert_rules()):
             raise ValueError("a rule set defines at least one metric or rule")
         return self
 
