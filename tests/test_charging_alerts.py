@@ -372,3 +372,25 @@ def test_alert_titles_in_english_and_chinese() -> None:
     [raised] = AlertEngine(RULESET).closed("CP9", at=T0)
     assert alert_title(raised, "en") == "CP9 offline"
     assert alert_title(raised, "zh") == "CP9 离线"
+
+
+def test_replay_of_a_frame_log_dates_offline_when_the_silence_became_too_long(
+        tmp_path: Path) -> None:
+    boot = [2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]
+    lines = [
+        {"ts": "2026-06-01T08:00:00Z", "charge_point_id": "CP1", "direction": "in",
+         "frame": boot},
+        {"ts": "2026-06-01T08:00:00.100Z", "charge_point_id": "CP1", "direction": "out",
+         "frame": [3, "b1", {"currentTime": "2026-06-01T08:00:00Z", "interval": 60,
+                             "status": "Accepted"}]},
+        {"ts": "2026-06-01T08:10:00Z", "charge_point_id": "CP1", "direction": "in",
+         "frame": [2, "h1", "Heartbeat", {}]},
+    ]
+    log = tmp_path / "cp1.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    tables = canonical_tables([(read_log(log), "1.6")])
+    [offline] = replay_alerts(tables["frames"], RULESET)
+    k = RULESET.rules.offline_detection.heartbeat_multiple  # type: ignore[union-attr]
+    assert offline.raised_at == T0 + timedelta(seconds=k * 60, milliseconds=1)
+    assert offline.resolved_at == at(600)
+    assert offline.evidence[0]["frame"][2] == "BootNotification"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +30,7 @@ AlertKind = Literal["fault", "offline", "reboot_loop", "silent_failure", "no_ene
 ALERT_KINDS: Final[tuple[AlertKind, ...]] = ("fault", "offline", "reboot_loop",
                                              "silent_failure", "no_energy", "temperature",
                                              "callerror_burst")
+_MS: Final = timedelta(milliseconds=1)
 _Key = tuple[str, str, str]  # (kind, port or station, what within it)
 
 
@@ -125,6 +126,28 @@ class AlertEngine:
                 events.clear()
                 out += self._resolve((kind, station_id, ""), now)
         return out
+
+    def next_due(self) -> datetime | None:
+        """The earliest time a :meth:`tick` could raise or resolve something (strict limits
+        plus 1 ms, the frame log's resolution), or None: a server may sleep until then, a
+        replay ticks there so a timer alert carries the time it became true."""
+        due: list[datetime] = []
+        if self.rules.offline is not None and self.offline_rule is not None:
+            for station in self.state.stations.values():
+                if station.connected and station.last_message_at is not None and \
+                        ("offline", station.station_id, "") not in self._open:
+                    limit_s = (self.offline_rule.heartbeat_multiple * station.heartbeat_s
+                               if station.heartbeat_s else self.offline_rule.fallback_s)
+                    due.append(station.last_message_at + timedelta(seconds=limit_s) + _MS)
+        if self.rules.no_energy is not None:
+            due += [since + timedelta(seconds=self.rules.no_energy.duration_s)
+                    for port, (since, _, _) in self._energy_clock.items()
+                    if ("no_energy", port, "") not in self._open]
+        for (kind, _), events in self._bursts.items():
+            if events:
+                window_s = getattr(self.rules, kind).window_s
+                due.append(events[-1][0] + timedelta(seconds=window_s) + _MS)
+        return min(due, default=None)
 
     def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
         """Mark an open alert acknowledged (a ticket's first step); KeyError if not open."""

@@ -23,39 +23,48 @@ def replay_alerts(frames: pa.Table, ruleset: ChargingRuleset, *,
     """Every alert the frames raise, in order, each in its last state (resolved or open).
 
     Frames and the WebSocket's ``disconnected``/``connected`` station events (the OCA tool
-    logs them) are replayed in time order; the timer ticks at each one, never past the last
-    (a log's end is not silence). Frames whose payload failed its schema are skipped, as part I
+    logs them) are replayed in time order; the timer ticks when the engine says something is
+    due (:meth:`AlertEngine.next_due`) and at each line, never past the last (a log's end is
+    not silence). Frames whose payload failed its schema are skipped, as part I
     takes no event from them.
     """
     engine = AlertEngine(ruleset)
     found: dict[str, Alert] = {}
-    for at, kind, item in _timeline(frames, station_events):
-        changed = engine.tick(at)
-        if kind == "frame":
+    for at, item in _timeline(frames, station_events):
+        changed: list[Alert] = []
+        due = engine.next_due()
+        while due is not None and due < at:  # the timer fires between the log's lines
+            changed += engine.tick(due)
+            due, last = engine.next_due(), due
+            if due == last:  # nothing changed: never spin
+                break
+        changed += engine.tick(at)
+        if isinstance(item, LiveFrame):
             changed += engine.feed(item, received_at=at)
-        elif item == "disconnected":
-            changed += engine.closed(kind, at=at)
+        elif item[1] == "disconnected":
+            changed += engine.closed(item[0], at=at)
         else:
-            changed += engine.opened(kind, at=at)
+            changed += engine.opened(item[0], at=at)
         for alert in changed:
             found[alert.id] = alert
     return sorted(found.values(), key=lambda alert: (alert.raised_at, alert.id))
 
 
-def _timeline(frames: pa.Table, station_events: pa.Table | None) -> list[tuple[datetime, Any,
-                                                                               Any]]:
-    """(time, "frame" or the station, the frame or the event kind), sorted by time; at one
-    instant, the log's order (source, line)."""
-    rows: list[tuple[datetime, str, int, Any, Any]] = []
+_Item = LiveFrame | tuple[str, str]  # a frame, or (station, "disconnected" | "connected")
+
+
+def _timeline(frames: pa.Table, station_events: pa.Table | None) -> list[tuple[datetime, _Item]]:
+    """Frames and WebSocket events sorted by time; at one instant, the log's order."""
+    rows: list[tuple[datetime, str, int, _Item]] = []
     for row in frames.to_pylist():
         if row["ts"] is None or row["valid"] is False:
             continue
-        rows.append((row["ts"], row["source"], row["line"], "frame", _frame(row)))
+        rows.append((row["ts"], row["source"], row["line"], _frame(row)))
     for row in (station_events.to_pylist() if station_events is not None else []):
         if row["ts"] is not None and row["kind"] in ("disconnected", "connected"):
-            rows.append((row["ts"], row["source"], row["line"], row["station_id"], row["kind"]))
+            rows.append((row["ts"], row["source"], row["line"], (row["station_id"], row["kind"])))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return [(at, kind, item) for at, _, _, kind, item in rows]
+    return [(at, item) for at, _, _, item in rows]
 
 
 def _frame(row: dict[str, Any]) -> LiveFrame:
