@@ -24,6 +24,8 @@ __all__ = ["LiveFrame", "LiveState", "Observation", "PortLive", "StationLive"]
 ObservationKind = Literal["message", "status", "boot", "interval", "callerror", "problem",
                           "energy", "charging", "temperature", "ended"]
 _TRUE = {"true", "1", "yes"}
+#: unanswered CALLs kept per station (OCPP allows one in flight each way; this is slack)
+_PENDING_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,8 @@ class LiveState:
         kind, message_id = message[0], message[1]
         if kind == 2 and len(message) == 4 and isinstance(message[3], dict):
             station.pending[(frame.direction, message_id)] = (str(message[2]), message[3])
+            if len(station.pending) > _PENDING_KEPT:  # CALLs never answered: forget the oldest
+                del station.pending[next(iter(station.pending))]
             if frame.direction == "in":
                 out += self._call(station, str(message[2]), message[3], received_at)
         elif kind in (3, 4):
