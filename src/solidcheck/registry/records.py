@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..model import Dossier, Result
 
 __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
-           "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
+           "ChainReport", "EvidenceRecord", "StationRecord", "GrantRecord", "IssuerRecord", "LogEntry",
            "ResultRecord", "Role", "Submission", "VersionRecord"]
 
 Role = Literal["reader", "lab", "admin"]
@@ -160,3 +160,13 @@ class ChainReport(_Record):
     head_hash: str = Field(description="publish it: a later verify proves nothing was cut "
                            "off the end since")
     problems: list[str]
+
+
+class StationRecord(_Record):
+    """A charging station registered for the live OCPP endpoint (never its password)."""
+
+    charge_point_id: str = Field(description="its identity in ws://…/ocpp/{charge_point_id}")
+    name: str
+    station: str | None = Field(description="the site it is part of")
+    created_at: datetime
+    created_by: str
