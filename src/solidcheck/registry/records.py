@@ -9,9 +9,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Dossier, Result
 
-__all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
-           "ChainReport", "EvidenceRecord", "StationRecord", "GrantRecord", "IssuerRecord", "LogEntry",
-           "ResultRecord", "Role", "Submission", "VersionRecord"]
+__all__ = [
+    "ApiKeyRecord",
+    "CellDetail",
+    "CellPage",
+    "CellSummary",
+    "CertificateRecord",
+    "ChainReport",
+    "EvidenceRecord",
+    "GrantRecord",
+    "IssuerRecord",
+    "LogEntry",
+    "ResultRecord",
+    "Role",
+    "StationRecord",
+    "Submission",
+    "VersionRecord",
+]
 
 Role = Literal["reader", "lab", "admin"]
 

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "CellGrant", "Certificate",
-           "ChainHead", "ChargingStation", "DossierVersion", "EvidenceFile", "ResultRow", "TrustedIssuer"]
+           "ChainHead", "ChargingStation", "DossierVersion", "EvidenceFile", "ResultRow",
+           "TrustedIssuer"]
 
 _SHA256 = String(64)
 _TIME = DateTime(timezone=True)
