@@ -20,19 +20,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ocpp.exceptions import OCPPError
-from ocpp.messages import CallError, CallResult, unpack
+from ocpp.exceptions import NotImplementedError as NotImplementedCallError
+from ocpp.exceptions import NotSupportedError, OCPPError
+from ocpp.messages import Call, CallError, CallResult, unpack
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as Action16
 from ocpp.v21 import ChargePoint as ChargePoint21
 from ocpp.v21 import call_result as result21
+from ocpp.v21.enums import Action as Action21
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call_result as result201
+from ocpp.v201.enums import Action as Action201
 
 __all__ = ["Answers", "central_system_for"]
 
 LOG = logging.getLogger("solidcheck.ocpp")
+#: the actions each version defines (what a CALL may name at all)
+_ACTIONS = {"1.6": frozenset(Action16), "2.0.1": frozenset(Action201),
+            "2.1": frozenset(Action21)}
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 #: what a frame's message id is answered with when it cannot be read (OCPP 2.0.1 §4.2.3)
 _UNKNOWN_ID = "-1"
@@ -75,6 +82,7 @@ class _Central:
     _ocpp_version: str
     id: str
     _call_lock: Any
+    route_map: dict[str, Any]
     if TYPE_CHECKING:
         async def _send(self, message: str) -> None: ...  # the library's
 
@@ -88,12 +96,27 @@ class _Central:
         if isinstance(msg, CallResult | CallError) and not self._call_lock.locked():
             LOG.warning("%s: answer to no request (%s) dropped", self.id, msg.unique_id)
             return
+        if isinstance(msg, Call) and msg.action not in self.route_map:
+            await self._send(msg.create_call_error(_unhandled(msg.action, self._ocpp_version))
+                             .to_json())
+            return
         try:
             await super().route_message(raw_msg)  # type: ignore[misc]
         except Exception:  # never the connection's end: the station gets an InternalError
             LOG.exception("%s: handling %s failed", self.id, getattr(msg, "action", "?"))
             await self._send(json.dumps([4, msg.unique_id, "InternalError",
                                          "the central system failed to handle it", {}]))
+
+
+def _unhandled(action: str, version: str) -> OCPPError:
+    """OCPP-J's codes (1.6 §4.2.3, 2.0.1 part 4 §4.3): an action the version does not define
+    is NotImplemented ("not known by receiver"), one it defines but the central system does
+    not handle is NotSupported. The library swaps the two (and answers nothing in 2.1)."""
+    if action in _ACTIONS[version]:
+        return NotSupportedError("Requested Action is recognized but not supported by the "
+                                 "receiver", {"cause": f"{action} is not handled"})
+    return NotImplementedCallError("Requested Action is not known by receiver",
+                                   {"cause": f"OCPP {version} has no {action}"})
 
 
 def _call_error(raw: str, error: OCPPError, version: str) -> str:
@@ -129,52 +152,52 @@ class CentralSystem16(_Central, ChargePoint16):  # type: ignore[misc]
         self.answers = answers
 
     @_on("BootNotification")
-    def boot(self, **_: Any) -> result16.BootNotification:
+    def on_boot(self, **_: Any) -> result16.BootNotification:
         return result16.BootNotification(current_time=_now(), status="Accepted",
                                          interval=self.answers.heartbeat_interval_s)
 
     @_on("Heartbeat")
-    def heartbeat(self) -> result16.Heartbeat:
+    def on_heartbeat(self) -> result16.Heartbeat:
         return result16.Heartbeat(current_time=_now())
 
     @_on("StatusNotification")
-    def status(self, **_: Any) -> result16.StatusNotification:
+    def on_status(self, **_: Any) -> result16.StatusNotification:
         return result16.StatusNotification()
 
     @_on("MeterValues")
-    def meter_values(self, **_: Any) -> result16.MeterValues:
+    def on_meter_values(self, **_: Any) -> result16.MeterValues:
         return result16.MeterValues()
 
     @_on("Authorize")
-    def authorize(self, id_tag: str) -> result16.Authorize:
+    def on_authorize(self, id_tag: str) -> result16.Authorize:
         return result16.Authorize(id_tag_info=_tag_info(self.answers, id_tag))
 
     @_on("StartTransaction")
-    def start(self, id_tag: str, **_: Any) -> result16.StartTransaction:
+    def on_start(self, id_tag: str, **_: Any) -> result16.StartTransaction:
         return result16.StartTransaction(transaction_id=self.answers.next_transaction_id(),
                                          id_tag_info=_tag_info(self.answers, id_tag))
 
     @_on("StopTransaction")
-    def stop(self, id_tag: str | None = None, **_: Any) -> result16.StopTransaction:
+    def on_stop(self, id_tag: str | None = None, **_: Any) -> result16.StopTransaction:
         if id_tag is None:
             return result16.StopTransaction()
         return result16.StopTransaction(id_tag_info=_tag_info(self.answers, id_tag))
 
     @_on("DataTransfer")
-    def data_transfer(self, vendor_id: str, **_: Any) -> result16.DataTransfer:
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> result16.DataTransfer:
         LOG.info("%s: DataTransfer from vendor %s accepted", self.id, vendor_id)
         return result16.DataTransfer(status="Accepted")
 
     @_on("FirmwareStatusNotification")
-    def firmware(self, **_: Any) -> result16.FirmwareStatusNotification:
+    def on_firmware(self, **_: Any) -> result16.FirmwareStatusNotification:
         return result16.FirmwareStatusNotification()
 
     @_on("DiagnosticsStatusNotification")
-    def diagnostics(self, **_: Any) -> result16.DiagnosticsStatusNotification:
+    def on_diagnostics(self, **_: Any) -> result16.DiagnosticsStatusNotification:
         return result16.DiagnosticsStatusNotification()
 
     @_on("SecurityEventNotification")
-    def security_event(self, **_: Any) -> result16.SecurityEventNotification:
+    def on_security_event(self, **_: Any) -> result16.SecurityEventNotification:
         return result16.SecurityEventNotification()
 
 
@@ -184,48 +207,48 @@ class _Central2x(_Central):
     results: Any
 
     @_on("BootNotification")
-    def boot(self, **_: Any) -> Any:
+    def on_boot(self, **_: Any) -> Any:
         return self.results.BootNotification(current_time=_now(), status="Accepted",
                                              interval=self.answers.heartbeat_interval_s)
 
     @_on("Heartbeat")
-    def heartbeat(self, **_: Any) -> Any:
+    def on_heartbeat(self, **_: Any) -> Any:
         return self.results.Heartbeat(current_time=_now())
 
     @_on("StatusNotification")
-    def status(self, **_: Any) -> Any:
+    def on_status(self, **_: Any) -> Any:
         return self.results.StatusNotification()
 
     @_on("MeterValues")
-    def meter_values(self, **_: Any) -> Any:
+    def on_meter_values(self, **_: Any) -> Any:
         return self.results.MeterValues()
 
     @_on("Authorize")
-    def authorize(self, id_token: dict[str, Any], **_: Any) -> Any:
+    def on_authorize(self, id_token: dict[str, Any], **_: Any) -> Any:
         return self.results.Authorize(id_token_info=_tag_info(self.answers,
                                                               id_token.get("id_token")))
 
     @_on("TransactionEvent")
-    def transaction_event(self, id_token: dict[str, Any] | None = None, **_: Any) -> Any:
+    def on_transaction_event(self, id_token: dict[str, Any] | None = None, **_: Any) -> Any:
         if id_token is None:
             return self.results.TransactionEvent()
         return self.results.TransactionEvent(
             id_token_info=_tag_info(self.answers, id_token.get("id_token")))
 
     @_on("NotifyEvent")
-    def notify_event(self, **_: Any) -> Any:
+    def on_notify_event(self, **_: Any) -> Any:
         return self.results.NotifyEvent()
 
     @_on("SecurityEventNotification")
-    def security_event(self, **_: Any) -> Any:
+    def on_security_event(self, **_: Any) -> Any:
         return self.results.SecurityEventNotification()
 
     @_on("FirmwareStatusNotification")
-    def firmware(self, **_: Any) -> Any:
+    def on_firmware(self, **_: Any) -> Any:
         return self.results.FirmwareStatusNotification()
 
     @_on("DataTransfer")
-    def data_transfer(self, vendor_id: str, **_: Any) -> Any:
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
         LOG.info("%s: DataTransfer from vendor %s accepted", self.id, vendor_id)
         return self.results.DataTransfer(status="Accepted")
 
