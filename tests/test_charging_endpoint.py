@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,12 @@ def add_station(database: str, charge_point_id: str, *more: str) -> str:
 
 
 class Server:
-    def __init__(self, base: str, log_dir: Path, seen: list[LoggedFrame]) -> None:
+    def __init__(self, base: str, log_dir: Path, seen: list[LoggedFrame],
+                 links: list[tuple[str, str]]) -> None:
         self.base = base
         self.log_dir = log_dir
         self.seen = seen
+        self.links = links
 
     def logged(self) -> list[dict[str, Any]]:
         path = day_file(self.log_dir, datetime.now(UTC))
@@ -54,13 +57,15 @@ class Server:
 
 def serve(database: str, tmp_path: Path, **settings: Any) -> Iterator[Server]:
     seen: list[LoggedFrame] = []
+    links: list[tuple[str, str]] = []
     log_dir = tmp_path / "frames"
     with Registry.open(database, create=True) as registry:
         app = create_app(Settings(database_url=database, ocpp_log_dir=log_dir, **settings),
                          registry=registry)
         app.state.ocpp.frame_hooks.append(seen.append)
+        app.state.ocpp.link_hooks.append(lambda *link: links.append(link))
         with running_server(app) as base:
-            yield Server(base, log_dir, seen)
+            yield Server(base, log_dir, seen, links)
 
 
 @pytest.fixture
@@ -181,6 +186,10 @@ def test_a_2_0_1_station_is_answered(sqlite_url: str, server: Server) -> None:
     assert event.id_token_info["status"] == "Accepted"
     assert authorised.id_token_info["status"] == "Accepted"
     assert {row["ocpp_version"] for row in server.logged()} == {"2.0.1"}
+    deadline = time.monotonic() + 30  # a hang guard: the server sees the close by itself
+    while len(server.links) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.links == [("CP-2", "connected"), ("CP-2", "disconnected")]
 
 
 def test_authorize_checks_the_operators_id_token_list(sqlite_url: str, tmp_path: Path) -> None:

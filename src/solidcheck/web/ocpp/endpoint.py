@@ -15,6 +15,7 @@ import asyncio
 import base64
 import binascii
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ __all__ = ["Endpoint", "router"]
 
 LOG = logging.getLogger("solidcheck.ocpp")
 router = APIRouter()
+#: told when a station's WebSocket opens or closes
+LinkHook = Callable[[str, str], None]
 #: WebSocket close code when no offered subprotocol is served (RFC 6455: protocol error)
 _NO_SUBPROTOCOL = 1002
 
@@ -39,13 +42,16 @@ _NO_SUBPROTOCOL = 1002
 @dataclass
 class Endpoint:
     """What the endpoint shares across connections: where frames go, what it answers, and
-    ``frame_hooks`` — every logged frame is handed to each, in order (alerts join here)."""
+    ``frame_hooks`` — every logged frame is handed to each, in order (alerts join here) —
+    and ``link_hooks``, told ``(charge_point_id, "connected" | "disconnected")`` when a
+    station's WebSocket opens and closes (offline detection joins here)."""
 
     log: FrameLog
     rule: EndpointRule
     answers: Answers
     seen: SeenCalls = field(default_factory=SeenCalls)
     frame_hooks: list[FrameHook] = field(default_factory=list)
+    link_hooks: list[LinkHook] = field(default_factory=list)
     connected: dict[str, str] = field(default_factory=dict)  # id → subprotocol
 
     @classmethod
@@ -120,6 +126,7 @@ async def _serve(websocket: WebSocket, endpoint: Endpoint, charge_point_id: str,
     central = central_system_for(subprotocol)(charge_point_id, connection, endpoint.answers)
     endpoint.connected[charge_point_id] = subprotocol
     LOG.info("%s connected (%s)", charge_point_id, subprotocol)
+    _tell(endpoint, charge_point_id, "connected")
     try:
         await central.start()
     except WebSocketDisconnect:
@@ -127,3 +134,12 @@ async def _serve(websocket: WebSocket, endpoint: Endpoint, charge_point_id: str,
     finally:
         endpoint.connected.pop(charge_point_id, None)
         LOG.info("%s disconnected", charge_point_id)
+        _tell(endpoint, charge_point_id, "disconnected")
+
+
+def _tell(endpoint: Endpoint, charge_point_id: str, what: str) -> None:
+    for hook in endpoint.link_hooks:
+        try:
+            hook(charge_point_id, what)
+        except Exception:  # a watcher's failure is not the station's
+            LOG.exception("%s: a link hook failed", charge_point_id)
