@@ -245,6 +245,16 @@ def test_a_bad_frame_gets_the_prescribed_callerror_and_the_connection_lives(
     ws.close()
 
 
+def test_a_binary_frame_is_answered_not_a_crash(sqlite_url: str, server: Server) -> None:
+    password = add_station(sqlite_url, "CP-1")
+    ws = connect(server.base, "CP-1", password)
+    ws.send_binary(b"\xff\x00 not text")
+    answer = json.loads(ws.recv())
+    assert answer[:3] == [4, "-1", "FormatViolation"]
+    assert ask(ws, [2, "after", "Heartbeat", {}])[:2] == [3, "after"]
+    ws.close()
+
+
 def test_an_oversized_frame_closes_the_connection(sqlite_url: str, server: Server) -> None:
     password = add_station(sqlite_url, "CP-1")
     ws = connect(server.base, "CP-1", password)

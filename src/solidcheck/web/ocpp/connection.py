@@ -79,7 +79,7 @@ class LoggedConnection:
     async def recv(self) -> str:
         """The next frame to handle; frames refused here (too many) are answered here."""
         while True:
-            text = await self.websocket.receive_text()
+            text = await self._next_text()
             if len(text.encode()) > self._max_frame_bytes:
                 LOG.warning("%s: frame of %d bytes refused", self.charge_point_id, len(text))
                 await self.websocket.close(code=_TOO_BIG)
@@ -100,6 +100,16 @@ class LoggedConnection:
                 await self.send(json.dumps([4, call[0], "GenericError",
                                             f"over {self._rate.limit} frames a minute: "
                                             "send it again later", {}]))
+
+    async def _next_text(self) -> str:
+        """The next message as text: OCPP-J sends text frames; a binary one is read as UTF-8
+        (what cannot be decoded is replaced), so it gets the protocol's answer, not a crash."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(code=message.get("code", 1000))
+        if message.get("text") is not None:
+            return str(message["text"])
+        return bytes(message.get("bytes") or b"").decode("utf-8", errors="replace")
 
     async def send(self, text: str) -> None:
         """Log, make durable if it answers a transaction-related CALL, then send."""
