@@ -283,3 +283,46 @@ def test_a_flooding_station_is_refused_beyond_the_rate(sqlite_url: str, tmp_path
         ws.close()
         assert [answer[0] for answer in answers] == [3, 3, 3, 4, 4]
         assert answers[3][2] == "GenericError"
+
+
+# ------------------------------------------------------------------ a killed server (item 2)
+
+def test_a_server_killed_mid_traffic_loses_no_acknowledged_frame(sqlite_url: str,
+                                                                 tmp_path: Path) -> None:
+    """``solidcheck serve`` as a real process, SIGKILLed while a station sends transaction
+    messages: every message it answered is in the frame log, after a restart too."""
+    from attack_server import start_server
+
+    password = add_station(sqlite_url, "CP-1")
+    log_dir = tmp_path / "frames"
+    env = {"SOLIDCHECK_OCPP_LOG_DIR": str(log_dir)}
+    process = start_server(sqlite_url, tmp_path / "run1", cli=True, env=env)
+    base = process.base_url.replace("http://", "ws://")
+    ws = connect(base, "CP-1", password)
+    answered: list[str] = []
+    try:
+        for n in range(200):
+            if n == 50:
+                process.process.kill()  # SIGKILL: no shutdown, no flush on exit
+            frame = [2, f"mv-{n}", "MeterValues", {"connectorId": 1, "transactionId": 7,
+                     "meterValue": [{"timestamp": datetime.now(UTC).isoformat(),
+                                     "sampledValue": [{"value": str(1000 + n)}]}]}]
+            if ask(ws, frame)[:2] == [3, f"mv-{n}"]:
+                answered.append(f"mv-{n}")
+    except (websocket.WebSocketException, OSError, json.JSONDecodeError):
+        pass
+    finally:
+        ws.shutdown()
+        process.stop()
+    assert len(answered) >= 50
+    restarted = start_server(sqlite_url, tmp_path / "run2", cli=True, env=env)
+    try:
+        ws = connect(restarted.base_url.replace("http://", "ws://"), "CP-1", password)
+        assert ask(ws, [2, "after", "Heartbeat", {}])[:2] == [3, "after"]
+        ws.close()
+    finally:
+        restarted.stop()
+    logged = [json.loads(line) for path in sorted(log_dir.glob("*.jsonl"))
+              for line in path.read_text(encoding="utf-8").splitlines()]
+    received = {row["frame"][1] for row in logged if row["direction"] == "in"}
+    assert set(answered) <= received
