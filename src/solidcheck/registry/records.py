@@ -9,23 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Dossier, Result
 
-__all__ = [
-    "ApiKeyRecord",
-    "CellDetail",
-    "CellPage",
-    "CellSummary",
-    "CertificateRecord",
-    "ChainReport",
-    "EvidenceRecord",
-    "GrantRecord",
-    "IssuerRecord",
-    "LogEntry",
-    "ResultRecord",
-    "Role",
-    "StationRecord",
-    "Submission",
-    "VersionRecord",
-]
+__all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
+           "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
+           "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
 
 Role = Literal["reader", "lab", "admin"]
 
