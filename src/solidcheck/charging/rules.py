@@ -31,6 +31,7 @@ __all__ = [
     "Certainty",
     "ChargingRule",
     "ChargingRuleset",
+    "EndpointRule",
     "Metric",
     "available_charging_rulesets",
     "charging_ruleset_by_id",
@@ -183,6 +184,15 @@ class LimitRule(ChargingRule):
     unit: Literal["seconds", "statuses_per_point_per_day", "times_nominal_energy"]
 
 
+class EndpointRule(ChargingRule):
+    """What the live OCPP endpoint tells and allows a station (issue 17): the heartbeat
+    interval its BootNotification answer sets, the largest frame, the frames a minute."""
+
+    heartbeat_interval_s: int = Field(gt=0)
+    max_frame_bytes: int = Field(gt=0)
+    max_frames_per_minute: int = Field(gt=0)
+
+
 class CheckRule(ChargingRule):
     """A data-quality rule with no number (e.g. sessions never overlap on a point)."""
 
@@ -248,6 +258,7 @@ class Rules(_Data):
     #: the live alert kinds (charging/alert_rules.py); not a rule itself, so not in
     #: :meth:`ChargingRuleset.defined_rules`
     alerts: AlertRules | None = None
+    live_endpoint: EndpointRule | None = None
 
 
 class ChargingRulesetInfo(_Data):

@@ -372,6 +372,9 @@ def synth(
 
 
 def register(app: typer.Typer) -> None:
+    from .charging_stations import stations_app
+
+    charging_app.add_typer(stations_app, name="stations")
     app.add_typer(charging_app, name="charging")
 
 

@@ -197,8 +197,11 @@ def serve(
         # comes from a proxy the operator named: uvicorn would otherwise believe it from
         # 127.0.0.1, and anyone on the host could pick a new address for every request
         proxies = list(settings.trusted_proxies)
+        # a station's frame over the rule set's limit is refused by the WebSocket layer,
+        # before it is held whole in memory (close code 1009)
         uvicorn.run(app, host=host, port=port, log_level="warning",
-                    proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+                    proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                    ws_max_size=app.state.ocpp.rule.max_frame_bytes)
 
 
 # --------------------------------------------------------------------------- API keys

@@ -25,6 +25,7 @@ from .records import (
     LogEntry,
     ResultRecord,
     Role,
+    StationRecord,
     Submission,
     VersionRecord,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Registry",
     "ResultRecord",
     "Role",
+    "StationRecord",
     "Submission",
     "VersionRecord",
     "data_dir",

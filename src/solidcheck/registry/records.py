@@ -11,7 +11,7 @@ from ..model import Dossier, Result
 
 __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
            "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
-           "ResultRecord", "Role", "Submission", "VersionRecord"]
+           "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
 
 Role = Literal["reader", "lab", "admin"]
 
@@ -160,3 +160,13 @@ class ChainReport(_Record):
     head_hash: str = Field(description="publish it: a later verify proves nothing was cut "
                            "off the end since")
     problems: list[str]
+
+
+class StationRecord(_Record):
+    """A charging station registered for the live OCPP endpoint (never its password)."""
+
+    charge_point_id: str = Field(description="its identity in ws://…/ocpp/{charge_point_id}")
+    name: str
+    station: str | None = Field(description="the site it is part of")
+    created_at: datetime
+    created_by: str

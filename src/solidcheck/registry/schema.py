@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "CellGrant", "Certificate",
-           "ChainHead", "DossierVersion", "EvidenceFile", "ResultRow", "TrustedIssuer"]
+           "ChainHead", "ChargingStation", "DossierVersion", "EvidenceFile", "ResultRow",
+           "TrustedIssuer"]
 
 _SHA256 = String(64)
 _TIME = DateTime(timezone=True)
@@ -212,3 +213,19 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(_SHA256)
+
+
+class ChargingStation(Base):
+    """A charging station allowed to connect to the live OCPP endpoint (issue 17): only the
+    SHA-256 of its password is kept (the password is 240 random bits, as an API key's)."""
+
+    __tablename__ = "charging_stations"
+
+    charge_point_id: Mapped[str] = mapped_column(String(48), primary_key=True,
+                                                 doc="its identity in the WebSocket URL")
+    name: Mapped[str] = mapped_column(String(200))
+    station: Mapped[str | None] = mapped_column(String(200), doc="the station (site) it is "
+                                                "part of, as the canonical tables name it")
+    password_sha256: Mapped[str] = mapped_column(_SHA256)
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -61,8 +61,10 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
                                 budget_s=settings.request_budget_s)
     weakref.finalize(app, app.state.heavy.close)  # its idle threads end with the app
 
-    from . import api, pages
+    from . import api, ocpp, pages
 
+    app.state.ocpp = ocpp.endpoint_of(settings)
+    app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)
     app.include_router(pages.router)
@@ -83,6 +85,7 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
             gc.freeze()
         yield
         app.state.heavy.close()
+        app.state.ocpp.log.close()
         if owns_registry:
             app.state.registry.close()
 

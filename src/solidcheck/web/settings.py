@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +57,16 @@ class Settings(BaseModel):
                                              "so a client cannot choose the address it is "
                                              "rate-limited by")
 
+    ocpp_ruleset: str = Field(default="cn-alliance-wp-2026", description="SOLIDCHECK_OCPP_"
+                              "RULESET: the charging rule set (id or file) whose live_endpoint "
+                              "rule sets the heartbeat interval and the frame limits")
+    ocpp_log_dir: Path | None = Field(default=None, description="SOLIDCHECK_OCPP_LOG_DIR: "
+                                      "folder of the OCPP frame logs, one JSON Lines file a "
+                                      "day; default ocpp-frames in the data folder")
+    ocpp_id_tokens: Path | None = Field(default=None, description="SOLIDCHECK_OCPP_ID_TOKENS: "
+                                        "file of the id tokens Authorize accepts, one a line; "
+                                        "none: every token is accepted")
+
     @classmethod
     def from_env(cls) -> Settings:
         values: dict[str, object] = {
@@ -74,6 +85,12 @@ class Settings(BaseModel):
             values["request_budget_s"] = float(os.environ["SOLIDCHECK_REQUEST_BUDGET_S"])
         proxies = os.environ.get("SOLIDCHECK_TRUSTED_PROXIES", "")
         values["trusted_proxies"] = tuple(p.strip() for p in proxies.split(",") if p.strip())
+        if os.environ.get("SOLIDCHECK_OCPP_RULESET"):
+            values["ocpp_ruleset"] = os.environ["SOLIDCHECK_OCPP_RULESET"]
+        for field, name in (("ocpp_log_dir", "SOLIDCHECK_OCPP_LOG_DIR"),
+                            ("ocpp_id_tokens", "SOLIDCHECK_OCPP_ID_TOKENS")):
+            if os.environ.get(name):
+                values[field] = Path(os.environ[name])
         if os.environ.get("SOLIDCHECK_SECRET_KEY"):
             values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
         return cls(**values)

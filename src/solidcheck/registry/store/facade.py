@@ -43,12 +43,14 @@ from . import api_keys, audit_log, cells, evidence, issuers, ownership, reads, s
 from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .ownership import check_may_write
+from .stations import StationsMixin
 
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry:
-    """A registry database. Open with :meth:`open`; use as a context manager to close it."""
+class Registry(StationsMixin):
+    """A registry database. Open with :meth:`open`; use as a context manager to close it.
+    The charging stations' operations are in ``stations.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
