@@ -1,0 +1,178 @@
+"""Play the plan: one real WebSocket client per station, on a clock ``speed`` times faster.
+
+The thin adapter around the plan: it connects to ``{url}/{station}`` with the version's
+subprotocol (HTTP Basic for security profile 1 when a password is given), boots, heartbeats at
+the interval the central system returns, plays the steps, and notes the wall-clock time each
+injected fault's first frame was sent, for the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from .plan import Config, Injection, StationPlan, Step, plan_network
+from .profile import profile
+from .speak import Speaker, speaker_for
+
+__all__ = ["Clock", "Report", "simulate"]
+
+
+@dataclass
+class Clock:
+    """Simulated seconds since the start; ``speed`` simulated seconds pass each wall second."""
+
+    speed: float
+    t0: float = field(default_factory=lambda: asyncio.get_running_loop().time())
+
+    def now_s(self) -> float:
+        return (asyncio.get_running_loop().time() - self.t0) * self.speed
+
+    async def sleep_until(self, at_s: float) -> None:
+        await asyncio.sleep(max(0.0, (at_s - self.now_s()) / self.speed))
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / self.speed)
+
+
+@dataclass
+class Report:
+    """What was injected and when, and which stations could not play their plan."""
+
+    config: Config
+    started_at: str
+    injected: list[tuple[str, Injection, float]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    boots: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.config
+        rows = sorted(self.injected, key=lambda r: (r[0], r[1].station))
+        return {
+            "format": 1,
+            "simulator": {"url": c.url, "version": c.version, "stations": c.stations,
+                          "seed": c.seed, "duration_s": c.duration_s, "speed": c.speed,
+                          "faults": dict(c.faults)},
+            "started_at": self.started_at,
+            "injections": [{"station": i.station, "port": i.port, "kind": i.kind, "at": at,
+                            "planned_s": i.planned_s, "sent_s": round(sent_s, 3),
+                            "detail": i.detail} for at, i, sent_s in rows],
+            "errors": self.errors,
+        }
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def simulate(config: Config) -> Report:
+    """Run every station of the plan at once until the duration is over."""
+    plans = plan_network(config)
+    report = Report(config, _iso_now())
+    clock = Clock(config.speed)
+    tasks = [asyncio.create_task(_station(p, config, clock, report)) for p in plans]
+    await asyncio.gather(*tasks)
+    return report
+
+
+class _Link:
+    """A station's connection: the socket, the library's charge point reading it, heartbeats."""
+
+    def __init__(self, plan: StationPlan, config: Config, clock: Clock) -> None:
+        self.plan, self.config, self.clock = plan, config, clock
+        self.ws: ClientConnection | None = None
+        self.speaker: Speaker | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.interval_s: float = profile().count("fallback_heartbeat_s")
+
+    async def open(self) -> Speaker:
+        headers = {}
+        if self.config.password is not None:
+            token = f"{self.plan.station}:{self.config.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
+        sub = Subprotocol("ocpp1.6" if self.config.version == "1.6" else "ocpp2.0.1")
+        self.ws = await connect(f"{self.config.url}/{self.plan.station}", subprotocols=[sub],
+                                additional_headers=headers, open_timeout=30)
+        self.speaker = speaker_for(self.config.version, self.plan.station, self.ws)
+        self._tasks = [asyncio.create_task(self._read(self.speaker))]
+        return self.speaker
+
+    async def _read(self, speaker: Speaker) -> None:
+        with contextlib.suppress(Exception):
+            await speaker.cp.start()
+
+    async def boot(self, *, reason: str) -> None:
+        """BootNotification; its answer's interval paces the heartbeats from then on."""
+        assert self.speaker is not None
+        interval = await self.speaker.boot(reason=reason)
+        self.interval_s = interval if interval > 0 else profile().count("fallback_heartbeat_s")
+
+    def beat(self) -> None:
+        assert self.speaker is not None
+        self._tasks.append(asyncio.create_task(self._beat(self.speaker, self.interval_s)))
+
+    async def _beat(self, speaker: Speaker, interval_s: float) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await self.clock.sleep(interval_s)
+                await speaker.heartbeat()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def _station(plan: StationPlan, config: Config, clock: Clock, report: Report) -> None:
+    link = _Link(plan, config, clock)
+    status = dict.fromkeys(range(1, plan.connectors + 1), "Available")
+    try:
+        speaker = await _come_up(link, plan, status, reason="PowerUp")
+        for step in plan.steps:
+            if step.at_s >= config.duration_s:
+                break
+            await clock.sleep_until(step.at_s)
+            if step.injection is not None:
+                report.injected.append((_iso_now(), step.injection, clock.now_s()))
+            speaker = await _play(step, link, speaker, plan, status)
+        await clock.sleep_until(config.duration_s)
+    except Exception as exc:  # a station that cannot go on is reported, not fatal to the rest
+        report.errors.append({"station": plan.station, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        await link.close()
+
+
+async def _come_up(link: _Link, plan: StationPlan, status: dict[int, str], *,
+                   reason: str | None) -> Speaker:
+    """Connect; boot when ``reason`` is given (else a reconnection); then every port's status."""
+    speaker = await link.open()
+    if reason is not None:
+        await link.boot(reason=reason)
+    link.beat()
+    for connector, state in status.items():
+        await speaker.step(Step(0.0, "status", connector, state))
+    return speaker
+
+
+async def _play(step: Step, link: _Link, speaker: Speaker, plan: StationPlan,
+                status: dict[int, str]) -> Speaker:
+    if step.kind in ("drop", "reboot"):
+        await link.close()
+        await link.clock.sleep(step.seconds)
+        return await _come_up(link, plan, status,
+                              reason=step.reason if step.kind == "reboot" else None)
+    if step.kind == "status":
+        status[step.connector] = step.status
+    await speaker.step(step)
+    return speaker
