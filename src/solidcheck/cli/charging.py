@@ -372,6 +372,9 @@ def synth(
 
 
 def register(app: typer.Typer) -> None:
+    from .charging_simulate import add_simulate
+
+    add_simulate(charging_app)
     app.add_typer(charging_app, name="charging")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ...errors import ChargingInputError, Problem
+from ...i18n import message
 from .profile import Profile, profile
 
 __all__ = ["FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
@@ -98,16 +99,16 @@ def parse_faults(spec: str | None) -> tuple[dict[FaultKind, int], list[Problem]]
         name, _, number = part.strip().partition("=")
         kind = next((k for k in FAULT_KINDS if k == name), None)
         if kind is None:
-            problems.append(Problem("--faults", f"unknown fault {name!r}",
-                                    "one of " + ", ".join(FAULT_KINDS)))
+            problems.append(Problem("--faults", _say("unknown_fault", name=name),
+                                    _say("unknown_fault_fix", kinds=", ".join(FAULT_KINDS))))
             continue
         try:
             count = int(number) if number else 1
         except ValueError:
             count = -1
         if count < 0:
-            problems.append(Problem("--faults", f"{name}: count {number!r} is not a whole "
-                                    "number ≥ 0", f"{name}=2"))
+            problems.append(Problem("--faults", _say("fault_count", name=name, value=number),
+                                    f"{name}=2"))
             continue
         counts[kind] = counts.get(kind, 0) + count
     return counts, problems
@@ -118,21 +119,21 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
     if stations < 1:
-        problems.append(Problem("--stations", f"{stations} is below 1", "--stations 10"))
+        problems.append(Problem("--stations", _say("at_least", value=stations, least=1)))
     if not url.startswith(("ws://", "wss://")):
-        problems.append(Problem("--url", f"{url!r} is not a ws:// or wss:// URL",
+        problems.append(Problem("--url", _say("url", value=url),
                                 "--url ws://127.0.0.1:8000/ocpp"))
     if version not in ("1.6", "2.0.1"):
-        problems.append(Problem("--version", f"{version!r} is not 1.6 or 2.0.1", "--version 1.6"))
+        problems.append(Problem("--version", _say("version", value=version)))
     if seed < 0:
-        problems.append(Problem("--seed", f"{seed} is below 0", "--seed 0"))
+        problems.append(Problem("--seed", _say("at_least", value=seed, least=0)))
     if not duration_s > 0:
-        problems.append(Problem("--duration", f"{duration_s} is not above 0", "--duration 3600"))
+        problems.append(Problem("--duration", _say("above_zero", value=f"{duration_s:g}")))
     if not speed > 0:
-        problems.append(Problem("--speed", f"{speed} is not above 0", "--speed 60"))
+        problems.append(Problem("--speed", _say("above_zero", value=f"{speed:g}")))
     if password is not None and (not password or ":" in password):
-        problems.append(Problem("--password-file", "the password is empty or holds ':'",
-                                "the password printed by `charging stations add`"))
+        problems.append(Problem("--password-file", _say("password"),
+                                _say("password_fix")))
     if problems:
         raise ChargingInputError(problems)
     return Config(stations=stations, url=url.rstrip("/"), version=version,  # type: ignore[arg-type]
@@ -203,9 +204,9 @@ def _place_faults(stations: list[_Station], config: Config, prof: Profile) -> No
                         start, start + length, connector):
                     break
             else:
-                problems.append(Problem("--faults", f"no room for another {kind} in "
-                                        f"{config.duration_s:g} simulated s",
-                                        "a longer --duration, more --stations or fewer faults"))
+                problems.append(Problem("--faults", _say("no_room", kind=kind,
+                                                         duration=f"{config.duration_s:g}"),
+                                        _say("no_room_fix")))
                 break
             port = port_id(st.name, connector, config.version) if connector else None
             st.busy.append((start, start + length, connector))
@@ -308,6 +309,10 @@ def _with(inj: Injection, detail: dict[str, str | int], *, at_s: float | None = 
     """The injection with what it sent; ``at_s`` when its first frame is not at its start."""
     return Injection(inj.kind, inj.station, inj.port,
                      inj.planned_s if at_s is None else at_s, detail)
+
+
+def _say(key: str, **params: object) -> str:
+    return message(f"charging.simulate.{key}", {k: str(v) for k, v in params.items()})
 
 
 def _tag(rng: random.Random) -> str:

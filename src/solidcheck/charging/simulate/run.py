@@ -72,9 +72,10 @@ def _iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def simulate(config: Config) -> Report:
-    """Run every station of the plan at once until the duration is over."""
-    plans = plan_network(config)
+async def simulate(config: Config, *, plans: list[StationPlan] | None = None) -> Report:
+    """Run every station of the plan (``plan_network(config)`` unless given) at once until
+    the duration is over."""
+    plans = plan_network(config) if plans is None else plans
     report = Report(config, _iso_now())
     clock = Clock(config.speed)
     tasks = [asyncio.create_task(_station(p, config, clock, report)) for p in plans]
