@@ -153,6 +153,7 @@ class CentralSystem:
         asyncio.run_coroutine_threadsafe(self._server.wait_closed(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     async def _start(self) -> Server:
         return await serve(self._handle, "127.0.0.1", 0,

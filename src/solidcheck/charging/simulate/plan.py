@@ -27,8 +27,8 @@ _PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy"})
 Version = Literal["1.6", "2.0.1"]
 StepKind = Literal["status", "authorize", "start", "meter", "stop", "drop", "reboot",
                    "bad_call"]
-#: completion stop reasons (ChargeX) the normal sessions end with
-_STOP_REASONS = ("EVDisconnected", "Local", "EnergyLimitReached")
+#: completion stop reasons (ChargeX) that OCPP 1.6 and 2.0.1 both have: normal sessions end so
+_STOP_REASONS = ("EVDisconnected", "Local", "Remote")
 
 
 @dataclass(frozen=True)
@@ -259,12 +259,18 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
                                   injection=_with(inj, {"boots": boots}) if i == 0 else None))
                 t += rng.randint(*prof.span("reboot_gap_s"))
         elif kind == "silent_start" and inj is not None:
+            # the port keeps saying Available; each start is accepted, then ends with no energy
             attempts = prof.count("silent_start_attempts")
-            t = start
+            t, wh = start, register[connector]
             for i in range(attempts):
-                steps.append(Step(t, "authorize", connector, id_tag=_tag(rng),
+                tx += 1
+                tag = _tag(rng)
+                steps.append(Step(t, "authorize", connector, id_tag=tag,
                                   injection=_with(inj, {"attempts": attempts}) if i == 0
                                   else None))
+                steps.append(Step(t + 2, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
+                steps.append(Step(t + 12, "stop", connector, energy_wh=wh, id_tag=tag,
+                                  reason="Other", tx=tx))
                 t += rng.randint(*prof.span("attempt_gap_s"))
         elif kind == "callerror_burst" and inj is not None:
             frames = prof.count("callerror_burst_frames")
