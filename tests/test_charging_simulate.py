@@ -18,7 +18,7 @@ from ocpp.messages import Call, CallResult, validate_payload
 from typer.testing import CliRunner
 
 from ocpp_central import CentralSystem, Connection
-from solidcheck.charging.simulate import FAULT_KINDS, make_config, plan_network
+from solidcheck.charging.simulate import FAULT_KINDS, Config, make_config, plan_network
 from solidcheck.charging.simulate.profile import profile
 from solidcheck.charging.simulate.run import simulate
 from solidcheck.cli import app
@@ -217,9 +217,16 @@ def test_the_seed_decides_what_is_injected() -> None:
         return [s for p in plan_network(config) for s in p.steps]
     assert plan(3) == plan(3)
     assert plan(3) != plan(4)
+    def config(url: str) -> Config:
+        return make_config(stations=2, url=url, version="1.6", faults="faulted=2,silent_start",
+                           seed=11, duration_s=3600, speed=SPEED, password=PASSWORD)
+
+    async def both(one: str, two: str) -> list[dict[str, Any]]:
+        reports = await asyncio.gather(simulate(config(one)), simulate(config(two)))
+        return [r.to_json() for r in reports]
+
     with CentralSystem(password=PASSWORD) as one, CentralSystem(password=PASSWORD) as two:
-        a = _run(one.url, "1.6", seed=11, stations=2, faults="faulted=2,silent_start")
-        b = _run(two.url, "1.6", seed=11, stations=2, faults="faulted=2,silent_start")
+        a, b = asyncio.run(both(one.url, two.url))  # two networks at once, on one seed
     keep = ("station", "port", "kind", "planned_s", "detail")
     assert [{k: i[k] for k in keep} for i in a["injections"]] == \
         [{k: i[k] for k in keep} for i in b["injections"]]
