@@ -155,8 +155,21 @@ class CentralSystem:
         self._thread.join(10)
         self._loop.close()
 
-    async def _start(self) -> Server:
-        return await serve(self._handle, "127.0.0.1", 0,
+    def restart(self, *, down_s: float) -> None:
+        """Go away (closing every connection), stay down ``down_s``, listen again on the same
+        port: what stations see of a central system restarted."""
+        asyncio.run_coroutine_threadsafe(self._restart(down_s), self._loop).result(30)
+
+    async def _restart(self, down_s: float) -> None:
+        assert self._server is not None
+        port = self._server.sockets[0].getsockname()[1]
+        self._server.close()
+        await self._server.wait_closed()
+        await asyncio.sleep(down_s)
+        self._server = await self._start(port)
+
+    async def _start(self, port: int = 0) -> Server:
+        return await serve(self._handle, "127.0.0.1", port,
                            subprotocols=["ocpp1.6", "ocpp2.0.1"],  # type: ignore[list-item]
                            process_request=self._check)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -231,6 +232,23 @@ def test_the_seed_decides_what_is_injected() -> None:
     assert [{k: i[k] for k in keep} for i in a["injections"]] == \
         [{k: i[k] for k in keep} for i in b["injections"]]
     assert _seen(one, "1.6") == _seen(two, "1.6")
+
+
+def test_stations_come_back_after_the_central_system_restarts() -> None:
+    with CentralSystem(password=PASSWORD) as cs:
+        restart = threading.Timer(2.0, cs.restart, kwargs={"down_s": 0.5})
+        restart.start()  # a third of the way through the run
+        report = _run(cs.url, "1.6", seed=2, stations=3, faults="none")
+        restart.join()
+    assert report["errors"] == []
+    assert report["reconnects"] >= 3
+    for station in ("SIM00001", "SIM00002", "SIM00003"):
+        conns = [c for c in cs.connections if c.station == station]
+        assert len(conns) >= 2
+        assert conns[0].frames[0].frame[2] == "BootNotification"
+        # back without rebooting: it says where its ports are, then heartbeats on
+        assert conns[1].frames[0].frame[2] == "StatusNotification"
+        assert _calls(conns[-1], "Heartbeat")
 
 
 def test_a_wrong_password_is_refused_at_the_handshake_and_reported() -> None:

@@ -26,7 +26,7 @@ FAULT_KINDS: tuple[FaultKind, ...] = ("faulted", "disconnect", "reboot_loop", "s
 _PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy"})
 Version = Literal["1.6", "2.0.1"]
 StepKind = Literal["status", "authorize", "start", "meter", "stop", "drop", "reboot",
-                   "bad_call"]
+                   "bad_call", "end"]
 #: completion stop reasons (ChargeX) that OCPP 1.6 and 2.0.1 both have: normal sessions end so
 _STOP_REASONS = ("EVDisconnected", "Local", "Remote")
 

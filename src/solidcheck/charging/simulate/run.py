@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.typing import Subprotocol
 
 from .plan import Config, Injection, StationPlan, Step, plan_network
@@ -23,6 +25,8 @@ from .profile import profile
 from .speak import Speaker, speaker_for
 
 __all__ = ["Clock", "Report", "simulate"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,7 +54,8 @@ class Report:
     started_at: str
     injected: list[tuple[str, Injection, float]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
-    boots: int = 0
+    #: times a station got its connection back after the central system went away
+    reconnects: int = 0
 
     def to_json(self) -> dict[str, Any]:
         c = self.config
@@ -65,6 +70,7 @@ class Report:
                             "planned_s": i.planned_s, "sent_s": round(sent_s, 3),
                             "detail": i.detail} for at, i, sent_s in rows],
             "errors": self.errors,
+            "reconnects": self.reconnects,
         }
 
 
@@ -91,6 +97,7 @@ class _Link:
         self.ws: ClientConnection | None = None
         self.speaker: Speaker | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self.lost = asyncio.Event()
         self.interval_s: float = profile().count("fallback_heartbeat_s")
 
     async def open(self) -> Speaker:
@@ -102,12 +109,28 @@ class _Link:
         self.ws = await connect(f"{self.config.url}/{self.plan.station}", subprotocols=[sub],
                                 additional_headers=headers, open_timeout=30)
         self.speaker = speaker_for(self.config.version, self.plan.station, self.ws)
-        self._tasks = [asyncio.create_task(self._read(self.speaker))]
+        self.lost = asyncio.Event()
+        self._tasks = [asyncio.create_task(self._read(self.speaker, self.lost))]
         return self.speaker
 
-    async def _read(self, speaker: Speaker) -> None:
+    async def _read(self, speaker: Speaker, lost: asyncio.Event) -> None:
+        """The library's receive loop; its end, unless cancelled by ``close``, is a lost link."""
         with contextlib.suppress(Exception):
             await speaker.cp.start()
+        lost.set()
+
+    async def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work``, unless the connection is lost first (then :class:`_Lost`)."""
+        task = asyncio.ensure_future(work)
+        lost = asyncio.ensure_future(self.lost.wait())
+        await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
+        lost.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            raise _Lost
+        return task.result()
 
     async def boot(self, *, reason: str) -> None:
         """BootNotification; its answer's interval paces the heartbeats from then on."""
@@ -135,23 +158,59 @@ class _Link:
             await self.ws.close()
 
 
+class _Lost(Exception):
+    """The central system went away under a station (not a drop the plan asked for)."""
+
+
+#: what a station treats as a lost connection, and retries with back-off
+_RETRY = (OSError, asyncio.TimeoutError, ConnectionClosed, InvalidMessage, _Lost)
+
+
 async def _station(plan: StationPlan, config: Config, clock: Clock, report: Report) -> None:
     link = _Link(plan, config, clock)
     status = dict.fromkeys(range(1, plan.connectors + 1), "Available")
     try:
         speaker = await _come_up(link, plan, status, reason="PowerUp")
-        for step in plan.steps:
-            if step.at_s >= config.duration_s:
-                break
-            await clock.sleep_until(step.at_s)
-            if step.injection is not None:
-                report.injected.append((_iso_now(), step.injection, clock.now_s()))
-            speaker = await _play(step, link, speaker, plan, status)
-        await clock.sleep_until(config.duration_s)
+        steps = [s for s in plan.steps if s.at_s < config.duration_s]
+        for step in [*steps, Step(config.duration_s, "end")]:
+            noted = False
+            while True:  # a step lost with the connection is sent again once back (queued)
+                try:
+                    await link.run(clock.sleep_until(step.at_s))
+                    if step.kind == "end":
+                        break
+                    if step.injection is not None and not noted:
+                        noted = True
+                        report.injected.append((_iso_now(), step.injection, clock.now_s()))
+                    speaker = await link.run(_play(step, link, speaker, plan, status))
+                    break
+                except _RETRY:
+                    if not await _reconnect(link, plan, status, report):
+                        return
+                    assert link.speaker is not None
+                    speaker = link.speaker
     except Exception as exc:  # a station that cannot go on is reported, not fatal to the rest
         report.errors.append({"station": plan.station, "error": f"{type(exc).__name__}: {exc}"})
     finally:
         await link.close()
+
+
+async def _reconnect(link: _Link, plan: StationPlan, status: dict[int, str],
+                     report: Report) -> bool:
+    """Reconnect with back-off (as a station does) until back or the run is over."""
+    low_ms, high_ms = profile().span("reconnect_backoff_ms")
+    delay_ms = low_ms
+    while link.clock.now_s() < link.config.duration_s:
+        await link.close()
+        try:
+            await _come_up(link, plan, status, reason=None)
+        except _RETRY:
+            await asyncio.sleep(delay_ms / 1000)
+            delay_ms = min(2 * delay_ms, high_ms)
+            continue
+        report.reconnects += 1
+        return True
+    return False
 
 
 async def _come_up(link: _Link, plan: StationPlan, status: dict[int, str], *,
