@@ -86,6 +86,7 @@ def _faulted(station: str, frames: list[list[Any]], version: str
              ) -> set[tuple[str, str, str | None]]:
     """Faulted ports: 1.6 a Faulted status with an error code, 2.0.1 an Alerting NotifyEvent."""
     seen: set[tuple[str, str, str | None]] = set()
+    raised: dict[str, str] = {}
     for frame in frames:
         if frame[0] != 2:
             continue
@@ -96,7 +97,12 @@ def _faulted(station: str, frames: list[list[Any]], version: str
         if action == "NotifyEvent":
             for e in p["eventData"]:
                 assert e["trigger"] == "Alerting" and e["techCode"]
-                seen.add(("faulted", station, f"{station}:{e['component']['evse']['id']}:1"))
+                port = f"{station}:{e['component']['evse']['id']}:1"
+                if not e["cleared"]:
+                    seen.add(("faulted", station, port))
+                    raised[port] = e["techCode"]
+                else:  # cleared later with the code it was raised with
+                    assert raised.pop(port) == e["techCode"]
     return seen
 
 

@@ -88,6 +88,7 @@ class Speaker201:
         self._station = station
         self._seq: dict[int, int] = {}
         self._events = 0
+        self._faulted: dict[int, str] = {}
 
     async def boot(self, *, reason: str) -> int:
         result = await self.cp.call(call201.BootNotification(
@@ -109,7 +110,10 @@ class Speaker201:
                 await self.cp.call(call201.StatusNotification(
                     timestamp=_now(), connector_status=status, evse_id=c, connector_id=1))
             if step.status == "Faulted":
-                await self._alert(c, step.tech_code)
+                self._faulted[c] = step.tech_code
+                await self._alert(c, step.tech_code, cleared=False)
+            elif c in self._faulted:  # the problem is gone: the same alert, cleared
+                await self._alert(c, self._faulted.pop(c), cleared=True)
         elif step.kind == "authorize":
             await self.cp.call(call201.Authorize(id_token=_token(step.id_tag)))
         elif step.kind == "start":
@@ -137,12 +141,12 @@ class Speaker201:
             transaction_info={"transaction_id": f"{self._station}-{step.tx}", **info},
             evse={"id": step.connector, "connector_id": 1}, id_token=id_token, **extra))
 
-    async def _alert(self, evse: int, tech_code: str) -> None:
+    async def _alert(self, evse: int, tech_code: str, *, cleared: bool) -> None:
         self._events += 1
         await self.cp.call(call201.NotifyEvent(
             generated_at=_now(), seq_no=0, event_data=[{
                 "event_id": self._events, "timestamp": _now(), "trigger": "Alerting",
-                "actual_value": "Faulted", "tech_code": tech_code, "cleared": False,
+                "actual_value": "Faulted", "tech_code": tech_code, "cleared": cleared,
                 "component": {"name": "Connector", "evse": {"id": evse, "connector_id": 1}},
                 "variable": {"name": "Problem"},
                 "event_notification_type": "HardWiredNotification"}]))
