@@ -131,7 +131,7 @@ class Central201(CentralSystem201):  # type: ignore[misc]
 class CentralSystem:
     """Start with ``with CentralSystem(password=…) as cs:``; ``cs.url`` is the base URL."""
 
-    def __init__(self, *, password: str | None = None) -> None:
+    def __init__(self, *, password: str | dict[str, str] | None = None) -> None:
         self.password = password
         self.connections: list[Connection] = []
         self.refused: list[str] = []
@@ -177,7 +177,9 @@ class CentralSystem:
         station = request.path.rsplit("/", 1)[-1]
         if self.password is None:
             return None
-        expected = base64.b64encode(f"{station}:{self.password}".encode()).decode()
+        password = self.password if isinstance(self.password, str) else self.password.get(
+            station, "")
+        expected = base64.b64encode(f"{station}:{password}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
             self.refused.append(station)
             return Response(http.HTTPStatus.UNAUTHORIZED, "Unauthorized", Headers(), b"")

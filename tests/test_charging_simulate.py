@@ -281,6 +281,23 @@ def test_the_command_writes_the_report(tmp_path: Path) -> None:
                                   for i in data["injections"]}
 
 
+def test_each_station_can_have_its_own_password(tmp_path: Path) -> None:
+    own = {"SIM00001": "first-secret", "SIM00002": "second:secret"}  # ':' is fine in a password
+    listed = tmp_path / "passwords"
+    listed.write_text("# ID PASSWORD, as `charging stations add` printed them\n"
+                      + "".join(f"{k} {v}\n" for k, v in own.items()), encoding="utf-8")
+    with CentralSystem(password=own) as cs:
+        result = CliRunner().invoke(app, [
+            "charging", "simulate", "--stations", "2", "--url", cs.url, "--duration", "300",
+            "--speed", str(SPEED), "--password-file", str(listed)])
+        assert result.exit_code == 0, result.output
+        assert cs.refused == [] and {c.station for c in cs.connections} == set(own)
+        result = CliRunner().invoke(app, [
+            "charging", "simulate", "--stations", "3", "--url", cs.url, "--password-file",
+            str(listed)])
+    assert result.exit_code == 2 and "SIM00003" in result.output
+
+
 def test_bad_arguments_are_one_error_listing_each() -> None:
     result = CliRunner().invoke(app, [
         "charging", "simulate", "--url", "http://x", "--stations", "0", "--version", "2.1",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -20,16 +21,29 @@ from .common import LangOption, language, say
 
 __all__ = ["add_simulate"]
 
+#: a line of a per-station password file: the simulated station's id, white space, password
+_STATION = re.compile(r"(SIM\d{5})\s+(\S.*)$")
 
-def _password(path: Path | None) -> tuple[str | None, list[Problem]]:
-    """The station password from its file (one line; surrounding white space dropped)."""
+
+def _password(path: Path | None) -> tuple[str | dict[str, str] | None, list[Problem]]:
+    """The stations' passwords from their file: one line, one password for every station
+    (white space and all); or ``SIMnnnnn PASSWORD`` lines, as ``charging stations add``
+    printed each. Blank lines and lines starting with ``#`` are skipped."""
     if path is None:
         return None, []
     try:
-        return path.read_text(encoding="utf-8").strip(), []
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return None, [Problem("--password-file", message(
             "charging.simulate.password_file", {"path": str(path), "why": str(exc.strerror)}))]
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if len(lines) == 1 and not _STATION.match(lines[0][1]):
+        return lines[0][1], []
+    pairs = [(n, _STATION.match(line)) for n, line in lines]
+    bad = [Problem(f"{path}:{n}", message("charging.simulate.password_line"))
+           for n, match in pairs if match is None]
+    return {m[1]: m[2] for _, m in pairs if m is not None}, bad
 
 
 def simulate(
@@ -49,8 +63,8 @@ def simulate(
     speed: Annotated[float, typer.Option("--speed", help="Simulated seconds per wall-clock "
                                          "second (60: an hour in a minute).")] = 1.0,
     password_file: Annotated[Path | None, typer.Option(
-        "--password-file", help="The stations' password (OCPP security profile 1, HTTP "
-        "Basic).")] = None,
+        "--password-file", help="The stations' passwords (OCPP security profile 1, HTTP "
+        "Basic): one for all, or 'ID PASSWORD' lines.")] = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write what was injected and when as JSON here.")] = None,
     lang: LangOption = None,

@@ -16,7 +16,7 @@ from ...i18n import message
 from .profile import Profile, profile
 
 __all__ = ["FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
-           "parse_faults", "plan_network", "port_id"]
+           "parse_faults", "plan_network", "port_id", "station_id"]
 
 FaultKind = Literal["faulted", "disconnect", "reboot_loop", "silent_start", "no_energy",
                     "callerror_burst"]
@@ -42,7 +42,8 @@ class Config:
     seed: int
     duration_s: float
     speed: float
-    password: str | None = None
+    #: each station's password (HTTP Basic, security profile 1); None: no authentication
+    passwords: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,28 @@ def parse_faults(spec: str | None) -> tuple[dict[FaultKind, int], list[Problem]]
     return counts, problems
 
 
+def station_id(n: int) -> str:
+    """The n-th simulated station's id (from 1): ``SIM00001`` …"""
+    return f"SIM{n:05d}"
+
+
+def _passwords(given: str | dict[str, str] | None, stations: int,
+               problems: list[Problem]) -> dict[str, str] | None:
+    """One password for every station, or one per station id (each must be there)."""
+    if given is None:
+        return None
+    ids = [station_id(n) for n in range(1, max(stations, 0) + 1)]
+    each = dict.fromkeys(ids, given) if isinstance(given, str) else given
+    missing = [i for i in ids if not each.get(i)]
+    if missing:
+        problems.append(Problem("--password-file", _say("password", stations=", ".join(
+            missing[:5]) + (" …" if len(missing) > 5 else "")), _say("password_fix")))
+    return each
+
+
 def make_config(*, stations: int, url: str, version: str, faults: str | None, seed: int,
-                duration_s: float, speed: float, password: str | None = None) -> Config:
+                duration_s: float, speed: float,
+                password: str | dict[str, str] | None = None) -> Config:
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
     if stations < 1:
@@ -131,14 +152,12 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
         problems.append(Problem("--duration", _say("above_zero", value=f"{duration_s:g}")))
     if not speed > 0:
         problems.append(Problem("--speed", _say("above_zero", value=f"{speed:g}")))
-    if password is not None and (not password or ":" in password):
-        problems.append(Problem("--password-file", _say("password"),
-                                _say("password_fix")))
+    passwords = _passwords(password, stations, problems)
     if problems:
         raise ChargingInputError(problems)
     return Config(stations=stations, url=url.rstrip("/"), version=version,  # type: ignore[arg-type]
                   faults=counts, seed=seed, duration_s=duration_s, speed=speed,
-                  password=password)
+                  passwords=passwords)
 
 
 @dataclass
@@ -178,7 +197,7 @@ def plan_network(config: Config, *, prof: Profile | None = None) -> list[Station
     stations = []
     for n in range(1, config.stations + 1):
         rng = random.Random(f"{config.seed}:station:{n}")
-        stations.append(_Station(f"SIM{n:05d}", rng.randint(*prof.span("ports")),
+        stations.append(_Station(station_id(n), rng.randint(*prof.span("ports")),
                                  rng.randint(*prof.span("power_kw"))))
     _place_faults(stations, config, prof)
     plans = []

@@ -102,8 +102,8 @@ class _Link:
 
     async def open(self) -> Speaker:
         headers = {}
-        if self.config.password is not None:
-            token = f"{self.plan.station}:{self.config.password}".encode()
+        if self.config.passwords is not None:
+            token = f"{self.plan.station}:{self.config.passwords[self.plan.station]}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
         sub = Subprotocol("ocpp1.6" if self.config.version == "1.6" else "ocpp2.0.1")
         self.ws = await connect(f"{self.config.url}/{self.plan.station}", subprotocols=[sub],
