@@ -172,8 +172,9 @@ class _Station:
     #: per connector: (start, kind, injection or None)
     activities: list[tuple[float, str, int, Injection | None]] = field(default_factory=list)
 
-    def free(self, start: float, end: float, connector: int) -> bool:
-        return all(end + 30 < s or start > e + 30 for s, e, c in self.busy
+    def free(self, start: float, end: float, connector: int, *, margin_s: float) -> bool:
+        """Whether ``connector`` (0: the whole station) is free ``margin_s`` either side."""
+        return all(end + margin_s < s or start > e + margin_s for s, e, c in self.busy
                    if connector == 0 or c in (0, connector))
 
 
@@ -211,6 +212,7 @@ def plan_network(config: Config, *, prof: Profile | None = None) -> list[Station
 
 def _place_faults(stations: list[_Station], config: Config, prof: Profile) -> None:
     rng = random.Random(f"{config.seed}:faults")
+    margin_s = prof.count("fault_margin_s")
     problems = []
     for kind in FAULT_KINDS:
         length = _fault_length(kind, prof)
@@ -220,7 +222,7 @@ def _place_faults(stations: list[_Station], config: Config, prof: Profile) -> No
                 connector = rng.randint(1, st.connectors) if kind in _PORT_FAULTS else 0
                 start = round(rng.uniform(0.1, 0.8) * config.duration_s - length / 2, 1)
                 if start > 0 and start + length < config.duration_s and st.free(
-                        start, start + length, connector):
+                        start, start + length, connector, margin_s=margin_s):
                     break
             else:
                 problems.append(Problem("--faults", _say("no_room", kind=kind,
@@ -241,7 +243,7 @@ def _place_sessions(st: _Station, duration_s: float, rng: random.Random,
     for connector in range(1, st.connectors + 1):
         t = float(rng.randint(*prof.span("session_gap_s")))
         while t + longest < duration_s:
-            if st.free(t, t + longest, connector):
+            if st.free(t, t + longest, connector, margin_s=prof.count("fault_margin_s")):
                 st.activities.append((t, "session", connector, None))
                 t += longest
             t += rng.randint(*prof.span("session_gap_s"))
@@ -288,8 +290,8 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
                                   injection=_with(inj, {"attempts": attempts}) if i == 0
                                   else None))
                 steps.append(Step(t + 2, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
-                steps.append(Step(t + 12, "stop", connector, energy_wh=wh, id_tag=tag,
-                                  reason="Other", tx=tx))
+                steps.append(Step(t + 2 + prof.count("silent_start_stop_s"), "stop", connector,
+                                  energy_wh=wh, id_tag=tag, reason="Other", tx=tx))
                 t += rng.randint(*prof.span("attempt_gap_s"))
         elif kind == "callerror_burst" and inj is not None:
             frames = prof.count("callerror_burst_frames")
