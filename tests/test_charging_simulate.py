@@ -57,7 +57,6 @@ def _seen(cs: CentralSystem, version: str) -> set[tuple[str, str, str | None]]:
     """The faults the server's frames show, found without the report: (kind, station, port)."""
     n_boots = profile().count("reboot_loop_boots")
     n_starts = profile().count("silent_start_attempts")
-    n_meters = profile().count("no_energy_meter_values")
     n_errors = profile().count("callerror_burst_frames")
     by_station: dict[str, list[Connection]] = defaultdict(list)
     for conn in cs.connections:
@@ -78,7 +77,7 @@ def _seen(cs: CentralSystem, version: str) -> set[tuple[str, str, str | None]]:
             seen.add(("callerror_burst", station, None))
         frames = [f.frame for c in conns for f in c.frames]
         seen |= _faulted(station, frames, version)
-        seen |= _transactions(station, frames, version, n_starts=n_starts, n_meters=n_meters)
+        seen |= _transactions(station, frames, version, n_starts=n_starts)
     return seen
 
 
@@ -106,8 +105,8 @@ def _faulted(station: str, frames: list[list[Any]], version: str
     return seen
 
 
-def _transactions(station: str, frames: list[list[Any]], version: str, *, n_starts: int,
-                  n_meters: int) -> set[tuple[str, str, str | None]]:
+def _transactions(station: str, frames: list[list[Any]], version: str, *, n_starts: int
+                  ) -> set[tuple[str, str, str | None]]:
     """Per port: each transaction's registers, whether it went Charging; then the faults."""
     seen: set[tuple[str, str, str | None]] = set()
     open_tx: dict[int, dict[str, Any]] = {}
@@ -149,7 +148,7 @@ def _transactions(station: str, frames: list[list[Any]], version: str, *, n_star
             run = run + 1 if empty and not tx["charging"] else 0
             if run >= n_starts:
                 seen.add(("silent_start", station, name))
-            if tx["charging"] and empty and len(tx["wh"]) >= n_meters + 2:
+            if tx["charging"] and empty and len(tx["wh"]) >= 3:  # start, meter value(s), stop
                 seen.add(("no_energy", station, name))
     return seen
 

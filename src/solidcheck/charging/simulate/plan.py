@@ -15,13 +15,18 @@ from ...errors import ChargingInputError, Problem
 from ...i18n import message
 from .profile import Profile, profile
 
-__all__ = ["FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
+__all__ = ["ALERT_FOR", "FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
            "parse_faults", "plan_network", "port_id", "station_id"]
 
 FaultKind = Literal["faulted", "disconnect", "reboot_loop", "silent_start", "no_energy",
                     "callerror_burst"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("faulted", "disconnect", "reboot_loop", "silent_start",
                                       "no_energy", "callerror_burst")
+#: the alert each fault must raise (the live alert engine's kinds, issue 17 item 3)
+ALERT_FOR: dict[FaultKind, str] = {
+    "faulted": "fault", "disconnect": "offline", "reboot_loop": "reboot_loop",
+    "silent_start": "silent_failure", "no_energy": "no_energy",
+    "callerror_burst": "callerror_burst"}
 #: faults on one port; the others take the whole station
 _PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy"})
 Version = Literal["1.6", "2.0.1"]
@@ -185,8 +190,7 @@ def _fault_length(kind: FaultKind, prof: Profile) -> float:
         "disconnect": prof.span("disconnect_s")[1],
         "reboot_loop": prof.count("reboot_loop_boots") * prof.span("reboot_gap_s")[1],
         "silent_start": prof.count("silent_start_attempts") * prof.span("attempt_gap_s")[1],
-        "no_energy": prof.span("authorize_to_start_s")[1]
-        + (prof.count("no_energy_meter_values") + 1) * prof.span("meter_interval_s")[1],
+        "no_energy": prof.span("authorize_to_start_s")[1] + prof.count("no_energy_s") + 3,
         "callerror_burst": prof.count("callerror_burst_frames"),
     }
     return float(longest[kind])
@@ -311,17 +315,16 @@ def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: 
     steps.append(Step(start + 1, "status", connector, "Preparing"))
     t = start + rng.randint(*prof.span("authorize_to_start_s"))
     steps.append(Step(t, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
-    meters = prof.count("no_energy_meter_values")
-    inj = _with(flat, {"meter_values": meters}, at_s=t) if flat else None
+    flat_s = prof.count("no_energy_s")
+    inj = _with(flat, {"flat_s": flat_s}, at_s=t) if flat else None
     steps.append(Step(t, "status", connector, "Charging", injection=inj))
-    end = t + (0 if flat else rng.randint(*prof.span("session_length_s")))
+    end = t + (flat_s if flat else rng.randint(*prof.span("session_length_s")))
     while True:
         step = rng.randint(*prof.span("meter_interval_s"))
-        if (flat and meters == 0) or (not flat and t + step >= end):
+        if t + step >= end:
             break
         t += step
         wh += 0 if flat else round(st.power_kw * 1000 * step / 3600)
-        meters -= 1
         steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx))
     t = max(t, end) + 1
     reason = "Local" if flat else rng.choice(_STOP_REASONS)

@@ -19,7 +19,7 @@ RangeName = Literal["meter_interval_s", "ports", "session_gap_s", "session_lengt
                     "authorize_to_start_s", "power_kw", "faulted_s", "disconnect_s",
                     "reboot_gap_s", "attempt_gap_s", "reconnect_backoff_ms"]
 CountName = Literal["reboot_loop_boots", "silent_start_attempts", "callerror_burst_frames",
-                    "no_energy_meter_values", "fallback_heartbeat_s", "fault_margin_s",
+                    "no_energy_s", "fallback_heartbeat_s", "fault_margin_s",
                     "silent_start_stop_s"]
 
 

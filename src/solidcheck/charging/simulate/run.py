@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.typing import Subprotocol
 
-from .plan import Config, Injection, StationPlan, Step, plan_network
+from .plan import ALERT_FOR, Config, Injection, StationPlan, Step, plan_network
 from .profile import profile
 from .speak import Speaker, speaker_for
 
@@ -66,7 +66,8 @@ class Report:
                           "seed": c.seed, "duration_s": c.duration_s, "speed": c.speed,
                           "faults": dict(c.faults)},
             "started_at": self.started_at,
-            "injections": [{"station": i.station, "port": i.port, "kind": i.kind, "at": at,
+            "injections": [{"station": i.station, "port": i.port, "kind": i.kind,
+                            "alert": ALERT_FOR[i.kind], "at": at,
                             "planned_s": i.planned_s, "sent_s": round(sent_s, 3),
                             "detail": i.detail} for at, i, sent_s in rows],
             "errors": self.errors,
