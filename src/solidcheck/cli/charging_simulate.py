@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ChargingInputError, Problem
+from ..errors import ChargingInputError, MissingDependencyError, Problem
 from ..i18n import message
 from .common import LangOption, language, say
 
@@ -72,7 +72,12 @@ def simulate(
     """Connect simulated charging stations to a central system over real WebSockets: boot,
     heartbeats, status changes, sessions with meter values, and injected faults."""
     from ..charging.simulate import make_config, plan_network
-    from ..charging.simulate.run import simulate as run
+
+    try:
+        from ..charging.simulate.run import simulate as run
+    except ModuleNotFoundError as exc:
+        raise MissingDependencyError("The station simulator", extra="charging",
+                                     package=exc.name or "websockets") from exc
 
     display = language(lang)
     password, problems = _password(password_file)
