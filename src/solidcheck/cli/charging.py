@@ -372,15 +372,11 @@ def synth(
 
 
 def register(app: typer.Typer) -> None:
-<<<<<<< HEAD
+    from .charging_simulate import add_simulate
     from .charging_stations import stations_app
 
     charging_app.add_typer(stations_app, name="stations")
-=======
-    from .charging_simulate import add_simulate
-
     add_simulate(charging_app)
->>>>>>> ch17-sim
     app.add_typer(charging_app, name="charging")
 
 
