@@ -25,11 +25,11 @@ from .rows import (
     Item,
     RowError,
     TableRead,
-    decode,
     first_line,
     json_document,
     jsonl_items,
     number,
+    open_table,
     optional_text,
     required_text,
     utc_time,
@@ -66,17 +66,13 @@ def _kind(keys: set[str]) -> str | None:
 
 def parse_ocpi(data: bytes, *, source: str) -> TableRead | None:
     """The canonical rows of an OCPI export's bytes, or None when they are not one."""
-    decoded = decode(data)
-    if decoded is None:
+    opened = open_table(data, source=source, tables=("port_events", "sessions"),
+                        items_of=_items)
+    if opened is None:
         return None
-    sha256, text = decoded
-    found = _items(text)
-    if found is None:
-        return None
-    kind, layout, items = found
-    read = TableRead(source, sha256, kind, layout,
-                     rows={"port_events": [], "sessions": []})
-    return read.take(items, lambda number_, row, line: _add(read, kind, number_, row, line))
+    read, items = opened
+    return read.take(items, lambda number_, row, line: _add(read, read.format, number_, row,
+                                                            line))
 
 
 def _items(text: str) -> tuple[str, str, Iterator[Item]] | None:

@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
@@ -22,7 +22,7 @@ from .ocpp_logs import Rejection
 
 __all__ = ["CHINA_STANDARD_TIME", "TEXT_KEPT", "Item", "RowError", "TableRead", "csv_items",
            "decode", "delimiter_of", "first_line", "json_document", "jsonl_items", "number",
-           "optional_text", "required_text", "utc_time"]
+           "open_table", "optional_text", "required_text", "utc_time", "with_format"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 #: China Standard Time (T/CEC 102's times): one fixed offset, no daylight saving since 1991
@@ -70,6 +70,28 @@ class TableRead:
                 except RowError as bad:
                     self.reject(number, bad.reason, bad.detail, line)
         return self
+
+
+def open_table(data: bytes, *, source: str, tables: Sequence[str],
+               items_of: Callable[[str], tuple[str, str, Iterator[Item]] | None]
+               ) -> tuple[TableRead, Iterator[Item]] | None:
+    """A table file's empty read and its items, or None when the bytes are not text or
+    ``items_of`` (the reader's recogniser: text → format, layout, items) does not claim it."""
+    decoded = decode(data)
+    if decoded is None:
+        return None
+    sha256, text = decoded
+    found = items_of(text)
+    if found is None:
+        return None
+    kind, layout, items = found
+    return TableRead(source, sha256, kind, layout, rows={name: [] for name in tables}), items
+
+
+def with_format(kind: str, found: tuple[str, Iterator[Item]] | None
+                ) -> tuple[str, str, Iterator[Item]] | None:
+    """A recogniser's (layout, items) with the format it always reads, for :func:`open_table`."""
+    return None if found is None else (kind, *found)
 
 
 class RowError(Exception):

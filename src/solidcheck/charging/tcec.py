@@ -29,14 +29,15 @@ from .rows import (
     Item,
     RowError,
     TableRead,
-    decode,
     first_line,
     json_document,
     jsonl_items,
     number,
+    open_table,
     optional_text,
     required_text,
     utc_time,
+    with_format,
 )
 
 __all__ = ["TCEC_STATES", "cst_time", "parse_tcec"]
@@ -66,15 +67,11 @@ def _recognised(head: Any) -> bool:
 
 def parse_tcec(data: bytes, *, source: str) -> TableRead | None:
     """The canonical rows of T/CEC 102 messages, or None when the bytes are not any."""
-    decoded = decode(data)
-    if decoded is None:
+    opened = open_table(data, source=source, tables=("port_events", "sessions"),
+                        items_of=lambda text: with_format("tcec-102", _items(text)))
+    if opened is None:
         return None
-    sha256, text = decoded
-    found = _items(text)
-    if found is None:
-        return None
-    layout, items = found
-    read = TableRead(source, sha256, "tcec-102", layout, rows={"port_events": [], "sessions": []})
+    read, items = opened
     return read.take(items, lambda number_, row, line: _message(read, number_, _lower(row),
                                                                   line))
 

@@ -24,14 +24,15 @@ from .rows import (
     RowError,
     TableRead,
     csv_items,
-    decode,
     delimiter_of,
     first_line,
     json_document,
     jsonl_items,
+    open_table,
     optional_text,
     required_text,
     utc_time,
+    with_format,
 )
 
 __all__ = ["CAUSE_SPELLINGS", "RESOLUTIONS", "cause_of", "parse_tickets"]
@@ -81,15 +82,11 @@ def _recognised(keys: set[str]) -> bool:
 
 def parse_tickets(data: bytes, *, source: str) -> TableRead | None:
     """The tickets of a file's bytes, or None when they are not a ticket file."""
-    decoded = decode(data)
-    if decoded is None:
+    opened = open_table(data, source=source, tables=("tickets",),
+                        items_of=lambda text: with_format("tickets", _items(text)))
+    if opened is None:
         return None
-    sha256, text = decoded
-    found = _items(text)
-    if found is None:
-        return None
-    layout, items = found
-    read = TableRead(source, sha256, "tickets", layout, rows={"tickets": []})
+    read, items = opened
     return read.take(items, lambda number_, row, _: read.add("tickets", ticket(row), number_))
 
 
