@@ -61,9 +61,11 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
                                 budget_s=settings.request_budget_s)
     weakref.finalize(app, app.state.heavy.close)  # its idle threads end with the app
 
-    from . import api, ocpp, pages
+    from . import api, live, ocpp, pages
 
     app.state.ocpp = ocpp.endpoint_of(settings)
+    app.state.live = live.LiveHub.of(ocpp.live_ruleset_of(settings))
+    app.state.live.attach(app.state.ocpp)
     app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)
@@ -83,7 +85,9 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
             # of the 99th-percentile latency (87 → 12 ms measured on a cell read).
             gc.collect()
             gc.freeze()
+        app.state.live.start()
         yield
+        await app.state.live.stop()
         app.state.heavy.close()
         app.state.ocpp.log.close()
         if owns_registry:

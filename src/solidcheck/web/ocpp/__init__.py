@@ -3,6 +3,6 @@
 central system's answers per OCPP version (mobilityhouse ``ocpp``)."""
 
 from .endpoint import Endpoint, router
-from .setup import endpoint_of
+from .setup import endpoint_of, live_ruleset_of
 
-__all__ = ["Endpoint", "endpoint_of", "router"]
+__all__ = ["Endpoint", "endpoint_of", "live_ruleset_of", "router"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...charging.rules import EndpointRule, load_charging_ruleset
+from ...charging.rules import ChargingRuleset, EndpointRule, load_charging_ruleset
 from ...errors import InvalidInputError, Problem, SolidcheckError
 from ...registry import data_dir
 from ..settings import Settings
 from .endpoint import Endpoint
 
-__all__ = ["endpoint_of", "read_id_tokens"]
+__all__ = ["endpoint_of", "live_ruleset_of", "read_id_tokens"]
 
 
 def read_id_tokens(path: Path) -> frozenset[str]:
@@ -21,11 +21,17 @@ def read_id_tokens(path: Path) -> frozenset[str]:
                      if line.strip() and not line.lstrip().startswith("#"))
 
 
+def live_ruleset_of(settings: Settings) -> ChargingRuleset:
+    """The rule set the endpoint and the live alerts follow (checked by :func:`endpoint_of`
+    first, so this cannot fail after it)."""
+    return load_charging_ruleset(settings.ocpp_ruleset)
+
+
 def endpoint_of(settings: Settings) -> Endpoint:
     problems: list[Problem] = []
     rule: EndpointRule | None = None
     try:
-        rule = load_charging_ruleset(settings.ocpp_ruleset).rules.live_endpoint
+        rule = live_ruleset_of(settings).rules.live_endpoint
         if rule is None:
             problems.append(Problem("SOLIDCHECK_OCPP_RULESET", f"{settings.ocpp_ruleset} has "
                                     "no [rules.live_endpoint]", "name a rule set that has one "

@@ -1,0 +1,9 @@
+"""The live side of the server (issue 17): the alert engine fed by the OCPP endpoint and a
+timer, and the fan-out of every alert change to whoever listens — SSE clients, the registry's
+tables, tickets, webhooks, Prometheus. ``docs/architecture.md`` draws where each joins."""
+
+from __future__ import annotations
+
+from .hub import AlertBus, AlertChange, AlertSink, LiveHub, Subscription
+
+__all__ = ["AlertBus", "AlertChange", "AlertSink", "LiveHub", "Subscription"]

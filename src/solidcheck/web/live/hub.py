@@ -1,0 +1,217 @@
+"""One :class:`LiveHub` per server process: it owns the :class:`AlertEngine`, feeds it every
+frame the endpoint logs (``Endpoint.frame_hooks``) and every connect/disconnect
+(``Endpoint.link_hooks``), ticks it from a timer (at least once a second, or sooner when the
+engine says a threshold falls due), and hands each alert change to the sinks in order and then
+to the subscribers of its :class:`AlertBus`.
+
+Everything here runs on the server's one event loop (the engine is not thread-safe); a sink
+that touches the database must hand the work to a thread itself and stay quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from ...charging.frame_log import LoggedFrame
+from ...charging.live import Alert, AlertEngine, LiveFrame
+from ...charging.rules import ChargingRuleset
+from ..ocpp.endpoint import Endpoint
+
+__all__ = ["AlertBus", "AlertChange", "AlertSink", "LiveHub", "Subscription"]
+
+LOG = logging.getLogger("solidcheck.live")
+#: the longest the timer sleeps: offline is detected within this of its threshold at worst
+MAX_TICK_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """An alert as it is now, what just happened to it, and when the frame or timer that
+    caused it reached the server (``time.monotonic()``, for the alert latency)."""
+
+    alert: Alert
+    event: Literal["raised", "resolved", "acknowledged"]
+    cause_monotonic: float
+
+
+#: told of every change, in order, before the bus's subscribers; runs on the event loop, so
+#: it must be quick (a database write goes to a queue or a thread)
+AlertSink = Callable[[AlertChange], None]
+
+
+class Subscription:
+    """One listener's queue. A listener that falls ``maxsize`` changes behind is cut off
+    (``closed`` set, the iteration ends) rather than holding the server's memory: an SSE
+    client then reconnects with ``Last-Event-ID`` and reads what it missed from the
+    registry."""
+
+    def __init__(self, bus: AlertBus, maxsize: int) -> None:
+        self._bus = bus
+        self._queue: asyncio.Queue[AlertChange | None] = asyncio.Queue(maxsize)
+        self.closed = False
+
+    def offer(self, change: AlertChange) -> None:
+        if self.closed:
+            return
+        try:
+            self._queue.put_nowait(change)
+        except asyncio.QueueFull:
+            self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._bus.unsubscribe(self)
+            while not self._queue.empty():  # make room for the end marker
+                self._queue.get_nowait()
+            self._queue.put_nowait(None)
+
+    def __aiter__(self) -> AsyncIterator[AlertChange]:
+        return self._changes()
+
+    async def _changes(self) -> AsyncIterator[AlertChange]:
+        while (change := await self._queue.get()) is not None:
+            yield change
+
+
+class AlertBus:
+    """In-process fan-out of alert changes to any number of subscribers."""
+
+    def __init__(self, *, queue_size: int = 1000) -> None:
+        self.queue_size = queue_size
+        self._subscribers: set[Subscription] = set()
+
+    def subscribe(self) -> Subscription:
+        subscription = Subscription(self, self.queue_size)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    def publish(self, change: AlertChange) -> None:
+        for subscription in list(self._subscribers):
+            subscription.offer(change)
+
+    def close(self) -> None:
+        for subscription in list(self._subscribers):
+            subscription.close()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+
+@dataclass
+class LiveHub:
+    """The engine, its timer and the fan-out (see the module's docstring)."""
+
+    engine: AlertEngine
+    bus: AlertBus = field(default_factory=AlertBus)
+    sinks: list[AlertSink] = field(default_factory=list)
+    _timer: asyncio.Task[None] | None = None
+    _wake: asyncio.Event | None = None
+
+    @classmethod
+    def of(cls, ruleset: ChargingRuleset) -> LiveHub:
+        return cls(engine=AlertEngine(ruleset))
+
+    def attach(self, endpoint: Endpoint) -> None:
+        """Listen to an endpoint's frames and connections."""
+        endpoint.frame_hooks.append(self.on_frame)
+        endpoint.link_hooks.append(self.on_link)
+
+    # ------------------------------------------------------------ endpoint hooks
+    def on_frame(self, frame: LoggedFrame) -> None:
+        """``Endpoint.frame_hooks``: every logged frame, both directions."""
+        if not isinstance(frame.frame, list):
+            return  # unparseable text: logged, answered with a CALLERROR, no state
+        cause = time.monotonic()
+        alerts = self.engine.feed(LiveFrame(frame.charge_point_id, frame.direction,
+                                            frame.frame), received_at=frame.ts)
+        self._emit(alerts, cause)
+        self._poke()  # a new heartbeat interval or a charging port may move next_due
+
+    def on_link(self, charge_point_id: str, what: str) -> None:
+        """``Endpoint.link_hooks``: the station's WebSocket opened or closed."""
+        cause, now = time.monotonic(), datetime.now(UTC)
+        if what == "connected":
+            alerts = self.engine.opened(charge_point_id, at=now)
+        else:
+            alerts = self.engine.closed(charge_point_id, at=now)
+        self._emit(alerts, cause)
+        self._poke()
+
+    def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
+        """Mark an open alert acknowledged (a ticket's first step) and tell the listeners;
+        KeyError if it is not open in this process."""
+        alert = self.engine.acknowledge(alert_id, at=at)
+        self._dispatch(AlertChange(alert, "acknowledged", time.monotonic()))
+        return alert
+
+    # --------------------------------------------------------------------- timer
+    def start(self) -> None:
+        """Start the timer on the running loop (the app's lifespan calls this)."""
+        if self._timer is None:
+            self._wake = asyncio.Event()
+            self._timer = asyncio.get_running_loop().create_task(self._run_timer(),
+                                                                 name="solidcheck-live-timer")
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+            self._timer = None
+        self.bus.close()
+
+    def tick(self, now: datetime | None = None) -> list[Alert]:
+        """One timer step (the timer calls this; tests may too)."""
+        cause = time.monotonic()
+        alerts = self.engine.tick(now or datetime.now(UTC))
+        self._emit(alerts, cause)
+        return alerts
+
+    def seconds_to_next_tick(self, now: datetime) -> float:
+        due = self.engine.next_due()
+        if due is None:
+            return MAX_TICK_S
+        return min(MAX_TICK_S, max(0.0, (due - now).total_seconds()))
+
+    async def _run_timer(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                self.tick()
+            except Exception:  # the timer must outlive any one bad step
+                LOG.exception("the live alert timer failed a step")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(),
+                                       self.seconds_to_next_tick(datetime.now(UTC)))
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    # ------------------------------------------------------------------ fan-out
+    def _emit(self, alerts: list[Alert], cause: float) -> None:
+        for alert in alerts:
+            event: Literal["raised", "resolved"] = (
+                "resolved" if alert.resolved_at is not None else "raised")
+            self._dispatch(AlertChange(alert, event, cause))
+
+    def _dispatch(self, change: AlertChange) -> None:
+        for sink in self.sinks:
+            try:
+                sink(change)
+            except Exception:  # one listener's failure is not the others'
+                LOG.exception("an alert sink failed on %s", change.alert.id)
+        self.bus.publish(change)
