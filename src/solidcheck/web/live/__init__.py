@@ -4,6 +4,7 @@ tables, tickets, webhooks, Prometheus. ``docs/architecture.md`` draws where each
 
 from __future__ import annotations
 
-from .hub import AlertBus, AlertChange, AlertSink, LiveHub, Subscription
+from .hub import AlertChange, AlertSink, Bus, LiveHub, StateChange, StateSink, Subscription
 
-__all__ = ["AlertBus", "AlertChange", "AlertSink", "LiveHub", "Subscription"]
+__all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
+           "Subscription"]

@@ -17,14 +17,15 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from ...charging.frame_log import LoggedFrame
 from ...charging.live import Alert, AlertEngine, LiveFrame
 from ...charging.rules import ChargingRuleset
 from ..ocpp.endpoint import Endpoint
 
-__all__ = ["AlertBus", "AlertChange", "AlertSink", "LiveHub", "Subscription"]
+__all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
+           "Subscription"]
 
 LOG = logging.getLogger("solidcheck.live")
 #: the longest the timer sleeps: offline is detected within this of its threshold at worst
@@ -41,23 +42,43 @@ class AlertChange:
     cause_monotonic: float
 
 
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """A station's connection or a port's state as it now is, published when it changed (not
+    on every heartbeat): what the monitoring page colours and the state tables keep.
+    ``port_id`` is None for the station itself (then only ``connected`` speaks)."""
+
+    station_id: str
+    port_id: str | None
+    at: datetime
+    connected: bool
+    state: str | None = None
+    raw_status: str | None = None
+    error_code: str | None = None
+    charging: bool = False
+
+
+Change = TypeVar("Change")
+
 #: told of every change, in order, before the bus's subscribers; runs on the event loop, so
 #: it must be quick (a database write goes to a queue or a thread)
 AlertSink = Callable[[AlertChange], None]
+#: told of every station or port state change, before the state bus's subscribers
+StateSink = Callable[[StateChange], None]
 
 
-class Subscription:
+class Subscription(Generic[Change]):
     """One listener's queue. A listener that falls ``maxsize`` changes behind is cut off
     (``closed`` set, the iteration ends) rather than holding the server's memory: an SSE
     client then reconnects with ``Last-Event-ID`` and reads what it missed from the
     registry."""
 
-    def __init__(self, bus: AlertBus, maxsize: int) -> None:
+    def __init__(self, bus: Bus[Change], maxsize: int) -> None:
         self._bus = bus
-        self._queue: asyncio.Queue[AlertChange | None] = asyncio.Queue(maxsize)
+        self._queue: asyncio.Queue[Change | None] = asyncio.Queue(maxsize)
         self.closed = False
 
-    def offer(self, change: AlertChange) -> None:
+    def offer(self, change: Change) -> None:
         if self.closed:
             return
         try:
@@ -73,30 +94,30 @@ class Subscription:
                 self._queue.get_nowait()
             self._queue.put_nowait(None)
 
-    def __aiter__(self) -> AsyncIterator[AlertChange]:
+    def __aiter__(self) -> AsyncIterator[Change]:
         return self._changes()
 
-    async def _changes(self) -> AsyncIterator[AlertChange]:
+    async def _changes(self) -> AsyncIterator[Change]:
         while (change := await self._queue.get()) is not None:
             yield change
 
 
-class AlertBus:
-    """In-process fan-out of alert changes to any number of subscribers."""
+class Bus(Generic[Change]):
+    """In-process fan-out of changes to any number of subscribers."""
 
     def __init__(self, *, queue_size: int = 1000) -> None:
         self.queue_size = queue_size
-        self._subscribers: set[Subscription] = set()
+        self._subscribers: set[Subscription[Change]] = set()
 
-    def subscribe(self) -> Subscription:
+    def subscribe(self) -> Subscription[Change]:
         subscription = Subscription(self, self.queue_size)
         self._subscribers.add(subscription)
         return subscription
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: Subscription[Change]) -> None:
         self._subscribers.discard(subscription)
 
-    def publish(self, change: AlertChange) -> None:
+    def publish(self, change: Change) -> None:
         for subscription in list(self._subscribers):
             subscription.offer(change)
 
@@ -114,10 +135,18 @@ class LiveHub:
     """The engine, its timer and the fan-out (see the module's docstring)."""
 
     engine: AlertEngine
-    bus: AlertBus = field(default_factory=AlertBus)
+    #: alert changes, after the sinks
+    bus: Bus[AlertChange] = field(default_factory=Bus)
     sinks: list[AlertSink] = field(default_factory=list)
+    #: station connections and port states, when they change
+    states: Bus[StateChange] = field(default_factory=Bus)
+    state_sinks: list[StateSink] = field(default_factory=list)
     _timer: asyncio.Task[None] | None = None
     _wake: asyncio.Event | None = None
+    #: what was last published of each station and port, to publish changes only
+    _shown: dict[tuple[str, str | None], StateChange] = field(default_factory=dict)
+    _ports_of: dict[str, set[str]] = field(default_factory=dict)
+    _ports_known: int = 0
 
     @classmethod
     def of(cls, ruleset: ChargingRuleset) -> LiveHub:
@@ -137,6 +166,7 @@ class LiveHub:
         alerts = self.engine.feed(LiveFrame(frame.charge_point_id, frame.direction,
                                             frame.frame), received_at=frame.ts)
         self._emit(alerts, cause)
+        self._show_states(frame.charge_point_id, frame.ts)
         self._poke()  # a new heartbeat interval or a charging port may move next_due
 
     def on_link(self, charge_point_id: str, what: str) -> None:
@@ -147,6 +177,7 @@ class LiveHub:
         else:
             alerts = self.engine.closed(charge_point_id, at=now)
         self._emit(alerts, cause)
+        self._show_states(charge_point_id, now)
         self._poke()
 
     def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
@@ -171,6 +202,7 @@ class LiveHub:
                 await self._timer
             self._timer = None
         self.bus.close()
+        self.states.close()
 
     def tick(self, now: datetime | None = None) -> list[Alert]:
         """One timer step (the timer calls this; tests may too)."""
@@ -202,6 +234,37 @@ class LiveHub:
             self._wake.set()
 
     # ------------------------------------------------------------------ fan-out
+    def current_states(self) -> list[StateChange]:
+        """Every station and port as last published (a page's first paint)."""
+        return list(self._shown.values())
+
+    def _show_states(self, station_id: str, at: datetime) -> None:
+        state = self.engine.state
+        if len(state.ports) != self._ports_known:  # a new port appeared somewhere
+            self._ports_known = len(state.ports)
+            for port_id in state.ports:
+                self._ports_of.setdefault(port_id.split(":", 1)[0], set()).add(port_id)
+        station = state.stations.get(station_id)
+        connected = station is not None and station.connected
+        changes = [StateChange(station_id, None, at, connected)]
+        for port_id in sorted(self._ports_of.get(station_id, ())):
+            port = state.ports[port_id]
+            changes.append(StateChange(station_id, port_id, port.since or at, connected,
+                                       port.state, port.raw_status, port.error_code,
+                                       port.charging))
+        for change in changes:
+            key = (change.station_id, change.port_id)
+            before = self._shown.get(key)
+            if before is not None and _same(before, change):
+                continue
+            self._shown[key] = change
+            for sink in self.state_sinks:
+                try:
+                    sink(change)
+                except Exception:
+                    LOG.exception("a state sink failed on %s", key)
+            self.states.publish(change)
+
     def _emit(self, alerts: list[Alert], cause: float) -> None:
         for alert in alerts:
             event: Literal["raised", "resolved"] = (
@@ -209,9 +272,16 @@ class LiveHub:
             self._dispatch(AlertChange(alert, event, cause))
 
     def _dispatch(self, change: AlertChange) -> None:
+        """Sinks first (the registry, tickets, webhooks), then the subscribers."""
         for sink in self.sinks:
             try:
                 sink(change)
             except Exception:  # one listener's failure is not the others'
                 LOG.exception("an alert sink failed on %s", change.alert.id)
         self.bus.publish(change)
+
+
+def _same(before: StateChange, after: StateChange) -> bool:
+    return (before.connected, before.state, before.raw_status, before.error_code,
+            before.charging) == (after.connected, after.state, after.raw_status,
+                                 after.error_code, after.charging)
