@@ -170,3 +170,46 @@ class StationRecord(_Record):
     station: str | None = Field(description="the site it is part of")
     created_at: datetime
     created_by: str
+
+
+# --- ch18-hooks: webhook targets and their delivery log ------------------------------------
+
+
+class WebhookRecord(_Record):
+    """A registered receiver of alert changes (never its secret)."""
+
+    id: str
+    url: str
+    kinds: list[str] | None = Field(description="alert kinds sent; null: every kind")
+    min_severity: str | None = Field(description="the least severe tier sent; null: all")
+    created_at: datetime
+    created_by: str
+
+
+class DeliveryRecord(_Record):
+    """One line of a target's delivery log."""
+
+    id: int = Field(description="the line's number: page with ?before=")
+    delivery_id: str = Field(description="X-Solidcheck-Delivery, the same on every attempt")
+    alert_id: str
+    event: str
+    attempt: int = Field(description="0: queued; 1, 2, …: attempts")
+    outcome: Literal["queued", "delivered", "retry", "rejected", "failed", "dropped"]
+    status_code: int | None
+    error: str | None
+    duration_ms: float | None
+    at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+class PendingDelivery(_Record):
+    """A delivery still to be tried, as the sender reloads it (with the body it posts)."""
+
+    delivery_id: str
+    webhook_id: str
+    alert_id: str
+    event: str
+    attempts_made: int
+    next_attempt_at: datetime
+    body: str

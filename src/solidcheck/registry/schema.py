@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "CellGrant", "Certificate",
-           "ChainHead", "ChargingStation", "DossierVersion", "EvidenceFile", "ResultRow",
+           "ChainHead", "ChargingStation", "ChargingWebhook",
+           "ChargingWebhookDelivery", "DossierVersion", "EvidenceFile", "ResultRow",
            "TrustedIssuer"]
 
 _SHA256 = String(64)
@@ -229,3 +231,49 @@ class ChargingStation(Base):
     password_sha256: Mapped[str] = mapped_column(_SHA256)
     created_at: Mapped[datetime] = mapped_column(_TIME)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+# --- ch18-hooks: webhook targets of the live alerts and their delivery log ------------------
+
+
+class ChargingWebhook(Base):
+    """A receiver of alert changes (issue 17 item 3). Its secret is kept as it is (the server
+    signs every delivery with it), so reading this table is as good as holding the secrets:
+    the database's own access control protects it (docs/charging.md, "Webhooks")."""
+
+    __tablename__ = "charging_webhooks"
+
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    kinds: Mapped[list[str] | None] = mapped_column(JSON, doc="alert kinds sent; null: all")
+    min_severity: Mapped[str | None] = mapped_column(String(40))
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(_TIME)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ChargingWebhookDelivery(Base):
+    """One line of a target's delivery log: a change queued (attempt 0), each attempt, or a
+    change dropped because the target's queue was full. ``next_attempt_at`` is set on the
+    latest line of a delivery still to be tried, and only there (the restart reloads them)."""
+
+    __tablename__ = "charging_webhook_deliveries"
+    __table_args__ = (Index("ix_charging_webhook_deliveries_due", "webhook_id",
+                            "next_attempt_at"),
+                      Index("ix_charging_webhook_deliveries_delivery", "delivery_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[str] = mapped_column(String(12))
+    delivery_id: Mapped[str] = mapped_column(String(32))
+    alert_id: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20), doc="queued, delivered, retry, "
+                                         "rejected, failed or dropped")
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(_TIME)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(_TIME)
+    delivered_at: Mapped[datetime | None] = mapped_column(_TIME)
+    body: Mapped[str | None] = mapped_column(Text, doc="the JSON posted, on the queued line")

@@ -44,13 +44,15 @@ from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .ownership import check_may_write
 from .stations import StationsMixin
+from .webhooks import WebhooksMixin
 
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin):
+class Registry(StationsMixin, WebhooksMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
-    The charging stations' operations are in ``stations.py``."""
+    The charging stations' operations are in ``stations.py``, the webhooks' in
+    ``webhooks.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
