@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 
 from ..errors import Problem
 from .live.alerts import ALERT_KINDS
+from .rules import ChargingRuleset
 
-__all__ = ["EVENTS", "MAX_URL_CHARS", "backoff_s", "body_of", "retryable", "sign",
-           "signature_matches", "target_matches", "webhook_problems"]
+__all__ = ["EVENTS", "MAX_URL_CHARS", "backoff_s", "body_of", "retryable", "severities_of",
+           "sign", "signature_matches", "target_matches", "webhook_problems"]
 
 #: what happened to the alert: the ``X-Solidcheck-Event`` header and the body's ``event``
 EVENTS: Final = ("raised", "resolved", "acknowledged")
@@ -95,3 +96,9 @@ def webhook_problems(url: str, *, kinds: Iterable[str] | None, min_severity: str
         problems.append(Problem("min_severity", f"{min_severity!r} is not a severity of the "
                                 "rule set", "one of " + ", ".join(severities)))
     return problems
+
+
+def severities_of(ruleset: ChargingRuleset) -> tuple[str, ...]:
+    """The rule set's severity tiers, most severe first, as its ``sla_tiers`` lists them."""
+    tiers = ruleset.rules.sla_tiers
+    return tuple(tier.severity for tier in tiers.tiers) if tiers is not None else ()

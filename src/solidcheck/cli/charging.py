@@ -377,6 +377,9 @@ def register(app: typer.Typer) -> None:
 
     charging_app.add_typer(stations_app, name="stations")
     add_simulate(charging_app)
+    from .charging_webhooks import webhooks_app  # ch18-hooks
+
+    charging_app.add_typer(webhooks_app, name="webhooks")
     app.add_typer(charging_app, name="charging")
 
 

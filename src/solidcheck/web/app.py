@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.state.ocpp = ocpp.endpoint_of(settings)
     app.state.live = live.LiveHub.of(ocpp.live_ruleset_of(settings))
     app.state.live.attach(app.state.ocpp)
+    live.install_hooks(app)  # ch18-hooks: live metrics and alert webhooks
     app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
 def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from . import live
+
         if owns_registry:  # a server process, not an app inside someone's program
             # The app's long-lived objects (routes, schemas, rule sets, templates) are
             # moved out of the collector's sight: full collections walking them were most
@@ -86,7 +89,9 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
             gc.collect()
             gc.freeze()
         app.state.live.start()
+        await live.start_hooks(app)  # ch18-hooks
         yield
+        await live.stop_hooks(app)  # ch18-hooks
         await app.state.live.stop()
         app.state.heavy.close()
         app.state.ocpp.log.close()

@@ -67,6 +67,31 @@ class Settings(BaseModel):
                                         "file of the id tokens Authorize accepts, one a line; "
                                         "none: every token is accepted")
 
+    # --- ch18-hooks: alert webhooks. The white paper says nothing of webhooks; these are the
+    # project's assumptions, chosen so a receiver restarted or redeployed (minutes) misses
+    # nothing and a dead one costs a bounded amount of work and space.
+    webhook_max_attempts: int = Field(default=10, ge=1, le=100, description="SOLIDCHECK_"
+                                      "WEBHOOK_MAX_ATTEMPTS: attempts of one delivery before "
+                                      "it is logged failed (assumed: with the back-off below, "
+                                      "about half an hour at most, a receiver's redeploy)")
+    webhook_backoff_base_s: float = Field(default=5.0, gt=0, description="SOLIDCHECK_WEBHOOK_"
+                                          "BACKOFF_BASE_S: the first retry waits up to this; "
+                                          "each next up to twice as long (full jitter; "
+                                          "assumed)")
+    webhook_backoff_cap_s: float = Field(default=600.0, gt=0, description="SOLIDCHECK_"
+                                         "WEBHOOK_BACKOFF_CAP_S: no retry waits longer "
+                                         "(assumed: ten minutes)")
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="SOLIDCHECK_WEBHOOK_"
+                                     "TIMEOUT_S: seconds to connect and be answered; later is "
+                                     "a failed attempt, tried again (assumed)")
+    webhook_queue_max: int = Field(default=1000, ge=1, description="SOLIDCHECK_WEBHOOK_QUEUE_"
+                                   "MAX: deliveries one target may have waiting; beyond, a "
+                                   "change is logged dropped for it (assumed: a day of one "
+                                   "busy network's alerts)")
+    webhook_refresh_s: float = Field(default=5.0, gt=0, description="SOLIDCHECK_WEBHOOK_"
+                                     "REFRESH_S: how soon a target added or removed at the "
+                                     "command line is seen by a running server")
+
     @classmethod
     def from_env(cls) -> Settings:
         values: dict[str, object] = {
@@ -93,4 +118,14 @@ class Settings(BaseModel):
                 values[field] = Path(os.environ[name])
         if os.environ.get("SOLIDCHECK_SECRET_KEY"):
             values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
+        for field, name in (("webhook_max_attempts", "SOLIDCHECK_WEBHOOK_MAX_ATTEMPTS"),
+                            ("webhook_queue_max", "SOLIDCHECK_WEBHOOK_QUEUE_MAX")):
+            if os.environ.get(name):  # ch18-hooks
+                values[field] = int(os.environ[name])
+        for field, name in (("webhook_backoff_base_s", "SOLIDCHECK_WEBHOOK_BACKOFF_BASE_S"),
+                            ("webhook_backoff_cap_s", "SOLIDCHECK_WEBHOOK_BACKOFF_CAP_S"),
+                            ("webhook_timeout_s", "SOLIDCHECK_WEBHOOK_TIMEOUT_S"),
+                            ("webhook_refresh_s", "SOLIDCHECK_WEBHOOK_REFRESH_S")):
+            if os.environ.get(name):  # ch18-hooks
+                values[field] = float(os.environ[name])
         return cls(**values)

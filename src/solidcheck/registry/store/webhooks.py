@@ -44,7 +44,7 @@ def _record(row: ChargingWebhook) -> WebhookRecord:
 def _delivery(row: _Row) -> DeliveryRecord:
     return DeliveryRecord(
         id=row.id, delivery_id=row.delivery_id, alert_id=row.alert_id, event=row.event,
-        attempt=row.attempt, outcome=row.outcome,  # type: ignore[arg-type]
+        attempt=row.attempt, outcome=row.outcome,
         status_code=row.status_code, error=row.error, duration_ms=row.duration_ms,
         at=aware(row.at),
         next_attempt_at=aware(row.next_attempt_at) if row.next_attempt_at else None,
@@ -158,9 +158,9 @@ class WebhooksMixin:
                                    _Row.next_attempt_at.is_not(None))
                 .order_by(_Row.next_attempt_at, _Row.id).limit(limit)))
             ids = [row.delivery_id for row in rows]
-            bodies: dict[str, Any] = dict(session.execute(
+            bodies: dict[str, Any] = {delivery: body for delivery, body in session.execute(
                 select(_Row.delivery_id, _Row.body).where(_Row.delivery_id.in_(ids),
-                                                          _Row.attempt == 0)).tuples().all())
+                                                          _Row.attempt == 0))}
         return [PendingDelivery(delivery_id=row.delivery_id, webhook_id=row.webhook_id,
                                 alert_id=row.alert_id, event=row.event,
                                 attempts_made=row.attempt,
@@ -173,8 +173,8 @@ class WebhooksMixin:
         with self._reading() as session:
             rows = session.execute(select(_Row.webhook_id, func.count())
                                    .where(_Row.next_attempt_at.is_not(None))
-                                   .group_by(_Row.webhook_id)).tuples().all()
-        return dict(rows)
+                                   .group_by(_Row.webhook_id)).all()
+        return {webhook_id: count for webhook_id, count in rows}
 
     def webhook_deliveries(self, webhook_id: str, *, limit: int = 100,
                            before: int | None = None) -> list[DeliveryRecord]:

@@ -23,3 +23,8 @@ router = APIRouter()
 for _part in (classification, cells, results, certificates, claim_audit, keys, access):
     router.include_router(_part.router)
 system_router = operations.router
+
+# ch18-hooks: the alert webhooks
+from . import charging_webhooks  # noqa: E402
+
+router.include_router(charging_webhooks.router)

@@ -4,7 +4,8 @@ tables, tickets, webhooks, Prometheus. ``docs/architecture.md`` draws where each
 
 from __future__ import annotations
 
+from .hooks import install_hooks, start_hooks, stop_hooks  # ch18-hooks
 from .hub import AlertChange, AlertSink, Bus, LiveHub, StateChange, StateSink, Subscription
 
 __all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
-           "Subscription"]
+           "Subscription", "install_hooks", "start_hooks", "stop_hooks"]

@@ -147,6 +147,8 @@ class LiveHub:
     _shown: dict[tuple[str, str | None], StateChange] = field(default_factory=dict)
     _ports_of: dict[str, set[str]] = field(default_factory=dict)
     _ports_known: int = 0
+    #: ch18-hooks: told how late (s) each timer tick ran past the time it slept until
+    timer_hooks: list[Callable[[float], None]] = field(default_factory=list)
 
     @classmethod
     def of(cls, ruleset: ChargingRuleset) -> LiveHub:
@@ -219,15 +221,29 @@ class LiveHub:
 
     async def _run_timer(self) -> None:
         assert self._wake is not None
+        planned: float | None = None  # when the timer meant to wake (monotonic)
         while True:
+            if planned is not None:
+                self._tell_lag(time.monotonic() - planned)
             try:
                 self.tick()
             except Exception:  # the timer must outlive any one bad step
                 LOG.exception("the live alert timer failed a step")
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(),
-                                       self.seconds_to_next_tick(datetime.now(UTC)))
+            delay = self.seconds_to_next_tick(datetime.now(UTC))
+            planned = time.monotonic() + delay
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+                planned = None  # woken early by a frame: not a late tick
+            except TimeoutError:
+                pass
+
+    def _tell_lag(self, lag_s: float) -> None:
+        for hook in self.timer_hooks:
+            try:
+                hook(max(0.0, lag_s))
+            except Exception:
+                LOG.exception("a timer hook failed")
 
     def _poke(self) -> None:
         if self._wake is not None:
