@@ -12,6 +12,7 @@ from ..model import Dossier, Result
 __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
            "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
            "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
+__all__ += ["DeliveryRecord", "PendingDelivery", "WebhookRecord"]  # ch18-hooks
 
 Role = Literal["reader", "lab", "admin"]
 

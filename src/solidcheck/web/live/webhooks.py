@@ -130,6 +130,7 @@ class WebhookDispatcher:
         loop = asyncio.get_running_loop()
         for webhook_id in self.targets:
             if webhook_id not in self._senders:
+                self._set_depth(webhook_id, self.depth.get(webhook_id, 0))
                 self._wakes[webhook_id] = asyncio.Event()
                 self._senders[webhook_id] = loop.create_task(
                     self._run_sender(webhook_id), name=f"solidcheck-webhook-{webhook_id}")
