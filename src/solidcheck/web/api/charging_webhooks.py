@@ -14,7 +14,7 @@ from ...registry.records import DeliveryRecord, WebhookRecord
 from ..deps import actor_of
 from ..inputs import MAX_KEY_REQUEST_BYTES, accept_media, json_model, read_body
 from ..problems import error_responses
-from .openapi import KEY_REQUIRED, extra, json_body
+from .openapi import KEY_REQUIRED, extra
 from .params import AdminKey, RegistryDep, v1_router
 
 __all__ = ["NewWebhook", "WebhookRequest", "router"]
@@ -42,6 +42,11 @@ class NewWebhook(BaseModel):
                         "only now")
 
 
+#: inline, so the document needs no schema added by ``app.py``
+_WEBHOOK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": WebhookRequest.model_json_schema()}}}}
+
+
 async def webhook_body(request: Request) -> WebhookRequest:
     accept_media(request, frozenset({"", "application/json"}),
                  'send JSON {"url": "https://…", "kinds": [...], "min_severity": "…"}')
@@ -53,7 +58,7 @@ async def webhook_body(request: Request) -> WebhookRequest:
 @router.post("/charging/webhooks", status_code=201, response_model=NewWebhook,
              tags=["charging"], summary="Register a receiver of alert changes; its signing "
              "secret is shown once", responses=error_responses(401, 403, 415, 503),
-             openapi_extra=extra(json_body(WebhookRequest), KEY_REQUIRED))
+             openapi_extra=extra(_WEBHOOK_BODY, KEY_REQUIRED))
 async def add_webhook(key: AdminKey, new: Annotated[WebhookRequest, Depends(webhook_body)],
                       registry: RegistryDep, request: Request,
                       response: Response) -> NewWebhook:

@@ -74,14 +74,16 @@ class WebhookDispatcher:
     def sink(self, change: AlertChange) -> None:
         """``LiveHub.sinks``: one delivery per matching target, queued without waiting."""
         alert = change.alert
+        as_json: dict[str, object] | None = None  # made once, for the first target wanting it
         for webhook_id, (target, _secret) in list(self.targets.items()):
             if not target_matches(kinds=target.kinds, min_severity=target.min_severity,
                                   severities=self.severities, kind=alert.kind,
                                   severity=alert.severity):
                 continue
             delivery_id = secrets.token_hex(16)
-            body = body_of(delivery_id=delivery_id, event=change.event,
-                           alert=alert.model_dump(mode="json")).decode()
+            if as_json is None:
+                as_json = alert.model_dump(mode="json")
+            body = body_of(delivery_id=delivery_id, event=change.event, alert=as_json).decode()
             try:
                 self._intake.put_nowait(_Queued(webhook_id, delivery_id, alert.id,
                                                 change.event, body))
