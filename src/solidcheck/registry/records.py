@@ -13,7 +13,7 @@ __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "Certificate
            "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
            "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
 
-Role = Literal["reader", "lab", "admin"]
+Role = Literal["reader", "lab", "admin", "operator"]  # operator: ch18-tickets
 
 
 class _Record(BaseModel):

@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.state.ocpp = ocpp.endpoint_of(settings)
     app.state.live = live.LiveHub.of(ocpp.live_ruleset_of(settings))
     app.state.live.attach(app.state.ocpp)
+    # ch18-tickets: the ticket desk, a sink of the hub's alert changes
+    app.state.tickets = live.TicketService.of(app.state.live, app.state.registry,
+                                              ocpp.live_ruleset_of(settings))
     app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)
@@ -86,7 +89,9 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
             gc.collect()
             gc.freeze()
         app.state.live.start()
+        app.state.tickets.start()  # ch18-tickets
         yield
+        await app.state.tickets.stop()  # ch18-tickets
         await app.state.live.stop()
         app.state.heavy.close()
         app.state.ocpp.log.close()

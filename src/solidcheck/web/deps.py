@@ -32,12 +32,15 @@ __all__ = [
     "published_only",
     "registry_dependency",
     "settings_dependency",
+    "ticket_key",
     "visibility",
     "writer",
 ]
 
 #: what each role may do, by the role it needs at least
-_RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
+_RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2,
+                          # ch18-tickets: reads as a reader; acts on tickets (ticket_key)
+                          "operator": 0}
 
 
 def get_registry(request: Request) -> Registry:
@@ -91,6 +94,17 @@ def require_role(request: Request, role: Role) -> ApiKeyRecord:
     if _RANK[key.role] < _RANK[role]:
         raise AccessDeniedError(f"a {key.role!r} key may not do this; it needs a {role!r} key "
                                 "or above", authenticated=True)
+    return key
+
+
+def ticket_key(request: Request) -> ApiKeyRecord:
+    """Dependency of a ticket's acts (ch18-tickets): an ``operator`` or ``admin`` key — not a
+    lab's, whose business is cells, nor a reader's."""
+    key = require_role(request, "reader")
+    if key.role not in ("operator", "admin"):
+        raise AccessDeniedError(f"a {key.role!r} key may not act on tickets; it needs an "
+                                "'operator' key (`solidcheck registry keys create --role "
+                                "operator`)", authenticated=True)
     return key
 
 

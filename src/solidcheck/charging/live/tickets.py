@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from ...errors import InvalidInputError, Problem, SolidcheckError
+from ...i18n import Display, message
 from ..rules import ChargingRuleset, SlaRule, WindowRule, charging_ruleset_by_id
 from .alerts import Alert
 from .ticket_model import (
@@ -35,7 +36,8 @@ from .ticket_model import (
     tier_of,
 )
 
-__all__ = ["ALLOWED", "TicketChange", "TicketDesk", "TicketStateError", "checked_resolution"]
+__all__ = ["ALLOWED", "TicketChange", "TicketDesk", "TicketStateError", "checked_reason",
+           "checked_resolution"]
 
 SYSTEM: Final = "system"
 #: which operator act each status allows (the 409's "what is allowed")
@@ -50,15 +52,27 @@ _TEXT_MAX: Final = 2000
 
 
 class TicketStateError(SolidcheckError):
-    """An act the ticket's status does not allow (HTTP 409): says the status and what is."""
+    """An act the ticket's status does not allow (HTTP 409): says the status and what is.
+    ``why`` names a live ticket of the same place when that is what stands in the way."""
 
     def __init__(self, ticket_id: str, *, status: str, act: str,
                  allowed: tuple[str, ...], why: str = "") -> None:
         self.ticket_id, self.status, self.act, self.allowed, self.why = (
             ticket_id, status, act, allowed, why)
-        super().__init__(f"ticket {ticket_id} is {status}: {act} is not allowed"
-                         f"{' (' + why + ')' if why else ''}; allowed: "
-                         f"{', '.join(allowed) or 'nothing'}")
+        super().__init__(self.text("en"))
+
+    def text(self, lang: Display = "en") -> str:
+        def word(kind: str, name: str) -> str:
+            return message(f"charging.ticket.{kind}.{name}", None, lang)
+        if self.why:
+            return message("charging.ticket.place_busy", {
+                "ticket": self.ticket_id, "status": word("status", self.status),
+                "live": self.why}, lang)
+        allowed = ", ".join(word("act", a) for a in self.allowed) or message(
+            "charging.ticket.nothing", None, lang)
+        return message("charging.ticket.not_allowed", {
+            "ticket": self.ticket_id, "status": word("status", self.status),
+            "act": word("act", self.act), "allowed": allowed}, lang)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.ticket_id, self.status, self.act, self.allowed, self.why))
@@ -78,29 +92,33 @@ class TicketChange:
 
 
 def checked_resolution(*, cause: str | None, cause_code: str | None, resolution: str | None,
-                       note: str | None) -> None:
+                       note: str | None, lang: Display = "en") -> None:
     """Every problem of a resolution at once (InvalidInputError), or nothing."""
     problems = []
-    if cause_code not in CAUSE_CODES:
-        problems.append(Problem("cause_code", f"{cause_code!r} is not a cause code",
-                                f"use one of: {', '.join(CAUSE_CODES)}"))
-    if resolution not in RESOLUTIONS:
-        problems.append(Problem("resolution", f"{resolution!r} is not a resolution",
-                                f"use one of: {', '.join(RESOLUTIONS)}"))
-    for field, value in (("cause", cause), ("note", note)):
-        if value is not None and len(value) > _TEXT_MAX:
-            problems.append(Problem(field, f"over {_TEXT_MAX} characters", "shorten it"))
-    if not (cause or "").strip():
-        problems.append(Problem("cause", "blank", "say what was found"))
+    for field, value, choices in (("cause_code", cause_code, CAUSE_CODES),
+                                  ("resolution", resolution, RESOLUTIONS)):
+        if value not in choices:
+            problems.append(Problem(
+                field, message("charging.ticket.bad_choice", {"value": repr(value)}, lang),
+                message("charging.ticket.use_one_of", {"choices": ", ".join(choices)},
+                        lang)))
+    for field, value, fix in (("cause", cause, "say_cause"), ("note", note, "shorten")):
+        blank = field == "cause" and not (value or "").strip()
+        if blank or (value is not None and len(value) > _TEXT_MAX):
+            problems.append(Problem(
+                field, message("charging.ticket.too_long", {"limit": _TEXT_MAX}, lang),
+                message(f"charging.ticket.{fix}", None, lang)))
     if problems:
         raise InvalidInputError(problems)
 
 
-def _checked_reason(reason: str | None) -> str:
+def checked_reason(reason: str | None, *, lang: Display = "en") -> str:
+    """A close or reopen reason, stripped; InvalidInputError when blank or too long."""
     text = (reason or "").strip()
     if not text or len(text) > _TEXT_MAX:
-        raise InvalidInputError([Problem("reason", f"blank or over {_TEXT_MAX} characters",
-                                         "say why")])
+        raise InvalidInputError([Problem(
+            "reason", message("charging.ticket.too_long", {"limit": _TEXT_MAX}, lang),
+            message("charging.ticket.say_why", None, lang))])
     return text
 
 
@@ -238,7 +256,7 @@ class TicketDesk:
               reason: str) -> list[TicketChange]:
         """Closed by an operator: a verified ticket's last step, or any earlier one's end
         without verification (a false alarm, a duplicate)."""
-        text = _checked_reason(reason)
+        text = checked_reason(reason)
         ticket = self._acting(ticket_id, "close")
         closed = ticket.model_copy(update={"status": "closed", "closed_at": at,
                                            "close_reason": text, "healthy_since": None})
@@ -248,12 +266,12 @@ class TicketDesk:
                reason: str) -> list[TicketChange]:
         """Reopened by an operator: the fault is not gone. A place holds one live ticket, so
         a finished ticket whose place has a newer live one is refused."""
-        text = _checked_reason(reason)
+        text = checked_reason(reason)
         ticket = self._acting(ticket_id, "reopen")
         live = self.live_ticket_of(*ticket.place)
         if live is not None and live.id != ticket.id:
             raise TicketStateError(ticket.id, status=ticket.status, act="reopen", allowed=(),
-                                   why=f"its place has the live ticket {live.id}")
+                                   why=live.id)
         return [self._change(self._reopened(ticket), "reopened", at, actor, {"reason": text})]
 
     # ------------------------------------------------------------------ inside

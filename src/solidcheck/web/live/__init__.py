@@ -8,3 +8,8 @@ from .hub import AlertChange, AlertSink, Bus, LiveHub, StateChange, StateSink, S
 
 __all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
            "Subscription"]
+
+# ch18-tickets
+from .tickets import TicketService
+
+__all__ += ["TicketService"]
