@@ -23,3 +23,8 @@ router = APIRouter()
 for _part in (classification, cells, results, certificates, claim_audit, keys, access):
     router.include_router(_part.router)
 system_router = operations.router
+
+# ch18-tickets: /v1/charging/tickets
+from . import charging_tickets  # noqa: E402
+
+router.include_router(charging_tickets.router)
