@@ -377,6 +377,9 @@ def register(app: typer.Typer) -> None:
 
     charging_app.add_typer(stations_app, name="stations")
     add_simulate(charging_app)
+    from .charging_tickets import tickets_app  # ch18-tickets
+
+    charging_app.add_typer(tickets_app, name="tickets")
     app.add_typer(charging_app, name="charging")
 
 

@@ -18,7 +18,7 @@ from ..rules import SlaRule, SlaTier
 from ..tickets import CAUSE_SPELLINGS
 
 __all__ = ["ACTIONS", "CAUSE_CODES", "DONE", "EXCLUDED_CAUSES", "LIVE", "RESOLUTIONS",
-           "STATUSES", "Resolution", "Sla", "Ticket", "TicketAction", "TicketEvent",
+           "STATUSES", "Resolution", "Sla", "SlaRule", "Ticket", "TicketAction", "TicketEvent",
            "TicketStatus", "sla_of", "tier_of"]
 
 TicketStatus = Literal["opened", "acknowledged", "resolved", "verified", "closed"]

@@ -17,8 +17,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import ColumnElement, DateTime, and_, bindparam, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...charging.live.ticket_model import DONE, LIVE, STATUSES, Ticket, TicketEvent, sla_of
-from ...charging.rules import SlaRule
+from ...charging.live.ticket_model import (
+    DONE,
+    LIVE,
+    STATUSES,
+    SlaRule,
+    Ticket,
+    TicketEvent,
+    sla_of,
+)
 from ...errors import DatabaseError, InvalidInputError, NotFoundError, Problem
 from ..schema import ChargingTicket, ChargingTicketEvent
 from ._shared import aware
