@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, DateTime, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, and_, bindparam, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...charging.live.ticket_model import (
@@ -122,30 +122,32 @@ class TicketsMixin:
                                 ) from exc
 
     def record_ticket_changes(self, changes: Sequence[TicketChange], *, sla: SlaRule) -> None:
-        """Keep a batch of the desk's changes (in order) in one transaction."""
+        """Keep a batch of the desk's changes in one transaction: each ticket's last state
+        once, every event in order."""
         if not changes:
             return
+        last = {change.ticket.id: change.ticket for change in changes}
         with self._tickets_writing() as session:
-            for change in changes:
-                ticket = change.ticket
+            rows = {row.id: row for row in session.scalars(
+                select(ChargingTicket).where(ChargingTicket.id.in_(list(last))))}
+            for ticket in last.values():
+                row = rows.get(ticket.id)
+                if row is None:
+                    row = ChargingTicket(id=ticket.id)
+                    session.add(row)
                 clock = sla_of(ticket, sla, now=ticket.opened_at)
                 values = ticket.model_dump()
                 values["alert_ids"] = list(ticket.alert_ids)
                 values["open_alert_ids"] = list(ticket.open_alert_ids)
-                row = session.get(ChargingTicket, ticket.id)
-                if row is None:
-                    row = ChargingTicket(id=ticket.id)
-                    session.add(row)
                 for name, value in values.items():
                     setattr(row, name, value)
                 row.acknowledge_due_at = clock.acknowledge_due_at
                 row.repair_due_at = clock.repair_due_at
-                session.flush()
-                event = change.event
-                session.add(ChargingTicketEvent(ticket_id=event.ticket_id,
-                                                action=event.action, at=event.at,
-                                                actor=event.actor, status=event.status,
-                                                detail=event.detail))
+            session.flush()  # the tickets before the events that name them
+            session.execute(insert(ChargingTicketEvent), [
+                {"ticket_id": c.event.ticket_id, "action": c.event.action, "at": c.event.at,
+                 "actor": c.event.actor, "status": c.event.status, "detail": c.event.detail}
+                for c in changes])
 
     def charging_ticket(self, ticket_id: str) -> tuple[Ticket, list[TicketEvent]]:
         """A ticket and its events in order; NotFoundError."""
