@@ -125,6 +125,12 @@ def test_a_fault_becomes_a_ticket_acted_on_verified_and_linked(
         assert bad.status_code == 422
         assert {p["path"] for p in bad.json()["problems"]} == {"cause", "cause_code",
                                                                "resolution"}
+        fault(ws, "3a", status="Available")  # clears, and comes back before any repair:
+        fault(ws, "3b")  # the new alert joins the acknowledged ticket, acknowledged with it
+        joined = eventually(lambda: [c.alert.id for c in seen if c.event == "raised"
+                                     and c.alert.id not in ticket["alert_ids"]])
+        eventually(lambda: [c for c in seen if c.event == "acknowledged"
+                            and c.alert.id == joined[0]])
         fault(ws, "3", status="Available")  # the fault clears at the station
         done = http.post(f"{url}/resolve", headers=as_key(operator), json={
             "cause": "ground fault relay", "cause_code": "hardware", "resolution": "remote"})
@@ -135,7 +141,8 @@ def test_a_fault_becomes_a_ticket_acted_on_verified_and_linked(
         trail = http.get(url, headers=as_key(reader)).json()["events"]
         assert [(e["action"], e["actor"].startswith("key:")) for e in trail] == [
             ("opened", False), ("acknowledged", True), ("alert_resolved", False),
-            ("resolved", True), ("verified", False)]
+            ("alert_joined", False), ("alert_resolved", False), ("resolved", True),
+            ("verified", False)]
 
         fault(ws, "4")  # the fault is back after verification: a new, linked ticket
         second = eventually(lambda: tickets(http, reader, status="opened")["tickets"])
