@@ -1,6 +1,7 @@
 """What every route needs from the app: the registry, the settings, and who is asking.
 
 Roles rank ``reader < lab < admin``: a key may do what its role and every role below it may.
+An ``operator`` key (charging tickets) reads as a reader and acts on tickets, as an admin may.
 A key acts for its organisation (its lab): a lab writes only the cells it owns or was granted,
 and sees unpublished results only of those; an admin writes and sees everything. Without a
 key, a caller may only read published results and cells, and only when the ``public_reads``
