@@ -5,7 +5,7 @@ tables going on where it stopped."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -67,6 +67,11 @@ def test_the_audit_trail_filters_paging_and_a_rebuilt_desk(database_url: str) ->
         late = now + timedelta(hours=5)  # minor: 4 h to acknowledge; critical: 4 h to repair
         assert registry.list_charging_tickets(now=late, breached=True).total == 5
         assert registry.list_charging_tickets(now=now, breached=True).total == 0
+        beijing = timezone(timedelta(hours=8))  # the same instants, written in another zone
+        assert [t.id for t in registry.list_charging_tickets(
+            now=now.astimezone(beijing), opened_from=(T0 + timedelta(minutes=4)).astimezone(
+                beijing), opened_to=(T0 + timedelta(minutes=6)).astimezone(beijing)
+        ).tickets] == ["T04", "T03"]
         with pytest.raises(InvalidInputError) as caught:
             registry.list_charging_tickets(now=now, status="lost", limit=0, after="x")
         assert {p.path for p in caught.value.problems} == {"status", "limit"}

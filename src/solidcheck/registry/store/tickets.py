@@ -136,16 +136,18 @@ class TicketsMixin:
                     row = ChargingTicket(id=ticket.id)
                     session.add(row)
                 clock = sla_of(ticket, sla, now=ticket.opened_at)
-                values = ticket.model_dump()
+                values = {k: v.astimezone(UTC) if isinstance(v, datetime) else v
+                          for k, v in ticket.model_dump().items()}  # SQLite drops offsets
                 values["alert_ids"] = list(ticket.alert_ids)
                 values["open_alert_ids"] = list(ticket.open_alert_ids)
                 for name, value in values.items():
                     setattr(row, name, value)
-                row.acknowledge_due_at = clock.acknowledge_due_at
-                row.repair_due_at = clock.repair_due_at
+                row.acknowledge_due_at = clock.acknowledge_due_at.astimezone(UTC)
+                row.repair_due_at = clock.repair_due_at.astimezone(UTC)
             session.flush()  # the tickets before the events that name them
             session.execute(insert(ChargingTicketEvent), [
-                {"ticket_id": c.event.ticket_id, "action": c.event.action, "at": c.event.at,
+                {"ticket_id": c.event.ticket_id, "action": c.event.action,
+                 "at": c.event.at.astimezone(UTC),
                  "actor": c.event.actor, "status": c.event.status, "detail": c.event.detail}
                 for c in changes])
 
@@ -169,6 +171,9 @@ class TicketsMixin:
         """Tickets newest first (by opening, then id), filtered; ``after`` is the previous
         page's cursor."""
         checked_filters(status=status, limit=limit)
+        now = now.astimezone(UTC)  # SQLite compares times as text, without their offsets
+        opened_from = None if opened_from is None else opened_from.astimezone(UTC)
+        opened_to = None if opened_to is None else opened_to.astimezone(UTC)
         t = ChargingTicket
         where: list[ColumnElement[bool]] = []
         for column, value in ((t.status, status), (t.station_id, station_id),
@@ -184,6 +189,7 @@ class TicketsMixin:
         page = list(where)
         if after is not None:
             at, ticket_id = _after(after)
+            at = at.astimezone(UTC)
             page.append(or_(t.opened_at < at, and_(t.opened_at == at, t.id < ticket_id)))
         with self._reading() as session:
             total = session.scalar(select(func.count()).select_from(t).where(*where)) or 0
