@@ -18,6 +18,7 @@ import yaml
 import solidcheck
 from solidcheck import dossier
 from solidcheck.charging import rows
+from solidcheck.charging.live.tickets import TicketStateError
 from solidcheck.errors import (
     MAX_PROBLEMS_LISTED,
     AccessDeniedError,
@@ -71,6 +72,9 @@ EXAMPLES: dict[type[BaseException], Callable[[type[BaseException]], BaseExceptio
                                        yaml.Mark("cell.yaml", 40, 3, 0, None, None)),
     ReaderContractError: lambda cls: cls("acme_csv", ["no extensions", "reads a cut file"]),
     rows.RowError: lambda cls: cls("charging.rejected.irve_number", "puissance_nominale=-7"),
+    # ch18-tickets
+    TicketStateError: lambda cls: cls("T1", status="closed", act="resolve",
+                                      allowed=("reopen",), why=""),
 }
 
 

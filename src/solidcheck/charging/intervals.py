@@ -239,6 +239,8 @@ def own_intervals(events: pl.DataFrame, period: Period, *,
     # the file's order: the source's rank in the high bits, the line in the low 40
     order = pl.col("source").replace_strict(sources, pl.int_range(len(sources), eager=True),
                                             return_dtype=pl.Int64) * (1 << 40) + pl.col("line")
+    if sources.is_empty():  # no event at all (tickets alone): an empty map keeps the text type
+        order = pl.col("line").cast(pl.Int64)
     own = events.join(codes.select("port_id", "code"), on="port_id").select(
         "code", "ts", pl.col("state").fill_null("unknown").alias("own"), order.alias("order"))
     points = pl.concat([marks, own]).sort("code", "ts", "order")

@@ -380,6 +380,9 @@ def register(app: typer.Typer) -> None:
     from .charging_webhooks import webhooks_app  # ch18-hooks
 
     charging_app.add_typer(webhooks_app, name="webhooks")
+    from .charging_tickets import tickets_app  # ch18-tickets
+
+    charging_app.add_typer(tickets_app, name="tickets")
     app.add_typer(charging_app, name="charging")
 
 

@@ -208,7 +208,7 @@ def serve(
 
 def keys_create(
     role: Annotated[str, typer.Option(help="reader (reads), lab (submits), admin (manages "
-                                      "keys).")],
+                                      "keys), operator (acts on charging tickets).")],
     name: Annotated[str, typer.Option(help="Whose key it is, for the log.")] = "",
     organisation: Annotated[str | None, typer.Option(
         help="The lab the key acts for: it owns the cells the key creates, and its keys "

@@ -14,7 +14,7 @@ __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "Certificate
            "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
 __all__ += ["DeliveryRecord", "PendingDelivery", "WebhookRecord"]  # ch18-hooks
 
-Role = Literal["reader", "lab", "admin"]
+Role = Literal["reader", "lab", "admin", "operator"]  # operator: ch18-tickets
 
 
 class _Record(BaseModel):

@@ -277,3 +277,51 @@ class ChargingWebhookDelivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(_TIME)
     delivered_at: Mapped[datetime | None] = mapped_column(_TIME)
     body: Mapped[str | None] = mapped_column(Text, doc="the JSON posted, on the queued line")
+# --- ch18-tickets: tickets that close the loop (issue 17 item 4) ---------------------------
+
+
+class ChargingTicket(Base):
+    """A ticket of the live desk (charging/live/tickets.py) as it now is; its history is in
+    ``charging_ticket_events``. The two due times are the SLA tier's, kept so that "breached"
+    is a query."""
+
+    __tablename__ = "charging_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(48), index=True)
+    port_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    severity: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    opened_at: Mapped[datetime] = mapped_column(_TIME, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(_TIME)
+    resolved_at: Mapped[datetime | None] = mapped_column(_TIME)
+    verified_at: Mapped[datetime | None] = mapped_column(_TIME)
+    closed_at: Mapped[datetime | None] = mapped_column(_TIME)
+    acknowledge_due_at: Mapped[datetime] = mapped_column(_TIME)
+    repair_due_at: Mapped[datetime] = mapped_column(_TIME)
+    healthy_since: Mapped[datetime | None] = mapped_column(_TIME)
+    alert_ids: Mapped[list[str]] = mapped_column(JSON)
+    open_alert_ids: Mapped[list[str]] = mapped_column(JSON)
+    reopen_count: Mapped[int] = mapped_column(Integer)
+    previous_ticket_id: Mapped[str | None] = mapped_column(String(32))
+    cause: Mapped[str | None] = mapped_column(Text)
+    cause_code: Mapped[str | None] = mapped_column(String(40))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ChargingTicketEvent(Base):
+    """One step of a ticket (the audit trail): what, when, by whom, the status after."""
+
+    __tablename__ = "charging_ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("charging_tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(_TIME)
+    actor: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+
+__all__ += ["ChargingTicket", "ChargingTicketEvent"]

@@ -1,6 +1,7 @@
 """What every route needs from the app: the registry, the settings, and who is asking.
 
 Roles rank ``reader < lab < admin``: a key may do what its role and every role below it may.
+An ``operator`` key (charging tickets) reads as a reader and acts on tickets, as an admin may.
 A key acts for its organisation (its lab): a lab writes only the cells it owns or was granted,
 and sees unpublished results only of those; an admin writes and sees everything. Without a
 key, a caller may only read published results and cells, and only when the ``public_reads``
@@ -32,12 +33,15 @@ __all__ = [
     "published_only",
     "registry_dependency",
     "settings_dependency",
+    "ticket_key",
     "visibility",
     "writer",
 ]
 
 #: what each role may do, by the role it needs at least
-_RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2}
+_RANK: dict[Role, int] = {"reader": 0, "lab": 1, "admin": 2,
+                          # ch18-tickets: reads as a reader; acts on tickets (ticket_key)
+                          "operator": 0}
 
 
 def get_registry(request: Request) -> Registry:
@@ -91,6 +95,17 @@ def require_role(request: Request, role: Role) -> ApiKeyRecord:
     if _RANK[key.role] < _RANK[role]:
         raise AccessDeniedError(f"a {key.role!r} key may not do this; it needs a {role!r} key "
                                 "or above", authenticated=True)
+    return key
+
+
+def ticket_key(request: Request) -> ApiKeyRecord:
+    """Dependency of a ticket's acts (ch18-tickets): an ``operator`` or ``admin`` key — not a
+    lab's, whose business is cells, nor a reader's."""
+    key = require_role(request, "reader")
+    if key.role not in ("operator", "admin"):
+        raise AccessDeniedError(f"a {key.role!r} key may not act on tickets; it needs an "
+                                "'operator' key (`solidcheck registry keys create --role "
+                                "operator`)", authenticated=True)
     return key
 
 

@@ -102,7 +102,8 @@ class AuditRequest(BaseModel):
 class NewKeyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: Role = Field(description="reader: reads; lab: submits; admin: manages keys")
+    role: Role = Field(description="reader: reads; lab: submits; admin: manages keys; "
+                      "operator: acts on charging tickets")
     name: str = Field(min_length=1, max_length=200, pattern=_NO_CONTROL,
                       description="whose key it is, e.g. the lab's or the instrument's name")
     organisation: str | None = Field(default=None, min_length=1, max_length=200,

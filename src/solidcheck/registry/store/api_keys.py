@@ -34,7 +34,7 @@ __all__ = [
     "shown_actor",
 ]
 
-ROLES: tuple[Role, ...] = ("reader", "lab", "admin")
+ROLES: tuple[Role, ...] = ("reader", "lab", "admin", "operator")  # operator: ch18-tickets
 _KEY_PATTERN = re.compile(r"sc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 #: how the web service names a key in the audit log (``deps.actor_of``)
 _KEY_ACTOR = re.compile(r"key:[0-9a-f]{12} \((.*)\)", re.DOTALL)

@@ -44,12 +44,13 @@ from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .ownership import check_may_write
 from .stations import StationsMixin
+from .tickets import TicketsMixin
 from .webhooks import WebhooksMixin
 
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin, WebhooksMixin):
+class Registry(StationsMixin, TicketsMixin, WebhooksMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
     The charging stations' operations are in ``stations.py``, the webhooks' in
     ``webhooks.py``."""

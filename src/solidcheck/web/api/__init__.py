@@ -28,3 +28,7 @@ system_router = operations.router
 from . import charging_webhooks  # noqa: E402
 
 router.include_router(charging_webhooks.router)
+# ch18-tickets: /v1/charging/tickets
+from . import charging_tickets  # noqa: E402
+
+router.include_router(charging_tickets.router)

@@ -4,8 +4,9 @@ tables, tickets, webhooks, Prometheus. ``docs/architecture.md`` draws where each
 
 from __future__ import annotations
 
-from .hooks import install_hooks, start_hooks, stop_hooks  # ch18-hooks
+from .hooks import install_hooks, start_hooks, stop_hooks
 from .hub import AlertChange, AlertSink, Bus, LiveHub, StateChange, StateSink, Subscription
+from .tickets import TicketService
 
 __all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
-           "Subscription", "install_hooks", "start_hooks", "stop_hooks"]
+           "Subscription", "TicketService", "install_hooks", "start_hooks", "stop_hooks"]
