@@ -8,7 +8,9 @@ number comes from the profile (``profile.toml``).
 from __future__ import annotations
 
 import random
+import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from ...errors import ChargingInputError, Problem
@@ -49,6 +51,10 @@ class Config:
     speed: float
     #: each station's password (HTTP Basic, security profile 1); None: no authentication
     passwords: dict[str, str] | None = None
+    #: CA certificates to trust for a wss:// URL (security profile 2); None: the system's
+    ca_file: Path | None = None
+    #: the id tags sessions present, drawn by the seed; None: random 8-hex-digit tags
+    id_tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,8 @@ def _passwords(given: str | dict[str, str] | None, stations: int,
 
 def make_config(*, stations: int, url: str, version: str, faults: str | None, seed: int,
                 duration_s: float, speed: float,
-                password: str | dict[str, str] | None = None) -> Config:
+                password: str | dict[str, str] | None = None, ca_file: Path | None = None,
+                id_tags: tuple[str, ...] | None = None) -> Config:
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
     if stations < 1:
@@ -158,11 +165,28 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
     if not speed > 0:
         problems.append(Problem("--speed", _say("above_zero", value=f"{speed:g}")))
     passwords = _passwords(password, stations, problems)
+    _check_tls(url, ca_file, problems)
+    bad_tags = [tag for tag in id_tags or () if not 1 <= len(tag) <= 20]
+    if id_tags is not None and (bad_tags or not id_tags):
+        problems.append(Problem("--id-tags", _say("id_tags", detail=", ".join(
+            bad_tags[:5]) or "0")))
     if problems:
         raise ChargingInputError(problems)
     return Config(stations=stations, url=url.rstrip("/"), version=version,  # type: ignore[arg-type]
                   faults=counts, seed=seed, duration_s=duration_s, speed=speed,
-                  passwords=passwords)
+                  passwords=passwords, ca_file=ca_file, id_tags=id_tags)
+
+
+def _check_tls(url: str, ca_file: Path | None, problems: list[Problem]) -> None:
+    """A CA file is for wss:// and must load as PEM certificates."""
+    if ca_file is None:
+        return
+    if not url.startswith("wss://"):
+        problems.append(Problem("--ca-file", _say("ca_needs_wss")))
+    try:
+        ssl.create_default_context(cafile=str(ca_file))
+    except (ssl.SSLError, OSError) as exc:
+        problems.append(Problem("--ca-file", _say("ca_file", path=ca_file, why=exc)))
 
 
 @dataclass
@@ -209,7 +233,7 @@ def plan_network(config: Config, *, prof: Profile | None = None) -> list[Station
     for n, st in enumerate(stations, start=1):
         rng = random.Random(f"{config.seed}:sessions:{n}")
         _place_sessions(st, config.duration_s, rng, prof)
-        steps = _expand(st, config.version, rng, prof)
+        steps = _expand(st, config.version, rng, prof, config.id_tags)
         plans.append(StationPlan(st.name, st.connectors, st.power_kw, tuple(steps)))
     return plans
 
@@ -253,7 +277,8 @@ def _place_sessions(st: _Station, duration_s: float, rng: random.Random,
             t += rng.randint(*prof.span("session_gap_s"))
 
 
-def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -> list[Step]:
+def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile,
+            tags: tuple[str, ...] | None) -> list[Step]:
     """Turn the activities into steps in time order (ties keep the order they were made)."""
     steps: list[Step] = []
     register = dict.fromkeys(range(1, st.connectors + 1), 0)
@@ -262,7 +287,7 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
         if kind in ("session", "no_energy"):
             tx += 1
             register[connector] = _session(steps, st, start, connector, tx, register[connector],
-                                           rng, prof, flat=inj)
+                                           rng, prof, flat=inj, tag=_tag(rng, tags))
         elif kind == "faulted" and inj is not None:
             code = rng.choice(prof.codes.ocpp16_error_codes)
             tech = rng.choice(prof.codes.ocpp201_tech_codes)
@@ -289,8 +314,8 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
             t, wh = start, register[connector]
             for i in range(attempts):
                 tx += 1
-                tag = _tag(rng)
-                steps.append(Step(t, "authorize", connector, id_tag=tag,
+                tag = _tag(rng, tags)
+                steps.append(Step(t, "authorize", connector, id_tag=tag, tx=tx,
                                   injection=_with(inj, {"attempts": attempts}) if i == 0
                                   else None))
                 steps.append(Step(t + 2, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
@@ -307,17 +332,18 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
 
 
 def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: int,
-             wh: int, rng: random.Random, prof: Profile, *, flat: Injection | None) -> int:
+             wh: int, rng: random.Random, prof: Profile, *, flat: Injection | None,
+             tag: str) -> int:
     """A session (Authorize → Preparing → start → Charging → meter values → stop); ``flat``
-    marks the no-energy fault: Charging, but the register never moves. Returns the register."""
-    tag = _tag(rng)
-    steps.append(Step(start, "authorize", connector, id_tag=tag))
-    steps.append(Step(start + 1, "status", connector, "Preparing"))
+    marks the no-energy fault: Charging, but the register never moves. Returns the register.
+    Every step carries ``tx``: a start the central system refuses skips them all."""
+    steps.append(Step(start, "authorize", connector, id_tag=tag, tx=tx))
+    steps.append(Step(start + 1, "status", connector, "Preparing", tx=tx))
     t = start + rng.randint(*prof.span("authorize_to_start_s"))
     steps.append(Step(t, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
     flat_s = prof.count("no_energy_s")
     inj = _with(flat, {"flat_s": flat_s}, at_s=t) if flat else None
-    steps.append(Step(t, "status", connector, "Charging", injection=inj))
+    steps.append(Step(t, "status", connector, "Charging", injection=inj, tx=tx))
     end = t + (flat_s if flat else rng.randint(*prof.span("session_length_s")))
     while True:
         step = rng.randint(*prof.span("meter_interval_s"))
@@ -329,8 +355,8 @@ def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: 
     t = max(t, end) + 1
     reason = "Local" if flat else rng.choice(_STOP_REASONS)
     steps.append(Step(t, "stop", connector, energy_wh=wh, id_tag=tag, reason=reason, tx=tx))
-    steps.append(Step(t, "status", connector, "Finishing"))
-    steps.append(Step(t + 2, "status", connector, "Available"))
+    steps.append(Step(t, "status", connector, "Finishing", tx=tx))
+    steps.append(Step(t + 2, "status", connector, "Available", tx=tx))
     return wh
 
 
@@ -345,5 +371,5 @@ def _say(key: str, **params: object) -> str:
     return message(f"charging.simulate.{key}", {k: str(v) for k, v in params.items()})
 
 
-def _tag(rng: random.Random) -> str:
-    return f"{rng.getrandbits(32):08X}"
+def _tag(rng: random.Random, tags: tuple[str, ...] | None) -> str:
+    return rng.choice(tags) if tags else f"{rng.getrandbits(32):08X}"

@@ -32,7 +32,8 @@ class Speaker(Protocol):
 
     async def boot(self, *, reason: str) -> int: ...
     async def heartbeat(self) -> None: ...
-    async def step(self, step: Step) -> None: ...
+    async def step(self, step: Step) -> str | None:
+        """Send the step; for an Authorize, the central system's answer (``Accepted`` …)."""
 
 
 class Speaker16:
@@ -51,14 +52,15 @@ class Speaker16:
     async def heartbeat(self) -> None:
         await self.cp.call(call16.Heartbeat())
 
-    async def step(self, step: Step) -> None:
+    async def step(self, step: Step) -> str | None:
         c = step.connector
         if step.kind == "status":
             await self.cp.call(call16.StatusNotification(
                 connector_id=c, error_code=step.error_code, status=step.status,
                 timestamp=_now()))
         elif step.kind == "authorize":
-            await self.cp.call(call16.Authorize(id_tag=step.id_tag))
+            answer = await self.cp.call(call16.Authorize(id_tag=step.id_tag))
+            return str(answer.id_tag_info["status"])
         elif step.kind == "start":
             result = await self.cp.call(call16.StartTransaction(
                 connector_id=c, id_tag=step.id_tag, meter_start=step.energy_wh,
@@ -77,6 +79,7 @@ class Speaker16:
             await self.cp.call(call16.StatusNotification(
                 connector_id=0, error_code="NoError", status="Exploded"),
                 skip_schema_validation=True)
+        return None
 
 
 class Speaker201:
@@ -98,7 +101,7 @@ class Speaker201:
     async def heartbeat(self) -> None:
         await self.cp.call(call201.Heartbeat())
 
-    async def step(self, step: Step) -> None:
+    async def step(self, step: Step) -> str | None:
         c = step.connector
         if step.kind == "status":
             status = {"Preparing": "Occupied", "Charging": None, "Finishing": None}.get(
@@ -115,7 +118,8 @@ class Speaker201:
             elif c in self._faulted:  # the problem is gone: the same alert, cleared
                 await self._alert(c, self._faulted.pop(c), cleared=True)
         elif step.kind == "authorize":
-            await self.cp.call(call201.Authorize(id_token=_token(step.id_tag)))
+            answer = await self.cp.call(call201.Authorize(id_token=_token(step.id_tag)))
+            return str(answer.id_token_info["status"])
         elif step.kind == "start":
             await self._transaction(step, "Started", "Authorized", charging_state="EVConnected",
                                     id_token=_token(step.id_tag))
@@ -129,6 +133,7 @@ class Speaker201:
             await self.cp.call(call201.StatusNotification(
                 timestamp=_now(), connector_status="Exploded", evse_id=0, connector_id=0),
                 skip_schema_validation=True)
+        return None
 
     async def _transaction(self, step: Step, event: str, trigger: str, **info: Any) -> None:
         seq = self._seq[step.tx] = self._seq.get(step.tx, -1) + 1
