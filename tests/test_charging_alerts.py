@@ -394,3 +394,73 @@ def test_replay_of_a_frame_log_dates_offline_when_the_silence_became_too_long(
     assert offline.raised_at == T0 + timedelta(seconds=k * 60, milliseconds=1)
     assert offline.resolved_at == at(600)
     assert offline.evidence[0]["frame"][2] == "BootNotification"
+
+
+# ------------------------------------------------------------ temperature: derating (issue 18)
+def hot_meter(station: Station, when: float, *, watts: float, celsius: float,
+              measurand: str = "Power.Active.Import", unit: str = "W") -> list[Alert]:
+    """A 1.6 MeterValues with power and temperature, as a derating charger reports them."""
+    value = watts / 1000 if unit == "kW" else watts
+    samples = [{"value": str(value), "measurand": measurand, "unit": unit},
+               {"value": str(celsius), "measurand": "Temperature", "unit": "Celsius"}]
+    return station.send("MeterValues", {"connectorId": 1, "transactionId": 7, "meterValue": [
+        {"timestamp": at(when).isoformat(), "sampledValue": samples}]}, when, {})
+
+
+def test_power_derated_while_hot_is_a_temperature_alert_until_the_power_is_back() -> None:
+    rule = RULES.temperature
+    assert rule is not None and rule.derating_fraction is not None
+    assert rule.derating_limit_c is not None and rule.derating_limit_c < rule.limit_c
+    hot = (rule.derating_limit_c + rule.limit_c) / 2  # too cool for the over-limit half
+    station = Station(AlertEngine(RULESET))
+    station.status("Charging", 0)
+    assert hot_meter(station, 10, watts=60_000, celsius=30) == []  # the session's peak
+    at_fraction = 60_000 * rule.derating_fraction
+    assert hot_meter(station, 20, watts=at_fraction, celsius=hot) == []  # not below it
+    [raised] = hot_meter(station, 30, watts=at_fraction - 1, celsius=hot)
+    assert (raised.kind, raised.port_id, raised.code) == ("temperature", "CP1:1", "derated")
+    peak_frame, low_frame = raised.evidence
+    assert peak_frame["frame"][3]["meterValue"][0]["sampledValue"][0]["value"] == "60000"
+    assert low_frame["ts"] == at(30).isoformat()
+    [resolved] = hot_meter(station, 40, watts=55_000, celsius=hot)
+    assert resolved.id == raised.id and resolved.resolved_at == at(40)
+
+
+def test_a_power_drop_while_cool_or_not_charging_is_no_derating() -> None:
+    rule = RULES.temperature
+    assert rule is not None and rule.derating_limit_c is not None
+    station = Station(AlertEngine(RULESET))
+    station.status("Charging", 0)
+    hot_meter(station, 10, watts=50_000, celsius=25, measurand="Power.Offered", unit="kW")
+    assert hot_meter(station, 20, watts=5_000, celsius=rule.derating_limit_c,
+                     measurand="Power.Offered", unit="kW") == []  # the charge curve's taper
+    [raised] = hot_meter(station, 30, watts=5_000, celsius=rule.derating_limit_c + 1,
+                         measurand="Power.Offered", unit="kW")
+    assert raised.code == "derated"
+    [resolved] = station.status("Finishing", 40)  # the session is over: so is its derating
+    assert resolved.id == raised.id
+    station.status("Charging", 50)  # a new session: a new peak
+    assert hot_meter(station, 60, watts=5_000, celsius=rule.derating_limit_c + 1) == []
+
+
+def test_derating_keys_go_together() -> None:
+    text = """format = 1
+[ruleset]
+id = "op"
+title = "Op"
+title_zh = "运营方"
+document = "own"
+status = "own"
+[rules.alerts.temperature]
+provenance = "assumption"
+certainty = "assumed"
+why = "w"
+why_zh = "w"
+severity = "minor"
+summary = "s"
+summary_zh = "s"
+limit_c = 50.0
+derating_fraction = 0.5
+"""
+    with pytest.raises(RulesetError, match="derating_fraction and derating_limit_c"):
+        parse_charging_ruleset(text, source="op.toml")

@@ -6,7 +6,9 @@ raised.
 Edges, so tests and operators can rely on them: a burst is ``count`` events with the last at
 most ``window_s`` after the first, resolved once more than ``window_s`` passes without one;
 offline is silence strictly longer than k × heartbeat; no energy is a charging port whose
-register has not risen for at least ``duration_s``.
+register has not risen for at least ``duration_s``; derating is power strictly below
+``derating_fraction`` × the session's peak while strictly above ``derating_limit_c``, on a
+charging port (the peak starts again when the port stops charging).
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ class AlertEngine:
         #: port → (since when its register has not risen, the frame then, its station)
         self._energy_clock: dict[str, tuple[datetime, dict[str, Any], str]] = {}
         self._last_wh: dict[str, float] = {}
+        #: derating: each port's last temperature (°C) and power (W), and its session's peak
+        #: power with the frame that showed it
+        self._celsius: dict[str, float] = {}
+        self._watts: dict[str, float] = {}
+        self._peak: dict[str, tuple[float, dict[str, Any]]] = {}
 
     # ----------------------------------------------------------------------- API
     def feed(self, frame: LiveFrame, *, received_at: datetime) -> list[Alert]:
@@ -182,10 +189,13 @@ class AlertEngine:
             return self._burst("callerror_burst", rules.callerror_burst, cp, at, evidence)
         if kind == "temperature" and rules.temperature is not None:
             key = ("temperature", port or cp, "")
+            derated = self._derating(seen, at, evidence)
             if seen.value is not None and seen.value > rules.temperature.limit_c:
                 return self._raise(key, at, [evidence], cp, port,
-                                   severity=rules.temperature.severity)
-            return self._resolve(key, at)
+                                   severity=rules.temperature.severity) + derated
+            return self._resolve(key, at) + derated
+        if kind == "power":
+            return self._derating(seen, at, evidence)
         if port is not None:
             return self._port(seen, port, at, evidence)
         return []
@@ -198,7 +208,10 @@ class AlertEngine:
                 self._energy_clock[port] = (at, evidence, seen.station_id)
                 return []
             self._energy_clock.pop(port, None)
-            return self._resolve(("no_energy", port, ""), at)
+            self._peak.pop(port, None)  # the session's power is over: a new peak next time
+            self._watts.pop(port, None)
+            return (self._resolve(("no_energy", port, ""), at)
+                    + self._resolve(("temperature", port, "derated"), at))
         if seen.kind == "energy" and seen.value is not None:
             last = self._last_wh.get(port)
             self._last_wh[port] = seen.value
@@ -212,6 +225,32 @@ class AlertEngine:
             self._failed.setdefault(port, []).append(evidence)
             return self._silent(seen.station_id, port, at)
         return []
+
+    def _derating(self, seen: Observation, at: datetime,
+                  evidence: dict[str, Any]) -> list[Alert]:
+        """Power below the rule's fraction of the session's peak while hotter than its
+        derating limit, on a charging port: raised with the peak's and this frame; resolved
+        when the power is back, the port cools or stops charging."""
+        rule, port = self.rules.temperature, seen.port_id
+        if rule is None or rule.derating_fraction is None or port is None \
+                or seen.value is None:
+            return []
+        if seen.kind == "temperature":
+            self._celsius[port] = seen.value
+        else:
+            self._watts[port] = seen.value
+            if seen.value > self._peak.get(port, (0.0, {}))[0]:
+                self._peak[port] = (seen.value, evidence)
+        key: _Key = ("temperature", port, "derated")
+        live, watts = self.state.ports.get(port), self._watts.get(port)
+        peak_w, peak_evidence = self._peak.get(port, (0.0, {}))
+        assert rule.derating_limit_c is not None
+        if (live is not None and live.charging and watts is not None
+                and watts < rule.derating_fraction * peak_w
+                and self._celsius.get(port, rule.derating_limit_c) > rule.derating_limit_c):
+            return self._raise(key, at, [peak_evidence, evidence], seen.station_id, port,
+                               severity=rule.severity, code="derated")
+        return self._resolve(key, at)
 
     def _fault(self, key: _Key, faulted: bool, at: datetime, evidence: dict[str, Any],
                seen: Observation) -> list[Alert]:
