@@ -68,7 +68,8 @@ def simulate(
     version: Annotated[str, typer.Option("--version", help="OCPP 1.6 or 2.0.1.")] = "1.6",
     faults: Annotated[str | None, typer.Option(
         "--faults", metavar="SPEC", help="Faults to inject: kind=count,… (faulted, disconnect, "
-        "reboot_loop, silent_start, no_energy, callerror_burst), 'all' (one of each) or "
+        "reboot_loop, silent_start, no_energy, callerror_burst, derating — 1.6 only), 'all' "
+        "(one of each) or "
         "'none'.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="The random seed: the same seed injects "
                                       "the same faults at the same simulated times.")] = 0,

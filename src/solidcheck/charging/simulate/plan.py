@@ -17,20 +17,22 @@ from ...errors import ChargingInputError, Problem
 from ...i18n import message
 from .profile import Profile, profile
 
-__all__ = ["ALERT_FOR", "FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
-           "parse_faults", "plan_network", "port_id", "station_id"]
+__all__ = ["ALERT_FOR", "FAULT_KINDS", "ONLY_16", "Config", "Injection", "StationPlan", "Step",
+           "make_config", "parse_faults", "plan_network", "port_id", "station_id"]
 
 FaultKind = Literal["faulted", "disconnect", "reboot_loop", "silent_start", "no_energy",
-                    "callerror_burst"]
+                    "callerror_burst", "derating"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("faulted", "disconnect", "reboot_loop", "silent_start",
-                                      "no_energy", "callerror_burst")
+                                      "no_energy", "callerror_burst", "derating")
 #: the alert each fault must raise (the live alert engine's kinds, issue 17 item 3)
 ALERT_FOR: dict[FaultKind, str] = {
     "faulted": "fault", "disconnect": "offline", "reboot_loop": "reboot_loop",
     "silent_start": "silent_failure", "no_energy": "no_energy",
-    "callerror_burst": "callerror_burst"}
+    "callerror_burst": "callerror_burst", "derating": "temperature"}
+#: faults the 2.0.1 stations cannot play, left out of ``all`` for them
+ONLY_16: frozenset[FaultKind] = frozenset({"derating"})
 #: faults on one port; the others take the whole station
-_PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy"})
+_PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy", "derating"})
 Version = Literal["1.6", "2.0.1"]
 StepKind = Literal["status", "authorize", "start", "meter", "stop", "drop", "reboot",
                    "bad_call", "end"]
@@ -83,6 +85,9 @@ class Step:
     reason: str = ""
     seconds: float = 0.0
     tx: int = 0
+    #: a meter value's power (W) and temperature (°C), sent when not 0 / None
+    power_w: int = 0
+    celsius: int | None = None
     injection: Injection | None = None
 
 
@@ -151,6 +156,12 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
                 id_tags: tuple[str, ...] | None = None) -> Config:
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
+    if version == "2.0.1" and counts.get("derating"):
+        # 2.0.1 meter values have no Temperature measurand (the device model reports it)
+        if faults is not None and faults.strip() == "all":
+            del counts["derating"]
+        else:
+            problems.append(Problem("--faults", _say("derating_16")))
     if stations < 1:
         problems.append(Problem("--stations", _say("at_least", value=stations, least=1)))
     if not url.startswith(("ws://", "wss://")):
@@ -216,6 +227,7 @@ def _fault_length(kind: FaultKind, prof: Profile) -> float:
         "silent_start": prof.count("silent_start_attempts") * prof.span("attempt_gap_s")[1],
         "no_energy": prof.span("authorize_to_start_s")[1] + prof.count("no_energy_s") + 3,
         "callerror_burst": prof.count("callerror_burst_frames"),
+        "derating": prof.span("authorize_to_start_s")[1] + prof.count("derating_s") + 3,
     }
     return float(longest[kind])
 
@@ -284,10 +296,12 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile,
     register = dict.fromkeys(range(1, st.connectors + 1), 0)
     tx = 0
     for start, kind, connector, inj in sorted(st.activities, key=lambda a: (a[0], a[2])):
-        if kind in ("session", "no_energy"):
+        if kind in ("session", "no_energy", "derating"):
             tx += 1
-            register[connector] = _session(steps, st, start, connector, tx, register[connector],
-                                           rng, prof, flat=inj, tag=_tag(rng, tags))
+            register[connector] = _session(
+                steps, st, start, connector, tx, register[connector], rng, prof,
+                flat=inj if kind == "no_energy" else None, tag=_tag(rng, tags),
+                derate=inj if kind == "derating" else None)
         elif kind == "faulted" and inj is not None:
             code = rng.choice(prof.codes.ocpp16_error_codes)
             tech = rng.choice(prof.codes.ocpp201_tech_codes)
@@ -333,7 +347,7 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile,
 
 def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: int,
              wh: int, rng: random.Random, prof: Profile, *, flat: Injection | None,
-             tag: str) -> int:
+             tag: str, derate: Injection | None = None) -> int:
     """A session (Authorize → Preparing → start → Charging → meter values → stop); ``flat``
     marks the no-energy fault: Charging, but the register never moves. Returns the register.
     Every step carries ``tx``: a start the central system refuses skips them all."""
@@ -344,14 +358,26 @@ def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: 
     flat_s = prof.count("no_energy_s")
     inj = _with(flat, {"flat_s": flat_s}, at_s=t) if flat else None
     steps.append(Step(t, "status", connector, "Charging", injection=inj, tx=tx))
-    end = t + (flat_s if flat else rng.randint(*prof.span("session_length_s")))
+    end = t + (flat_s if flat else prof.count("derating_s") if derate
+               else rng.randint(*prof.span("session_length_s")))
+    hot_from = (t + end) / 2 if derate else end  # derating: hot and cut from half-way
+    noted = False
     while True:
         step = rng.randint(*prof.span("meter_interval_s"))
         if t + step >= end:
             break
         t += step
-        wh += 0 if flat else round(st.power_kw * 1000 * step / 3600)
-        steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx))
+        hot = t >= hot_from
+        power_w = st.power_kw * 1000 * (prof.count("derating_percent") if hot else 100) // 100
+        wh += 0 if flat else round(power_w * step / 3600)
+        if derate is None:
+            steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx))
+            continue
+        first_hot, noted = hot and not noted, noted or hot  # the injection: the first cut
+        steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx, power_w=power_w,
+                          celsius=prof.count("derating_celsius" if hot else "normal_celsius"),
+                          injection=_with(derate, {"power_w": power_w}, at_s=t)
+                          if first_hot else None))
     t = max(t, end) + 1
     reason = "Local" if flat else rng.choice(_STOP_REASONS)
     steps.append(Step(t, "stop", connector, energy_wh=wh, id_tag=tag, reason=reason, tx=tx))

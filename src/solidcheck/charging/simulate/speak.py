@@ -69,7 +69,7 @@ class Speaker16:
         elif step.kind == "meter":
             await self.cp.call(call16.MeterValues(
                 connector_id=c, transaction_id=self._tx.get(c),
-                meter_value=[_sampled(step.energy_wh)]))
+                meter_value=[_sampled(step)]))
         elif step.kind == "stop":
             await self.cp.call(call16.StopTransaction(
                 meter_stop=step.energy_wh, timestamp=_now(), transaction_id=self._tx.pop(c, 0),
@@ -140,7 +140,7 @@ class Speaker201:
         id_token = info.pop("id_token", None)
         extra: dict[str, Any] = {}
         if event != "Updated" or trigger == "MeterValuePeriodic":
-            extra["meter_value"] = [_sampled201(step.energy_wh)]
+            extra["meter_value"] = [_sampled201(step)]
         await self.cp.call(call201.TransactionEvent(
             event_type=event, timestamp=_now(), trigger_reason=trigger, seq_no=seq,
             transaction_info={"transaction_id": f"{self._station}-{step.tx}", **info},
@@ -157,17 +157,29 @@ class Speaker201:
                 "event_notification_type": "HardWiredNotification"}]))
 
 
-def _sampled(wh: int) -> dict[str, Any]:
-    """1.6: the register as a string value with its unit."""
-    return {"timestamp": _now(), "sampled_value": [{
-        "value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+def _readings(step: Step) -> list[tuple[str, int, str]]:
+    """(measurand, value, unit): the register first (part I reads the first sample), then the
+    power and temperature a derating session reports."""
+    out = [("Energy.Active.Import.Register", step.energy_wh, "Wh")]
+    if step.power_w:
+        out.append(("Power.Active.Import", step.power_w, "W"))
+    if step.celsius is not None:
+        out.append(("Temperature", step.celsius, "Celsius"))
+    return out
 
 
-def _sampled201(wh: int) -> dict[str, Any]:
-    """2.0.1: the register as a number with its unit of measure."""
-    return {"timestamp": _now(), "sampled_value": [{
-        "value": wh, "measurand": "Energy.Active.Import.Register",
-        "unit_of_measure": {"unit": "Wh"}}]}
+def _sampled(step: Step) -> dict[str, Any]:
+    """1.6: each reading as a string value with its unit."""
+    return {"timestamp": _now(), "sampled_value": [
+        {"value": str(value), "measurand": measurand, "unit": unit}
+        for measurand, value, unit in _readings(step)]}
+
+
+def _sampled201(step: Step) -> dict[str, Any]:
+    """2.0.1: each reading as a number with its unit of measure."""
+    return {"timestamp": _now(), "sampled_value": [
+        {"value": value, "measurand": measurand, "unit_of_measure": {"unit": unit}}
+        for measurand, value, unit in _readings(step)]}
 
 
 def _token(tag: str) -> dict[str, str]:
