@@ -464,3 +464,54 @@ derating_fraction = 0.5
 """
     with pytest.raises(RulesetError, match="derating_fraction and derating_limit_c"):
         parse_charging_ruleset(text, source="op.toml")
+
+
+# ------------------------------------------------- remote starts that never start (issue 18)
+def remote_start(engine: AlertEngine, when: float, *, connector: int | None = 1) -> None:
+    """The central system's RemoteStartTransaction, accepted by the station (1.6)."""
+    request: dict[str, Any] = {"idTag": "APP-1"}
+    if connector is not None:
+        request["connectorId"] = connector
+    frame, message_id = call("RemoteStartTransaction", request)
+    asked = LiveFrame("CP1", "out", frame.message)  # sent by the central system
+    assert only("silent_failure", engine.feed(asked, received_at=at(when))) == []
+    accepted = CallResult(message_id, {"status": "Accepted"}, "RemoteStartTransaction")
+    asyncio.run(validate_payload(accepted, "1.6"))
+    assert only("silent_failure", engine.feed(LiveFrame(
+        "CP1", "in", json.loads(accepted.to_json())), received_at=at(when))) == []
+
+
+def test_accepted_remote_starts_that_never_start_are_a_silent_failure() -> None:
+    rule = RULES.silent_failure
+    assert rule is not None and rule.remote_start_timeout_s is not None
+    timeout_s = rule.remote_start_timeout_s
+    engine = AlertEngine(RULESET)
+    station = Station(engine)
+    station.status("Available", 0)
+    t = 10.0
+    for n in range(rule.count):
+        remote_start(engine, t)
+        assert engine.next_due() == at(t + timeout_s)
+        assert engine.tick(at(t + timeout_s - 0.001)) == []
+        raised = engine.tick(at(t + timeout_s))
+        assert only("silent_failure", raised) == ([] if n < rule.count - 1 else raised)
+        t += timeout_s + 10
+    [alert] = raised
+    assert (alert.kind, alert.port_id) == ("silent_failure", "CP1:1")
+    assert [e["frame"][2] for e in alert.evidence] == [{"status": "Accepted"}] * rule.count
+
+
+def test_a_remote_start_that_becomes_a_transaction_in_time_is_no_failure() -> None:
+    rule = RULES.silent_failure
+    assert rule is not None and rule.remote_start_timeout_s is not None
+    engine = AlertEngine(RULESET)
+    station = Station(engine)
+    station.status("Available", 0)
+    for n in range(rule.count):
+        start = 10.0 + n * 1000
+        remote_start(engine, start, connector=None if n == 0 else 1)
+        station.send("StartTransaction", {"connectorId": 1, "idTag": "APP-1", "meterStart": 0,
+                                          "timestamp": at(start + 5).isoformat()},
+                     start + 5, {"transactionId": n + 1, "idTagInfo": {"status": "Accepted"}})
+        assert engine.next_due() != at(start + rule.remote_start_timeout_s)
+        assert only("silent_failure", engine.tick(at(start + 999))) == []

@@ -41,9 +41,12 @@ class BurstAlertRule(AlertRule):
 
 
 class RunAlertRule(AlertRule):
-    """``count`` failed starts in a row on a port that still reports Available."""
+    """``count`` failed starts in a row on a port that still reports Available; a remote
+    start the station accepted that is no transaction ``remote_start_timeout_s`` later is a
+    failed start too (not counted when the rule leaves it out)."""
 
     count: int = Field(ge=1)
+    remote_start_timeout_s: float | None = Field(default=None, gt=0)
 
 
 class SilenceAlertRule(AlertRule):

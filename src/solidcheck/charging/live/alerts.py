@@ -84,6 +84,9 @@ class AlertEngine:
         self._celsius: dict[str, float] = {}
         self._watts: dict[str, float] = {}
         self._peak: dict[str, tuple[float, dict[str, Any]]] = {}
+        #: accepted remote starts not yet a transaction: station → [(port or None, due, the
+        #: frame that accepted it)]
+        self._remote: dict[str, list[tuple[str | None, datetime, dict[str, Any]]]] = {}
 
     # ----------------------------------------------------------------------- API
     def feed(self, frame: LiveFrame, *, received_at: datetime) -> list[Alert]:
@@ -127,6 +130,7 @@ class AlertEngine:
                 if (now - since).total_seconds() >= self.rules.no_energy.duration_s:
                     out += self._raise(("no_energy", port, ""), now, [evidence], cp, port,
                                        severity=self.rules.no_energy.severity)
+        out += self._remote_starts_due(now)
         for (kind, station_id), events in self._bursts.items():
             rule = getattr(self.rules, kind)
             if events and (now - events[-1][0]).total_seconds() > rule.window_s:
@@ -154,6 +158,7 @@ class AlertEngine:
             if events:
                 window_s = getattr(self.rules, kind).window_s
                 due.append(events[-1][0] + timedelta(seconds=window_s) + _MS)
+        due += [when for waiting in self._remote.values() for _, when, _ in waiting]
         return min(due, default=None)
 
     def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
@@ -196,6 +201,9 @@ class AlertEngine:
             return self._resolve(key, at) + derated
         if kind == "power":
             return self._derating(seen, at, evidence)
+        if kind in ("remote_start", "started"):
+            self._remote_start(seen, at, evidence)
+            return []
         if port is not None:
             return self._port(seen, port, at, evidence)
         return []
@@ -251,6 +259,34 @@ class AlertEngine:
             return self._raise(key, at, [peak_evidence, evidence], seen.station_id, port,
                                severity=rule.severity, code="derated")
         return self._resolve(key, at)
+
+    def _remote_start(self, seen: Observation, at: datetime, evidence: dict[str, Any]) -> None:
+        """An accepted remote start waits for its transaction; a start on its port (or, when
+        it named none, on the station) ends the wait."""
+        rule = self.rules.silent_failure
+        if rule is None or rule.remote_start_timeout_s is None:
+            return
+        waiting = self._remote.setdefault(seen.station_id, [])
+        if seen.kind == "remote_start":
+            waiting.append((seen.port_id, at + timedelta(seconds=rule.remote_start_timeout_s),
+                            evidence))
+            return
+        for n, (port, _, _) in enumerate(waiting):
+            if port is None or port == seen.port_id:
+                del waiting[n]
+                return
+
+    def _remote_starts_due(self, now: datetime) -> list[Alert]:
+        """Remote starts past their timeout with no transaction: a failed start each (on the
+        port they named; one that named none cannot be pinned to a port and is dropped)."""
+        out: list[Alert] = []
+        for station_id, waiting in self._remote.items():
+            for port, due, evidence in [w for w in waiting if w[1] <= now]:
+                waiting.remove((port, due, evidence))
+                if port is not None:
+                    self._failed.setdefault(port, []).append(evidence)
+                    out += self._silent(station_id, port, now)
+        return out
 
     def _fault(self, key: _Key, faulted: bool, at: datetime, evidence: dict[str, Any],
                seen: Observation) -> list[Alert]:

@@ -22,10 +22,13 @@ from ..model import State, port_id, port_state
 __all__ = ["LiveFrame", "LiveState", "Observation", "PortLive", "StationLive"]
 
 ObservationKind = Literal["message", "status", "boot", "interval", "callerror", "problem",
-                          "energy", "charging", "temperature", "ended", "power"]
+                          "energy", "charging", "temperature", "ended", "power",
+                          "remote_start", "started"]
 _TRUE = {"true", "1", "yes"}
 #: unanswered CALLs kept per station (OCPP allows one in flight each way; this is slack)
 _PENDING_KEPT = 64
+#: the central system's requests to start a transaction (1.6, 2.x)
+_REMOTE_STARTS = ("RemoteStartTransaction", "RequestStartTransaction")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,8 @@ class LiveState:
                 port_id(cp, 1, evse) if evse else None)
             tx = station.transactions.get(str(payload.get("transactionId")))
             return self._meter(cp, port, payload.get("meterValue"), tx)
+        if action == "StartTransaction":
+            return [Observation("started", cp, port_id(cp, payload.get("connectorId")))]
         if action == "StopTransaction":
             tx = station.transactions.pop(str(payload.get("transactionId")), None)
             if tx is None:
@@ -213,6 +218,8 @@ class LiveState:
             tx = station.transactions[key] = _Transaction(port)
         tx.port_id = tx.port_id or port
         out = self._meter(cp, tx.port_id, payload.get("meterValue"), tx)
+        if payload.get("eventType") == "Started":
+            out.append(Observation("started", cp, tx.port_id))
         state = info.get("chargingState")
         if state is not None:
             tx.reached_charging |= state == "Charging"
@@ -254,6 +261,12 @@ class LiveState:
         if action == "BootNotification" and isinstance(payload.get("interval"), int | float):
             station.heartbeat_s = float(payload["interval"]) or None
             return [Observation("interval", station.station_id, value=station.heartbeat_s)]
+        if action in _REMOTE_STARTS and payload.get("status") == "Accepted":
+            connector, evse = request.get("connectorId"), request.get("evseId")
+            port = (port_id(station.station_id, connector) if action == "RemoteStartTransaction"
+                    and connector is not None else port_id(station.station_id, 1, evse)
+                    if action == "RequestStartTransaction" and evse else None)
+            return [Observation("remote_start", station.station_id, port)]
         if action == "StartTransaction" and payload.get("transactionId") is not None:
             tx = _Transaction(port_id(station.station_id, request.get("connectorId")))
             tx.reading(_number(request.get("meterStart")))
