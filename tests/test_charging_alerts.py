@@ -394,3 +394,4 @@ def test_replay_of_a_frame_log_dates_offline_when_the_silence_became_too_long(
     assert offline.raised_at == T0 + timedelta(seconds=k * 60, milliseconds=1)
     assert offline.resolved_at == at(600)
     assert offline.evidence[0]["frame"][2] == "BootNotification"
+

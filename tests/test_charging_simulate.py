@@ -19,7 +19,9 @@ from ocpp.messages import Call, CallResult, validate_payload
 from typer.testing import CliRunner
 
 from ocpp_central import CentralSystem, Connection
+from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.charging.simulate import FAULT_KINDS, Config, make_config, plan_network
+from solidcheck.charging.simulate.plan import ONLY_16
 from solidcheck.charging.simulate.profile import profile
 from solidcheck.charging.simulate.run import simulate
 from solidcheck.cli import app
@@ -78,6 +80,33 @@ def _seen(cs: CentralSystem, version: str) -> set[tuple[str, str, str | None]]:
         frames = [f.frame for c in conns for f in c.frames]
         seen |= _faulted(station, frames, version)
         seen |= _transactions(station, frames, version, n_starts=n_starts)
+        seen |= _derated(station, frames, version)
+    return seen
+
+
+def _derated(station: str, frames: list[list[Any]], version: str
+             ) -> set[tuple[str, str, str | None]]:
+    """Ports whose power fell below the rule set's fraction of the session's peak while above
+    its derating temperature (cn-alliance-wp-2026's temperature alert, read here)."""
+    rule = charging_ruleset_by_id("cn-alliance-wp-2026").alert_rules().temperature
+    assert rule is not None and rule.derating_fraction is not None
+    assert rule.derating_limit_c is not None
+    seen: set[tuple[str, str, str | None]] = set()
+    peak: dict[str, float] = defaultdict(float)
+    for frame in frames:
+        if frame[0] != 2 or frame[2] not in ("MeterValues", "TransactionEvent"):
+            continue
+        p = frame[3]
+        port = (f"{station}:{p['connectorId']}" if version == "1.6"
+                else f"{station}:{p['evse']['id']}:1" if "evse" in p else None)
+        for value in p.get("meterValue", []):
+            read = {v.get("measurand"): float(v["value"]) for v in value["sampledValue"]}
+            watts, celsius = read.get("Power.Active.Import"), read.get("Temperature")
+            if port is None or watts is None or celsius is None:
+                continue
+            if watts < rule.derating_fraction * peak[port] and celsius > rule.derating_limit_c:
+                seen.add(("derating", station, port))
+            peak[port] = max(peak[port], watts)
     return seen
 
 
@@ -161,7 +190,8 @@ def test_every_injected_fault_reaches_the_server_as_the_report_says(
     version, cs, report = network
     assert report["errors"] == []
     injected = {(i["kind"], i["station"], i["port"]) for i in report["injections"]}
-    assert sorted(i["kind"] for i in report["injections"]) == sorted(FAULT_KINDS)
+    kinds = [k for k in FAULT_KINDS if version == "1.6" or k not in ONLY_16]
+    assert sorted(i["kind"] for i in report["injections"]) == sorted(kinds)
     assert _seen(cs, version) == injected
 
 
@@ -177,6 +207,7 @@ def _first_frame_of(kind: str, action: str, p: dict[str, Any]) -> bool:
         or (action == "TransactionEvent"
             and p.get("triggerReason") == "ChargingStateChanged"),
         "callerror_burst": action == "StatusNotification" and status == "Exploded",
+        "derating": action == "MeterValues",
     }[kind]
 
 

@@ -8,7 +8,7 @@ holds an :class:`AlertRules`. Offline takes its k × heartbeat from ``rules.offl
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .rules_base import ChargingRule
 
@@ -41,9 +41,12 @@ class BurstAlertRule(AlertRule):
 
 
 class RunAlertRule(AlertRule):
-    """``count`` failed starts in a row on a port that still reports Available."""
+    """``count`` failed starts in a row on a port that still reports Available; a remote
+    start the station accepted that is no transaction ``remote_start_timeout_s`` later is a
+    failed start too (not counted when the rule leaves it out)."""
 
     count: int = Field(ge=1)
+    remote_start_timeout_s: float | None = Field(default=None, gt=0)
 
 
 class SilenceAlertRule(AlertRule):
@@ -53,9 +56,20 @@ class SilenceAlertRule(AlertRule):
 
 
 class TemperatureAlertRule(AlertRule):
-    """A MeterValues Temperature sample above ``limit_c`` (°C)."""
+    """A MeterValues Temperature sample above ``limit_c`` (°C); and, when the derating keys
+    are given, a charging port whose reported power (Power.Active.Import, else Power.Offered)
+    falls below ``derating_fraction`` of its session's peak while its temperature is above
+    ``derating_limit_c`` (the charger protecting itself by giving the driver less power)."""
 
     limit_c: float
+    derating_fraction: float | None = Field(default=None, gt=0, lt=1)
+    derating_limit_c: float | None = None
+
+    @model_validator(mode="after")
+    def _derating_whole(self) -> TemperatureAlertRule:
+        if (self.derating_fraction is None) != (self.derating_limit_c is None):
+            raise ValueError("derating_fraction and derating_limit_c go together")
+        return self
 
 
 class AlertRules(BaseModel):

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-__all__ = ["TRANSACTION_ACTIONS", "FrameLog", "LoggedFrame", "SeenCalls", "day_file"]
+__all__ = ["TRANSACTION_ACTIONS", "FrameLog", "LinkEvent", "LoggedFrame", "SeenCalls",
+           "day_file"]
 
 #: the messages whose CALLRESULT is sent only once they are on disk (OCPP 1.6 §4.8 and
 #: 2.0.1 E: a station keeps these queued until answered, so the answer promises they are kept)
@@ -46,6 +47,28 @@ class LoggedFrame:
                           ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    """A station's connection opening or closing, logged between its frames so that ingest
+    sees real disconnects (part I's ``station_events``, as the OCA tool's log gives them):
+    ``{"ts", "charge_point_id", "event": "connected" | "disconnected", "ocpp_version"}``.
+    ``replaced`` marks a connection that took over from one still open (a reconnection)."""
+
+    ts: datetime
+    charge_point_id: str
+    event: Literal["connected", "disconnected"]
+    ocpp_version: str
+    replaced: bool = False
+
+    def line(self) -> str:
+        stamp = self.ts.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        row: dict[str, Any] = {"ts": stamp, "charge_point_id": self.charge_point_id,
+                               "event": self.event, "ocpp_version": self.ocpp_version}
+        if self.replaced:
+            row["replaced"] = True
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def day_file(folder: Path, day: datetime) -> Path:
     """The file of ``day``'s frames (UTC)."""
     return folder / f"ocpp-frames-{day.astimezone(UTC):%Y-%m-%d}.jsonl"
@@ -61,7 +84,7 @@ class FrameLog:
         self._file: IO[str] | None = None
         self._path: Path | None = None
 
-    def append(self, frame: LoggedFrame) -> None:
+    def append(self, frame: LoggedFrame | LinkEvent) -> None:
         with self._lock:
             target = day_file(self.folder, frame.ts)
             if target != self._path or self._file is None:

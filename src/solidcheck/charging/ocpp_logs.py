@@ -3,7 +3,9 @@
 Three layouts (gzip read transparently, whatever the file is called):
 
 * JSON Lines — one object a line: ``{"ts", "charge_point_id", "direction": "in"|"out",
-  "frame": [...]}``, optionally ``"ocpp_version"``;
+  "frame": [...]}``, optionally ``"ocpp_version"``; or, from the live endpoint's log, a
+  connection event ``{"ts", "charge_point_id", "event": "connected"|"disconnected"}`` (a
+  station event, as the OCA tool's lines below);
 * CSV — header ``timestamp,charge_point_id,direction,message``, the message a JSON frame;
 * the OCA conformance test tool's text log — a header (``OCPP Version : OCPP 2.0.1``) then
   ``[time] [tag] text`` lines; ``[msg-in]``/``[msg-out]`` carry frames, the tool's own lines
@@ -180,6 +182,9 @@ def _jsonl(lines: list[str], read: LogRead) -> None:
             read.rejected.append(_reject(read, number, "charging.rejected.not_an_object",
                                          type(row).__name__, line))
             continue
+        if "event" in row:
+            _link_event(read, number, line, row)
+            continue
         version = row.get("ocpp_version")
         _add(read, number, line, ts=row.get("ts"), charge_point_id=row.get("charge_point_id"),
              direction=row.get("direction"), frame=row.get("frame", _MISSING),
@@ -236,6 +241,24 @@ def _octt(lines: list[str], read: LogRead, charge_point_id: str) -> None:
 
 
 _MISSING = object()
+_LINK_EVENTS = ("connected", "disconnected")
+
+
+def _link_event(read: LogRead, number: int, line: str, row: dict[str, Any]) -> None:
+    """The live endpoint's connection event as a station event, or its rejection."""
+    ts, charge_point_id, event = row.get("ts"), row.get("charge_point_id"), row.get("event")
+    when = parse_time(ts) if isinstance(ts, str) else None
+    if when is None:
+        read.rejected.append(_reject(read, number, "charging.rejected.time", str(ts), line))
+    elif not isinstance(charge_point_id, str) or not charge_point_id.strip():
+        read.rejected.append(_reject(read, number, "charging.rejected.charge_point",
+                                     str(charge_point_id), line))
+    elif event not in _LINK_EVENTS:
+        read.rejected.append(_reject(read, number, "charging.rejected.link_event", str(event),
+                                     line))
+    else:
+        read.tool_events.append(ToolEvent(when, charge_point_id.strip(), str(event),
+                                          read.source, number))
 
 
 def _add(read: LogRead, number: int, line: str, *, ts: Any, charge_point_id: Any,

@@ -46,6 +46,20 @@ def _password(path: Path | None) -> tuple[str | dict[str, str] | None, list[Prob
     return {m[1]: m[2] for _, m in pairs if m is not None}, bad
 
 
+def _id_tags(path: Path | None, problems: list[Problem]) -> tuple[str, ...] | None:
+    """The id tags of ``--id-tags``: one a line; blank lines and ``#`` comments skipped."""
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem("--id-tags", message(
+            "charging.simulate.password_file", {"path": str(path), "why": str(exc)})))
+        return None
+    return tuple(line.strip() for line in text.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#"))
+
+
 def simulate(
     url: Annotated[str, typer.Option("--url", help="The central system's OCPP base URL; each "
                                      "station connects to URL/ID.")],
@@ -54,7 +68,8 @@ def simulate(
     version: Annotated[str, typer.Option("--version", help="OCPP 1.6 or 2.0.1.")] = "1.6",
     faults: Annotated[str | None, typer.Option(
         "--faults", metavar="SPEC", help="Faults to inject: kind=count,… (faulted, disconnect, "
-        "reboot_loop, silent_start, no_energy, callerror_burst), 'all' (one of each) or "
+        "reboot_loop, silent_start, no_energy, callerror_burst, derating — 1.6 only), 'all' "
+        "(one of each) or "
         "'none'.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="The random seed: the same seed injects "
                                       "the same faults at the same simulated times.")] = 0,
@@ -67,6 +82,13 @@ def simulate(
         "Basic): one for all, or 'ID PASSWORD' lines.")] = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write what was injected and when as JSON here.")] = None,
+    ca_file: Annotated[Path | None, typer.Option(
+        "--ca-file", help="CA certificates (PEM) to trust for a wss:// URL (OCPP security "
+        "profile 2); default: the system's.")] = None,
+    id_tags: Annotated[Path | None, typer.Option(
+        "--id-tags", help="The id tags sessions present, one a line (the seed picks); "
+        "default: random 8-hex-digit tags. A tag the central system does not accept is a "
+        "refused start, reported.")] = None,
     lang: LangOption = None,
 ) -> None:
     """Connect simulated charging stations to a central system over real WebSockets: boot,
@@ -81,9 +103,11 @@ def simulate(
 
     display = language(lang)
     password, problems = _password(password_file)
+    tags = _id_tags(id_tags, problems)
     try:
         config = make_config(stations=stations, url=url, version=version, faults=faults,
-                             seed=seed, duration_s=duration, speed=speed, password=password)
+                             seed=seed, duration_s=duration, speed=speed, password=password,
+                             ca_file=ca_file, id_tags=tags)
     except ChargingInputError as exc:
         raise ChargingInputError([*problems, *exc.problems], unlisted=exc.unlisted) from None
     if problems:
@@ -96,6 +120,9 @@ def simulate(
     data = result.to_json()
     typer.echo(say("charging.simulate.done", display, injected=len(data["injections"]),
                    failed=len(data["errors"])))
+    if data["refused_starts"]:
+        typer.echo(say("charging.simulate.refused", display,
+                       refused=len(data["refused_starts"])))
     for error in data["errors"]:
         typer.echo(say("charging.simulate.station_error", display, **error), err=True)
     if report is not None:

@@ -178,8 +178,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
+    ssl_certfile: Annotated[Path | None, typer.Option(
+        help="The server's TLS certificate (PEM): serve https:// and wss:// (OCPP security "
+        "profile 2).")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(
+        help="Its private key (PEM), unless the certificate file holds it.")] = None,
+    ssl_ca_certs: Annotated[Path | None, typer.Option(
+        help="CA certificates (PEM): every client must then show a certificate they "
+        "signed (TLS client certificates, as OCPP security profile 3).")] = None,
 ) -> None:
     """Serve the REST API (/v1, OpenAPI at /openapi.json) and the web pages."""
+    from .serve_tls import tls_options
+
+    tls = tls_options(certfile=ssl_certfile, keyfile=ssl_keyfile, ca_certs=ssl_ca_certs)
     try:
         import uvicorn
 
@@ -192,7 +203,7 @@ def serve(
     with _registry(settings.database_url, create=True) as registry:
         app = create_app(settings, registry=registry)
         typer.echo(say("cli.serving", language(), url=registry.display_url,
-                       address=f"http://{host}:{port}/"), err=True)
+                       address=f"{'https' if tls else 'http'}://{host}:{port}/"), err=True)
         # X-Forwarded-For names the client (and so the rate limit's caller) only when it
         # comes from a proxy the operator named: uvicorn would otherwise believe it from
         # 127.0.0.1, and anyone on the host could pick a new address for every request
@@ -201,7 +212,7 @@ def serve(
         # before it is held whole in memory (close code 1009)
         uvicorn.run(app, host=host, port=port, log_level="warning",
                     proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
-                    ws_max_size=app.state.ocpp.rule.max_frame_bytes)
+                    ws_max_size=app.state.ocpp.rule.max_frame_bytes, **tls)
 
 
 # --------------------------------------------------------------------------- API keys

@@ -6,7 +6,9 @@ raised.
 Edges, so tests and operators can rely on them: a burst is ``count`` events with the last at
 most ``window_s`` after the first, resolved once more than ``window_s`` passes without one;
 offline is silence strictly longer than k × heartbeat; no energy is a charging port whose
-register has not risen for at least ``duration_s``.
+register has not risen for at least ``duration_s``; derating is power strictly below
+``derating_fraction`` × the session's peak while strictly above ``derating_limit_c``, on a
+charging port (the peak starts again when the port stops charging).
 """
 
 from __future__ import annotations
@@ -77,6 +79,14 @@ class AlertEngine:
         #: port → (since when its register has not risen, the frame then, its station)
         self._energy_clock: dict[str, tuple[datetime, dict[str, Any], str]] = {}
         self._last_wh: dict[str, float] = {}
+        #: derating: each port's last temperature (°C) and power (W), and its session's peak
+        #: power with the frame that showed it
+        self._celsius: dict[str, float] = {}
+        self._watts: dict[str, float] = {}
+        self._peak: dict[str, tuple[float, dict[str, Any]]] = {}
+        #: accepted remote starts not yet a transaction: station → [(port or None, due, the
+        #: frame that accepted it)]
+        self._remote: dict[str, list[tuple[str | None, datetime, dict[str, Any]]]] = {}
 
     # ----------------------------------------------------------------------- API
     def feed(self, frame: LiveFrame, *, received_at: datetime) -> list[Alert]:
@@ -120,6 +130,7 @@ class AlertEngine:
                 if (now - since).total_seconds() >= self.rules.no_energy.duration_s:
                     out += self._raise(("no_energy", port, ""), now, [evidence], cp, port,
                                        severity=self.rules.no_energy.severity)
+        out += self._remote_starts_due(now)
         for (kind, station_id), events in self._bursts.items():
             rule = getattr(self.rules, kind)
             if events and (now - events[-1][0]).total_seconds() > rule.window_s:
@@ -147,6 +158,7 @@ class AlertEngine:
             if events:
                 window_s = getattr(self.rules, kind).window_s
                 due.append(events[-1][0] + timedelta(seconds=window_s) + _MS)
+        due += [when for waiting in self._remote.values() for _, when, _ in waiting]
         return min(due, default=None)
 
     def acknowledge(self, alert_id: str, *, at: datetime) -> Alert:
@@ -182,10 +194,16 @@ class AlertEngine:
             return self._burst("callerror_burst", rules.callerror_burst, cp, at, evidence)
         if kind == "temperature" and rules.temperature is not None:
             key = ("temperature", port or cp, "")
+            derated = self._derating(seen, at, evidence)
             if seen.value is not None and seen.value > rules.temperature.limit_c:
                 return self._raise(key, at, [evidence], cp, port,
-                                   severity=rules.temperature.severity)
-            return self._resolve(key, at)
+                                   severity=rules.temperature.severity) + derated
+            return self._resolve(key, at) + derated
+        if kind == "power":
+            return self._derating(seen, at, evidence)
+        if kind in ("remote_start", "started"):
+            self._remote_start(seen, at, evidence)
+            return []
         if port is not None:
             return self._port(seen, port, at, evidence)
         return []
@@ -198,7 +216,10 @@ class AlertEngine:
                 self._energy_clock[port] = (at, evidence, seen.station_id)
                 return []
             self._energy_clock.pop(port, None)
-            return self._resolve(("no_energy", port, ""), at)
+            self._peak.pop(port, None)  # the session's power is over: a new peak next time
+            self._watts.pop(port, None)
+            return (self._resolve(("no_energy", port, ""), at)
+                    + self._resolve(("temperature", port, "derated"), at))
         if seen.kind == "energy" and seen.value is not None:
             last = self._last_wh.get(port)
             self._last_wh[port] = seen.value
@@ -212,6 +233,60 @@ class AlertEngine:
             self._failed.setdefault(port, []).append(evidence)
             return self._silent(seen.station_id, port, at)
         return []
+
+    def _derating(self, seen: Observation, at: datetime,
+                  evidence: dict[str, Any]) -> list[Alert]:
+        """Power below the rule's fraction of the session's peak while hotter than its
+        derating limit, on a charging port: raised with the peak's and this frame; resolved
+        when the power is back, the port cools or stops charging."""
+        rule, port = self.rules.temperature, seen.port_id
+        if rule is None or rule.derating_fraction is None or port is None \
+                or seen.value is None:
+            return []
+        if seen.kind == "temperature":
+            self._celsius[port] = seen.value
+        else:
+            self._watts[port] = seen.value
+            if seen.value > self._peak.get(port, (0.0, {}))[0]:
+                self._peak[port] = (seen.value, evidence)
+        key: _Key = ("temperature", port, "derated")
+        live, watts = self.state.ports.get(port), self._watts.get(port)
+        peak_w, peak_evidence = self._peak.get(port, (0.0, {}))
+        assert rule.derating_limit_c is not None
+        if (live is not None and live.charging and watts is not None
+                and watts < rule.derating_fraction * peak_w
+                and self._celsius.get(port, rule.derating_limit_c) > rule.derating_limit_c):
+            return self._raise(key, at, [peak_evidence, evidence], seen.station_id, port,
+                               severity=rule.severity, code="derated")
+        return self._resolve(key, at)
+
+    def _remote_start(self, seen: Observation, at: datetime, evidence: dict[str, Any]) -> None:
+        """An accepted remote start waits for its transaction; a start on its port (or, when
+        it named none, on the station) ends the wait."""
+        rule = self.rules.silent_failure
+        if rule is None or rule.remote_start_timeout_s is None:
+            return
+        waiting = self._remote.setdefault(seen.station_id, [])
+        if seen.kind == "remote_start":
+            waiting.append((seen.port_id, at + timedelta(seconds=rule.remote_start_timeout_s),
+                            evidence))
+            return
+        for n, (port, _, _) in enumerate(waiting):
+            if port is None or port == seen.port_id:
+                del waiting[n]
+                return
+
+    def _remote_starts_due(self, now: datetime) -> list[Alert]:
+        """Remote starts past their timeout with no transaction: a failed start each (on the
+        port they named; one that named none cannot be pinned to a port and is dropped)."""
+        out: list[Alert] = []
+        for station_id, waiting in self._remote.items():
+            for port, due, evidence in [w for w in waiting if w[1] <= now]:
+                waiting.remove((port, due, evidence))
+                if port is not None:
+                    self._failed.setdefault(port, []).append(evidence)
+                    out += self._silent(station_id, port, now)
+        return out
 
     def _fault(self, key: _Key, faulted: bool, at: datetime, evidence: dict[str, Any],
                seen: Observation) -> list[Alert]:

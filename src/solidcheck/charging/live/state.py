@@ -22,10 +22,13 @@ from ..model import State, port_id, port_state
 __all__ = ["LiveFrame", "LiveState", "Observation", "PortLive", "StationLive"]
 
 ObservationKind = Literal["message", "status", "boot", "interval", "callerror", "problem",
-                          "energy", "charging", "temperature", "ended"]
+                          "energy", "charging", "temperature", "ended", "power",
+                          "remote_start", "started"]
 _TRUE = {"true", "1", "yes"}
 #: unanswered CALLs kept per station (OCPP allows one in flight each way; this is slack)
 _PENDING_KEPT = 64
+#: the central system's requests to start a transaction (1.6, 2.x)
+_REMOTE_STARTS = ("RemoteStartTransaction", "RequestStartTransaction")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,8 @@ class LiveState:
                 port_id(cp, 1, evse) if evse else None)
             tx = station.transactions.get(str(payload.get("transactionId")))
             return self._meter(cp, port, payload.get("meterValue"), tx)
+        if action == "StartTransaction":
+            return [Observation("started", cp, port_id(cp, payload.get("connectorId")))]
         if action == "StopTransaction":
             tx = station.transactions.pop(str(payload.get("transactionId")), None)
             if tx is None:
@@ -213,6 +218,8 @@ class LiveState:
             tx = station.transactions[key] = _Transaction(port)
         tx.port_id = tx.port_id or port
         out = self._meter(cp, tx.port_id, payload.get("meterValue"), tx)
+        if payload.get("eventType") == "Started":
+            out.append(Observation("started", cp, tx.port_id))
         state = info.get("chargingState")
         if state is not None:
             tx.reached_charging |= state == "Charging"
@@ -233,6 +240,9 @@ class LiveState:
             out.append(Observation("energy", cp, port, value=wh))
         for celsius in _temperatures(values):
             out.append(Observation("temperature", cp, port, value=celsius))
+        power = _power_w(values)  # after the temperature: derating is judged with both
+        if power is not None:
+            out.append(Observation("power", cp, port, value=power))
         return out
 
     def _charging(self, cp: str, port: str | None, *, on: bool) -> list[Observation]:
@@ -251,6 +261,12 @@ class LiveState:
         if action == "BootNotification" and isinstance(payload.get("interval"), int | float):
             station.heartbeat_s = float(payload["interval"]) or None
             return [Observation("interval", station.station_id, value=station.heartbeat_s)]
+        if action in _REMOTE_STARTS and payload.get("status") == "Accepted":
+            connector, evse = request.get("connectorId"), request.get("evseId")
+            port = (port_id(station.station_id, connector) if action == "RemoteStartTransaction"
+                    and connector is not None else port_id(station.station_id, 1, evse)
+                    if action == "RequestStartTransaction" and evse else None)
+            return [Observation("remote_start", station.station_id, port)]
         if action == "StartTransaction" and payload.get("transactionId") is not None:
             tx = _Transaction(port_id(station.station_id, request.get("connectorId")))
             tx.reading(_number(request.get("meterStart")))
@@ -299,6 +315,38 @@ def _temperatures(values: Any) -> list[float]:
                 value -= 273.15
             found.append(value)
     return found
+
+
+#: the power a station reports, in order of preference: what it delivers, else what it offers
+_POWER_MEASURANDS = ("Power.Active.Import", "Power.Offered")
+_POWER_SCALE = {"W": 1.0, "kW": 1000.0}
+
+
+def _power_w(values: Any) -> float | None:
+    """The last meter value's power in W: Power.Active.Import, else Power.Offered; a total
+    sample (no ``phase``) if there is one, else the phases summed."""
+    meters = [m for m in values if isinstance(m, dict)] if isinstance(values, list) else []
+    samples = [s for s in (meters[-1].get("sampledValue") or []) if isinstance(s, dict)] \
+        if meters else []
+    for measurand in _POWER_MEASURANDS:
+        found: list[tuple[float, bool]] = []
+        for sample in samples:
+            value = _number(sample.get("value"))
+            if sample.get("measurand") != measurand or value is None:
+                continue
+            unit_of_measure = sample.get("unitOfMeasure") or {}
+            unit = unit_of_measure.get("unit") or sample.get("unit") or "W"
+            scale = _POWER_SCALE.get(unit)
+            if scale is None:
+                continue
+            scale *= 10 ** int(unit_of_measure.get("multiplier", 0) or 0)
+            found.append((value * scale, sample.get("phase") is None))
+        totals = [watts for watts, total in found if total]
+        if totals:
+            return totals[0]
+        if found:
+            return sum(watts for watts, _ in found)
+    return None
 
 
 def _number(value: Any) -> float | None:

@@ -8,27 +8,31 @@ number comes from the profile (``profile.toml``).
 from __future__ import annotations
 
 import random
+import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from ...errors import ChargingInputError, Problem
 from ...i18n import message
 from .profile import Profile, profile
 
-__all__ = ["ALERT_FOR", "FAULT_KINDS", "Config", "Injection", "StationPlan", "Step", "make_config",
-           "parse_faults", "plan_network", "port_id", "station_id"]
+__all__ = ["ALERT_FOR", "FAULT_KINDS", "ONLY_16", "Config", "Injection", "StationPlan", "Step",
+           "make_config", "parse_faults", "plan_network", "port_id", "station_id"]
 
 FaultKind = Literal["faulted", "disconnect", "reboot_loop", "silent_start", "no_energy",
-                    "callerror_burst"]
+                    "callerror_burst", "derating"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("faulted", "disconnect", "reboot_loop", "silent_start",
-                                      "no_energy", "callerror_burst")
+                                      "no_energy", "callerror_burst", "derating")
 #: the alert each fault must raise (the live alert engine's kinds, issue 17 item 3)
 ALERT_FOR: dict[FaultKind, str] = {
     "faulted": "fault", "disconnect": "offline", "reboot_loop": "reboot_loop",
     "silent_start": "silent_failure", "no_energy": "no_energy",
-    "callerror_burst": "callerror_burst"}
+    "callerror_burst": "callerror_burst", "derating": "temperature"}
+#: faults the 2.0.1 stations cannot play, left out of ``all`` for them
+ONLY_16: frozenset[FaultKind] = frozenset({"derating"})
 #: faults on one port; the others take the whole station
-_PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy"})
+_PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy", "derating"})
 Version = Literal["1.6", "2.0.1"]
 StepKind = Literal["status", "authorize", "start", "meter", "stop", "drop", "reboot",
                    "bad_call", "end"]
@@ -49,6 +53,10 @@ class Config:
     speed: float
     #: each station's password (HTTP Basic, security profile 1); None: no authentication
     passwords: dict[str, str] | None = None
+    #: CA certificates to trust for a wss:// URL (security profile 2); None: the system's
+    ca_file: Path | None = None
+    #: the id tags sessions present, drawn by the seed; None: random 8-hex-digit tags
+    id_tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,9 @@ class Step:
     reason: str = ""
     seconds: float = 0.0
     tx: int = 0
+    #: a meter value's power (W) and temperature (°C), sent when not 0 / None
+    power_w: int = 0
+    celsius: int | None = None
     injection: Injection | None = None
 
 
@@ -141,9 +152,16 @@ def _passwords(given: str | dict[str, str] | None, stations: int,
 
 def make_config(*, stations: int, url: str, version: str, faults: str | None, seed: int,
                 duration_s: float, speed: float,
-                password: str | dict[str, str] | None = None) -> Config:
+                password: str | dict[str, str] | None = None, ca_file: Path | None = None,
+                id_tags: tuple[str, ...] | None = None) -> Config:
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
+    if version == "2.0.1" and counts.get("derating"):
+        # 2.0.1 meter values have no Temperature measurand (the device model reports it)
+        if faults is not None and faults.strip() == "all":
+            del counts["derating"]
+        else:
+            problems.append(Problem("--faults", _say("derating_16")))
     if stations < 1:
         problems.append(Problem("--stations", _say("at_least", value=stations, least=1)))
     if not url.startswith(("ws://", "wss://")):
@@ -158,11 +176,28 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
     if not speed > 0:
         problems.append(Problem("--speed", _say("above_zero", value=f"{speed:g}")))
     passwords = _passwords(password, stations, problems)
+    _check_tls(url, ca_file, problems)
+    bad_tags = [tag for tag in id_tags or () if not 1 <= len(tag) <= 20]
+    if id_tags is not None and (bad_tags or not id_tags):
+        problems.append(Problem("--id-tags", _say("id_tags", detail=", ".join(
+            bad_tags[:5]) or "0")))
     if problems:
         raise ChargingInputError(problems)
     return Config(stations=stations, url=url.rstrip("/"), version=version,  # type: ignore[arg-type]
                   faults=counts, seed=seed, duration_s=duration_s, speed=speed,
-                  passwords=passwords)
+                  passwords=passwords, ca_file=ca_file, id_tags=id_tags)
+
+
+def _check_tls(url: str, ca_file: Path | None, problems: list[Problem]) -> None:
+    """A CA file is for wss:// and must load as PEM certificates."""
+    if ca_file is None:
+        return
+    if not url.startswith("wss://"):
+        problems.append(Problem("--ca-file", _say("ca_needs_wss")))
+    try:
+        ssl.create_default_context(cafile=str(ca_file))
+    except (ssl.SSLError, OSError) as exc:
+        problems.append(Problem("--ca-file", _say("ca_file", path=ca_file, why=exc)))
 
 
 @dataclass
@@ -192,6 +227,7 @@ def _fault_length(kind: FaultKind, prof: Profile) -> float:
         "silent_start": prof.count("silent_start_attempts") * prof.span("attempt_gap_s")[1],
         "no_energy": prof.span("authorize_to_start_s")[1] + prof.count("no_energy_s") + 3,
         "callerror_burst": prof.count("callerror_burst_frames"),
+        "derating": prof.span("authorize_to_start_s")[1] + prof.count("derating_s") + 3,
     }
     return float(longest[kind])
 
@@ -209,7 +245,7 @@ def plan_network(config: Config, *, prof: Profile | None = None) -> list[Station
     for n, st in enumerate(stations, start=1):
         rng = random.Random(f"{config.seed}:sessions:{n}")
         _place_sessions(st, config.duration_s, rng, prof)
-        steps = _expand(st, config.version, rng, prof)
+        steps = _expand(st, config.version, rng, prof, config.id_tags)
         plans.append(StationPlan(st.name, st.connectors, st.power_kw, tuple(steps)))
     return plans
 
@@ -253,16 +289,19 @@ def _place_sessions(st: _Station, duration_s: float, rng: random.Random,
             t += rng.randint(*prof.span("session_gap_s"))
 
 
-def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -> list[Step]:
+def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile,
+            tags: tuple[str, ...] | None) -> list[Step]:
     """Turn the activities into steps in time order (ties keep the order they were made)."""
     steps: list[Step] = []
     register = dict.fromkeys(range(1, st.connectors + 1), 0)
     tx = 0
     for start, kind, connector, inj in sorted(st.activities, key=lambda a: (a[0], a[2])):
-        if kind in ("session", "no_energy"):
+        if kind in ("session", "no_energy", "derating"):
             tx += 1
-            register[connector] = _session(steps, st, start, connector, tx, register[connector],
-                                           rng, prof, flat=inj)
+            register[connector] = _session(
+                steps, st, start, connector, tx, register[connector], rng, prof,
+                flat=inj if kind == "no_energy" else None, tag=_tag(rng, tags),
+                derate=inj if kind == "derating" else None)
         elif kind == "faulted" and inj is not None:
             code = rng.choice(prof.codes.ocpp16_error_codes)
             tech = rng.choice(prof.codes.ocpp201_tech_codes)
@@ -289,8 +328,8 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
             t, wh = start, register[connector]
             for i in range(attempts):
                 tx += 1
-                tag = _tag(rng)
-                steps.append(Step(t, "authorize", connector, id_tag=tag,
+                tag = _tag(rng, tags)
+                steps.append(Step(t, "authorize", connector, id_tag=tag, tx=tx,
                                   injection=_with(inj, {"attempts": attempts}) if i == 0
                                   else None))
                 steps.append(Step(t + 2, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
@@ -307,30 +346,43 @@ def _expand(st: _Station, version: Version, rng: random.Random, prof: Profile) -
 
 
 def _session(steps: list[Step], st: _Station, start: float, connector: int, tx: int,
-             wh: int, rng: random.Random, prof: Profile, *, flat: Injection | None) -> int:
+             wh: int, rng: random.Random, prof: Profile, *, flat: Injection | None,
+             tag: str, derate: Injection | None = None) -> int:
     """A session (Authorize → Preparing → start → Charging → meter values → stop); ``flat``
-    marks the no-energy fault: Charging, but the register never moves. Returns the register."""
-    tag = _tag(rng)
-    steps.append(Step(start, "authorize", connector, id_tag=tag))
-    steps.append(Step(start + 1, "status", connector, "Preparing"))
+    marks the no-energy fault: Charging, but the register never moves. Returns the register.
+    Every step carries ``tx``: a start the central system refuses skips them all."""
+    steps.append(Step(start, "authorize", connector, id_tag=tag, tx=tx))
+    steps.append(Step(start + 1, "status", connector, "Preparing", tx=tx))
     t = start + rng.randint(*prof.span("authorize_to_start_s"))
     steps.append(Step(t, "start", connector, energy_wh=wh, id_tag=tag, tx=tx))
     flat_s = prof.count("no_energy_s")
     inj = _with(flat, {"flat_s": flat_s}, at_s=t) if flat else None
-    steps.append(Step(t, "status", connector, "Charging", injection=inj))
-    end = t + (flat_s if flat else rng.randint(*prof.span("session_length_s")))
+    steps.append(Step(t, "status", connector, "Charging", injection=inj, tx=tx))
+    end = t + (flat_s if flat else prof.count("derating_s") if derate
+               else rng.randint(*prof.span("session_length_s")))
+    hot_from = (t + end) / 2 if derate else end  # derating: hot and cut from half-way
+    noted = False
     while True:
         step = rng.randint(*prof.span("meter_interval_s"))
         if t + step >= end:
             break
         t += step
-        wh += 0 if flat else round(st.power_kw * 1000 * step / 3600)
-        steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx))
+        hot = t >= hot_from
+        power_w = st.power_kw * 1000 * (prof.count("derating_percent") if hot else 100) // 100
+        wh += 0 if flat else round(power_w * step / 3600)
+        if derate is None:
+            steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx))
+            continue
+        first_hot, noted = hot and not noted, noted or hot  # the injection: the first cut
+        steps.append(Step(t, "meter", connector, energy_wh=wh, tx=tx, power_w=power_w,
+                          celsius=prof.count("derating_celsius" if hot else "normal_celsius"),
+                          injection=_with(derate, {"power_w": power_w}, at_s=t)
+                          if first_hot else None))
     t = max(t, end) + 1
     reason = "Local" if flat else rng.choice(_STOP_REASONS)
     steps.append(Step(t, "stop", connector, energy_wh=wh, id_tag=tag, reason=reason, tx=tx))
-    steps.append(Step(t, "status", connector, "Finishing"))
-    steps.append(Step(t + 2, "status", connector, "Available"))
+    steps.append(Step(t, "status", connector, "Finishing", tx=tx))
+    steps.append(Step(t + 2, "status", connector, "Available", tx=tx))
     return wh
 
 
@@ -345,5 +397,5 @@ def _say(key: str, **params: object) -> str:
     return message(f"charging.simulate.{key}", {k: str(v) for k, v in params.items()})
 
 
-def _tag(rng: random.Random) -> str:
-    return f"{rng.getrandbits(32):08X}"
+def _tag(rng: random.Random, tags: tuple[str, ...] | None) -> str:
+    return rng.choice(tags) if tags else f"{rng.getrandbits(32):08X}"

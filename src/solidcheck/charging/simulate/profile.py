@@ -20,7 +20,8 @@ RangeName = Literal["meter_interval_s", "ports", "session_gap_s", "session_lengt
                     "reboot_gap_s", "attempt_gap_s", "reconnect_backoff_ms"]
 CountName = Literal["reboot_loop_boots", "silent_start_attempts", "callerror_burst_frames",
                     "no_energy_s", "fallback_heartbeat_s", "fault_margin_s",
-                    "silent_start_stop_s"]
+                    "silent_start_stop_s", "derating_s", "derating_percent",
+                    "derating_celsius", "normal_celsius"]
 
 
 class _Data(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.typing import Subprotocol
 
-from .plan import ALERT_FOR, Config, Injection, StationPlan, Step, plan_network
+from .plan import ALERT_FOR, Config, Injection, StationPlan, Step, plan_network, port_id
 from .profile import profile
 from .speak import Speaker, speaker_for
 
@@ -56,6 +57,9 @@ class Report:
     errors: list[dict[str, str]] = field(default_factory=list)
     #: times a station got its connection back after the central system went away
     reconnects: int = 0
+    #: sessions whose Authorize the central system did not accept: (station, port, tag,
+    #: status); their start, meter values and stop are not sent
+    refused: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         c = self.config
@@ -72,6 +76,7 @@ class Report:
                             "detail": i.detail} for at, i, sent_s in rows],
             "errors": self.errors,
             "reconnects": self.reconnects,
+            "refused_starts": self.refused,
         }
 
 
@@ -107,8 +112,10 @@ class _Link:
             token = f"{self.plan.station}:{self.config.passwords[self.plan.station]}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
         sub = Subprotocol("ocpp1.6" if self.config.version == "1.6" else "ocpp2.0.1")
+        tls = (ssl.create_default_context(cafile=str(self.config.ca_file))
+               if self.config.ca_file is not None else None)  # None: the system's CAs
         self.ws = await connect(f"{self.config.url}/{self.plan.station}", subprotocols=[sub],
-                                additional_headers=headers, open_timeout=30)
+                                additional_headers=headers, open_timeout=30, ssl=tls)
         self.speaker = speaker_for(self.config.version, self.plan.station, self.ws)
         self.lost = asyncio.Event()
         self._tasks = [asyncio.create_task(self._read(self.speaker, self.lost))]
@@ -170,6 +177,7 @@ _RETRY = (OSError, asyncio.TimeoutError, ConnectionClosed, InvalidMessage, _Lost
 async def _station(plan: StationPlan, config: Config, clock: Clock, report: Report) -> None:
     link = _Link(plan, config, clock)
     status = dict.fromkeys(range(1, plan.connectors + 1), "Available")
+    refused: set[int] = set()  # sessions (tx) whose Authorize was refused
     try:
         speaker = await _come_up(link, plan, status, reason="PowerUp")
         steps = [s for s in plan.steps if s.at_s < config.duration_s]
@@ -178,12 +186,18 @@ async def _station(plan: StationPlan, config: Config, clock: Clock, report: Repo
             while True:  # a step lost with the connection is sent again once back (queued)
                 try:
                     await link.run(clock.sleep_until(step.at_s))
-                    if step.kind == "end":
+                    if step.kind == "end" or (step.tx and step.tx in refused):
                         break
                     if step.injection is not None and not noted:
                         noted = True
                         report.injected.append((_iso_now(), step.injection, clock.now_s()))
-                    speaker = await link.run(_play(step, link, speaker, plan, status))
+                    speaker, answer = await link.run(_play(step, link, speaker, plan, status))
+                    if step.kind == "authorize" and answer != "Accepted":
+                        refused.add(step.tx)
+                        report.refused.append({
+                            "station": plan.station, "port": port_id(
+                                plan.station, step.connector, config.version),
+                            "id_tag": step.id_tag, "status": str(answer), "at": _iso_now()})
                     break
                 except _RETRY:
                     if not await _reconnect(link, plan, status, report):
@@ -227,13 +241,13 @@ async def _come_up(link: _Link, plan: StationPlan, status: dict[int, str], *,
 
 
 async def _play(step: Step, link: _Link, speaker: Speaker, plan: StationPlan,
-                status: dict[int, str]) -> Speaker:
+                status: dict[int, str]) -> tuple[Speaker, str | None]:
+    """The step played: the speaker from then on, and the answer of an Authorize."""
     if step.kind in ("drop", "reboot"):
         await link.close()
         await link.clock.sleep(step.seconds)
         return await _come_up(link, plan, status,
-                              reason=step.reason if step.kind == "reboot" else None)
+                              reason=step.reason if step.kind == "reboot" else None), None
     if step.kind == "status":
         status[step.connector] = step.status
-    await speaker.step(step)
-    return speaker
+    return speaker, await speaker.step(step)

@@ -32,7 +32,8 @@ class Speaker(Protocol):
 
     async def boot(self, *, reason: str) -> int: ...
     async def heartbeat(self) -> None: ...
-    async def step(self, step: Step) -> None: ...
+    async def step(self, step: Step) -> str | None:
+        """Send the step; for an Authorize, the central system's answer (``Accepted`` …)."""
 
 
 class Speaker16:
@@ -51,14 +52,15 @@ class Speaker16:
     async def heartbeat(self) -> None:
         await self.cp.call(call16.Heartbeat())
 
-    async def step(self, step: Step) -> None:
+    async def step(self, step: Step) -> str | None:
         c = step.connector
         if step.kind == "status":
             await self.cp.call(call16.StatusNotification(
                 connector_id=c, error_code=step.error_code, status=step.status,
                 timestamp=_now()))
         elif step.kind == "authorize":
-            await self.cp.call(call16.Authorize(id_tag=step.id_tag))
+            answer = await self.cp.call(call16.Authorize(id_tag=step.id_tag))
+            return str(answer.id_tag_info["status"])
         elif step.kind == "start":
             result = await self.cp.call(call16.StartTransaction(
                 connector_id=c, id_tag=step.id_tag, meter_start=step.energy_wh,
@@ -67,7 +69,7 @@ class Speaker16:
         elif step.kind == "meter":
             await self.cp.call(call16.MeterValues(
                 connector_id=c, transaction_id=self._tx.get(c),
-                meter_value=[_sampled(step.energy_wh)]))
+                meter_value=[_sampled(step)]))
         elif step.kind == "stop":
             await self.cp.call(call16.StopTransaction(
                 meter_stop=step.energy_wh, timestamp=_now(), transaction_id=self._tx.pop(c, 0),
@@ -77,6 +79,7 @@ class Speaker16:
             await self.cp.call(call16.StatusNotification(
                 connector_id=0, error_code="NoError", status="Exploded"),
                 skip_schema_validation=True)
+        return None
 
 
 class Speaker201:
@@ -98,7 +101,7 @@ class Speaker201:
     async def heartbeat(self) -> None:
         await self.cp.call(call201.Heartbeat())
 
-    async def step(self, step: Step) -> None:
+    async def step(self, step: Step) -> str | None:
         c = step.connector
         if step.kind == "status":
             status = {"Preparing": "Occupied", "Charging": None, "Finishing": None}.get(
@@ -115,7 +118,8 @@ class Speaker201:
             elif c in self._faulted:  # the problem is gone: the same alert, cleared
                 await self._alert(c, self._faulted.pop(c), cleared=True)
         elif step.kind == "authorize":
-            await self.cp.call(call201.Authorize(id_token=_token(step.id_tag)))
+            answer = await self.cp.call(call201.Authorize(id_token=_token(step.id_tag)))
+            return str(answer.id_token_info["status"])
         elif step.kind == "start":
             await self._transaction(step, "Started", "Authorized", charging_state="EVConnected",
                                     id_token=_token(step.id_tag))
@@ -129,13 +133,14 @@ class Speaker201:
             await self.cp.call(call201.StatusNotification(
                 timestamp=_now(), connector_status="Exploded", evse_id=0, connector_id=0),
                 skip_schema_validation=True)
+        return None
 
     async def _transaction(self, step: Step, event: str, trigger: str, **info: Any) -> None:
         seq = self._seq[step.tx] = self._seq.get(step.tx, -1) + 1
         id_token = info.pop("id_token", None)
         extra: dict[str, Any] = {}
         if event != "Updated" or trigger == "MeterValuePeriodic":
-            extra["meter_value"] = [_sampled201(step.energy_wh)]
+            extra["meter_value"] = [_sampled201(step)]
         await self.cp.call(call201.TransactionEvent(
             event_type=event, timestamp=_now(), trigger_reason=trigger, seq_no=seq,
             transaction_info={"transaction_id": f"{self._station}-{step.tx}", **info},
@@ -152,17 +157,29 @@ class Speaker201:
                 "event_notification_type": "HardWiredNotification"}]))
 
 
-def _sampled(wh: int) -> dict[str, Any]:
-    """1.6: the register as a string value with its unit."""
-    return {"timestamp": _now(), "sampled_value": [{
-        "value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+def _readings(step: Step) -> list[tuple[str, int, str]]:
+    """(measurand, value, unit): the register first (part I reads the first sample), then the
+    power and temperature a derating session reports."""
+    out = [("Energy.Active.Import.Register", step.energy_wh, "Wh")]
+    if step.power_w:
+        out.append(("Power.Active.Import", step.power_w, "W"))
+    if step.celsius is not None:
+        out.append(("Temperature", step.celsius, "Celsius"))
+    return out
 
 
-def _sampled201(wh: int) -> dict[str, Any]:
-    """2.0.1: the register as a number with its unit of measure."""
-    return {"timestamp": _now(), "sampled_value": [{
-        "value": wh, "measurand": "Energy.Active.Import.Register",
-        "unit_of_measure": {"unit": "Wh"}}]}
+def _sampled(step: Step) -> dict[str, Any]:
+    """1.6: each reading as a string value with its unit."""
+    return {"timestamp": _now(), "sampled_value": [
+        {"value": str(value), "measurand": measurand, "unit": unit}
+        for measurand, value, unit in _readings(step)]}
+
+
+def _sampled201(step: Step) -> dict[str, Any]:
+    """2.0.1: each reading as a number with its unit of measure."""
+    return {"timestamp": _now(), "sampled_value": [
+        {"value": value, "measurand": measurand, "unit_of_measure": {"unit": unit}}
+        for measurand, value, unit in _readings(step)]}
 
 
 def _token(tag: str) -> dict[str, str]:

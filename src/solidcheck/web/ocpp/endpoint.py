@@ -7,6 +7,12 @@ password ``solidcheck charging stations add`` printed; an unknown station or a w
 is answered HTTP 401 and logged. The subprotocol is the newest of ``ocpp2.1``, ``ocpp2.0.1``,
 ``ocpp1.6`` the station offers; offering none of them, the handshake completes without one and
 the connection is closed at once (OCPP 2.0.1 part 4 §3.1).
+
+A station that connects while its previous connection is still open replaces it: the newer
+connection wins (a station that lost its network reconnects while the server still holds the
+half-open old one), the old one is closed with 1000. For the watchers and the frame log the
+station stayed connected: "connected" is told again, "disconnected" only when the station's
+current connection closes.
 """
 
 from __future__ import annotations
@@ -14,16 +20,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import APIRouter
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ...charging.frame_log import FrameLog, SeenCalls
+from ...charging.frame_log import FrameLog, LinkEvent, SeenCalls
 from ...charging.rules import EndpointRule
 from ...registry import Registry
 from .connection import FrameHook, LoggedConnection
@@ -37,6 +45,8 @@ router = APIRouter()
 LinkHook = Callable[[str, str], None]
 #: WebSocket close code when no offered subprotocol is served (RFC 6455: protocol error)
 _NO_SUBPROTOCOL = 1002
+#: WebSocket close code for a connection a newer one of the same station replaced
+_REPLACED = 1000
 
 
 @dataclass
@@ -44,7 +54,8 @@ class Endpoint:
     """What the endpoint shares across connections: where frames go, what it answers, and
     ``frame_hooks`` — every logged frame is handed to each, in order (alerts join here) —
     and ``link_hooks``, told ``(charge_point_id, "connected" | "disconnected")`` when a
-    station's WebSocket opens and closes (offline detection joins here)."""
+    station's WebSocket opens (a replacing one too) and when its current one closes (offline
+    detection joins here; a replaced connection's close is not told)."""
 
     log: FrameLog
     rule: EndpointRule
@@ -53,6 +64,9 @@ class Endpoint:
     frame_hooks: list[FrameHook] = field(default_factory=list)
     link_hooks: list[LinkHook] = field(default_factory=list)
     connected: dict[str, str] = field(default_factory=dict)  # id → subprotocol
+    #: each station's current connection: its number (a count of connections) and socket
+    current: dict[str, tuple[int, WebSocket]] = field(default_factory=dict)
+    connections_opened: int = 0
 
     @classmethod
     def of(cls, *, log_dir: Path, rule: EndpointRule,
@@ -124,17 +138,35 @@ async def _serve(websocket: WebSocket, endpoint: Endpoint, charge_point_id: str,
         max_frame_bytes=endpoint.rule.max_frame_bytes,
         max_frames_per_minute=endpoint.rule.max_frames_per_minute)
     central = central_system_for(subprotocol)(charge_point_id, connection, endpoint.answers)
+    endpoint.connections_opened += 1
+    number = endpoint.connections_opened
+    before = endpoint.current.get(charge_point_id)
+    endpoint.current[charge_point_id] = (number, websocket)
     endpoint.connected[charge_point_id] = subprotocol
-    LOG.info("%s connected (%s)", charge_point_id, subprotocol)
+    endpoint.log.append(LinkEvent(datetime.now(UTC), charge_point_id, "connected", version,
+                                  replaced=before is not None))
+    if before is not None:
+        LOG.warning("%s connected again (%s): its open connection is replaced",
+                    charge_point_id, subprotocol)
+        with contextlib.suppress(RuntimeError, OSError):  # already closing: nothing to do
+            await before[1].close(code=_REPLACED, reason="replaced by a newer connection")
+    else:
+        LOG.info("%s connected (%s)", charge_point_id, subprotocol)
     _tell(endpoint, charge_point_id, "connected")
     try:
         await central.start()
     except WebSocketDisconnect:
         pass
     finally:
-        endpoint.connected.pop(charge_point_id, None)
-        LOG.info("%s disconnected", charge_point_id)
-        _tell(endpoint, charge_point_id, "disconnected")
+        if endpoint.current.get(charge_point_id, (None,))[0] == number:
+            del endpoint.current[charge_point_id]
+            endpoint.connected.pop(charge_point_id, None)
+            endpoint.log.append(LinkEvent(datetime.now(UTC), charge_point_id, "disconnected",
+                                          version))
+            LOG.info("%s disconnected", charge_point_id)
+            _tell(endpoint, charge_point_id, "disconnected")
+        else:
+            LOG.info("%s: a replaced connection closed", charge_point_id)
 
 
 def _tell(endpoint: Endpoint, charge_point_id: str, what: str) -> None:
