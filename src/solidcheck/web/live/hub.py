@@ -25,11 +25,24 @@ from ...charging.rules import ChargingRuleset
 from ..ocpp.endpoint import Endpoint
 
 __all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
-           "Subscription"]
+           "Subscription", "cancel_task"]
 
 LOG = logging.getLogger("solidcheck.live")
 #: the longest the timer sleeps: offline is detected within this of its threshold at worst
 MAX_TICK_S = 1.0
+
+
+async def cancel_task(task: asyncio.Task[object]) -> None:
+    """Cancel a background task and wait for its end — on its own loop: an app whose lifespan
+    runs twice at once (two test clients) stops a task another loop started, and only that
+    loop may wait for it."""
+    if task.get_loop() is asyncio.get_running_loop():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    else:
+        with contextlib.suppress(RuntimeError):  # that loop is already closed
+            task.get_loop().call_soon_threadsafe(task.cancel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +211,9 @@ class LiveHub:
                                                                  name="solidcheck-live-timer")
 
     async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            await cancel_task(timer)
         self.bus.close()
         self.states.close()
 

@@ -25,7 +25,7 @@ from ...charging.live.ticket_model import Resolution, Ticket
 from ...charging.live.tickets import TicketChange, TicketDesk
 from ...charging.rules import ChargingRuleset
 from ...registry import Registry
-from .hub import AlertChange, LiveHub
+from .hub import AlertChange, LiveHub, cancel_task
 
 __all__ = ["VERIFY_EVERY_S", "TicketService"]
 
@@ -76,11 +76,9 @@ class TicketService:
                                                  name="solidcheck-tickets-timer")
 
     async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            await cancel_task(timer)
         if self._writer is not None:
             self._queue.put(None)  # after what is queued: nothing is lost on a clean stop
             await asyncio.to_thread(self._writer.join)

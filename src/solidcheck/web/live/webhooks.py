@@ -27,7 +27,7 @@ from ...charging.webhooks import backoff_s, body_of, retryable, sign, target_mat
 from ...registry import Registry
 from ...registry.records import PendingDelivery, WebhookRecord
 from ..settings import Settings
-from .hub import AlertChange
+from .hub import AlertChange, cancel_task
 
 __all__ = ["USER_AGENT", "WebhookDispatcher"]
 
@@ -110,10 +110,8 @@ class WebhookDispatcher:
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._senders.values()]:
-            task.cancel()
-        for task in [*self._tasks, *self._senders.values()]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            with contextlib.suppress(Exception):  # a sender's failure is logged where it ran
+                await cancel_task(task)
         self._tasks, self._senders = [], {}
         if self._client is not None:
             await self._client.aclose()
