@@ -1,0 +1,145 @@
+"""The live monitoring page as the server draws it (issue 17 item 5): stations with their ports
+by state, open alerts against their SLA tier, today's figures by part I's engine over the
+endpoint's frame log, a station's 24-hour timeline, both languages, 404 for an unknown
+station. The hub is fed the frames the endpoint would hand it (the real-server path is in
+tests/test_browser_charging.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import warnings
+
+import pytest
+
+from solidcheck.charging.frame_log import FrameLog, LoggedFrame
+from solidcheck.charging.monitor import sla_standing, today_figures
+from solidcheck.charging.rules import charging_ruleset_by_id
+from solidcheck.registry import Registry
+from solidcheck.web import Settings, create_app
+
+with warnings.catch_warnings():
+    # Starlette deprecates its httpx-based client in favour of httpx2, not installed here.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+RULESET = charging_ruleset_by_id("cn-alliance-wp-2026")
+
+
+@pytest.fixture
+def site(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Any, Path]]:
+    with Registry.open(database_url, create=True) as registry:
+        registry.add_station("CP-A", actor="test", name="Depot north")
+        registry.add_station("CP-B", actor="test")
+        app = create_app(Settings(database_url=database_url, ocpp_log_dir=tmp_path / "frames"),
+                         registry=registry)
+        with TestClient(app) as client:
+            yield client, app, tmp_path / "frames"
+
+
+def frames_of_a_fault(app: Any, folder: Path, *, at: datetime) -> None:
+    """CP-A boots, port 1 available, then faulted: logged as the endpoint logs, and handed to
+    the hub as the endpoint hands it."""
+    log = FrameLog(folder)
+    sent = [("in", [2, "1", "BootNotification", {"chargePointVendor": "V",
+                                                  "chargePointModel": "M"}]),
+            ("out", [3, "1", {"status": "Accepted", "currentTime": at.isoformat(),
+                              "interval": 3600}]),
+            ("in", [2, "2", "StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                                   "status": "Available"}]),
+            ("out", [3, "2", {}]),
+            ("in", [2, "3", "StatusNotification", {"connectorId": 1,
+                                                   "errorCode": "GroundFailure",
+                                                   "status": "Faulted"}]),
+            ("out", [3, "3", {}])]
+    app.state.ocpp.connected["CP-A"] = "ocpp1.6"
+    app.state.live.on_link("CP-A", "connected")
+    for n, (direction, frame) in enumerate(sent):
+        logged = LoggedFrame(at + timedelta(seconds=n), "CP-A", direction, frame, "1.6")
+        log.append(logged)
+        app.state.live.on_frame(logged)
+    log.close()
+
+
+def test_every_registered_station_is_listed_offline_before_it_connects(
+        site: tuple[TestClient, Any, Path]) -> None:
+    client, _, _ = site
+    page = client.get("/charging")
+    assert page.status_code == 200
+    assert 'data-station="CP-A"' in page.text and 'data-station="CP-B"' in page.text
+    assert "Depot north" in page.text
+    assert page.text.count('class="connection off"') == 2
+    assert "not measurable yet" in page.text and "No open alert." in page.text
+    assert '<a href="/charging" aria-current="page">Charging live</a>' in page.text
+    assert '<script src="/static/charging.js" defer></script>' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_faulted_port_its_alert_and_todays_figures(
+        site: tuple[TestClient, Any, Path]) -> None:
+    client, app, folder = site
+    frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
+    page = client.get("/charging").text
+    assert 'class="port st-faulted" data-port="CP-A:1"' in page
+    assert '<span class="port-state">faulted</span>' in page
+    assert "<code class=\"port-code\">GroundFailure</code>" in page
+    assert 'class="connection on"' in page and page.count('class="connection off"') == 1
+    assert "fault at CP-A:1" in page
+    assert "of the 1 h to acknowledge" in page  # the rule set's tier of a fault (major)
+    assert "port down" in page
+    # part I's figures over the same log: 2 s available of the 10 min since boot
+    figures = today_figures(folder, RULESET, now=datetime.now(UTC))["CP-A"]
+    assert figures.availability_percent is not None and figures.success_percent is None
+    assert 0 < figures.availability_percent < 1
+    assert f"<dd>{figures.availability_percent:.1f} %</dd>" in page
+    assert page.count("not measurable yet") == 3  # CP-A's success, CP-B's two figures
+
+
+def test_the_page_in_chinese(site: tuple[TestClient, Any, Path]) -> None:
+    client, app, folder = site
+    frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
+    page = client.get("/charging", headers={"Accept-Language": "zh-CN"}).text
+    assert '<html lang="zh-CN">' in page
+    for words in ("充电桩实时监控", "未关闭告警", "CP-A:1 故障", "故障", "在线", "离线",
+                  "今日服务可用率", "尚无法计算", "单枪停运", "已用确认时限 1 小时"):
+        assert words in page, words
+    station = client.get("/charging/stations/CP-A?lang=zh").text
+    assert "充电桩 CP-A" in station and "最近 24 小时各枪状态" in station
+    assert "月" in station and "UTC" in station
+
+
+def test_a_station_page_has_its_timeline_alerts_and_figures(
+        site: tuple[TestClient, Any, Path]) -> None:
+    client, app, folder = site
+    frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
+    page = client.get("/charging/stations/CP-A")
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>Station CP-A</h1>" in text
+    assert '<svg class="timeline"' in text and 'class="seg st-faulted"' in text
+    assert 'class="seg st-available"' in text
+    assert "States of port CP-A:1 over the last 24 hours" in text
+    assert "fault at CP-A:1" in text
+    other = client.get("/charging/stations/CP-B").text
+    assert "fault at CP-A:1" not in other  # a station's page shows its own alerts only
+    assert "No state recorded in the frame logs of the last 24 hours." in other
+
+
+def test_an_unknown_station_is_a_404_page(site: tuple[TestClient, Any, Path]) -> None:
+    client, _, _ = site
+    page = client.get("/charging/stations/NO-SUCH")
+    assert page.status_code == 404
+    assert "No station NO-SUCH is registered here" in page.text
+    assert "未找到充电桩" in client.get("/charging/stations/NO-SUCH?lang=zh").text
+
+
+def test_sla_standing_takes_the_tier_of_the_severity() -> None:
+    tiers = RULESET.rules.sla_tiers.tiers if RULESET.rules.sla_tiers else []
+    due = sla_standing("critical", tiers, age_s=15 * 60, acknowledged=False)
+    assert due is not None and due.step == "acknowledge" and due.overdue
+    fixing = sla_standing("critical", tiers, age_s=15 * 60, acknowledged=True)
+    assert fixing is not None and fixing.step == "resolve" and not fixing.overdue
+    assert sla_standing("no-such", tiers, age_s=1, acknowledged=False) is None
