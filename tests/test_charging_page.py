@@ -6,12 +6,11 @@ tests/test_browser_charging.py)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 import pytest
 
@@ -143,3 +142,25 @@ def test_sla_standing_takes_the_tier_of_the_severity() -> None:
     fixing = sla_standing("critical", tiers, age_s=15 * 60, acknowledged=True)
     assert fixing is not None and fixing.step == "resolve" and not fixing.overdue
     assert sla_standing("no-such", tiers, age_s=1, acknowledged=False) is None
+
+
+def test_todays_figures_are_computed_once_per_refresh_in_a_worker_thread() -> None:
+    import asyncio
+    import threading
+
+    from solidcheck.web.pages.charging_views import Fresh
+
+    threads: list[int] = []
+
+    def compute() -> dict[str, int]:
+        threads.append(threading.get_ident())
+        return {"calls": len(threads)}
+
+    async def views() -> list[dict[str, int]]:
+        fresh = Fresh(compute, {}, max_age_s=60.0)
+        together = await asyncio.gather(fresh.get(), fresh.get(), fresh.get())
+        return [*together, await fresh.get()]
+
+    seen = asyncio.run(views())
+    assert seen == [{"calls": 1}] * 4  # three views at once and one after share one run
+    assert threads != [threading.get_ident()]  # not on the event loop's thread
