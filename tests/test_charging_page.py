@@ -164,3 +164,61 @@ def test_todays_figures_are_computed_once_per_refresh_in_a_worker_thread() -> No
     seen = asyncio.run(views())
     assert seen == [{"calls": 1}] * 4  # three views at once and one after share one run
     assert threads != [threading.get_ident()]  # not on the event loop's thread
+
+
+def test_with_public_reads_off_the_stations_are_not_shown(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    with Registry.open(database, create=True) as registry:
+        registry.add_station("CP-A", actor="test")
+        app = create_app(Settings(database_url=database, public_reads=False,
+                                  ocpp_log_dir=tmp_path / "frames"), registry=registry)
+        with TestClient(app) as client:
+            for path in ("/charging", "/charging/stations/CP-A", "/charging/events"):
+                answer = client.get(path)
+                assert answer.status_code == 403, path
+                assert "CP-A" not in answer.text or path.endswith("CP-A")
+
+
+def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leaves(
+        tmp_path: Path) -> None:
+    """Real uvicorn: the stream's first events are the state as it is; a client that closes
+    its connection leaves no subscription behind."""
+    import json
+    import time
+
+    import httpx
+
+    from ocpp_station import running_server
+
+    database = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    with Registry.open(database, create=True) as registry:
+        registry.add_station("CP-A", actor="test")
+        app = create_app(Settings(database_url=database, ocpp_log_dir=tmp_path / "frames"),
+                         registry=registry)
+        with running_server(app) as base:
+            frames_of_a_fault(app, tmp_path / "frames", at=datetime.now(UTC))
+            url = base.replace("ws://", "http://") + "/charging/events?lang=zh"
+            events: list[tuple[str, dict[str, Any]]] = []
+            listening = []
+            with httpx.stream("GET", url, timeout=30) as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                name = ""
+                for line in stream.iter_lines():
+                    if line.startswith("event: "):
+                        name = line.removeprefix("event: ")
+                    elif line.startswith("data: "):
+                        events.append((name, json.loads(line.removeprefix("data: "))))
+                        listening.append(app.state.live.bus.subscribers)
+                    if name == "alert" and events and events[-1][0] == "alert":
+                        break  # closes the connection
+            assert listening[-1] == 1
+            ports = [data for kind, data in events if kind == "state" and data["port_id"]]
+            assert ports[-1]["port"]["state"] == "faulted"
+            assert ports[-1]["port"]["label"] == "故障"
+            open_ids = next(data["ids"] for kind, data in events if kind == "open_alerts")
+            raised = events[-1][1]
+            assert raised["id"] in open_ids and "CP-A:1 故障" in raised["html"]
+            deadline = time.monotonic() + 20  # a hang guard
+            while app.state.live.bus.subscribers or app.state.live.states.subscribers:
+                assert time.monotonic() < deadline, "the stream kept its subscriptions"
+                time.sleep(0.02)

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import State
 
 from ...charging.live import PortLive
@@ -37,7 +37,7 @@ from .charging_views import (
     timeline_svg,
     when_text,
 )
-from .frame import View, _templates, render
+from .frame import View, _templates, problem_page, render
 from .navigation import MenuEntry, Page
 
 __all__ = ["PAGE", "router", "tickets_of"]
@@ -141,10 +141,19 @@ def _common(view: View, words: Words, monitor: _Monitor) -> dict[str, Any]:
                                                 .charging_figures_refresh_s))}
 
 
+def _not_public(view: View) -> HTMLResponse | None:
+    """Like the registry's pages: with public reads off, the stations are not shown either."""
+    if view.request.app.state.settings.public_reads:
+        return None
+    return problem_page(view, 403, "not_public_title", view.t.said("not_public_message"))
+
+
 @router.get("/charging", response_class=HTMLResponse)
 async def charging_page(request: Request) -> HTMLResponse:
     """Every station, its ports, its open alerts and today's figures."""
     view, state = View(request), request.app.state
+    if (refused := _not_public(view)) is not None:
+        return refused
     words, monitor = Words(view.lang), _monitor(state)
     registered = await _registered(request)
     figures = await monitor.today.get()
@@ -160,6 +169,8 @@ async def charging_page(request: Request) -> HTMLResponse:
 async def station_page(request: Request, station_id: str) -> HTMLResponse:
     """One station: its ports' last 24 hours, its open alerts and today's figures."""
     view, state = View(request), request.app.state
+    if (refused := _not_public(view)) is not None:
+        return refused
     words, monitor = Words(view.lang), _monitor(state)
     registered = await _registered(request)
     if station_id not in registered and station_id not in state.live.engine.state.stations:
@@ -196,9 +207,11 @@ def _alert_html(words: Words, row: dict[str, Any], station_href: Callable[[str],
 
 
 @router.get("/charging/events")
-async def charging_events(request: Request) -> StreamingResponse:
+async def charging_events(request: Request) -> Response:
     """The page's feed: the states and open alerts as they are, then every change."""
     view, state = View(request), request.app.state
+    if (refused := _not_public(view)) is not None:
+        return refused
     words, monitor, hub = Words(view.lang), _monitor(state), state.live
     station_href = _common(view, words, monitor)["station_href"]
 
