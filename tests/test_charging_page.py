@@ -216,9 +216,31 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
             assert ports[-1]["port"]["state"] == "faulted"
             assert ports[-1]["port"]["label"] == "故障"
             open_ids = next(data["ids"] for kind, data in events if kind == "open_alerts")
+            seen = next(data["stations"] for kind, data in events if kind == "seen")
+            assert datetime.fromisoformat(seen["CP-A"]) > datetime.now(UTC) - timedelta(hours=1)
             raised = events[-1][1]
             assert raised["id"] in open_ids and "CP-A:1 故障" in raised["html"]
             deadline = time.monotonic() + 20  # a hang guard
             while app.state.live.bus.subscribers or app.state.live.states.subscribers:
                 assert time.monotonic() < deadline, "the stream kept its subscriptions"
                 time.sleep(0.02)
+
+
+def test_a_log_read_once_is_read_again_when_it_grows(tmp_path: Path) -> None:
+    from solidcheck.charging.monitor import LogTables, port_timelines
+
+    folder, logs = tmp_path / "frames", LogTables()
+    now = datetime.now(UTC)
+    log = FrameLog(folder)
+    log.append(LoggedFrame(now - timedelta(minutes=5), "CP-A", "in", [
+        2, "1", "StatusNotification", {"connectorId": 1, "errorCode": "GroundFailure",
+                                       "status": "Faulted"}], "1.6"))
+    log.sync()
+    before = port_timelines(folder, RULESET, now=now, logs=logs)
+    assert before["CP-A:1"][-1].state == "faulted"
+    log.append(LoggedFrame(now - timedelta(minutes=1), "CP-A", "in", [
+        2, "2", "StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                       "status": "Available"}], "1.6"))
+    log.close()
+    after = port_timelines(folder, RULESET, now=now, logs=logs)
+    assert [s.state for s in after["CP-A:1"]][-2:] == ["faulted", "available"]

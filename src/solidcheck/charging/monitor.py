@@ -4,21 +4,27 @@ and the last 24 hours of each port, computed by part I's engine (``ingest`` →
 page and ``solidcheck charging metrics`` over the same files give the same numbers — and an
 open alert's age against its severity's SLA tier.
 
-Pure functions of files and a clock: the web page calls them in a worker thread and caches
-them (they read and parse a day of frames, which is too slow for the event loop).
+Functions of files and a clock: the web page calls them in a worker thread and caches them
+(they read and parse a day of frames, which is too slow for the event loop). Reading a day's
+log is most of the work, so :class:`LogTables` keeps each file's canonical tables until the file
+changes: yesterday's is read once, today's once per refresh for both the figures and the
+timelines.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+
 from .frame_log import day_file
 from .rules import ChargingRuleset, SlaTier
 
-__all__ = ["Segment", "SlaStanding", "StationToday", "day_start", "port_timelines",
+__all__ = ["LogTables", "Segment", "SlaStanding", "StationToday", "day_start", "port_timelines",
            "sla_standing", "today_figures"]
 
 
@@ -73,18 +79,48 @@ def _logs(folder: Path, since: datetime, now: datetime) -> list[Path]:
     return days
 
 
-def today_figures(folder: Path, ruleset: ChargingRuleset, *,
-                  now: datetime) -> dict[str, StationToday]:
+class LogTables:
+    """The canonical tables of frame-log files, each file read by part I's ``ingest`` once per
+    version (size and modification time); thread-safe. Files are read one by one and their
+    tables joined: a port's states and a station's silences are per frame, so this gives the
+    intervals one read of all the files would (a session across midnight is cut in two, which
+    only the day figures would see, and those read one day)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._read: dict[Path, tuple[tuple[int, int], dict[str, pa.Table]]] = {}
+
+    def tables(self, files: Sequence[Path]) -> dict[str, pa.Table]:
+        from .ingest import ingest
+
+        with self._lock:
+            parts = []
+            for path in files:
+                stat = path.stat()
+                version = (stat.st_size, stat.st_mtime_ns)
+                known = self._read.get(path)
+                if known is None or known[0] != version:
+                    known = self._read[path] = (version, ingest([path]).tables)
+                parts.append(known[1])
+            for path in set(self._read) - set(files):  # a day that left the window
+                del self._read[path]
+        if len(parts) == 1:
+            return parts[0]
+        return {name: pa.concat_tables([p[name] for p in parts], promote_options="default")
+                for name in parts[0]}
+
+
+def today_figures(folder: Path, ruleset: ChargingRuleset, *, now: datetime,
+                  logs: LogTables | None = None) -> dict[str, StationToday]:
     """Service availability and session success of every station in today's frame log,
     under ``ruleset`` (part I's definitions); empty when the log has no port yet."""
-    from .ingest import ingest
     from .metrics import compute_metrics
 
     start = day_start(now)
     files = _logs(folder, start, now)
     if not files or now <= start:
         return {}
-    tables = ingest(files).tables
+    tables = (logs or LogTables()).tables(files)
     if tables["port_events"].num_rows == 0:
         return {}
     result = compute_metrics(tables, [ruleset], period_from=start, period_to=now)
@@ -98,17 +134,17 @@ def today_figures(folder: Path, ruleset: ChargingRuleset, *,
 
 
 def port_timelines(folder: Path, ruleset: ChargingRuleset, *, now: datetime,
-                   hours: float = 24.0) -> dict[str, list[Segment]]:
+                   hours: float = 24.0, logs: LogTables | None = None
+                   ) -> dict[str, list[Segment]]:
     """Each port's state intervals over the last ``hours`` (from the frame logs of every UTC
     day they reach), by part I's interval builder: port id → segments in order."""
-    from .ingest import ingest
     from .intervals import Period, state_intervals
 
     since = now - timedelta(hours=hours)
     files = _logs(folder, since, now)
     if not files:
         return {}
-    tables = ingest(files).tables
+    tables = (logs or LogTables()).tables(files)
     if tables["port_events"].num_rows == 0:
         return {}
     rows = state_intervals(tables, [ruleset], Period(since, now))

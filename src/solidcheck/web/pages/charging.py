@@ -25,7 +25,13 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import State
 
 from ...charging.live import PortLive
-from ...charging.monitor import Segment, StationToday, port_timelines, today_figures
+from ...charging.monitor import (
+    LogTables,
+    Segment,
+    StationToday,
+    port_timelines,
+    today_figures,
+)
 from ...charging.rules import ChargingRuleset, load_charging_ruleset
 from .charging_views import (
     Fresh,
@@ -44,8 +50,12 @@ __all__ = ["PAGE", "router", "tickets_of"]
 
 router = APIRouter(include_in_schema=False)
 PAGE = Page(router, menu=MenuEntry("/charging", "nav_charging", place=60))
-#: a comment line this often keeps proxies from closing an idle stream and finds a gone client
-KEEPALIVE_S = 15.0
+#: how often the stream tells the page when each station last spoke (the hub publishes states
+#: on change only, so a heartbeat alone would leave the page's "last message" age growing); the
+#: same beat keeps proxies from closing an idle stream. A display cadence, not a threshold.
+SEEN_EVERY_S = 5.0
+#: events encoded and waiting for a slow client, beyond the bus's own queues
+OUT_QUEUE = 64
 TIMELINE_HOURS = 24.0
 
 
@@ -63,15 +73,16 @@ def _monitor(state: State) -> _Monitor:
     if found is None:
         settings = state.settings
         ruleset = load_charging_ruleset(settings.ocpp_ruleset)
-        folder = frame_folder(state.ocpp)
+        folder, logs = frame_folder(state.ocpp), LogTables()
 
         def today() -> dict[str, StationToday]:
-            return today_figures(folder, ruleset, now=datetime.now(UTC))
+            return today_figures(folder, ruleset, now=datetime.now(UTC), logs=logs)
 
         def timelines() -> tuple[datetime, datetime, dict[str, list[Segment]]]:
             now = datetime.now(UTC)
             since = now - timedelta(hours=TIMELINE_HOURS)
-            return since, now, port_timelines(folder, ruleset, now=now, hours=TIMELINE_HOURS)
+            return since, now, port_timelines(folder, ruleset, now=now, hours=TIMELINE_HOURS,
+                                              logs=logs)
 
         never = datetime.fromtimestamp(0, UTC)
         found = _Monitor(ruleset,
@@ -232,33 +243,52 @@ async def charging_events(request: Request) -> Response:
 
     async def stream() -> AsyncIterator[str]:
         alerts, states = hub.bus.subscribe(), hub.states.subscribe()
-        out: asyncio.Queue[str | None] = asyncio.Queue()
+        # bounded: a client that does not read holds up its pumps, its subscriptions fill and
+        # the bus cuts it off (then the stream ends and the page reconnects to a fresh state)
+        out: asyncio.Queue[str | None] = asyncio.Queue(OUT_QUEUE)
 
         async def pump(subscription: Any, encode: Callable[[Any], str]) -> None:
             async for change in subscription:
-                out.put_nowait(encode(change))
-            out.put_nowait(None)  # cut off or the server stopping: the client reconnects
+                await out.put(encode(change))
+            await out.put(None)  # cut off or the server stopping: the client reconnects
+
+        last_seen: dict[str, datetime] = {}
+
+        def seen_event() -> str:
+            changed = {}
+            for station_id, live in hub.engine.state.stations.items():
+                at = live.last_message_at
+                if at is not None and last_seen.get(station_id) != at:
+                    last_seen[station_id] = at
+                    changed[station_id] = at.isoformat()
+            return _event("seen", {"stations": changed}) if changed else ": keepalive\n\n"
 
         # the snapshot is taken on the loop right after subscribing: no change falls between
         opening = [state_event(change) for change in hub.current_states()]
+        opening.append(seen_event())
         opening.append(_event("open_alerts", {"ids": [a.id for a in
                                                       hub.engine.open_alerts()]}))
         opening += [alert_event(a, "raised") for a in hub.engine.open_alerts()]
         tasks = [asyncio.create_task(pump(states, state_event)),
                  asyncio.create_task(pump(alerts, lambda c: alert_event(c.alert, c.event)))]
+        loop = asyncio.get_running_loop()
         try:
             yield "retry: 2000\n\n"
             for text in opening:
                 yield text
+            next_seen = loop.time() + SEEN_EVERY_S
             while True:
                 try:
-                    item = await asyncio.wait_for(out.get(), KEEPALIVE_S)
+                    item = await asyncio.wait_for(out.get(), max(0.0, next_seen - loop.time()))
                 except TimeoutError:
-                    yield ": keepalive\n\n"
-                    continue
+                    item = ""
                 if item is None:
                     return
-                yield item
+                if item:
+                    yield item
+                if loop.time() >= next_seen:
+                    next_seen = loop.time() + SEEN_EVERY_S
+                    yield seen_event()
         finally:
             alerts.close()
             states.close()

@@ -98,6 +98,15 @@
       last.setAttribute("data-form", "ago");
     }
   }
+  function onSeen(seen) {
+    Object.keys(seen.stations).forEach(function (id) {
+      var card = station(id);
+      if (!card) { return; }
+      var last = card.querySelector(".age");
+      last.setAttribute("data-since", seen.stations[id]);
+      last.setAttribute("data-form", "ago");
+    });
+  }
   var rows = root.querySelector("[data-alert-rows]");
   function alertRow(id) {
     var found = null;
@@ -132,6 +141,7 @@
   var source = new EventSource(root.getAttribute("data-events"));
   source.addEventListener("state", function (e) { onState(JSON.parse(e.data)); });
   source.addEventListener("alert", function (e) { onAlert(JSON.parse(e.data)); });
+  source.addEventListener("seen", function (e) { onSeen(JSON.parse(e.data)); });
   source.addEventListener("open_alerts", function (e) { onOpenAlerts(JSON.parse(e.data)); });
   source.addEventListener("open", function () {
     statusLine.textContent = "";
