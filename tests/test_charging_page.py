@@ -165,6 +165,18 @@ def test_todays_figures_are_computed_once_per_refresh_in_a_worker_thread() -> No
     assert seen == [{"calls": 1}] * 4  # three views at once and one after share one run
     assert threads != [threading.get_ident()]  # not on the event loop's thread
 
+    async def stale_views() -> list[dict[str, int]]:
+        fresh = Fresh(compute, {}, max_age_s=0.0)  # always due again
+        first = await fresh.get()
+        meanwhile = await fresh.get()  # answered with the last value; a new run started
+        running = fresh._running
+        assert running is not None
+        await running
+        return [first, meanwhile, await fresh.get()]
+
+    threads.clear()
+    assert asyncio.run(stale_views()) == [{"calls": 1}, {"calls": 1}, {"calls": 2}]
+
 
 def test_with_public_reads_off_the_stations_are_not_shown(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'registry.sqlite3'}"

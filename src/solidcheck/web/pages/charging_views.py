@@ -130,9 +130,11 @@ Value = TypeVar("Value")
 
 @dataclass
 class Fresh(Generic[Value]):
-    """A value computed in a worker thread, at most once every ``max_age_s``: views wait for
-    the first computation and share any that is running; a failed one is logged and leaves
-    the last value (the page then says "not measurable yet" rather than fail)."""
+    """A value computed in a worker thread, at most once every ``max_age_s``. Only the first
+    view waits for it (views arriving meanwhile share that computation); later, a view that
+    finds it older starts a new computation in the background and is answered with the last
+    value at once, so no view waits for a day's log to be read again. A failed computation is
+    logged and leaves the last value (the page then says "not measurable yet", never fails)."""
 
     compute: Callable[[], Value]
     empty: Value
@@ -142,11 +144,12 @@ class Fresh(Generic[Value]):
     _running: asyncio.Task[Value] | None = None
 
     async def get(self) -> Value:
-        if self._at is not None and time.monotonic() - self._at < self.max_age_s:
-            assert self._value is not None
-            return self._value
-        if self._running is None:
+        fresh = self._at is not None and time.monotonic() - self._at < self.max_age_s
+        if not fresh and self._running is None:
             self._running = asyncio.get_running_loop().create_task(self._refresh())
+        if self._value is not None:
+            return self._value
+        assert self._running is not None
         return await asyncio.shield(self._running)
 
     async def _refresh(self) -> Value:
