@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from ocpp_station import ask, connect, running_server
 from solidcheck.registry import Registry
 from solidcheck.web import Settings, create_app
-from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations
+from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations, artifacts  # noqa: F401
 from test_charging_endpoint import add_station
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def no_horizontal_overflow(page: Page) -> bool:
 
 
 def test_a_fault_and_a_closed_socket_reach_the_open_page(
-        browser: Browser, live_site: tuple[str, str, str]) -> None:
+        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:  # noqa: F811
     http, ws_base, password = live_site
     page = open_page(browser, f"{http}/charging")
     card = page.locator(".station[data-station='CP-B']")
@@ -86,6 +86,7 @@ def test_a_fault_and_a_closed_socket_reach_the_open_page(
     expect(row).to_contain_text("to acknowledge")
     expect(page.locator(".no-alerts")).to_be_hidden()
     assert not _axe_violations(page)
+    page.screenshot(path=artifacts / "web-charging-live.png", full_page=True)
 
     ws.close()
     expect(card.locator(".connection-word")).to_have_text("offline")
@@ -95,7 +96,7 @@ def test_a_fault_and_a_closed_socket_reach_the_open_page(
 
 
 def test_chinese_phone_width_and_the_station_page(
-        browser: Browser, live_site: tuple[str, str, str]) -> None:
+        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:  # noqa: F811
     http, ws_base, password = live_site
     ws = connect(ws_base, "CP-B", password)
     ask(ws, BOOT)
@@ -108,6 +109,7 @@ def test_chinese_phone_width_and_the_station_page(
     expect(page.locator("tr.alert", has_text="CP-B:2 故障")).to_be_visible()
     assert no_horizontal_overflow(page)
     assert not _axe_violations(page)
+    page.screenshot(path=artifacts / "web-charging-live-zh-390.png", full_page=True)
 
     page.get_by_role("link", name="CP-B").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("充电桩 CP-B")
@@ -115,6 +117,7 @@ def test_chinese_phone_width_and_the_station_page(
     expect(page.locator(".live[data-live='on']")).to_be_attached()
     assert no_horizontal_overflow(page)
     assert not _axe_violations(page)
+    page.screenshot(path=artifacts / "web-charging-station-zh-390.png", full_page=True)
 
     ask(ws, status("4", 2, "Available"))  # the fault clears: its row leaves the open page
     expect(page.locator("tr.alert")).to_have_count(0)

@@ -139,10 +139,13 @@
   }
 
   var source = new EventSource(root.getAttribute("data-events"));
-  source.addEventListener("state", function (e) { onState(JSON.parse(e.data)); });
-  source.addEventListener("alert", function (e) { onAlert(JSON.parse(e.data)); });
-  source.addEventListener("seen", function (e) { onSeen(JSON.parse(e.data)); });
-  source.addEventListener("open_alerts", function (e) { onOpenAlerts(JSON.parse(e.data)); });
+  function listen(name, handle) {
+    source.addEventListener(name, function (e) { handle(JSON.parse(e.data)); tick(); });
+  }
+  listen("state", onState);
+  listen("alert", onAlert);
+  listen("seen", onSeen);
+  listen("open_alerts", onOpenAlerts);
   source.addEventListener("open", function () {
     statusLine.textContent = "";
     root.setAttribute("data-live", "on");
