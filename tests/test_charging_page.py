@@ -39,9 +39,8 @@ def site(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Any, P
             yield client, app, tmp_path / "frames"
 
 
-def frames_of_a_fault(app: Any, folder: Path, *, at: datetime) -> None:
-    """CP-A boots, port 1 available, then faulted: logged as the endpoint logs, and handed to
-    the hub as the endpoint hands it."""
+def log_a_fault(folder: Path, *, at: datetime) -> list[LoggedFrame]:
+    """CP-A boots, port 1 available, then faulted, logged as the endpoint logs it."""
     log = FrameLog(folder)
     sent = [("in", [2, "1", "BootNotification", {"chargePointVendor": "V",
                                                   "chargePointModel": "M"}]),
@@ -54,13 +53,20 @@ def frames_of_a_fault(app: Any, folder: Path, *, at: datetime) -> None:
                                                    "errorCode": "GroundFailure",
                                                    "status": "Faulted"}]),
             ("out", [3, "3", {}])]
+    logged = [LoggedFrame(at + timedelta(seconds=n), "CP-A", direction, frame, "1.6")
+              for n, (direction, frame) in enumerate(sent)]
+    for frame in logged:
+        log.append(frame)
+    log.close()
+    return logged
+
+
+def frames_of_a_fault(app: Any, folder: Path, *, at: datetime) -> None:
+    """:func:`log_a_fault`, each frame also handed to the hub as the endpoint hands it."""
     app.state.ocpp.connected["CP-A"] = "ocpp1.6"
     app.state.live.on_link("CP-A", "connected")
-    for n, (direction, frame) in enumerate(sent):
-        logged = LoggedFrame(at + timedelta(seconds=n), "CP-A", direction, frame, "1.6")
-        log.append(logged)
-        app.state.live.on_frame(logged)
-    log.close()
+    for frame in log_a_fault(folder, at=at):
+        app.state.live.on_frame(frame)
 
 
 def test_every_registered_station_is_listed_offline_before_it_connects(
@@ -256,3 +262,28 @@ def test_a_log_read_once_is_read_again_when_it_grows(tmp_path: Path) -> None:
     log.close()
     after = port_timelines(folder, RULESET, now=now, logs=logs)
     assert [s.state for s in after["CP-A:1"]][-2:] == ["faulted", "available"]
+
+
+def test_todays_figures_are_those_of_the_metrics_command_over_the_same_log(
+        tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from solidcheck.charging.frame_log import day_file
+    from solidcheck.charging.monitor import day_start
+    from solidcheck.cli import app as cli_app
+
+    day = day_start(datetime.now(UTC))
+    log_a_fault(tmp_path, at=day + timedelta(hours=1))
+    now = day + timedelta(hours=1, minutes=30)
+    shown = today_figures(tmp_path, RULESET, now=now)["CP-A"]
+    result = CliRunner().invoke(cli_app, [
+        "charging", "metrics", str(day_file(tmp_path, day)), "--from", day.isoformat(),
+        "--to", now.isoformat(), "--ruleset", RULESET.id, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    station = next(s for s in json.loads(result.output)["stations"] if s["station_id"] == "CP-A")
+    assert shown.availability_percent == station["service_availability_percent"]
+    assert shown.availability_percent is not None and shown.availability_percent > 0
+    assert station["session_success"].get(RULESET.id, {}).get("rate_percent") is None
+    assert shown.success_percent is None
