@@ -206,15 +206,19 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
 
     import httpx
 
-    from ocpp_station import running_server
+    from ocpp_station import ask, connect, running_server
 
     database = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     with Registry.open(database, create=True) as registry:
-        registry.add_station("CP-A", actor="test")
+        _, password = registry.add_station("CP-A", actor="test")
         app = create_app(Settings(database_url=database, ocpp_log_dir=tmp_path / "frames"),
                          registry=registry)
         with running_server(app) as base:
-            frames_of_a_fault(app, tmp_path / "frames", at=datetime.now(UTC))
+            station = connect(base, "CP-A", password)
+            ask(station, [2, "1", "BootNotification", {"chargePointVendor": "V",
+                                                       "chargePointModel": "M"}])
+            ask(station, [2, "2", "StatusNotification", {"connectorId": 1, "status": "Faulted",
+                                                         "errorCode": "GroundFailure"}])
             url = base.replace("ws://", "http://") + "/charging/events?lang=zh"
             events: list[tuple[str, dict[str, Any]]] = []
             listening = []
@@ -242,6 +246,7 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
             while app.state.live.bus.subscribers or app.state.live.states.subscribers:
                 assert time.monotonic() < deadline, "the stream kept its subscriptions"
                 time.sleep(0.02)
+            station.close()
 
 
 def test_a_log_read_once_is_read_again_when_it_grows(tmp_path: Path) -> None:
