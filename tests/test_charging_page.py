@@ -292,3 +292,24 @@ def test_todays_figures_are_those_of_the_metrics_command_over_the_same_log(
     assert shown.availability_percent is not None and shown.availability_percent > 0
     assert station["session_success"].get(RULESET.id, {}).get("rate_percent") is None
     assert shown.success_percent is None
+
+
+def test_a_first_computation_that_takes_long_leaves_the_page_saying_so() -> None:
+    import asyncio
+    import threading
+
+    from solidcheck.web.pages.charging_views import Fresh
+
+    release = threading.Event()
+
+    def slow() -> dict[str, int]:
+        assert release.wait(30), "never released"  # a hang guard
+        return {"done": 1}
+
+    async def views() -> tuple[object, object]:
+        fresh = Fresh(slow, {}, max_age_s=60.0)
+        early = await fresh.get(wait_s=0)  # the computation has not finished: no value yet
+        release.set()
+        return early, await fresh.get()
+
+    assert asyncio.run(views()) == (None, {"done": 1})

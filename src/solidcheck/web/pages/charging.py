@@ -56,6 +56,9 @@ PAGE = Page(router, menu=MenuEntry("/charging", "nav_charging", place=60))
 SEEN_EVERY_S = 5.0
 #: events encoded and waiting for a slow client, beyond the bus's own queues
 OUT_QUEUE = 64
+#: the longest a view waits for today's figures the first time (a busy day's log takes seconds
+#: to read): then it says "being computed" and a later view has them. A page-latency cap.
+FIRST_WAIT_S = 2.0
 TIMELINE_HOURS = 24.0
 
 
@@ -106,13 +109,13 @@ def _ports_of(state: State, station_id: str) -> list[PortLive]:
 
 
 def _station_row(words: Words, state: State, station_id: str, name: str | None,
-                 figures: dict[str, StationToday], now: datetime) -> dict[str, Any]:
+                 figures: dict[str, StationToday] | None, now: datetime) -> dict[str, Any]:
     """A station as both pages show it, from the live state as it is now."""
     live = state.live.engine.state.stations.get(station_id)
     connected = bool(live and live.connected and station_id in state.ocpp.connected)
     last = live.last_message_at if live else None
-    today = figures.get(station_id)
-    not_measurable = words("not_measurable")
+    today = figures.get(station_id) if figures is not None else None
+    not_measurable = words("not_measurable" if figures is not None else "figures_pending")
 
     def percent(value: float | None) -> str:
         return not_measurable if value is None else f"{value:.1f} %"
@@ -167,7 +170,7 @@ async def charging_page(request: Request) -> HTMLResponse:
         return refused
     words, monitor = Words(view.lang), _monitor(state)
     registered = await _registered(request)
-    figures = await monitor.today.get()
+    figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
     now = datetime.now(UTC)  # the live state is read from here on without a pause
     ids = sorted(set(registered) | set(state.live.engine.state.stations))
     stations = [_station_row(words, state, sid, registered.get(sid), figures, now) for sid in ids]
@@ -179,7 +182,7 @@ async def charging_page(request: Request) -> HTMLResponse:
 @router.get("/charging/stations/{station_id}", response_class=HTMLResponse)
 async def station_page(request: Request, station_id: str) -> HTMLResponse:
     """One station: its ports' last 24 hours, its open alerts and today's figures."""
-    view, state = View(request), request.app.state
+    view, state, now = View(request), request.app.state, datetime.now(UTC)
     if (refused := _not_public(view)) is not None:
         return refused
     words, monitor = Words(view.lang), _monitor(state)
@@ -187,8 +190,8 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
     if station_id not in registered and station_id not in state.live.engine.state.stations:
         return render(view, "problem.html.j2", title=words("not_found"), status=404,
                       explanation=words("not_found_message", id=station_id))
-    figures = await monitor.today.get()
-    since, until, timelines = await monitor.timelines.get()
+    figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
+    since, until, timelines = await monitor.timelines.get() or (now, now, {})
     now = datetime.now(UTC)
     station = _station_row(words, state, station_id, registered.get(station_id), figures, now)
     port_ids = sorted({p["id"] for p in station["ports"]} |

@@ -143,14 +143,18 @@ class Fresh(Generic[Value]):
     _at: float | None = None
     _running: asyncio.Task[Value] | None = None
 
-    async def get(self) -> Value:
+    async def get(self, *, wait_s: float | None = None) -> Value | None:
+        """The value; None when the first computation takes longer than ``wait_s`` (it goes
+        on, and a later view gets it)."""
         fresh = self._at is not None and time.monotonic() - self._at < self.max_age_s
         if not fresh and self._running is None:
             self._running = asyncio.get_running_loop().create_task(self._refresh())
         if self._value is not None:
             return self._value
-        assert self._running is not None
-        return await asyncio.shield(self._running)
+        task = self._running
+        assert task is not None
+        done, _ = await asyncio.wait({task}, timeout=wait_s)  # a timeout leaves it running
+        return task.result() if done else None
 
     async def _refresh(self) -> Value:
         try:
