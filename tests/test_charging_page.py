@@ -330,3 +330,16 @@ def test_no_english_word_on_the_chinese_pages(site: tuple[TestClient, Any, Path]
         page = client.get(f"{path}?lang={lang}").text
         found = english_words(visible_text(page), allowed | {"NO", "SUCH"})
         assert not found, (path, sorted(found))
+
+
+def test_an_acknowledged_alert_is_measured_against_its_time_to_resolve(
+        site: tuple[TestClient, Any, Path]) -> None:
+    client, app, folder = site
+    frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
+    before = client.get("/charging").text
+    assert "to acknowledge" in before and "(acknowledged)" not in before
+    fault = next(a for a in app.state.live.engine.open_alerts() if a.kind == "fault")
+    app.state.live.acknowledge(fault.id, at=datetime.now(UTC))
+    after = client.get("/charging").text
+    assert "(acknowledged)" in after
+    assert "of the 24 h to resolve" in after and "to acknowledge" not in after
