@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import State
 
-from ...charging.live import PortLive
+from ...charging.live import Alert, PortLive
 from ...charging.monitor import (
     LogTables,
     Segment,
@@ -103,17 +104,32 @@ def tickets_of(request: Request, station_id: str | None) -> list[dict[str, Any]]
 
 # ----------------------------------------------------------------------------- the views
 
-def _ports_of(state: State, station_id: str) -> list[PortLive]:
-    ports = state.live.engine.state.ports
-    return [ports[p] for p in sorted(ports) if p.split(":", 1)[0] == station_id]
+@dataclass(frozen=True)
+class _Live:
+    """The live state at one moment, copied on the event loop so that the rows and the HTML
+    can be made in a worker thread (the engine changes its objects in place)."""
+
+    ports: dict[str, list[PortLive]]
+    #: station → (online, when it last spoke)
+    seen: dict[str, tuple[bool, datetime | None]]
+    alerts: list[Alert]
 
 
-def _station_row(words: Words, state: State, station_id: str, name: str | None,
+def _snapshot(state: State) -> _Live:
+    engine = state.live.engine
+    ports: dict[str, list[PortLive]] = {}
+    for port_id in sorted(engine.state.ports):
+        ports.setdefault(port_id.split(":", 1)[0], []).append(
+            dataclasses.replace(engine.state.ports[port_id]))
+    seen = {sid: (live.connected and sid in state.ocpp.connected, live.last_message_at)
+            for sid, live in engine.state.stations.items()}
+    return _Live(ports, seen, sorted(engine.open_alerts(), key=lambda a: a.raised_at))
+
+
+def _station_row(words: Words, live: _Live, station_id: str, name: str | None,
                  figures: dict[str, StationToday] | None, now: datetime) -> dict[str, Any]:
-    """A station as both pages show it, from the live state as it is now."""
-    live = state.live.engine.state.stations.get(station_id)
-    connected = bool(live and live.connected and station_id in state.ocpp.connected)
-    last = live.last_message_at if live else None
+    """A station as both pages show it."""
+    connected, last = live.seen.get(station_id, (False, None))
     today = figures.get(station_id) if figures is not None else None
     not_measurable = words("not_measurable" if figures is not None else "figures_pending")
 
@@ -128,7 +144,7 @@ def _station_row(words: Words, state: State, station_id: str, name: str | None,
         "last_age": age_text(words, (now - last).total_seconds(), form="ago") if last
         else words("never"),
         "ports": [port_chip(words, p, connected=connected)
-                  for p in _ports_of(state, station_id)],
+                  for p in live.ports.get(station_id, [])],
         "availability": percent(today.availability_percent) if today else not_measurable,
         "success": percent(today.success_percent) if today else not_measurable,
     }
@@ -139,10 +155,9 @@ async def _registered(request: Request) -> dict[str, str]:
     return {s.charge_point_id: s.name for s in stations}
 
 
-def _open_alerts(words: Words, state: State, ruleset: ChargingRuleset, now: datetime, *,
+def _open_alerts(words: Words, live: _Live, ruleset: ChargingRuleset, now: datetime, *,
                  station_id: str | None = None) -> list[dict[str, Any]]:
-    alerts = sorted(state.live.engine.open_alerts(), key=lambda a: a.raised_at)
-    return [alert_row(words, a, ruleset, now=now) for a in alerts
+    return [alert_row(words, a, ruleset, now=now) for a in live.alerts
             if station_id is None or a.station_id == station_id]
 
 
@@ -171,12 +186,16 @@ async def charging_page(request: Request) -> HTMLResponse:
     words, monitor = Words(view.lang), _monitor(state)
     registered = await _registered(request)
     figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
-    now = datetime.now(UTC)  # the live state is read from here on without a pause
-    ids = sorted(set(registered) | set(state.live.engine.state.stations))
-    stations = [_station_row(words, state, sid, registered.get(sid), figures, now) for sid in ids]
-    return render(view, "charging.html.j2", title=words("title"), stations=stations,
-                  alerts=_open_alerts(words, state, monitor.ruleset, now),
-                  tickets=tickets_of(request, None), **_common(view, words, monitor))
+    live, now = _snapshot(state), datetime.now(UTC)
+
+    def draw() -> HTMLResponse:  # a thousand stations take a few hundred ms: not on the loop
+        stations = [_station_row(words, live, sid, registered.get(sid), figures, now)
+                    for sid in sorted(set(registered) | set(live.seen))]
+        return render(view, "charging.html.j2", title=words("title"), stations=stations,
+                      alerts=_open_alerts(words, live, monitor.ruleset, now),
+                      tickets=tickets_of(request, None), **_common(view, words, monitor))
+
+    return await asyncio.to_thread(draw)
 
 
 @router.get("/charging/stations/{station_id}", response_class=HTMLResponse)
@@ -192,8 +211,8 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
                       explanation=words("not_found_message", id=station_id))
     figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
     since, until, timelines = await monitor.timelines.get() or (now, now, {})
-    now = datetime.now(UTC)
-    station = _station_row(words, state, station_id, registered.get(station_id), figures, now)
+    live, now = _snapshot(state), datetime.now(UTC)
+    station = _station_row(words, live, station_id, registered.get(station_id), figures, now)
     port_ids = sorted({p["id"] for p in station["ports"]} |
                       {p for p in timelines if p.split(":", 1)[0] == station_id})
     bars = [{"id": port_id, "svg": timeline_svg(words, port_id, timelines.get(port_id, []),
@@ -204,7 +223,7 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
             for n, port_id in enumerate(port_ids)]
     return render(view, "charging_station.html.j2",
                   title=words("station_title", id=station_id), station=station, bars=bars,
-                  alerts=_open_alerts(words, state, monitor.ruleset, now, station_id=station_id),
+                  alerts=_open_alerts(words, live, monitor.ruleset, now, station_id=station_id),
                   tickets=tickets_of(request, station_id), **_common(view, words, monitor))
 
 
