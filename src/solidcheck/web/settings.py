@@ -66,6 +66,12 @@ class Settings(BaseModel):
     ocpp_id_tokens: Path | None = Field(default=None, description="SOLIDCHECK_OCPP_ID_TOKENS: "
                                         "file of the id tokens Authorize accepts, one a line; "
                                         "none: every token is accepted")
+    # ch18-page: the monitoring page
+    charging_figures_refresh_s: float = Field(
+        default=60.0, gt=0, description="SOLIDCHECK_CHARGING_FIGURES_REFRESH_S: the live page "
+        "recomputes today's availability and success (part I's engine over the day's frame "
+        "log, in a worker thread) at most this often; assumption: a minute is fresh enough "
+        "for day figures and keeps a busy day's log from being re-read on every view")
 
     # --- ch18-hooks: alert webhooks. The white paper says nothing of webhooks; these are the
     # project's assumptions, chosen so a receiver restarted or redeployed (minutes) misses
@@ -116,6 +122,9 @@ class Settings(BaseModel):
                             ("ocpp_id_tokens", "SOLIDCHECK_OCPP_ID_TOKENS")):
             if os.environ.get(name):
                 values[field] = Path(os.environ[name])
+        if os.environ.get("SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"):  # ch18-page
+            values["charging_figures_refresh_s"] = float(
+                os.environ["SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"])
         if os.environ.get("SOLIDCHECK_SECRET_KEY"):
             values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
         for field, name in (("webhook_max_attempts", "SOLIDCHECK_WEBHOOK_MAX_ATTEMPTS"),

@@ -12,7 +12,8 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-_STATIC = {"site.css": "text/css; charset=utf-8"}
+_STATIC = {"site.css": "text/css; charset=utf-8",
+           "charging.js": "text/javascript; charset=utf-8"}  # ch18-page: the live page
 
 
 @functools.cache
