@@ -103,6 +103,23 @@ def test_a_faulted_port_its_alert_and_todays_figures(
     assert page.count("not measurable yet") == 3  # CP-A's success, CP-B's two figures
 
 
+def test_a_fault_opens_a_ticket_shown_with_its_sla_on_both_pages(
+        site: tuple[TestClient, Any, Path]) -> None:
+    client, app, folder = site
+    assert "No open ticket" in client.get("/charging").text
+    frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
+    (ticket,) = app.state.tickets.desk.live_tickets()
+    assert ticket.port_id == "CP-A:1"
+    for path in ("/charging", "/charging/stations/CP-A"):
+        page = client.get(path).text
+        row = page[page.index(f'data-ticket="{ticket.id}"'):]
+        row = row[:row.index("</tr>")]
+        assert "CP-A:1" in row and "opened" in row and "of the 1 h to acknowledge" in row
+    assert 'data-ticket=' not in client.get("/charging/stations/CP-B").text
+    zh = client.get("/charging?lang=zh").text
+    assert "未完结工单" in zh and f'data-ticket="{ticket.id}"' in zh
+
+
 def test_the_page_in_chinese(site: tuple[TestClient, Any, Path]) -> None:
     client, app, folder = site
     frames_of_a_fault(app, folder, at=datetime.now(UTC) - timedelta(minutes=10))
@@ -222,6 +239,7 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
             url = base.replace("ws://", "http://") + "/charging/events?lang=zh"
             events: list[tuple[str, dict[str, Any]]] = []
             listening = []
+            others = app.state.live.bus.subscribers, app.state.live.states.subscribers
             with httpx.stream("GET", url, timeout=30) as stream:
                 assert stream.headers["content-type"].startswith("text/event-stream")
                 name = ""
@@ -233,7 +251,7 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
                         listening.append(app.state.live.bus.subscribers)
                     if name == "alert" and events and events[-1][0] == "alert":
                         break  # closes the connection
-            assert listening[-1] == 1
+            assert listening[-1] == others[0] + 1
             ports = [data for kind, data in events if kind == "state" and data["port_id"]]
             assert ports[-1]["port"]["state"] == "faulted"
             assert ports[-1]["port"]["label"] == "故障"
@@ -243,7 +261,7 @@ def test_the_event_stream_starts_with_the_state_and_lets_go_when_the_client_leav
             raised = events[-1][1]
             assert raised["id"] in open_ids and "CP-A:1 故障" in raised["html"]
             deadline = time.monotonic() + 20  # a hang guard
-            while app.state.live.bus.subscribers or app.state.live.states.subscribers:
+            while (app.state.live.bus.subscribers, app.state.live.states.subscribers) != others:
                 assert time.monotonic() < deadline, "the stream kept its subscriptions"
                 time.sleep(0.02)
             station.close()
@@ -341,5 +359,7 @@ def test_an_acknowledged_alert_is_measured_against_its_time_to_resolve(
     fault = next(a for a in app.state.live.engine.open_alerts() if a.kind == "fault")
     app.state.live.acknowledge(fault.id, at=datetime.now(UTC))
     after = client.get("/charging").text
-    assert "(acknowledged)" in after
-    assert "of the 24 h to resolve" in after and "to acknowledge" not in after
+    row = after[after.index(f'data-alert="{fault.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "(acknowledged)" in row
+    assert "of the 24 h to resolve" in row and "to acknowledge" not in row

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ...charging.frame_log import LoggedFrame
 from ..ocpp.endpoint import Endpoint
-from .hub import AlertChange, AlertSink, Bus
+from .hub import AlertChange, AlertSink, Bus, cancel_task
 
 __all__ = ["LiveMetrics"]
 
@@ -121,11 +121,9 @@ class LiveMetrics:
             self._watch(bus), name="solidcheck-alert-latency")
 
     async def stop(self) -> None:
-        if self._latency_task is not None:
-            self._latency_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._latency_task
-            self._latency_task = None
+        task, self._latency_task = self._latency_task, None
+        if task is not None:
+            await cancel_task(task)
 
     async def _watch(self, bus: Bus[AlertChange]) -> None:
         while True:  # a subscription cut off (1,000 behind) is taken up again

@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import State
 
 from ...charging.live import Alert, PortLive
+from ...charging.live.ticket_model import Ticket
 from ...charging.monitor import (
     LogTables,
     Segment,
@@ -41,6 +42,7 @@ from .charging_views import (
     alert_row,
     frame_folder,
     port_chip,
+    ticket_row,
     timeline_svg,
     when_text,
 )
@@ -96,10 +98,16 @@ def _monitor(state: State) -> _Monitor:
     return found
 
 
-def tickets_of(request: Request, station_id: str | None) -> list[dict[str, Any]] | None:
-    """The tickets the page shows (all, or a station's): None until the tickets part is
-    joined here — the template then leaves its section out."""
-    return None
+def tickets_of(state: State) -> list[Ticket]:
+    """The desk's tickets not yet verified or closed, oldest first (copied on the event loop,
+    like the live state: the desk replaces them as they change)."""
+    return sorted(state.tickets.desk.live_tickets(), key=lambda ticket: ticket.opened_at)
+
+
+def _ticket_rows(words: Words, tickets: list[Ticket], ruleset: ChargingRuleset, now: datetime,
+                 *, station_id: str | None = None) -> list[dict[str, Any]]:
+    return [ticket_row(words, t, ruleset, now=now) for t in tickets
+            if station_id is None or t.station_id == station_id]
 
 
 # ----------------------------------------------------------------------------- the views
@@ -186,14 +194,15 @@ async def charging_page(request: Request) -> HTMLResponse:
     words, monitor = Words(view.lang), _monitor(state)
     registered = await _registered(request)
     figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
-    live, now = _snapshot(state), datetime.now(UTC)
+    live, tickets, now = _snapshot(state), tickets_of(state), datetime.now(UTC)
 
     def draw() -> HTMLResponse:  # a thousand stations take a few hundred ms: not on the loop
         stations = [_station_row(words, live, sid, registered.get(sid), figures, now)
                     for sid in sorted(set(registered) | set(live.seen))]
         return render(view, "charging.html.j2", title=words("title"), stations=stations,
                       alerts=_open_alerts(words, live, monitor.ruleset, now),
-                      tickets=tickets_of(request, None), **_common(view, words, monitor))
+                      tickets=_ticket_rows(words, tickets, monitor.ruleset, now),
+                      **_common(view, words, monitor))
 
     return await asyncio.to_thread(draw)
 
@@ -211,7 +220,7 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
                       explanation=words("not_found_message", id=station_id))
     figures = await monitor.today.get(wait_s=FIRST_WAIT_S)
     since, until, timelines = await monitor.timelines.get() or (now, now, {})
-    live, now = _snapshot(state), datetime.now(UTC)
+    live, tickets, now = _snapshot(state), tickets_of(state), datetime.now(UTC)
     station = _station_row(words, live, station_id, registered.get(station_id), figures, now)
     port_ids = sorted({p["id"] for p in station["ports"]} |
                       {p for p in timelines if p.split(":", 1)[0] == station_id})
@@ -224,7 +233,9 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
     return render(view, "charging_station.html.j2",
                   title=words("station_title", id=station_id), station=station, bars=bars,
                   alerts=_open_alerts(words, live, monitor.ruleset, now, station_id=station_id),
-                  tickets=tickets_of(request, station_id), **_common(view, words, monitor))
+                  tickets=_ticket_rows(words, tickets, monitor.ruleset, now,
+                                       station_id=station_id),
+                  **_common(view, words, monitor))
 
 
 # ------------------------------------------------------------------------------ the stream

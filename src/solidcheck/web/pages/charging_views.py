@@ -17,14 +17,15 @@ from typing import Any, Generic, TypeVar
 from markupsafe import Markup
 
 from ...charging.live import Alert, PortLive, alert_title
+from ...charging.live.ticket_model import Ticket
 from ...charging.monitor import Segment, sla_standing
-from ...charging.rules import ChargingRuleset
+from ...charging.rules import ChargingRuleset, SlaTier
 from ...errors import SolidcheckError
 from ...i18n import message
 from .frame import Lang
 
 __all__ = ["STATE_GLYPH", "Fresh", "Words", "age_text", "alert_row", "frame_folder",
-           "port_chip", "timeline_svg", "when_text"]
+           "port_chip", "ticket_row", "timeline_svg", "when_text"]
 
 LOG = logging.getLogger("solidcheck.web.charging")
 #: a shape beside each state's colour and word, so a state is never told by colour alone
@@ -82,27 +83,50 @@ def port_chip(words: Words, port: PortLive, *, connected: bool) -> dict[str, Any
             "error_code": port.error_code if port.error_code not in (None, "NoError") else None}
 
 
+def _sla(words: Words, ruleset: ChargingRuleset, severity: str, *, age_s: float,
+         acknowledged: bool) -> tuple[dict[str, Any] | None, SlaTier | None]:
+    """The standing against the severity's SLA tier as the script updates it, and the tier."""
+    tiers = ruleset.rules.sla_tiers.tiers if ruleset.rules.sla_tiers else []
+    standing = sla_standing(severity, tiers, age_s=age_s, acknowledged=acknowledged)
+    if standing is None:
+        return None, None
+    hours = f"{standing.allowed_s / 3600:g}"
+    template = words(f"sla_{standing.step}", percent="{percent}", hours=hours)
+    return ({"allowed_s": standing.allowed_s, "template": template,
+             "text": template.replace("{percent}", f"{standing.used * 100:.0f} %"),
+             "overdue": standing.overdue}, standing.tier)
+
+
 def alert_row(words: Words, alert: Alert, ruleset: ChargingRuleset, *,
               now: datetime) -> dict[str, Any]:
     """An open alert: its title, severity (and tier name), port, age and SLA standing."""
-    tiers = ruleset.rules.sla_tiers.tiers if ruleset.rules.sla_tiers else []
     age_s = (now - alert.raised_at).total_seconds()
-    standing = sla_standing(alert.severity, tiers, age_s=age_s,
-                            acknowledged=alert.acknowledged_at is not None)
-    sla: dict[str, Any] | None = None
-    if standing is not None:
-        hours = f"{standing.allowed_s / 3600:g}"
-        template = words(f"sla_{standing.step}", percent="{percent}", hours=hours)
-        sla = {"allowed_s": standing.allowed_s, "template": template,
-               "text": template.replace("{percent}", f"{standing.used * 100:.0f} %"),
-               "overdue": standing.overdue}
-    tier = standing.tier if standing else None
+    sla, tier = _sla(words, ruleset, alert.severity, age_s=age_s,
+                     acknowledged=alert.acknowledged_at is not None)
     return {"id": alert.id, "kind": alert.kind, "title": alert_title(alert, words.lang),
             "severity": alert.severity,
             "tier": (tier.name if words.lang == "en" else tier.name_zh) if tier else None,
             "station_id": alert.station_id, "port": alert.port_id or "—",
             "raised_at": alert.raised_at.isoformat(), "age": age_text(words, age_s),
             "acknowledged": alert.acknowledged_at is not None, "sla": sla}
+
+
+def ticket_row(words: Words, ticket: Ticket, ruleset: ChargingRuleset, *,
+               now: datetime) -> dict[str, Any]:
+    """A ticket not yet verified or closed: its status, age and SLA standing, as an alert's
+    (the clock runs from its opening; a resolved ticket's has stopped while it is verified)."""
+    age_s = (now - ticket.opened_at).total_seconds()
+    sla, tier = _sla(words, ruleset, ticket.severity, age_s=age_s,
+                     acknowledged=ticket.acknowledged_at is not None)
+    if ticket.resolved_at is not None:
+        sla = None  # the clock stopped at the repair
+    return {"id": ticket.id, "station_id": ticket.station_id, "port": ticket.port_id or "—",
+            "severity": ticket.severity,
+            "tier": (tier.name if words.lang == "en" else tier.name_zh) if tier else None,
+            "status": message(f"charging.ticket.status.{ticket.status}", {}, words.lang),
+            "alerts": len(ticket.alert_ids), "reopened": ticket.reopen_count,
+            "opened_at": ticket.opened_at.isoformat(), "age": age_text(words, age_s),
+            "sla": sla}
 
 
 def timeline_svg(words: Words, port_id: str, segments: list[Segment], *, since: datetime,
