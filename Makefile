@@ -43,6 +43,22 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # loaded, served on http://127.0.0.1:$(DEMO_PORT)/. A lab key for the classify form is
 # written to out/demo-lab.key. Ctrl-C stops the server; `make demo` again reuses the data.
 DEMO_PORT ?= 8000
+# the live part: this many simulated stations on the server's OCPP endpoint, a fault of every
+# kind injected each round of 20 simulated minutes (10 real ones), round after round
+DEMO_STATIONS ?= 8
+define DEMO_WAIT
+import sys, time, urllib.request
+deadline = time.monotonic() + 60
+while True:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2)
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit("the server did not start: see its output above")
+        time.sleep(0.2)
+endef
+export DEMO_WAIT
 DEMO_ENV  := SOLIDCHECK_DATA_DIR=$(CURDIR)/out/demo-registry
 demo: $(VENV)/.installed
 	$(BIN)/solidcheck classify examples/*.yaml examples/*.json
@@ -71,7 +87,25 @@ demo: $(VENV)/.installed
 	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck registry keys create --role lab \
 	    --name "demo lab" > out/demo-lab.key
 	@echo "a lab API key for the classify form and the API: out/demo-lab.key"
-	$(DEMO_ENV) $(BIN)/solidcheck serve --port $(DEMO_PORT)
+	@test -s out/demo-stations.txt || { for n in $$(seq 1 $(DEMO_STATIONS)); do \
+	    id=$$(printf 'SIM%05d' $$n); \
+	    password=$$($(DEMO_ENV) $(BIN)/solidcheck charging stations add $$id \
+	        --name "Demo station $$n" --station DEMO-SITE-$$(( (n + 3) / 4 )) | tail -n 1) \
+	        || exit 1; \
+	    echo "$$id $$password"; \
+	done > out/demo-stations.tmp && mv out/demo-stations.tmp out/demo-stations.txt; }
+	@$(DEMO_ENV) $(BIN)/solidcheck serve --port $(DEMO_PORT) & server=$$!; \
+	trap 'kill $$server $$simulator 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/python -c "$$DEMO_WAIT" $(DEMO_PORT) || exit 1; \
+	echo "live monitoring of $(DEMO_STATIONS) simulated stations: http://127.0.0.1:$(DEMO_PORT)/charging"; \
+	echo "(the simulator's output: out/demo-simulator.log; Ctrl-C stops both)"; \
+	( seed=1; while :; do \
+	    $(BIN)/solidcheck charging simulate --stations $(DEMO_STATIONS) \
+	        --url ws://127.0.0.1:$(DEMO_PORT)/ocpp --password-file out/demo-stations.txt \
+	        --faults all --seed $$seed --duration 1200 --speed 2 \
+	        --report out/demo-simulator-report.json; \
+	    seed=$$((seed + 1)); done ) > out/demo-simulator.log 2>&1 & simulator=$$!; \
+	wait $$server
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
