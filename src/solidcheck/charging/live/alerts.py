@@ -294,8 +294,9 @@ def _key_of(alert: Alert) -> _Key:
     if alert.kind != "fault" or not alert.evidence:
         return (alert.kind, where, "")
     record = alert.evidence[0]
+    message = record.get("frame")
     frame = LiveFrame(alert.station_id, "out" if record.get("direction") == "out" else "in",
-                      record.get("frame") if isinstance(record.get("frame"), list) else [])
+                      message if isinstance(message, list) else [])
     for seen in LiveState().apply(frame, received_at=alert.raised_at):
         if seen.kind == "status" and seen.port_id is not None:
             return ("fault", seen.port_id, "status")

@@ -42,15 +42,17 @@ from ..schema import ApiKey, Cell, ChainHead
 from . import api_keys, audit_log, cells, evidence, issuers, ownership, reads, stored_certificates
 from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
+from .live import LiveMixin
 from .ownership import check_may_write
 from .stations import StationsMixin
 
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin):
+class Registry(StationsMixin, LiveMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
-    The charging stations' operations are in ``stations.py``."""
+    The charging stations' operations are in ``stations.py``, the live state and alerts'
+    in ``live.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)

@@ -5,6 +5,9 @@ tables, tickets, webhooks, Prometheus. ``docs/architecture.md`` draws where each
 from __future__ import annotations
 
 from .hub import AlertChange, AlertSink, Bus, LiveHub, StateChange, StateSink, Subscription
+from .persist import keep_in_registry, start_keeping, stop_keeping
+from .writer import LiveWriter
 
 __all__ = ["AlertChange", "AlertSink", "Bus", "LiveHub", "StateChange", "StateSink",
            "Subscription"]
+__all__ += ["LiveWriter", "keep_in_registry", "start_keeping", "stop_keeping"]
