@@ -23,3 +23,7 @@ router = APIRouter()
 for _part in (classification, cells, results, certificates, claim_audit, keys, access):
     router.include_router(_part.router)
 system_router = operations.router
+# ch18-alerts: the live alerts and their stream
+from . import charging_alerts  # noqa: E402
+
+router.include_router(charging_alerts.router)
