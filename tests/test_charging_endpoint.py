@@ -335,7 +335,6 @@ def test_a_server_killed_mid_traffic_keeps_the_rows_of_every_answered_transactio
     new fault and then a MeterValues, again and again: after a restart every answered fault
     is a row, none is raised twice, and one open before the restart is resolved after it."""
     from attack_server import start_server
-
     from solidcheck.registry.store.live import AlertFilter
 
     password = add_station(sqlite_url, "CP-K")
