@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -200,7 +200,11 @@ async def stream_alerts(
                                  "charging.alerts_api.last_event_id_fix", value=given))
     if problems:
         raise InvalidInputError(problems, source="request")
-    subscription = request.app.state.live_writer.numbered.subscribe()  # before the replay
+    writer = request.app.state.live_writer
+    if not writer.running:  # an app served without its lifespan: nothing would ever come
+        raise HTTPException(503, message("charging.alerts_api.not_live"),
+                            headers={"Retry-After": "5"})
+    subscription = writer.numbered.subscribe()  # before the replay
     events = _events(registry, subscription, where, after, settings.sse_heartbeat_s)
     return StreamingResponse(events, media_type=_EVENT_STREAM,
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -131,6 +131,11 @@ class LiveWriter:
         self._waiters = still
 
     # ---------------------------------------------------------------- the thread
+    @property
+    def running(self) -> bool:
+        """Started by the app's lifespan (an app used without one has no live side)."""
+        return self._thread is not None
+
     def start(self) -> None:
         """Start the writer thread (the app's lifespan, on the running loop)."""
         if self._thread is None:
