@@ -128,6 +128,11 @@ def test_a_client_reconnecting_with_last_event_id_receives_what_it_missed(
             assert [httpx.Response(200, content=e["data"]).json()["port_id"]
                     for e in missed] == ["CP-B:1", "CP-B:2"]
             assert int(seen["id"]) < int(missed[0]["id"]) < int(missed[1]["id"])
+        with client.stream("GET", "/v1/charging/alerts/stream", timeout=READ_LIMIT_S,
+                           params={"port": "CP-B:2", "status": "open"},
+                           headers={"Last-Event-ID": "0"}) as response:
+            only = next_event(events(response))  # the filters apply to the replay too
+        assert (only["event"], only["id"]) == ("raised", missed[1]["id"])
         ws.close()
 
 
@@ -195,21 +200,21 @@ def test_pages_follow_next_over_ties_and_filters_count_on_both_databases(
 
 
 def test_an_alert_open_before_a_restart_is_resolved_after_it_and_a_retransmission_logged_once(
-        sqlite_url: str, tmp_path: Path) -> None:
-    password = add_station(sqlite_url, "CP-R")
+        database_url: str, tmp_path: Path) -> None:
+    password = add_station(database_url, "CP-R")
     meter = [2, "mv-1", "MeterValues", {"connectorId": 1, "meterValue": [{
         "timestamp": datetime.now(UTC).isoformat(), "sampledValue": [{"value": "10"}]}]}]
-    with serving(sqlite_url, tmp_path) as base:
+    with serving(database_url, tmp_path) as base:
         ws = connect(base.replace("http://", "ws://"), "CP-R", password)
         ask(ws, [2, "b", "BootNotification", BOOT])
         status(ws, "s1", 1, "Faulted", "GroundFailure")
         assert ask(ws, meter)[:2] == [3, "mv-1"]  # answered: the fault's row is committed
         ws.close()
-    with Registry.open(sqlite_url) as registry:
+    with Registry.open(database_url) as registry:
         opened = {alert.kind: alert for alert in registry.open_live_alerts()}
     assert set(opened) == {"fault", "offline"}  # the socket closed before the server did
     before = opened["fault"]
-    with serving(sqlite_url, tmp_path) as base, httpx.Client(base_url=base) as client:
+    with serving(database_url, tmp_path) as base, httpx.Client(base_url=base) as client:
         ws = connect(base.replace("http://", "ws://"), "CP-R", password)
         assert ask(ws, meter)[:2] == [3, "mv-1"]  # the station did not hear the answer
         status(ws, "s2", 1, "Faulted", "GroundFailure")  # still the same fault
@@ -222,7 +227,7 @@ def test_an_alert_open_before_a_restart_is_resolved_after_it_and_a_retransmissio
     assert offline["status"] == "resolved"  # by the reconnection after the restart
     logged = day_file(tmp_path / "frames", datetime.now(UTC)).read_text("utf-8")
     assert logged.count('"mv-1","MeterValues"') == 1
-    with Registry.open(sqlite_url) as registry:
+    with Registry.open(database_url) as registry:
         stations, ports = registry.live_states()
     assert [(s["station_id"], s["vendor"], s["model"], s["firmware"], s["connected"])
             for s in stations] == [("CP-R", "Vendor-X", "Model-Y", "1.2.3", False)]
