@@ -214,16 +214,17 @@ async def stream_alerts(
             summary="The live alerts, newest first",
             responses=error_responses(401, 503), openapi_extra=KEY_OPTIONAL)
 def list_alerts(request: Request, registry: RegistryDep, reader: ReaderDep, raw: RawFilterDep,
-                limit: Annotated[str, Query(max_length=10, json_schema_extra={
-                    "type": "integer", "minimum": 1, "maximum": _MAX_LIMIT})] = "50",
+                limit: Annotated[str, Query(json_schema_extra={
+                    "type": "integer", "minimum": 1, "maximum": _MAX_LIMIT, "default": 50})
+                                 ] = "50",
                 cursor: Annotated[str | None, Query(max_length=400, description="the "
                                                     "previous page's next")] = None
                 ) -> AlertPage:
     problems: list[Problem] = []
     where = checked_filter(raw, _severities(request), problems)
-    if not (limit.isdigit() and 1 <= int(limit) <= _MAX_LIMIT):
+    if not (len(limit) <= 3 and limit.isdigit() and 1 <= int(limit) <= _MAX_LIMIT):
         problems.append(_problem("query.limit", "charging.alerts_api.bad_limit",
-                                 "charging.alerts_api.limit_fix", value=limit,
+                                 "charging.alerts_api.limit_fix", value=limit[:20],
                                  most=str(_MAX_LIMIT), fix={"most": str(_MAX_LIMIT)}))
     after = _parse_cursor(cursor, problems) if cursor is not None else None
     if problems:
