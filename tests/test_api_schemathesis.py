@@ -60,6 +60,11 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP,
                                         config=SchemathesisConfig.from_dict(CONFIG))
 
 
+# ch18-alerts: the alert stream never ends by itself (Server-Sent Events), so a generated
+# request would wait forever for its body; tests/test_charging_alerts_api.py checks its contract
+schema = schema.exclude(path="/v1/charging/alerts/stream")
+
+
 @schema.parametrize()
 def test_every_operation_keeps_its_documented_contract(case: Any) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {ADMIN_KEY}"})

@@ -395,3 +395,39 @@ def test_replay_of_a_frame_log_dates_offline_when_the_silence_became_too_long(
     assert offline.resolved_at == at(600)
     assert offline.evidence[0]["frame"][2] == "BootNotification"
 
+
+# ------------------------------------------------------------------------- a restart
+def test_restored_alerts_are_resolved_not_raised_again_after_a_restart() -> None:
+    """The alerts open when a server stopped, given to a new engine (issue 17 item 2): a
+    condition that persists raises nothing new, one that clears resolves the same alert."""
+    before = AlertEngine(RULESET)
+    station = Station(before)
+    station.boot(0)
+    [fault] = station.status("Faulted", 1, error="GroundFailure")
+    notify = {"generatedAt": at(2).isoformat(), "seqNo": 0, "tbc": False, "eventData": [{
+        "eventId": 7, "timestamp": at(2).isoformat(), "trigger": "Alerting",
+        "actualValue": "true", "eventNotificationType": "HardWiredMonitor",
+        "techCode": "CX001", "component": {"name": "RCD", "evse": {"id": 1}},
+        "variable": {"name": "Tripped"}}]}
+    [problem] = Station(before, version="2.0.1", cp="CP2").send("NotifyEvent", notify, 2, {})
+    [offline] = before.closed("CP3", at=at(3))
+    errors = [before.feed(LiveFrame("CP1", "in", json.loads(CallError(
+        str(next(_ids)), "FormatViolation", "bad", {}).to_json())), received_at=at(4 + i))
+        for i in range(RULES.callerror_burst.count)]  # type: ignore[union-attr]
+    [burst] = [alert for alerts in errors for alert in alerts]
+    after = AlertEngine(RULESET)
+    after.restore(before.open_alerts())
+    assert {a.id for a in after.open_alerts()} == {fault.id, problem.id, offline.id, burst.id}
+    again = Station(after)
+    assert again.status("Faulted", 10, error="GroundFailure") == []
+    [resolved] = again.status("Available", 11)
+    assert resolved.id == fault.id and resolved.resolved_at == at(11)
+    cleared = {**notify, "eventData": [{**notify["eventData"][0], "actualValue": "false",  # type: ignore[index]
+                                        "cleared": True}]}
+    [resolved] = Station(after, version="2.0.1", cp="CP2").send("NotifyEvent", cleared, 12, {})
+    assert resolved.id == problem.id
+    [resolved] = after.opened("CP3", at=at(13))
+    assert resolved.id == offline.id
+    window = RULES.callerror_burst.window_s  # type: ignore[union-attr]
+    [resolved] = only("callerror_burst", after.tick(at(4 + len(errors) - 1 + window + 0.001)))
+    assert resolved.id == burst.id and after.open_alerts() == []

@@ -330,3 +330,58 @@ def test_a_server_killed_mid_traffic_loses_no_acknowledged_frame(sqlite_url: str
               for line in path.read_text(encoding="utf-8").splitlines()]
     received = {row["frame"][1] for row in logged if row.get("direction") == "in"}
     assert set(answered) <= received
+
+
+def test_a_server_killed_mid_traffic_keeps_the_rows_of_every_answered_transaction_frame(
+        sqlite_url: str, tmp_path: Path) -> None:
+    """ch18-alerts: before a MeterValues is answered, the alert and port-state rows of what
+    came before it are committed. ``solidcheck serve`` SIGKILLed while a station reports a
+    new fault and then a MeterValues, again and again: after a restart every answered fault
+    is a row, none is raised twice, and one open before the restart is resolved after it."""
+    from attack_server import start_server
+    from solidcheck.registry.store.live import AlertFilter
+
+    password = add_station(sqlite_url, "CP-K")
+    env = {"SOLIDCHECK_OCPP_LOG_DIR": str(tmp_path / "frames")}
+    process = start_server(sqlite_url, tmp_path / "run1", cli=True, env=env)
+    ws = connect(process.base_url.replace("http://", "ws://"), "CP-K", password)
+    answered: list[int] = []
+    try:
+        for n in range(1, 200):
+            if n == 50:
+                process.process.kill()  # SIGKILL: no shutdown, no flush on exit
+            ask(ws, [2, f"st-{n}", "StatusNotification",
+                     {"connectorId": n, "status": "Faulted", "errorCode": "GroundFailure"}])
+            frame = [2, f"mv-{n}", "MeterValues", {"connectorId": n, "meterValue": [
+                {"timestamp": datetime.now(UTC).isoformat(),
+                 "sampledValue": [{"value": str(n)}]}]}]
+            if ask(ws, frame)[:2] == [3, f"mv-{n}"]:
+                answered.append(n)
+    except (websocket.WebSocketException, OSError, json.JSONDecodeError):
+        pass
+    finally:
+        ws.shutdown()
+        process.stop()
+    assert len(answered) >= 49
+    restarted = start_server(sqlite_url, tmp_path / "run2", cli=True, env=env)
+    try:
+        ws = connect(restarted.base_url.replace("http://", "ws://"), "CP-K", password)
+        ask(ws, [2, "ok-1", "StatusNotification",
+                 {"connectorId": 1, "status": "Available", "errorCode": "NoError"}])
+        assert ask(ws, [2, "after", "MeterValues", {"connectorId": 1, "meterValue": [
+            {"timestamp": datetime.now(UTC).isoformat(),
+             "sampledValue": [{"value": "1"}]}]}])[:2] == [3, "after"]
+        ws.close()
+    finally:
+        restarted.stop()
+    with Registry.open(sqlite_url) as registry:
+        faults, _, _ = registry.list_alerts(AlertFilter(station="CP-K", kind="fault"),
+                                            limit=500)
+        _, ports = registry.live_states()
+    by_port = {alert.port_id: alert for alert in faults}
+    assert len(by_port) == len(faults)  # none raised twice
+    assert {f"CP-K:{n}" for n in answered} <= set(by_port)
+    assert by_port["CP-K:1"].resolved_at is not None  # restored, then resolved
+    states = {row["port_id"]: row["state"] for row in ports}
+    assert states["CP-K:1"] == "available"
+    assert all(states[f"CP-K:{n}"] == "faulted" for n in answered[1:])

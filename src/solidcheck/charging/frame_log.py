@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 __all__ = ["TRANSACTION_ACTIONS", "FrameLog", "LinkEvent", "LoggedFrame", "SeenCalls",
-           "day_file"]
+           "day_file", "remember_calls"]
 
 #: the messages whose CALLRESULT is sent only once they are on disk (OCPP 1.6 §4.8 and
 #: 2.0.1 E: a station keeps these queued until answered, so the answer promises they are kept)
@@ -118,8 +118,9 @@ class FrameLog:
 
 class SeenCalls:
     """The message ids of the CALLs each station sent lately (the newest ``per_station``): a
-    CALL seen again is a retransmission. Kept across reconnections, in memory (a restarted
-    server records a retransmission of a message sent before the restart again)."""
+    CALL seen again is a retransmission. Kept across reconnections, in memory; a server
+    seeds it from today's log when it starts (:func:`remember_calls`), so a retransmission
+    across a restart is recorded once too."""
 
     def __init__(self, *, per_station: int = 1000) -> None:
         self._per_station = per_station
@@ -136,3 +137,28 @@ class SeenCalls:
             if len(ids) > self._per_station:
                 ids.popitem(last=False)
             return True
+
+
+def remember_calls(seen: SeenCalls, path: Path) -> int:
+    """Tell ``seen`` of every CALL a station sent in a frame-log file (a server's start reads
+    today's): how many were read. A missing file is none; a torn last line (a killed
+    server's) and lines that are not frames are skipped."""
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return 0
+    count = 0
+    with handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict):
+                continue
+            frame = record.get("frame")
+            if record.get("direction") == "in" and isinstance(frame, list) and len(frame) == 4 \
+                    and frame[0] == 2 and isinstance(frame[1], str):
+                seen.first_time(str(record.get("charge_point_id")), frame[1])
+                count += 1
+    return count

@@ -29,6 +29,7 @@ __all__ = ["ApiKey", "AuditEntry", "Base", "Cell", "CellEvidence", "CellGrant", 
            "ChainHead", "ChargingStation", "ChargingWebhook",
            "ChargingWebhookDelivery", "DossierVersion", "EvidenceFile", "ResultRow",
            "TrustedIssuer"]
+__all__ += ["ChargingAlert", "ChargingAlertEvent", "ChargingPortState", "ChargingStationState"]
 
 _SHA256 = String(64)
 _TIME = DateTime(timezone=True)
@@ -325,3 +326,68 @@ class ChargingTicketEvent(Base):
     detail: Mapped[dict[str, object]] = mapped_column(JSON)
 
 __all__ += ["ChargingTicket", "ChargingTicketEvent"]
+# ---------------------------------------------------------------- ch18-alerts: live state
+class ChargingAlert(Base):
+    """A live alert (charging/live ``Alert``) as it now is: raised, then acknowledged and
+    resolved in place. Its history is ``charging_alert_events``."""
+
+    __tablename__ = "charging_alerts"
+    __table_args__ = (Index("ix_charging_alerts_raised", "raised_at", "id"),
+                      Index("ix_charging_alerts_station", "station_id", "raised_at"),
+                      Index("ix_charging_alerts_port", "port_id", "raised_at"),
+                      Index("ix_charging_alerts_kind", "kind", "severity"),
+                      Index("ix_charging_alerts_resolved", "resolved_at"))
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(40))
+    station_id: Mapped[str] = mapped_column(String(48))
+    port_id: Mapped[str | None] = mapped_column(String(100))
+    raised_at: Mapped[datetime] = mapped_column(_TIME)
+    evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    code: Mapped[str | None] = mapped_column(String(200))
+    chargex_code: Mapped[str | None] = mapped_column(String(40))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(_TIME)
+    resolved_at: Mapped[datetime | None] = mapped_column(_TIME)
+
+
+class ChargingAlertEvent(Base):
+    """Every alert change in the order it was committed: ``seq`` is the SSE event id, the
+    same for every listener and after a restart; ``alert`` the alert as it was then."""
+
+    __tablename__ = "charging_alert_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(16), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(_TIME, doc="when the server committed it")
+    alert: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ChargingStationState(Base):
+    """A station as last known: written when it changes, ``last_message_at`` coarsely."""
+
+    __tablename__ = "charging_station_state"
+
+    station_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    connected: Mapped[bool] = mapped_column(Boolean)
+    last_message_at: Mapped[datetime | None] = mapped_column(_TIME)
+    heartbeat_interval_s: Mapped[float | None] = mapped_column(Float)
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    firmware: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(_TIME)
+
+
+class ChargingPortState(Base):
+    """A port as last reported (part I's state, the raw status, the error code)."""
+
+    __tablename__ = "charging_port_state"
+
+    port_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(48), index=True)
+    state: Mapped[str | None] = mapped_column(String(40))
+    raw_status: Mapped[str | None] = mapped_column(String(100))
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    charging: Mapped[bool] = mapped_column(Boolean)
+    since: Mapped[datetime] = mapped_column(_TIME)

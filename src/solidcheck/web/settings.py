@@ -98,6 +98,18 @@ class Settings(BaseModel):
                                      "REFRESH_S: how soon a target added or removed at the "
                                      "command line is seen by a running server")
 
+    # ------------------------------------------------------------- ch18-alerts
+    live_state_resolution_s: float = Field(
+        default=60.0, gt=0, description="SOLIDCHECK_LIVE_STATE_RESOLUTION_S: how far a "
+        "station's last-message time in the registry may lag (it is written when it moved "
+        "this much, not on every heartbeat). Assumed: offline alerts use the exact time in "
+        "memory; the table is for people and for a restart, and 60 s (the rule set's "
+        "heartbeat interval) keeps it to one write a minute per station")
+    sse_heartbeat_s: float = Field(
+        default=15.0, gt=0, description="SOLIDCHECK_SSE_HEARTBEAT_S: a comment is sent on "
+        "an idle alert stream this often. Assumed: well under the 60 s idle timeout of common "
+        "reverse proxies (nginx proxy_read_timeout), so they keep the stream open")
+
     @classmethod
     def from_env(cls) -> Settings:
         values: dict[str, object] = {
@@ -125,6 +137,10 @@ class Settings(BaseModel):
         if os.environ.get("SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"):  # ch18-page
             values["charging_figures_refresh_s"] = float(
                 os.environ["SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"])
+        for field, name in (("live_state_resolution_s", "SOLIDCHECK_LIVE_STATE_RESOLUTION_S"),
+                            ("sse_heartbeat_s", "SOLIDCHECK_SSE_HEARTBEAT_S")):
+            if os.environ.get(name):
+                values[field] = float(os.environ[name])
         if os.environ.get("SOLIDCHECK_SECRET_KEY"):
             values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
         for field, name in (("webhook_max_attempts", "SOLIDCHECK_WEBHOOK_MAX_ATTEMPTS"),

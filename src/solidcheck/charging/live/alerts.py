@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -168,6 +169,19 @@ class AlertEngine:
                 self._open[key] = alert.model_copy(update={"acknowledged_at": at})
                 return self._open[key]
         raise KeyError(alert_id)
+
+    def restore(self, alerts: Iterable[Alert]) -> None:
+        """Take back the alerts open before a restart (the registry's), so that their
+        condition clearing resolves them and their condition persisting raises no second one.
+        A burst's events come back from its evidence, so the timer still ends it."""
+        for alert in alerts:
+            if alert.resolved_at is not None:
+                continue
+            self._open[_key_of(alert)] = alert
+            if alert.kind in ("reboot_loop", "callerror_burst"):
+                events = deque((_time_of(e, alert.raised_at), e) for e in alert.evidence)
+                self._bursts[(alert.kind, alert.station_id)] = events or deque(
+                    [(alert.raised_at, {})])
 
     def open_alerts(self) -> list[Alert]:
         """The alerts not yet resolved, oldest first."""
@@ -338,3 +352,29 @@ class AlertEngine:
     def _resolve(self, key: _Key, at: datetime) -> list[Alert]:
         alert = self._open.pop(key, None)
         return [] if alert is None else [alert.model_copy(update={"resolved_at": at})]
+
+
+def _time_of(evidence: dict[str, Any], default: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(str(evidence["ts"]))
+    except (KeyError, ValueError):
+        return default
+
+
+def _key_of(alert: Alert) -> _Key:
+    """The key :meth:`AlertEngine._raise` gave the alert. A fault's third part (a port's
+    status, or which NotifyEvent problem) is what its evidence frame shows, read again the
+    way it was read when it was raised."""
+    where = alert.port_id or alert.station_id
+    if alert.kind != "fault" or not alert.evidence:
+        return (alert.kind, where, "")
+    record = alert.evidence[0]
+    message = record.get("frame")
+    frame = LiveFrame(alert.station_id, "out" if record.get("direction") == "out" else "in",
+                      message if isinstance(message, list) else [])
+    for seen in LiveState().apply(frame, received_at=alert.raised_at):
+        if seen.kind == "status" and seen.port_id is not None:
+            return ("fault", seen.port_id, "status")
+        if seen.kind == "problem":
+            return ("fault", seen.port_id or seen.station_id, seen.code or "")
+    return ("fault", where, "status")

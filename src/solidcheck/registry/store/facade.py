@@ -42,6 +42,7 @@ from ..schema import ApiKey, Cell, ChainHead
 from . import api_keys, audit_log, cells, evidence, issuers, ownership, reads, stored_certificates
 from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
+from .live import LiveMixin
 from .ownership import check_may_write
 from .stations import StationsMixin
 from .tickets import TicketsMixin
@@ -50,10 +51,10 @@ from .webhooks import WebhooksMixin
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin, TicketsMixin, WebhooksMixin):
+class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
-    The charging stations' operations are in ``stations.py``, the webhooks' in
-    ``webhooks.py``."""
+    The charging stations' operations are in ``stations.py``, the live state and alerts'
+    in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)

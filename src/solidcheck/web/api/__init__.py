@@ -32,3 +32,7 @@ router.include_router(charging_webhooks.router)
 from . import charging_tickets  # noqa: E402
 
 router.include_router(charging_tickets.router)
+# ch18-alerts: the live alerts and their stream
+from . import charging_alerts  # noqa: E402
+
+router.include_router(charging_alerts.router)

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +19,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ...charging.frame_log import TRANSACTION_ACTIONS, FrameLog, LoggedFrame, SeenCalls
 
-__all__ = ["FrameHook", "LoggedConnection", "RateWindow"]
+__all__ = ["DurabilityHook", "FrameHook", "LoggedConnection", "RateWindow"]
 
 LOG = logging.getLogger("solidcheck.ocpp")
 #: called with every frame logged, in both directions (the alert engine's entry point)
 FrameHook = Callable[[LoggedFrame], None]
+#: awaited beside the log's fsync before a transaction-related answer: returns once what the
+#: frame caused (state and alert rows) is durable too
+DurabilityHook = Callable[[], Awaitable[None]]
 #: WebSocket close code for a frame over the size limit (RFC 6455 §7.4.1)
 _TOO_BIG = 1009
 
@@ -65,13 +68,15 @@ class LoggedConnection:
 
     def __init__(self, websocket: WebSocket, *, charge_point_id: str, ocpp_version: str,
                  log: FrameLog, seen: SeenCalls, hooks: list[FrameHook],
-                 max_frame_bytes: int, max_frames_per_minute: int) -> None:
+                 max_frame_bytes: int, max_frames_per_minute: int,
+                 durability: list[DurabilityHook] | None = None) -> None:
         self.websocket = websocket
         self.charge_point_id = charge_point_id
         self.ocpp_version = ocpp_version
         self._log = log
         self._seen = seen
         self._hooks = hooks
+        self._durability = durability if durability is not None else []
         self._max_frame_bytes = max_frame_bytes
         self._rate = RateWindow(max_frames_per_minute)
         self._awaiting_sync: set[str] = set()  # ids of transaction-related CALLs unanswered
@@ -112,13 +117,15 @@ class LoggedConnection:
         return bytes(message.get("bytes") or b"").decode("utf-8", errors="replace")
 
     async def send(self, text: str) -> None:
-        """Log, make durable if it answers a transaction-related CALL, then send."""
+        """Log, make durable if it answers a transaction-related CALL (the log and, through
+        the durability hooks, the rows the CALL caused), then send."""
         frame = _frame_of(text)
         self._record("out", frame)
         message_id = frame[1] if isinstance(frame, list) and len(frame) > 1 else None
         if message_id in self._awaiting_sync:
             self._awaiting_sync.discard(message_id)
-            await asyncio.to_thread(self._log.sync)
+            await asyncio.gather(asyncio.to_thread(self._log.sync),
+                                 *(hook() for hook in self._durability))
         await self.websocket.send_text(text)
 
     def _record(self, direction: str, frame: Any) -> None:

@@ -31,10 +31,10 @@ from fastapi import APIRouter
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ...charging.frame_log import FrameLog, LinkEvent, SeenCalls
+from ...charging.frame_log import FrameLog, LinkEvent, SeenCalls, day_file, remember_calls
 from ...charging.rules import EndpointRule
 from ...registry import Registry
-from .connection import FrameHook, LoggedConnection
+from .connection import DurabilityHook, FrameHook, LoggedConnection
 from .handlers import SUBPROTOCOLS, Answers, central_system_for
 
 __all__ = ["Endpoint", "router"]
@@ -67,6 +67,9 @@ class Endpoint:
     #: each station's current connection: its number (a count of connections) and socket
     current: dict[str, tuple[int, WebSocket]] = field(default_factory=dict)
     connections_opened: int = 0
+    #: awaited before a transaction-related CALLRESULT is sent, beside the log's fsync (the
+    #: live writer's barrier: the rows the CALL caused are committed when it is answered)
+    durability_hooks: list[DurabilityHook] = field(default_factory=list)
 
     @classmethod
     def of(cls, *, log_dir: Path, rule: EndpointRule,
@@ -74,6 +77,12 @@ class Endpoint:
         return cls(log=FrameLog(log_dir), rule=rule,
                    answers=Answers(heartbeat_interval_s=rule.heartbeat_interval_s,
                                    id_tokens=id_tokens))
+
+
+    def remember_todays_calls(self, *, now: datetime | None = None) -> int:
+        """Seed ``seen`` from today's log (on start), so a station's retransmission of a
+        CALL sent before a restart is recorded once; the number of CALLs read."""
+        return remember_calls(self.seen, day_file(self.log.folder, now or datetime.now(UTC)))
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -134,7 +143,7 @@ async def _serve(websocket: WebSocket, endpoint: Endpoint, charge_point_id: str,
     version = subprotocol.removeprefix("ocpp")
     connection = LoggedConnection(
         websocket, charge_point_id=charge_point_id, ocpp_version=version, log=endpoint.log,
-        seen=endpoint.seen, hooks=endpoint.frame_hooks,
+        seen=endpoint.seen, hooks=endpoint.frame_hooks, durability=endpoint.durability_hooks,
         max_frame_bytes=endpoint.rule.max_frame_bytes,
         max_frames_per_minute=endpoint.rule.max_frames_per_minute)
     central = central_system_for(subprotocol)(charge_point_id, connection, endpoint.answers)
