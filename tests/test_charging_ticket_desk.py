@@ -223,3 +223,15 @@ def test_a_desk_rebuilt_from_its_tickets_goes_on_where_it_stopped() -> None:
     assert again.next_due() == at(1) + WINDOW
     [verified] = again.tick(at(1) + WINDOW)
     assert verified.ticket.id == ticket_id
+
+
+def test_an_alert_the_restarted_engine_restored_still_holds_its_ticket() -> None:
+    d = desk()
+    fault = alert(0)
+    ticket_id = d.alert_raised(fault)[0].ticket.id
+    resolve(d, ticket_id, 1)
+    again = TicketDesk(RULESET, tickets=[d.get(ticket_id)])
+    again.forget_open_alerts(still_open=frozenset({fault.id}))  # the engine restored it
+    assert again.next_due() is None  # verification still waits for the fault to clear
+    again.alert_resolved(fault.model_copy(update={"resolved_at": at(2)}))
+    assert again.next_due() == at(2) + WINDOW

@@ -199,15 +199,19 @@ class TicketDesk:
         ticket = live.model_copy(update={"open_alert_ids": left, "healthy_since": healthy})
         return [self._change(ticket, "alert_resolved", at, SYSTEM, {"alert_id": alert.id})]
 
-    def forget_open_alerts(self) -> None:
-        """After a restart: the alert engine starts empty, so alerts open before it will
-        never be resolved; a fault still present raises a new alert that joins the ticket."""
+    def forget_open_alerts(self, *, still_open: frozenset[str] = frozenset()) -> None:
+        """After a restart: alerts open before it that the new alert engine does not hold
+        (``still_open`` are those it restored) will never be resolved, so they are let go; a
+        fault still present raises a new alert that joins the ticket."""
         for ticket_id in self._live.values():
             ticket = self._tickets[ticket_id]
-            if ticket.open_alert_ids:
-                healthy = ticket.healthy_since or ticket.resolved_at
+            kept = tuple(a for a in ticket.open_alert_ids if a in still_open)
+            if kept != ticket.open_alert_ids:
+                healthy = ticket.healthy_since
+                if not kept:
+                    healthy = healthy or ticket.resolved_at
                 self._tickets[ticket_id] = ticket.model_copy(
-                    update={"open_alert_ids": (), "healthy_since": healthy})
+                    update={"open_alert_ids": kept, "healthy_since": healthy})
 
     # -------------------------------------------------------------------- timer
     def tick(self, now: datetime) -> list[TicketChange]:

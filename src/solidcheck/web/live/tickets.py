@@ -58,14 +58,17 @@ class TicketService:
     def of(cls, hub: LiveHub, registry: Registry, ruleset: ChargingRuleset) -> TicketService:
         """A service over the tables as they are; its sink is added to the hub."""
         desk = TicketDesk(ruleset, tickets=registry.desk_tickets())
-        desk.forget_open_alerts()  # this process's alert engine starts empty
         service = cls(hub=hub, registry=registry, desk=desk)
         hub.sinks.append(service.on_alert)
         return service
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
+        """After the hub's engine got back the alerts open before a restart: the tickets let
+        go of the others, which nothing will resolve."""
         self._loop = asyncio.get_running_loop()
+        self.desk.forget_open_alerts(
+            still_open=frozenset(alert.id for alert in self.hub.engine.open_alerts()))
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_batches, daemon=True,
                                             name="solidcheck-tickets-writer")
