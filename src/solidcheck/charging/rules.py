@@ -33,6 +33,8 @@ __all__ = [
     "ChargingRuleset",
     "EndpointRule",
     "Metric",
+    "SlaRule",
+    "SlaTier",
     "available_charging_rulesets",
     "charging_ruleset_by_id",
     "load_charging_ruleset",
