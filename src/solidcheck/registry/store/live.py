@@ -6,19 +6,16 @@ so they are written without the chain head's lock and never wait for a cell's wr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...charging.live import Alert
-from ...errors import DatabaseError, NotFoundError
+from ...errors import NotFoundError
 from ..schema import ChargingAlert, ChargingAlertEvent, ChargingPortState, ChargingStationState
-from ._shared import aware, now
+from ._shared import aware, now, unchained_write
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -178,19 +175,11 @@ class LiveMixin:
 
         def _reading(self) -> AbstractContextManager[Session]: ...
 
-    @contextmanager
-    def _live_writing(self) -> Iterator[Session]:
-        try:
-            with self._write.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
-                                ) from exc
 
     def write_live(self, batch: LiveBatch) -> list[NumberedChange]:
         """One transaction of a batch; the alert changes with their event numbers."""
         at = now()
-        with self._live_writing() as session:
+        with unchained_write(self._write) as session:
             for station_id, values in batch.stations.items():
                 _put_station(session, station_id, values, at)
             for port in batch.ports.values():

@@ -9,13 +9,12 @@ the key that did them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import ColumnElement, DateTime, and_, bindparam, func, insert, or_, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...charging.live.ticket_model import (
     DONE,
@@ -26,9 +25,9 @@ from ...charging.live.ticket_model import (
     TicketEvent,
     sla_of,
 )
-from ...errors import DatabaseError, InvalidInputError, NotFoundError, Problem
+from ...errors import InvalidInputError, NotFoundError, Problem
 from ..schema import ChargingTicket, ChargingTicketEvent
-from ._shared import aware
+from ._shared import aware, unchained_write
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -112,14 +111,6 @@ class TicketsMixin:
 
         def _reading(self) -> AbstractContextManager[Session]: ...
 
-    @contextmanager
-    def _tickets_writing(self) -> Iterator[Session]:
-        try:
-            with self._write.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
-                                ) from exc
 
     def record_ticket_changes(self, changes: Sequence[TicketChange], *, sla: SlaRule) -> None:
         """Keep a batch of the desk's changes in one transaction: each ticket's last state
@@ -127,7 +118,7 @@ class TicketsMixin:
         if not changes:
             return
         last = {change.ticket.id: change.ticket for change in changes}
-        with self._tickets_writing() as session:
+        with unchained_write(self._write) as session:
             rows = {row.id: row for row in session.scalars(
                 select(ChargingTicket).where(ChargingTicket.id.in_(list(last))))}
             for ticket in last.values():

@@ -8,20 +8,19 @@ log is not (it is operational, and large)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...charging.webhooks import webhook_problems
-from ...errors import DatabaseError, InvalidInputError, NotFoundError
+from ...errors import InvalidInputError, NotFoundError
 from ..records import DeliveryRecord, PendingDelivery, WebhookRecord
 from ..schema import ChargingWebhook, ChargingWebhookDelivery
 from . import audit_log
-from ._shared import aware, now
+from ._shared import aware, now, unchained_write
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -60,15 +59,6 @@ class WebhooksMixin:
         def _reading(self) -> AbstractContextManager[Session]: ...
         def _writing(self) -> AbstractContextManager[tuple[Session, ChainHead]]: ...
 
-    @contextmanager
-    def _logging(self) -> Iterator[Session]:
-        """A write of the delivery log: no audit entry, so no wait for the chain head."""
-        try:
-            with self._write.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"the registry database failed: {exc.__class__.__name__}"
-                                ) from exc
 
     # ---------------------------------------------------------------- targets
     def add_webhook(self, url: str, *, actor: str, severities: Sequence[str],
@@ -123,7 +113,7 @@ class WebhooksMixin:
                        body: str, at: datetime, max_pending: int) -> bool:
         """Log a change to be sent (attempt 0, due at once) — or, with ``max_pending``
         deliveries already waiting for this target, log it ``dropped`` and return False."""
-        with self._logging() as session:
+        with unchained_write(self._write) as session:
             waiting = session.scalar(select(func.count()).select_from(_Row).where(
                 _Row.webhook_id == webhook_id, _Row.next_attempt_at.is_not(None))) or 0
             queued = waiting < max_pending
@@ -139,7 +129,7 @@ class WebhooksMixin:
                        duration_ms: float | None = None,
                        next_attempt_at: datetime | None = None) -> None:
         """Log one attempt; the delivery stays pending only if ``next_attempt_at`` is set."""
-        with self._logging() as session:
+        with unchained_write(self._write) as session:
             session.execute(update(_Row).where(_Row.delivery_id == pending.delivery_id,
                                                _Row.next_attempt_at.is_not(None))
                             .values(next_attempt_at=None))
