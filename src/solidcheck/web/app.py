@@ -86,7 +86,13 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
             gc.collect()
             gc.freeze()
         app.state.live.start()
+        # several server processes (ch18-load): alert changes through PostgreSQL NOTIFY
+        from .live.relay import start_relay
+
+        app.state.live_relay = await start_relay(app.state.live, app.state.registry.url)
         yield
+        if app.state.live_relay is not None:
+            await app.state.live_relay.stop()
         await app.state.live.stop()
         app.state.heavy.close()
         app.state.ocpp.log.close()
