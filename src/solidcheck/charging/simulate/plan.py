@@ -267,7 +267,9 @@ def _place_sessions(st: _Station, duration_s: float, rng: random.Random,
     longest = prof.span("authorize_to_start_s")[1] + prof.span("session_length_s")[1] + 10
     for connector in range(1, st.connectors + 1):
         t = float(rng.randint(*prof.span("session_gap_s")))
-        while t + longest < duration_s:
+        # a session may still be under way when the run ends (it is cut there, as a network
+        # is at any moment): else no session fits a run shorter than the longest one (~31 min)
+        while t < duration_s:
             if st.free(t, t + longest, connector, margin_s=prof.count("fault_margin_s")):
                 st.activities.append((t, "session", connector, None))
                 t += longest
