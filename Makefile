@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit bench clean system-deps
+.PHONY: demo test lint typecheck unit bench bench-live clean system-deps
 
 # Debian packages the tests use for real: the PDF renderer's fonts for Chinese, poppler
 # (pdftotext/pdftoppm) to read PDFs back, Chromium and its driver for browser checks,
@@ -134,6 +134,11 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/charging.py
+
+# The live side under load (issue 17 item 7): 2,000 simulated stations for 20 minutes against
+# `solidcheck serve`, then a bare websockets echo server as the ceiling; ~25 minutes.
+bench-live: $(VENV)/.installed-test
+	$(BIN)/python bench/charging_live.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

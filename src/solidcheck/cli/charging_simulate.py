@@ -80,6 +80,12 @@ def simulate(
     password_file: Annotated[Path | None, typer.Option(
         "--password-file", help="The stations' passwords (OCPP security profile 1, HTTP "
         "Basic): one for all, or 'ID PASSWORD' lines.")] = None,
+    first_station: Annotated[int, typer.Option(
+        "--first-station", help="The first station's number (SIM00001 is 1): several "
+        "simulator processes play disjoint ranges.")] = 1,
+    meter_interval: Annotated[int | None, typer.Option(
+        "--meter-interval", help="Send meter values every this many simulated seconds while "
+        "charging (default: the profile's 15–60 s).")] = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write what was injected and when as JSON here.")] = None,
     ca_file: Annotated[Path | None, typer.Option(
@@ -107,7 +113,8 @@ def simulate(
     try:
         config = make_config(stations=stations, url=url, version=version, faults=faults,
                              seed=seed, duration_s=duration, speed=speed, password=password,
-                             ca_file=ca_file, id_tags=tags)
+                             ca_file=ca_file, id_tags=tags, first=first_station,
+                             meter_interval_s=meter_interval)
     except ChargingInputError as exc:
         raise ChargingInputError([*problems, *exc.problems], unlisted=exc.unlisted) from None
     if problems:

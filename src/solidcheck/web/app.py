@@ -98,7 +98,12 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
         app.state.tickets.start()
         await live.start_hooks(app)
         app.state.live.start()
+        # several server processes: committed alert changes through PostgreSQL NOTIFY
+        app.state.live_relay = await live.start_relay(app.state.live, app.state.live_writer,
+                                                      app.state.registry.url)
         yield
+        if app.state.live_relay is not None:
+            await app.state.live_relay.stop()
         await app.state.live.stop()
         await live.stop_hooks(app)
         await app.state.tickets.stop()

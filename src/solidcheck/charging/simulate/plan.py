@@ -15,7 +15,7 @@ from typing import Literal
 
 from ...errors import ChargingInputError, Problem
 from ...i18n import message
-from .profile import Profile, profile
+from .profile import Profile, Range, profile
 
 __all__ = ["ALERT_FOR", "FAULT_KINDS", "ONLY_16", "Config", "Injection", "StationPlan", "Step",
            "make_config", "parse_faults", "plan_network", "port_id", "station_id"]
@@ -34,6 +34,8 @@ ONLY_16: frozenset[FaultKind] = frozenset({"derating"})
 #: faults on one port; the others take the whole station
 _PORT_FAULTS = frozenset({"faulted", "silent_start", "no_energy", "derating"})
 Version = Literal["1.6", "2.0.1"]
+#: the last number a five-digit station id holds
+LAST_STATION = 99_999
 StepKind = Literal["status", "authorize", "start", "meter", "stop", "drop", "reboot",
                    "bad_call", "end"]
 #: completion stop reasons (ChargeX) that OCPP 1.6 and 2.0.1 both have: normal sessions end so
@@ -57,6 +59,10 @@ class Config:
     ca_file: Path | None = None
     #: the id tags sessions present, drawn by the seed; None: random 8-hex-digit tags
     id_tags: tuple[str, ...] | None = None
+    #: the first station's number: several simulator processes play disjoint ranges
+    first: int = 1
+    #: every meter-value interval this long (the load run's 30 s); None: the profile's range
+    meter_interval_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,17 +137,25 @@ def parse_faults(spec: str | None) -> tuple[dict[FaultKind, int], list[Problem]]
     return counts, problems
 
 
+def _with_meter_interval(prof: Profile, seconds: int | None) -> Profile:
+    """The profile with every meter-value interval ``seconds`` long, when one is asked for."""
+    if seconds is None:
+        return prof
+    fixed = Range(min=seconds, max=seconds, provenance="--meter-interval")
+    return prof.model_copy(update={"ranges": {**prof.ranges, "meter_interval_s": fixed}})
+
+
 def station_id(n: int) -> str:
     """The n-th simulated station's id (from 1): ``SIM00001`` …"""
     return f"SIM{n:05d}"
 
 
-def _passwords(given: str | dict[str, str] | None, stations: int,
+def _passwords(given: str | dict[str, str] | None, stations: int, first: int,
                problems: list[Problem]) -> dict[str, str] | None:
     """One password for every station, or one per station id (each must be there)."""
     if given is None:
         return None
-    ids = [station_id(n) for n in range(1, max(stations, 0) + 1)]
+    ids = [station_id(n) for n in range(first, first + max(stations, 0))]
     each = dict.fromkeys(ids, given) if isinstance(given, str) else given
     missing = [i for i in ids if not each.get(i)]
     if missing:
@@ -153,7 +167,8 @@ def _passwords(given: str | dict[str, str] | None, stations: int,
 def make_config(*, stations: int, url: str, version: str, faults: str | None, seed: int,
                 duration_s: float, speed: float,
                 password: str | dict[str, str] | None = None, ca_file: Path | None = None,
-                id_tags: tuple[str, ...] | None = None) -> Config:
+                id_tags: tuple[str, ...] | None = None, first: int = 1,
+                meter_interval_s: int | None = None) -> Config:
     """Check every argument and say everything wrong at once (ChargingInputError, exit 2)."""
     counts, problems = parse_faults(faults)
     if version == "2.0.1" and counts.get("derating"):
@@ -175,7 +190,13 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
         problems.append(Problem("--duration", _say("above_zero", value=f"{duration_s:g}")))
     if not speed > 0:
         problems.append(Problem("--speed", _say("above_zero", value=f"{speed:g}")))
-    passwords = _passwords(password, stations, problems)
+    if first < 1 or first + max(stations, 0) - 1 > LAST_STATION:
+        problems.append(Problem("--first-station", _say("station_range", first=first,
+                                                        last=LAST_STATION)))
+    if meter_interval_s is not None and meter_interval_s < 1:
+        problems.append(Problem("--meter-interval", _say("at_least", value=meter_interval_s,
+                                                         least=1)))
+    passwords = _passwords(password, stations, first, problems)
     _check_tls(url, ca_file, problems)
     bad_tags = [tag for tag in id_tags or () if not 1 <= len(tag) <= 20]
     if id_tags is not None and (bad_tags or not id_tags):
@@ -185,7 +206,8 @@ def make_config(*, stations: int, url: str, version: str, faults: str | None, se
         raise ChargingInputError(problems)
     return Config(stations=stations, url=url.rstrip("/"), version=version,  # type: ignore[arg-type]
                   faults=counts, seed=seed, duration_s=duration_s, speed=speed,
-                  passwords=passwords, ca_file=ca_file, id_tags=id_tags)
+                  passwords=passwords, ca_file=ca_file, id_tags=id_tags, first=first,
+                  meter_interval_s=meter_interval_s)
 
 
 def _check_tls(url: str, ca_file: Path | None, problems: list[Problem]) -> None:
@@ -234,15 +256,15 @@ def _fault_length(kind: FaultKind, prof: Profile) -> float:
 
 def plan_network(config: Config, *, prof: Profile | None = None) -> list[StationPlan]:
     """Every station's steps, from the seed alone."""
-    prof = prof or profile()
+    prof = _with_meter_interval(prof or profile(), config.meter_interval_s)
     stations = []
-    for n in range(1, config.stations + 1):
+    for n in range(config.first, config.first + config.stations):
         rng = random.Random(f"{config.seed}:station:{n}")
         stations.append(_Station(station_id(n), rng.randint(*prof.span("ports")),
                                  rng.randint(*prof.span("power_kw"))))
     _place_faults(stations, config, prof)
     plans = []
-    for n, st in enumerate(stations, start=1):
+    for n, st in enumerate(stations, start=config.first):
         rng = random.Random(f"{config.seed}:sessions:{n}")
         _place_sessions(st, config.duration_s, rng, prof)
         steps = _expand(st, config.version, rng, prof, config.id_tags)
@@ -282,7 +304,9 @@ def _place_sessions(st: _Station, duration_s: float, rng: random.Random,
     longest = prof.span("authorize_to_start_s")[1] + prof.span("session_length_s")[1] + 10
     for connector in range(1, st.connectors + 1):
         t = float(rng.randint(*prof.span("session_gap_s")))
-        while t + longest < duration_s:
+        # a session may still be under way when the run ends (it is cut there, as a network
+        # is at any moment): else no session fits a run shorter than the longest one (~31 min)
+        while t < duration_s:
             if st.free(t, t + longest, connector, margin_s=prof.count("fault_margin_s")):
                 st.activities.append((t, "session", connector, None))
                 t += longest

@@ -61,6 +61,8 @@ class NumberedChange:
     seq: int
     event: str
     alert: Alert
+    #: False when another server process committed it (web/live/relay.py): not sent on
+    origin_local: bool = True
 
 
 def status_of(alert: Alert) -> str:
