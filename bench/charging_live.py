@@ -270,6 +270,8 @@ def frames_in_window(folder: Path, start: float, end: float) -> dict[str, int]:
         with path.open(encoding="utf-8") as lines:
             for line in lines:
                 record = json.loads(line)
+                if "direction" not in record:
+                    continue  # a connection event, not a frame
                 counts[record["direction"]] += 1
                 if record["direction"] == "in" and start <= stamp(record["ts"]) < end:
                     counts["in_window"] += 1

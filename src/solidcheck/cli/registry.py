@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+#: seconds a stopping server gives open requests before it closes them
+SHUTDOWN_GRACE_S = 5
+
 registry_app = typer.Typer(help="The registry of classified cells: create it, load dossiers, "
                            "check its audit log.", no_args_is_help=True)
 api_keys_app = typer.Typer(help="The web service's API keys: create, list, revoke.",
@@ -210,9 +213,13 @@ def serve(
         proxies = list(settings.trusted_proxies)
         # a station's frame over the rule set's limit is refused by the WebSocket layer,
         # before it is held whole in memory (close code 1009)
+        # alert streams and station sockets never end by themselves: on a stop, requests
+        # get SHUTDOWN_GRACE_S to finish, then the rest are closed (stations reconnect, SSE
+        # clients come back with Last-Event-ID) and the lifespan commits what is queued
         uvicorn.run(app, host=host, port=port, log_level="warning",
                     proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
-                    ws_max_size=app.state.ocpp.rule.max_frame_bytes, **tls)
+                    ws_max_size=app.state.ocpp.rule.max_frame_bytes,
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S, **tls)
 
 
 # --------------------------------------------------------------------------- API keys
