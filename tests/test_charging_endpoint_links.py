@@ -1,4 +1,4 @@
-"""A station's connections (issue 17 items 1–2, finished in issue 18): a second connection of
+"""A station's connections (issue 17 items 1–2): a second connection of
 the same station replaces the first without the station ever looking offline, and every
 connection's opening and closing is in the frame log, where ingest and the alerts after the
 fact see a real disconnect. Real uvicorn on loopback, real WebSockets."""

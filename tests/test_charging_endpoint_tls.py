@@ -1,4 +1,4 @@
-"""OCPP security profile 2 (issue 17 item 1, finished in issue 18): ``solidcheck serve`` with a
+"""OCPP security profile 2 (issue 17 item 1): ``solidcheck serve`` with a
 TLS certificate, a station of the simulator connecting over ``wss://`` with HTTP Basic and
 trusting only the test's CA, a plain ``ws://`` client refused by the TLS port, and client
 certificates required with ``--ssl-ca-certs``. The server is a real ``solidcheck serve``

@@ -1,4 +1,4 @@
-"""Live alerts finished in issue 18: the power half of temperature derating and accepted
+"""Live alerts: the power half of temperature derating and accepted
 remote starts that never become a transaction (toward silent failure). Frames built and
 schema-checked with the real ``ocpp`` library, as in test_charging_alerts.py."""
 
@@ -17,7 +17,7 @@ from solidcheck.errors import RulesetError
 from test_charging_alerts import RULES, RULESET, Station, at, call, only
 
 
-# ------------------------------------------------------------ temperature: derating (issue 18)
+# ------------------------------------------------------------ temperature: derating
 def hot_meter(station: Station, when: float, *, watts: float, celsius: float,
               measurand: str = "Power.Active.Import", unit: str = "W") -> list[Alert]:
     """A 1.6 MeterValues with power and temperature, as a derating charger reports them."""
@@ -87,7 +87,7 @@ derating_fraction = 0.5
         parse_charging_ruleset(text, source="op.toml")
 
 
-# ------------------------------------------------- remote starts that never start (issue 18)
+# ------------------------------------------------- remote starts that never start
 def remote_start(engine: AlertEngine, when: float, *, connector: int | None = 1) -> None:
     """The central system's RemoteStartTransaction, accepted by the station (1.6)."""
     request: dict[str, Any] = {"idTag": "APP-1"}
