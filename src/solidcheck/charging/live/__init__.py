@@ -3,7 +3,7 @@
 The server's connection handlers call :meth:`AlertEngine.feed` for every frame in both
 directions, :meth:`AlertEngine.closed` / :meth:`AlertEngine.opened` when a WebSocket closes or
 opens, and :meth:`AlertEngine.tick` from a timer; :func:`replay_alerts` runs the same engine
-over part I's canonical tables after the fact. NOTES-17-alerts.md says how the parts join.
+over part I's canonical tables after the fact. docs/architecture.md draws how the parts join.
 """
 
 from __future__ import annotations
