@@ -308,15 +308,19 @@ def test_temperature_above_the_limit_and_back() -> None:
 
 
 # ------------------------------------------------------------ rule sets, replay, titles
-def test_an_operator_rule_set_changes_the_numbers_and_omits_kinds() -> None:
-    text = """format = 1
+#: the head of an operator's own rule-set file; each test adds its rules
+OPERATOR_RULESET = """format = 1
 [ruleset]
 id = "op"
 title = "Op"
 title_zh = "运营方"
 document = "own"
 status = "own"
-[rules.alerts.callerror_burst]
+"""
+
+
+def test_an_operator_rule_set_changes_the_numbers_and_omits_kinds() -> None:
+    text = OPERATOR_RULESET + """[rules.alerts.callerror_burst]
 provenance = "assumption"
 certainty = "assumed"
 why = "our chargers are chatty"
@@ -336,14 +340,7 @@ summary = "2 CALLERRORs within 1 s"
 
 
 def test_a_bad_alert_rule_is_refused_naming_it() -> None:
-    text = """format = 1
-[ruleset]
-id = "op"
-title = "Op"
-title_zh = "运营方"
-document = "own"
-status = "own"
-[rules.alerts.reboot_loop]
+    text = OPERATOR_RULESET + """[rules.alerts.reboot_loop]
 provenance = "assumption"
 certainty = "assumed"
 why = "ours"

@@ -14,7 +14,7 @@ from ocpp.messages import CallResult, validate_payload
 from solidcheck.charging.live import Alert, AlertEngine, LiveFrame
 from solidcheck.charging.rules import parse_charging_ruleset
 from solidcheck.errors import RulesetError
-from test_charging_alerts import RULES, RULESET, Station, at, call, only
+from test_charging_alerts import OPERATOR_RULESET, RULES, RULESET, Station, at, call, only
 
 
 # ------------------------------------------------------------ temperature: derating
@@ -65,14 +65,7 @@ def test_a_power_drop_while_cool_or_not_charging_is_no_derating() -> None:
 
 
 def test_derating_keys_go_together() -> None:
-    text = """format = 1
-[ruleset]
-id = "op"
-title = "Op"
-title_zh = "运营方"
-document = "own"
-status = "own"
-[rules.alerts.temperature]
+    text = OPERATOR_RULESET + """[rules.alerts.temperature]
 provenance = "assumption"
 certainty = "assumed"
 why = "w"
