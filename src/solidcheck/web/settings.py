@@ -16,6 +16,31 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: the fields set from one environment variable each, as its text (the others: from_env)
+_ENV = {
+    "max_body_bytes": "SOLIDCHECK_MAX_BODY_BYTES",
+    "max_evidence_bytes": "SOLIDCHECK_MAX_EVIDENCE_BYTES",
+    "rate_limit_per_minute": "SOLIDCHECK_RATE_LIMIT",
+    "max_audit_bytes": "SOLIDCHECK_MAX_AUDIT_BYTES",
+    "heavy_workers": "SOLIDCHECK_HEAVY_WORKERS",
+    "heavy_queue": "SOLIDCHECK_HEAVY_QUEUE",
+    "request_budget_s": "SOLIDCHECK_REQUEST_BUDGET_S",
+    "secret_key": "SOLIDCHECK_SECRET_KEY",
+    "ocpp_ruleset": "SOLIDCHECK_OCPP_RULESET",
+    "ocpp_log_dir": "SOLIDCHECK_OCPP_LOG_DIR",
+    "ocpp_id_tokens": "SOLIDCHECK_OCPP_ID_TOKENS",
+    "charging_figures_refresh_s": "SOLIDCHECK_CHARGING_FIGURES_REFRESH_S",
+    "webhook_max_attempts": "SOLIDCHECK_WEBHOOK_MAX_ATTEMPTS",
+    "webhook_backoff_base_s": "SOLIDCHECK_WEBHOOK_BACKOFF_BASE_S",
+    "webhook_backoff_cap_s": "SOLIDCHECK_WEBHOOK_BACKOFF_CAP_S",
+    "webhook_timeout_s": "SOLIDCHECK_WEBHOOK_TIMEOUT_S",
+    "webhook_queue_max": "SOLIDCHECK_WEBHOOK_QUEUE_MAX",
+    "webhook_refresh_s": "SOLIDCHECK_WEBHOOK_REFRESH_S",
+    "live_state_resolution_s": "SOLIDCHECK_LIVE_STATE_RESOLUTION_S",
+    "sse_heartbeat_s": "SOLIDCHECK_SSE_HEARTBEAT_S",
+}
+
+
 class Settings(BaseModel):
     """What an operator may change; every field has its environment variable."""
 
@@ -66,14 +91,14 @@ class Settings(BaseModel):
     ocpp_id_tokens: Path | None = Field(default=None, description="SOLIDCHECK_OCPP_ID_TOKENS: "
                                         "file of the id tokens Authorize accepts, one a line; "
                                         "none: every token is accepted")
-    # ch18-page: the monitoring page
+    # the monitoring page
     charging_figures_refresh_s: float = Field(
         default=60.0, gt=0, description="SOLIDCHECK_CHARGING_FIGURES_REFRESH_S: the live page "
         "recomputes today's availability and success (part I's engine over the day's frame "
         "log, in a worker thread) at most this often; assumption: a minute is fresh enough "
         "for day figures and keeps a busy day's log from being re-read on every view")
 
-    # --- ch18-hooks: alert webhooks. The white paper says nothing of webhooks; these are the
+    # --- alert webhooks. The white paper says nothing of webhooks; these are the
     # project's assumptions, chosen so a receiver restarted or redeployed (minutes) misses
     # nothing and a dead one costs a bounded amount of work and space.
     webhook_max_attempts: int = Field(default=10, ge=1, le=100, description="SOLIDCHECK_"
@@ -98,7 +123,7 @@ class Settings(BaseModel):
                                      "REFRESH_S: how soon a target added or removed at the "
                                      "command line is seen by a running server")
 
-    # ------------------------------------------------------------- ch18-alerts
+    # ------------------------------------------------------------- live alerts
     live_state_resolution_s: float = Field(
         default=60.0, gt=0, description="SOLIDCHECK_LIVE_STATE_RESOLUTION_S: how far a "
         "station's last-message time in the registry may lag (it is written when it moved "
@@ -116,41 +141,9 @@ class Settings(BaseModel):
             "database_url": os.environ.get("SOLIDCHECK_DATABASE_URL"),
             "public_reads": _env_bool("SOLIDCHECK_PUBLIC_READS", True),
         }
-        for field, name in (("max_body_bytes", "SOLIDCHECK_MAX_BODY_BYTES"),
-                            ("max_evidence_bytes", "SOLIDCHECK_MAX_EVIDENCE_BYTES"),
-                            ("rate_limit_per_minute", "SOLIDCHECK_RATE_LIMIT"),
-                            ("max_audit_bytes", "SOLIDCHECK_MAX_AUDIT_BYTES"),
-                            ("heavy_workers", "SOLIDCHECK_HEAVY_WORKERS"),
-                            ("heavy_queue", "SOLIDCHECK_HEAVY_QUEUE")):
-            if os.environ.get(name):
-                values[field] = int(os.environ[name])
-        if os.environ.get("SOLIDCHECK_REQUEST_BUDGET_S"):
-            values["request_budget_s"] = float(os.environ["SOLIDCHECK_REQUEST_BUDGET_S"])
         proxies = os.environ.get("SOLIDCHECK_TRUSTED_PROXIES", "")
         values["trusted_proxies"] = tuple(p.strip() for p in proxies.split(",") if p.strip())
-        if os.environ.get("SOLIDCHECK_OCPP_RULESET"):
-            values["ocpp_ruleset"] = os.environ["SOLIDCHECK_OCPP_RULESET"]
-        for field, name in (("ocpp_log_dir", "SOLIDCHECK_OCPP_LOG_DIR"),
-                            ("ocpp_id_tokens", "SOLIDCHECK_OCPP_ID_TOKENS")):
-            if os.environ.get(name):
-                values[field] = Path(os.environ[name])
-        if os.environ.get("SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"):  # ch18-page
-            values["charging_figures_refresh_s"] = float(
-                os.environ["SOLIDCHECK_CHARGING_FIGURES_REFRESH_S"])
-        for field, name in (("live_state_resolution_s", "SOLIDCHECK_LIVE_STATE_RESOLUTION_S"),
-                            ("sse_heartbeat_s", "SOLIDCHECK_SSE_HEARTBEAT_S")):
-            if os.environ.get(name):
-                values[field] = float(os.environ[name])
-        if os.environ.get("SOLIDCHECK_SECRET_KEY"):
-            values["secret_key"] = os.environ["SOLIDCHECK_SECRET_KEY"]
-        for field, name in (("webhook_max_attempts", "SOLIDCHECK_WEBHOOK_MAX_ATTEMPTS"),
-                            ("webhook_queue_max", "SOLIDCHECK_WEBHOOK_QUEUE_MAX")):
-            if os.environ.get(name):  # ch18-hooks
-                values[field] = int(os.environ[name])
-        for field, name in (("webhook_backoff_base_s", "SOLIDCHECK_WEBHOOK_BACKOFF_BASE_S"),
-                            ("webhook_backoff_cap_s", "SOLIDCHECK_WEBHOOK_BACKOFF_CAP_S"),
-                            ("webhook_timeout_s", "SOLIDCHECK_WEBHOOK_TIMEOUT_S"),
-                            ("webhook_refresh_s", "SOLIDCHECK_WEBHOOK_REFRESH_S")):
-            if os.environ.get(name):  # ch18-hooks
-                values[field] = float(os.environ[name])
+        for field, name in _ENV.items():
+            if os.environ.get(name):  # pydantic turns the text into the field's type
+                values[field] = os.environ[name]
         return cls(**values)
