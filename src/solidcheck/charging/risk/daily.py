@@ -99,18 +99,11 @@ def start_delays(rows: pl.DataFrame) -> pl.DataFrame:
 
 def meter_gaps(tables: Mapping[str, pa.Table]) -> pl.DataFrame:
     """port_id, ts, value: seconds since the previous meter value of the same transaction
-    (1.6 MeterValues frames by connector; 2.x TransactionEvent ``updated`` rows)."""
-    frames = to_polars(tables, "frames", columns=("ts", "charge_point_id", "direction",
-                                                  "message_type", "action", "payload"))
-    v16 = frames.filter((pl.col("action") == "MeterValues") & (pl.col("message_type") == "call")
-                        & (pl.col("direction") == "in")).select(
-        pl.concat_str("charge_point_id", pl.lit(":"),
-                      pl.col("payload").str.json_path_match("$.connectorId")).alias("port_id"),
-        pl.col("payload").str.json_path_match("$.transactionId").alias("transaction_id"), "ts")
-    v2 = to_polars(tables, "transaction_events",
-                   columns=("ts", "port_id", "transaction_id", "event")).filter(
-        pl.col("event") == "updated").select("port_id", "transaction_id", "ts")
-    samples = pl.concat([v16, v2]).drop_nulls().sort("port_id", "transaction_id", "ts")
+    (the ``updated`` transaction events: 1.6 MeterValues and 2.x TransactionEvent)."""
+    samples = to_polars(tables, "transaction_events",
+                        columns=("ts", "port_id", "transaction_id", "event")).filter(
+        pl.col("event") == "updated").drop_nulls(["ts", "port_id", "transaction_id"]).sort(
+        "port_id", "transaction_id", "ts")
     gap = (pl.col("ts") - pl.col("ts").shift(1)).dt.total_milliseconds() / 1000
     return samples.with_columns(gap.over("port_id", "transaction_id").alias("value")) \
         .drop_nulls("value").select("port_id", "ts", "value")
@@ -132,21 +125,28 @@ _VALUE = r'"value"\s*:\s*"?(-?[0-9]+(?:\.[0-9]+)?)'
 def temperature_days(tables: Mapping[str, pa.Table], ports: pl.DataFrame, *,
                      hot_c: float | None) -> pl.DataFrame:
     """port_id, day, max_temperature_c, hot_samples (Temperature samples above ``hot_c``, the
-    rule set's derating temperature) from MeterValues and TransactionEvent frames; a 1.6
-    connector's samples go to its port, a 2.x frame's to every port of its station."""
+    rule set's derating temperature) from MeterValues and TransactionEvent frames; a sample
+    naming a connector (1.6) or an EVSE (2.x) goes to that port, one naming neither to every
+    port of its station."""
     frames = to_polars(tables, "frames", columns=("ts", "charge_point_id", "message_type",
                                                   "action", "payload"))
     frames = frames.filter((pl.col("message_type") == "call") & pl.col("action").is_in(
         ["MeterValues", "TransactionEvent"]) & pl.col("payload").str.contains("Temperature"))
+    path = pl.col("payload").str.json_path_match
     samples = frames.select(
         pl.col("charge_point_id").alias("source_station"), pl.col("ts").dt.date().alias("day"),
-        pl.col("payload").str.json_path_match("$.connectorId").alias("connector"),
+        path("$.connectorId").alias("connector"), path("$.evseId").alias("evse"),
         pl.col("payload").str.extract_all(_SAMPLE).alias("sample")).explode("sample")
     samples = samples.with_columns(pl.col("sample").str.extract(_VALUE).cast(pl.Float64)
                                    .alias("celsius")).drop_nulls("celsius")
     placed = samples.join(ports.select("port_id", "source_station"), on="source_station")
-    own = pl.col("connector").is_null() | (
-        pl.col("port_id") == pl.concat_str("source_station", pl.lit(":"), "connector"))
+    station = pl.col("source_station")
+    own = (pl.when(pl.col("connector").is_not_null())
+           .then(pl.col("port_id") == pl.concat_str(station, pl.lit(":"), "connector"))
+           .when(pl.col("evse").is_not_null())
+           .then(pl.col("port_id").str.starts_with(
+               pl.concat_str(station, pl.lit(":"), "evse", pl.lit(":"))))
+           .otherwise(pl.lit(True)))
     hot = (pl.col("celsius") > hot_c) if hot_c is not None else pl.lit(None, pl.Boolean)
     return placed.filter(own).group_by("port_id", "day").agg(
         pl.col("celsius").max().alias("max_temperature_c"),
