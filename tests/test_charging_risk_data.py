@@ -177,3 +177,9 @@ def test_every_feature_has_a_description_in_english_and_chinese() -> None:
         english = message(f"charging.risk.feature.{name}", lang="en")
         chinese = message(f"charging.risk.feature.{name}", lang="zh")
         assert english and chinese and english != chinese, name
+
+
+def test_polars_frames_are_taken_as_the_arrow_tables(features: pl.DataFrame) -> None:
+    frames = {name: pl.from_arrow(table) for name, table in network().items()}
+    assert port_day_features(frames, RULESET).equals(features)  # type: ignore[arg-type]
+    assert labels(frames, RULESET).equals(labels(network(), RULESET))  # type: ignore[arg-type]

@@ -14,17 +14,31 @@ import polars as pl
 import pyarrow as pa
 
 from ..intervals import Period, to_polars
+from ..model import TABLES
 from ..outages import outage_frame
 from ..rules import ChargingRuleset
 from ..usage import attempts
 
-__all__ = ["REBOOT_REASONS", "attempt_days", "attempt_rows", "boot_days", "boots_seen",
-           "callerror_days", "day_cut", "fault_days", "first_seen", "meter_gaps",
-           "offline_days", "repairs", "start_delays", "temperature_days"]
+__all__ = ["REBOOT_REASONS", "Tables", "as_arrow", "attempt_days", "attempt_rows",
+           "boot_days", "boots_seen", "callerror_days", "day_cut", "fault_days", "first_seen",
+           "meter_gaps", "offline_days", "repairs", "start_delays", "temperature_days"]
 
 _TS = pl.Datetime("ms", "UTC")
 #: boot reasons kept as columns of their own; any other reason counts in the total only
 REBOOT_REASONS = ("Watchdog", "PowerUp", "RemoteReset", "FirmwareUpdate", "Unknown")
+#: the canonical tables as Arrow tables or as Polars frames
+Tables = Mapping[str, pa.Table] | Mapping[str, pl.DataFrame]
+
+
+def as_arrow(tables: Tables) -> dict[str, pa.Table]:
+    """The canonical tables as Arrow, in their schemas (part I's building blocks read Arrow)."""
+    out = {}
+    for name, table in tables.items():
+        if isinstance(table, pl.DataFrame):
+            arrow = table.to_arrow()
+            table = arrow.cast(TABLES[name]) if name in TABLES else arrow
+        out[name] = table
+    return out
 
 
 def day_cut(intervals: pl.DataFrame) -> pl.DataFrame:

@@ -80,12 +80,14 @@ def _rolling(samples: pl.DataFrame, grid: pl.DataFrame, *, period: str, offset: 
         "port_id", pl.col("ts").dt.date().alias("day"), *aggs)
 
 
-def port_day_features(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, *,
+def port_day_features(given: daily.Tables, ruleset: ChargingRuleset, *,
                       start_day: date | None = None, end_day: date | None = None
                       ) -> pl.DataFrame:
     """One row per port and UTC day in [start_day, end_day] (default: the data's days):
     port_id, station_id, operator, day, then :data:`FEATURES` and :data:`CATEGORICAL`.
-    Windows reach back before ``start_day`` when the data do."""
+    Windows reach back before ``start_day`` when the data do. ``given``: the canonical tables,
+    Arrow or Polars."""
+    tables = daily.as_arrow(given)
     span = data_span(tables)
     if span is None:
         raise ChargingInputError([Problem("inputs", "no timed event in the inputs",

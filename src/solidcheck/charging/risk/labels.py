@@ -21,6 +21,7 @@ from ..intervals import Period, data_span, port_table, state_intervals, to_polar
 from ..outages import outage_frame
 from ..risk_rules import RiskRule, horizon_hours
 from ..rules import ChargingRuleset
+from .daily import Tables, as_arrow
 
 __all__ = ["failures", "labels", "risk_rule"]
 
@@ -54,11 +55,13 @@ def failures(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, *,
                       wide.cast({"ts": _TS})]).sort("ts")
 
 
-def labels(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, *,
+def labels(given: Tables, ruleset: ChargingRuleset, *,
            horizons: Sequence[str] | None = None) -> pl.DataFrame:
     """port_id, day, ``label_<horizon>`` (bool, null past the data) for each horizon (default:
     the rule set's, 24h and 7d), next_failure_at (the next failure start at or after the
-    day's end; null when none is in the data)."""
+    day's end; null when none is in the data). ``given``: the canonical tables, Arrow or
+    Polars."""
+    tables = as_arrow(given)
     rule = risk_rule(ruleset)
     chosen = list(horizons) if horizons is not None else list(rule.horizons)
     problems = []
