@@ -24,6 +24,7 @@ from ..errors import Problem, RulesetError, UnknownRulesetError
 from ..rules import parse_data_file, read_data_file
 from .alert_rules import AlertRules
 from .model import STATES, State
+from .risk_rules import RiskRule
 from .rules_base import Certainty, ChargingRule
 
 __all__ = [
@@ -261,6 +262,8 @@ class Rules(_Data):
     #: :meth:`ChargingRuleset.defined_rules`
     alerts: AlertRules | None = None
     live_endpoint: EndpointRule | None = None
+    #: what a risk model predicts (charging/risk_rules.py)
+    risk: RiskRule | None = None
 
 
 class ChargingRulesetInfo(_Data):

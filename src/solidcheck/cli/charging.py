@@ -351,6 +351,10 @@ def synth(
     start: Annotated[str | None, typer.Option(
         "--start", metavar="ISO", help="When the period starts, ISO 8601 with an offset "
         "(default 2026-03-16T00:00:00+00:00).")] = None,
+    precursors: Annotated[bool, typer.Option(
+        "--precursors", help="Before most faults, degradation over the 48–72 h before them "
+        "(failed starts, temperature creeping up, Watchdog reboots), listed in truth.json; "
+        "for risk prediction.")] = False,
     lang: LangOption = None,
 ) -> None:
     """Write a synthetic charging network with known truth: OCPP 1.6J and 2.0.1 logs, IRVE
@@ -360,6 +364,10 @@ def synth(
 
     display = language(lang)
     network = simulate(make_spec(stations=stations, days=days, seed=seed, start=start))
+    if precursors:
+        from ..charging.synth.precursors import add_precursors
+
+        add_precursors(network)
     for path in write_network(network, output):
         typer.echo(say("charging.synth.wrote", display, file=str(path),
                        what=say(_SYNTH_FILES[path.name], display)))
@@ -369,6 +377,10 @@ def synth(
                    ports=totals["ports"], days=days, start=truth["period"]["from"],
                    sessions=totals["sessions"], outages=totals["outage_episodes"],
                    tickets=totals["tickets"]["opened"]))
+    if precursors:
+        faults = truth["precursors"]
+        typer.echo(say("charging.synth.precursors", display, faults=len(faults),
+                       warned=sum(1 for f in faults if f["from"] is not None)))
 
 
 def register(app: typer.Typer) -> None:

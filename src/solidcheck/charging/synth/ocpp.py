@@ -86,6 +86,11 @@ def _call_16(station: Station, ts: str, kind: str, args: tuple[object, ...]) -> 
                 {"transactionId": int(session.transaction_id), "idTag": session.token,
                  "meterStop": session.meter_start_wh + session.energy_wh, "timestamp": ts,
                  "reason": session.stop_reason}, accepted)
+    if kind == "temperature":  # --precursors only
+        connector, celsius = args
+        return ("MeterValues", {"connectorId": connector, "meterValue": [
+            {"timestamp": ts, "sampledValue": [{"value": str(celsius), "measurand": "Temperature",
+                                                "unit": "Celsius", "location": "Body"}]}]}, {})
     return _heartbeat(ts, kind)
 
 

@@ -8,7 +8,8 @@ from datetime import date
 from typing import Final, Literal
 
 __all__ = ["DAY_S", "LIMITED_HOURS", "OPEN_S", "OPEN_WEEKDAYS", "Event", "Network", "Port",
-           "Protocol", "Session", "Station", "SynthSpec", "Thresholds", "Ticket", "TicketBook"]
+           "Precursor", "Protocol", "Session", "Station", "SynthSpec", "Thresholds", "Ticket",
+           "TicketBook"]
 
 DAY_S: Final = 86_400
 #: the opening hours of the few stations not open all the time, and what they mean: taken as
@@ -102,12 +103,26 @@ class Station:
         return self.serial
 
 
+@dataclass(frozen=True, slots=True)
+class Precursor:
+    """A fault of at least the risk rule's outage and the degradation injected before it
+    (``charging synth --precursors``): ``from_s`` None when it came without warning."""
+
+    port_id: str
+    station_id: str
+    fault_s: int
+    from_s: int | None
+    kinds: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Network:
     spec: SynthSpec
     thresholds: Thresholds
     stations: list[Station]
     tickets: list[Ticket]
+    #: every fault with its precursors or without; None: the network has none injected
+    precursors: list[Precursor] | None = None
 
 
 

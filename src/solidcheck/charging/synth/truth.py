@@ -87,7 +87,7 @@ def truth(network: Network) -> dict[str, Any]:
             "offline_episodes": [{"start": iso_utc(went), "end": iso_utc(back),
                                   "minutes": (back - went) / 60}
                                  for went, back in station.offline]})
-    return {
+    out: dict[str, Any] = {
         "format": TRUTH_FORMAT,
         "generator": {"stations": spec.stations, "days": spec.days, "seed": spec.seed},
         "period": {"from": iso_utc(spec.start_s), "to": iso_utc(spec.end_s)},
@@ -101,6 +101,12 @@ def truth(network: Network) -> dict[str, Any]:
         "stations": stations,
         "ports": ports,
     }
+    if network.precursors is not None:
+        out["precursors"] = [
+            {"port_id": p.port_id, "station_id": p.station_id, "fault_at": iso_utc(p.fault_s),
+             "from": iso_utc(p.from_s) if p.from_s is not None else None,
+             "kinds": list(p.kinds)} for p in network.precursors]
+    return out
 
 
 def _port(network: Network, station: Station, port: Port, rules: dict[str, SuccessRule],
