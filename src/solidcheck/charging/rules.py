@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..errors import Problem, RulesetError, UnknownRulesetError
 from ..rules import parse_data_file, read_data_file
 from .alert_rules import AlertRules
+from .risk.rules import RiskModelRule
 from .model import STATES, State
 from .rules_base import Certainty, ChargingRule
 
@@ -261,6 +262,8 @@ class Rules(_Data):
     #: :meth:`ChargingRuleset.defined_rules`
     alerts: AlertRules | None = None
     live_endpoint: EndpointRule | None = None
+    #: issue 18: the risk models' counts and windows (charging/risk/rules.py)
+    risk_model: RiskModelRule | None = None
 
 
 class ChargingRulesetInfo(_Data):
