@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..errors import Problem, RulesetError, UnknownRulesetError
 from ..rules import parse_data_file, read_data_file
 from .alert_rules import AlertRules
-from .risk.rules import RiskModelRule
 from .model import STATES, State
+from .risk.rules import RiskModelRule
 from .rules_base import Certainty, ChargingRule
 
 __all__ = [
