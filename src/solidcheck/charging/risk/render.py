@@ -58,20 +58,18 @@ def evaluation_lines(report: dict[str, Any], lang: Display) -> list[str]:
 
 
 def _calibration_svg(points: list[dict[str, float | int]], lang: Display) -> Markup:
+    """Numbers only, as every report's plots (a CJK glyph would be missing from the plot's
+    font): the caption and the text alternative say what the axes are."""
     from matplotlib.figure import Figure
 
     with plot_style():
         figure = Figure(figsize=(4.2, 3.6))
         axes = figure.add_subplot()
-        axes.plot([0, 1], [0, 1], color=GREY, linestyle="--", linewidth=0.8,
-                  label=_say("charging.risk.diagonal", lang))
+        axes.plot([0, 1], [0, 1], color=GREY, linestyle="--", linewidth=0.8)
         axes.plot([p["predicted"] for p in points], [p["observed"] for p in points],
-                  color=BLUE, marker="o", label=_say("charging.risk.ranking.model", lang))
+                  color=BLUE, marker="o")
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1)
-        axes.set_xlabel(_say("charging.risk.predicted", lang))
-        axes.set_ylabel(_say("charging.risk.observed", lang))
-        axes.legend(loc="upper left")
         figure.tight_layout()
     return accessible_svg(svg_of(figure), "risk-calibration",
                           _say("charging.risk.calibration_alt", lang))
@@ -92,7 +90,9 @@ def evaluation_html(report: dict[str, Any], lang: Display) -> str:
     lines = evaluation_lines(report, lang)
     points = report["detail"]["calibration"]
     plot = (f"<h2>{escape(_say('charging.risk.calibration', lang))}</h2>"
-            f"<figure>{_calibration_svg(points, lang)}</figure>") if points else ""
+            f"<figure>{_calibration_svg(points, lang)}<figcaption>"
+            f"{escape(_say('charging.risk.calibration_axes', lang))}</figcaption></figure>"
+            ) if points else ""
     title = escape(_say("charging.risk.html_title", lang))
     return (f"<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
             f"<title>{title}</title></head><body><main><h1>{title}</h1>"
