@@ -90,3 +90,12 @@ def test_without_scikit_learn_the_error_names_the_extra(tmp_path: Path, monkeypa
     result = invoke("evaluate", str(tmp_path))
     assert result.exit_code == 4  # the project's exit status for a missing extra
     assert "pip install 'solidcheck[risk]'" in result.output
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Time split"), ("zh", "按时间划分")])
+def test_evaluate_text_names_the_split_and_ends_with_the_verdict(tmp_path: Path, lang, words):
+    result = invoke("evaluate", str(tmp_path), "--lang", lang)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert words in lines[1]
+    assert ("基线" if lang == "zh" else "baselines") in lines[-1]

@@ -104,3 +104,9 @@ def test_ties_are_broken_the_same_way_with_the_same_seed():
                           "next_failure_at": [None] * 6},
                          schema_overrides={"next_failure_at": pl.Datetime("us", "UTC")})
     assert ranking_metrics(frame, k=2, seed=4) == ranking_metrics(frame, k=2, seed=4)
+
+
+def test_a_network_without_labels_cannot_be_evaluated_and_the_error_says_why(rule):
+    features, _ = rf.frames(ports=10, days=60)
+    with pytest.raises(ChargingInputError, match="no port-day has a label"):
+        evaluate(labelled(features, None, "7d"), SPEC, rule, horizon="7d", k=3)

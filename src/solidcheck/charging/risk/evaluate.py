@@ -124,8 +124,13 @@ def evaluate(frame: pl.DataFrame, spec: FeatureSpec, rule: RiskModelRule, *, hor
     if problems:
         raise ChargingInputError(problems)
     known = frame.filter(pl.col("label").is_not_null())
+    if known.height == 0:
+        raise ChargingInputError([Problem(
+            "labels", "no port-day has a label: there is nothing to judge a model against",
+            "give inputs with outages or tickets; `charging risk train` still trains an "
+            "Isolation Forest without them")])
     splits = time_splits(known.get_column("day").unique().to_list(), horizon=horizon,
-                         rule=rule) if known.height else []
+                         rule=rule)
     if not splits:
         need = rule.min_train_days + HORIZONS[horizon] + 7 * rule.test_weeks
         raise ChargingInputError([Problem(
