@@ -79,9 +79,9 @@ def test_train_then_score_lists_the_riskiest_ports_with_their_drivers(tmp_path: 
 
 def test_bad_options_are_listed_in_one_error_exit_2(tmp_path: Path):
     result = invoke("evaluate", str(tmp_path), "--horizon", "3d", "--format", "xml",
-                    "--ruleset", "no-such-set")
+                    "--ruleset", "no-such-set", "--k", "0")
     assert result.exit_code == 2
-    for word in ("--horizon", "--format", "--ruleset"):
+    for word in ("--horizon", "--format", "--ruleset", "--k"):
         assert word in result.output
 
 

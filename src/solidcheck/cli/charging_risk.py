@@ -253,6 +253,9 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
     display = language(lang)
     problems: list[Problem] = []
     _horizon(horizon, problems)
+    if k is not None and k < 1:
+        problems.append(Problem("--k", f"--k {k}: a crew visits at least one port",
+                                "give --k 1 or more"))
     if output_format not in ("text", "json", "html"):
         problems.append(Problem("--format", f"unknown format {output_format!r}",
                                 "use text, json or html"))
