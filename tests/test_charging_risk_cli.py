@@ -75,6 +75,10 @@ def test_train_then_score_lists_the_riskiest_ports_with_their_drivers(tmp_path: 
     rows = list(csv.DictReader(io.StringIO(table.output)))
     assert [r["rank"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["day"] == "2026-04-30"
+    text = invoke("score", str(tmp_path / "m"), str(tmp_path), "--top", "2", "--lang", "zh")
+    lines = text.output.strip().splitlines()
+    assert "风险最高的 2 个端口" in lines[0] and len(lines) == 4
+    assert lines[2].startswith(f"1. {rows[0]['port_id']}")
 
 
 def test_bad_options_are_listed_in_one_error_exit_2(tmp_path: Path):
