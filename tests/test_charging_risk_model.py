@@ -115,3 +115,9 @@ def test_an_operator_the_model_never_saw_is_named(frame, rule):
     stranger = last_day(frame).with_columns(operator=pl.lit("op9"))
     with pytest.raises(ChargingInputError, match="op9"):
         score(model, stranger, drivers=3)
+
+
+def test_the_top_ports_alone_are_the_head_of_the_whole_list(frame, rule):
+    model = train(frame, SPEC, rule, horizon="7d", seed=1)
+    whole = score(model, last_day(frame), drivers=3)
+    assert score(model, last_day(frame), drivers=3, top=6).equals(whole.head(6))

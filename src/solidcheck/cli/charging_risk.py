@@ -203,7 +203,7 @@ def score(model_folder: Annotated[Path, typer.Argument(
     rule = chosen[0].rules.risk_model
     drivers = rule.drivers_listed if rule is not None else 5
     scored = run(model, features.filter(features.get_column("day") == last),
-                 drivers=drivers).head(top)
+                 drivers=drivers, top=top)
     _print_scores(scored, day=str(last), output_format=output_format, display=display,
                   card=model.card)
 

@@ -48,24 +48,27 @@ def score_values(model: RiskModel, frame: pl.DataFrame) -> pl.DataFrame:
     return indexed.join(scored, on="_row", how="left").sort("_row").drop("_row")
 
 
-def score(model: RiskModel, frame: pl.DataFrame, *, drivers: int) -> pl.DataFrame:
+def score(model: RiskModel, frame: pl.DataFrame, *, drivers: int,
+          top: int | None = None) -> pl.DataFrame:
     """Each row's score (``score_kind``: probability or anomaly_percentile), its group and
-    the ``drivers`` features that raised it most (``method`` names how), highest first."""
+    the ``drivers`` features that raised it most (``method`` names how), highest first;
+    with ``top``, only the ``top`` highest (the drivers cost a prediction per feature)."""
     problems = check_frame(frame, model.spec)
     if problems:
         raise ChargingInputError(problems)
+    ranked = score_values(model, frame).sort(["score", "port_id"], descending=[True, False])
+    if top is not None:
+        ranked = ranked.head(top)
     parts = []
-    for name, part in _groups(model, frame).items():
+    for name, part in _groups(model, ranked).items():
         group = model.groups[name]
         x = matrix(part, group.columns, model.vocab)
-        values = predict(group, x)
-        pushed = drivers_of(group, x, values)
+        pushed = drivers_of(group, x, part.get_column("score").to_numpy())
         order = np.argsort(-pushed, axis=1, kind="stable")[:, :drivers]
         listed = [[{"feature": group.columns[j], "contribution": float(pushed[i, j])}
                    for j in row if pushed[i, j] > 0] for i, row in enumerate(order)]
-        parts.append(part.select(KEYS).with_columns(
-            score=pl.Series(values, dtype=pl.Float64),
-            score_kind=pl.lit(SCORE_KINDS[group.kind]), group=pl.lit(name),
+        parts.append(part.select(*KEYS, "score", "score_kind").with_columns(
+            group=pl.lit(name),
             drivers=pl.Series(listed, dtype=pl.List(pl.Struct(
                 {"feature": pl.String, "contribution": pl.Float64}))),
             method=pl.lit(CONTRIBUTION_METHOD)))
