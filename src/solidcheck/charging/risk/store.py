@@ -35,9 +35,24 @@ LIBRARIES = ("scikit-learn", "joblib", "numpy", "polars")
 def frame_sha256(frame: pl.DataFrame) -> str:
     """The sha256 of the frame's Arrow IPC bytes (the same rows in the same order, the same
     hash)."""
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="uncompressed")
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    sink = _Digest()
+    frame.write_ipc(sink, compression="uncompressed")  # type: ignore[call-overload]
+    return sink.digest.hexdigest()
+
+
+class _Digest(io.RawIOBase):
+    """A file that keeps only the sha256 of what is written (no copy of a large frame)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return len(data)
 
 
 def _versions() -> dict[str, str]:
