@@ -24,7 +24,7 @@ from ..errors import Problem, RulesetError, UnknownRulesetError
 from ..rules import parse_data_file, read_data_file
 from .alert_rules import AlertRules
 from .model import STATES, State
-from .risk_rules import RiskRule
+from .risk.rules import RiskModelRule, RiskRule
 from .rules_base import Certainty, ChargingRule
 
 __all__ = [
@@ -262,8 +262,10 @@ class Rules(_Data):
     #: :meth:`ChargingRuleset.defined_rules`
     alerts: AlertRules | None = None
     live_endpoint: EndpointRule | None = None
-    #: what a risk model predicts (charging/risk_rules.py)
+    #: what a risk model predicts (charging/risk/rules.py)
     risk: RiskRule | None = None
+    #: issue 18: the risk models' counts and windows (charging/risk/rules.py)
+    risk_model: RiskModelRule | None = None
 
 
 class ChargingRulesetInfo(_Data):

@@ -395,6 +395,9 @@ def register(app: typer.Typer) -> None:
     from .charging_tickets import tickets_app  # ch18-tickets
 
     charging_app.add_typer(tickets_app, name="tickets")
+    from .charging_risk import risk_app  # issue 18: risk prediction
+
+    charging_app.add_typer(risk_app, name="risk")
     app.add_typer(charging_app, name="charging")
 
 

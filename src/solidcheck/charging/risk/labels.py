@@ -19,9 +19,9 @@ import pyarrow as pa
 from ...errors import ChargingInputError, Problem
 from ..intervals import Period, data_span, port_table, state_intervals, to_polars
 from ..outages import outage_frame
-from ..risk_rules import RiskRule, horizon_hours
 from ..rules import ChargingRuleset
 from .daily import Tables, as_arrow
+from .rules import RiskRule, horizon_hours
 
 __all__ = ["failures", "labels", "risk_rule"]
 
