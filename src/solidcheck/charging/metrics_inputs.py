@@ -85,6 +85,27 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _canonical(folder: Path) -> bool:
+    return any((folder / f"{name}.parquet").is_file() for name in TABLES)
+
+
+#: files a folder of raw inputs may hold beside them: ``charging synth``'s truth and notes
+_NOT_INPUTS = frozenset({"truth.json", "readme.md", "readme.txt", "readme"})
+
+
+def _raw_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    """A folder without canonical tables (one ``charging synth`` wrote, or an operator's
+    export): its files, each read as if named on the command line."""
+    found = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.name.lower() not in _NOT_INPUTS)
+    if not found:
+        problems.append(Problem(str(folder), "holds no input files and none of the canonical "
+                                f"tables ({', '.join(TABLES)})",
+                                "give OCPP logs, IRVE or session files, or the folder "
+                                "`solidcheck charging ingest -o DIR` or `charging synth` wrote"))
+    return found
+
+
 def _folder(path: Path, problems: list[Problem], *, on_disk: list[Path] | None = None
             ) -> tuple[dict[str, pa.Table], list[InputFile]]:
     """The folder's tables; with ``on_disk``, its port events are listed there, not read."""
@@ -117,11 +138,14 @@ def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = 
     parts: list[dict[str, pa.Table]] = []
     inputs: list[InputFile] = []
     on_disk: list[Path] | None = [] if port_events_on_disk else None
+    files = [p for p in paths if not p.is_dir()]
     for folder in (p for p in paths if p.is_dir()):
+        if not _canonical(folder):
+            files += _raw_files(folder, problems)
+            continue
         tables, read = _folder(folder, problems, on_disk=on_disk)
         parts.append(tables)
         inputs += read
-    files = [p for p in paths if not p.is_dir()]
     missing = [p for p in files if not p.exists()]
     problems += [Problem(str(p), "no such file or folder", "check the path") for p in missing]
     files = [p for p in files if p.exists()]

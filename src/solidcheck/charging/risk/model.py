@@ -159,6 +159,11 @@ def _fit(x: np.ndarray, y: np.ndarray | None, columns: tuple[str, ...],
     ensemble = sklearn()
     baseline = _baseline(x, categorical)
     if y is not None and int(y.sum()) >= rule.min_operator_positives:
+        # a feature the group never has (no meter values, no BootNotification) cannot be
+        # binned; held at one value it is never split on, so a later value changes nothing
+        empty = np.isnan(x).all(axis=0)
+        if empty.any():
+            x = np.where(empty, np.float32(0), x)
         estimator = ensemble.HistGradientBoostingClassifier(
             max_iter=rule.boosting_rounds, learning_rate=rule.learning_rate,
             max_leaf_nodes=rule.max_leaf_nodes, categorical_features=np.array(categorical),
