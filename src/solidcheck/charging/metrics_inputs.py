@@ -19,8 +19,8 @@ from .model import TABLES
 from .results import InputFile
 from .rules import ChargingRuleset, available_charging_rulesets, load_charging_ruleset
 
-__all__ = ["DEFAULT_FIRST", "MetricsInputs", "default_rulesets", "parse_bound",
-           "read_metrics_inputs", "rulesets_named"]
+__all__ = ["DEFAULT_FIRST", "MetricsInputs", "default_rulesets", "input_files",
+           "parse_bound", "read_metrics_inputs", "rulesets_named"]
 
 #: the rule set listed first by default: its availability is the top-level one
 DEFAULT_FIRST = "cn-alliance-wp-2026"
@@ -91,6 +91,18 @@ def _canonical(folder: Path) -> bool:
 
 #: files a folder of raw inputs may hold beside them: ``charging synth``'s truth and notes
 _NOT_INPUTS = frozenset({"truth.json", "readme.md", "readme.txt", "readme"})
+
+
+def input_files(paths: Sequence[Path]) -> list[Path]:
+    """The paths with each folder of raw inputs replaced by its files (for ``ingest``, which
+    reads files only); every empty folder in one error."""
+    problems: list[Problem] = []
+    found: list[Path] = []
+    for path in paths:
+        found += _raw_files(path, problems) if path.is_dir() else [path]
+    if problems:
+        raise ChargingInputError(problems)
+    return found
 
 
 def _raw_files(folder: Path, problems: list[Problem]) -> list[Path]:

@@ -45,7 +45,8 @@ def ingest(
                                                  "test tool's log), IRVE files (dynamique, "
                                                  "sessions, statique), OCPI exports, T/CEC 102 "
                                                  "messages, maintenance tickets or an "
-                                                 "inventory, gzip or not.")],
+                                                 "inventory, gzip or not; or a folder of "
+                                                 "them, e.g. one `charging synth` wrote.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the tables, one "
                                          "Parquet file each (made if missing).")],
     charge_point: Annotated[str | None, typer.Option(
@@ -60,9 +61,10 @@ def ingest(
     read."""
     from ..charging.ingest import ingest as run
     from ..charging.ingest import write_tables
+    from ..charging.metrics_inputs import input_files
 
     display = language(lang)
-    result = run(inputs, charge_point_id=charge_point, ocpp_version=ocpp_version)
+    result = run(input_files(inputs), charge_point_id=charge_point, ocpp_version=ocpp_version)
     write_tables(result.tables, output)
     for line in summary(result, display):  # plain lines: a long path or hash is not wrapped
         typer.echo(line)

@@ -33,7 +33,8 @@ _COUNTED: Final = ("faults", "outages", "offline_minutes", "unavailable_minutes"
 FEATURES: Final[tuple[str, ...]] = (
     *(f"{name}_{days}d" for name in _COUNTED for days in WINDOWS_DAYS),
     "start_delay_drift_s", "meter_gap_median_s_7d", "meter_gap_var_s2_7d",
-    "energy_per_session_trend", "max_temperature_c_7d", "hot_samples_7d",
+    "energy_per_session_trend", "max_temperature_c_1d", "max_temperature_c_7d",
+    "temperature_rise_c", "hot_samples_7d",
     "days_since_repair", "days_since_first_seen")
 #: the categorical feature columns (from the station's last BootNotification)
 CATEGORICAL: Final[tuple[str, ...]] = ("vendor", "model", "firmware")
@@ -128,14 +129,20 @@ def port_day_features(given: daily.Tables, ruleset: ChargingRuleset, *,
 
 
 def _temperature(out: pl.DataFrame, temperature: pl.DataFrame) -> pl.DataFrame:
-    """max_temperature_c_7d and hot_samples_7d: null where the data have no Temperature."""
+    """The day's and the week's highest Temperature, the rise of the day's over the port's
+    own normal (median of the 28 days before: a creep shows against it, whatever the
+    climate), hot samples in the week; null where the data have no Temperature."""
+    names = ("max_temperature_c_1d", "max_temperature_c_7d", "temperature_rise_c",
+             "hot_samples_7d")
     if temperature.is_empty():
-        return out.with_columns(pl.lit(None, pl.Float64).alias("max_temperature_c_7d"),
-                                pl.lit(None, pl.Float64).alias("hot_samples_7d"))
+        return out.with_columns(*(pl.lit(None, pl.Float64).alias(n) for n in names))
     out = out.join(temperature, on=["port_id", "day"], how="left").sort("port_id", "day")
+    highest = pl.col("max_temperature_c")
+    normal = highest.shift(1).rolling_median(28, min_samples=3).over("port_id")
     return out.with_columns(
-        pl.col("max_temperature_c").rolling_max(7, min_samples=1).over("port_id")
-        .alias("max_temperature_c_7d"),
+        highest.alias("max_temperature_c_1d"),
+        highest.rolling_max(7, min_samples=1).over("port_id").alias("max_temperature_c_7d"),
+        (highest - normal).alias("temperature_rise_c"),
         pl.col("hot_samples").fill_null(0).rolling_sum(7, min_samples=1).over("port_id")
         .alias("hot_samples_7d"))
 
