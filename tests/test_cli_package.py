@@ -158,3 +158,19 @@ def test_the_web_api_negotiates_the_registrys_formats() -> None:
     assert api.negotiate("application/pdf") == "pdf"
     assert api.negotiate("text/html;q=0.9, application/json;q=0.5") == "html"
     assert formats.get("html").content_type == "text/html; charset=utf-8"
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`solidcheck … | head -1`: no "unexpected error", the shell's status for a closed pipe."""
+    command = [sys.executable, "-c", "from solidcheck.cli import main; main()", "charging",
+               "synth", "--stations", "3", "--days", "2", "-o", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+                          ) as writer:
+        assert writer.stdout is not None and writer.stderr is not None
+        first = writer.stdout.readline()
+        writer.stdout.close()
+        errors = writer.stderr.read().decode()
+        status = writer.wait(timeout=120)
+    assert first.startswith(b"wrote ")
+    assert status == 141 and "unexpected error" not in errors

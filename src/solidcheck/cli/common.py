@@ -58,6 +58,9 @@ EXIT_INVALID = 2
 EXIT_NEGATIVE = 3
 EXIT_MISSING_EXTRA = 4
 
+#: 128 + SIGPIPE: what a shell reports for a writer whose reader went away
+EXIT_BROKEN_PIPE = 141
+
 #: set to 1 to see the traceback of an unexpected error instead of the short message
 DEBUG_ENV = "SOLIDCHECK_DEBUG"
 
@@ -92,6 +95,11 @@ def reported_errors() -> Iterator[None]:
         fail(str(exc), code=EXIT_MISSING_EXTRA)
     except (InvalidInputError, UnknownRulesetError, RegistryError) as exc:
         fail(str(exc))
+    except BrokenPipeError:
+        # the reader stopped reading (`| head`): end quietly, with the shell's status for a
+        # pipe closed under a writer, and keep Python from failing again on the final flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except Exception as exc:
         if _is_typers_own(exc) or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
