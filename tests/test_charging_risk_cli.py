@@ -77,8 +77,11 @@ def test_train_then_score_lists_the_riskiest_ports_with_their_drivers(tmp_path: 
     assert rows[0]["day"] == "2026-04-30"
     text = invoke("score", str(tmp_path / "m"), str(tmp_path), "--top", "2", "--lang", "zh")
     lines = text.output.strip().splitlines()
-    assert "风险最高的 2 个端口" in lines[0] and len(lines) == 4
-    assert lines[2].startswith(f"1. {rows[0]['port_id']}")
+    assert "风险最高的 2 个端口" in lines[0]
+    ranked = [line for line in lines if line[:1].isdigit()]
+    assert len(ranked) == 2 and ranked[0].startswith(f"1. {rows[0]['port_id']}")
+    driver = lines[lines.index(ranked[0]) + 1]  # each driver on its own line, described
+    assert driver.lstrip().startswith("+") and "（" in driver
 
 
 def test_bad_options_are_listed_in_one_error_exit_2(tmp_path: Path):

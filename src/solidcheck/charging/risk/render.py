@@ -109,10 +109,22 @@ def score_lines(scored: list[dict[str, Any]], *, day: str, lang: Display) -> lis
     lines = [_say("charging.risk.score_head", lang, count=len(scored), day=day),
              _say("charging.risk.method", lang)]
     for rank, row in enumerate(scored, start=1):
-        drivers = ", ".join(f"{d['feature']} +{d['contribution']:.3f}" for d in row["drivers"])
         lines.append(_say("charging.risk.score_row", lang, rank=rank, port=row["port_id"],
                           station=row["station_id"], operator=row["operator"],
                           score=f"{row['score']:.3f}",
-                          kind=_say(f"charging.risk.kind.{row['score_kind']}", lang),
-                          drivers=drivers or "—"))
+                          kind=_say(f"charging.risk.kind.{row['score_kind']}", lang)))
+        lines += [_say("charging.risk.score_driver", lang,
+                       contribution=f"{d['contribution']:+.3f}", name=d["feature"],
+                       feature=feature_name(d["feature"], lang)) for d in row["drivers"]]
+        if not row["drivers"]:
+            lines.append(_say("charging.risk.no_drivers", lang))
     return lines
+
+
+def feature_name(feature: str, lang: Display) -> str:
+    """A feature's description in the reader's language (the operator's category when the
+    pooled model names it)."""
+    try:
+        return _say(f"charging.risk.feature.{feature}", lang)
+    except KeyError:
+        return feature
