@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def test_train_then_score_lists_the_riskiest_ports_with_their_drivers(tmp_path: 
     text = invoke("score", str(tmp_path / "m"), str(tmp_path), "--top", "2", "--lang", "zh")
     lines = text.output.strip().splitlines()
     assert "风险最高的 2 个端口" in lines[0]
-    ranked = [line for line in lines if line[:1].isdigit()]
+    ranked = [line for line in lines if re.match(r"\d+\. ", line)]
     assert len(ranked) == 2 and ranked[0].startswith(f"1. {rows[0]['port_id']}")
     driver = lines[lines.index(ranked[0]) + 1]  # each driver on its own line, described
     assert driver.lstrip().startswith("+") and "（" in driver
