@@ -219,10 +219,11 @@ def engine_problems(engine: str, scheduler: str | None, problems: list[Problem])
 
 
 @contextmanager
-def bucket_engine(engine: str, scheduler: str | None, lang: Display
+def bucket_engine(engine: str, scheduler: str | None, lang: Display, *,
+                  label: str = "charging.metrics.buckets"
                   ) -> Iterator[tuple[Mapper | None, Callable[[int], None]]]:
     """The mapper of ``engine`` (None: the buckets one after another; dask: on a Dask
-    client) and an ``on_bucket`` showing a progress bar on a terminal."""
+    client) and an ``on_bucket`` showing a progress bar (``label``) on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -241,7 +242,7 @@ def bucket_engine(engine: str, scheduler: str | None, lang: Display
                      TimeElapsedColumn(), console=console, transient=True,
                      disable=not console.is_terminal)
     with context as client, shown as progress:
-        task = progress.add_task(say("charging.metrics.buckets", lang), total=None)
+        task = progress.add_task(say(label, lang), total=None)
 
         def on_bucket(step: int) -> None:
             if step < 0:
