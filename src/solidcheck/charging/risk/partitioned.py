@@ -48,7 +48,8 @@ _PAIRS: Final = ("port_events", "transaction_events")
 class RiskBuckets:
     """Station-level tables split by station: ``folders[k][table]`` holds the rows of the
     stations whose hash is k modulo len(folders); ``ports``: every port with the station it
-    belongs to (port_table's source_station); ``span``: the data's (None: no timed event)."""
+    belongs to (port_table's source_station) and its bucket; ``span``: the data's (None: no
+    timed event)."""
 
     folders: tuple[dict[str, Path], ...]
     ports: pl.DataFrame
@@ -87,8 +88,11 @@ def split_stations(sources: Mapping[str, Sequence[Path | pa.Table]],
                         "transaction_events": seen["transaction_events"],
                         "sessions": small.get("sessions", TABLES["sessions"].empty_table()),
                         "inventory": small.get("inventory", TABLES["inventory"].empty_table())})
-    return RiskBuckets(folders, ports.select("port_id", "station_id", "source_station"),
-                       _span(span, small), rows)
+    # each port's bucket fixed here, where the rows were split: a worker's Polars may hash
+    # otherwise
+    ports = ports.select("port_id", "station_id", "source_station",
+                         bucket_of(pl.col("source_station"), count).alias("bucket"))
+    return RiskBuckets(folders, ports, _span(span, small), rows)
 
 
 def _as_own(pairs: pa.Table) -> pa.Table:
@@ -112,8 +116,7 @@ def bucket_tables(split: RiskBuckets, k: int, small: Mapping[str, pa.Table]
                   ) -> tuple[dict[str, pa.Table], pl.DataFrame]:
     """Bucket ``k``'s canonical tables (its stations' rows read from disk, the small tables
     filtered to its ports) and its ports."""
-    count = len(split.folders)
-    ports = split.ports.filter(bucket_of(pl.col("source_station"), count) == k)
+    ports = split.ports.filter(pl.col("bucket") == k)
     tables = {name: _read(folder, TABLES[name]) for name, folder in split.folders[k].items()}
     ids = ports.get_column("port_id")
     stations = ports.get_column("station_id").unique()
