@@ -135,6 +135,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/charging.py
 	$(BIN)/python bench/charging_risk.py --copies 9
+	$(BIN)/python bench/charging_risk_scale.py
 
 # The live side under load (issue 17 item 7): 2,000 simulated stations for 20 minutes against
 # `solidcheck serve`, then a bare websockets echo server as the ceiling; ~25 minutes.

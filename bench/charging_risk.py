@@ -50,17 +50,19 @@ def _timed(what: str, call: Any) -> tuple[Any, float]:
 _IDS = ("station_id", "port_id", "charge_point_id", "ticket_id")
 
 
+def copy_of(table: pa.Table, k: int) -> pa.Table:
+    """Copy ``k`` of a table: its ids prefixed ``C{k}-``."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    ids = [c for c in _IDS if c in frame.columns]
+    return frame.with_columns((pl.lit(f"C{k}-") + pl.col(c)).alias(c) for c in ids) \
+        .to_arrow().cast(table.schema)
+
+
 def _copies(tables: dict[str, pa.Table], copies: int) -> dict[str, pa.Table]:
     """The tables ``copies`` times, each copy's ids prefixed ``C{k}-``."""
-    out = {}
-    for name, table in tables.items():
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        ids = [c for c in _IDS if c in frame.columns]
-        parts = [frame.with_columns((pl.lit(f"C{k}-") + pl.col(c)).alias(c) for c in ids)
-                 for k in range(copies)]
-        out[name] = pl.concat(parts).to_arrow().cast(table.schema)
-    return out
+    return {name: pa.concat_tables([copy_of(table, k) for k in range(copies)])
+            for name, table in tables.items()}
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,11 +29,13 @@ DEFAULT_FIRST = "cn-alliance-wp-2026"
 @dataclass(frozen=True, slots=True)
 class MetricsInputs:
     """The canonical tables; ``port_event_files``: the folders' port events left on disk
-    (``read_metrics_inputs(..., port_events_on_disk=True)``), not in ``tables``."""
+    (``read_metrics_inputs(..., port_events_on_disk=True)``), not in ``tables``;
+    ``files_on_disk``: each table left on disk (``on_disk``) → the folders' files of it."""
 
     tables: dict[str, pa.Table]
     inputs: tuple[InputFile, ...]
     port_event_files: tuple[Path, ...] = ()
+    files_on_disk: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
     @property
     def port_events(self) -> int:
@@ -118,10 +120,10 @@ def _raw_files(folder: Path, problems: list[Problem]) -> list[Path]:
     return found
 
 
-def _folder(path: Path, problems: list[Problem], *, on_disk: list[Path] | None = None
+def _folder(path: Path, problems: list[Problem], *, on_disk: dict[str, list[Path]]
             ) -> tuple[dict[str, pa.Table], list[InputFile]]:
-    """The folder's tables; with ``on_disk``, its port events are listed there, not read."""
-    skip = ("port_events",) if on_disk is not None else ()
+    """The folder's tables; those named in ``on_disk`` are listed there, not read."""
+    skip = tuple(on_disk)
     try:
         tables = read_tables(path, skip=skip)
     except ChargingInputError as exc:
@@ -133,8 +135,8 @@ def _folder(path: Path, problems: list[Problem], *, on_disk: list[Path] | None =
         if not file.is_file():
             continue
         rows = tables[name].num_rows
-        if name in skip and on_disk is not None:
-            on_disk.append(file)
+        if name in on_disk:
+            on_disk[name].append(file)
             rows = pq.ParquetFile(file).metadata.num_rows
         inputs.append(InputFile(file=str(file), sha256=_sha256(file), format=f"parquet {name}",
                                 rows=rows, rejected=0))
@@ -143,19 +145,23 @@ def _folder(path: Path, problems: list[Problem], *, on_disk: list[Path] | None =
 
 def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = None,
                         ocpp_version: str | None = None,
-                        port_events_on_disk: bool = False) -> MetricsInputs:
+                        port_events_on_disk: bool = False,
+                        on_disk: Sequence[str] = ()) -> MetricsInputs:
     """The canonical tables of every input: files are ingested, folders read (with
-    ``port_events_on_disk``, but for their port events: see MetricsInputs)."""
+    ``port_events_on_disk``, but for their port events; with ``on_disk``, but for those
+    tables: see MetricsInputs)."""
     problems: list[Problem] = []
     parts: list[dict[str, pa.Table]] = []
     inputs: list[InputFile] = []
-    on_disk: list[Path] | None = [] if port_events_on_disk else None
+    left: dict[str, list[Path]] = {name: [] for name in on_disk}
+    if port_events_on_disk:
+        left.setdefault("port_events", [])
     files = [p for p in paths if not p.is_dir()]
     for folder in (p for p in paths if p.is_dir()):
         if not _canonical(folder):
             files += _raw_files(folder, problems)
             continue
-        tables, read = _folder(folder, problems, on_disk=on_disk)
+        tables, read = _folder(folder, problems, on_disk=left)
         parts.append(tables)
         inputs += read
     missing = [p for p in files if not p.exists()]
@@ -183,4 +189,5 @@ def read_metrics_inputs(paths: Sequence[Path], *, charge_point_id: str | None = 
     tables = {name: pa.concat_tables([part[name] for part in parts if name in part]
                                      or [schema.empty_table()])
               for name, schema in TABLES.items()}
-    return MetricsInputs(tables, tuple(inputs), tuple(on_disk or ()))
+    return MetricsInputs(tables, tuple(inputs), tuple(left.get("port_events", ())),
+                         {name: tuple(files) for name, files in left.items()})

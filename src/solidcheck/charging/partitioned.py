@@ -33,8 +33,9 @@ from .parts import PortParts, concat_parts, port_parts
 from .results import ChargingMetrics, InputFile
 from .rules import ChargingRuleset
 
-__all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "bucket_count", "bucket_parts", "compact",
-           "partitioned_metrics", "partitioned_parts", "split_port_events"]
+__all__ = ["BUCKET_EVENTS", "Buckets", "Mapper", "Span", "bucket_count", "bucket_of",
+           "bucket_parts", "compact", "partitioned_metrics", "partitioned_parts", "source_rows",
+           "split_port_events", "split_rows"]
 
 #: status events per bucket: a bucket's computation peaks near 0.6 kB an event (measured:
 #: bench/charging.py), so a bucket stays well under 1 GB
@@ -44,8 +45,8 @@ _BATCH_ROWS = 200_000
 _PENDING_ROWS = 2_000_000
 _TS = pl.Datetime("ms", "UTC")
 
-#: how buckets are computed: ``map(function, buckets)`` → their parts, in any order
-Mapper = Callable[[Callable[[Any], PortParts], Sequence[Any]], Iterable[PortParts]]
+#: how buckets are computed: ``map(function, buckets)`` → their results (parts), in any order
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +68,21 @@ def bucket_count(events: int) -> int:
     return max(1, math.ceil(events / BUCKET_EVENTS))
 
 
-def _bucket_of(port_id: pl.Expr, buckets: int) -> pl.Expr:
-    return (port_id.hash(seed=16) % buckets).cast(pl.Int64)
+def bucket_of(key: pl.Expr, buckets: int) -> pl.Expr:
+    """The bucket of each key: its hash modulo ``buckets``."""
+    return (key.hash(seed=16) % buckets).cast(pl.Int64)
 
 
-def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
-                      buckets: int | None = None) -> Buckets:
-    """Read the port events (canonical Parquet files or tables) once, in batches, writing
-    each port's own statuses to its bucket's file in ``folder``; K from the number of events
-    when not given."""
-    total = sum(pq.ParquetFile(s).metadata.num_rows if isinstance(s, Path) else s.num_rows
-                for s in sources)
-    count = buckets or bucket_count(total)
-    files = tuple(folder / f"port-events-{k:04d}" for k in range(count))
+def source_rows(sources: Sequence[Path | pa.Table]) -> int:
+    """How many rows the sources (Parquet files or tables) hold, read from the files' footers."""
+    return sum(pq.ParquetFile(s).metadata.num_rows if isinstance(s, Path) else s.num_rows
+               for s in sources)
+
+
+def split_rows(sources: Sequence[Path | pa.Table], files: Sequence[Path], *,
+               schema: pa.Schema, route: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
+    """Read the sources once, in batches of ``schema``'s columns, writing the rows ``route``
+    keeps to the folder ``files[k]`` of their ``_bucket`` column k (the folders are made)."""
     for bucket in files:
         bucket.mkdir()
     # rows held back until there are _PENDING_ROWS of them, then each bucket's written as a
@@ -88,9 +91,6 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
     pending: dict[int, list[pa.Table]] = {}
     held = 0
     flushes = 0
-    wide: list[pa.Table] = []
-    first: datetime | None = None
-    last: datetime | None = None
 
     def flush() -> None:
         for k, tables in pending.items():
@@ -99,45 +99,72 @@ def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
         pending.clear()
 
     try:
-        for batch in _batches(sources):
+        for batch in _batches(sources, schema):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
-            span = frame.select(pl.col("ts").min().alias("a"), pl.col("ts").max().alias("b"))
-            low, high = span.row(0)
-            if low is not None:
-                first = low if first is None else min(first, low)
-                last = high if last is None else max(last, high)
-            station_wide = frame.filter(pl.col("station_wide"))
-            if station_wide.height:
-                wide.append(station_wide.to_arrow().cast(PORT_EVENTS))
-            own = frame.filter(~pl.col("station_wide")).with_columns(
-                _bucket_of(pl.col("port_id"), count).alias("_bucket"))
-            for (k,), part in own.group_by("_bucket"):
+            kept = route(frame)
+            for (k,), part in kept.group_by("_bucket"):
                 assert isinstance(k, int)
-                pending.setdefault(k, []).append(part.drop("_bucket").to_arrow()
-                                                 .cast(PORT_EVENTS))
-            held += own.height
+                pending.setdefault(k, []).append(part.drop("_bucket").to_arrow().cast(schema))
+            held += kept.height
             if held >= _PENDING_ROWS:
                 flush()
                 held, flushes = 0, flushes + 1
         flush()
     finally:
         pending.clear()
+
+
+@dataclass(slots=True)
+class Span:
+    """The first and last ``ts`` of the batches seen (None before a timed one)."""
+
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def see(self, frame: pl.DataFrame, column: str = "ts") -> None:
+        """Widen the span to the column's times in ``frame``."""
+        low, high = frame.select(pl.col(column).min().alias("a"),
+                                 pl.col(column).max().alias("b")).row(0)
+        if low is not None:
+            self.first = low if self.first is None else min(self.first, low)
+            self.last = high if self.last is None else max(self.last, high)
+
+
+def split_port_events(sources: Sequence[Path | pa.Table], folder: Path, *,
+                      buckets: int | None = None) -> Buckets:
+    """Read the port events (canonical Parquet files or tables) once, in batches, writing
+    each port's own statuses to its bucket's file in ``folder``; K from the number of events
+    when not given."""
+    total = source_rows(sources)
+    count = buckets or bucket_count(total)
+    files = tuple(folder / f"port-events-{k:04d}" for k in range(count))
+    wide: list[pa.Table] = []
+    span = Span()
+
+    def route(frame: pl.DataFrame) -> pl.DataFrame:
+        span.see(frame)
+        station_wide = frame.filter(pl.col("station_wide"))
+        if station_wide.height:
+            wide.append(station_wide.to_arrow().cast(PORT_EVENTS))
+        return frame.filter(~pl.col("station_wide")).with_columns(
+            bucket_of(pl.col("port_id"), count).alias("_bucket"))
+
+    split_rows(sources, files, schema=PORT_EVENTS, route=route)
     return Buckets(files, pa.concat_tables(wide) if wide else PORT_EVENTS.empty_table(),
-                   total, first, last)
+                   total, span.first, span.last)
 
 
-def _batches(sources: Sequence[Path | pa.Table]) -> Iterable[pa.Table]:
+def _batches(sources: Sequence[Path | pa.Table], schema: pa.Schema) -> Iterable[pa.Table]:
     for source in sources:
         if isinstance(source, pa.Table):
             yield from (pa.Table.from_batches([b]) for b in
-                        source.select(PORT_EVENTS.names).cast(PORT_EVENTS)
-                        .to_batches(_BATCH_ROWS))
+                        source.select(schema.names).cast(schema).to_batches(_BATCH_ROWS))
         else:
             # without pre-buffering: the reader would keep every byte it read
             reader = pq.ParquetFile(source, pre_buffer=False)
-            for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=PORT_EVENTS.names):
-                yield pa.Table.from_batches([batch]).cast(PORT_EVENTS)
+            for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=schema.names):
+                yield pa.Table.from_batches([batch]).cast(schema)
 
 
 def bucket_parts(file: Path, k: int, buckets: int, small: Mapping[str, pa.Table],
@@ -148,7 +175,7 @@ def bucket_parts(file: Path, k: int, buckets: int, small: Mapping[str, pa.Table]
     # one chunk: a hundred small parts as a hundred chunks multiply the engine's memory
     events = pa.concat_tables([*parts, small["port_events"]]).combine_chunks()
     tables = {**small, "port_events": events}
-    ports = port_table(tables).filter(_bucket_of(pl.col("port_id"), buckets) == k)
+    ports = port_table(tables).filter(bucket_of(pl.col("port_id"), buckets) == k)
     return port_parts(tables, rulesets, period, ports=ports)
 
 

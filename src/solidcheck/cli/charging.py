@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
@@ -15,20 +16,21 @@ from ..errors import ChargingInputError, MissingDependencyError, Problem
 from .common import LangOption, language, say
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import datetime
 
     import pyarrow as pa
 
     from ..charging.ingest import Ingested
     from ..charging.metrics_inputs import MetricsInputs
+    from ..charging.partitioned import Mapper
     from ..charging.results import ChargingMetrics
     from ..charging.rules import ChargingRuleset
     from ..i18n import Display
 
 Level = Literal["port", "station", "operator"]
 
-__all__ = ["register"]
+__all__ = ["AUTO_EVENTS", "ENGINES", "bucket_engine", "engine_problems", "register"]
 
 charging_app = typer.Typer(help="Charging-station service quality: the white paper's and the "
                            "regulators' metrics from OCPP logs, IRVE, OCPI, T/CEC 102 and "
@@ -174,12 +176,7 @@ def computed(inputs: Sequence[Path], *, inventory: Sequence[Path] = (),
     start = parse_bound("--from", period_from, problems)
     end = parse_bound("--to", period_to, problems)
     chosen = rulesets_named(rulesets, problems)
-    if engine not in ENGINES:
-        problems.append(Problem("--engine", f"unknown engine {engine!r}",
-                                "use " + ", ".join(ENGINES)))
-    if scheduler is not None and engine != "dask":
-        problems.append(Problem("--scheduler", "a scheduler is for --engine dask",
-                                "add --engine dask, or leave --scheduler out"))
+    engine_problems(engine, scheduler, problems)
     try:
         read = read_metrics_inputs([*inputs, *inventory, *tickets],
                                    charge_point_id=charge_point, ocpp_version=ocpp_version,
@@ -212,17 +209,25 @@ ENGINES = ("auto", "local", "partitioned", "dask")
 AUTO_EVENTS = 20_000_000
 
 
-def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engine: str,
-               scheduler: str | None, scratch: Path | None, period_from: datetime | None,
-               period_to: datetime | None, lang: Display) -> ChargingMetrics:
-    """The metrics in port-hash buckets (charging/partitioned.py), one after another or on
-    Dask, with a progress bar on a terminal."""
-    from contextlib import nullcontext
+def engine_problems(engine: str, scheduler: str | None, problems: list[Problem]) -> None:
+    """The problems of ``--engine`` and ``--scheduler`` (``charging metrics`` and ``charging
+    risk`` say them alike)."""
+    if engine not in ENGINES:
+        problems.append(Problem("--engine", f"unknown engine {engine!r}",
+                                "use " + ", ".join(ENGINES)))
+    if scheduler is not None and engine != "dask":
+        problems.append(Problem("--scheduler", "a scheduler is for --engine dask",
+                                "add --engine dask, or leave --scheduler out"))
 
+
+@contextmanager
+def bucket_engine(engine: str, scheduler: str | None, lang: Display, *,
+                  label: str = "charging.metrics.buckets"
+                  ) -> Iterator[tuple[Mapper | None, Callable[[int], None]]]:
+    """The mapper of ``engine`` (None: the buckets one after another; dask: on a Dask
+    client) and an ``on_bucket`` showing a progress bar (``label``) on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ..charging.partitioned import partitioned_metrics
 
     if engine == "dask":
         try:
@@ -234,15 +239,12 @@ def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engi
         context: Any = dask_client(scheduler)
     else:
         context = nullcontext()
-    sources: list[Path | pa.Table] = [*read.port_event_files]
-    if read.tables["port_events"].num_rows:
-        sources.append(read.tables["port_events"])
     console = Console(stderr=True)
     shown = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                      TimeElapsedColumn(), console=console, transient=True,
                      disable=not console.is_terminal)
     with context as client, shown as progress:
-        task = progress.add_task(say("charging.metrics.buckets", lang), total=None)
+        task = progress.add_task(say(label, lang), total=None)
 
         def on_bucket(step: int) -> None:
             if step < 0:
@@ -250,10 +252,23 @@ def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engi
             else:
                 progress.advance(task, step)
 
+        yield dask_mapper(client) if client is not None else None, on_bucket
+
+
+def engine_run(read: MetricsInputs, rulesets: Sequence[ChargingRuleset], *, engine: str,
+               scheduler: str | None, scratch: Path | None, period_from: datetime | None,
+               period_to: datetime | None, lang: Display) -> ChargingMetrics:
+    """The metrics in port-hash buckets (charging/partitioned.py), one after another or on
+    Dask, with a progress bar on a terminal."""
+    from ..charging.partitioned import partitioned_metrics
+
+    sources: list[Path | pa.Table] = [*read.port_event_files]
+    if read.tables["port_events"].num_rows:
+        sources.append(read.tables["port_events"])
+    with bucket_engine(engine, scheduler, lang) as (mapper, on_bucket):
         return partitioned_metrics(
             sources, read.tables, rulesets, period_from=period_from, period_to=period_to,
-            scratch=scratch, mapper=dask_mapper(client) if client is not None else None,
-            on_bucket=on_bucket, inputs=read.inputs, lang=lang)
+            scratch=scratch, mapper=mapper, on_bucket=on_bucket, inputs=read.inputs, lang=lang)
 
 
 @charging_app.command("metrics")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ChargingInputError, MissingDependencyError, Problem
+from .charging import engine_problems
+from .charging_risk_scale import Engine, Scheduler, Scratch, risk_data
 from .common import LangOption, language, print_json, say
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from ..charging.risk.model import FeatureSpec
     from ..charging.risk.rules import RiskModelRule
     from ..charging.rules import ChargingRuleset
+    from ..i18n import Display
 
 __all__ = ["RiskFrames", "risk_app", "risk_frames"]
 
@@ -38,7 +41,8 @@ risk_app = typer.Typer(help="Which ports will fail: train a model on an operator
 DEFAULT_RULESET = "cn-alliance-wp-2026"
 Inputs = Annotated[list[Path], typer.Argument(help="OCPP logs, IRVE files, ticket files … "
                                               "or a folder `charging synth` or `charging "
-                                              "ingest` wrote.")]
+                                              "ingest` wrote (train, score, evaluate: or "
+                                              "the file `charging risk features` wrote).")]
 Horizon = Annotated[str, typer.Option("--horizon", metavar="24h|7d",
                                       help="Predict failures within this time.")]
 Seed = Annotated[int, typer.Option("--seed", help="The seed: the same seed, the same model.")]
@@ -84,18 +88,19 @@ def _rule(ruleset_name: str, problems: list[Problem]
 
 
 def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
-                start_day: date | None = None, end_day: date | None = None) -> RiskFrames:
+                start_day: date | None = None, end_day: date | None = None,
+                engine: str = "local", scheduler: str | None = None,
+                scratch: Path | None = None, lang: Display = "en") -> RiskFrames:
     """The inputs' canonical tables (as ``charging metrics`` reads them) made into features
-    and labels by charging/risk/features.py and labels.py."""
-    from ..charging.metrics_inputs import read_metrics_inputs
-    from ..charging.risk import CATEGORICAL, FEATURES, labels, port_day_features
+    and labels by charging/risk/features.py and labels.py, in memory or in buckets
+    (``engine``: charging_risk_scale.py); or a features file's."""
+    from ..charging.risk import CATEGORICAL, FEATURES
     from ..charging.risk.model import FeatureSpec
 
-    read = read_metrics_inputs(list(inputs))
-    features = port_day_features(read.tables, ruleset, start_day=start_day, end_day=end_day)
-    spec = FeatureSpec(FEATURES, CATEGORICAL)
-    return RiskFrames(features, labels(read.tables, ruleset), spec,
-                      {i.file: i.sha256 for i in read.inputs})
+    features, found, sha = risk_data(inputs, ruleset, start_day=start_day, end_day=end_day,
+                                     engine=engine, scheduler=scheduler, scratch=scratch,
+                                     lang=lang)
+    return RiskFrames(features, found, FeatureSpec(FEATURES, CATEGORICAL), sha)
 
 
 def _horizon(horizon: str, problems: list[Problem]) -> None:
@@ -112,7 +117,8 @@ def train(inputs: Inputs,
                                                "(model.joblib and card.json; made if "
                                                "missing).")],
           horizon: Horizon = "7d", seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
-          lang: LangOption = None) -> None:
+          lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
+          scratch: Scratch = None) -> None:
     """Train the models on the inputs' whole history and write them with their card."""
     from ..charging.risk.model import labelled
     from ..charging.risk.model import train as fit
@@ -122,10 +128,12 @@ def train(inputs: Inputs,
     display = language(lang)
     problems: list[Problem] = []
     _horizon(horizon, problems)
+    engine_problems(engine, scheduler, problems)
     chosen, rule = _rule(ruleset, problems)
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen)
+    frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
+                         lang=display)
     frame = labelled(frames.features, frames.labels, horizon)
     model = fit(frame, frames.spec, rule, horizon=horizon, seed=seed)
     model.card = model_card(model, frame, rule, seed=seed, ruleset_id=chosen.id,
@@ -166,7 +174,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
           top: Annotated[int, typer.Option("--top", help="List this many ports.")] = 20,
           output_format: Annotated[str, typer.Option("--format", metavar="text|json|csv",
                                                      help="How to print the list.")] = "text",
-          lang: LangOption = None) -> None:
+          lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
+          scratch: Scratch = None) -> None:
     """Each port's risk after a day, highest first, with the features that drove it."""
     from ..charging.metrics_inputs import rulesets_named
     from ..charging.risk.score import score as run
@@ -181,6 +190,7 @@ def score(model_folder: Annotated[Path, typer.Argument(
                                 "use text, json or csv"))
     if top < 1:
         problems.append(Problem("--top", f"--top {top}", "give 1 or more"))
+    engine_problems(engine, scheduler, problems)
     try:
         model = load(model_folder)
     except ChargingInputError as exc:
@@ -189,7 +199,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
     chosen = rulesets_named([model.card["ruleset"]], problems) if model else []
     if problems or model is None or not chosen:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen[0], start_day=chosen_day, end_day=chosen_day)
+    frames = risk_frames(inputs, chosen[0], start_day=chosen_day, end_day=chosen_day,
+                         engine=engine, scheduler=scheduler, scratch=scratch, lang=display)
     features = frames.features
     last = chosen_day or features.get_column("day").max()
     rule = chosen[0].rules.risk_model
@@ -234,7 +245,8 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
              output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the "
                                                          "report here (else printed).")] = None,
              seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
-             lang: LangOption = None) -> None:
+             lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
+             scratch: Scratch = None) -> None:
     """Train on the past, test on the following weeks, against the baselines; says plainly
     when the model does not beat them."""
     from ..charging.risk.evaluate import evaluate as run
@@ -251,10 +263,12 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
     if output_format not in ("text", "json", "html"):
         problems.append(Problem("--format", f"unknown format {output_format!r}",
                                 "use text, json or html"))
+    engine_problems(engine, scheduler, problems)
     chosen, rule = _rule(ruleset, problems)
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen)
+    frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
+                         lang=display)
     report = run(labelled(frames.features, frames.labels, horizon), frames.spec, rule,
                  horizon=horizon, k=k if k is not None else rule.crew_ports_per_day, seed=seed)
     if output_format == "json":
@@ -267,3 +281,40 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------- charging risk features (issue 18, part scale)
+
+@risk_app.command("features")
+def features(inputs: Inputs,
+             output: Annotated[Path, typer.Option("--output", "-o", help="The Parquet file "
+                                                  "of the features joined with the labels "
+                                                  "(train and evaluate read it).")],
+             ruleset: RulesetName = DEFAULT_RULESET, lang: LangOption = None,
+             engine: Engine = "auto", scheduler: Scheduler = None,
+             scratch: Scratch = None) -> None:
+    """Compute every port's features and labels, day by day, once: a large network is
+    featurised once, then trained on and evaluated from the file."""
+    from ..charging.metrics_inputs import rulesets_named
+    from ..charging.risk.features_file import write_features
+
+    try:
+        import polars  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError("The charging risk features", extra="charging",
+                                     package=exc.name or "polars") from exc
+    display = language(lang)
+    problems: list[Problem] = []
+    engine_problems(engine, scheduler, problems)
+    if output.suffix.lower() != ".parquet":
+        problems.append(Problem("--output", f"{output} is not a .parquet file",
+                                "give -o FILE.parquet"))
+    chosen = rulesets_named([ruleset], problems)
+    if problems or not chosen:
+        raise ChargingInputError(problems)
+    frames = risk_frames(inputs, chosen[0], engine=engine, scheduler=scheduler,
+                         scratch=scratch, lang=display)
+    rows = write_features(frames.features, frames.labels, output, ruleset=chosen[0].id,
+                          inputs=frames.inputs)
+    typer.echo(say("charging.risk.features_written", display, output=str(output),
+                   rows=str(rows), ports=str(frames.features.get_column("port_id").n_unique())))

@@ -82,8 +82,8 @@ def _rolling(samples: pl.DataFrame, grid: pl.DataFrame, *, period: str, offset: 
 
 
 def port_day_features(given: daily.Tables, ruleset: ChargingRuleset, *,
-                      start_day: date | None = None, end_day: date | None = None
-                      ) -> pl.DataFrame:
+                      start_day: date | None = None, end_day: date | None = None,
+                      span: Period | None = None) -> pl.DataFrame:
     """One row per port and UTC day in [start_day, end_day] (default: the data's days):
     port_id, station_id, operator, day, then :data:`FEATURES` and :data:`CATEGORICAL`.
     Windows reach back before ``start_day`` when the data do. ``given``: the canonical tables,

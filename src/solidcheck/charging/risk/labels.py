@@ -56,11 +56,12 @@ def failures(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, *,
 
 
 def labels(given: Tables, ruleset: ChargingRuleset, *,
-           horizons: Sequence[str] | None = None) -> pl.DataFrame:
+           horizons: Sequence[str] | None = None, span: Period | None = None
+           ) -> pl.DataFrame:
     """port_id, day, ``label_<horizon>`` (bool, null past the data) for each horizon (default:
     the rule set's, 24h and 7d), next_failure_at (the next failure start at or after the
     day's end; null when none is in the data). ``given``: the canonical tables, Arrow or
-    Polars."""
+    Polars; ``span``: the data's span when they are a part of them (as in features.py)."""
     tables = as_arrow(given)
     rule = risk_rule(ruleset)
     chosen = list(horizons) if horizons is not None else list(rule.horizons)
@@ -71,7 +72,7 @@ def labels(given: Tables, ruleset: ChargingRuleset, *,
             hours[text] = horizon_hours(text)
         except ValueError as exc:
             problems.append(Problem("--horizon", str(exc), "write e.g. 24h or 7d"))
-    span = data_span(tables)
+    span = span or data_span(tables)
     if span is None:
         problems.append(Problem("inputs", "no timed event in the inputs",
                                 "give the canonical tables of a network"))
