@@ -121,3 +121,12 @@ def test_the_top_ports_alone_are_the_head_of_the_whole_list(frame, rule):
     model = train(frame, SPEC, rule, horizon="7d", seed=1)
     whole = score(model, last_day(frame), drivers=3)
     assert score(model, last_day(frame), drivers=3, top=6).equals(whole.head(6))
+
+
+def test_ports_no_input_names_an_operator_for_are_trained_and_scored(frame, rule):
+    """A bare OCPP log has no inventory, so no operator: its ports are one group."""
+    unnamed = frame.with_columns(operator=pl.lit(None, pl.String))
+    model = train(unnamed, SPEC, rule, horizon="7d")
+    scored = score(model, last_day(unnamed), drivers=2)
+    assert scored.height == last_day(unnamed).height
+    assert scored.get_column("score").is_not_null().all()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ChargingInputError, MissingDependencyError, Problem
-from .charging import engine_problems
+from .charging import ChargePointOption, VersionOption, engine_problems
 from .charging_risk_scale import Engine, Scheduler, Scratch, risk_data
 from .common import LangOption, language, print_json, say
 
@@ -90,7 +90,9 @@ def _rule(ruleset_name: str, problems: list[Problem]
 def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
                 start_day: date | None = None, end_day: date | None = None,
                 engine: str = "local", scheduler: str | None = None,
-                scratch: Path | None = None, lang: Display = "en") -> RiskFrames:
+                scratch: Path | None = None, lang: Display = "en",
+                charge_point_id: str | None = None, ocpp_version: str | None = None
+                ) -> RiskFrames:
     """The inputs' canonical tables (as ``charging metrics`` reads them) made into features
     and labels by charging/risk/features.py and labels.py, in memory or in buckets
     (``engine``: charging_risk_scale.py); or a features file's."""
@@ -99,7 +101,8 @@ def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
 
     features, found, sha = risk_data(inputs, ruleset, start_day=start_day, end_day=end_day,
                                      engine=engine, scheduler=scheduler, scratch=scratch,
-                                     lang=lang)
+                                     lang=lang, charge_point_id=charge_point_id,
+                                     ocpp_version=ocpp_version)
     return RiskFrames(features, found, FeatureSpec(FEATURES, CATEGORICAL), sha)
 
 
@@ -118,7 +121,8 @@ def train(inputs: Inputs,
                                                "missing).")],
           horizon: Horizon = "7d", seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
           lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-          scratch: Scratch = None) -> None:
+          scratch: Scratch = None, charge_point: ChargePointOption = None,
+          ocpp_version: VersionOption = None) -> None:
     """Train the models on the inputs' whole history and write them with their card."""
     from ..charging.risk.model import labelled
     from ..charging.risk.model import train as fit
@@ -133,7 +137,8 @@ def train(inputs: Inputs,
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
     frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
-                         lang=display)
+                         lang=display, charge_point_id=charge_point,
+                         ocpp_version=ocpp_version)
     frame = labelled(frames.features, frames.labels, horizon)
     model = fit(frame, frames.spec, rule, horizon=horizon, seed=seed)
     model.card = model_card(model, frame, rule, seed=seed, ruleset_id=chosen.id,
@@ -175,7 +180,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
           output_format: Annotated[str, typer.Option("--format", metavar="text|json|csv",
                                                      help="How to print the list.")] = "text",
           lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-          scratch: Scratch = None) -> None:
+          scratch: Scratch = None, charge_point: ChargePointOption = None,
+          ocpp_version: VersionOption = None) -> None:
     """Each port's risk after a day, highest first, with the features that drove it."""
     from ..charging.metrics_inputs import rulesets_named
     from ..charging.risk.score import score as run
@@ -200,7 +206,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
     if problems or model is None or not chosen:
         raise ChargingInputError(problems)
     frames = risk_frames(inputs, chosen[0], start_day=chosen_day, end_day=chosen_day,
-                         engine=engine, scheduler=scheduler, scratch=scratch, lang=display)
+                         engine=engine, scheduler=scheduler, scratch=scratch, lang=display,
+                         charge_point_id=charge_point, ocpp_version=ocpp_version)
     features = frames.features
     last = chosen_day or features.get_column("day").max()
     rule = chosen[0].rules.risk_model
@@ -246,7 +253,8 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
                                                          "report here (else printed).")] = None,
              seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
              lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-             scratch: Scratch = None) -> None:
+             scratch: Scratch = None, charge_point: ChargePointOption = None,
+          ocpp_version: VersionOption = None) -> None:
     """Train on the past, test on the following weeks, against the baselines; says plainly
     when the model does not beat them."""
     from ..charging.risk.evaluate import evaluate as run
@@ -268,7 +276,8 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
     frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
-                         lang=display)
+                         lang=display, charge_point_id=charge_point,
+                         ocpp_version=ocpp_version)
     report = run(labelled(frames.features, frames.labels, horizon), frames.spec, rule,
                  horizon=horizon, k=k if k is not None else rule.crew_ports_per_day, seed=seed)
     if output_format == "json":
@@ -292,7 +301,8 @@ def features(inputs: Inputs,
                                                   "(train and evaluate read it).")],
              ruleset: RulesetName = DEFAULT_RULESET, lang: LangOption = None,
              engine: Engine = "auto", scheduler: Scheduler = None,
-             scratch: Scratch = None) -> None:
+             scratch: Scratch = None, charge_point: ChargePointOption = None,
+          ocpp_version: VersionOption = None) -> None:
     """Compute every port's features and labels, day by day, once: a large network is
     featurised once, then trained on and evaluated from the file."""
     from ..charging.metrics_inputs import rulesets_named
@@ -313,7 +323,8 @@ def features(inputs: Inputs,
     if problems or not chosen:
         raise ChargingInputError(problems)
     frames = risk_frames(inputs, chosen[0], engine=engine, scheduler=scheduler,
-                         scratch=scratch, lang=display)
+                         scratch=scratch, lang=display, charge_point_id=charge_point,
+                         ocpp_version=ocpp_version)
     rows = write_features(frames.features, frames.labels, output, ruleset=chosen[0].id,
                           inputs=frames.inputs)
     typer.echo(say("charging.risk.features_written", display, output=str(output),

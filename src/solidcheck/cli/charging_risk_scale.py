@@ -48,7 +48,8 @@ Scratch = Annotated[Path | None, typer.Option(
 def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
               start_day: date | None = None, end_day: date | None = None,
               engine: str = "local", scheduler: str | None = None,
-              scratch: Path | None = None, lang: Display = "en"
+              scratch: Path | None = None, lang: Display = "en",
+              charge_point_id: str | None = None, ocpp_version: str | None = None
               ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
     """(features, labels, each input's sha256) of the inputs: a features file's own, else
     computed by ``engine`` (its problems are the caller's: engine_problems)."""
@@ -66,7 +67,8 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
             "columns)", "give the file `charging risk features -o` wrote, or the folder "
             "`charging ingest -o` wrote") for p in parquet])
     split = engine != "local"
-    read = read_metrics_inputs(list(inputs), on_disk=tuple(SPLIT_TABLES) if split else ())
+    read = read_metrics_inputs(list(inputs), on_disk=tuple(SPLIT_TABLES) if split else (),
+                               charge_point_id=charge_point_id, ocpp_version=ocpp_version)
     sha = {i.file: i.sha256 for i in read.inputs}
     if not split or (engine == "auto" and _rows(read) <= AUTO_ROWS):
         tables = _whole(read)

@@ -26,9 +26,9 @@ from ...errors import ChargingInputError, MissingDependencyError, Problem
 if TYPE_CHECKING:
     from .rules import RiskModelRule
 
-__all__ = ["CONTRIBUTION_METHOD", "HORIZONS", "POOLED", "FeatureSpec", "GroupModel",
-           "RiskModel", "check_frame", "contributions", "labelled", "predict", "sklearn",
-           "train"]
+__all__ = ["CONTRIBUTION_METHOD", "HORIZONS", "POOLED", "UNNAMED_OPERATOR", "FeatureSpec",
+           "GroupModel", "RiskModel", "check_frame", "contributions", "labelled",
+           "named_operators", "predict", "sklearn", "train"]
 
 Kind = Literal["gradient_boosting", "isolation_forest"]
 
@@ -43,6 +43,8 @@ MAX_CATEGORIES = 254
 CONTRIBUTION_METHOD = ("baseline difference: the score minus the score with that one feature "
                        "set to its training median (most frequent category)")
 KEYS = ("port_id", "station_id", "operator", "day")
+#: the operator of ports no input names (a log without an inventory): one group of its own
+UNNAMED_OPERATOR = "—"
 #: rows predicted in one call when computing contributions (bounds the copies' memory)
 PREDICT_ROWS = 1_000_000
 
@@ -208,6 +210,12 @@ def contributions(group: GroupModel, x: np.ndarray, scores: np.ndarray) -> np.nd
     return out
 
 
+def named_operators(frame: pl.DataFrame) -> pl.DataFrame:
+    """Ports of no known operator grouped under :data:`UNNAMED_OPERATOR` (a null would match
+    no group)."""
+    return frame.with_columns(pl.col("operator").fill_null(UNNAMED_OPERATOR))
+
+
 def train(frame: pl.DataFrame, spec: FeatureSpec, rule: RiskModelRule, *, horizon: str,
           seed: int = 0) -> RiskModel:
     """The models of a labelled frame (see :func:`labelled`); rows whose label is not known
@@ -223,7 +231,7 @@ def train(frame: pl.DataFrame, spec: FeatureSpec, rule: RiskModelRule, *, horizo
     if rows.height == 0:
         raise ChargingInputError([Problem("features", "no port-day rows to train on",
                                           "give inputs that cover at least a day")])
-    rows = rows.sort("operator", "port_id", "day")
+    rows = named_operators(rows).sort("operator", "port_id", "day")
     vocab = _vocab(rows, (*spec.categorical, OPERATOR))
     stats = rows.group_by("operator").agg(
         n=pl.len(), positives=pl.col("label").cast(pl.Int64).sum()).sort("operator")

@@ -6,7 +6,15 @@ import numpy as np
 import polars as pl
 
 from ...errors import ChargingInputError, Problem
-from .model import CONTRIBUTION_METHOD, KEYS, RiskModel, check_frame, matrix, predict
+from .model import (
+    CONTRIBUTION_METHOD,
+    KEYS,
+    RiskModel,
+    check_frame,
+    matrix,
+    named_operators,
+    predict,
+)
 from .model import contributions as drivers_of
 
 __all__ = ["SCORE_KINDS", "score", "score_values"]
@@ -17,6 +25,7 @@ SCORE_KINDS = {"gradient_boosting": "probability", "isolation_forest": "anomaly_
 
 def _groups(model: RiskModel, frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The rows of each group; one error naming operators the model cannot score."""
+    frame = named_operators(frame)
     by_group: dict[str, list[str]] = {}
     unknown = []
     for operator in sorted(set(frame.get_column("operator").to_list())):
