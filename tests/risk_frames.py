@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from solidcheck.charging.risk.rules import RiskModelRule
+from solidcheck.charging.rules import charging_ruleset_by_id
+
 FEATURES = ("faults_7d", "failed_starts_7d", "cadence_drift", "temp_max_c", "reboots_7d",
             "noise_a", "noise_b")
 CATEGORICAL = ("vendor", "model", "firmware")
@@ -74,3 +77,11 @@ def labels_of(failed: np.ndarray, hours: np.ndarray, *, ports: int, days: int
     return pl.DataFrame(rows, orient="row", schema={
         "port_id": pl.String, "day": pl.Date, "label_24h": pl.Boolean, "label_7d": pl.Boolean,
         "next_failure_at": pl.Datetime("us", "UTC")})
+
+
+def quick_rule() -> RiskModelRule:
+    """The white paper's risk-model rule with fewer boosting rounds: the tests' models train
+    in seconds and still find a planted precursor."""
+    found = charging_ruleset_by_id("cn-alliance-wp-2026").rules.risk_model
+    assert found is not None
+    return found.model_copy(update={"boosting_rounds": 60})

@@ -13,7 +13,6 @@ from solidcheck.charging.risk import evaluate as evaluation
 from solidcheck.charging.risk.evaluate import evaluate, ranking_metrics, time_splits
 from solidcheck.charging.risk.model import HORIZONS, FeatureSpec, labelled
 from solidcheck.charging.risk.rules import RiskModelRule
-from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.errors import ChargingInputError
 
 SPEC = FeatureSpec(rf.FEATURES, rf.CATEGORICAL)
@@ -21,9 +20,7 @@ SPEC = FeatureSpec(rf.FEATURES, rf.CATEGORICAL)
 
 @pytest.fixture(scope="module")
 def rule() -> RiskModelRule:
-    found = charging_ruleset_by_id("cn-alliance-wp-2026").rules.risk_model
-    assert found is not None
-    return found.model_copy(update={"boosting_rounds": 60})
+    return rf.quick_rule()
 
 
 def run(rule: RiskModelRule, *, signal: bool, horizon: str = "7d") -> dict:

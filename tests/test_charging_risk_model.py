@@ -14,7 +14,6 @@ from solidcheck.charging.risk.model import POOLED, FeatureSpec, labelled, train
 from solidcheck.charging.risk.rules import RiskModelRule
 from solidcheck.charging.risk.score import score
 from solidcheck.charging.risk.store import CARD, MODEL, load, model_card, save
-from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.errors import ChargingInputError
 
 SPEC = FeatureSpec(rf.FEATURES, rf.CATEGORICAL)
@@ -22,9 +21,7 @@ SPEC = FeatureSpec(rf.FEATURES, rf.CATEGORICAL)
 
 @pytest.fixture(scope="module")
 def rule() -> RiskModelRule:
-    found = charging_ruleset_by_id("cn-alliance-wp-2026").rules.risk_model
-    assert found is not None
-    return found.model_copy(update={"boosting_rounds": 60})
+    return rf.quick_rule()
 
 
 @pytest.fixture(scope="module")
