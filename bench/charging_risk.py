@@ -34,7 +34,7 @@ import polars as pl
 import pyarrow as pa
 
 from solidcheck.charging.ingest import ingest
-from solidcheck.charging.risk import FEATURES, labels, port_day_features
+from solidcheck.charging.risk import FEATURES, port_day_features, port_day_labels
 from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.charging.synth import make_spec, simulate, write_network
 from solidcheck.charging.synth.precursors import add_precursors
@@ -85,7 +85,7 @@ def main() -> None:
         read, ingest_s = _timed("ingest", lambda: ingest(inputs))
         tables = _copies(read.tables, args.copies) if args.copies > 1 else read.tables
         features, features_s = _timed("features", lambda: port_day_features(tables, ruleset))
-        found, labels_s = _timed("labels", lambda: labels(tables, ruleset))
+        found, labels_s = _timed("labels", lambda: port_day_labels(tables, ruleset))
     horizons = [c for c in found.columns if c.startswith("label_")]
     print(json.dumps({
         "machine": {"python": platform.python_version(), "polars": pl.__version__,

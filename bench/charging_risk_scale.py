@@ -78,7 +78,7 @@ def make_folder(folder: Path, *, stations: int, days: int, copies: int, seed: in
 
 def measure(path: str, folder: Path, out: Path, workers: int) -> dict[str, Any]:
     """One path on the folder, in this (fresh) process; its frames written to ``out``."""
-    from solidcheck.charging.risk import labels, port_day_features
+    from solidcheck.charging.risk import port_day_features, port_day_labels
     from solidcheck.charging.risk.partitioned import SPLIT_TABLES, partitioned_risk
 
     ruleset = charging_ruleset_by_id(RULESET)
@@ -87,7 +87,7 @@ def measure(path: str, folder: Path, out: Path, workers: int) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if path == "local":
         tables = read_tables(folder)
-        features, found = port_day_features(tables, ruleset), labels(tables, ruleset)
+        features, found = port_day_features(tables, ruleset), port_day_labels(tables, ruleset)
     else:
         small = read_tables(folder, skip=tuple(SPLIT_TABLES))
         sources = {name: [folder / f"{name}.parquet"] for name in SPLIT_TABLES}

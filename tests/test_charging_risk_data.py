@@ -12,7 +12,7 @@ import pytest
 
 from charging_tables import T0, inventory, station_event, status, tables, ticket
 from solidcheck.charging.intervals import data_span, state_intervals
-from solidcheck.charging.risk import CATEGORICAL, FEATURES, labels, port_day_features
+from solidcheck.charging.risk import CATEGORICAL, FEATURES, port_day_features, port_day_labels
 from solidcheck.charging.risk.features import WINDOWS_DAYS
 from solidcheck.charging.rules import charging_ruleset_by_id, parse_charging_ruleset
 from solidcheck.errors import ChargingInputError, RulesetError
@@ -133,7 +133,7 @@ def test_days_can_be_chosen_and_bad_days_are_one_error() -> None:
 
 
 def test_labels_positive_negative_and_unknown_at_the_edges() -> None:
-    found = labels(network(), RULESET, horizons=("24h", "7d"))
+    found = port_day_labels(network(), RULESET, horizons=("24h", "7d"))
     assert found.columns == ["port_id", "day", "label_24h", "label_7d", "next_failure_at"]
     p1 = {d: row(found, "S1:1", d) for d in range(13)}
     assert [p1[d]["label_24h"] for d in range(13)] == [
@@ -151,11 +151,11 @@ def test_labels_positive_negative_and_unknown_at_the_edges() -> None:
 
 def test_labels_need_the_rule_sets_failure_and_a_readable_horizon() -> None:
     with pytest.raises(ChargingInputError) as caught:
-        labels(network(), RULESET, horizons=("24h", "soon", "0d"))
+        port_day_labels(network(), RULESET, horizons=("24h", "soon", "0d"))
     assert len(caught.value.problems) == 2
     bare = charging_ruleset_by_id("us-nevi-2023")
     with pytest.raises(ChargingInputError, match=r"\[rules.risk\]"):
-        labels(network(), bare)
+        port_day_labels(network(), bare)
 
 
 def test_the_risk_rule_is_data_with_its_provenance() -> None:
@@ -182,4 +182,4 @@ def test_every_feature_has_a_description_in_english_and_chinese() -> None:
 def test_polars_frames_are_taken_as_the_arrow_tables(features: pl.DataFrame) -> None:
     frames = {name: pl.from_arrow(table) for name, table in network().items()}
     assert port_day_features(frames, RULESET).equals(features)  # type: ignore[arg-type]
-    assert labels(frames, RULESET).equals(labels(network(), RULESET))  # type: ignore[arg-type]
+    assert port_day_labels(frames, RULESET).equals(port_day_labels(network(), RULESET))  # type: ignore[arg-type]

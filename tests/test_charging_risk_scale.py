@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from solidcheck.charging.ingest import read_tables
-from solidcheck.charging.risk import labels, port_day_features
+from solidcheck.charging.risk import port_day_features, port_day_labels
 from solidcheck.charging.risk.partitioned import SPLIT_TABLES, partitioned_risk, split_stations
 from solidcheck.charging.rules import charging_ruleset_by_id
 from solidcheck.cli import app
@@ -47,7 +47,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def whole(network: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The in-memory path's features and labels."""
     tables = read_tables(network)
-    return port_day_features(tables, CN), labels(tables, CN)
+    return port_day_features(tables, CN), port_day_labels(tables, CN)
 
 
 def _parts(network: Path) -> tuple[dict[str, list[Path]], dict[str, object]]:

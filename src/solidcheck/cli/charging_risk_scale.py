@@ -54,7 +54,7 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
     """(features, labels, each input's sha256) of the inputs: a features file's own, else
     computed by ``engine`` (its problems are the caller's: engine_problems)."""
     from ..charging.metrics_inputs import read_metrics_inputs
-    from ..charging.risk import labels, port_day_features
+    from ..charging.risk import port_day_features, port_day_labels
     from ..charging.risk.features_file import is_features_file
     from ..charging.risk.partitioned import SPLIT_TABLES
 
@@ -73,7 +73,7 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
     if not split or (engine == "auto" and _rows(read) <= AUTO_ROWS):
         tables = _whole(read)
         return (port_day_features(tables, ruleset, start_day=start_day, end_day=end_day),
-                labels(tables, ruleset), sha)
+                port_day_labels(tables, ruleset), sha)
     from ..charging.risk.partitioned import partitioned_risk
 
     sources: dict[str, list[Path | pa.Table]] = {

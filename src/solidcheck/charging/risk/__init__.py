@@ -15,10 +15,10 @@ from ..._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .features import CATEGORICAL, FEATURES, port_day_features
-    from .labels import labels
+    from .labels import port_day_labels
 
-__all__ = ["CATEGORICAL", "FEATURES", "labels", "port_day_features"]
+__all__ = ["CATEGORICAL", "FEATURES", "port_day_features", "port_day_labels"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "CATEGORICAL": ".features", "FEATURES": ".features", "port_day_features": ".features",
-    "labels": ".labels"}, globals())
+    "port_day_labels": ".labels"}, globals())

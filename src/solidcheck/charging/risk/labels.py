@@ -23,7 +23,7 @@ from ..rules import ChargingRuleset
 from .daily import Tables, as_arrow
 from .rules import RiskRule, horizon_hours
 
-__all__ = ["failures", "labels", "risk_rule"]
+__all__ = ["failures", "port_day_labels", "risk_rule"]
 
 _TS = pl.Datetime("ms", "UTC")
 
@@ -55,7 +55,7 @@ def failures(tables: Mapping[str, pa.Table], ruleset: ChargingRuleset, *,
                       wide.cast({"ts": _TS})]).sort("ts")
 
 
-def labels(given: Tables, ruleset: ChargingRuleset, *,
+def port_day_labels(given: Tables, ruleset: ChargingRuleset, *,
            horizons: Sequence[str] | None = None, span: Period | None = None
            ) -> pl.DataFrame:
     """port_id, day, ``label_<horizon>`` (bool, null past the data) for each horizon (default:

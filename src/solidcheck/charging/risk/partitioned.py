@@ -31,7 +31,7 @@ from ..model import TABLES
 from ..partitioned import Mapper, Span, bucket_of, source_rows, split_rows
 from ..rules import ChargingRuleset
 from .features import _days, port_day_features
-from .labels import labels
+from .labels import port_day_labels
 
 __all__ = ["BUCKET_ROWS", "SPLIT_TABLES", "RiskBuckets", "partitioned_risk", "split_stations"]
 
@@ -146,7 +146,7 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
                      scratch: Path | None = None, mapper: Mapper | None = None,
                      on_bucket: Callable[[int], None] | None = None,
                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``port_day_features`` and ``labels`` of the whole network (``sources``: the files or
+    """``port_day_features`` and ``port_day_labels`` of the whole network (``sources``: the files or
     tables of :data:`SPLIT_TABLES`; ``small``: the others), computed in station-hash
     buckets written under ``scratch`` (a temporary folder by default). ``on_bucket`` is told
     of the number of buckets (negated), then called with 1 as each is done."""
@@ -168,7 +168,7 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
             mine = pl.col("port_id").is_in(ports.get_column("port_id").implode())
             return (port_day_features(tables, ruleset, start_day=start_day, end_day=end_day,
                                       span=span).filter(mine),
-                    labels(tables, ruleset, horizons=horizons, span=span).filter(mine))
+                    port_day_labels(tables, ruleset, horizons=horizons, span=span).filter(mine))
 
         features: list[pl.DataFrame] = []
         found: list[pl.DataFrame] = []
@@ -181,7 +181,7 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
     if not features:  # no port at all: the in-memory path's own empty frames
         empty = {name: TABLES[name].empty_table() for name in TABLES}
         return (port_day_features(empty, ruleset, span=span),
-                labels(empty, ruleset, horizons=horizons, span=span))
+                port_day_labels(empty, ruleset, horizons=horizons, span=span))
     return (_temperature_seen(pl.concat(features)).sort("port_id", "day"),
             pl.concat(found).sort("port_id", "day"))
 
