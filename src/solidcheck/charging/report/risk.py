@@ -17,7 +17,10 @@ from ..risk.listing import RiskList, RiskPort
 from ..risk.rules import horizon_hours
 from .words import Words
 
-__all__ = ["feature_words", "risk_view"]
+__all__ = ["EVALUATE", "feature_words", "risk_view"]
+
+#: the command that measures how well the ranking finds failures
+EVALUATE = "solidcheck charging risk evaluate"
 
 
 def feature_words(feature: str, lang: Display) -> str | None:
@@ -52,7 +55,8 @@ def risk_view(risk: RiskList, words: Words) -> dict[str, Any]:
     rows = [{"rank": rank, "port": port, **_score(words, port),
              "drivers": [_driver(words, d.feature) for d in port.drivers]}
             for rank, port in enumerate(risk.ports, start=1)]
-    notes = [words("risk_meaning")]
+    notes = [words("risk_meaning", command="{command}").replace(
+        "{command}", Markup("<code>{}</code>").format(EVALUATE))]
     if "probability" in risk.score_kinds:
         notes.append(words("risk_probability_note"))
     if "anomaly_percentile" in risk.score_kinds:
