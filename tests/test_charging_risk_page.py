@@ -155,7 +155,16 @@ def test_a_model_that_cannot_be_loaded_is_explained_not_a_500(
 
 def test_the_scorer_scores_again_after_midnight_and_reads_only_the_last_days(
         network: Network) -> None:
+    from datetime import timedelta, timezone
+
     from solidcheck.charging.risk.logs import day_files
+    from solidcheck.web.live.risk import AFTER_MIDNIGHT_S, seconds_to_next_scoring
+
+    evening = datetime(2026, 6, 1, 23, 0, tzinfo=UTC)
+    assert seconds_to_next_scoring(evening) == 3600 + AFTER_MIDNIGHT_S
+    beijing = evening.astimezone(timezone(timedelta(hours=8)))  # 07:00 on 2 June there
+    assert seconds_to_next_scoring(beijing) == 3600 + AFTER_MIDNIGHT_S
+    assert seconds_to_next_scoring(datetime(2026, 6, 2, tzinfo=UTC)) == 86400 + AFTER_MIDNIGHT_S
 
     files = day_files(network.frames, today=datetime.now(UTC).date(), history_days=7)
     assert len(files) == 7 and files[-1][1].name == max(p.name for p in network.frames.iterdir())

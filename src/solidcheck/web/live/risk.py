@@ -21,7 +21,8 @@ from ...charging.monitor import LogTables
 from ...errors import ChargingInputError, MissingDependencyError, Problem, SolidcheckError
 from .hub import cancel_task
 
-__all__ = ["AFTER_MIDNIGHT_S", "RiskScorer", "RiskState", "card_essentials"]
+__all__ = ["AFTER_MIDNIGHT_S", "RiskScorer", "RiskState", "card_essentials",
+           "seconds_to_next_scoring"]
 
 LOG = logging.getLogger("solidcheck.web.risk")
 Status = Literal["off", "pending", "ready", "empty", "error"]
@@ -31,6 +32,13 @@ AFTER_MIDNIGHT_S = 60.0
 #: the card's keys a reader of the list needs (the rest: the model folder's card.json)
 _ESSENTIALS = ("horizon", "training_window", "ruleset", "seed", "rows", "positives",
                "model_sha256", "methods")
+
+
+def seconds_to_next_scoring(now: datetime) -> float:
+    """From ``now`` to :data:`AFTER_MIDNIGHT_S` past the next UTC midnight."""
+    at = now.astimezone(UTC)
+    midnight = datetime(at.year, at.month, at.day, tzinfo=UTC) + timedelta(days=1)
+    return (midnight - at).total_seconds() + AFTER_MIDNIGHT_S
 
 
 def card_essentials(card: dict[str, Any]) -> dict[str, Any]:
@@ -110,9 +118,7 @@ class RiskScorer:
         while True:
             await self.refresh()
             self._first.set()
-            now = datetime.now(UTC)
-            midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
-            await asyncio.sleep((midnight - now).total_seconds() + AFTER_MIDNIGHT_S)
+            await asyncio.sleep(seconds_to_next_scoring(datetime.now(UTC)))
 
     def compute(self, now: datetime) -> RiskState:
         """One scoring: load the model, score the logs; every failure a state."""
