@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..charging.metrics_inputs import MetricsInputs
     from ..charging.partitioned import Mapper
     from ..charging.results import ChargingMetrics
+    from ..charging.risk.listing import RiskList
     from ..charging.rules import ChargingRuleset
     from ..i18n import Display
 
@@ -446,14 +447,19 @@ def report(
     charge_point: ChargePointOption = None,
     ocpp_version: VersionOption = None,
     lang: LangOption = None,
+    risk: Annotated[Path | None, typer.Option(
+        "--risk", metavar="SCORES.json", help="Add the ports at risk: the file `solidcheck "
+        "charging risk score MODEL INPUT... --format json` wrote.")] = None,
 ) -> None:
     """Write the open report of a charging network (HTML or PDF) or its open data (the
     result, its schema, IRVE files, tickets and a README with every file's SHA-256), from the
     inputs themselves or from a metrics JSON `charging metrics --format json` wrote."""
     from ..charging.ingest import read_tables
     from ..charging.report import read_metrics_json
+    from ..charging.risk.listing import read_risk_json
 
     display = language(lang)
+    scores = read_risk_json(risk) if risk is not None else None  # before any long work
     if len(inputs) == 1 and _is_metrics_json(inputs[0]):
         kind = _report_kind(to, output, has_tables=tables is not None)
         result = read_metrics_json(inputs[0])
@@ -466,7 +472,7 @@ def report(
                                   ocpp_version=ocpp_version, lang=display)
     files = [p for p in ruleset or [] if p.endswith(".toml")]
     for path in write_report(result, loaded, output=output, kind=kind, lang=display,
-                             ruleset_files=[Path(p) for p in files]):
+                             ruleset_files=[Path(p) for p in files], risk=scores):
         typer.echo(say("charging.report.cli.written", display, path=str(path)))
 
 
@@ -515,18 +521,21 @@ def _report_kind(to: str | None, output: Path, *, has_tables: bool) -> ReportKin
 
 def write_report(metrics: ChargingMetrics, tables: Mapping[str, pa.Table] | None, *,
                  output: Path, kind: ReportKind, lang: Display,
-                 ruleset_files: Sequence[Path] = ()) -> list[Path]:
-    """The command's body, a function of (metrics, tables): the paths written."""
+                 ruleset_files: Sequence[Path] = (), risk: RiskList | None = None
+                 ) -> list[Path]:
+    """The command's body, a function of (metrics, tables and the risk list): the paths
+    written."""
     from ..charging.report import render_charging_html, render_charging_pdf, write_open_data
     from ..charging.rules import charging_ruleset_by_id, read_charging_ruleset_file
 
     if kind == "open-data":
         assert tables is not None
-        return write_open_data(metrics, tables, output)
+        return write_open_data(metrics, tables, output, risk=risk)
     given = {r.id: r for r in (read_charging_ruleset_file(p) for p in ruleset_files)}
     rulesets = [given.get(ref.id) or charging_ruleset_by_id(ref.id) for ref in metrics.rulesets]
     if kind == "pdf":
-        output.write_bytes(render_charging_pdf(metrics, rulesets, lang=lang))
+        output.write_bytes(render_charging_pdf(metrics, rulesets, lang=lang, risk=risk))
     else:
-        output.write_text(render_charging_html(metrics, rulesets, lang=lang), encoding="utf-8")
+        output.write_text(render_charging_html(metrics, rulesets, lang=lang, risk=risk),
+                          encoding="utf-8")
     return [output]

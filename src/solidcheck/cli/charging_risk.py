@@ -220,13 +220,13 @@ def score(model_folder: Annotated[Path, typer.Argument(
 
 def _print_scores(scored: pl.DataFrame, *, day: str, output_format: str, display: Any,
                   card: dict[str, Any]) -> None:
+    from ..charging.risk.listing import risk_list
     from ..charging.risk.model import CONTRIBUTION_METHOD
     from ..charging.risk.render import score_lines
 
     rows = scored.with_columns(scored.get_column("day").cast(str)).to_dicts()
-    if output_format == "json":
-        print_json({"day": day, "horizon": card["horizon"], "method": CONTRIBUTION_METHOD,
-                    "model_sha256": card.get("model_sha256"), "ports": rows})
+    if output_format == "json":  # the file `charging report --risk` reads
+        print_json(risk_list(rows, day=day, card=card, method=CONTRIBUTION_METHOD))
     elif output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     # the ticket desk, a sink of the hub's alert changes
     app.state.tickets = live.TicketService.of(app.state.live, app.state.registry,
                                               ocpp.live_ruleset_of(settings))
+    # risk-show: the ports at risk, scored from the endpoint's frame logs
+    app.state.risk = live.RiskScorer(settings.risk_model, app.state.ocpp.log.folder,
+                                     settings.risk_history_days, settings.risk_ports_shown)
     app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)
@@ -98,6 +101,7 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
         app.state.tickets.start()
         await live.start_hooks(app)
         app.state.live.start()
+        app.state.risk.start()  # risk-show
         # several server processes: committed alert changes through PostgreSQL NOTIFY
         app.state.live_relay = await live.start_relay(app.state.live, app.state.live_writer,
                                                       app.state.registry.url)
@@ -105,6 +109,7 @@ def _closing(owns_registry: bool) -> Callable[[FastAPI], Any]:
         if app.state.live_relay is not None:
             await app.state.live_relay.stop()
         await app.state.live.stop()
+        await app.state.risk.stop()  # risk-show
         await live.stop_hooks(app)
         await app.state.tickets.stop()
         await live.stop_keeping(app)

@@ -38,6 +38,10 @@ _ENV = {
     "webhook_refresh_s": "SOLIDCHECK_WEBHOOK_REFRESH_S",
     "live_state_resolution_s": "SOLIDCHECK_LIVE_STATE_RESOLUTION_S",
     "sse_heartbeat_s": "SOLIDCHECK_SSE_HEARTBEAT_S",
+    # risk-show: the ports at risk on the monitoring page
+    "risk_model": "SOLIDCHECK_RISK_MODEL",
+    "risk_ports_shown": "SOLIDCHECK_RISK_PORTS_SHOWN",
+    "risk_history_days": "SOLIDCHECK_RISK_HISTORY_DAYS",
 }
 
 
@@ -134,6 +138,21 @@ class Settings(BaseModel):
         default=15.0, gt=0, description="SOLIDCHECK_SSE_HEARTBEAT_S: a comment is sent on "
         "an idle alert stream this often. Assumed: well under the 60 s idle timeout of common "
         "reverse proxies (nginx proxy_read_timeout), so they keep the stream open")
+
+    # ------------------------------------------------- the ports at risk (issue 18)
+    risk_model: Path | None = Field(
+        default=None, description="SOLIDCHECK_RISK_MODEL: the folder `solidcheck charging "
+        "risk train -o` wrote; the monitoring page and GET /v1/charging/risk then rank the "
+        "ports of the frame logs by risk (scored at start and after each UTC midnight). A "
+        "pickle: set only a model you trained")
+    risk_ports_shown: int | None = Field(
+        default=None, ge=1, description="SOLIDCHECK_RISK_PORTS_SHOWN: how many ports the page "
+        "and the API list; default the model's rule set's crew_ports_per_day (the ports a "
+        "crew visits a day, [rules.risk_model])")
+    risk_history_days: int = Field(
+        default=35, ge=1, description="SOLIDCHECK_RISK_HISTORY_DAYS: the last day files of "
+        "the frame logs read to score (fewer when the folder holds fewer). Assumed: the "
+        "features' longest window (28 days) and a week for the trends' baselines")
 
     @classmethod
     def from_env(cls) -> Settings:

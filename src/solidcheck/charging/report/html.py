@@ -17,6 +17,7 @@ from ...i18n import Display, load_catalogue, message, traditional
 from ...localise import rule_reference
 from ...plotting import accessible_svg
 from ..results import ChargingFinding, ChargingMetrics, PortFigures
+from ..risk.listing import RiskList
 from ..rules import ChargingRuleset
 from .drawing import heatmap_svg, trend_svg
 from .scorecard import ScoreRow, scorecard
@@ -167,9 +168,12 @@ def _trend(metrics: ChargingMetrics, words: Words) -> Markup | None:
 
 
 def render_charging_html(metrics: ChargingMetrics, rulesets: Sequence[ChargingRuleset], *,
-                         lang: Display = "en") -> str:
+                         lang: Display = "en", risk: RiskList | None = None) -> str:
     """The open report: scorecard per rule set, stations, the port × day heatmap, the worst
-    ports with their outages, the daily trend, the ticket funnel, inputs and findings."""
+    ports with their outages, the daily trend, the ticket funnel, inputs and findings; with
+    ``risk`` (a risk list file), the ports at risk."""
+    from .risk import risk_view
+
     words = Words(lang)
     by_id = {r.id: r for r in rulesets}
     missing = [ref.id for ref in metrics.rulesets if ref.id not in by_id]
@@ -192,4 +196,5 @@ def render_charging_html(metrics: ChargingMetrics, rulesets: Sequence[ChargingRu
         findings=[_finding_view(f, words, by_id) for f in metrics.findings],
         availability_ids=[r.id for r in ordered if r.id in metrics.network.availability],
         success_ids=[r.id for r in ordered if r.id in metrics.network.session_success],
+        risk=risk_view(risk, words) if risk is not None else None,
     )

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ...i18n import message
 from ..results import ChargingMetrics
+from ..risk.listing import RiskList
 
 __all__ = ["IRVE_DYNAMIQUE_COLUMNS", "STATE_TO_IRVE", "charging_metrics_schema",
            "write_open_data"]
@@ -145,10 +146,10 @@ def _readme(files: list[tuple[str, bytes, str]], untimed: int, no_energy: int,
     return "\n".join(lines).encode("utf-8")
 
 
-def write_open_data(metrics: ChargingMetrics, tables: Mapping[str, pa.Table], folder: Path
-                    ) -> list[Path]:
+def write_open_data(metrics: ChargingMetrics, tables: Mapping[str, pa.Table], folder: Path,
+                    *, risk: RiskList | None = None) -> list[Path]:
     """Write the open-data files into ``folder`` (made if missing); returns their paths,
-    README.txt last."""
+    README.txt last. With ``risk``, the ports at risk as ``risk.json``."""
     folder.mkdir(parents=True, exist_ok=True)
     dynamique, untimed = _dynamique(_rows(tables, "port_events"))
     makers: list[tuple[str, Callable[[], bytes], str]] = [
@@ -160,6 +161,9 @@ def write_open_data(metrics: ChargingMetrics, tables: Mapping[str, pa.Table], fo
         ("irve-statique.csv", lambda: _statique(_rows(tables, "inventory")), "statique"),
         ("tickets.csv", lambda: _tickets(_rows(tables, "tickets")), "tickets"),
     ]
+    if risk is not None:
+        makers.append(("risk.json", lambda: _json(risk.model_dump(mode="json", by_alias=True)),
+                       "risk"))
     files = [(name, make(), what) for name, make, what in makers]
     written = []
     for name, data, _ in files:

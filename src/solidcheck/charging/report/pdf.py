@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ...errors import MissingDependencyError
 from ...i18n import Display
 from ..results import ChargingMetrics
+from ..risk.listing import RiskList
 from ..rules import ChargingRuleset
 from .html import render_charging_html
 
@@ -27,9 +28,9 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def render_charging_pdf(metrics: ChargingMetrics, rulesets: Sequence[ChargingRuleset], *,
-                        lang: Display = "en") -> bytes:
+                        lang: Display = "en", risk: RiskList | None = None) -> bytes:
     """The open report (:func:`~.html.render_charging_html`) as PDF bytes."""
-    return html_to_pdf(render_charging_html(metrics, rulesets, lang=lang))
+    return html_to_pdf(render_charging_html(metrics, rulesets, lang=lang, risk=risk))
 
 
 def _refuse(url: str, timeout: int = 10, ssl_context: object = None) -> dict[str, object]:

@@ -36,3 +36,7 @@ router.include_router(charging_tickets.router)
 from . import charging_alerts  # noqa: E402
 
 router.include_router(charging_alerts.router)
+# risk-show: the ports at risk
+from . import charging_risk  # noqa: E402
+
+router.include_router(charging_risk.router)

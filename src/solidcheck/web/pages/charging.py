@@ -35,6 +35,7 @@ from ...charging.monitor import (
     today_figures,
 )
 from ...charging.rules import ChargingRuleset, load_charging_ruleset
+from .charging_risk import risk_section
 from .charging_views import (
     Fresh,
     Words,
@@ -178,6 +179,16 @@ def _common(view: View, words: Words, monitor: _Monitor) -> dict[str, Any]:
                                                 .charging_figures_refresh_s))}
 
 
+def _risk(view: View, *, station_id: str | None = None) -> dict[str, Any]:
+    """risk-show: the ports at risk as last scored (web/live/risk.py keeps them)."""
+    scorer = view.request.app.state.risk
+    return risk_section(scorer.state, view.lang, shown=scorer.shown(),
+                        when=lambda moment: when_text(view.lang, moment),
+                        station_href=lambda sid: view.href("/charging/stations/"
+                                                           + quote(sid, safe="")),
+                        station_id=station_id)
+
+
 def _not_public(view: View) -> HTMLResponse | None:
     """Like the registry's pages: with public reads off, the stations are not shown either."""
     if view.request.app.state.settings.public_reads:
@@ -202,7 +213,7 @@ async def charging_page(request: Request) -> HTMLResponse:
         return render(view, "charging.html.j2", title=words("title"), stations=stations,
                       alerts=_open_alerts(words, live, monitor.ruleset, now),
                       tickets=_ticket_rows(words, tickets, monitor.ruleset, now),
-                      **_common(view, words, monitor))
+                      risk=_risk(view), **_common(view, words, monitor))
 
     return await asyncio.to_thread(draw)
 
@@ -235,7 +246,7 @@ async def station_page(request: Request, station_id: str) -> HTMLResponse:
                   alerts=_open_alerts(words, live, monitor.ruleset, now, station_id=station_id),
                   tickets=_ticket_rows(words, tickets, monitor.ruleset, now,
                                        station_id=station_id),
-                  **_common(view, words, monitor))
+                  risk=_risk(view, station_id=station_id), **_common(view, words, monitor))
 
 
 # ------------------------------------------------------------------------------ the stream
