@@ -14,8 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from ...errors import ChargingInputError, Problem
 from ..monitor import LogTables
 from .listing import risk_list
@@ -60,10 +58,9 @@ def score_frame_logs(folder: Path, model: RiskModel, *, now: datetime, history_d
         return None
     earlier = [day for day, _ in files if day < now.date()]
     day = earlier[-1] if earlier else files[-1][0]
-    # frame logs name no operator: the ports are the pooled model's, as an operator the model
-    # never saw ("" rather than null, which no group's filter would match)
-    features = port_day_features(tables, rulesets[0], start_day=day, end_day=day
-                                 ).with_columns(pl.col("operator").fill_null(""))
+    # frame logs name no operator: score() puts their ports in the unnamed operator's group,
+    # or the pooled model's
+    features = port_day_features(tables, rulesets[0], start_day=day, end_day=day)
     if features.height == 0:
         return None
     rule = rulesets[0].rules.risk_model
