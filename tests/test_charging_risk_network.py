@@ -69,9 +69,12 @@ def test_train_and_score_the_last_day_name_ports_and_drivers(networks, tmp_path:
     run("risk", "train", str(folder), "--horizon", "24h", "-o", str(model))
     card = json.loads((model / "card.json").read_text(encoding="utf-8"))
     assert card["horizon"] == "24h" and card["positives"] > 0
-    scored = json.loads(run("risk", "score", str(model), str(folder), "--format", "json",
-                            "--top", "5"))
-    ports = scored["ports"] if isinstance(scored, dict) else scored
+    listing = tmp_path / "scores.json"
+    run("risk", "score", str(model), str(folder), "--format", "json", "--top", "5", "-o",
+        str(listing))
+    scored = json.loads(listing.read_text(encoding="utf-8"))
+    assert scored["format"] == "solidcheck-risk-scores/1" and scored["horizon"] == "24h"
+    ports = scored["ports"]
     assert len(ports) == 5
     risks = [p["score"] for p in ports]
     assert risks == sorted(risks, reverse=True)

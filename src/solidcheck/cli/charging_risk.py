@@ -20,7 +20,7 @@ import typer
 from ..errors import ChargingInputError, MissingDependencyError, Problem
 from .charging import ChargePointOption, VersionOption, engine_problems
 from .charging_risk_scale import Engine, Scheduler, Scratch, risk_data
-from .common import LangOption, language, print_json, say
+from .common import LangOption, language, say
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -179,6 +179,10 @@ def score(model_folder: Annotated[Path, typer.Argument(
           top: Annotated[int, typer.Option("--top", help="List this many ports.")] = 20,
           output_format: Annotated[str, typer.Option("--format", metavar="text|json|csv",
                                                      help="How to print the list.")] = "text",
+          output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the list "
+                                                      "here (else printed); with --format "
+                                                      "json, the file `charging report "
+                                                      "--risk` reads.")] = None,
           lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
           scratch: Scratch = None, charge_point: ChargePointOption = None,
           ocpp_version: VersionOption = None) -> None:
@@ -214,20 +218,21 @@ def score(model_folder: Annotated[Path, typer.Argument(
     drivers = rule.drivers_listed if rule is not None else 5
     scored = run(model, features.filter(features.get_column("day") == last),
                  drivers=drivers, top=top)
-    _print_scores(scored, day=str(last), output_format=output_format, display=display,
-                  card=model.card)
+    _write(_scores_text(scored, day=str(last), output_format=output_format, display=display,
+                        card=model.card), output)
 
 
-def _print_scores(scored: pl.DataFrame, *, day: str, output_format: str, display: Any,
-                  card: dict[str, Any]) -> None:
+def _scores_text(scored: pl.DataFrame, *, day: str, output_format: str, display: Any,
+                 card: dict[str, Any]) -> str:
     from ..charging.risk.listing import risk_list
     from ..charging.risk.model import CONTRIBUTION_METHOD
     from ..charging.risk.render import score_lines
 
     rows = scored.with_columns(scored.get_column("day").cast(str)).to_dicts()
     if output_format == "json":  # the file `charging report --risk` reads
-        print_json(risk_list(rows, day=day, card=card, method=CONTRIBUTION_METHOD))
-    elif output_format == "csv":
+        listing = risk_list(rows, day=day, card=card, method=CONTRIBUTION_METHOD)
+        return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
+    if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["rank", "port_id", "station_id", "operator", "day", "score",
@@ -237,10 +242,16 @@ def _print_scores(scored: pl.DataFrame, *, day: str, output_format: str, display
                              row["day"], f"{row['score']:.6f}", row["score_kind"],
                              ";".join(f"{d['feature']}:{d['contribution']:+.6f}"
                                       for d in row["drivers"])])
-        typer.echo(buffer.getvalue(), nl=False)
+        return buffer.getvalue()
+    return "".join(line + "\n" for line in score_lines(rows, day=day, lang=display))
+
+
+def _write(text: str, output: Path | None) -> None:
+    """To the file given, else to standard output."""
+    if output is None:
+        typer.echo(text, nl=False)
     else:
-        for line in score_lines(rows, day=day, lang=display):
-            typer.echo(line)
+        output.write_text(text, encoding="utf-8")
 
 
 @risk_app.command("evaluate")
@@ -286,10 +297,7 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
         text = evaluation_html(report, display)
     else:
         text = "\n".join(evaluation_lines(report, display)) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    _write(text, output)
 
 
 # ------------------------------------------- charging risk features (issue 18, part scale)
