@@ -202,6 +202,30 @@ def _axe_violations(page: Page) -> list[str]:
             for v in results["violations"]]
 
 
+def axe_of_files(pages: dict[str, str], folder: Path, *, visible: str | None = None
+                 ) -> dict[str, list[str]]:
+    """Each self-contained HTML page (a report) written to ``folder``, opened in Chromium and
+    checked with axe; ``visible``: a selector each page must show."""
+    from playwright.sync_api import sync_playwright
+
+    checked = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            for name, html in pages.items():
+                path = folder / f"report-{name}.html"
+                path.write_text(html, encoding="utf-8")
+                page.goto(path.as_uri())
+                if visible is not None:
+                    assert page.locator(visible).is_visible(), (name, visible)
+                checked[name] = _axe_violations(page)
+        finally:
+            browser.close()
+    return checked
+
+
 def test_pages_pass_axe(page: Page, site: Site) -> None:
     checked = {}
     for path in ("/", "/cells/EX-HSL-10", "/cells/EX-SUL-HE-01?lang=zh", "/glossary?lang=zh",

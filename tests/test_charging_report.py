@@ -398,23 +398,9 @@ def test_the_command_without_weasyprint_is_exit_4(metrics_json: Path, tmp_path: 
 
 @pytest.mark.browser
 def test_the_report_passes_axe_in_chromium(pages: dict[str, str], tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from test_browser_web import axe_of_files
 
-    from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations
-
-    checked = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            for lang, html in pages.items():
-                path = tmp_path / f"report-{lang}.html"
-                path.write_text(html, encoding="utf-8")
-                page.goto(path.as_uri())
-                checked[lang] = _axe_violations(page)
-        finally:
-            browser.close()
+    checked = axe_of_files(pages, tmp_path)
     assert checked == {"en": [], "zh": [], "both": []}
 
 

@@ -189,22 +189,7 @@ def test_every_word_the_section_can_show_is_in_the_catalogue() -> None:
 @pytest.mark.browser
 def test_the_report_with_the_section_passes_axe_in_chromium(pages: dict[str, str],
                                                             tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from test_browser_web import axe_of_files
 
-    from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations
-
-    checked = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            for lang, html in pages.items():
-                path = tmp_path / f"report-{lang}.html"
-                path.write_text(html, encoding="utf-8")
-                page.goto(path.as_uri())
-                assert page.locator("#risk-h").is_visible()
-                checked[lang] = _axe_violations(page)
-        finally:
-            browser.close()
+    checked = axe_of_files(pages, tmp_path, visible="#risk-h")
     assert checked == {"en": [], "zh": [], "both": []}

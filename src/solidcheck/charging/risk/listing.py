@@ -9,14 +9,13 @@ report reads this without either (an import-linter contract).
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ...errors import ChargingInputError, Problem
+from ..json_files import read_json_model
 
 __all__ = ["FORMAT", "RiskDriver", "RiskList", "RiskPort", "TrainingWindow", "read_risk_json",
            "risk_list"]
@@ -95,20 +94,4 @@ def risk_list(ports: list[dict[str, Any]], *, day: str, card: dict[str, Any], me
 
 def read_risk_json(path: Path) -> RiskList:
     """A risk list file, validated; one ChargingInputError naming every problem."""
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise ChargingInputError([Problem("--risk", f"cannot be read ({exc.strerror or exc})",
-                                          "check the path")], source=str(path)) from None
-    except UnicodeDecodeError:
-        raise ChargingInputError([Problem("--risk", "is not UTF-8 text", _FIX)],
-                                 source=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise ChargingInputError([Problem(f"line {exc.lineno}", f"not JSON ({exc.msg})",
-                                          _FIX)], source=str(path)) from None
-    try:
-        return RiskList.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(".".join(str(p) for p in error["loc"]) or "(top)", error["msg"],
-                            _FIX) for error in exc.errors()]
-        raise ChargingInputError(problems, source=str(path)) from None
+    return read_json_model(path, RiskList, field="--risk", fix=_FIX)
