@@ -22,6 +22,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
+from .numerals import load_numerals
+
 __all__ = [
     "ChargeScope",
     "Duty",
@@ -124,25 +126,36 @@ def fold_for_matching(text: str) -> str:
 
 # --- numbers -------------------------------------------------------------------------------
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-_ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
-_ZH_BIG = {"万": 10_000, "亿": 100_000_000}
+_NUMERALS = load_numerals()
+_ZH_DIGITS = dict(_NUMERALS.digits)
+_ZH_SMALL = dict(_NUMERALS.small_units)
+_ZH_BIG = dict(_NUMERALS.big_units)
+_ZH_POINT = _NUMERALS.decimal_point
 _ZH_CHARS = "".join([*_ZH_DIGITS, *_ZH_SMALL, *_ZH_BIG])
+_ZH_DIGIT_CHARS = "".join(_ZH_DIGITS)
+_ZH_BIG_CHARS = "".join(_ZH_BIG)
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
+# A multiplier may follow the digits after one space (5 万次, as typeset Chinese often has it).
 _ARABIC = (
     r"(?:\d{1,3}(?:,\d{3}){1,4}|\d{1,3}(?: \d{3}){1,4}|\d{1,15})(?!\d)(?:\.\d{1,10}(?!\d))?"
     r"(?: ?[×xX*] ?10(?:(?:\^|\*\*)[-+]?\d{1,2}(?!\d)|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}))?"
-    r"(?: ?(?i:thousand|million)(?![A-Za-z])|[kK](?![A-Za-z0-9])|万|亿|千(?![克米瓦卡焦帕伏]))?"
+    rf"(?: ?(?i:thousand|million)(?![A-Za-z])|[kK](?![A-Za-z0-9])|(?: ?[{_ZH_BIG_CHARS}])"
+    r"| ?千(?![克米瓦卡焦帕伏]))?"
 )
-_CHINESE = rf"(?<![{_ZH_CHARS}])[{_ZH_CHARS}]{{1,16}}(?![{_ZH_CHARS}])"
+# Chinese numerals, with the decimal point only between digits: 一点五万 (一点 alone is "a bit").
+_CHINESE = (
+    rf"(?<![{_ZH_CHARS}])(?<![{_ZH_CHARS}]{_ZH_POINT})[{_ZH_CHARS}]{{1,16}}"
+    rf"(?:{_ZH_POINT}[{_ZH_DIGIT_CHARS}]{{1,{_NUMERALS.max_fraction_digits}}}"
+    rf"[{_ZH_BIG_CHARS}]?)?(?![{_ZH_CHARS}])"
+)
 _NUMBER = re.compile(rf"{_ARABIC}|{_CHINESE}")
 _NUMBER_PARTS = re.compile(
     r"(?P<mantissa>[\d, ]+(?:\.\d+)?)"
     r"(?: ?[×xX*] ?10(?:\^|\*\*)?(?P<exp>[-+⁻⁺]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]+))?"
-    r" ?(?P<mult>thousand|million|[kK]|万|亿|千)?", re.IGNORECASE)
-_MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "k": 1e3, "万": 1e4, "亿": 1e8, "千": 1e3}
+    rf" ?(?P<mult>thousand|million|[kK]|[{_ZH_BIG_CHARS}]|千)?", re.IGNORECASE)
+_MULTIPLIERS: dict[str, float] = {"thousand": 1e3, "million": 1e6, "k": 1e3, "千": 1e3,
+                                  **{char: float(value) for char, value in _ZH_BIG.items()}}
 
 # A number token: an optional sign or Chinese/English sign word, then the number. A sign
 # right after a letter, digit or closing mark is a hyphen (EV-5C, 10-80 %), not a minus.
@@ -154,7 +167,24 @@ _TOKEN = re.compile(
 
 
 def _parse_chinese(text: str) -> float | None:
-    """十万 → 100000, 两万五千 → 25000, 二〇二六 → 2026; None when it is not a number."""
+    """十万 → 100000, 两万五千 → 25000, 二〇二六 → 2026, 一点五万 → 15000; None when it is
+    not a number. Read from the matched characters only: the text itself is never rewritten."""
+    whole, point, fraction = text.partition(_ZH_POINT)
+    if not point:
+        return _parse_chinese_integer(text)
+    big = _ZH_BIG.get(fraction[-1], 1) if fraction else 1
+    digits = fraction[:-1] if big > 1 else fraction
+    integer = _parse_chinese_integer(whole)
+    if integer is None or not digits or any(ch not in _ZH_DIGITS for ch in digits):
+        return None
+    decimals = "".join(str(_ZH_DIGITS[ch]) for ch in digits)
+    return (integer + float("0." + decimals)) * big
+
+
+def _parse_chinese_integer(text: str) -> float | None:
+    """An integer in Chinese numerals (no decimal point)."""
+    if not text:
+        return None
     if all(ch in _ZH_DIGITS for ch in text):
         if len(text) == 1:
             return float(_ZH_DIGITS[text])
@@ -200,7 +230,7 @@ def _value(folded: str) -> float | None:
     """:func:`parse_number` of text already folded."""
     if not folded or len(folded) > 64:
         return None
-    if all(ch in _ZH_CHARS for ch in folded):
+    if all(ch in _ZH_CHARS or ch == _ZH_POINT for ch in folded):
         return _parse_chinese(folded)
     parts = _NUMBER_PARTS.fullmatch(folded)
     if parts is None:
@@ -255,7 +285,7 @@ _CYCLE_PREFIX_STRONG = re.compile(
     r"(?=[cClL循])(?:(?i:cycle[- ]?life|cycling life|life ?cycles?)|循环寿命|循环次数)"
     r"[^\d\n。.;；!?！？]{0,20}\Z")
 _CYCLE_PREFIX_WEAK = re.compile(
-    r"(?=[cC循])(?:(?i:cycled|cycling)|循环)[^\d\n。.;；!?！？,，]{0,6}\Z")
+    r"(?=[cC循充])(?:(?i:cycled|cycling)|循环|充放电)[^\d\n。.;；!?！？,，]{0,6}\Z")
 _CYCLE_SUFFIX = re.compile(r" {0,2}(?:次|圈|周|回|(?i:times|cycles?)(?![A-Za-z]))")
 _NOT_A_COUNT = re.compile(
     r" {0,2}(?:[%‰年月天日个小]|[A-Za-z°℃]|(?i:years?|months?|days?|hours?|km|miles?))")
