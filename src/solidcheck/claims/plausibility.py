@@ -24,6 +24,14 @@ from ..model import Severity
 from ..rules import Rule, parse_data_file
 from .figures import Figure, find_figures, fold_for_matching
 from .model import AuditFinding
+from .temperature import (
+    Mention,
+    cue_pattern,
+    hybrid_mentions,
+    operating,
+    solid_polymer_mentions,
+    wide_or_lossless,
+)
 
 __all__ = [
     "PlausibilityRule",
@@ -150,6 +158,34 @@ class HybridTemperatureRule(PlausibilityRule):
     template_fields = frozenset({"high", "threshold", "temperature", "mention"})
 
 
+class LosslessCue(_Data):
+    """A word that claims no loss of performance, with a sentence it must be found in."""
+
+    text: str = Field(min_length=1)
+    example: str = Field(min_length=1)
+
+
+class WideTemperatureRule(PlausibilityRule):
+    """Temperatures out of reach of a cell of any electrolyte class."""
+
+    severity: Severity
+    max_low_temperature_c: float
+    min_high_temperature_c: float
+    lossless_max_low_temperature_c: float
+    lossless_cues: list[LosslessCue] = Field(default_factory=list)
+    lossless_message: str = Field(min_length=1)
+    lossless_message_zh: str = Field(min_length=1)
+    template_fields = frozenset({"low", "high", "temperature", "cue"})
+    template_names = ("message", "message_zh", "lossless_message", "lossless_message_zh",
+                      "suggestion", "suggestion_zh")
+
+    @model_validator(mode="after")
+    def _a_range_not_a_point(self) -> WideTemperatureRule:
+        if self.max_low_temperature_c >= self.min_high_temperature_c:
+            raise ValueError("max_low_temperature_c must be below min_high_temperature_c")
+        return self
+
+
 class CRateEnergyRule(PlausibilityRule):
     severity: Severity
     min_c_rate: float = Field(gt=0)
@@ -166,14 +202,24 @@ class _Rules(_Data):
     polymer_wide_temperature: PolymerTemperatureRule
     hybrid_high_temperature: HybridTemperatureRule
     c_rate_high_energy: CRateEnergyRule
+    wide_operating_temperature: WideTemperatureRule
 
 
 class PlausibilityRules(_Data):
     """The plausibility rules as loaded from their data file; the keys are rule ids."""
 
     format: Literal[1]
+    documentation: str = Field(min_length=1, description="where a reader finds the rules "
+                               "(a document and anchor), cited in every finding's basis")
     scope: Scope
     rules: _Rules
+
+    def cited(self, rule_id: str) -> tuple[str, str]:
+        """A finding's basis in English and Chinese: the rule, where it is documented, and
+        its physical reason with the published sources it names."""
+        rule = self.rule(rule_id)
+        return (f"plausibility rule {rule_id} ({self.documentation}): {rule.reference}",
+                f"合理性规则 {rule_id}（{self.documentation}）：{rule.why_zh}")
 
     def rule(self, rule_id: str) -> PlausibilityRule:
         rule = getattr(self.rules, rule_id, None)
@@ -196,43 +242,6 @@ def load_plausibility_rules() -> PlausibilityRules:
     """The installed plausibility rules (validated once, then cached)."""
     text = resources.files(__package__).joinpath(_DATA_FILE).read_text("utf-8")
     return parse_plausibility_rules(text, source=_DATA_FILE)
-
-
-# --- material mentions ---------------------------------------------------------------------
-
-# A solid polymer electrolyte, not a gel polymer or a 'lithium polymer' (LiPo) consumer cell,
-# which both hold liquid.
-_SOLID_POLYMER = re.compile(
-    r"(?i:solid[- ]?polymer|polymer[- ](?:based[- ])?(?:all[- ])?(?:solid|electrolyte)"
-    r"|(?<![A-Za-z])PEO(?![A-Za-z])|poly ?\(ethylene oxide\))"
-    r"|聚合物基?(?:全固态|固态|固体电解质|电解质)|固态聚合物|聚环氧乙烷")
-_NOT_SOLID_POLYMER = re.compile(
-    r"(?<![A-Za-z])(?i:gel|li(?:thium)?[- ]?(?:ion )?polymer|lipo(?![A-Za-z])|plastici[sz])"
-    r"|凝胶|锂聚合物|聚合物锂")
-_HYBRID = re.compile(
-    r"(?i:semi[- ]?solid|quasi[- ]?solid|near[- ]?solid|hybrid solid[- ]liquid"
-    r"|solid[- ]liquid hybrid)|半固态|准固态|类固态|固液混合|混合固液")
-
-
-@dataclass(frozen=True, slots=True)
-class _Mention:
-    start: int
-    end: int
-    text: str
-
-
-def _solid_polymer_mentions(text: str, folded: str) -> list[_Mention]:
-    mentions = []
-    for match in _SOLID_POLYMER.finditer(folded):
-        lo, hi = max(0, match.start() - 20), min(len(folded), match.end() + 10)
-        if _NOT_SOLID_POLYMER.search(folded, lo, hi) is None:
-            mentions.append(_Mention(match.start(), match.end(), text[match.start():match.end()]))
-    return mentions
-
-
-def _hybrid_mentions(text: str, folded: str) -> list[_Mention]:
-    return [_Mention(m.start(), m.end(), text[m.start():m.end()])
-            for m in _HYBRID.finditer(folded)]
 
 
 # --- claimed together ----------------------------------------------------------------------
@@ -303,10 +312,12 @@ def _worded(params: Mapping[str, object], lang: Literal["en", "zh"]) -> dict[str
     return shown
 
 
-def _finding(rule_id: str, rule: PlausibilityRule, severity: Severity, text: str,
+def _finding(rule_id: str, rules: PlausibilityRules, severity: Severity, text: str,
              items: Iterable[_Located], values: dict[str, Param], *,
              template: str = "message") -> AuditFinding:
     """A finding of rule ``rule_id``; ``values`` are its parameters (words as keys)."""
+    rule = rules.rule(rule_id)
+    basis, basis_zh = rules.cited(rule_id)
     located = list(items)
     start = min(item.start for item in located)
     end = max(item.end for item in located)
@@ -315,10 +326,10 @@ def _finding(rule_id: str, rule: PlausibilityRule, severity: Severity, text: str
                         message_id=f"plausibility.{rule_id}.{template}", params=values,
                         suggestion=rule.render_in("suggestion", values, "en"),
                         suggestion_id=f"plausibility.{rule_id}.suggestion",
-                        basis=rule.reference, basis_zh=rule.why_zh)
+                        basis=basis, basis_zh=basis_zh)
 
 
-def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityRule,
+def _beyond_state_of_art(rule_id: str, rules: PlausibilityRules,
                          text: str, figures: list[Figure], *, kind: str,
                          warning_above: Callable[[Figure], float],
                          error_above: float) -> list[AuditFinding]:
@@ -336,7 +347,7 @@ def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityR
             continue
         values: dict[str, Param] = {"value": _fmt(fig.high), "threshold": _fmt(threshold),
                                     "level": fig.level or "unqualified", "figure": fig.text}
-        findings.append(_finding(rule_id, rule, severity, text, [fig], values,
+        findings.append(_finding(rule_id, rules, severity, text, [fig], values,
                                  template=template))
     return findings
 
@@ -345,7 +356,7 @@ def _specific_energy(text: str, figures: list[Figure],
                      rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.specific_energy_beyond_state_of_art
     return _beyond_state_of_art(
-        "specific_energy_beyond_state_of_art", rule, text, figures, kind="specific_energy",
+        "specific_energy_beyond_state_of_art", rules, text, figures, kind="specific_energy",
         warning_above=lambda fig: (rule.warning_above_pack_wh_per_kg if fig.level == "pack"
                                    else rule.warning_above_cell_wh_per_kg),
         error_above=rule.error_above_wh_per_kg)
@@ -355,7 +366,7 @@ def _energy_density(text: str, figures: list[Figure],
                     rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.energy_density_beyond_state_of_art
     return _beyond_state_of_art(
-        "energy_density_beyond_state_of_art", rule, text, figures, kind="energy_density",
+        "energy_density_beyond_state_of_art", rules, text, figures, kind="energy_density",
         warning_above=lambda fig: rule.warning_above_wh_per_l,
         error_above=rule.error_above_wh_per_l)
 
@@ -406,7 +417,7 @@ def _charge_energy_cycles(text: str, figures: list[Figure],
         charge, energy, cycle = charges[i], energies[j], cycles[k]
         values = {"charge": charge.text, **_charge_note(charge), "energy": energy.text,
                   "cycles": cycle.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [charge, energy, cycle],
+        findings.append(_finding(rule_id, rules, rule.severity, text, [charge, energy, cycle],
                                  values))
     return findings
 
@@ -427,16 +438,14 @@ def _cycle_life(text: str, folded: str, figures: list[Figure],
             continue
         values: dict[str, Param] = {"value": _fmt(fig.high),
                                     "threshold": _fmt(rule.min_cycles), "figure": fig.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [fig], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [fig], values))
     return findings
 
-
-_NOT_OPERATING = ("storage", "test", "property")
 
 
 def _temperature_near_mentions(rule_id: str,
                                rule: PolymerTemperatureRule | HybridTemperatureRule, text: str,
-                               temperatures: list[Figure], mentions: list[_Mention],
+                               temperatures: list[Figure], mentions: list[Mention],
                                rules: PlausibilityRules, *, side: Literal["low", "high"],
                                threshold: float) -> list[AuditFinding]:
     """A finding for each claimed temperature near a mention of the electrolyte it does not
@@ -447,32 +456,30 @@ def _temperature_near_mentions(rule_id: str,
         values: dict[str, Param] = {side: _fmt(getattr(fig, side)),
                                     "threshold": _fmt(threshold), "temperature": fig.text,
                                     "mention": mention.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [fig, mention], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [fig, mention], values))
     return findings
 
 
 def _polymer_temperature(text: str, folded: str, figures: list[Figure],
                          rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.polymer_wide_temperature
-    cold = [f for f in figures if f.kind == "temperature" and f.purpose not in _NOT_OPERATING
-            and f.low <= rule.max_low_temperature_c]
+    cold = [f for f in figures if operating(f) and f.low <= rule.max_low_temperature_c]
     if not cold:
         return []
     return _temperature_near_mentions(
-        "polymer_wide_temperature", rule, text, cold, _solid_polymer_mentions(text, folded),
+        "polymer_wide_temperature", rule, text, cold, solid_polymer_mentions(text, folded),
         rules, side="low", threshold=rule.max_low_temperature_c)
 
 
 def _hybrid_temperature(text: str, folded: str, figures: list[Figure],
                         rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.hybrid_high_temperature
-    hot = [f for f in figures if f.kind == "temperature" and f.purpose not in _NOT_OPERATING
-           and f.high >= rule.min_high_temperature_c
+    hot = [f for f in figures if operating(f) and f.high >= rule.min_high_temperature_c
            and (f.is_range or f.purpose == "operation")]
     if not hot:
         return []
     return _temperature_near_mentions(
-        "hybrid_high_temperature", rule, text, hot, _hybrid_mentions(text, folded), rules,
+        "hybrid_high_temperature", rule, text, hot, hybrid_mentions(text, folded), rules,
         side="high", threshold=rule.min_high_temperature_c)
 
 
@@ -488,8 +495,46 @@ def _c_rate_energy(text: str, figures: list[Figure],
         rate, energy = rates[i], energies[j]
         values: dict[str, Param] = {"c_rate": rate.text, "duty": rate.duty or "unstated",
                                     "energy": energy.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [rate, energy], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [rate, energy], values))
     return findings
+
+
+def _wide_temperature(text: str, folded: str, figures: list[Figure], rules: PlausibilityRules,
+                      reported: list[AuditFinding]) -> list[AuditFinding]:
+    """Operating temperatures out of reach of any cell, whatever its electrolyte; a figure a
+    class-specific rule (polymer, hybrid) already reported is left to that rule."""
+    rule_id = "wide_operating_temperature"
+    rule = rules.rules.wide_operating_temperature
+    temperatures = [f for f in figures if operating(f)
+                    and not any(r.start <= f.start and f.end <= r.end for r in reported)]
+    if not temperatures:
+        return []
+    cues = _cue_patterns(rule)
+    findings = []
+    for fig, cue in wide_or_lossless(folded, temperatures, max_low=rule.max_low_temperature_c,
+                                     min_high=rule.min_high_temperature_c,
+                                     lossless_max_low=rule.lossless_max_low_temperature_c,
+                                     cues=cues):
+        values: dict[str, Param] = {"low": _fmt(fig.low), "high": _fmt(fig.high),
+                                    "temperature": fig.text}
+        items: list[_Located] = [fig]
+        if cue is not None:
+            values["cue"] = text[cue.start():cue.end()]
+            items.append(_Span(cue.start(), cue.end()))
+        findings.append(_finding(rule_id, rules, rule.severity, text, items, values,
+                                 template="message" if cue is None else "lossless_message"))
+    return findings
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _cue_patterns(rule: WideTemperatureRule) -> re.Pattern[str] | None:
+    """The rule's cues as one pattern (``re`` keeps compiled patterns, so this is cheap)."""
+    return cue_pattern([cue.text for cue in rule.lossless_cues])
 
 
 def plausibility_findings(text: str, *,
@@ -514,4 +559,6 @@ def plausibility_findings(text: str, *,
         *_hybrid_temperature(text, folded, figures, rules),
         *_c_rate_energy(text, figures, rules),
     ]
+    findings += _wide_temperature(text, folded, figures, rules, [
+        f for f in findings if f.rule in ("polymer_wide_temperature", "hybrid_high_temperature")])
     return sorted(findings, key=lambda f: (f.start, f.end, f.rule))
