@@ -9,7 +9,9 @@ never a verdict: its message says what would settle it.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -505,8 +507,8 @@ def _wide_temperature(text: str, folded: str, figures: list[Figure], rules: Plau
     class-specific rule (polymer, hybrid) already reported is left to that rule."""
     rule_id = "wide_operating_temperature"
     rule = rules.rules.wide_operating_temperature
-    temperatures = [f for f in figures if operating(f)
-                    and not any(r.start <= f.start and f.end <= r.end for r in reported)]
+    covered = _covered(reported)
+    temperatures = [f for f in figures if operating(f) and not covered(f)]
     if not temperatures:
         return []
     cues = _cue_patterns(rule)
@@ -524,6 +526,20 @@ def _wide_temperature(text: str, folded: str, figures: list[Figure], rules: Plau
         findings.append(_finding(rule_id, rules, rule.severity, text, items, values,
                                  template="message" if cue is None else "lossless_message"))
     return findings
+
+
+def _covered(spans: Sequence[_Located]) -> Callable[[_Located], bool]:
+    """Whether an item lies inside one of ``spans``: a bisection over the spans' starts and
+    the furthest end reached so far, so each question costs log(len(spans))."""
+    ordered = sorted((span.start, span.end) for span in spans)
+    starts = [start for start, _ in ordered]
+    reach = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def inside(item: _Located) -> bool:
+        i = bisect.bisect_right(starts, item.start) - 1
+        return i >= 0 and reach[i] >= item.end
+
+    return inside
 
 
 @dataclass(frozen=True, slots=True)
