@@ -29,6 +29,7 @@ RULE_IDS = {
     "polymer_wide_temperature",
     "hybrid_high_temperature",
     "c_rate_high_energy",
+    "wide_operating_temperature",
 }
 DATA_TEXT = resources.files("solidcheck.claims").joinpath("plausibility.toml").read_text("utf-8")
 DOCS = Path(__file__).parents[1] / "docs" / "audit.md"
@@ -327,7 +328,10 @@ def test_specific_energy_beyond_state_of_art(text: str, severity: str):
     assert only(finding.text).kind == "specific_energy"
     assert "third-party test report" in finding.message
     assert "pack" in finding.message
-    assert finding.basis == load_plausibility_rules().rule(finding.rule).reference
+    rules = load_plausibility_rules()
+    assert (finding.basis, finding.basis_zh) == rules.cited(finding.rule)
+    assert finding.basis.endswith(rules.rule(finding.rule).reference)
+    assert "docs/audit.md#rules" in finding.basis
 
 
 @pytest.mark.parametrize(("text", "severity"), [
@@ -468,7 +472,7 @@ def test_ordinary_datasheet_has_no_findings():
 def test_donut_case_findings_in_order_with_bases():
     findings = plausibility_findings(DONUT_EN)
     assert [f.rule for f in findings] == ["charge_time_energy_cycles_together",
-                                          "cycle_life_extreme"]
+                                          "cycle_life_extreme", "wide_operating_temperature"]
     assert_well_placed(DONUT_EN, findings)
     assert findings[0].text.startswith("400 Wh/kg") and findings[0].text.endswith("cycles")
     for finding in findings:

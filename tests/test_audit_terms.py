@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solidcheck import classify, load_dossier, load_ruleset
+from solidcheck.claims.basis import cite_rule
 from solidcheck.claims.model import AuditFinding
 from solidcheck.claims.normalize import normalize, translation_table
 from solidcheck.claims.terms_audit import audit_text, find_mentions, matcher_for
@@ -106,8 +107,10 @@ def test_term_severity_comes_from_the_ruleset() -> None:
     assert terms
     for n, c in terms:
         assert (n.severity, c.severity) == ("warning", "info")
-        assert n.basis == NATIONAL.rules.non_preferred_terms.reference
-        assert c.basis == CSAE.rules.non_preferred_terms.reference
+        assert n.basis == cite_rule(NATIONAL, "non_preferred_terms")[0]
+        assert c.basis == cite_rule(CSAE, "non_preferred_terms")[0]
+        assert n.basis.startswith("gbt-ssb-1-2026 (Solid-state battery for electric vehicle")
+        assert n.basis.endswith(NATIONAL.rules.non_preferred_terms.reference)
     claims = [(n, c) for n, c in zip(national, csae, strict=True) if n.rule != "non_preferred_term"]
     assert all(n.severity == c.severity for n, c in claims)
 
@@ -119,7 +122,8 @@ def test_an_unsupported_claim_says_which_test_would_support_it() -> None:
     assert "120 °C" in national.message and "6 h" in national.message
     assert "1000 Pa" in national.message and "≤ 0.5 %" in national.message
     assert "< 1 %" in csae.message
-    assert national.basis == NATIONAL.rule("solid_state_requires_test").reference
+    assert (national.basis, national.basis_zh) == cite_rule(NATIONAL, "solid_state_requires_test")
+    assert national.basis.endswith(NATIONAL.rule("solid_state_requires_test").reference)
 
 
 def test_term_findings_name_the_concept_and_suggest_the_preferred_term() -> None:

@@ -42,7 +42,11 @@ CHINESE = ("zh", "zh-Hant")
 #: names the plausibility rules' reasons cite as they are written: makers, products, a journal,
 #: an author, a chemical formula
 PROPER_NAMES = {"Amprius", "Blue", "Solutions", "Bluecar", "Autolib", "SCiB", "Donut", "Lab",
-                "Feng", "Energy", "Storage", "Materials", "LiC", "LiPF6", "kWh"}
+                "Feng", "Energy", "Storage", "Materials", "LiC", "LiPF6", "kWh",
+                # the published sources the figure rules cite (issue 19, part "figures")
+                "Schmuch", "Nature", "Reviews", "Manthiram", "Yu", "Wang", "Liu", "Zhu", "Cui",
+                "Kamaya", "Waldmann", "Jaguemont", "Kato", "Journal", "Power", "Sources",
+                "Applied", "IEC", "GB"}
 
 
 def given_words() -> set[str]:

@@ -9,21 +9,35 @@ never a verdict: its message says what would settle it.
 
 from __future__ import annotations
 
-import functools
+import bisect
+import itertools
 import re
-import string
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from typing import ClassVar, Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Literal, Protocol
 
 from ..i18n import Param
 from ..model import Severity
-from ..rules import Rule, parse_data_file
 from .figures import Figure, find_figures, fold_for_matching
 from .model import AuditFinding
+from .plausibility_rules import (
+    ChargeEnergyCyclesRule,
+    HybridTemperatureRule,
+    PlausibilityRule,
+    PlausibilityRules,
+    PolymerTemperatureRule,
+    WideTemperatureRule,
+    load_plausibility_rules,
+    parse_plausibility_rules,
+)
+from .temperature import (
+    Mention,
+    cue_pattern,
+    hybrid_mentions,
+    operating,
+    solid_polymer_mentions,
+    wide_or_lossless,
+)
 
 __all__ = [
     "PlausibilityRule",
@@ -32,208 +46,6 @@ __all__ = [
     "parse_plausibility_rules",
     "plausibility_findings",
 ]
-
-_DATA_FILE = "plausibility.toml"
-
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-class PlausibilityRule(Rule):
-    """A plausibility rule: provenance (from :class:`~solidcheck.rules.Rule`) and the
-    templates of its message and suggestion, which may use only the rule's own fields."""
-
-    why_zh: str = Field(min_length=1, description="the reason, in Chinese")
-    message: str = Field(min_length=1)
-    message_zh: str = Field(min_length=1)
-    suggestion: str = Field(min_length=1)
-    suggestion_zh: str = Field(min_length=1)
-    template_fields: ClassVar[frozenset[str]] = frozenset()
-    template_names: ClassVar[tuple[str, ...]] = ("message", "message_zh", "suggestion",
-                                                 "suggestion_zh")
-
-    @model_validator(mode="after")
-    def _templates_use_known_fields(self) -> PlausibilityRule:
-        for name in self.template_names:
-            template: str = getattr(self, name)
-            try:
-                used = {field for _, field, _, _ in string.Formatter().parse(template) if field}
-            except ValueError as exc:
-                raise ValueError(f"{name}: not a valid template ({exc})") from None
-            unknown = sorted(used - self.template_fields)
-            if unknown:
-                raise ValueError(f"{name} uses unknown {{names}}: {', '.join(unknown)}; "
-                                 f"allowed: {', '.join(sorted(self.template_fields))}")
-        return self
-
-    def render(self, template: str, values: Mapping[str, object]) -> str:
-        """The named template (``message``, ``suggestion``…) filled with ``values``."""
-        text: str = getattr(self, template)
-        return text.format_map(values)
-
-    def render_in(self, template: str, params: Mapping[str, object],
-                  lang: Literal["en", "zh"]) -> str:
-        """The named template in ``lang``, its word parameters (a level, a charge window, a
-        duty) written in that language from the catalogue (``i18n/audit.toml``)."""
-        return self.render(template if lang == "en" else f"{template}_zh",
-                           _worded(params, lang))
-
-
-class Scope(Rule):
-    """How close figures must be to count as claimed together."""
-
-    why_zh: str = Field(min_length=1, description="the reason, in Chinese")
-    max_span_chars: int = Field(gt=0, le=100_000)
-
-
-class _LevelledRule(PlausibilityRule):
-    """A rule with a warning and an error threshold on one figure."""
-
-    error_message: str = Field(min_length=1)
-    error_message_zh: str = Field(min_length=1)
-    template_fields = frozenset({"value", "threshold", "level", "level_noun", "figure"})
-    template_names = ("message", "message_zh", "error_message", "error_message_zh",
-                      "suggestion", "suggestion_zh")
-
-
-class SpecificEnergyRule(_LevelledRule):
-    warning_above_cell_wh_per_kg: float = Field(gt=0)
-    warning_above_pack_wh_per_kg: float = Field(gt=0)
-    error_above_wh_per_kg: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _error_above_warnings(self) -> SpecificEnergyRule:
-        if self.error_above_wh_per_kg <= max(self.warning_above_cell_wh_per_kg,
-                                             self.warning_above_pack_wh_per_kg):
-            raise ValueError("error_above_wh_per_kg must be above both warning thresholds")
-        return self
-
-
-class EnergyDensityRule(_LevelledRule):
-    warning_above_wh_per_l: float = Field(gt=0)
-    error_above_wh_per_l: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _error_above_warning(self) -> EnergyDensityRule:
-        if self.error_above_wh_per_l <= self.warning_above_wh_per_l:
-            raise ValueError("error_above_wh_per_l must be above warning_above_wh_per_l")
-        return self
-
-
-class ChargeEnergyCyclesRule(PlausibilityRule):
-    severity: Severity
-    max_full_charge_min: float = Field(gt=0)
-    min_window_average_c_rate: float = Field(gt=0)
-    count_unspecified_charge: bool
-    min_specific_energy_wh_per_kg: float = Field(gt=0)
-    min_cycles: float = Field(gt=0)
-    template_fields = frozenset({"charge", "charge_note", "energy", "cycles"})
-
-
-class CycleLifeRule(PlausibilityRule):
-    severity: Severity
-    min_cycles: float = Field(gt=0)
-    exempt_words: list[str] = Field(default_factory=list)
-    template_fields = frozenset({"value", "threshold", "figure"})
-
-
-class PolymerTemperatureRule(PlausibilityRule):
-    severity: Severity
-    max_low_temperature_c: float
-    template_fields = frozenset({"low", "threshold", "temperature", "mention"})
-
-
-class HybridTemperatureRule(PlausibilityRule):
-    severity: Severity
-    min_high_temperature_c: float
-    template_fields = frozenset({"high", "threshold", "temperature", "mention"})
-
-
-class CRateEnergyRule(PlausibilityRule):
-    severity: Severity
-    min_c_rate: float = Field(gt=0)
-    min_specific_energy_wh_per_kg: float = Field(gt=0)
-    count_unspecified_duty: bool
-    template_fields = frozenset({"c_rate", "duty", "energy"})
-
-
-class _Rules(_Data):
-    specific_energy_beyond_state_of_art: SpecificEnergyRule
-    energy_density_beyond_state_of_art: EnergyDensityRule
-    charge_time_energy_cycles_together: ChargeEnergyCyclesRule
-    cycle_life_extreme: CycleLifeRule
-    polymer_wide_temperature: PolymerTemperatureRule
-    hybrid_high_temperature: HybridTemperatureRule
-    c_rate_high_energy: CRateEnergyRule
-
-
-class PlausibilityRules(_Data):
-    """The plausibility rules as loaded from their data file; the keys are rule ids."""
-
-    format: Literal[1]
-    scope: Scope
-    rules: _Rules
-
-    def rule(self, rule_id: str) -> PlausibilityRule:
-        rule = getattr(self.rules, rule_id, None)
-        if not isinstance(rule, PlausibilityRule):
-            raise KeyError(f"no plausibility rule {rule_id!r}")
-        return rule
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return list(_Rules.model_fields)
-
-
-def parse_plausibility_rules(text: str, *, source: str = "<string>") -> PlausibilityRules:
-    """Parse and validate plausibility-rule TOML; raise RulesetError naming every bad key."""
-    return parse_data_file(text, PlausibilityRules, source=source)
-
-
-@functools.cache
-def load_plausibility_rules() -> PlausibilityRules:
-    """The installed plausibility rules (validated once, then cached)."""
-    text = resources.files(__package__).joinpath(_DATA_FILE).read_text("utf-8")
-    return parse_plausibility_rules(text, source=_DATA_FILE)
-
-
-# --- material mentions ---------------------------------------------------------------------
-
-# A solid polymer electrolyte, not a gel polymer or a 'lithium polymer' (LiPo) consumer cell,
-# which both hold liquid.
-_SOLID_POLYMER = re.compile(
-    r"(?i:solid[- ]?polymer|polymer[- ](?:based[- ])?(?:all[- ])?(?:solid|electrolyte)"
-    r"|(?<![A-Za-z])PEO(?![A-Za-z])|poly ?\(ethylene oxide\))"
-    r"|聚合物基?(?:全固态|固态|固体电解质|电解质)|固态聚合物|聚环氧乙烷")
-_NOT_SOLID_POLYMER = re.compile(
-    r"(?<![A-Za-z])(?i:gel|li(?:thium)?[- ]?(?:ion )?polymer|lipo(?![A-Za-z])|plastici[sz])"
-    r"|凝胶|锂聚合物|聚合物锂")
-_HYBRID = re.compile(
-    r"(?i:semi[- ]?solid|quasi[- ]?solid|near[- ]?solid|hybrid solid[- ]liquid"
-    r"|solid[- ]liquid hybrid)|半固态|准固态|类固态|固液混合|混合固液")
-
-
-@dataclass(frozen=True, slots=True)
-class _Mention:
-    start: int
-    end: int
-    text: str
-
-
-def _solid_polymer_mentions(text: str, folded: str) -> list[_Mention]:
-    mentions = []
-    for match in _SOLID_POLYMER.finditer(folded):
-        lo, hi = max(0, match.start() - 20), min(len(folded), match.end() + 10)
-        if _NOT_SOLID_POLYMER.search(folded, lo, hi) is None:
-            mentions.append(_Mention(match.start(), match.end(), text[match.start():match.end()]))
-    return mentions
-
-
-def _hybrid_mentions(text: str, folded: str) -> list[_Mention]:
-    return [_Mention(m.start(), m.end(), text[m.start():m.end()])
-            for m in _HYBRID.finditer(folded)]
-
 
 # --- claimed together ----------------------------------------------------------------------
 
@@ -283,30 +95,12 @@ def _fmt(value: float) -> str:
     return f"{value:,.10g}"
 
 
-def _worded(params: Mapping[str, object], lang: Literal["en", "zh"]) -> dict[str, object]:
-    """The parameters as a template in ``lang`` shows them: the word keys a finding stores
-    (``level``, ``charge_note``, ``duty``) become words of the catalogue."""
-    from ..i18n import load_catalogue
-
-    catalogue = load_catalogue()
-    shown = dict(params)
-    if "level" in params:
-        level = str(params["level"])
-        shown["level"] = catalogue.word(f"audit.level.{level}", lang)
-        shown["level_noun"] = catalogue.word(
-            f"audit.level_noun.{'pack' if level == 'pack' else 'cell'}", lang)
-    if "charge_note" in params:
-        shown["charge_note"] = catalogue.word(f"audit.charge.{params['charge_note']}",
-                                              lang).format(window=params.get("window", ""))
-    if "duty" in params:
-        shown["duty"] = catalogue.word(f"audit.duty.{params['duty']}", lang)
-    return shown
-
-
-def _finding(rule_id: str, rule: PlausibilityRule, severity: Severity, text: str,
+def _finding(rule_id: str, rules: PlausibilityRules, severity: Severity, text: str,
              items: Iterable[_Located], values: dict[str, Param], *,
              template: str = "message") -> AuditFinding:
     """A finding of rule ``rule_id``; ``values`` are its parameters (words as keys)."""
+    rule = rules.rule(rule_id)
+    basis, basis_zh = rules.cited(rule_id)
     located = list(items)
     start = min(item.start for item in located)
     end = max(item.end for item in located)
@@ -315,10 +109,10 @@ def _finding(rule_id: str, rule: PlausibilityRule, severity: Severity, text: str
                         message_id=f"plausibility.{rule_id}.{template}", params=values,
                         suggestion=rule.render_in("suggestion", values, "en"),
                         suggestion_id=f"plausibility.{rule_id}.suggestion",
-                        basis=rule.reference, basis_zh=rule.why_zh)
+                        basis=basis, basis_zh=basis_zh)
 
 
-def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityRule,
+def _beyond_state_of_art(rule_id: str, rules: PlausibilityRules,
                          text: str, figures: list[Figure], *, kind: str,
                          warning_above: Callable[[Figure], float],
                          error_above: float) -> list[AuditFinding]:
@@ -336,7 +130,7 @@ def _beyond_state_of_art(rule_id: str, rule: SpecificEnergyRule | EnergyDensityR
             continue
         values: dict[str, Param] = {"value": _fmt(fig.high), "threshold": _fmt(threshold),
                                     "level": fig.level or "unqualified", "figure": fig.text}
-        findings.append(_finding(rule_id, rule, severity, text, [fig], values,
+        findings.append(_finding(rule_id, rules, severity, text, [fig], values,
                                  template=template))
     return findings
 
@@ -345,7 +139,7 @@ def _specific_energy(text: str, figures: list[Figure],
                      rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.specific_energy_beyond_state_of_art
     return _beyond_state_of_art(
-        "specific_energy_beyond_state_of_art", rule, text, figures, kind="specific_energy",
+        "specific_energy_beyond_state_of_art", rules, text, figures, kind="specific_energy",
         warning_above=lambda fig: (rule.warning_above_pack_wh_per_kg if fig.level == "pack"
                                    else rule.warning_above_cell_wh_per_kg),
         error_above=rule.error_above_wh_per_kg)
@@ -355,7 +149,7 @@ def _energy_density(text: str, figures: list[Figure],
                     rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.energy_density_beyond_state_of_art
     return _beyond_state_of_art(
-        "energy_density_beyond_state_of_art", rule, text, figures, kind="energy_density",
+        "energy_density_beyond_state_of_art", rules, text, figures, kind="energy_density",
         warning_above=lambda fig: rule.warning_above_wh_per_l,
         error_above=rule.error_above_wh_per_l)
 
@@ -406,7 +200,7 @@ def _charge_energy_cycles(text: str, figures: list[Figure],
         charge, energy, cycle = charges[i], energies[j], cycles[k]
         values = {"charge": charge.text, **_charge_note(charge), "energy": energy.text,
                   "cycles": cycle.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [charge, energy, cycle],
+        findings.append(_finding(rule_id, rules, rule.severity, text, [charge, energy, cycle],
                                  values))
     return findings
 
@@ -427,16 +221,14 @@ def _cycle_life(text: str, folded: str, figures: list[Figure],
             continue
         values: dict[str, Param] = {"value": _fmt(fig.high),
                                     "threshold": _fmt(rule.min_cycles), "figure": fig.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [fig], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [fig], values))
     return findings
 
-
-_NOT_OPERATING = ("storage", "test", "property")
 
 
 def _temperature_near_mentions(rule_id: str,
                                rule: PolymerTemperatureRule | HybridTemperatureRule, text: str,
-                               temperatures: list[Figure], mentions: list[_Mention],
+                               temperatures: list[Figure], mentions: list[Mention],
                                rules: PlausibilityRules, *, side: Literal["low", "high"],
                                threshold: float) -> list[AuditFinding]:
     """A finding for each claimed temperature near a mention of the electrolyte it does not
@@ -447,32 +239,30 @@ def _temperature_near_mentions(rule_id: str,
         values: dict[str, Param] = {side: _fmt(getattr(fig, side)),
                                     "threshold": _fmt(threshold), "temperature": fig.text,
                                     "mention": mention.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [fig, mention], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [fig, mention], values))
     return findings
 
 
 def _polymer_temperature(text: str, folded: str, figures: list[Figure],
                          rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.polymer_wide_temperature
-    cold = [f for f in figures if f.kind == "temperature" and f.purpose not in _NOT_OPERATING
-            and f.low <= rule.max_low_temperature_c]
+    cold = [f for f in figures if operating(f) and f.low <= rule.max_low_temperature_c]
     if not cold:
         return []
     return _temperature_near_mentions(
-        "polymer_wide_temperature", rule, text, cold, _solid_polymer_mentions(text, folded),
+        "polymer_wide_temperature", rule, text, cold, solid_polymer_mentions(text, folded),
         rules, side="low", threshold=rule.max_low_temperature_c)
 
 
 def _hybrid_temperature(text: str, folded: str, figures: list[Figure],
                         rules: PlausibilityRules) -> list[AuditFinding]:
     rule = rules.rules.hybrid_high_temperature
-    hot = [f for f in figures if f.kind == "temperature" and f.purpose not in _NOT_OPERATING
-           and f.high >= rule.min_high_temperature_c
+    hot = [f for f in figures if operating(f) and f.high >= rule.min_high_temperature_c
            and (f.is_range or f.purpose == "operation")]
     if not hot:
         return []
     return _temperature_near_mentions(
-        "hybrid_high_temperature", rule, text, hot, _hybrid_mentions(text, folded), rules,
+        "hybrid_high_temperature", rule, text, hot, hybrid_mentions(text, folded), rules,
         side="high", threshold=rule.min_high_temperature_c)
 
 
@@ -488,8 +278,60 @@ def _c_rate_energy(text: str, figures: list[Figure],
         rate, energy = rates[i], energies[j]
         values: dict[str, Param] = {"c_rate": rate.text, "duty": rate.duty or "unstated",
                                     "energy": energy.text}
-        findings.append(_finding(rule_id, rule, rule.severity, text, [rate, energy], values))
+        findings.append(_finding(rule_id, rules, rule.severity, text, [rate, energy], values))
     return findings
+
+
+def _wide_temperature(text: str, folded: str, figures: list[Figure], rules: PlausibilityRules,
+                      reported: list[AuditFinding]) -> list[AuditFinding]:
+    """Operating temperatures out of reach of any cell, whatever its electrolyte; a figure a
+    class-specific rule (polymer, hybrid) already reported is left to that rule."""
+    rule_id = "wide_operating_temperature"
+    rule = rules.rules.wide_operating_temperature
+    covered = _covered(reported)
+    temperatures = [f for f in figures if operating(f) and not covered(f)]
+    if not temperatures:
+        return []
+    cues = _cue_patterns(rule)
+    findings = []
+    for fig, cue in wide_or_lossless(folded, temperatures, max_low=rule.max_low_temperature_c,
+                                     min_high=rule.min_high_temperature_c,
+                                     lossless_max_low=rule.lossless_max_low_temperature_c,
+                                     cues=cues):
+        values: dict[str, Param] = {"low": _fmt(fig.low), "high": _fmt(fig.high),
+                                    "temperature": fig.text}
+        items: list[_Located] = [fig]
+        if cue is not None:
+            values["cue"] = text[cue.start():cue.end()]
+            items.append(_Span(cue.start(), cue.end()))
+        findings.append(_finding(rule_id, rules, rule.severity, text, items, values,
+                                 template="message" if cue is None else "lossless_message"))
+    return findings
+
+
+def _covered(spans: Sequence[_Located]) -> Callable[[_Located], bool]:
+    """Whether an item lies inside one of ``spans``: a bisection over the spans' starts and
+    the furthest end reached so far, so each question costs log(len(spans))."""
+    ordered = sorted((span.start, span.end) for span in spans)
+    starts = [start for start, _ in ordered]
+    reach = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def inside(item: _Located) -> bool:
+        i = bisect.bisect_right(starts, item.start) - 1
+        return i >= 0 and reach[i] >= item.end
+
+    return inside
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _cue_patterns(rule: WideTemperatureRule) -> re.Pattern[str] | None:
+    """The rule's cues as one pattern (``re`` keeps compiled patterns, so this is cheap)."""
+    return cue_pattern([cue.text for cue in rule.lossless_cues])
 
 
 def plausibility_findings(text: str, *,
@@ -514,4 +356,6 @@ def plausibility_findings(text: str, *,
         *_hybrid_temperature(text, folded, figures, rules),
         *_c_rate_energy(text, figures, rules),
     ]
+    findings += _wide_temperature(text, folded, figures, rules, [
+        f for f in findings if f.rule in ("polymer_wide_temperature", "hybrid_high_temperature")])
     return sorted(findings, key=lambda f: (f.start, f.end, f.rule))

@@ -28,8 +28,9 @@ import ahocorasick
 
 from ..i18n import Param
 from ..model import Result, Severity
-from ..rules import Rule, Ruleset
+from ..rules import Ruleset
 from ..terms import Concept, Label, Vocabulary, load_vocabulary
+from .basis import Cited, cite_rule
 from .localise import render_message
 from .model import AuditFinding
 from .normalize import Normalizer
@@ -421,16 +422,9 @@ def _test_params(ruleset: Ruleset) -> dict[str, Param]:
             "limit": limit.limit_percent}
 
 
-def _reference_zh(rule: Rule) -> str | None:
-    """A rule's clause (or reason) in Chinese, where the rule set gives it."""
-    name = "clause_zh" if rule.provenance == "standard" else "why_zh"
-    value = getattr(rule, name, None)
-    return value if isinstance(value, str) and value else None
-
-
 def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *,
              message_id: str, params: dict[str, Param], suggestion: str | None,
-             basis: Rule, suggestion_id: str | None = None) -> AuditFinding:
+             basis: Cited, suggestion_id: str | None = None) -> AuditFinding:
     """A finding whose message (and suggestion, when it is a sentence) is a catalogue
     message; ``message``/``suggestion`` hold its English rendering."""
     if suggestion_id is not None:
@@ -439,12 +433,12 @@ def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *
         rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
         message=render_message(message_id, params, "en"), message_id=message_id,
         params=params, suggestion=suggestion, suggestion_id=suggestion_id,
-        basis=basis.reference, basis_zh=_reference_zh(basis))
+        basis=basis[0], basis_zh=basis[1])
 
 
 def _claim_finding(mention: Mention, quoted: str, matched: str, *, ruleset: Ruleset,
                    evidence: Result | None) -> AuditFinding:
-    basis = ruleset.rule("solid_state_requires_test")
+    basis = cite_rule(ruleset, "solid_state_requires_test")
     if evidence is None:
         params = {"quoted": quoted, "ruleset": ruleset.id, **_test_params(ruleset)}
         return _finding("unsupported_claim", "warning", mention, matched,
@@ -482,6 +476,8 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
     """
     vocabulary = vocabulary or load_vocabulary()
     term_rule = ruleset.rules.non_preferred_terms
+    term_basis = cite_rule(ruleset, "non_preferred_terms")
+    claim_basis = cite_rule(ruleset, "solid_state_requires_test")
     findings: list[AuditFinding] = []
     for mention in find_mentions(text, vocabulary=vocabulary):
         matched = text[mention.start:mention.end]
@@ -491,18 +487,18 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
             findings.append(_finding(
                 "term_discussed", "info", mention, matched, message_id="audit.term.discussed",
                 params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_rule))
+                suggestion=_preferred(concept, mention.lang), basis=term_basis))
         elif mention.discussed:
             findings.append(_finding(
                 "term_discussed", "info", mention, matched, message_id="audit.claim.discussed",
                 params={"quoted": quoted, **_test_params(ruleset)}, suggestion=None,
-                basis=ruleset.rule("solid_state_requires_test")))
+                basis=claim_basis))
         elif mention.kind == "term":
             findings.append(_finding(
                 "non_preferred_term", term_rule.severity, mention, matched,
                 message_id="audit.term.not_classification",
                 params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_rule))
+                suggestion=_preferred(concept, mention.lang), basis=term_basis))
         else:
             findings.append(_claim_finding(mention, quoted, matched, ruleset=ruleset,
                                            evidence=evidence))
