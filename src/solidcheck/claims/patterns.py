@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..terms import Label, Vocabulary
+from .cues import load_traps
 
 __all__ = [
     "EN_HEADS",
+    "EN_LABEL_WORDS",
     "EN_MODIFIERS",
     "EN_STOP_WORDS",
     "ZH_EXCLUDED_AFTER_ALL_SOLID",
@@ -57,11 +59,12 @@ EN_STOP_WORDS = (
 
 ZH_HEADS = ("电池", "电芯", "锂电")
 ZH_MODIFIERS = ("", "锂", "锂离子", "锂金属", "钠离子", "钠", "动力", "锂离子动力")
-# A bare qualifier (半固态) followed by one of these describes matter, not a battery.
-ZH_EXCLUDED_AFTER_QUALIFIER = (
-    "压铸", "成形", "成型", "铸造", "流变", "触变", "加工", "金属", "合金", "食品", "食物",
-    "发酵", "培养基", "润滑", "状", "电解质", "凝胶", "物质",
-)
+# A bare qualifier (半固态) followed by one of these describes matter, a process or a device,
+# not a battery: every trap's ``after`` words (claims/traps.toml, each with its reason).
+ZH_EXCLUDED_AFTER_QUALIFIER = load_traps().after_words()
+# English words that, after a qualifier or "solid-state", make it a battery label in a document
+# about batteries ("the semi-solid architecture"); data in claims/traps.toml.
+EN_LABEL_WORDS = tuple(load_traps().context.label_words_en)
 # A bare 全固态 followed by one of these is a device or a material, not a battery claim.
 ZH_EXCLUDED_AFTER_ALL_SOLID = (
     "激光", "电解质", "变压器", "继电器", "照明", "硬盘", "器件", "电子", "开关", "发射机",
