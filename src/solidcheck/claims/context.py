@@ -44,7 +44,9 @@ class Rules:
         sentence = cues.sentence
         chars = re.escape("".join(sentence.enders))
         periods = re.escape("".join(sentence.period_enders))
-        self.enders = re.compile(rf"[{chars}]+|[{periods}](?=\s|\Z)")
+        self.enders = re.compile(rf"[{chars}]+|[{periods}](?=\s|\Z)|\r?\n(?:[ \t]*\r?\n)*")
+        self.list_markers = tuple(sentence.list_markers)
+        self.short_line = sentence.short_line_columns
         self.abbreviations = frozenset(a.lower() for a in sentence.abbreviations)
         self.max_chars = sentence.max_chars
         self.words = re.compile(f"(?P<product>{word_regex(cues.product.words)})"
@@ -64,9 +66,22 @@ _WORD_BEFORE_PERIOD = re.compile(r"[A-Za-z][A-Za-z.]*\Z")
 _WORD_BEFORE = re.compile(r"([a-z0-9'’]+)[ -]+\Z")
 
 
+def _line_ends_sentence(rules: Rules, text: str, match: re.Match[str]) -> bool:
+    """A line break ends a headline, a list item or a paragraph, not wrapped prose."""
+    if match.group().count("\n") > 1:
+        return True
+    if text.startswith(rules.list_markers, match.end()):
+        return True
+    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
+    return len(line) + sum(1 for char in line if char >= "\u2e80") < rules.short_line
+
+
 def _ends_sentence(rules: Rules, text: str, match: re.Match[str]) -> bool:
     """A period ends a sentence unless it closes an abbreviation or an initial."""
-    if match.group()[0] not in ".．":
+    first = match.group()[0]
+    if first in "\r\n":
+        return _line_ends_sentence(rules, text, match)
+    if first not in ".．":
         return True
     word = _WORD_BEFORE_PERIOD.search(text, max(0, match.start() - 12), match.start())
     if word is None:

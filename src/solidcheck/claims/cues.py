@@ -48,6 +48,8 @@ class CueExample(_Data):
 
 class SentenceRule(Rule):
     enders: list[str] = Field(min_length=1)
+    list_markers: list[str] = Field(min_length=1)
+    short_line_columns: int = Field(ge=1, le=1000)
     period_enders: list[str] = Field(min_length=1)
     abbreviations: list[str]
     max_chars: int = Field(ge=20, le=5000)

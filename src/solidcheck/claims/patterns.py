@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..terms import Label, Vocabulary
-from .cues import load_traps
+from .cues import load_claim_cues, load_traps
 
 __all__ = [
     "EN_HEADS",
     "EN_LABEL_WORDS",
     "EN_MODIFIERS",
     "EN_STOP_WORDS",
+    "ZH_HEADS",
     "ZH_EXCLUDED_AFTER_ALL_SOLID",
     "ZH_EXCLUDED_AFTER_QUALIFIER",
     "PatternSpec",
@@ -210,4 +211,7 @@ def chinese_characters(vocabulary: Vocabulary) -> frozenset[str]:
                         if not spec.latin and spec.label.lang == "zh"]
     words += [*ZH_DISCUSSION_BEFORE, *ZH_DISCUSSION_AFTER, *ZH_NEGATIONS, *ZH_NEGATION_FILLERS,
               *ZH_QUALIFIER_PREFIXES]
+    cues, traps = load_claim_cues(), load_traps()  # read in context (claims/context.py)
+    words += [*cues.product.words, *cues.generic.words, *traps.nearby_words(),
+              *traps.context.battery_words]
     return frozenset(c for word in words for c in word if _CJK.match(c))

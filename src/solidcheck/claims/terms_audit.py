@@ -42,6 +42,7 @@ from .patterns import (
     EN_MODIFIERS,
     EN_STOP_WORDS,
     ZH_DISCUSSION_AFTER,
+    ZH_HEADS,
     ZH_DISCUSSION_BEFORE,
     ZH_NEGATION_FILLERS,
     ZH_NEGATIONS,
@@ -327,7 +328,8 @@ def _discussed(norm: str, start: int, end: int) -> bool:
 
 def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate | None:
     bare = spec.bare_term or spec.bare_claim
-    labelled = spec.bare_term
+    labelled = spec.bare_term or (spec.kind == "term" and not spec.latin
+                                  and not spec.text.endswith(ZH_HEADS))  # the label 半固态
     if spec.latin:
         span = _latin_span(norm, start, end, spec)
         if span is None:
@@ -343,7 +345,7 @@ def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate
         if _NEGATION_BEFORE.match(backwards):
             return _Candidate(start, end, spec, "neutral")  # hides shorter claims inside it
     if _discussed(norm, start, end):
-        return _Candidate(start, end, spec, "discussed")
+        return _Candidate(start, end, spec, "discussed", labelled)
     if bare and spec.latin and not spec.bare_claim:
         return None  # "semi-solid food": no battery word, not discussed
     return _Candidate(start, end, spec, spec.kind, labelled)
@@ -393,7 +395,7 @@ def find_mentions(text: str, *, vocabulary: Vocabulary | None = None,
     mentions: list[Mention] = []
     context = context_for(text, norm)
     for cand in _resolve(candidates):
-        if cand.labelled and cand.outcome != "discussed" and not _battery_label(context, cand):
+        if cand.labelled and not _battery_label(context, cand):
             continue
         spec = cand.spec
         lang: MentionLang = "en"
@@ -412,8 +414,11 @@ def find_mentions(text: str, *, vocabulary: Vocabulary | None = None,
 
 def _battery_label(context: TextContext, cand: _Candidate) -> bool:
     """A qualifier without a battery word (半固态, "semi-solid architecture") is a battery
-    term only in a document about batteries and outside every trap (claims/traps.toml)."""
-    return context.about_batteries() and not context.trapped(cand.start, cand.end)
+    term only outside every trap (claims/traps.toml) and — unless it is discussed ("the term
+    'semi-solid'") — only in a document about batteries."""
+    if context.trapped(cand.start, cand.end):
+        return False
+    return cand.outcome == "discussed" or context.about_batteries()
 
 
 # --- from mentions to findings --------------------------------------------------------------
