@@ -175,7 +175,8 @@ def test_every_label_example_gives_its_term(text: str, found: str) -> None:
 
 
 @pytest.mark.parametrize("label", ["the semi-solid architecture", "a quasi solid version",
-                                   "Ｏｕｒ ＮＥＡＲ－ＳＯＬＩＤ module", "准固态路线", "半固态方案"])
+                                   "Ｏｕｒ ＮＥＡＲ－ＳＯＬＩＤ module",
+                                   "准固态路线", "半固态方案"])
 def test_a_label_is_a_term_only_in_a_document_about_batteries(label: str) -> None:
     assert audit_text(f"Notes: {label}.", ruleset=NATIONAL) == []
     (finding,) = audit_text(f"{BATTERY_NEWS}Notes: {label}.", ruleset=NATIONAL)
