@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from solidcheck import classify, load_dossier, load_ruleset
-from solidcheck.claims.context import context_for, sentence_bounds
+from solidcheck.claims.context import context_for
 from solidcheck.claims.cues import load_claim_cues, load_traps, parse_claim_cues, parse_traps
 from solidcheck.claims.normalize import normalize
 from solidcheck.claims.terms_audit import audit_text
@@ -114,7 +114,7 @@ def test_sentences_end_at_punctuation_and_short_lines_not_abbreviations(text: st
                                                                          sentence: str) -> None:
     context = context_for(text, normalize(text))
     start = normalize(text).find("固态电池") if "固态电池" in text else text.find("solid-state")
-    begin, stop = sentence_bounds(context.rules, text, start, start + 4)
+    begin, stop = context.sentence(start, start + 4)
     assert text[begin:stop].strip() == sentence.strip()
 
 

@@ -10,11 +10,12 @@ claim — the cue words and their offsets are kept in the finding — and change
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .cues import ClaimCues, ClaimKind, Traps, load_claim_cues, load_traps, word_regex
+from .cues import ClaimCues, ClaimKind, Traps, WordSet, load_claim_cues, load_traps
 
 __all__ = ["Cue", "Reading", "TextContext", "context_for"]
 
@@ -42,109 +43,137 @@ class Rules:
 
     def __init__(self, cues: ClaimCues, traps: Traps) -> None:
         sentence = cues.sentence
-        chars = re.escape("".join(sentence.enders))
-        periods = re.escape("".join(sentence.period_enders))
-        self.enders = re.compile(rf"[{chars}]+|[{periods}](?=\s|\Z)|\r?\n(?:[ \t]*\r?\n)*")
-        self.list_markers = tuple(sentence.list_markers)
-        self.short_line = sentence.short_line_columns
+        self.candidates = _candidates_regex(cues)
         self.abbreviations = frozenset(a.lower() for a in sentence.abbreviations)
+        self.list_markers = tuple(sentence.list_markers)
+        self.periods = frozenset(sentence.period_enders)
+        self.short_line = sentence.short_line_columns
         self.max_chars = sentence.max_chars
-        self.words = re.compile(f"(?P<product>{word_regex(cues.product.words)})"
-                                f"|(?P<generic>{word_regex(cues.generic.words)})")
-        self.patterns = re.compile(
-            "|".join(f"(?P<product{i}>{p})" for i, p in enumerate(cues.product.patterns))
-            + "".join(f"|(?P<generic{i}>{p})" for i, p in enumerate(cues.generic.patterns)))
+        self.words = WordSet({"product": cues.product.words, "generic": cues.generic.words})
+        self.product_patterns = [re.compile(p) for p in cues.product.patterns]
+        self.generic_patterns = [re.compile(p) for p in cues.generic.patterns]
         self.plural_heads = tuple(cues.generic.plural_heads)
         self.determiners = frozenset(cues.generic.determiners)
         self.default: ClaimKind = cues.default_kind
         self.battery_words = tuple(traps.context.battery_words)
         self.min_battery_words = traps.context.min_battery_words
-        self.nearby = re.compile(word_regex(traps.nearby_words()))
+        self.nearby = WordSet({"trap": traps.nearby_words()})
 
 
-_WORD_BEFORE_PERIOD = re.compile(r"[A-Za-z][A-Za-z.]*\Z")
+_BLOCK = 1024
 _WORD_BEFORE = re.compile(r"([a-z0-9'’]+)[ -]+\Z")
+_TOKEN_BEFORE_PERIOD = re.compile(r"[A-Za-z][A-Za-z.]*\Z")
+_Hit = tuple[int, int, CueSide]
 
 
-def _line_ends_sentence(rules: Rules, text: str, match: re.Match[str]) -> bool:
-    """A line break ends a headline, a list item or a paragraph, not wrapped prose."""
-    if match.group().count("\n") > 1:
-        return True
-    if text.startswith(rules.list_markers, match.end()):
-        return True
-    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
-    return len(line) + sum(1 for char in line if char >= "\u2e80") < rules.short_line
-
-
-def _ends_sentence(rules: Rules, text: str, match: re.Match[str]) -> bool:
-    """A period ends a sentence unless it closes an abbreviation or an initial."""
-    first = match.group()[0]
-    if first in "\r\n":
-        return _line_ends_sentence(rules, text, match)
-    if first not in ".．":
-        return True
-    word = _WORD_BEFORE_PERIOD.search(text, max(0, match.start() - 12), match.start())
-    if word is None:
-        return True
-    token = word.group().lower()
-    return len(token) > 1 and token not in rules.abbreviations
-
-
-def _side(match: re.Match[str]) -> CueSide:
-    """Which list a cue match came from: the group names start with the side."""
-    return "product" if (match.lastgroup or "").startswith("product") else "generic"
-
-
-def sentence_bounds(rules: Rules, text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence holding ``text[start:end]``, at most ``max_chars`` either side."""
-    low = max(0, start - rules.max_chars)
-    begin = low
-    for match in rules.enders.finditer(text, low, start):
-        if _ends_sentence(rules, text, match):
-            begin = match.end()
-    high = min(len(text), end + rules.max_chars)
-    stop = high
-    for match in rules.enders.finditer(text, end, high):
-        if _ends_sentence(rules, text, match):
-            stop = match.end()
-            break
-    return begin, stop
+def _candidates_regex(cues: ClaimCues) -> re.Pattern[str]:
+    """Every character that may end a sentence, as ONE character class: ``re`` then skips
+    between them in C (an alternation of named groups is six times slower)."""
+    sentence = cues.sentence
+    return re.compile(f"[{re.escape(''.join(sentence.enders + sentence.period_enders))}\n]")
 
 
 @dataclass(slots=True)
 class TextContext:
-    """One document being read: its battery context and the cues of each sentence read."""
+    """One document being read: its battery context, its sentence ends (found a block at a
+    time, only where a mention needs them) and the cues of each sentence read."""
 
     rules: Rules
     text: str
     norm: str
     _battery: bool | None = None
-    _sentences: dict[tuple[int, int], tuple[Cue, ...]] = field(default_factory=dict)
+    _blocks: dict[int, list[int]] = field(default_factory=dict)
+    _sentences: dict[tuple[int, int], list[_Hit]] = field(default_factory=dict)
+    _last: tuple[int, int] = (-1, -1)
 
     def about_batteries(self) -> bool:
         """Battery words occur often enough in the whole text (traps.toml, ``context``)."""
         if self._battery is None:
-            count = sum(self.norm.count(word) for word in self.rules.battery_words)
-            self._battery = count >= self.rules.min_battery_words
+            self._battery = _occurs(self.norm, self.rules.battery_words,
+                                    self.rules.min_battery_words)
         return self._battery
+
+    # --- sentences ---------------------------------------------------------------------
+
+    def _period_ends(self, at: int) -> bool:
+        """A period followed by a space or the end, not after an abbreviation or initial."""
+        following = self.text[at + 1:at + 2]
+        if following and not following.isspace():
+            return False
+        token = _TOKEN_BEFORE_PERIOD.search(self.text, max(0, at - 12), at)
+        if token is None:
+            return True
+        word = token.group().lower()
+        return len(word) > 1 and word not in self.rules.abbreviations
+
+    def _line_ends(self, at: int, line_start: int) -> bool:
+        """A line break ends a sentence after a short line (a headline, a list item, the
+        first of a blank line) or before a list item; wrapped prose goes on. Non-ASCII
+        characters count two columns."""
+        length = at - line_start
+        if length < self.rules.short_line:
+            line = self.text[line_start:at]
+            if length + length - len(line.encode("ascii", "ignore")) < self.rules.short_line:
+                return True
+        return self.text.startswith(self.rules.list_markers, at + 1)
+
+    def _ends_in_block(self, block: int) -> list[int]:
+        ends = self._blocks.get(block)
+        if ends is None:
+            ends = []
+            low = block * _BLOCK
+            text, periods = self.text, self.rules.periods
+            line_start = text.rfind("\n", 0, low) + 1
+            for match in self.rules.candidates.finditer(text, low, low + _BLOCK):
+                at = match.start()
+                char = text[at]
+                if char == "\n":
+                    if self._line_ends(at - (text[at - 1:at] == "\r"), line_start):
+                        ends.append(at + 1)
+                    line_start = at + 1
+                elif char not in periods or self._period_ends(at):
+                    ends.append(at + 1)
+            self._blocks[block] = ends
+        return ends
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """The mention's sentence, at most ``max_chars`` either side of it."""
+        begin, stop = self._last
+        if begin <= start and end <= stop:
+            return begin, stop
+        low, high = max(0, start - self.rules.max_chars), min(len(self.text),
+                                                              end + self.rules.max_chars)
+        ends = [e for b in range(low // _BLOCK, (high - 1) // _BLOCK + 1)
+                for e in self._ends_in_block(b)]
+        i = bisect.bisect_right(ends, start)
+        begin = ends[i - 1] if i and ends[i - 1] >= low else low
+        j = bisect.bisect_right(ends, end)
+        stop = ends[j] if j < len(ends) and ends[j] <= high else high
+        self._last = (begin, stop)
+        return begin, stop
+
+    # --- traps and cues ----------------------------------------------------------------
 
     def trapped(self, start: int, end: int) -> bool:
         """A trap's ``nearby`` word is in the mention's sentence (a casting, food, LiDAR…)."""
-        begin, stop = sentence_bounds(self.rules, self.text, start, end)
-        return self.rules.nearby.search(self.norm, begin, stop) is not None
+        begin, stop = self.sentence(start, end)
+        return bool(self.rules.nearby.find(self.norm, begin, stop))
 
-    def _cues(self, begin: int, stop: int) -> tuple[Cue, ...]:
+    def _cues(self, begin: int, stop: int) -> list[_Hit]:
         held = self._sentences.get((begin, stop))
         if held is None:
-            found = [*self.rules.words.finditer(self.norm, begin, stop),
-                     *self.rules.patterns.finditer(self.text, begin, stop)]
-            held = tuple(sorted((Cue(self.text[m.start():m.end()], m.start(), m.end(),
-                                     _side(m)) for m in found if m.end() > m.start()),
-                                key=lambda c: c.start))
+            held = self.rules.words.find(self.norm, begin, stop)
+            for pattern in self.rules.product_patterns:
+                held += [(m.start(), m.end(), "product")
+                         for m in pattern.finditer(self.text, begin, stop) if m.group()]
+            for pattern in self.rules.generic_patterns:
+                held += [(m.start(), m.end(), "generic")
+                         for m in pattern.finditer(self.norm, begin, stop) if m.group()]
+            held.sort()
             self._sentences[(begin, stop)] = held
         return held
 
-    def _plural(self, start: int, end: int) -> Cue | None:
+    def _plural(self, start: int, end: int) -> _Hit | None:
         """An English plural without a determiner: the class, not a product."""
         head = next((h for h in self.rules.plural_heads if self.norm.endswith(h, start, end)),
                     None)
@@ -156,28 +185,44 @@ class TextContext:
             if (before in self.rules.determiners or before.endswith(("'s", "’s"))
                     or before[:1].isdigit()):
                 return None
-        return Cue(self.text[end - len(head):end], end - len(head), end, "generic")
+        return (end - len(head), end, "generic")
+
+    def _reading(self, kind: ClaimKind, hits: list[_Hit]) -> Reading:
+        return Reading(kind, tuple(Cue(self.text[s:e], s, e, side) for s, e, side in hits))
 
     def read(self, start: int, end: int) -> Reading:
         """Claim or mention, by the cues of the sentence (docs/audit.md has the rules)."""
-        begin, stop = sentence_bounds(self.rules, self.text, start, end)
-        cues = [c for c in self._cues(begin, stop) if c.end <= start or c.start >= end]
+        begin, stop = self.sentence(start, end)
+        cues = [c for c in self._cues(begin, stop) if c[1] <= start or c[0] >= end]
         plural = self._plural(start, end)
         if plural is not None:
             cues.append(plural)
-        before = [c for c in cues if c.side == "product" and 0 <= start - c.end <= 1]
+        before = [c for c in cues if c[2] == "product" and 0 <= start - c[1] <= 1]
         if before:
-            return Reading("claim", tuple(before))
-        after = [c for c in cues if c.side == "generic" and 0 <= c.start - end <= 1]
+            return self._reading("claim", before)
+        after = [c for c in cues if c[2] == "generic" and 0 <= c[0] - end <= 1]
         if after:
-            return Reading("mention", tuple(after))
-        product = tuple(c for c in cues if c.side == "product")
-        generic = tuple(c for c in cues if c.side == "generic")
-        if len(product) > len(generic):
-            return Reading("claim", product)
-        if len(generic) > len(product):
-            return Reading("mention", generic)
-        return Reading(self.rules.default, product + generic)
+            return self._reading("mention", after)
+        product = [c for c in cues if c[2] == "product"]
+        generic = [c for c in cues if c[2] == "generic"]
+        if len(product) != len(generic):
+            return (self._reading("claim", product) if len(product) > len(generic)
+                    else self._reading("mention", generic))
+        return self._reading(self.rules.default, product + generic)
+
+
+def _occurs(text: str, words: tuple[str, ...], times: int) -> bool:
+    """Do ``words`` occur at least ``times`` times in all? Stops as soon as they do, so a
+    long battery document costs a few ``str.find`` calls, not a count over all of it."""
+    seen = 0
+    for word in words:
+        found = text.find(word)
+        while found != -1:
+            seen += 1
+            if seen >= times:
+                return True
+            found = text.find(word, found + len(word))
+    return False
 
 
 _RULES: list[Rules] = []
