@@ -196,7 +196,7 @@ def test_bad_cue_data_is_one_error_listing_every_problem() -> None:
         "utf-8")
     broken = (text.replace('default_kind = "claim"', 'default_kind = "maybe"')
               .replace("max_chars = 400", "max_chars = 400\ncolour = 1")
-              .replace('"(?i:by\\\\s+20[0-9]{2})"', '"(unclosed"'))
+              .replace('"by 20[0-9]{2}(?![0-9])"', '"(unclosed"'))
     with pytest.raises(RulesetError) as caught:
         parse_claim_cues(broken)
     message = str(caught.value)

@@ -60,7 +60,7 @@ class Rules:
         self.nearby = WordSet({"trap": traps.nearby_words()})
 
 
-_BLOCK = 1024
+_BLOCK = 256
 _WORD_BEFORE = re.compile(r"([a-z0-9'’]+)[ -]+\Z")
 _TOKEN_BEFORE_PERIOD = re.compile(r"[A-Za-z][A-Za-z.]*\Z")
 _Hit = tuple[int, int, CueSide]
@@ -143,12 +143,22 @@ class TextContext:
             return begin, stop
         low, high = max(0, start - self.rules.max_chars), min(len(self.text),
                                                               end + self.rules.max_chars)
-        ends = [e for b in range(low // _BLOCK, (high - 1) // _BLOCK + 1)
-                for e in self._ends_in_block(b)]
-        i = bisect.bisect_right(ends, start)
-        begin = ends[i - 1] if i and ends[i - 1] >= low else low
-        j = bisect.bisect_right(ends, end)
-        stop = ends[j] if j < len(ends) and ends[j] <= high else high
+        begin, block = low, start // _BLOCK
+        while block >= low // _BLOCK:  # backwards from the mention's block, only as needed
+            ends = self._ends_in_block(block)
+            i = bisect.bisect_right(ends, start)
+            if i:
+                begin = max(low, ends[i - 1])
+                break
+            block -= 1
+        stop, block = high, end // _BLOCK
+        while block <= (high - 1) // _BLOCK:  # forwards likewise
+            ends = self._ends_in_block(block)
+            j = bisect.bisect_right(ends, end)
+            if j < len(ends):
+                stop = min(high, ends[j])
+                break
+            block += 1
         self._last = (begin, stop)
         return begin, stop
 
@@ -191,24 +201,33 @@ class TextContext:
         return Reading(kind, tuple(Cue(self.text[s:e], s, e, side) for s, e, side in hits))
 
     def read(self, start: int, end: int) -> Reading:
-        """Claim or mention, by the cues of the sentence (docs/audit.md has the rules)."""
-        begin, stop = self.sentence(start, end)
-        cues = [c for c in self._cues(begin, stop) if c[1] <= start or c[0] >= end]
-        plural = self._plural(start, end)
-        if plural is not None:
-            cues.append(plural)
-        before = [c for c in cues if c[2] == "product" and 0 <= start - c[1] <= 1]
-        if before:
-            return self._reading("claim", before)
-        after = [c for c in cues if c[2] == "generic" and 0 <= c[0] - end <= 1]
-        if after:
-            return self._reading("mention", after)
-        product = [c for c in cues if c[2] == "product"]
-        generic = [c for c in cues if c[2] == "generic"]
+        """Claim or mention, by the cues of the sentence (docs/audit.md has the rules): a
+        product cue right before decides, then a generic cue right after, then the count."""
+        product: list[_Hit] = []
+        generic: list[_Hit] = []
+        for hit in self._cues(*self.sentence(start, end)):  # sorted: "before" cues first
+            if hit[1] <= start:
+                if hit[2] == "product":
+                    if start - hit[1] <= 1:
+                        return self._reading("claim", [hit])
+                    product.append(hit)
+                else:
+                    generic.append(hit)
+            elif hit[0] >= end:
+                if hit[2] == "generic":
+                    if hit[0] - end <= 1:
+                        return self._reading("mention", [hit])
+                    generic.append(hit)
+                else:
+                    product.append(hit)
+        if self.norm[end - 1:end] == "s":
+            plural = self._plural(start, end)
+            if plural is not None:
+                generic.append(plural)
         if len(product) != len(generic):
             return (self._reading("claim", product) if len(product) > len(generic)
                     else self._reading("mention", generic))
-        return self._reading(self.rules.default, product + generic)
+        return self._reading(self.rules.default, sorted(product + generic))
 
 
 def _occurs(text: str, words: tuple[str, ...], times: int) -> bool:
