@@ -50,7 +50,9 @@ class Rules:
         self.short_line = sentence.short_line_columns
         self.max_chars = sentence.max_chars
         self.words = WordSet({"product": cues.product.words, "generic": cues.generic.words})
-        self.product_patterns = [re.compile(p) for p in cues.product.patterns]
+        # one regex for the product patterns (each starts with its capital: `re` still skips
+        # to the next capital); the generic ones apart, each keeps its literal prefix
+        self.product_patterns = [re.compile("|".join(f"(?:{p})" for p in cues.product.patterns))]
         self.generic_patterns = [re.compile(p) for p in cues.generic.patterns]
         self.plural_heads = tuple(cues.generic.plural_heads)
         self.determiners = frozenset(cues.generic.determiners)

@@ -20,8 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..rules import Rule, parse_data_file
 
-__all__ = ["ClaimCues", "CueList", "Traps", "load_claim_cues", "load_traps",
-           "parse_claim_cues", "parse_traps", "WordSet"]
+__all__ = [
+    "ClaimCues",
+    "CueList",
+    "Traps",
+    "WordSet",
+    "load_claim_cues",
+    "load_traps",
+    "parse_claim_cues",
+    "parse_traps",
+]
 
 ClaimKind = Literal["claim", "mention", "discussion"]
 
