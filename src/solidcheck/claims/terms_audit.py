@@ -472,7 +472,8 @@ def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *
     message; ``message``/``suggestion`` hold its English rendering."""
     if suggestion_id is not None:
         suggestion = render_message(suggestion_id, params, "en")
-    cues = [ClaimCue(text=c.text, start=c.start, end=c.end, side=c.side) for c in mention.cues]
+    cues = [ClaimCue.model_construct(text=c.text, start=c.start, end=c.end, side=c.side)
+            for c in mention.cues]  # offsets and side are ours: no validation needed
     return AuditFinding(
         rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
         message=render_message(message_id, params, "en"), message_id=message_id,
