@@ -108,28 +108,26 @@ class TextContext:
         return len(word) > 1 and word not in self.rules.abbreviations
 
     def _line_ends(self, at: int, line_start: int) -> bool:
-        """A line break ends a sentence after a short line (a headline, a list item, the
-        first of a blank line) or before a list item; wrapped prose goes on. Non-ASCII
-        characters count two columns."""
-        length = at - line_start
-        if length < self.rules.short_line:
-            line = self.text[line_start:at]
-            if length + length - len(line.encode("ascii", "ignore")) < self.rules.short_line:
-                return True
-        return self.text.startswith(self.rules.list_markers, at + 1)
+        """A line break ends a sentence after a short line (a headline, a list item, an
+        empty line); wrapped prose goes on. Non-ASCII characters count two columns. (Before
+        a list item it ends too: the caller checks that.)"""
+        line = self.text[line_start:at].rstrip("\r")
+        return 2 * len(line) - len(line.encode("ascii", "ignore")) < self.rules.short_line
 
     def _ends_in_block(self, block: int) -> list[int]:
         ends = self._blocks.get(block)
         if ends is None:
             ends = []
             low = block * _BLOCK
-            text, periods = self.text, self.rules.periods
+            text, periods, short = self.text, self.rules.periods, self.rules.short_line
+            markers = self.rules.list_markers
             line_start = text.rfind("\n", 0, low) + 1
             for match in self.rules.candidates.finditer(text, low, low + _BLOCK):
                 at = match.start()
                 char = text[at]
-                if char == "\n":
-                    if self._line_ends(at - (text[at - 1:at] == "\r"), line_start):
+                if char == "\n":  # long lines (wrapped prose) decided here, without a call
+                    if ((at - line_start < short and self._line_ends(at, line_start))
+                            or text.startswith(markers, at + 1)):
                         ends.append(at + 1)
                     line_start = at + 1
                 elif char not in periods or self._period_ends(at):
