@@ -148,6 +148,15 @@ class SeverityRule(Rule):
     severity: Severity
 
 
+class ClaimKindsRule(Rule):
+    """Severities by what a mention is (docs/audit.md, "Claim, mention or discussion"): a
+    product said to be solid-state, or the technology talked about in general."""
+
+    unsupported_claim: Severity
+    unsupported_mention: Severity
+    term_in_mention: Severity
+
+
 class LogSamplingRule(Rule):
     max_gap_s: float = Field(gt=0)
 
@@ -192,6 +201,7 @@ class Rules(_Data):
     sub_classification: Rule
     application_ratio: RatioRule
     non_preferred_terms: SeverityRule
+    claim_kinds: ClaimKindsRule
     classification_code: Rule
     log_sampling: LogSamplingRule
     mass_stability: MassStabilityRule

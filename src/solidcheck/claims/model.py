@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..i18n import Param
 from ..model import Severity
 
-__all__ = ["AuditFinding", "AuditReport", "AuditSummary", "SourceLocation"]
+__all__ = ["AuditFinding", "AuditReport", "AuditSummary", "ClaimCue", "SourceLocation"]
 
 AUDIT_SCHEMA_VERSION: Literal[1] = 1
 
@@ -31,6 +31,16 @@ class SourceLocation(_Out):
     line: int | None = Field(default=None, ge=1, description="HTML/text source line, 1-based")
     column: int | None = Field(default=None, ge=1, description="source column, 1-based")
     element: str | None = Field(default=None, description="HTML element holding the text")
+
+
+class ClaimCue(_Out):
+    """A word of the mention's sentence that decided its claim_kind (claims/claim_cues.toml)."""
+
+    text: str = Field(description="the cue as written: extracted_text[start:end]")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    side: Literal["product", "generic"] = Field(description="'product': a specific product is "
+                                                "meant; 'generic': the technology in general")
 
 
 class AuditFinding(_Out):
@@ -58,6 +68,12 @@ class AuditFinding(_Out):
     basis_zh: str | None = Field(default=None, description="the basis in Chinese, where the "
                                  "rule gives it")
     location: SourceLocation | None = None
+    claim_kind: Literal["claim", "mention", "discussion"] | None = Field(
+        default=None, description="for terms and claims: 'claim' (a specific product is said "
+        "to be so), 'mention' (the technology in general) or 'discussion' (the term itself is "
+        "talked about); None for plausibility findings")
+    claim_cues: list[ClaimCue] = Field(default_factory=list, description="the words that "
+                                       "decided claim_kind, in text order")
 
 
 class AuditSummary(_Out):

@@ -20,13 +20,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..terms import Label, Vocabulary
+from .cues import load_claim_cues, load_traps
 
 __all__ = [
     "EN_HEADS",
+    "EN_LABEL_WORDS",
     "EN_MODIFIERS",
     "EN_STOP_WORDS",
     "ZH_EXCLUDED_AFTER_ALL_SOLID",
     "ZH_EXCLUDED_AFTER_QUALIFIER",
+    "ZH_HEADS",
     "PatternSpec",
     "chinese_characters",
     "pattern_specs",
@@ -57,11 +60,12 @@ EN_STOP_WORDS = (
 
 ZH_HEADS = ("电池", "电芯", "锂电")
 ZH_MODIFIERS = ("", "锂", "锂离子", "锂金属", "钠离子", "钠", "动力", "锂离子动力")
-# A bare qualifier (半固态) followed by one of these describes matter, not a battery.
-ZH_EXCLUDED_AFTER_QUALIFIER = (
-    "压铸", "成形", "成型", "铸造", "流变", "触变", "加工", "金属", "合金", "食品", "食物",
-    "发酵", "培养基", "润滑", "状", "电解质", "凝胶", "物质",
-)
+# A bare qualifier (半固态) followed by one of these describes matter, a process or a device,
+# not a battery: every trap's ``after`` words (claims/traps.toml, each with its reason).
+ZH_EXCLUDED_AFTER_QUALIFIER = load_traps().after_words()
+# English words that, after a qualifier or "solid-state", make it a battery label in a document
+# about batteries ("the semi-solid architecture"); data in claims/traps.toml.
+EN_LABEL_WORDS = tuple(load_traps().context.label_words_en)
 # A bare 全固态 followed by one of these is a device or a material, not a battery claim.
 ZH_EXCLUDED_AFTER_ALL_SOLID = (
     "激光", "电解质", "变压器", "继电器", "照明", "硬盘", "器件", "电子", "开关", "发射机",
@@ -207,4 +211,7 @@ def chinese_characters(vocabulary: Vocabulary) -> frozenset[str]:
                         if not spec.latin and spec.label.lang == "zh"]
     words += [*ZH_DISCUSSION_BEFORE, *ZH_DISCUSSION_AFTER, *ZH_NEGATIONS, *ZH_NEGATION_FILLERS,
               *ZH_QUALIFIER_PREFIXES]
+    cues, traps = load_claim_cues(), load_traps()  # read in context (claims/context.py)
+    words += [*cues.product.words, *cues.generic.words, *traps.nearby_words(),
+              *traps.context.battery_words]
     return frozenset(c for word in words for c in word if _CJK.match(c))

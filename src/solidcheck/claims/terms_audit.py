@@ -31,16 +31,20 @@ from ..model import Result, Severity
 from ..rules import Ruleset
 from ..terms import Concept, Label, Vocabulary, load_vocabulary
 from .basis import Cited, cite_rule
+from .context import Cue, TextContext, context_for
+from .cues import ClaimKind
 from .localise import render_message
-from .model import AuditFinding
+from .model import AuditFinding, ClaimCue
 from .normalize import Normalizer
 from .patterns import (
     EN_CELL_NOT_BATTERY,
     EN_HEADS,
+    EN_LABEL_WORDS,
     EN_MODIFIERS,
     EN_STOP_WORDS,
     ZH_DISCUSSION_AFTER,
     ZH_DISCUSSION_BEFORE,
+    ZH_HEADS,
     ZH_NEGATION_FILLERS,
     ZH_NEGATIONS,
     ZH_QUALIFIER_PREFIXES,
@@ -70,6 +74,8 @@ class Mention:
     concept_id: str
     label: Label
     lang: MentionLang
+    claim_kind: ClaimKind = "claim"
+    cues: tuple[Cue, ...] = ()
 
 
 # --- regular expressions on the normalised text, used only around a hit -------------------
@@ -86,6 +92,9 @@ _HEAD = (rf"{_SEP}(?:{_alternation(EN_HEADS)})(?![a-z0-9])"
          rf"(?!{_SEP}(?:{_alternation(EN_CELL_NOT_BATTERY)})(?![a-z0-9]))")
 _TERM_TAIL = re.compile(rf"(?:{_SEP}?state)?{_MODS}{_HEAD}")
 _CLAIM_TAIL = re.compile(rf"{_MODS}{_HEAD}")
+_LABEL = rf"{_SEP}(?:{_alternation(EN_LABEL_WORDS)})(?![a-z0-9])"
+_TERM_LABEL_TAIL = re.compile(rf"(?:{_SEP}?state)?{_MODS}{_LABEL}")
+_CLAIM_LABEL_TAIL = re.compile(rf"{_MODS}{_LABEL}")
 _STOP_AFTER = re.compile(rf"['\"”’]?{_MODS}{_SEP}(?:{_alternation(EN_STOP_WORDS)})(?![a-z0-9])")
 
 _OPEN_QUOTES = frozenset("'\"“‘「『《〈«‹")
@@ -277,21 +286,31 @@ class _Candidate:
     end: int
     spec: PatternSpec
     outcome: Literal["term", "claim", "discussed", "neutral"]
+    labelled: bool = False  # no battery word: a term only in a document about batteries
 
 
-def _latin_span(norm: str, start: int, end: int, spec: PatternSpec) -> tuple[int, bool] | None:
-    """The end of an English mention and whether it is bare (no battery word), or None."""
+Tail = Literal["battery", "label", "bare"]
+
+
+def _latin_span(norm: str, start: int, end: int, spec: PatternSpec) -> tuple[int, Tail] | None:
+    """The end of an English mention and what ends it: a battery word, a label word such as
+    "architecture" (a battery only in a battery document), or nothing; None: no mention."""
     if start > 0 and _is_word_char(norm[start - 1]):
         return None
     if spec.needs_tail:
-        tail = (_TERM_TAIL if spec.kind == "term" else _CLAIM_TAIL).match(norm, end)
+        term = spec.kind == "term"
+        tail = (_TERM_TAIL if term else _CLAIM_TAIL).match(norm, end)
         if tail:
-            return tail.end(), False
+            return tail.end(), "battery"
+        if spec.kind != "neutral":
+            label = (_TERM_LABEL_TAIL if term else _CLAIM_LABEL_TAIL).match(norm, end)
+            if label:
+                return label.end(), "label"
     if end < len(norm) and _is_word_char(norm[end]):
         return None
     if _STOP_AFTER.match(norm, end):  # "solid-state drive", "all-solid-state electrolyte"
         return None
-    return end, True
+    return end, "bare"
 
 
 def _discussed(norm: str, start: int, end: int) -> bool:
@@ -310,11 +329,14 @@ def _discussed(norm: str, start: int, end: int) -> bool:
 
 def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate | None:
     bare = spec.bare_term or spec.bare_claim
+    labelled = spec.bare_term or (spec.kind == "term" and not spec.latin
+                                  and not spec.text.endswith(ZH_HEADS))  # the label 半固态
     if spec.latin:
         span = _latin_span(norm, start, end, spec)
         if span is None:
             return None
-        end, bare = span
+        end, tail = span
+        bare, labelled = tail == "bare", tail == "label"
     if spec.kind == "neutral":
         return _Candidate(start, end, spec, "neutral")
     if spec.kind == "claim":
@@ -324,10 +346,10 @@ def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate
         if _NEGATION_BEFORE.match(backwards):
             return _Candidate(start, end, spec, "neutral")  # hides shorter claims inside it
     if _discussed(norm, start, end):
-        return _Candidate(start, end, spec, "discussed")
+        return _Candidate(start, end, spec, "discussed", labelled)
     if bare and spec.latin and not spec.bare_claim:
         return None  # "semi-solid food": no battery word, not discussed
-    return _Candidate(start, end, spec, spec.kind)
+    return _Candidate(start, end, spec, spec.kind, labelled)
 
 
 def _longest_first(cluster: list[_Candidate]) -> list[_Candidate]:
@@ -372,17 +394,32 @@ def find_mentions(text: str, *, vocabulary: Vocabulary | None = None,
     candidates = [cand for start, end, spec in hits
                   if (cand := _candidate(norm, start, end, spec)) is not None]
     mentions: list[Mention] = []
+    context = context_for(text, norm)
     for cand in _resolve(candidates):
+        if cand.labelled and not _battery_label(context, cand):
+            continue
         spec = cand.spec
         lang: MentionLang = "en"
         if not spec.latin:
             lang = "zh-Hant" if _is_traditional(text[cand.start:cand.end],
                                                 norm[cand.start:cand.end]) else "zh"
         kind: MentionKind = "term" if spec.kind == "term" else "claim"
-        mentions.append(Mention(start=cand.start, end=cand.end, kind=kind,
-                                discussed=cand.outcome == "discussed",
-                                concept_id=spec.concept_id, label=spec.label, lang=lang))
+        discussed = cand.outcome == "discussed"
+        reading = context.read(cand.start, cand.end) if not discussed else None
+        mentions.append(Mention(start=cand.start, end=cand.end, kind=kind, discussed=discussed,
+                                concept_id=spec.concept_id, label=spec.label, lang=lang,
+                                claim_kind=reading.kind if reading else "discussion",
+                                cues=reading.cues if reading else ()))
     return mentions
+
+
+def _battery_label(context: TextContext, cand: _Candidate) -> bool:
+    """A qualifier without a battery word (半固态, "semi-solid architecture") is a battery
+    term only outside every trap (claims/traps.toml) and — unless it is discussed ("the term
+    'semi-solid'") — only in a document about batteries."""
+    if context.trapped(cand.start, cand.end):
+        return False
+    return cand.outcome == "discussed" or context.about_batteries()
 
 
 # --- from mentions to findings --------------------------------------------------------------
@@ -429,19 +466,28 @@ def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *
     message; ``message``/``suggestion`` hold its English rendering."""
     if suggestion_id is not None:
         suggestion = render_message(suggestion_id, params, "en")
+    cues = [ClaimCue.model_construct(text=c.text, start=c.start, end=c.end, side=c.side)
+            for c in mention.cues]  # offsets and side are ours: no validation needed
     return AuditFinding(
         rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
         message=render_message(message_id, params, "en"), message_id=message_id,
         params=params, suggestion=suggestion, suggestion_id=suggestion_id,
-        basis=basis[0], basis_zh=basis[1])
+        basis=basis[0], basis_zh=basis[1], claim_kind=mention.claim_kind, claim_cues=cues)
 
 
 def _claim_finding(mention: Mention, quoted: str, matched: str, *, ruleset: Ruleset,
                    evidence: Result | None) -> AuditFinding:
     basis = cite_rule(ruleset, "solid_state_requires_test")
+    kinds = ruleset.rules.claim_kinds
+    if mention.claim_kind == "mention":  # no product: the one cell's evidence does not apply
+        params = {"quoted": quoted, "cues": ", ".join(c.text for c in mention.cues) or "-",
+                  **_test_params(ruleset)}
+        return _finding("unsupported_claim", kinds.unsupported_mention, mention, matched,
+                        message_id="audit.claim.mention", params=params, suggestion=None,
+                        basis=basis)
     if evidence is None:
         params = {"quoted": quoted, "ruleset": ruleset.id, **_test_params(ruleset)}
-        return _finding("unsupported_claim", "warning", mention, matched,
+        return _finding("unsupported_claim", kinds.unsupported_claim, mention, matched,
                         message_id="audit.claim.unsupported", params=params, suggestion=None,
                         suggestion_id="audit.suggestion.give_evidence", basis=basis)
     cited: dict[str, Param] = {
@@ -494,8 +540,10 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
                 params={"quoted": quoted, **_test_params(ruleset)}, suggestion=None,
                 basis=claim_basis))
         elif mention.kind == "term":
+            severity = (ruleset.rules.claim_kinds.term_in_mention
+                        if mention.claim_kind == "mention" else term_rule.severity)
             findings.append(_finding(
-                "non_preferred_term", term_rule.severity, mention, matched,
+                "non_preferred_term", severity, mention, matched,
                 message_id="audit.term.not_classification",
                 params=_term_params(quoted, concept, mention.label),
                 suggestion=_preferred(concept, mention.lang), basis=term_basis))
