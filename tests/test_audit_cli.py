@@ -212,3 +212,21 @@ def test_any_bytes_give_a_located_report_or_a_clean_error(data: bytes, text_form
     for finding in report.findings:
         assert 0 <= finding.start < finding.end <= len(text)
         assert text[finding.start:finding.end] == finding.text
+
+
+def test_text_and_html_say_how_each_mention_was_read_and_why(write_file, tmp_path):
+    """The claim kind is for people too, not only in the JSON: its cue words, in their
+    language."""
+    path = write_file("news.txt", "Solid-state batteries promise higher energy density.\n"
+                      "某车企宣布，新款旗舰轿车将搭载半固态电池。\n")
+    def cells(output: str) -> str:  # the table's last column, its wrapped lines joined
+        return " ".join(line.rsplit("│", 2)[-2].strip() for line in output.splitlines()
+                        if line.count("│") >= 2)
+
+    english = cells(invoke("audit", path).stdout)
+    assert "read as talk about the technology in general (cues: promise)" in english
+    chinese = cells(invoke("audit", path, "--lang", "zh").stdout).replace(" ", "")
+    assert "判定为针对具体产品的声明（线索：" in chinese and "搭载" in chinese
+    page = tmp_path / "audit.html"
+    assert invoke("audit", path, "--format", "html", "-o", page).exit_code == 0
+    assert "read as a claim about a product" in page.read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from ..i18n import Display, Language, Param, load_catalogue, traditional
 from .model import AuditFinding
 
-__all__ = ["finding_basis", "finding_message", "finding_suggestion", "in_language",
-           "note_text", "render_message"]
+__all__ = ["finding_basis", "finding_kind", "finding_message", "finding_suggestion",
+           "in_language", "note_text", "render_message"]
 
 PLAUSIBILITY_PREFIX = "plausibility."
 
@@ -91,6 +91,16 @@ def finding_suggestion(finding: AuditFinding, lang: Display) -> str | None:
     if finding.suggestion_id is None or lang == "en":
         return finding.suggestion
     return render_message(finding.suggestion_id, finding.params, lang)
+
+
+def finding_kind(finding: AuditFinding, lang: Display) -> str | None:
+    """How the mention was read — a claim about a product, talk about the technology, or
+    about the term — with the words that decided it; None for a figure check."""
+    if finding.claim_kind is None:
+        return None
+    cues = ("、" if lang in ("zh", "zh-Hant") else ", ").join(c.text for c in finding.claim_cues)
+    key = f"audit.kind.{finding.claim_kind}" + ("" if cues else "_no_cues")
+    return render_message(key, {"cues": cues}, lang)
 
 
 def finding_basis(finding: AuditFinding, lang: Display) -> str:

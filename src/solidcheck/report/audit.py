@@ -7,8 +7,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..claims.localise import finding_basis, finding_message, finding_suggestion
-from ..claims.model import AuditReport
+from ..claims.localise import finding_basis, finding_kind, finding_message, finding_suggestion
+from ..claims.model import AuditFinding, AuditReport
 from ..i18n import Display, load_catalogue, message
 from .parts import SEVERITY_RANK, finding_place, marked_segments, text_language
 
@@ -66,8 +66,9 @@ def render_audit(report: AuditReport, *, lang: Display = "en") -> RenderableType
         suggestion = finding_suggestion(finding, lang)
         if suggestion:
             explanation.append(f"\n→ {suggestion}", style="bold")
-        explanation.append(f"\n{finding.rule} · {_shortened(finding_basis(finding, lang), 160)}",
-                           style="dim")
+        kind = finding_kind(finding, lang)
+        explanation.append(f"\n{finding.rule} · " + (f"{kind} · " if kind else "")
+                           + _shortened(finding_basis(finding, lang), 160), style="dim")
         table.add_row(Text(_severity(finding.severity, lang), style=_STYLE[finding.severity]),
                       finding_place(finding, lang), Text(_shortened(finding.text, 80)),
                       explanation)
@@ -96,6 +97,11 @@ text-align:left;vertical-align:top}
 _HTML_LANG = {"en": "en", "zh": "zh-CN", "zh-Hant": "zh-Hant", "both": "en"}
 
 
+def _kind_html(finding: AuditFinding, lang: Display) -> str:
+    kind = finding_kind(finding, lang)
+    return f"{escape(kind)}<br>" if kind else ""
+
+
 def render_audit_html(report: AuditReport, text: str, *, lang: Display = "en") -> str:
     """One self-contained page in ``lang``: the extracted text with findings marked, then
     the list."""
@@ -122,7 +128,7 @@ def render_audit_html(report: AuditReport, text: str, *, lang: Display = "en") -
             f'<td class="sev-{finding.severity}">{_severity(finding.severity, lang)}</td>'
             f"<td>{escape(finding_place(finding, lang))}</td><td>{escape(finding.text)}</td>"
             f"<td>{escape(said[number - 1])}</td><td>{escape(suggestion or '')}</td>"
-            f"<td><code>{escape(finding.rule)}</code><br>"
+            f"<td><code>{escape(finding.rule)}</code><br>{_kind_html(finding, lang)}"
             f"{escape(finding_basis(finding, lang))}</td></tr>")
     source = report.source
     evidence = f"<p>{escape(_checked_against(report, lang))}</p>" if report.evidence else ""

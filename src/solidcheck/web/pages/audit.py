@@ -16,6 +16,7 @@ from ...claims.audit import audit
 from ...claims.extract import extract_from_bytes
 from ...claims.localise import (
     finding_basis,
+    finding_kind,
     finding_message,
     finding_suggestion,
     note_text,
@@ -126,7 +127,7 @@ def _audit_page(view: View, *, values: Mapping[str, str], errors: FormErrors,
     findings = [{"number": n, "finding": f, "where": finding_place(f, view.lang),
                  "message": _said(view, f, finding_message(f, view.lang)),
                  "suggestion": finding_suggestion(f, view.lang),
-                 "basis": _said_basis(view, f)}
+                 "basis": _said_basis(view, f), "kind": finding_kind(f, view.lang)}
                 for n, f in enumerate(report.findings if report else [], start=1)]
     return render(
         view, "audit.html.j2", title=view.t("audit_title"), form=True,
