@@ -26,15 +26,13 @@ from typing import Literal
 
 import ahocorasick
 
-from ..i18n import Param
-from ..model import Result, Severity
+from ..model import Result
 from ..rules import Ruleset
-from ..terms import Concept, Label, Vocabulary, load_vocabulary
-from .basis import Cited, cite_rule
-from .context import Cue, TextContext, context_for
-from .cues import ClaimKind
-from .localise import render_message
-from .model import AuditFinding, ClaimCue
+from ..terms import Vocabulary, load_vocabulary
+from .context import TextContext, context_for
+from .findings import findings_for
+from .mention import Mention, MentionKind, MentionLang
+from .model import AuditFinding
 from .normalize import Normalizer
 from .patterns import (
     EN_CELL_NOT_BATTERY,
@@ -58,24 +56,7 @@ __all__ = ["Mention", "audit_text", "find_mentions", "matcher_for"]
 AUDIT_RULES = ("non_preferred_term", "unsupported_claim", "contradicted_claim",
                "supported_claim", "term_discussed")
 
-MentionKind = Literal["term", "claim"]
-MentionLang = Literal["en", "zh", "zh-Hant"]
 Engine = Literal["automaton", "regex"]
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A term or claim found in a text, before any rule set or evidence is applied."""
-
-    start: int
-    end: int
-    kind: MentionKind
-    discussed: bool
-    concept_id: str
-    label: Label
-    lang: MentionLang
-    claim_kind: ClaimKind = "claim"
-    cues: tuple[Cue, ...] = ()
 
 
 # --- regular expressions on the normalised text, used only around a hit -------------------
@@ -422,95 +403,6 @@ def _battery_label(context: TextContext, cand: _Candidate) -> bool:
     return cand.outcome == "discussed" or context.about_batteries()
 
 
-# --- from mentions to findings --------------------------------------------------------------
-
-def _preferred(concept: Concept, lang: MentionLang) -> str:
-    if lang == "zh-Hant":
-        hant = [x.text for x in concept.labels if x.lang == "zh-Hant" and x.status == "preferred"]
-        if hant:
-            return hant[0]
-        lang = "zh"
-    return concept.preferred(lang)
-
-
-def _plural(term: str) -> str:
-    return term[: -len("battery")] + "batteries" if term.endswith("battery") else term
-
-
-def _term_params(quoted: str, concept: Concept, label: Label) -> dict[str, Param]:
-    """The parameters of a term finding: the concept's names in each language."""
-    english, chinese = concept.preferred("en"), concept.preferred("zh")
-    note = label.note
-    return {"quoted": quoted, "note@en": f" ({note})" if note else "",
-            "note@zh": f"（{note}）" if note and label.lang != "en" else "",
-            "concept@en": english, "concept@zh": chinese,
-            "concept_other@en": f" ({chinese})", "concept_other@zh": "",
-            "concept_plural@en": _plural(english), "concept_plural@zh": chinese}
-
-
-def _test_params(ruleset: Ruleset) -> dict[str, Param]:
-    """The weight-loss test a solid-state claim needs under ``ruleset``."""
-    rules = ruleset.rules
-    limit = rules.weight_loss_limit
-    return {"temperature": rules.test_temperature.temperature_c,
-            "duration": rules.test_duration.min_duration_h,
-            "pressure": rules.test_pressure.max_pressure_pa,
-            "relation": "≤" if limit.comparison == "at_most" else "<",
-            "limit": limit.limit_percent}
-
-
-def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *,
-             message_id: str, params: dict[str, Param], suggestion: str | None,
-             basis: Cited, suggestion_id: str | None = None) -> AuditFinding:
-    """A finding whose message (and suggestion, when it is a sentence) is a catalogue
-    message; ``message``/``suggestion`` hold its English rendering."""
-    if suggestion_id is not None:
-        suggestion = render_message(suggestion_id, params, "en")
-    cues = [ClaimCue.model_construct(text=c.text, start=c.start, end=c.end, side=c.side)
-            for c in mention.cues]  # offsets and side are ours: no validation needed
-    return AuditFinding(
-        rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
-        message=render_message(message_id, params, "en"), message_id=message_id,
-        params=params, suggestion=suggestion, suggestion_id=suggestion_id,
-        basis=basis[0], basis_zh=basis[1], claim_kind=mention.claim_kind, claim_cues=cues)
-
-
-def _claim_finding(mention: Mention, quoted: str, matched: str, *, ruleset: Ruleset,
-                   evidence: Result | None) -> AuditFinding:
-    basis = cite_rule(ruleset, "solid_state_requires_test")
-    kinds = ruleset.rules.claim_kinds
-    if mention.claim_kind == "mention":  # no product: the one cell's evidence does not apply
-        params = {"quoted": quoted, "cues": ", ".join(c.text for c in mention.cues) or "-",
-                  **_test_params(ruleset)}
-        return _finding("unsupported_claim", kinds.unsupported_mention, mention, matched,
-                        message_id="audit.claim.mention", params=params, suggestion=None,
-                        basis=basis)
-    if evidence is None:
-        params = {"quoted": quoted, "ruleset": ruleset.id, **_test_params(ruleset)}
-        return _finding("unsupported_claim", kinds.unsupported_claim, mention, matched,
-                        message_id="audit.claim.unsupported", params=params, suggestion=None,
-                        suggestion_id="audit.suggestion.give_evidence", basis=basis)
-    cited: dict[str, Param] = {
-        "quoted": quoted, "dossier": repr(evidence.dossier_id), "category": evidence.category,
-        "term@en": evidence.terms.en, "term@zh": evidence.terms.zh,
-        "ruleset": evidence.ruleset, "code": evidence.code}
-    if evidence.category == "solid_state":
-        return _finding("supported_claim", "info", mention, matched,
-                        message_id="audit.claim.supported", params=cited, suggestion=None,
-                        basis=basis)
-    if evidence.category == "undetermined":
-        return _finding("contradicted_claim", "error", mention, matched,
-                        message_id="audit.claim.contradicted_undetermined",
-                        params={**cited, **_test_params(ruleset)}, suggestion=None,
-                        basis=basis)
-    kind = "hybrid" if evidence.category == "hybrid_solid_liquid" else "liquid"
-    return _finding("contradicted_claim", "error", mention, matched,
-                    message_id="audit.claim.contradicted_misclassified",
-                    params={**cited, "kind": f"audit.kind.{kind}"},
-                    suggestion=evidence.terms.en if mention.lang == "en" else evidence.terms.zh,
-                    basis=basis)
-
-
 def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
                vocabulary: Vocabulary | None = None) -> list[AuditFinding]:
     """Findings on the terms and solid-state claims of ``text``, sorted by start.
@@ -521,33 +413,5 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
     term 'semi-solid'") produce at most an ``info``.
     """
     vocabulary = vocabulary or load_vocabulary()
-    term_rule = ruleset.rules.non_preferred_terms
-    term_basis = cite_rule(ruleset, "non_preferred_terms")
-    claim_basis = cite_rule(ruleset, "solid_state_requires_test")
-    findings: list[AuditFinding] = []
-    for mention in find_mentions(text, vocabulary=vocabulary):
-        matched = text[mention.start:mention.end]
-        quoted = f"“{matched}”"
-        concept = vocabulary.concepts[mention.concept_id]
-        if mention.discussed and mention.kind == "term":
-            findings.append(_finding(
-                "term_discussed", "info", mention, matched, message_id="audit.term.discussed",
-                params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_basis))
-        elif mention.discussed:
-            findings.append(_finding(
-                "term_discussed", "info", mention, matched, message_id="audit.claim.discussed",
-                params={"quoted": quoted, **_test_params(ruleset)}, suggestion=None,
-                basis=claim_basis))
-        elif mention.kind == "term":
-            severity = (ruleset.rules.claim_kinds.term_in_mention
-                        if mention.claim_kind == "mention" else term_rule.severity)
-            findings.append(_finding(
-                "non_preferred_term", severity, mention, matched,
-                message_id="audit.term.not_classification",
-                params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_basis))
-        else:
-            findings.append(_claim_finding(mention, quoted, matched, ruleset=ruleset,
-                                           evidence=evidence))
-    return findings
+    return findings_for(text, find_mentions(text, vocabulary=vocabulary), ruleset=ruleset,
+                        evidence=evidence, vocabulary=vocabulary)
