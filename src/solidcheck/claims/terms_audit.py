@@ -144,8 +144,10 @@ def _is_word_char(char: str) -> bool:
 
 
 def _is_traditional(original: str, normalized: str) -> bool:
-    return any(o != n and ("\u3400" <= o <= "\u9fff" or "\uf900" <= o <= "\ufaff")
-               for o, n in zip(original, normalized, strict=True))
+    """Was a traditional character folded? (Most mentions fold nothing: one comparison.)"""
+    return original != normalized and any(
+        o != n and ("\u3400" <= o <= "\u9fff" or "\uf900" <= o <= "\ufaff")
+        for o, n in zip(original, normalized, strict=True))
 
 
 # --- the matchers ---------------------------------------------------------------------------
