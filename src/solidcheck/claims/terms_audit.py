@@ -29,6 +29,7 @@ import ahocorasick
 from ..model import Result
 from ..rules import Ruleset
 from ..terms import Vocabulary, load_vocabulary
+from .collector import collector_paused
 from .context import TextContext, context_for
 from .findings import findings_for
 from .mention import Mention, MentionKind, MentionLang
@@ -372,13 +373,20 @@ def find_mentions(text: str, *, vocabulary: Vocabulary | None = None,
     the benchmark (bench/audit.py) and the tests: every combination gives the same mentions.
     """
     matcher = matcher_for(vocabulary)
-    norm = matcher.normalize(text)
-    hits = matcher.hits(norm, engine=engine, prefilter=prefilter)
-    candidates = [cand for start, end, spec in hits
-                  if (cand := _candidate(norm, start, end, spec)) is not None]
+    with collector_paused():
+        norm = matcher.normalize(text)
+        hits = matcher.hits(norm, engine=engine, prefilter=prefilter)
+        candidates = [cand for start, end, spec in hits
+                      if (cand := _candidate(norm, start, end, spec)) is not None]
+        return _mentions(text, norm, _resolve(candidates))
+
+
+def _mentions(text: str, norm: str, resolved: list[_Candidate]) -> list[Mention]:
+    """The resolved candidates read in their sentence and document: labels outside a
+    battery document dropped, each mention's language and claim kind decided."""
     mentions: list[Mention] = []
     context = context_for(text, norm)
-    for cand in _resolve(candidates):
+    for cand in resolved:
         if cand.labelled and not _battery_label(context, cand):
             continue
         spec = cand.spec
@@ -415,5 +423,6 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
     term 'semi-solid'") produce at most an ``info``.
     """
     vocabulary = vocabulary or load_vocabulary()
-    return findings_for(text, find_mentions(text, vocabulary=vocabulary), ruleset=ruleset,
-                        evidence=evidence, vocabulary=vocabulary)
+    with collector_paused():
+        return findings_for(text, find_mentions(text, vocabulary=vocabulary), ruleset=ruleset,
+                            evidence=evidence, vocabulary=vocabulary)
