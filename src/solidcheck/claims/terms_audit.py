@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 import ahocorasick
@@ -312,17 +313,22 @@ def _discussed(norm: str, start: int, end: int) -> bool:
 
 
 def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate | None:
-    bare = spec.bare_term or spec.bare_claim
-    labelled = spec.bare_term or (spec.kind == "term" and not spec.latin
-                                  and not spec.text.endswith(ZH_HEADS))  # the label 半固态
+    if spec.kind == "neutral":
+        if spec.latin:
+            span = _latin_span(norm, start, end, spec)
+            if span is None:
+                return None
+            end = span[0]
+        return _Candidate(start, end, spec, "neutral")
+    bare = False  # a Latin stem without a battery word (Chinese patterns are spelt out)
     if spec.latin:
         span = _latin_span(norm, start, end, spec)
         if span is None:
             return None
         end, tail = span
         bare, labelled = tail == "bare", tail == "label"
-    if spec.kind == "neutral":
-        return _Candidate(start, end, spec, "neutral")
+    else:  # the label 半固态
+        labelled = spec.bare_term or (spec.kind == "term" and not spec.text.endswith(ZH_HEADS))
     if spec.kind == "claim":
         backwards = norm[max(0, start - _WINDOW_BEFORE):start][::-1]
         if _QUALIFIER_BEFORE.match(backwards):
@@ -331,7 +337,7 @@ def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate
             return _Candidate(start, end, spec, "neutral")  # hides shorter claims inside it
     if _discussed(norm, start, end):
         return _Candidate(start, end, spec, "discussed", labelled)
-    if bare and spec.latin and not spec.bare_claim:
+    if bare and not spec.bare_claim:
         return None  # "semi-solid food": no battery word, not discussed
     return _Candidate(start, end, spec, spec.kind, labelled)
 
@@ -347,9 +353,13 @@ def _longest_first(cluster: list[_Candidate]) -> list[_Candidate]:
     return kept
 
 
+_BY_SPAN = attrgetter("start", "end")
+_BY_START = attrgetter("start")
+
+
 def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     """Overlaps resolved, longest first; neutral mentions hide what they cover, then go."""
-    candidates.sort(key=lambda c: (c.start, c.end))
+    candidates.sort(key=_BY_SPAN)
     resolved: list[_Candidate] = []
     cluster: list[_Candidate] = []
     cluster_end = -1
@@ -357,11 +367,12 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
         if cluster and cand.start >= cluster_end:
             resolved.extend(_longest_first(cluster))
             cluster = []
-        cluster_end = max(cluster_end, cand.end) if cluster else cand.end
+        if not cluster or cand.end > cluster_end:
+            cluster_end = cand.end
         cluster.append(cand)
     if cluster:
         resolved.extend(_longest_first(cluster))
-    resolved.sort(key=lambda c: c.start)
+    resolved.sort(key=_BY_START)
     return [c for c in resolved if c.outcome != "neutral"]
 
 
