@@ -140,6 +140,24 @@ _WINDOW_BEFORE = 60
 _WINDOW_AFTER = 40
 
 
+def _last_characters(*lists: Sequence[str]) -> frozenset[str]:
+    """The characters the words end with: spelt backwards, what the patterns above begin
+    with (besides the space and hyphen of ``[ -]*``)."""
+    return frozenset(" -").union(w[-1] for words in lists for w in words)
+
+
+# What must stand right before or after a mention for the patterns above to have a chance:
+# most Chinese mentions have none of these characters beside them and skip the patterns.
+_BEFORE_DISCUSSION = _OPEN_QUOTES | _last_characters(
+    ("a", "an", "the"), _EN_LIST_INTRO, _EN_TERM_NOUNS, _EN_CALLING, _EN_NAMED,
+    _EN_OTHER_DISCUSSION, ZH_DISCUSSION_BEFORE)
+_BEFORE_CLAIM = _BEFORE_DISCUSSION | _last_characters(
+    ("semi", "quasi", "near", "pseudo"), ZH_QUALIFIER_PREFIXES, _EN_NEGATION_FILLERS,
+    _EN_NEGATORS, ZH_NEGATION_FILLERS, ZH_NEGATIONS)
+_AFTER_DISCUSSION = _CLOSE_QUOTES | frozenset(  # is, are, was, were, no, not (above)
+    " iawn").union(w[0] for w in ZH_DISCUSSION_AFTER)
+
+
 def _is_word_char(char: str) -> bool:
     """A letter or digit of an alphabetic script: English words end where these stop."""
     return char.isalnum() and char < "\u2e80"
@@ -299,6 +317,9 @@ def _latin_span(norm: str, start: int, end: int, spec: PatternSpec) -> tuple[int
 
 
 def _discussed(norm: str, start: int, end: int) -> bool:
+    if (norm[start - 1:start] not in _BEFORE_DISCUSSION
+            and norm[end:end + 1] not in _AFTER_DISCUSSION):
+        return False  # "" (the text's edge) is in neither
     before = norm[max(0, start - _WINDOW_BEFORE):start]
     after = norm[end:end + _WINDOW_AFTER]
     if before[-1:] in _OPEN_QUOTES and after[:1] in _CLOSE_QUOTES:
@@ -329,7 +350,7 @@ def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate
         bare, labelled = tail == "bare", tail == "label"
     else:  # the label 半固态
         labelled = spec.bare_term or (spec.kind == "term" and not spec.text.endswith(ZH_HEADS))
-    if spec.kind == "claim":
+    if spec.kind == "claim" and norm[start - 1:start] in _BEFORE_CLAIM:
         backwards = norm[max(0, start - _WINDOW_BEFORE):start][::-1]
         if _QUALIFIER_BEFORE.match(backwards):
             return None  # 半固态电池, semi-solid-state: the term, not a claim
