@@ -13,8 +13,9 @@ How a text is read (docs/audit.md has the tables):
    English word boundaries, the battery word after an English stem, negation, discussion.
 4. Overlapping mentions are resolved: the longest wins (ties: the leftmost), so
    半固态电池 is one term, not a term and the claim 固态电池.
-5. ``audit_text`` turns mentions into findings with the rule set's severity and provenance,
-   and checks claims against a classification result when one is given.
+5. ``audit_text`` turns mentions (``mention.py``) into findings (``findings.py``) with the
+   rule set's severity and provenance, and checks claims against a classification result
+   when one is given.
 """
 
 from __future__ import annotations
