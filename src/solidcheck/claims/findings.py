@@ -78,7 +78,8 @@ class _Builder:
 
     def render(self, message_id: str, params: dict[str, Param]) -> str:
         """``render_message`` in English, once per distinct message and parameters (within a
-        text the rule set's numbers are the same objects, so equal keys render alike)."""
+        text the rule set's numbers are the same objects, so equal keys render alike; every
+        parameter made here is a scalar, so the key hashes)."""
         key = (message_id, *params.items())
         rendered = self._rendered.get(key)
         if rendered is None:
