@@ -10,9 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solidcheck import classify, load_dossier, load_ruleset
+from solidcheck.claims import terms_audit as ta
 from solidcheck.claims.basis import cite_rule
 from solidcheck.claims.model import AuditFinding
 from solidcheck.claims.normalize import normalize, translation_table
+from solidcheck.claims.patterns import (
+    ZH_DISCUSSION_AFTER,
+    ZH_DISCUSSION_BEFORE,
+    ZH_NEGATION_FILLERS,
+    ZH_NEGATIONS,
+    ZH_QUALIFIER_PREFIXES,
+)
 from solidcheck.claims.terms_audit import audit_text, find_mentions, matcher_for
 from solidcheck.model import Result
 
@@ -283,3 +291,45 @@ def test_empty_and_very_long_texts() -> None:
     per_unit = len(audit_text(unit, ruleset=NATIONAL))
     assert len(findings) == per_unit * (1_000_000 // len(unit) + 1)
     assert_located(text, findings)
+
+
+_BESIDE_WORDS = sorted({
+    *ta._EN_NEGATORS, *ta._EN_NEGATION_FILLERS, *ta._EN_DETERMINERS, *ta._EN_TERM_NOUNS,
+    *ta._EN_AGENTS, *ta._EN_CALLING, *ta._EN_BE, *ta._EN_NAMED, *ta._EN_LIST_INTRO,
+    *ta._EN_OTHER_DISCUSSION, *ZH_NEGATIONS, *ZH_NEGATION_FILLERS, *ZH_DISCUSSION_BEFORE,
+    *ZH_DISCUSSION_AFTER, *ZH_QUALIFIER_PREFIXES, "semi", "quasi", "near", "pseudo", "what",
+    "which", "the term", "called what", "not used", "no longer used", "was not a term",
+    "is not a category", "是", "x", "的", *ta._OPEN_QUOTES, *ta._CLOSE_QUOTES})
+_BESIDE = st.lists(st.sampled_from([*_BESIDE_WORDS, " ", "-"]), max_size=12).map("".join)
+
+
+def _assert_beside(before: str, after: str) -> None:
+    """Wherever a pattern beside the mention matches, the quick pre-check lets it through."""
+    backwards = before[::-1][:60]
+    if ta._QUALIFIER_BEFORE.match(backwards) or ta._NEGATION_BEFORE.match(backwards):
+        assert before[-1:] in ta._BEFORE_CLAIM, before
+    if before[-1:] in ta._OPEN_QUOTES and after[:1] in ta._CLOSE_QUOTES:
+        assert before[-1:] in ta._BEFORE_DISCUSSION
+    backwards = backwards.lstrip(" ")
+    backwards = backwards[1:].lstrip(" ") if backwards[:1] in ta._OPEN_QUOTES else backwards
+    if ta._DISCUSSION_BEFORE.match(backwards):
+        assert before[-1:] in ta._BEFORE_DISCUSSION, before
+    skipped = after.lstrip(" ")
+    skipped = skipped[1:].lstrip(" ") if skipped[:1] in ta._CLOSE_QUOTES else skipped
+    if ta._DISCUSSION_AFTER.match(skipped):
+        assert after[:1] in ta._AFTER_DISCUSSION, after
+
+
+def test_the_check_beside_a_mention_lets_every_word_through() -> None:
+    """The negation, qualifier and discussion patterns are tried only when the character
+    beside the mention is one they can begin with: each word they know, with each joiner."""
+    for word in _BESIDE_WORDS:
+        for joiner in ("", " ", "-", "“", " ‘ "):
+            _assert_beside(word + joiner, joiner + word)
+            _assert_beside("the " + word + joiner, joiner + "is " + word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_BESIDE, _BESIDE)
+def test_the_check_beside_a_mention_lets_every_phrase_through(before: str, after: str) -> None:
+    _assert_beside(before, after)

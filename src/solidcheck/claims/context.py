@@ -126,7 +126,8 @@ class TextContext:
                 at = match.start()
                 char = text[at]
                 if char == "\n":  # long lines (wrapped prose) decided here, without a call
-                    if ((at - line_start < short and self._line_ends(at, line_start))
+                    chars = at - line_start  # columns: at most twice the characters
+                    if ((chars < short and (2 * chars < short or self._line_ends(at, line_start)))
                             or text.startswith(markers, at + 1)):
                         ends.append(at + 1)
                     line_start = at + 1

@@ -13,8 +13,9 @@ How a text is read (docs/audit.md has the tables):
    English word boundaries, the battery word after an English stem, negation, discussion.
 4. Overlapping mentions are resolved: the longest wins (ties: the leftmost), so
    半固态电池 is one term, not a term and the claim 固态电池.
-5. ``audit_text`` turns mentions into findings with the rule set's severity and provenance,
-   and checks claims against a classification result when one is given.
+5. ``audit_text`` turns mentions (``mention.py``) into findings (``findings.py``) with the
+   rule set's severity and provenance, and checks claims against a classification result
+   when one is given.
 """
 
 from __future__ import annotations
@@ -22,19 +23,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 import ahocorasick
 
-from ..i18n import Param
-from ..model import Result, Severity
+from ..model import Result
 from ..rules import Ruleset
-from ..terms import Concept, Label, Vocabulary, load_vocabulary
-from .basis import Cited, cite_rule
-from .context import Cue, TextContext, context_for
-from .cues import ClaimKind
-from .localise import render_message
-from .model import AuditFinding, ClaimCue
+from ..terms import Vocabulary, load_vocabulary
+from .collector import collector_paused
+from .context import TextContext, context_for
+from .findings import findings_for
+from .mention import Mention, MentionKind, MentionLang
+from .model import AuditFinding
 from .normalize import Normalizer
 from .patterns import (
     EN_CELL_NOT_BATTERY,
@@ -58,24 +59,7 @@ __all__ = ["Mention", "audit_text", "find_mentions", "matcher_for"]
 AUDIT_RULES = ("non_preferred_term", "unsupported_claim", "contradicted_claim",
                "supported_claim", "term_discussed")
 
-MentionKind = Literal["term", "claim"]
-MentionLang = Literal["en", "zh", "zh-Hant"]
 Engine = Literal["automaton", "regex"]
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A term or claim found in a text, before any rule set or evidence is applied."""
-
-    start: int
-    end: int
-    kind: MentionKind
-    discussed: bool
-    concept_id: str
-    label: Label
-    lang: MentionLang
-    claim_kind: ClaimKind = "claim"
-    cues: tuple[Cue, ...] = ()
 
 
 # --- regular expressions on the normalised text, used only around a hit -------------------
@@ -157,14 +141,34 @@ _WINDOW_BEFORE = 60
 _WINDOW_AFTER = 40
 
 
+def _last_characters(*lists: Sequence[str]) -> frozenset[str]:
+    """The characters the words end with: spelt backwards, what the patterns above begin
+    with (besides the space and hyphen of ``[ -]*``)."""
+    return frozenset(" -").union(w[-1] for words in lists for w in words)
+
+
+# What must stand right before or after a mention for the patterns above to have a chance:
+# most Chinese mentions have none of these characters beside them and skip the patterns.
+_BEFORE_DISCUSSION = _OPEN_QUOTES | _last_characters(
+    ("a", "an", "the"), _EN_LIST_INTRO, _EN_TERM_NOUNS, _EN_CALLING, _EN_NAMED,
+    _EN_OTHER_DISCUSSION, ZH_DISCUSSION_BEFORE)
+_BEFORE_CLAIM = _BEFORE_DISCUSSION | _last_characters(
+    ("semi", "quasi", "near", "pseudo"), ZH_QUALIFIER_PREFIXES, _EN_NEGATION_FILLERS,
+    _EN_NEGATORS, ZH_NEGATION_FILLERS, ZH_NEGATIONS)
+_AFTER_DISCUSSION = _CLOSE_QUOTES | frozenset(  # is, are, was, were, no, not (above)
+    " iawn").union(w[0] for w in ZH_DISCUSSION_AFTER)
+
+
 def _is_word_char(char: str) -> bool:
     """A letter or digit of an alphabetic script: English words end where these stop."""
     return char.isalnum() and char < "\u2e80"
 
 
 def _is_traditional(original: str, normalized: str) -> bool:
-    return any(o != n and ("\u3400" <= o <= "\u9fff" or "\uf900" <= o <= "\ufaff")
-               for o, n in zip(original, normalized, strict=True))
+    """Was a traditional character folded? (Most mentions fold nothing: one comparison.)"""
+    return original != normalized and any(
+        o != n and ("\u3400" <= o <= "\u9fff" or "\uf900" <= o <= "\ufaff")
+        for o, n in zip(original, normalized, strict=True))
 
 
 # --- the matchers ---------------------------------------------------------------------------
@@ -314,6 +318,9 @@ def _latin_span(norm: str, start: int, end: int, spec: PatternSpec) -> tuple[int
 
 
 def _discussed(norm: str, start: int, end: int) -> bool:
+    if (norm[start - 1:start] not in _BEFORE_DISCUSSION
+            and norm[end:end + 1] not in _AFTER_DISCUSSION):
+        return False  # "" (the text's edge) is in neither
     before = norm[max(0, start - _WINDOW_BEFORE):start]
     after = norm[end:end + _WINDOW_AFTER]
     if before[-1:] in _OPEN_QUOTES and after[:1] in _CLOSE_QUOTES:
@@ -328,18 +335,23 @@ def _discussed(norm: str, start: int, end: int) -> bool:
 
 
 def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate | None:
-    bare = spec.bare_term or spec.bare_claim
-    labelled = spec.bare_term or (spec.kind == "term" and not spec.latin
-                                  and not spec.text.endswith(ZH_HEADS))  # the label 半固态
+    if spec.kind == "neutral":
+        if spec.latin:
+            span = _latin_span(norm, start, end, spec)
+            if span is None:
+                return None
+            end = span[0]
+        return _Candidate(start, end, spec, "neutral")
+    bare = False  # a Latin stem without a battery word (Chinese patterns are spelt out)
     if spec.latin:
         span = _latin_span(norm, start, end, spec)
         if span is None:
             return None
         end, tail = span
         bare, labelled = tail == "bare", tail == "label"
-    if spec.kind == "neutral":
-        return _Candidate(start, end, spec, "neutral")
-    if spec.kind == "claim":
+    else:  # the label 半固态
+        labelled = spec.bare_term or (spec.kind == "term" and not spec.text.endswith(ZH_HEADS))
+    if spec.kind == "claim" and norm[start - 1:start] in _BEFORE_CLAIM:
         backwards = norm[max(0, start - _WINDOW_BEFORE):start][::-1]
         if _QUALIFIER_BEFORE.match(backwards):
             return None  # 半固态电池, semi-solid-state: the term, not a claim
@@ -347,7 +359,7 @@ def _candidate(norm: str, start: int, end: int, spec: PatternSpec) -> _Candidate
             return _Candidate(start, end, spec, "neutral")  # hides shorter claims inside it
     if _discussed(norm, start, end):
         return _Candidate(start, end, spec, "discussed", labelled)
-    if bare and spec.latin and not spec.bare_claim:
+    if bare and not spec.bare_claim:
         return None  # "semi-solid food": no battery word, not discussed
     return _Candidate(start, end, spec, spec.kind, labelled)
 
@@ -363,9 +375,13 @@ def _longest_first(cluster: list[_Candidate]) -> list[_Candidate]:
     return kept
 
 
+_BY_SPAN = attrgetter("start", "end")
+_BY_START = attrgetter("start")
+
+
 def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     """Overlaps resolved, longest first; neutral mentions hide what they cover, then go."""
-    candidates.sort(key=lambda c: (c.start, c.end))
+    candidates.sort(key=_BY_SPAN)
     resolved: list[_Candidate] = []
     cluster: list[_Candidate] = []
     cluster_end = -1
@@ -373,11 +389,12 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
         if cluster and cand.start >= cluster_end:
             resolved.extend(_longest_first(cluster))
             cluster = []
-        cluster_end = max(cluster_end, cand.end) if cluster else cand.end
+        if not cluster or cand.end > cluster_end:
+            cluster_end = cand.end
         cluster.append(cand)
     if cluster:
         resolved.extend(_longest_first(cluster))
-    resolved.sort(key=lambda c: c.start)
+    resolved.sort(key=_BY_START)
     return [c for c in resolved if c.outcome != "neutral"]
 
 
@@ -389,13 +406,20 @@ def find_mentions(text: str, *, vocabulary: Vocabulary | None = None,
     the benchmark (bench/audit.py) and the tests: every combination gives the same mentions.
     """
     matcher = matcher_for(vocabulary)
-    norm = matcher.normalize(text)
-    hits = matcher.hits(norm, engine=engine, prefilter=prefilter)
-    candidates = [cand for start, end, spec in hits
-                  if (cand := _candidate(norm, start, end, spec)) is not None]
+    with collector_paused():
+        norm = matcher.normalize(text)
+        hits = matcher.hits(norm, engine=engine, prefilter=prefilter)
+        candidates = [cand for start, end, spec in hits
+                      if (cand := _candidate(norm, start, end, spec)) is not None]
+        return _mentions(text, norm, _resolve(candidates))
+
+
+def _mentions(text: str, norm: str, resolved: list[_Candidate]) -> list[Mention]:
+    """The resolved candidates read in their sentence and document: labels outside a
+    battery document dropped, each mention's language and claim kind decided."""
     mentions: list[Mention] = []
     context = context_for(text, norm)
-    for cand in _resolve(candidates):
+    for cand in resolved:
         if cand.labelled and not _battery_label(context, cand):
             continue
         spec = cand.spec
@@ -422,95 +446,6 @@ def _battery_label(context: TextContext, cand: _Candidate) -> bool:
     return cand.outcome == "discussed" or context.about_batteries()
 
 
-# --- from mentions to findings --------------------------------------------------------------
-
-def _preferred(concept: Concept, lang: MentionLang) -> str:
-    if lang == "zh-Hant":
-        hant = [x.text for x in concept.labels if x.lang == "zh-Hant" and x.status == "preferred"]
-        if hant:
-            return hant[0]
-        lang = "zh"
-    return concept.preferred(lang)
-
-
-def _plural(term: str) -> str:
-    return term[: -len("battery")] + "batteries" if term.endswith("battery") else term
-
-
-def _term_params(quoted: str, concept: Concept, label: Label) -> dict[str, Param]:
-    """The parameters of a term finding: the concept's names in each language."""
-    english, chinese = concept.preferred("en"), concept.preferred("zh")
-    note = label.note
-    return {"quoted": quoted, "note@en": f" ({note})" if note else "",
-            "note@zh": f"（{note}）" if note and label.lang != "en" else "",
-            "concept@en": english, "concept@zh": chinese,
-            "concept_other@en": f" ({chinese})", "concept_other@zh": "",
-            "concept_plural@en": _plural(english), "concept_plural@zh": chinese}
-
-
-def _test_params(ruleset: Ruleset) -> dict[str, Param]:
-    """The weight-loss test a solid-state claim needs under ``ruleset``."""
-    rules = ruleset.rules
-    limit = rules.weight_loss_limit
-    return {"temperature": rules.test_temperature.temperature_c,
-            "duration": rules.test_duration.min_duration_h,
-            "pressure": rules.test_pressure.max_pressure_pa,
-            "relation": "≤" if limit.comparison == "at_most" else "<",
-            "limit": limit.limit_percent}
-
-
-def _finding(rule_id: str, severity: Severity, mention: Mention, matched: str, *,
-             message_id: str, params: dict[str, Param], suggestion: str | None,
-             basis: Cited, suggestion_id: str | None = None) -> AuditFinding:
-    """A finding whose message (and suggestion, when it is a sentence) is a catalogue
-    message; ``message``/``suggestion`` hold its English rendering."""
-    if suggestion_id is not None:
-        suggestion = render_message(suggestion_id, params, "en")
-    cues = [ClaimCue.model_construct(text=c.text, start=c.start, end=c.end, side=c.side)
-            for c in mention.cues]  # offsets and side are ours: no validation needed
-    return AuditFinding(
-        rule=rule_id, severity=severity, start=mention.start, end=mention.end, text=matched,
-        message=render_message(message_id, params, "en"), message_id=message_id,
-        params=params, suggestion=suggestion, suggestion_id=suggestion_id,
-        basis=basis[0], basis_zh=basis[1], claim_kind=mention.claim_kind, claim_cues=cues)
-
-
-def _claim_finding(mention: Mention, quoted: str, matched: str, *, ruleset: Ruleset,
-                   evidence: Result | None) -> AuditFinding:
-    basis = cite_rule(ruleset, "solid_state_requires_test")
-    kinds = ruleset.rules.claim_kinds
-    if mention.claim_kind == "mention":  # no product: the one cell's evidence does not apply
-        params = {"quoted": quoted, "cues": ", ".join(c.text for c in mention.cues) or "-",
-                  **_test_params(ruleset)}
-        return _finding("unsupported_claim", kinds.unsupported_mention, mention, matched,
-                        message_id="audit.claim.mention", params=params, suggestion=None,
-                        basis=basis)
-    if evidence is None:
-        params = {"quoted": quoted, "ruleset": ruleset.id, **_test_params(ruleset)}
-        return _finding("unsupported_claim", kinds.unsupported_claim, mention, matched,
-                        message_id="audit.claim.unsupported", params=params, suggestion=None,
-                        suggestion_id="audit.suggestion.give_evidence", basis=basis)
-    cited: dict[str, Param] = {
-        "quoted": quoted, "dossier": repr(evidence.dossier_id), "category": evidence.category,
-        "term@en": evidence.terms.en, "term@zh": evidence.terms.zh,
-        "ruleset": evidence.ruleset, "code": evidence.code}
-    if evidence.category == "solid_state":
-        return _finding("supported_claim", "info", mention, matched,
-                        message_id="audit.claim.supported", params=cited, suggestion=None,
-                        basis=basis)
-    if evidence.category == "undetermined":
-        return _finding("contradicted_claim", "error", mention, matched,
-                        message_id="audit.claim.contradicted_undetermined",
-                        params={**cited, **_test_params(ruleset)}, suggestion=None,
-                        basis=basis)
-    kind = "hybrid" if evidence.category == "hybrid_solid_liquid" else "liquid"
-    return _finding("contradicted_claim", "error", mention, matched,
-                    message_id="audit.claim.contradicted_misclassified",
-                    params={**cited, "kind": f"audit.kind.{kind}"},
-                    suggestion=evidence.terms.en if mention.lang == "en" else evidence.terms.zh,
-                    basis=basis)
-
-
 def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
                vocabulary: Vocabulary | None = None) -> list[AuditFinding]:
     """Findings on the terms and solid-state claims of ``text``, sorted by start.
@@ -521,33 +456,6 @@ def audit_text(text: str, *, ruleset: Ruleset, evidence: Result | None = None,
     term 'semi-solid'") produce at most an ``info``.
     """
     vocabulary = vocabulary or load_vocabulary()
-    term_rule = ruleset.rules.non_preferred_terms
-    term_basis = cite_rule(ruleset, "non_preferred_terms")
-    claim_basis = cite_rule(ruleset, "solid_state_requires_test")
-    findings: list[AuditFinding] = []
-    for mention in find_mentions(text, vocabulary=vocabulary):
-        matched = text[mention.start:mention.end]
-        quoted = f"“{matched}”"
-        concept = vocabulary.concepts[mention.concept_id]
-        if mention.discussed and mention.kind == "term":
-            findings.append(_finding(
-                "term_discussed", "info", mention, matched, message_id="audit.term.discussed",
-                params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_basis))
-        elif mention.discussed:
-            findings.append(_finding(
-                "term_discussed", "info", mention, matched, message_id="audit.claim.discussed",
-                params={"quoted": quoted, **_test_params(ruleset)}, suggestion=None,
-                basis=claim_basis))
-        elif mention.kind == "term":
-            severity = (ruleset.rules.claim_kinds.term_in_mention
-                        if mention.claim_kind == "mention" else term_rule.severity)
-            findings.append(_finding(
-                "non_preferred_term", severity, mention, matched,
-                message_id="audit.term.not_classification",
-                params=_term_params(quoted, concept, mention.label),
-                suggestion=_preferred(concept, mention.lang), basis=term_basis))
-        else:
-            findings.append(_claim_finding(mention, quoted, matched, ruleset=ruleset,
-                                           evidence=evidence))
-    return findings
+    with collector_paused():
+        return findings_for(text, find_mentions(text, vocabulary=vocabulary), ruleset=ruleset,
+                            evidence=evidence, vocabulary=vocabulary)
