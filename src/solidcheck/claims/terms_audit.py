@@ -28,10 +28,10 @@ from typing import Literal
 
 import ahocorasick
 
+from .._collector import collector_paused
 from ..model import Result
 from ..rules import Ruleset
 from ..terms import Vocabulary, load_vocabulary
-from .collector import collector_paused
 from .context import TextContext, context_for
 from .findings import findings_for
 from .mention import Mention, MentionKind, MentionLang

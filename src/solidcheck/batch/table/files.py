@@ -22,6 +22,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from ..._collector import collector_paused
 from ..._validation import problems_from
 from ...dossier import RepeatedKeyError, reject_repeated_keys
 from ...errors import DossierError, Problem
@@ -44,7 +45,6 @@ from .model import (
     dossiers_to_table,
     mapping_chunks,
     row_of,
-    without_gc,
 )
 
 __all__ = [
@@ -449,7 +449,7 @@ def _jsonl_tables(path: Path, *, batch_rows: int | None) -> Iterator[pa.Table]:
             if row == 0:
                 lines[0] = lines[0].removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
             dossiers: list[Dossier] = []
-            with without_gc():
+            with collector_paused():
                 for line in lines:
                     row += 1
                     dossier, row_problems = _jsonl_dossier(line, row)
@@ -539,7 +539,7 @@ class TableWriter:
             self._csv_specimens.write_table(specimens)
         elif self._jsonl is not None:
             for _, mappings in mapping_chunks(table, self.rows_written + 1):
-                with without_gc():
+                with collector_paused():
                     lines = [json.dumps(checked(mapping, problems), ensure_ascii=False) + "\n"
                              for mapping, problems in mappings]
                 self._jsonl.writelines(lines)

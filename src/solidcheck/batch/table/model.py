@@ -14,17 +14,16 @@ Row numbers in problems count dossiers from 1 (the first data row of a CSV is ro
 from __future__ import annotations
 
 import difflib
-import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from pydantic import ValidationError
 
+from ..._collector import collector_paused
 from ..._validation import problems_from
 from ...dossier import RepeatedKeyError, reject_repeated_keys
 from ...errors import DossierError, Problem
@@ -95,7 +94,7 @@ _KEEP_VALIDATED_ROWS = 200_000  # table_to_dossiers keeps at most this many, els
 def dossiers_to_table(dossiers: Iterable[Dossier]) -> pa.Table:
     """The dossiers as one table in :data:`DOSSIER_TABLE_SCHEMA`, in the order given."""
     columns: dict[str, list[Any]] = {name: [] for name in DOSSIER_TABLE_SCHEMA.names}
-    with without_gc():
+    with collector_paused():
         for dossier in dossiers:
             for name, value in _dossier_row(dossier).items():
                 columns[name].append(value)
@@ -146,7 +145,7 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
     problems: list[Problem] = []
     invalid_rows = 0
     for start, mappings in mapping_chunks(table, first_row):
-        with without_gc():
+        with collector_paused():
             for offset, (mapping, row_problems) in enumerate(mappings):
                 if not row_problems:
                     try:
@@ -170,23 +169,9 @@ def table_to_dossiers(table: pa.Table | pa.RecordBatch, *, first_row: int = 1,
 def _validated_again(table: pa.Table, first_row: int) -> Iterator[Dossier]:
     # Already checked: every row is valid, so this only rebuilds the models.
     for _, mappings in mapping_chunks(table, first_row):
-        with without_gc():
+        with collector_paused():
             dossiers = [Dossier.model_validate(mapping) for mapping, _ in mappings]
         yield from dossiers
-
-
-@contextmanager
-def without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around a bulk conversion: the rows and dossiers
-    made are acyclic, but their number triggers a collection every few hundred objects,
-    each walking everything kept so far — three to six times the conversion's own time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _UNLISTED = "… and "  # how the count of the rows not listed begins
@@ -225,7 +210,7 @@ def mapping_chunks(table: pa.Table, first_row: int,
     """(first row number, [(dossier mapping, problems)]) per chunk of the table."""
     start = first_row
     for batch in table.to_batches(max_chunksize=DEFAULT_BATCH_ROWS):
-        with without_gc():
+        with collector_paused():
             mappings = _batch_mappings(batch, start)
         yield start, mappings
         start += batch.num_rows
