@@ -170,3 +170,16 @@ def test_the_scorer_scores_again_after_midnight_and_reads_only_the_last_days(
     assert len(files) == 7 and files[-1][1].name == max(p.name for p in network.frames.iterdir())
     first = day_files(network.frames, today=files[0][0], history_days=7)
     assert [day for day, _ in first][-1] == files[0][0]  # no file after "today" is read
+
+
+def test_logs_above_the_memory_bound_are_explained_not_read(
+        network: Network, tmp_path: Path) -> None:
+    """The logs are scored in memory: above SOLIDCHECK_RISK_MAX_LOG_MB the server reads none
+    and says how to score offline instead."""
+    for site in _site(tmp_path, network, risk_model=network.model, risk_max_log_mb=1):
+        answer = site.client.get("/v1/charging/risk", headers=site.key).json()
+        assert answer["status"] == "error"
+        problem = answer["problems"][0]
+        assert "SOLIDCHECK_RISK_MAX_LOG_MB" in problem["fix"]
+        assert "--engine partitioned" in problem["fix"]
+        assert "SOLIDCHECK_RISK_MAX_LOG_MB" in _section(site.client.get("/charging").text)

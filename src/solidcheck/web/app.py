@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
                                               ocpp.live_ruleset_of(settings))
     # risk-show: the ports at risk, scored from the endpoint's frame logs
     app.state.risk = live.RiskScorer(settings.risk_model, app.state.ocpp.log.folder,
-                                     settings.risk_history_days, settings.risk_ports_shown)
+                                     settings.risk_history_days, settings.risk_ports_shown,
+                                     max_log_bytes=settings.risk_max_log_mb * 1_000_000)
     app.include_router(ocpp.router)
     app.include_router(api.router)
     app.include_router(api.system_router)

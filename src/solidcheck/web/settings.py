@@ -42,6 +42,7 @@ _ENV = {
     "risk_model": "SOLIDCHECK_RISK_MODEL",
     "risk_ports_shown": "SOLIDCHECK_RISK_PORTS_SHOWN",
     "risk_history_days": "SOLIDCHECK_RISK_HISTORY_DAYS",
+    "risk_max_log_mb": "SOLIDCHECK_RISK_MAX_LOG_MB",
 }
 
 
@@ -153,6 +154,10 @@ class Settings(BaseModel):
         default=35, ge=1, description="SOLIDCHECK_RISK_HISTORY_DAYS: the last day files of "
         "the frame logs read to score (fewer when the folder holds fewer). Assumed: the "
         "features' longest window (28 days) and a week for the trends' baselines")
+    risk_max_log_mb: int = Field(
+        default=1024, ge=1, description="SOLIDCHECK_RISK_MAX_LOG_MB: the most frame-log "
+        "megabytes the server reads to score (they are held in memory, at about ten times "
+        "their size); above it the page says so and how to score offline in buckets")
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -38,7 +38,8 @@ def day_files(folder: Path, *, today: date, history_days: int) -> list[tuple[dat
 
 
 def score_frame_logs(folder: Path, model: RiskModel, *, now: datetime, history_days: int,
-                     logs: LogTables | None = None) -> dict[str, Any] | None:
+                     logs: LogTables | None = None, max_log_bytes: int | None = None
+                     ) -> dict[str, Any] | None:
     """The risk list (:func:`~.listing.risk_list`) of every port in the frame logs, highest
     first, each with its drivers; None when the folder holds no frame yet. One
     ChargingInputError for a model the logs cannot be scored with."""
@@ -49,6 +50,16 @@ def score_frame_logs(folder: Path, model: RiskModel, *, now: datetime, history_d
     files = day_files(folder, today=now.date(), history_days=history_days)
     if not files:
         return None
+    size = sum(path.stat().st_size for _, path in files)
+    if max_log_bytes is not None and size > max_log_bytes:
+        raise ChargingInputError([Problem(
+            str(folder), f"the last {len(files)} day files of the frame logs hold "
+            f"{size / 1e6:,.0f} MB, above the {max_log_bytes / 1e6:,.0f} MB the server reads "
+            "to score (held in memory, at about ten times their size)",
+            "raise SOLIDCHECK_RISK_MAX_LOG_MB where the machine has the memory, or score "
+            "offline in buckets: `solidcheck charging ingest LOGS -o TABLES`, then "
+            "`solidcheck charging risk score MODEL TABLES --engine partitioned --format json "
+            "-o scores.json`")])
     problems: list[Problem] = []
     rulesets = rulesets_named([model.card["ruleset"]], problems)
     if problems:

@@ -73,6 +73,8 @@ class RiskScorer:
     folder: Path
     history_days: int
     ports_shown: int | None
+    #: the most frame-log bytes read to score: they are held in memory
+    max_log_bytes: int | None = None
     state: RiskState = field(default_factory=lambda: RiskState("pending"))
     _task: asyncio.Task[None] | None = None
     _first: asyncio.Event | None = None
@@ -131,7 +133,8 @@ class RiskScorer:
             model = load(self.model_folder)
             card = model.card
             listing = score_frame_logs(self.folder, model, now=now,
-                                       history_days=self.history_days, logs=self._logs)
+                                       history_days=self.history_days, logs=self._logs,
+                                       max_log_bytes=self.max_log_bytes)
         except MissingDependencyError as exc:
             return RiskState("error", missing=exc.package, scored_at=now)
         except ChargingInputError as exc:
