@@ -91,8 +91,8 @@ def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
                 start_day: date | None = None, end_day: date | None = None,
                 engine: str = "local", scheduler: str | None = None,
                 scratch: Path | None = None, lang: Display = "en",
-                charge_point_id: str | None = None, ocpp_version: str | None = None
-                ) -> RiskFrames:
+                charge_point_id: str | None = None, ocpp_version: str | None = None,
+                with_labels: bool = True) -> RiskFrames:
     """The inputs' canonical tables (as ``charging metrics`` reads them) made into features
     and labels by charging/risk/features.py and labels.py, in memory or in buckets
     (``engine``: charging_risk_scale.py); or a features file's."""
@@ -102,7 +102,7 @@ def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
     features, found, sha = risk_data(inputs, ruleset, start_day=start_day, end_day=end_day,
                                      engine=engine, scheduler=scheduler, scratch=scratch,
                                      lang=lang, charge_point_id=charge_point_id,
-                                     ocpp_version=ocpp_version)
+                                     ocpp_version=ocpp_version, with_labels=with_labels)
     return RiskFrames(features, found, FeatureSpec(FEATURES, CATEGORICAL), sha)
 
 
@@ -211,7 +211,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
         raise ChargingInputError(problems)
     frames = risk_frames(inputs, chosen[0], start_day=chosen_day, end_day=chosen_day,
                          engine=engine, scheduler=scheduler, scratch=scratch, lang=display,
-                         charge_point_id=charge_point, ocpp_version=ocpp_version)
+                         charge_point_id=charge_point, ocpp_version=ocpp_version,
+                         with_labels=False)  # scoring needs no labels
     features = frames.features
     last = chosen_day or features.get_column("day").max()
     rule = chosen[0].rules.risk_model

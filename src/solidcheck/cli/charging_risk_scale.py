@@ -49,10 +49,14 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
               start_day: date | None = None, end_day: date | None = None,
               engine: str = "local", scheduler: str | None = None,
               scratch: Path | None = None, lang: Display = "en",
-              charge_point_id: str | None = None, ocpp_version: str | None = None
+              charge_point_id: str | None = None, ocpp_version: str | None = None,
+              with_labels: bool = True
               ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
     """(features, labels, each input's sha256) of the inputs: a features file's own, else
-    computed by ``engine`` (its problems are the caller's: engine_problems)."""
+    computed by ``engine`` (its problems are the caller's: engine_problems). Without
+    ``with_labels`` (scoring needs none) the labels are not computed: an empty frame."""
+    import polars as pl
+
     from ..charging.metrics_inputs import read_metrics_inputs
     from ..charging.risk import port_day_features, port_day_labels
     from ..charging.risk.features_file import is_features_file
@@ -73,7 +77,7 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
     if not split or (engine == "auto" and _rows(read) <= AUTO_ROWS):
         tables = _whole(read)
         return (port_day_features(tables, ruleset, start_day=start_day, end_day=end_day),
-                port_day_labels(tables, ruleset), sha)
+                port_day_labels(tables, ruleset) if with_labels else pl.DataFrame(), sha)
     from ..charging.risk.partitioned import partitioned_risk
 
     sources: dict[str, list[Path | pa.Table]] = {
@@ -86,7 +90,7 @@ def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
             mapper, on_bucket):
         features, found = partitioned_risk(sources, small, ruleset, start_day=start_day,
                                            end_day=end_day, scratch=scratch, mapper=mapper,
-                                           on_bucket=on_bucket)
+                                           on_bucket=on_bucket, with_labels=with_labels)
     return features, found, sha
 
 

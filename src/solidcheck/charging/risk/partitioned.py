@@ -145,11 +145,12 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
                      horizons: Sequence[str] | None = None, buckets: int | None = None,
                      scratch: Path | None = None, mapper: Mapper | None = None,
                      on_bucket: Callable[[int], None] | None = None,
-                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                     with_labels: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``port_day_features`` and ``port_day_labels`` of the whole network (``sources``: the files or
     tables of :data:`SPLIT_TABLES`; ``small``: the others), computed in station-hash
     buckets written under ``scratch`` (a temporary folder by default). ``on_bucket`` is told
-    of the number of buckets (negated), then called with 1 as each is done."""
+    of the number of buckets (negated), then called with 1 as each is done. Without
+    ``with_labels`` (scoring needs none) the labels are an empty frame."""
     with tempfile.TemporaryDirectory(prefix="solidcheck-risk-buckets-", dir=scratch) as folder:
         split = split_stations(sources, small, Path(folder), buckets=buckets)
         span = split.span
@@ -166,9 +167,10 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
             if ports.is_empty():
                 return pl.DataFrame(), pl.DataFrame()
             mine = pl.col("port_id").is_in(ports.get_column("port_id").implode())
+            labels = (port_day_labels(tables, ruleset, horizons=horizons, span=span).filter(mine)
+                      if with_labels else pl.DataFrame())
             return (port_day_features(tables, ruleset, start_day=start_day, end_day=end_day,
-                                      span=span).filter(mine),
-                    port_day_labels(tables, ruleset, horizons=horizons, span=span).filter(mine))
+                                      span=span).filter(mine), labels)
 
         features: list[pl.DataFrame] = []
         found: list[pl.DataFrame] = []
@@ -183,7 +185,7 @@ def partitioned_risk(sources: Mapping[str, Sequence[Path | pa.Table]],
         return (port_day_features(empty, ruleset, span=span),
                 port_day_labels(empty, ruleset, horizons=horizons, span=span))
     return (_temperature_seen(pl.concat(features)).sort("port_id", "day"),
-            pl.concat(found).sort("port_id", "day"))
+            pl.concat(found).sort("port_id", "day") if with_labels else pl.DataFrame())
 
 
 def _temperature_seen(features: pl.DataFrame) -> pl.DataFrame:
