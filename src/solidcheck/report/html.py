@@ -109,7 +109,8 @@ def _item_view(number: int, item: ReportItem, words: ReportWords, installed: Seq
     if item.oven_log is not None and item.oven_log_conditions is not None:
         evidence_file = (item.oven_log_evidence.file if item.oven_log_evidence
                          else item.oven_log.source)
-        alt = oven_alt(words.plain, evidence_file, item.oven_log, item.oven_log_conditions)
+        alt = oven_alt(words.plain, evidence_file, item.oven_log, item.oven_log_conditions,
+                       lang="en" if words.lang == "both" else words.lang)
         svg = oven_figure(item.oven_log, item.oven_log_conditions, words=words.plain)
         view["oven_svg"] = accessible_svg(svg, f"{uid}-oven", alt)
         view["oven_alt"] = alt

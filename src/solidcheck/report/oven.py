@@ -16,7 +16,7 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from ..conditions import ConditionsAnalysis
-from ..i18n import format_quantity
+from ..i18n import Language, format_quantity
 from ..plotting import BLUE, DARK, GREEN, HOLD, RED, plot_style, svg_of
 from ..readers import Reading
 
@@ -120,7 +120,7 @@ def _drawn(reading: Reading, analysis: ConditionsAnalysis, words: Words) -> Figu
 
 
 def oven_alt(words: Words, evidence_file: str, reading: Reading,
-             analysis: ConditionsAnalysis) -> str:
+             analysis: ConditionsAnalysis, *, lang: Language = "en") -> str:
     """The figure in words: the file, its span, each channel's range, the hold, the masses."""
     time_s = _column(reading, "time_s")
     assert time_s is not None
@@ -138,11 +138,11 @@ def oven_alt(words: Words, evidence_file: str, reading: Reading,
     else:
         pressure = ("" if hold.pressure_max_pa is None else f", ≤ {hold.pressure_max_pa:g} Pa")
         parts.append(f"{words('hold')} {_hms(hold.start_s)} → {_hms(hold.end_s)} "
-                     f"({format_quantity(hold.duration_h, 'duration_h')}), "
+                     f"({format_quantity(hold.duration_h, 'duration_h', lang)}), "
                      f"{hold.temperature_min_c:.2f}–"
                      f"{hold.temperature_max_c:.2f} °C{pressure}")
     if analysis.mass is not None:
         mass = analysis.mass
         parts.append(f"m₀ {mass.mass_before_g:g} g → m₁ {mass.mass_after_g:g} g "
-                     f"({format_quantity(mass.percent, 'percent')})")
+                     f"({format_quantity(mass.percent, 'percent', lang)})")
     return "; ".join(parts) + "."
