@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .conditions import ConditionsAnalysis, analyse_conditions
 from .dossier import dossier_from_mapping
 from .errors import DossierError, Problem
@@ -29,7 +31,10 @@ __all__ = ["BuiltDossier", "build_dossier", "column_decimals", "evidence_summary
            "resolved", "summary_said"]
 
 #: the most decimals a file's number is taken to have (beyond: float noise, not a digit)
-_MAX_DECIMALS = 6
+_MAX_DECIMALS = 12
+#: how far a written number may be from its binary value: float64's noise, float32's precision
+_FLOAT64_NOISE = 1e-12
+_FLOAT32_PRECISION = 2.0**-24
 #: 10**-4 h = 0.36 s: the fewest decimals of an hour that keep a whole second
 _HOUR_DECIMALS_PER_SECOND = 4
 
@@ -88,11 +93,18 @@ def evidence_summary(evidence: Evidence, lang: Display) -> str | None:
 # --- numbers to the digits the instruments resolve ------------------------------------------
 
 def column_decimals(values: Iterable[float | None]) -> int:
-    """The decimals a file's numbers were written with: the fewest (at most 6) that give
-    every finite value back. ``51.203399999999995`` (51203.4 mg in g) has 4."""
-    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    """The decimals a file's numbers were written with: the fewest (at most 12) that give
+    every finite value back — to float64's precision, or float32's for a binary file that
+    stored float32 (a thermobalance's temperatures). ``51.203399999999995`` (51203.4 mg in
+    g) has 4; ``25.895000457763672`` (float32) has 3."""
+    finite = np.asarray([float(v) for v in values if v is not None and math.isfinite(v)],
+                        dtype=np.float64)
+    stored_as_float32 = bool(finite.size) and bool(np.all(
+        finite.astype(np.float32).astype(np.float64) == finite))
+    relative = _FLOAT32_PRECISION if stored_as_float32 else _FLOAT64_NOISE
+    tolerance = relative * np.maximum(1.0, np.abs(finite))
     for decimals in range(_MAX_DECIMALS + 1):
-        if all(abs(round(v, decimals) - v) <= 1e-9 * max(1.0, abs(v)) for v in finite):
+        if np.all(np.abs(np.round(finite, decimals) - finite) <= tolerance):
             return decimals
     return _MAX_DECIMALS
 
@@ -189,7 +201,7 @@ def build_dossier(
             conditions = analyse_conditions(oven_log, ruleset=ruleset)
             taken = _take_conditions(test, conditions, oven_log, notes, problems)
             evidence.append(_evidence(oven_log, taken, _conditions_summary(
-                conditions, duration_h=test.get("duration_h"))))
+                conditions, oven_log, duration_h=test.get("duration_h"))))
         if weighings is not None:
             test["specimens"] = _weighed_specimens(weighings)
             evidence.append(_evidence(
@@ -279,16 +291,20 @@ def _take_conditions(
     return taken
 
 
-def _conditions_summary(conditions: ConditionsAnalysis, *, duration_h: Any = None) -> Said:
-    """The log's summary; the duration as the dossier states it (``duration_h``, resolved)."""
+def _conditions_summary(conditions: ConditionsAnalysis, log: Reading, *,
+                        duration_h: Any = None) -> Said:
+    """The log's summary, its numbers as the log resolves them; the duration as the dossier
+    states it (``duration_h``)."""
     hold = conditions.hold
     verdict = "conditions.meets" if conditions.meets_conditions else "conditions.does_not_meet"
     if hold is None:
         return said("evidence.summary.no_hold", verdict=verdict, ruleset=conditions.ruleset)
     duration = duration_h if isinstance(duration_h, float) else hold.duration_h
-    shown: dict[str, Param] = {"duration": duration, "low": hold.temperature_min_c,
-                              "high": hold.temperature_max_c, "verdict": verdict,
-                              "ruleset": conditions.ruleset}
+    degrees = column_decimals(_column_values(log, "temperature_c"))
+    shown: dict[str, Param] = {"duration": duration, "low": round(hold.temperature_min_c, degrees),
+                              "high": round(hold.temperature_max_c, degrees),
+                              "verdict": verdict, "ruleset": conditions.ruleset}
     if hold.pressure_max_pa is None:
         return said("evidence.summary.hold", **shown)
-    return said("evidence.summary.hold_vacuum", **shown, pressure=hold.pressure_max_pa)
+    pressure = round(hold.pressure_max_pa, column_decimals(_column_values(log, "pressure_pa")))
+    return said("evidence.summary.hold_vacuum", **shown, pressure=pressure)
