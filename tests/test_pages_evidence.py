@@ -205,6 +205,17 @@ def test_findings_name_the_form_field_not_the_dossier_key(client: TestClient) ->
         assert "“application”" not in why  # a path that is a plain word stays prose
 
 
+def test_findings_on_an_uploaded_dossier_keep_its_keys(client: TestClient) -> None:
+    """Whoever uploaded a file edits the file: its keys are what they need to read."""
+    text = (EXAMPLES / "sulfide-high-energy.yaml").read_text("utf-8")
+    text = text.replace("visible_liquid: false", "visible_liquid: null")
+    assert "visible_liquid: null" in text
+    page = post(client, {}, {"dossier_file": ("cell.yaml", text.encode(), "application/yaml")})
+    assert page.status_code == 200, text_of(page.text)
+    why = text_of(page.text.split('-why">', 1)[1].split("</table>", 1)[0])
+    assert "weight_loss_test.visible_liquid" in why
+
+
 def test_the_dossier_upload_comes_first_in_the_form(client: TestClient) -> None:
     form = client.get("/classify").text.split('id="classify-form"', 1)[1]
     names = re.findall(r'<(?:input|select)[^>]* name="([^"]+)"', form)

@@ -72,7 +72,10 @@ def _dossier_yaml(dossier: Dossier) -> str:
 
 
 def _classify_page(view: View, *, values: Mapping[str, str], phases: tuple[str, ...],
-                   outcome: ClassifyOutcome | None) -> HTMLResponse:
+                   outcome: ClassifyOutcome | None, typed: bool = True) -> HTMLResponse:
+    """The form, and the outcome above it. ``typed``: the cell came from the fields, so the
+    findings name the fields; from a dossier file they keep the file's keys, which is what
+    its author edits."""
     errors = outcome.errors if outcome else FormErrors()
     shown = None
     if outcome is not None and outcome.result is not None:
@@ -83,7 +86,8 @@ def _classify_page(view: View, *, values: Mapping[str, str], phases: tuple[str, 
     if shown is not None and outcome is not None:
         oven = oven_view(view, reading=outcome.oven_log, analysis=outcome.oven_conditions,
                          dossier=outcome.dossier, uid="classified")
-    view.t = FormWords(view.lang)  # findings name the form's fields
+    if typed:
+        view.t = FormWords(view.lang)
     return render(
         view, "classify.html.j2", title=view.t("classify_title"), form=True,
         status=422 if failed else 200, values=values, phases=phases,
@@ -151,4 +155,4 @@ def _classify_and_show(view: View, submission: ClassifySubmission,
     outcome = classify_submission(submission, registry=get_registry(view.request),
                                   max_evidence_bytes=max_evidence_bytes)
     return _classify_page(view, values=submission.values, phases=submission.phases,
-                          outcome=outcome)
+                          outcome=outcome, typed=submission.dossier_file is None)
