@@ -9,10 +9,13 @@ check that the dossier was built from the file they hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .conditions import ConditionsAnalysis, analyse_conditions
 from .dossier import dossier_from_mapping
@@ -24,7 +27,16 @@ from .ratings import RatingsAnalysis, derive_ratings
 from .readers import Reading
 from .rules import Ruleset
 
-__all__ = ["BuiltDossier", "build_dossier", "evidence_summary", "summary_said"]
+__all__ = ["BuiltDossier", "build_dossier", "column_decimals", "evidence_summary",
+           "resolved", "summary_said"]
+
+#: the most decimals a file's number is taken to have (beyond: float noise, not a digit)
+_MAX_DECIMALS = 12
+#: how far a written number may be from its binary value: float64's noise, float32's precision
+_FLOAT64_NOISE = 1e-12
+_FLOAT32_PRECISION = 2.0**-24
+#: 10**-4 h = 0.36 s: the fewest decimals of an hour that keep a whole second
+_HOUR_DECIMALS_PER_SECOND = 4
 
 
 @dataclass(frozen=True)
@@ -78,11 +90,85 @@ def evidence_summary(evidence: Evidence, lang: Display) -> str | None:
     return evidence.summary if found is None else found.text(lang)
 
 
-def _weighed_specimens(weighings: Reading) -> list[dict[str, float]]:
+# --- numbers to the digits the instruments resolve ------------------------------------------
+
+def column_decimals(values: Iterable[float | None]) -> int:
+    """The decimals a file's numbers were written with: the fewest (at most 12) that give
+    every finite value back — to float64's precision, or float32's for a binary file that
+    stored float32 (a thermobalance's temperatures). ``51.203399999999995`` (51203.4 mg in
+    g) has 4; ``25.895000457763672`` (float32) has 3."""
+    finite = np.asarray([float(v) for v in values if v is not None and math.isfinite(v)],
+                        dtype=np.float64)
+    stored_as_float32 = bool(finite.size) and bool(np.all(
+        finite.astype(np.float32).astype(np.float64) == finite))
+    relative = _FLOAT32_PRECISION if stored_as_float32 else _FLOAT64_NOISE
+    tolerance = relative * np.maximum(1.0, np.abs(finite))
+    for decimals in range(_MAX_DECIMALS + 1):
+        if np.all(np.abs(np.round(finite, decimals) - finite) <= tolerance):
+            return decimals
+    return _MAX_DECIMALS
+
+
+def resolved(value: float, decimals: int, *, bounds: Sequence[float] = ()) -> float:
+    """``value`` rounded to ``decimals``, with more decimals where the rounding would move it
+    to the other side of (or onto) a rule set's bound: what the test decides never changes."""
+    def side(number: float, bound: float) -> int:
+        return (number > bound) - (number < bound)
+
+    for places in range(decimals, 16):
+        rounded = round(value, places)
+        if all(side(rounded, b) == side(value, b) for b in bounds):
+            return rounded
+    return value
+
+
+def _column_values(reading: Reading, name: str) -> list[float | None]:
+    return reading.table.column(name).to_pylist() if reading.has(name) else []
+
+
+def _resolved_conditions(block: Mapping[str, Any], log: Reading,
+                         conditions: ConditionsAnalysis) -> dict[str, Any]:
+    """The log's conditions at the resolution of the log: temperature and pressure to the
+    decimals the oven wrote, the duration to the decimals of an hour that keep the log's clock
+    (its time column's decimals of a second: 4 for whole seconds), masses as weighed."""
+    target = conditions.target
+    clock_decimals = column_decimals(_column_values(log, "time_s"))
+    rules: dict[str, tuple[int, tuple[float, ...]]] = {
+        "temperature_c": (column_decimals(_column_values(log, "temperature_c")),
+                          (target.temperature_c - target.tolerance_c,
+                           target.temperature_c + target.tolerance_c)),
+        "pressure_pa": (column_decimals(_column_values(log, "pressure_pa")),
+                        (target.max_pressure_pa,)),
+        "duration_h": (clock_decimals + _HOUR_DECIMALS_PER_SECOND, (target.min_duration_h,)),
+    }
+    shown = dict(block)
+    for key, (decimals, bounds) in rules.items():
+        if isinstance(shown.get(key), float):
+            shown[key] = resolved(shown[key], decimals, bounds=bounds)
+    if isinstance(shown.get("specimens"), list):
+        mass_decimals = column_decimals(_column_values(log, "mass_g"))
+        shown["specimens"] = [{k: round(v, mass_decimals) for k, v in specimen.items()}
+                              for specimen in shown["specimens"]]
+    return shown
+
+
+def _weighed_specimens(weighings: Reading) -> list[dict[str, Any]]:
+    """The weighed masses as the balance printed them (the file's decimals: no float noise
+    from a unit conversion), with the file's specimen ids when it names them."""
     before = weighings.table.column("mass_before_g").to_pylist()
     after = weighings.table.column("mass_after_g").to_pylist()
-    return [{"mass_before_g": float(m0), "mass_after_g": float(m1)}
-            for m0, m1 in zip(before, after, strict=True)]
+    decimals = column_decimals([*before, *after])
+    named = weighings.has("specimen") and not weighings.origins.get(
+        "specimen", "").startswith("row order")
+    ids = weighings.table.column("specimen").to_pylist() if named else [None] * len(before)
+    specimens: list[dict[str, Any]] = []
+    for specimen_id, m0, m1 in zip(ids, before, after, strict=True):
+        entry: dict[str, Any] = {"mass_before_g": round(float(m0), decimals),
+                                 "mass_after_g": round(float(m1), decimals)}
+        if specimen_id is not None and str(specimen_id).strip():
+            entry = {"id": str(specimen_id).strip(), **entry}
+        specimens.append(entry)
+    return specimens
 
 
 def build_dossier(
@@ -114,7 +200,8 @@ def build_dossier(
         if oven_log is not None:
             conditions = analyse_conditions(oven_log, ruleset=ruleset)
             taken = _take_conditions(test, conditions, oven_log, notes, problems)
-            evidence.append(_evidence(oven_log, taken, _conditions_summary(conditions)))
+            evidence.append(_evidence(oven_log, taken, _conditions_summary(
+                conditions, oven_log, duration_h=test.get("duration_h"))))
         if weighings is not None:
             test["specimens"] = _weighed_specimens(weighings)
             evidence.append(_evidence(
@@ -194,6 +281,7 @@ def _take_conditions(
         if conditions.mass is not None:
             block["specimens"] = [{"mass_before_g": conditions.mass.mass_before_g,
                                    "mass_after_g": conditions.mass.mass_after_g}]
+    block = _resolved_conditions(block, log, conditions)
     for key, value in block.items():
         if key in test and test[key] != value:
             notes.append(said("build.replaced", field=f"weight_loss_test.{key}",
@@ -203,14 +291,20 @@ def _take_conditions(
     return taken
 
 
-def _conditions_summary(conditions: ConditionsAnalysis) -> Said:
+def _conditions_summary(conditions: ConditionsAnalysis, log: Reading, *,
+                        duration_h: Any = None) -> Said:
+    """The log's summary, its numbers as the log resolves them; the duration as the dossier
+    states it (``duration_h``)."""
     hold = conditions.hold
     verdict = "conditions.meets" if conditions.meets_conditions else "conditions.does_not_meet"
     if hold is None:
         return said("evidence.summary.no_hold", verdict=verdict, ruleset=conditions.ruleset)
-    shown: dict[str, Param] = {"duration": hold.duration_h, "low": hold.temperature_min_c,
-                              "high": hold.temperature_max_c, "verdict": verdict,
-                              "ruleset": conditions.ruleset}
+    duration = duration_h if isinstance(duration_h, float) else hold.duration_h
+    degrees = column_decimals(_column_values(log, "temperature_c"))
+    shown: dict[str, Param] = {"duration": duration, "low": round(hold.temperature_min_c, degrees),
+                              "high": round(hold.temperature_max_c, degrees),
+                              "verdict": verdict, "ruleset": conditions.ruleset}
     if hold.pressure_max_pa is None:
         return said("evidence.summary.hold", **shown)
-    return said("evidence.summary.hold_vacuum", **shown, pressure=hold.pressure_max_pa)
+    pressure = round(hold.pressure_max_pa, column_decimals(_column_values(log, "pressure_pa")))
+    return said("evidence.summary.hold_vacuum", **shown, pressure=pressure)

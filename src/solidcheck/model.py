@@ -113,11 +113,33 @@ class Ratings(_Input):
     energy_1c_wh: float = Field(ge=MIN_ENERGY_WH, le=MAX_ENERGY_WH)
 
 
+#: a specimen's id as the lab wrote it ("S1-A"): printable, no line breaks
+SPECIMEN_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+
+def _drop_absent(data: Any, names: tuple[str, ...]) -> Any:
+    """Optional fields added after a format was published dump only when set, so the canonical
+    form of what was written before (hashed in certificates and the registry) does not change."""
+    if isinstance(data, dict):
+        for name in names:
+            if data.get(name, ...) is None:
+                del data[name]
+    return data
+
+
 class Specimen(_Input):
     """One specimen's masses before and after the vacuum drying."""
 
+    id: str | None = Field(default=None, min_length=1, max_length=100,
+                           pattern=SPECIMEN_ID_PATTERN,
+                           description="the lab's name for the specimen, e.g. 'S1-A' (from a "
+                           "weighings file's specimen column); absent: numbered S1, S2, …")
     mass_before_g: float = Field(ge=MIN_SPECIMEN_G, le=MAX_SPECIMEN_G)
     mass_after_g: float = Field(ge=0, le=MAX_SPECIMEN_G)
+
+    @model_serializer(mode="wrap")
+    def _absent_when_unset(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_absent(handler(self), ("id",))
 
 
 class WeightLossTest(_Input):
@@ -161,12 +183,7 @@ class Evidence(_Input):
     def _absent_when_unset(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A dossier written without a summary id dumps as before, so its canonical form
         (hashed in certificates) does not change."""
-        data = handler(self)
-        if isinstance(data, dict):
-            for name in ("summary_id", "summary_params"):
-                if data.get(name, ...) is None:
-                    del data[name]
-        return data
+        return _drop_absent(handler(self), ("summary_id", "summary_params"))
 
 
 class Dossier(_Input):
@@ -233,10 +250,21 @@ class Terms(_Output):
 
 class SpecimenResult(_Output):
     index: int = Field(ge=1)
+    id: str | None = Field(default=None, description="the dossier's specimen id, when it "
+                           "gives one (absent otherwise)")
     mass_before_g: float
     mass_after_g: float
     percent: float = Field(description="weight-loss rate (m₀ − m₁)/m₀ × 100; negative = gain")
     within_limit: bool
+
+    @model_serializer(mode="wrap")
+    def _absent_when_unset(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_absent(handler(self), ("id",))
+
+    @property
+    def name(self) -> str:
+        """How pages and reports name the specimen: its id, else S1, S2, …"""
+        return self.id or f"S{self.index}"
 
 
 class WeightLossResult(_Output):

@@ -140,7 +140,7 @@ def assess_weight_loss(test: WeightLossTest, ruleset: Ruleset) -> WeightLossAsse
 
     rates = [specimen_rate(s.mass_before_g, s.mass_after_g) for s in test.specimens]
     specimens = [
-        SpecimenResult(index=i, mass_before_g=s.mass_before_g, mass_after_g=s.mass_after_g,
+        SpecimenResult(index=i, id=s.id, mass_before_g=s.mass_before_g, mass_after_g=s.mass_after_g,
                        percent=float(rate), within_limit=_meets_limit(rate, ruleset))
         for i, (s, rate) in enumerate(zip(test.specimens, rates, strict=True), start=1)
     ]

@@ -207,7 +207,7 @@ def rates_figure(result: Result, rulesets: Sequence[Ruleset]) -> str:
                         linewidth=0.6)
         for bar, hatch in zip(bars, hatches, strict=True):
             bar.set_hatch(hatch)
-        axes.set_xticks(positions, [f"S{s.index}" for s in specimens])
+        axes.set_xticks(positions, [s.name for s in specimens])
         top = max([*limits, *rates, 0.0]) * 1.3
         bottom = min([*rates, 0.0]) * 1.3
         axes.set_ylim(bottom, top if top > bottom else 1.0)
@@ -281,6 +281,6 @@ def text_language(text: str) -> str:
 def specimen_rates(weight_loss: WeightLossResult) -> str:
     """Each specimen's rate, "S1 0.15 %, S2 0.21 %", with the digits that decide against the
     limit: the rates plot's text alternative, in the report and on the page alike."""
-    return ", ".join(f"S{spec.index} " + format_quantity(
+    return ", ".join(f"{spec.name} " + format_quantity(
         spec.percent, "percent", against=weight_loss.limit_percent)
         for spec in weight_loss.specimens)

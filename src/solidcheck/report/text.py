@@ -101,7 +101,7 @@ def render_result(result: Result, lang: Display = "en") -> RenderableType:
                        say("text.column.within_limit", lang)):
             table.add_column(column, justify="right")
         for spec in weight_loss.specimens:
-            table.add_row(str(spec.index), f"{spec.mass_before_g:g}", f"{spec.mass_after_g:g}",
+            table.add_row(spec.name, f"{spec.mass_before_g:g}", f"{spec.mass_after_g:g}",
                           format_quantity(spec.percent, "percent",
                                           against=weight_loss.limit_percent, with_unit=False),
                           say("text.yes" if spec.within_limit else "text.no", lang))

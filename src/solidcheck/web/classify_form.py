@@ -9,7 +9,6 @@ unless the whole submission is valid and a lab key was given.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 from ..build import build_dossier
 from ..classify import classify
+from ..conditions import ConditionsAnalysis
 from ..dossier import parse_mapping
 from ..errors import (
     AccessDeniedError,
@@ -32,6 +32,17 @@ from ..readers import Reading, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
 from ..rules import Ruleset, available_rulesets
 from .deps import writer
+from .form_fields import (
+    CHOICE_FIELDS,
+    NUMBER_FIELDS,
+    SPECIMEN_ROWS,
+    TEXT_FIELDS,
+    VISIBLE_LIQUID,
+    field_for_path,
+    form_number,
+    specimen_field,
+    specimen_fields,
+)
 from .inputs import upload_name
 
 __all__ = [
@@ -46,47 +57,13 @@ __all__ = [
     "specimen_field",
 ]
 
-SPECIMEN_ROWS = 6
 EvidenceRole = Literal["oven_log", "weighings"]
-
-#: form field → where its value goes in the dossier
-_TEXT_FIELDS = {"id": "id", "manufacturer": "manufacturer", "model": "model"}
-_CHOICE_FIELDS = {"solid_type": "electrolyte.solid_type", "conducting_ion": "conducting_ion",
-                  "application": "application"}
-_NUMBER_FIELDS = {
-    "liquid_fraction": "electrolyte.liquid_fraction_wt_percent",
-    "max_power_w": "ratings.max_power_w",
-    "energy_1c_wh": "ratings.energy_1c_wh",
-    "wl_temperature_c": "weight_loss_test.temperature_c",
-    "wl_duration_h": "weight_loss_test.duration_h",
-    "wl_pressure_pa": "weight_loss_test.pressure_pa",
-    "wl_balance_resolution_mg": "weight_loss_test.balance_resolution_mg",
-}
-_VISIBLE_LIQUID = {"yes": True, "no": False}
-#: problems the model reports on a whole block, shown at the block's first field
-_BLOCK_FIELDS = {"electrolyte": "solid_type", "electrolyte.phases": "phase_solid",
-                 "ratings": "max_power_w", "weight_loss_test": "wl_temperature_c",
-                 "weight_loss_test.visible_liquid": "wl_visible_liquid",
-                 "weight_loss_test.specimens": "specimen_1_before"}
-_SPECIMEN_PATH = re.compile(r"weight_loss_test\.specimens\[(\d+)\](?:\.(mass_before_g|"
-                            r"mass_after_g))?")
-
-
-def specimen_field(row: int, which: Literal["before", "after"]) -> str:
-    """The form name of one specimen mass: row 1 is the first line of the table."""
-    return f"specimen_{row}_{which}"
-
-
-def _specimen_fields() -> list[str]:
-    return [specimen_field(row, which) for row in range(1, SPECIMEN_ROWS + 1)
-            for which in ("before", "after")]
-
 
 #: the optional blocks of a dossier and the form fields that fill them
 _BLOCKS = {
     "ratings": ["max_power_w", "energy_1c_wh"],
     "weight_loss_test": ["wl_temperature_c", "wl_duration_h", "wl_pressure_pa",
-                         "wl_visible_liquid", "wl_balance_resolution_mg", *_specimen_fields()],
+                         "wl_visible_liquid", "wl_balance_resolution_mg", *specimen_fields()],
 }
 
 
@@ -158,8 +135,8 @@ class ClassifySubmission:
 
     def describes_a_cell(self) -> bool:
         """Whether any field of the cell itself was filled in (rather than a file given)."""
-        names = [*_TEXT_FIELDS, *_CHOICE_FIELDS, *_NUMBER_FIELDS, "wl_visible_liquid",
-                 *_specimen_fields()]
+        names = [*TEXT_FIELDS, *CHOICE_FIELDS, *NUMBER_FIELDS, "wl_visible_liquid",
+                 *specimen_fields()]
         return bool(self.phases) or any(self.value(name) for name in names)
 
 
@@ -174,21 +151,9 @@ class ClassifyOutcome:
     notes: tuple[Said, ...] = ()
     stored: Submission | None = None
     evidence: list[EvidenceRecord] = field(default_factory=list)
-
-
-def field_for_path(path: str, specimen_rows: list[int]) -> str:
-    """The form field a dossier path is typed into (``""`` when none is: the whole form).
-    ``specimen_rows[i]`` is the table row the dossier's i-th specimen came from."""
-    for table in (_TEXT_FIELDS, _CHOICE_FIELDS, _NUMBER_FIELDS):
-        for name, field_path in table.items():
-            if field_path == path:
-                return name
-    match = _SPECIMEN_PATH.fullmatch(path)
-    if match:
-        index = int(match[1])
-        row = specimen_rows[index] if index < len(specimen_rows) else index + 1
-        return specimen_field(row, "after" if match[2] == "mass_after_g" else "before")
-    return _BLOCK_FIELDS.get(path, "")
+    #: the oven log given and the conditions read from it, for the page's figure
+    oven_log: Reading | None = None
+    oven_conditions: ConditionsAnalysis | None = None
 
 
 def _put(data: dict[str, Any], path: str, value: object) -> None:
@@ -198,31 +163,26 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     data[leaf] = value
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def _fields_to_mapping(sub: ClassifySubmission,
                        errors: FormErrors) -> tuple[dict[str, Any], list[int]]:
     """The dossier the fields describe (not yet validated), and the table row of each
     specimen kept. A blank field is left out: the model says if it was needed."""
     data: dict[str, Any] = {"electrolyte": {"phases": list(sub.phases)}}
-    for name, path in {**_TEXT_FIELDS, **_CHOICE_FIELDS}.items():
+    if not sub.phases:  # said as the form says it, before the model's list-length words
+        errors.add("phase_solid", Said("web.form.no_phase"))
+    for name, path in {**TEXT_FIELDS, **CHOICE_FIELDS}.items():
         if sub.value(name):
             _put(data, path, sub.value(name))
-    for name, path in _NUMBER_FIELDS.items():
+    for name, path in NUMBER_FIELDS.items():
         if sub.value(name):
-            number = _number(sub.value(name))
+            number = form_number(sub.value(name))
             if number is None:
                 errors.add(name, Said("web.form.not_a_number"))
             else:
                 _put(data, path, number)
     visible = sub.value("wl_visible_liquid")
-    if visible in _VISIBLE_LIQUID:
-        _put(data, "weight_loss_test.visible_liquid", _VISIBLE_LIQUID[visible])
+    if visible in VISIBLE_LIQUID:
+        _put(data, "weight_loss_test.visible_liquid", VISIBLE_LIQUID[visible])
     rows = _specimens(sub, errors)
     if rows:
         _put(data, "weight_loss_test.specimens", [masses for _, masses in rows])
@@ -246,7 +206,7 @@ def _specimens(sub: ClassifySubmission,
             continue
         masses: dict[str, float] = {}
         for key, name in names.items():
-            number = _number(typed[key]) if typed[key] else None
+            number = form_number(typed[key]) if typed[key] else None
             if not typed[key]:
                 errors.add(name, Said("web.form.specimen_needs_both"))
             elif number is None:
@@ -372,7 +332,9 @@ def classify_submission(sub: ClassifySubmission, *, registry: Registry,
     if errors:
         return ClassifyOutcome(errors)
     outcome = ClassifyOutcome(errors, result=classify(built.dossier, ruleset),
-                              dossier=built.dossier, notes=built.said)
+                              dossier=built.dossier, notes=built.said,
+                              oven_log=readings.get("oven_log"),
+                              oven_conditions=built.conditions)
     if key is not None:
         _store(outcome, sub, registry, key, ruleset, max_evidence_bytes,
                from_file=from_file, specimen_rows=specimen_rows)

@@ -16,10 +16,11 @@ from markupsafe import Markup, escape
 from ...build import summary_said
 from ...errors import NotFoundError
 from ...i18n import Param, message
-from ...registry import CellDetail, ResultRecord
+from ...registry import CellDetail, Registry, ResultRecord
 from ...rules import available_rulesets
 from ..cache import cached_cell_page
 from ..deps import get_registry, get_settings
+from .evidence_views import OvenView, stored_oven_view
 from .frame import Lang, View, plain, problem_page, render
 from .navigation import Page
 from .shared import category_term, downloads, result_view
@@ -62,6 +63,15 @@ def _drawn_from(detail: CellDetail, lang: Lang) -> dict[str, Markup]:
         if said is not None:
             found[evidence.sha256] = escape(said.text(lang))
     return found
+
+
+def _oven(view: View, registry: Registry, detail: CellDetail,
+          selected: ResultRecord | None) -> OvenView | None:
+    """The oven log of the result shown, drawn as its report draws it."""
+    if selected is None:
+        return None
+    dossier = next(v.dossier for v in detail.versions if v.version == selected.version)
+    return stored_oven_view(view, registry, selected.id, dossier)
 
 
 def _when(moment: datetime) -> str:
@@ -134,4 +144,5 @@ def _cell_page(request: Request, cell_id: str) -> HTMLResponse:
         return problem_page(view, 404, "not_found_title",
                             view.t("cell_not_found").format(cell_id=cell_id))
     context = _cell_context(view, detail, request.query_params.get("result"))
+    context["oven"] = _oven(view, get_registry(request), detail, context["selected"])
     return render(view, "cell.html.j2", title=detail.id, **context)

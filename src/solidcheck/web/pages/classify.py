@@ -4,14 +4,16 @@ classified as the command line does; with a lab's key, stored. Reading the form 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from ...dossier import MAX_DOSSIER_BYTES
-from ...model import APPLICATIONS, IONS, SOLID_TYPES, Dossier
+from ...model import APPLICATIONS, IONS, SOLID_TYPES, Dossier, Finding
 from .. import csrf, heavy
 from ..classify_form import (
     SPECIMEN_ROWS,
@@ -22,9 +24,11 @@ from ..classify_form import (
     specimen_field,
 )
 from ..deps import get_registry, get_settings
+from ..form_fields import FIELD_LABELS, PATH_LABELS, REQUIRED_PATHS
 from ..inputs import FORM_OVERHEAD_BYTES
+from .evidence_views import oven_view
 from .forms import Posted, error_list, errors_by_field, read_form
-from .frame import View, render
+from .frame import PageWords, View, render
 from .navigation import MenuEntry, Page
 from .shared import downloads, result_view, ruleset_options, value_label
 
@@ -33,17 +37,22 @@ __all__ = ["PAGE", "router"]
 router = APIRouter(include_in_schema=False)
 PAGE = Page(router, menu=MenuEntry("/classify", "nav_classify", place=20))
 
-_CLASSIFY_LABELS = {
-    "id": "field_id", "manufacturer": "manufacturer", "model": "model",
-    "phase_solid": "field_phases", "solid_type": "field_solid_type",
-    "liquid_fraction": "field_liquid_fraction", "conducting_ion": "ion",
-    "application": "application", "max_power_w": "field_max_power",
-    "energy_1c_wh": "field_energy_1c", "wl_temperature_c": "field_temperature",
-    "wl_duration_h": "field_duration", "wl_pressure_pa": "field_pressure",
-    "wl_visible_liquid": "field_visible_liquid", "wl_balance_resolution_mg": "field_balance",
-    "dossier_file": "field_dossier_file", "oven_log": "field_oven_log",
-    "weighings": "field_weighings", "ruleset": "ruleset", "api_key": "field_api_key",
-}
+#: a dossier path in a finding's text (longest first: a block's name is part of its fields');
+#: a path that is also a plain word ("application", "model") is left as the prose it is
+_PATHS = re.compile("|".join(rf"(?<![\w.]){re.escape(path)}(?![\w.])"
+                             for path in sorted(PATH_LABELS, key=len, reverse=True)
+                             if "." in path or "_" in path))
+
+
+class FormWords(PageWords):
+    """The page's words, with the findings naming the form's fields: "set
+    weight_loss_test.visible_liquid" reads "set “Visible liquid after the test”" — the label a
+    person sees on this form (``form_fields.PATH_LABELS``), in the page's language."""
+
+    def finding(self, finding: Finding) -> Markup:
+        said = super().finding(finding)
+        return Markup(_PATHS.sub(lambda found: str(escape(
+            f"“{self(PATH_LABELS[found[0]])}”")), str(said)))
 
 
 def _classify_options(view: View) -> dict[str, list[tuple[str, str]]]:
@@ -63,23 +72,32 @@ def _dossier_yaml(dossier: Dossier) -> str:
 
 
 def _classify_page(view: View, *, values: Mapping[str, str], phases: tuple[str, ...],
-                   outcome: ClassifyOutcome | None) -> HTMLResponse:
+                   outcome: ClassifyOutcome | None, typed: bool = True) -> HTMLResponse:
+    """The form, and the outcome above it. ``typed``: the cell came from the fields, so the
+    findings name the fields; from a dossier file they keep the file's keys, which is what
+    its author edits."""
     errors = outcome.errors if outcome else FormErrors()
     shown = None
     if outcome is not None and outcome.result is not None:
         shown = result_view(view, outcome.result, outcome.dossier, "classified")
     stored = outcome.stored if outcome else None
     failed = outcome is not None and outcome.result is None
+    oven = None
+    if shown is not None and outcome is not None:
+        oven = oven_view(view, reading=outcome.oven_log, analysis=outcome.oven_conditions,
+                         dossier=outcome.dossier, uid="classified")
+    if typed:
+        view.t = FormWords(view.lang)
     return render(
         view, "classify.html.j2", title=view.t("classify_title"), form=True,
         status=422 if failed else 200, values=values, phases=phases,
         options=_classify_options(view), specimen_rows=range(1, SPECIMEN_ROWS + 1),
         specimen_field=specimen_field,
-        errors=error_list(view, errors, _CLASSIFY_LABELS, "classify-form"),
+        errors=error_list(view, errors, FIELD_LABELS, "classify-form"),
         errors_by_field=errors_by_field(view, errors), outcome=outcome, shown=shown,
         dossier_yaml=_dossier_yaml(outcome.dossier) if outcome and outcome.dossier else None,
         stored=stored, stored_href=view.cell_href(stored.cell_id) if stored else None,
-        downloads=downloads(view, stored.result.id) if stored else [])
+        downloads=downloads(view, stored.result.id) if stored else [], oven=oven)
 
 
 @router.get("/classify", response_class=HTMLResponse)
@@ -109,9 +127,27 @@ async def classify_submit(request: Request) -> HTMLResponse:
     if isinstance(posted, HTMLResponse):  # too large, or no valid CSRF token
         return posted
     submission = _classify_submission(posted)
+    if _nothing_sent(submission):
+        return _classify_page(view, values=submission.values, phases=(),
+                              outcome=ClassifyOutcome(_nothing_to_classify(view)))
     # reading evidence, classifying and drawing the page (a plot of every specimen) are
     # heavy work: off the event loop, bounded, within the request budget
     return await heavy.run(_classify_and_show, view, submission, max_evidence_bytes)
+
+
+def _nothing_sent(submission: ClassifySubmission) -> bool:
+    return (not submission.describes_a_cell() and submission.dossier_file is None
+            and not submission.uploads())
+
+
+def _nothing_to_classify(view: View) -> FormErrors:
+    """An empty form: one message naming the fields every cell needs (the dossier's required
+    keys, by their labels), or the dossier file — not the model's words for each."""
+    errors = FormErrors()
+    fields = [view.t(PATH_LABELS[path]) for path in REQUIRED_PATHS]
+    errors.add("", escape(view.t("nothing_to_classify")).format(
+        fields=view.t("list_separator").join(fields)))
+    return errors
 
 
 def _classify_and_show(view: View, submission: ClassifySubmission,
@@ -119,4 +155,4 @@ def _classify_and_show(view: View, submission: ClassifySubmission,
     outcome = classify_submission(submission, registry=get_registry(view.request),
                                   max_evidence_bytes=max_evidence_bytes)
     return _classify_page(view, values=submission.values, phases=submission.phases,
-                          outcome=outcome)
+                          outcome=outcome, typed=submission.dossier_file is None)
