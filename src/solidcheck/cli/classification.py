@@ -53,10 +53,12 @@ def classify_command(
         "--format", "-f", help="Output format.")] = "text",
     lang: LangOption = None,
 ) -> None:
-    """Classify cells from their dossiers. One file prints one JSON object; several, one per line.
+    """Classify cells from their dossiers: each cell's verdict with the reasons for it.
 
-    Every input is checked before any result is printed: if one is invalid, nothing is
-    printed on stdout and every problem of every file is listed on stderr (exit 2).
+    Text by default (several files: a summary follows); with --format json, one JSON object
+    (the published result schema) for one file, one per line for several. Every input is
+    checked before any result is printed: if one is invalid, nothing is printed on stdout
+    and every problem of every file is listed on stderr (exit 2).
     """
     from ..classify import classify
     from ..report.text import render_result, render_summary
