@@ -25,6 +25,8 @@ from .common import (
 from .common import stdout as _stdout
 
 if TYPE_CHECKING:
+    from ..i18n import Display
+
     ClassifyFormat: TypeAlias = str
     TermsFormat: TypeAlias = str
     DecodeFormat: TypeAlias = str
@@ -138,12 +140,7 @@ def terms_command(
 ) -> None:
     """Find a term, insensitive to case, hyphens, spaces and full-width forms; say its status."""
     if export is not None:
-        vocabulary = formats.renderer(export)()
-        text = json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        _export_vocabulary(export, output, language(lang))
         return
     query = " ".join(words or [])
     if not query.strip():
@@ -180,6 +177,24 @@ def terms_command(
                       preferred,
                       category_name(category_terms(category), display) if category else "—")
     _stdout().print(table)
+
+
+def _export_vocabulary(export: str, output: Path | None, display: Display) -> None:
+    """The whole vocabulary to stdout, or to ``output`` with a line saying what was written
+    (stderr, like the other exports: stdout stays the data's)."""
+    vocabulary = formats.renderer(export)()
+    text = json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output}: cannot write the file: {exc.strerror} — check the folder")
+    concepts = sum(1 for node in vocabulary.get("@graph", [])
+                   if node.get("@type") == "skos:Concept")
+    typer.echo(say("cli.terms.exported", display, path=str(output), concepts=concepts),
+               err=True)
 
 
 def code_decode(

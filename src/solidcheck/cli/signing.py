@@ -232,6 +232,8 @@ def _print_verification(check: Verification, certificate: Path, *, pubkey: Path 
     if not check.valid:
         lines.append(say("cli.verify.failed_count", lang, count=len(check.failures)))
         lines += [f"  - {reason}" for reason in check.reasons_in(lang)]
+    if not check.signature_verified:  # what follows is only what the file says
+        lines.append(say("cli.verify.claimed", lang))
     category = check.category
     if lang != "en" and category in ("liquid", "hybrid_solid_liquid", "solid_state",
                                       "undetermined"):
@@ -241,7 +243,9 @@ def _print_verification(check: Verification, certificate: Path, *, pubkey: Path 
                   ruleset=str(check.ruleset)),
               say("cli.verify.issued", lang, issued_at=str(check.issued_at),
                   issuer=str(check.issuer_name), fingerprint=str(check.fingerprint))]
-    if check.issuer_trusted is None:
+    if not check.signature_verified:
+        lines.append(say("cli.verify.issuer_unknown", lang))
+    elif check.issuer_trusted is None:
         lines.append(say("cli.verify.issuer_unchecked", lang, variable=TRUSTED_ENV))
     else:
         against = ", ".join(
