@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ..errors import CertificateError, Problem
+from ..errors import CertificateError, Problem, file_problem
 
 MAX_KEY_FILE_BYTES: Final = 100_000
 
@@ -190,8 +190,7 @@ def _read_key_file(path: Path, what: str) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(MAX_KEY_FILE_BYTES + 1)
     except OSError as exc:
-        raise CertificateError([Problem("", f"cannot read the file: {exc.strerror}",
-                                        "check the path")], source=str(path), what=what) from None
+        raise CertificateError([file_problem(path, exc)], source=str(path), what=what) from None
     if len(data) > MAX_KEY_FILE_BYTES:
         raise CertificateError([Problem("", f"larger than {MAX_KEY_FILE_BYTES} bytes",
                                         "a key file is a few hundred bytes of PEM")],

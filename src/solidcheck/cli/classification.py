@@ -156,15 +156,13 @@ def terms_command(
                              if output_format == "text" else "")
     if output_format == "json":
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from ..model import Terms
     from ..report.text import category_name, word
     from ..terms import category_terms
 
-    table = Table(*(say(f"cli.terms.column.{name}", display)
-                    for name in ("term", "lang", "status", "preferred")),
-                  say("text.column.category", display))
+    rows: list[tuple[str, str, str, str, str]] = []
     for match in matches:
         status = word(f"term.{match.label.status}", display)
         if match.label.note:
@@ -173,10 +171,19 @@ def terms_command(
         both = Terms(en=match.preferred_en, zh=match.preferred_zh)
         preferred = (category_name(both, display) if display in ("zh", "zh-Hant")
                      else f"{both.en}\n{both.zh}")
-        table.add_row(match.label.text, match.label.lang, status,
-                      preferred,
-                      category_name(category_terms(category), display) if category else "—")
-    _stdout().print(table)
+        rows.append((match.label.text, match.label.lang, status, preferred,
+                     category_name(category_terms(category), display) if category else "—"))
+    # A term is never broken across lines ("hybrid solid-liquid / battery" reads as another
+    # term): the column is as wide as its longest term; the notes and the rest wrap instead.
+    headers = [say(f"cli.terms.column.{name}", display)
+               for name in ("term", "lang", "status", "preferred")]
+    headers.append(say("text.column.category", display))
+    console = _stdout()
+    fits = console.width >= 100  # narrower, every column must wrap to fit
+    table = Table(*headers[:3], Column(headers[3], no_wrap=fits), headers[4])
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def _export_vocabulary(export: str, output: Path | None, display: Display) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import formats
+from ..errors import InvalidInputError, file_problem
 from .common import (
     LangOption,
     NegativeAnswer,
@@ -50,7 +51,7 @@ def _read_bytes(path: Path, *, head: int | None = None) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        fail(f"{path}: cannot read the file: {exc.strerror} — check the path")
+        raise InvalidInputError([file_problem(path, exc)], source=str(path)) from None
     return data if head is None else data[:head]
 
 

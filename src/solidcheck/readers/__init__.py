@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .._lazy import lazy_exports
-from ..errors import EvidenceError, MissingDependencyError, Problem
+from ..errors import EvidenceError, MissingDependencyError, Problem, file_problem
 from ._base import (
     CHANNELS,
     HEAD_BYTES,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_READERS",
     "CHANNELS",
+    "HEAD_BYTES",
     "MAX_READING_ROWS",
     "Reader",
     "ReaderContractError",
@@ -155,14 +156,11 @@ def read_evidence(
     and ``MissingDependencyError`` (with the pip command) when the format needs an extra.
     """
     path = Path(path)
-    if not path.is_file():
-        raise EvidenceError(
-            [Problem("", "file not found" if not path.exists() else "not a file",
-                     "check the path")],
-            source=str(path),
-        )
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise EvidenceError([file_problem(path, exc)], source=str(path)) from None
     if not head:
         raise EvidenceError(
             [Problem("", "the file is empty", "export the log again; it holds no data")],
