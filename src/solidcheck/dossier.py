@@ -398,25 +398,10 @@ def load_dossier(path: str | Path) -> Dossier:
     return dossier_from_mapping(mapping, source=source)
 
 
-#: the `dossier build` option that takes each kind of instrument file
-_BUILD_OPTION = {"oven_log": "--oven-log", "weighings": "--weighings", "cycler": "--cycler"}
-
-
 def _refuse_instrument_file(path: Path, data: bytes) -> None:
-    """Raise a DossierError naming the instrument file ``data`` is, if the readers know it."""
-    from .errors import SolidcheckError
-    from .readers import HEAD_BYTES, detect  # only on this error path: readers weigh more
+    """Raise a DossierError naming the instrument file ``data`` is, if a reader knows it."""
+    from .readers import instrument_file_problem  # only on this error path: readers weigh more
 
-    try:
-        reader = detect(path, data[:HEAD_BYTES])
-    except SolidcheckError:
-        return
-    option = _BUILD_OPTION.get(reader.kind, "")
-    shown = str(path)
-    raise DossierError([Problem(
-        "", f"this is an instrument file, not a dossier: {reader.kind.replace('_', ' ')} "
-        f"({reader.name})", f"make a dossier with it: solidcheck dossier build "
-        f"DECLARATIONS.yaml {option} {shown} … -o cell.yaml (docs/readers.md)",
-        "problem.dossier_is_evidence", {"kind": f"kind.{reader.kind}", "reader": reader.name,
-                                        "option": option, "path": shown},
-        about_file=True)], source=shown)
+    problem = instrument_file_problem(path, data)
+    if problem is not None:
+        raise DossierError([problem], source=str(path))

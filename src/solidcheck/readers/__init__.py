@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_READERS",
     "CHANNELS",
-    "HEAD_BYTES",
     "MAX_READING_ROWS",
     "Reader",
     "ReaderContractError",
@@ -51,6 +50,7 @@ __all__ = [
     "detect",
     "file_digest",
     "install_hint",
+    "instrument_file_problem",
     "read_evidence",
 ]
 
@@ -225,3 +225,24 @@ def build_reading(
         **fields,
     )
 
+
+#: the `dossier build` option that takes each kind of instrument file
+_BUILD_OPTION = {"oven_log": "--oven-log", "weighings": "--weighings", "cycler": "--cycler"}
+
+
+def instrument_file_problem(path: Path, data: bytes) -> Problem | None:
+    """The problem of an instrument file given where a dossier belongs — which kind it is and
+    how to make a dossier with it — or None when no reader recognises ``data``."""
+    try:
+        reader = detect(path, data[:HEAD_BYTES])
+    except EvidenceError:
+        return None
+    option = _BUILD_OPTION.get(reader.kind, "")
+    shown = str(path)
+    return Problem(
+        "", f"this is an instrument file, not a dossier: {reader.kind.replace('_', ' ')} "
+        f"({reader.name})", f"make a dossier with it: solidcheck dossier build "
+        f"DECLARATIONS.yaml {option} {shown} … -o cell.yaml (docs/readers.md)",
+        "problem.dossier_is_evidence", {"kind": f"kind.{reader.kind}", "reader": reader.name,
+                                        "option": option, "path": shown},
+        about_file=True)
