@@ -62,3 +62,25 @@ def test_terms_export_to_a_missing_folder_is_a_clean_error(tmp_path: Path) -> No
     done = runner.invoke(app, ["terms", "--export", "skos", "-o", str(tmp_path / "no" / "v")],
                          env=ENV)
     assert done.exit_code == 2 and "cannot write the file" in done.stderr
+
+
+@pytest.mark.parametrize(("query", "lang", "note"), [
+    ("semi-solid-state battery", "zh", "不再作为分类术语"),
+    ("semi-solid-state battery", "en", "no longer a classification term"),
+    ("准固态电池", "en", "marketing term"),
+    ("准固态电池", "zh", "市场用语"),
+    ("准固态电池", "zh-Hant", "市場用語"),
+])
+def test_a_terms_note_is_in_the_readers_language(query: str, lang: str, note: str) -> None:
+    done = runner.invoke(app, ["--lang", lang, "terms", query], env=ENV)
+    assert done.exit_code == 0
+    status = " ".join(row[2] for row in _rows(done.stdout)[:3])
+    assert note in status
+
+
+def test_every_note_is_there_for_readers_of_english_and_of_chinese() -> None:
+    for concept in load_vocabulary().concepts.values():
+        for label in concept.labels:
+            if label.note and label.lang in ("en", "zh"):
+                other = "zh" if label.lang == "en" else "en"
+                assert label.note_for(other) != label.note, (label.text, other)

@@ -46,6 +46,16 @@ class Label(_Data):
     lang: Language
     status: TermStatus
     note: str | None = None
+    #: the note for readers of English / of Chinese when ``note`` is in the other language
+    note_en: str | None = None
+    note_zh: str | None = None
+
+    def note_for(self, reader: Language) -> str | None:
+        """The note in the reader's language when the vocabulary has it, else as written."""
+        chinese_reader, chinese_label = reader.startswith("zh"), self.lang.startswith("zh")
+        if chinese_reader == chinese_label:
+            return self.note
+        return (self.note_zh if chinese_reader else self.note_en) or self.note
 
 
 class Concept(_Data):

@@ -26,6 +26,7 @@ from .common import stdout as _stdout
 
 if TYPE_CHECKING:
     from ..i18n import Display
+    from ..terms import Label
 
     ClassifyFormat: TypeAlias = str
     TermsFormat: TypeAlias = str
@@ -166,7 +167,7 @@ def terms_command(
     for match in matches:
         status = word(f"term.{match.label.status}", display)
         if match.label.note:
-            status += "\n" + say("text.parenthesis", display, text=match.label.note).strip()
+            status += "\n" + _term_note(match.label, display)
         category = match.concept.category
         both = Terms(en=match.preferred_en, zh=match.preferred_zh)
         preferred = (category_name(both, display) if display in ("zh", "zh-Hant")
@@ -180,10 +181,23 @@ def terms_command(
     headers.append(say("text.column.category", display))
     console = _stdout()
     fits = console.width >= 100  # narrower, every column must wrap to fit
-    table = Table(*headers[:3], Column(headers[3], no_wrap=fits), headers[4])
+    table = Table(*headers[:2], Column(headers[2], overflow="fold"),  # notes: fold, never cut
+                  Column(headers[3], no_wrap=fits), headers[4])
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def _term_note(label: Label, display: Display) -> str:
+    """A label's note, in parentheses, in the reader's language when the vocabulary has it."""
+    if display == "both":
+        return " / ".join(_term_note(label, lang) for lang in ("en", "zh"))
+    from ..i18n import traditional
+
+    note = label.note_for("zh" if display == "zh-Hant" else display) or ""
+    if display == "zh-Hant":
+        note = traditional(note)
+    return say("text.parenthesis", display, text=note).strip()
 
 
 def _export_vocabulary(export: str, output: Path | None, display: Display) -> None:
