@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ._validation import problems_from, short_repr
-from .errors import DossierError, Problem
+from .errors import DossierError, Problem, file_problem
 from .model import Dossier
 
 __all__ = [
@@ -312,7 +313,36 @@ def dossier_from_mapping(data: Any, *, source: str | None = None) -> Dossier:
     try:
         return Dossier.model_validate(dict(data))
     except ValidationError as exc:
-        raise DossierError(problems_from(exc, Dossier), source=source) from None
+        problems = [_phase_hint(problem, data) for problem in problems_from(exc, Dossier)]
+        raise DossierError(problems, source=source) from None
+
+
+_PHASE_PATH = re.compile(r"\Aelectrolyte\.phases\[(\d+)\]\Z")
+
+
+def _phase_hint(problem: Problem, data: Mapping[str, Any]) -> Problem:
+    """A term written as a phase (``phases: [semi-solid]``, 半固态, quasi-solid …) is told
+    what it means, from the vocabulary: the phases of the concept it names."""
+    where = _PHASE_PATH.match(problem.path)
+    electrolyte = data.get("electrolyte")
+    phases = electrolyte.get("phases") if isinstance(electrolyte, Mapping) else None
+    if where is None or not isinstance(phases, list) or int(where[1]) >= len(phases):
+        return problem
+    given = phases[int(where[1])]
+    from .terms import phase_term
+
+    match = phase_term(given) if isinstance(given, str) and len(given) <= 100 else None
+    if match is None:
+        return problem
+    instead = "[" + ", ".join(match.concept.phases) + "]"
+    return Problem(
+        problem.path, f"{given!r} is not an electrolyte phase: {match.label.text!r} is a "
+        f"{match.label.status.replace('_', '-')} term for the {match.preferred_en} "
+        f"({match.preferred_zh})",
+        f"write phases: {instead}", "problem.phase_is_a_term",
+        {"given": given, "term": match.label.text, "status": f"term.{match.label.status}",
+         "preferred": match.preferred_en, "preferred_zh": match.preferred_zh,
+         "phases": instead})
 
 
 def parse_mapping(text: str | bytes, *, source: str = "<string>") -> Any:
@@ -345,8 +375,7 @@ def read_dossier_bytes(path: str | Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
-                                    "check the path")], source=str(path)) from None
+        raise DossierError([file_problem(path, exc)], source=str(path)) from None
 
 
 def load_mapping(path: str | Path) -> Any:
@@ -355,5 +384,24 @@ def load_mapping(path: str | Path) -> Any:
 
 
 def load_dossier(path: str | Path) -> Dossier:
-    """Read and validate a dossier file."""
-    return dossier_from_mapping(load_mapping(path), source=str(path))
+    """Read and validate a dossier file; an instrument file given instead is recognised by
+    its content and the problem says how to make a dossier of it."""
+    source = str(path)
+    data = read_dossier_bytes(path)
+    try:
+        mapping = parse_mapping(data, source=source)
+    except DossierError:
+        _refuse_instrument_file(Path(path), data)
+        raise
+    if not isinstance(mapping, Mapping):
+        _refuse_instrument_file(Path(path), data)
+    return dossier_from_mapping(mapping, source=source)
+
+
+def _refuse_instrument_file(path: Path, data: bytes) -> None:
+    """Raise a DossierError naming the instrument file ``data`` is, if a reader knows it."""
+    from .readers import instrument_file_problem  # only on this error path: readers weigh more
+
+    problem = instrument_file_problem(path, data)
+    if problem is not None:
+        raise DossierError([problem], source=str(path))

@@ -34,9 +34,11 @@ that ``__init__`` (``tests/test_errors.py`` round-trips every class).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import errno
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "SolidcheckError",
     "TextExtractionError",
     "UnknownRulesetError",
+    "file_problem",
 ]
 
 
@@ -66,19 +69,43 @@ MAX_PROBLEMS_LISTED = 100
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input: where, what, and how to fix it."""
+    """One thing wrong with an input: where, what, and how to fix it.
+
+    ``message_id`` (optional) names the problem in the catalogue (``i18n``), so the command
+    line can say it in the reader's language with ``params``; its fix is the message
+    ``<message_id>.fix``. ``about_file``: the file itself (missing, of another kind), not a
+    place in its content, so no path is shown."""
 
     path: str
     message: str
     fix: str = ""
+    message_id: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    about_file: bool = False
 
     def __str__(self) -> str:
         where = self.path or "(top level)"
-        text = f"{where}: {self.message}"
+        text = self.message if self.about_file else f"{where}: {self.message}"
         return f"{text} — {self.fix}" if self.fix else text
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message, "fix": self.fix}
+
+
+def file_problem(path: str | Path, exc: OSError) -> Problem:
+    """The problem of a file that cannot be read, said the same wherever solidcheck reads
+    one: "no such file: PATH", "a folder, not a file: PATH", else the system's reason."""
+    shown = str(path)
+    if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:
+        return Problem("", f"no such file: {shown}", "check the path (a relative path starts "
+                       "from the current folder)", "problem.no_such_file", {"path": shown},
+                       about_file=True)
+    if isinstance(exc, IsADirectoryError) or exc.errno == errno.EISDIR:
+        return Problem("", f"a folder, not a file: {shown}", "give a file inside it",
+                       "problem.is_a_folder", {"path": shown}, about_file=True)
+    reason = exc.strerror or type(exc).__name__
+    return Problem("", f"cannot read {shown}: {reason}", "check the file's permissions",
+                   "problem.cannot_read", {"path": shown, "reason": reason}, about_file=True)
 
 
 class SolidcheckError(Exception):

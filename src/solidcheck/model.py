@@ -34,6 +34,7 @@ __all__ = [
     "Evidence",
     "Finding",
     "FindingParam",
+    "Phase",
     "Ratings",
     "Result",
     "Severity",

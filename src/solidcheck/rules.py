@@ -23,7 +23,7 @@ from typing import Literal, NamedTuple, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._validation import problems_from
-from .errors import Problem, RulesetError, UnknownRulesetError
+from .errors import Problem, RulesetError, UnknownRulesetError, file_problem
 from .i18n import message
 from .model import Finding, FindingParam, Severity
 
@@ -292,8 +292,7 @@ def read_data_file(path: str | Path, model: type[_Model]) -> _Model:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RulesetError([Problem("", f"cannot read the file: {exc.strerror}",
-                                    "check the path")], source=str(path)) from None
+        raise RulesetError([file_problem(path, exc)], source=str(path)) from None
     return parse_data_file(text, model, source=str(path))
 
 
@@ -424,6 +423,6 @@ def load_ruleset(ruleset: str | Path | None = None) -> Ruleset:
     if ruleset is None or (isinstance(ruleset, str) and ruleset in _installed()):
         return ruleset_by_id(ruleset)
     path = Path(ruleset)
-    if path.suffix == ".toml" and path.is_file():
+    if path.suffix == ".toml":  # a file, there or not: a missing one is "no such file"
         return read_ruleset_file(path)
     raise UnknownRulesetError(str(ruleset), [r.id for r in available_rulesets()])

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .model import Category, Terms
+from .model import Category, Phase, Terms
 from .rules import parse_data_file
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "load_vocabulary",
     "lookup_term",
     "normalize_term",
+    "phase_term",
     "vocabulary_to_skos",
 ]
 
@@ -45,6 +46,16 @@ class Label(_Data):
     lang: Language
     status: TermStatus
     note: str | None = None
+    #: the note for readers of English / of Chinese when ``note`` is in the other language
+    note_en: str | None = None
+    note_zh: str | None = None
+
+    def note_for(self, reader: Language) -> str | None:
+        """The note in the reader's language when the vocabulary has it, else as written."""
+        chinese_reader, chinese_label = reader.startswith("zh"), self.lang.startswith("zh")
+        if chinese_reader == chinese_label:
+            return self.note
+        return (self.note_zh if chinese_reader else self.note_en) or self.note
 
 
 class Concept(_Data):
@@ -59,6 +70,9 @@ class Concept(_Data):
     definition_zh: str
     close_match: list[str] = []
     match_note: str | None = None
+    #: the electrolyte phases a dossier declares for a cell of this concept (a category's
+    #: concept): what a dossier should say instead of a term such as "semi-solid"
+    phases: list[Phase] = []
     labels: list[Label] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -165,6 +179,17 @@ def lookup_term(query: str) -> list[TermMatch]:
     partial = [TermMatch(cid, c, lab, False) for norm, cid, c, lab in _index()
                if norm != key and (key in norm or norm in key)]
     return exact + sorted(partial, key=lambda m: len(m.label.text))
+
+
+def phase_term(word: str) -> TermMatch | None:
+    """The vocabulary's term for a word written where an electrolyte phase belongs
+    ("semi-solid", "半固态", "quasi-solid-state"), when it names a concept with phases: the
+    word alone, or as "<word> battery" / "<word>电池" as the vocabulary spells its terms."""
+    for query in (word, f"{word} battery", f"{word}电池", f"{word}電池"):
+        found = [m for m in lookup_term(query) if m.exact and m.concept.phases]
+        if found:
+            return found[0]
+    return None
 
 
 def category_terms(category: Category) -> Terms:

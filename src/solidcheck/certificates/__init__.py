@@ -47,6 +47,8 @@ from .issue import certify
 from .keys import (
     fingerprint,
     generate_key,
+    issuer_name_problems,
+    key_issuer_name,
     load_private_key,
     load_public_key,
     parse_public_key,
@@ -68,6 +70,8 @@ __all__ = [
     "certify",
     "fingerprint",
     "generate_key",
+    "issuer_name_problems",
+    "key_issuer_name",
     "load_private_key",
     "load_public_key",
     "load_trusted_issuers",

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._validation import problems_from
 from ..dossier import reject_repeated_keys
-from ..errors import CertificateError, Problem
+from ..errors import CertificateError, Problem, file_problem
 
 CERTIFICATE_FORMAT: Final = "solidcheck-certificate"
 CERTIFICATE_VERSION: Final = 1
@@ -177,6 +177,5 @@ def load_certificate(path: str | Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _malformed(f"cannot read the file: {exc.strerror}", "check the path",
-                         source=str(path)) from None
+        raise CertificateError([file_problem(path, exc)], source=str(path)) from None
     return parse_certificate(data, source=str(path))

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..classify import classify
 from ..dossier import parse_dossier
-from ..errors import CertificateError, DossierError, Problem
+from ..errors import CertificateError, DossierError, Problem, file_problem
 from ..rules import Ruleset
 from .envelope import (
     CERTIFICATE_FORMAT,
@@ -40,8 +40,7 @@ def certify(dossier: str | Path | bytes, *, key: Ed25519PrivateKey, issuer_name:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise DossierError([Problem("", f"cannot read the file: {exc.strerror}",
-                                        "check the path")], source=source) from None
+            raise DossierError([file_problem(path, exc)], source=source) from None
     name = issuer_name.strip()
     if not name or not name.isprintable():
         raise CertificateError([Problem("issuer.name", "blank or not printable text",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Final
@@ -21,9 +22,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ..errors import CertificateError, Problem
+from ..errors import CertificateError, Problem, file_problem
 
 MAX_KEY_FILE_BYTES: Final = 100_000
+
+#: the line before a private key's PEM block that names its issuer (RFC 7468 allows text
+#: before the block; OpenSSL and cryptography skip it), so the name travels with the key
+ISSUER_LINE: Final = "solidcheck-issuer: "
+MAX_ISSUER_NAME_CHARS: Final = 200
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -117,19 +123,58 @@ def _write_key_file(path: str | Path, data: bytes, *, mode: int, overwrite: bool
                                source=str(path), what=what) from None
 
 
+def issuer_name_problems(name: str) -> list[Problem]:
+    """Why ``name`` cannot be an issuer's name kept with a key (empty when it can)."""
+    problems = []
+    if not name.strip():
+        problems.append(Problem("--name", "the issuer's name is empty",
+                                "give the organisation's name, e.g. --name \"Example Lab\""))
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problems.append(Problem("--name", "the issuer's name holds a control character "
+                                "(a line break, a tab)", "write the name on one line"))
+    if len(name) > MAX_ISSUER_NAME_CHARS:
+        problems.append(Problem("--name", f"the issuer's name is longer than "
+                                f"{MAX_ISSUER_NAME_CHARS} characters", "shorten it"))
+    return problems
+
+
 def write_private_key(path: str | Path, key: Ed25519PrivateKey, *, passphrase: bytes | None,
-                      overwrite: bool = False) -> None:
+                      overwrite: bool = False, issuer_name: str | None = None) -> None:
     """Write ``key`` as PKCS#8 PEM, readable by its owner only (mode 0600).
 
     Encrypted with ``passphrase`` when one is given. An existing file is never replaced
-    unless ``overwrite``: overwriting a signing key loses it for good.
+    unless ``overwrite``: overwriting a signing key loses it for good. ``issuer_name`` is
+    written on a line before the PEM block: the name certificates are issued under by
+    default (:func:`key_issuer_name`).
     """
+    if issuer_name is not None:
+        problems = issuer_name_problems(issuer_name)
+        if problems:
+            raise CertificateError(problems, source=str(path), what="private key")
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase
         else serialization.NoEncryption())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             encryption)
+    if issuer_name is not None:
+        line = ISSUER_LINE + json.dumps(issuer_name.strip(), ensure_ascii=False) + "\n"
+        pem = line.encode("utf-8") + pem
     _write_key_file(path, pem, mode=0o600, overwrite=overwrite, what="private key")
+
+
+def key_issuer_name(path: str | Path) -> str | None:
+    """The issuer's name kept in a private key file (``keys generate --name``), or None for
+    a key written without one (older key files: the caller falls back to the file's name)."""
+    data = _read_key_file(Path(path), "private key")
+    head = data.split(b"-----BEGIN", 1)[0].decode("utf-8", errors="replace")
+    for line in head.splitlines():
+        if line.startswith(ISSUER_LINE):
+            try:
+                name = json.loads(line.removeprefix(ISSUER_LINE))
+            except ValueError:
+                return None
+            return name if isinstance(name, str) and not issuer_name_problems(name) else None
+    return None
 
 
 def write_public_key(path: str | Path, public_key: Ed25519PublicKey, *,
@@ -145,8 +190,7 @@ def _read_key_file(path: Path, what: str) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(MAX_KEY_FILE_BYTES + 1)
     except OSError as exc:
-        raise CertificateError([Problem("", f"cannot read the file: {exc.strerror}",
-                                        "check the path")], source=str(path), what=what) from None
+        raise CertificateError([file_problem(path, exc)], source=str(path), what=what) from None
     if len(data) > MAX_KEY_FILE_BYTES:
         raise CertificateError([Problem("", f"larger than {MAX_KEY_FILE_BYTES} bytes",
                                         "a key file is a few hundred bytes of PEM")],

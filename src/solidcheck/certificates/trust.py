@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .._validation import problems_from
-from ..errors import CertificateError, Problem
+from ..errors import CertificateError, Problem, file_problem
 from .keys import fingerprint, public_key_from_base64
 
 _FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -90,8 +90,11 @@ def load_trusted_issuers(path: str | Path) -> TrustedIssuers:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise CertificateError([Problem("", f"cannot read the file: {why}", "check the path")],
-                               source=str(path), what="trusted-issuers file") from None
+    except OSError as exc:
+        raise CertificateError([file_problem(path, exc)], source=str(path),
+                               what="trusted-issuers file") from None
+    except UnicodeDecodeError:
+        raise CertificateError([Problem("", "cannot read the file: not UTF-8 text",
+                                        "save it as UTF-8")], source=str(path),
+                               what="trusted-issuers file") from None
     return parse_trusted_issuers(text, source=str(path))

@@ -76,7 +76,8 @@ class Verification:
     valid: bool
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: True/False when checked against ``public_key`` or ``trusted``; None when not checked.
+    #: True/False when checked against ``public_key`` or ``trusted``; None when not checked,
+    #: or when the signature does not verify (then nothing shows whose content it is).
     issuer_trusted: bool | None = None
     issuer_name: str | None = None
     fingerprint: str | None = None
@@ -89,6 +90,10 @@ class Verification:
     dossier_checked: bool = False
     failures: list[VerificationReason] = field(default_factory=list)
     cautions: list[VerificationReason] = field(default_factory=list)
+    #: True when the certificate's key is a valid Ed25519 key of the stated fingerprint and
+    #: its signature verifies over the signed content: only then does anything it claims
+    #: (the issuer, the cell, the result) come from the key's holder.
+    signature_verified: bool = False
 
     def reasons_in(self, lang: Display) -> list[str]:
         """Every failed check, in ``lang``."""
@@ -177,12 +182,15 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
         reasons.append(_reason("verify.algorithm", found=str(envelope.signature.algorithm),
                                expected=SIGNATURE_ALGORITHM))
     signature = decode_base64(envelope.signature.value)
+    signature_verified = False
     if signature is None or len(signature) != 64:
         reasons.append(_reason("verify.signature_value_invalid"))
     elif issuer_key is not None:
         signed = canonical_json({k: v for k, v in cert.items() if k != "signature"})
         try:
             issuer_key.verify(signature, signed)
+            signature_verified = (actual_fingerprint == envelope.issuer.key_fingerprint
+                                  and envelope.signature.algorithm == SIGNATURE_ALGORITHM)
         except InvalidSignature:
             reasons.append(_reason("verify.signature_mismatch", members=_SIGNED_MEMBERS))
 
@@ -243,7 +251,8 @@ def verify(data: bytes, *, public_key: Ed25519PublicKey | None = None,
     return Verification(
         valid=not reasons, reasons=[reason.text() for reason in reasons],
         warnings=[warning.text() for warning in warnings], failures=reasons, cautions=warnings,
-        issuer_trusted=issuer_trusted,
+        issuer_trusted=issuer_trusted if signature_verified else None,
+        signature_verified=signature_verified,
         issuer_name=envelope.issuer.name,
         fingerprint=actual_fingerprint or envelope.issuer.key_fingerprint,
         issued_at=envelope.issued_at, dossier_id=envelope.subject.dossier_id,

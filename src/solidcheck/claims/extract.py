@@ -32,7 +32,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..errors import Problem, TextExtractionError
+from ..errors import Problem, TextExtractionError, file_problem
 from .model import SourceLocation
 
 __all__ = [
@@ -178,11 +178,11 @@ def extract_text(path: Path | str, *, format: TextFormat | None = None) -> Extra
     or broken file. An empty file gives empty text.
     """
     path = Path(path)
-    if not path.is_file():
-        raise _fail(str(path), "file not found" if not path.exists() else "not a file",
-                    "check the path")
-    _check_size(path.stat().st_size, str(path))
-    data = path.read_bytes()
+    try:
+        _check_size(path.stat().st_size, str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TextExtractionError([file_problem(path, exc)], source=str(path)) from None
     return _extract(data, format=format, source=path.name, suffix=path.suffix.lower(),
                     shown=str(path))
 

@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from .._version import __version__
 from . import batch, charging, classification, evidence, publishing, registry, signing
 from .common import reported_errors, set_app_language
+from .help_types import use_conventional_types
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -32,7 +33,12 @@ COMMAND_MODULES = (classification, evidence, signing, publishing, registry, batc
 
 class _ReportingGroup(TyperGroup):
     """The top-level group: every command runs inside the one error handler, whether the
-    app is run as the console script or by a test's ``CliRunner.invoke(app, …)``."""
+    app is run as the console script or by a test's ``CliRunner.invoke(app, …)``; every
+    command's help shows conventional value types (``help_types``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_conventional_types(self)
 
     def invoke(self, ctx: Any) -> Any:
         with reported_errors():

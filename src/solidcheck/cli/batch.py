@@ -311,8 +311,8 @@ def batch(
     no_findings: Annotated[bool, typer.Option(
         "--no-findings", help="The same as --findings none.")] = False,
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of the summary, the plot and --findings text: en, zh, "
-        "zh-Hant or both; default: SOLIDCHECK_LANG, else en.")] = None,
+        "--lang", metavar="en|zh|zh-Hant|both", help="Language of the summary, the plot and "
+        "--findings text: en, zh, zh-Hant or both; default: SOLIDCHECK_LANG, else en.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Local engine: chunks classified at once (default: one "
         "per core).")] = None,

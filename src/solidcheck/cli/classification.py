@@ -25,6 +25,9 @@ from .common import (
 from .common import stdout as _stdout
 
 if TYPE_CHECKING:
+    from ..i18n import Display
+    from ..terms import Label
+
     ClassifyFormat: TypeAlias = str
     TermsFormat: TypeAlias = str
     DecodeFormat: TypeAlias = str
@@ -53,10 +56,12 @@ def classify_command(
         "--format", "-f", help="Output format.")] = "text",
     lang: LangOption = None,
 ) -> None:
-    """Classify cells from their dossiers. One file prints one JSON object; several, one per line.
+    """Classify cells from their dossiers: each cell's verdict with the reasons for it.
 
-    Every input is checked before any result is printed: if one is invalid, nothing is
-    printed on stdout and every problem of every file is listed on stderr (exit 2).
+    Text by default (several files: a summary follows); with --format json, one JSON object
+    (the published result schema) for one file, one per line for several. Every input is
+    checked before any result is printed: if one is invalid, nothing is printed on stdout
+    and every problem of every file is listed on stderr (exit 2).
     """
     from ..classify import classify
     from ..report.text import render_result, render_summary
@@ -136,12 +141,7 @@ def terms_command(
 ) -> None:
     """Find a term, insensitive to case, hyphens, spaces and full-width forms; say its status."""
     if export is not None:
-        vocabulary = formats.renderer(export)()
-        text = json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
+        _export_vocabulary(export, output, language(lang))
         return
     query = " ".join(words or [])
     if not query.strip():
@@ -157,27 +157,65 @@ def terms_command(
                              if output_format == "text" else "")
     if output_format == "json":
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from ..model import Terms
     from ..report.text import category_name, word
     from ..terms import category_terms
 
-    table = Table(*(say(f"cli.terms.column.{name}", display)
-                    for name in ("term", "lang", "status", "preferred")),
-                  say("text.column.category", display))
+    rows: list[tuple[str, str, str, str, str]] = []
     for match in matches:
         status = word(f"term.{match.label.status}", display)
         if match.label.note:
-            status += "\n" + say("text.parenthesis", display, text=match.label.note).strip()
+            status += "\n" + _term_note(match.label, display)
         category = match.concept.category
         both = Terms(en=match.preferred_en, zh=match.preferred_zh)
         preferred = (category_name(both, display) if display in ("zh", "zh-Hant")
                      else f"{both.en}\n{both.zh}")
-        table.add_row(match.label.text, match.label.lang, status,
-                      preferred,
-                      category_name(category_terms(category), display) if category else "—")
-    _stdout().print(table)
+        rows.append((match.label.text, match.label.lang, status, preferred,
+                     category_name(category_terms(category), display) if category else "—"))
+    # A term is never broken across lines ("hybrid solid-liquid / battery" reads as another
+    # term): the column is as wide as its longest term; the notes and the rest wrap instead.
+    headers = [say(f"cli.terms.column.{name}", display)
+               for name in ("term", "lang", "status", "preferred")]
+    headers.append(say("text.column.category", display))
+    console = _stdout()
+    fits = console.width >= 100  # narrower, every column must wrap to fit
+    table = Table(*headers[:2], Column(headers[2], overflow="fold"),  # notes: fold, never cut
+                  Column(headers[3], no_wrap=fits), headers[4])
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _term_note(label: Label, display: Display) -> str:
+    """A label's note, in parentheses, in the reader's language when the vocabulary has it."""
+    if display == "both":
+        return " / ".join(_term_note(label, lang) for lang in ("en", "zh"))
+    from ..i18n import traditional
+
+    note = label.note_for("zh" if display == "zh-Hant" else display) or ""
+    if display == "zh-Hant":
+        note = traditional(note)
+    return say("text.parenthesis", display, text=note).strip()
+
+
+def _export_vocabulary(export: str, output: Path | None, display: Display) -> None:
+    """The whole vocabulary to stdout, or to ``output`` with a line saying what was written
+    (stderr, like the other exports: stdout stays the data's)."""
+    vocabulary = formats.renderer(export)()
+    text = json.dumps(vocabulary, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output}: cannot write the file: {exc.strerror} — check the folder")
+    concepts = sum(1 for node in vocabulary.get("@graph", [])
+                   if node.get("@type") == "skos:Concept")
+    typer.echo(say("cli.terms.exported", display, path=str(output), concepts=concepts),
+               err=True)
 
 
 def code_decode(

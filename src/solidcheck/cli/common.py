@@ -48,6 +48,7 @@ __all__ = [
     "print_json",
     "read",
     "reported_errors",
+    "said_error",
     "say",
     "set_app_language",
     "stdout",
@@ -93,7 +94,9 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_NEGATIVE) from None
     except MissingDependencyError as exc:
         fail(str(exc), code=EXIT_MISSING_EXTRA)
-    except (InvalidInputError, UnknownRulesetError, RegistryError) as exc:
+    except InvalidInputError as exc:
+        fail(said_error(exc))
+    except (UnknownRulesetError, RegistryError) as exc:
         fail(str(exc))
     except BrokenPipeError:
         # the reader stopped reading (`| head`): end quietly, with the shell's status for a
@@ -155,11 +158,14 @@ LangOption = Annotated[
 #: the ``--lang`` given before the command (``solidcheck --lang zh classify …``), set by the
 #: app's callback on every run
 _app_lang: ContextVar[str | None] = ContextVar("solidcheck_app_lang", default=None)
+#: the command's own ``--lang``, once the command has asked for it: its errors speak it too
+_command_lang: ContextVar[str | None] = ContextVar("solidcheck_command_lang", default=None)
 
 
 def set_app_language(value: str | None) -> None:
     """Remember (and check) the ``--lang`` given before the command."""
     _app_lang.set(value)
+    _command_lang.set(None)
     language(value)
 
 
@@ -169,7 +175,22 @@ def language(value: str | None = None) -> Display:
     value is invalid input (exit 2) naming the choices."""
     from ..i18n import display_language
 
-    return display_language(value if value is not None else _app_lang.get())
+    shown = display_language(value if value is not None else _app_lang.get())
+    if value is not None:
+        _command_lang.set(value)
+    return shown
+
+
+def said_error(error: InvalidInputError) -> str:
+    """An invalid input's message in the language of the command's text (``--lang``,
+    ``solidcheck --lang``, $SOLIDCHECK_LANG): its problems the catalogue knows, said in it."""
+    from ..i18n.problems import said_invalid_input
+
+    try:
+        lang = language(_command_lang.get())
+    except InvalidInputError:
+        lang = "en"
+    return said_invalid_input(error, lang)
 
 
 def say(message_id: str, lang: Display, **params: Any) -> str:
@@ -206,7 +227,7 @@ def collect(items: Iterable[Item], load: Callable[[Item], Loaded],
         try:
             loaded.append(load(item))
         except InvalidInputError as exc:
-            errors.append(str(exc))
+            errors.append(said_error(exc))
     return loaded
 
 

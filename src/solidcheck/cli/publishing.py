@@ -53,7 +53,8 @@ def export_command(
                                              "fields the classification informs.")],
     ruleset: RulesetOption = None,
 ) -> None:
-    """Export results for other systems (docs/exports.md). One JSON document per dossier."""
+    """Export results for other systems (docs/exports.md): one JSON document per dossier,
+    pretty-printed for one file, one a line for several."""
     from ..classify import classify
 
     rules = load_rules(ruleset)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .. import formats
+from ..errors import InvalidInputError, file_problem
 from .common import (
     LangOption,
     NegativeAnswer,
@@ -50,7 +51,7 @@ def _read_bytes(path: Path, *, head: int | None = None) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        fail(f"{path}: cannot read the file: {exc.strerror} — check the path")
+        raise InvalidInputError([file_problem(path, exc)], source=str(path)) from None
     return data if head is None else data[:head]
 
 
@@ -59,7 +60,9 @@ def keys_generate(
         "--output", "-o", help="Private key file to write (mode 0600); the public key is "
         "written beside it with the suffix .pub.")],
     name: Annotated[str | None, typer.Option(
-        "--name", help="The issuer's name, for the trusted-issuers entry printed.")] = None,
+        "--name", help="The issuer's name: kept in the key file, the default issuer of "
+        "`certify --key` and the name of the trusted-issuers entry printed; default: the "
+        "key file's name.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace existing key files (the old key is lost for good).")] = False,
 ) -> None:
@@ -80,20 +83,24 @@ def keys_generate(
     from ..certificates import (
         fingerprint,
         generate_key,
+        issuer_name_problems,
         public_key_base64,
         write_private_key,
         write_public_key,
     )
 
+    problems = issuer_name_problems(name) if name is not None else []
+    if problems:
+        fail("\n".join(str(problem) for problem in problems))
     key = generate_key()
     passphrase = _passphrase()
-    write_private_key(output, key, passphrase=passphrase, overwrite=force)
+    write_private_key(output, key, passphrase=passphrase, overwrite=force, issuer_name=name)
     write_public_key(public_path, key.public_key(), overwrite=force)
     public_key = key.public_key()
     typer.echo(say("cli.keys.written_encrypted" if passphrase else "cli.keys.written_plain",
                    language(), private=str(output), variable=PASSPHRASE_ENV,
                    public=str(public_path)), err=True)
-    issuer = name if name is not None else output.stem
+    issuer = name.strip() if name is not None else output.stem
     typer.echo(f"fingerprint {fingerprint(public_key)}\n\n"
                "# an entry for a trusted-issuers file (docs/certificates.md):\n"
                f"[[issuer]]\nname = {json.dumps(issuer, ensure_ascii=False)}\n"
@@ -123,7 +130,8 @@ def certify_command(
         "--key", "-k", help="The issuer's private key (from `solidcheck keys generate`; "
         "passphrase from $SOLIDCHECK_KEY_PASSPHRASE).")],
     issuer: Annotated[str | None, typer.Option(
-        "--issuer", help="The issuing organisation's name; default: the key file's name.")]
+        "--issuer", help="The issuing organisation's name; default: the name kept in the "
+        "key file by `keys generate --name`, else the key file's name.")]
     = None,
     ruleset: RulesetOption = None,
     output: Annotated[Path | None, typer.Option(
@@ -135,11 +143,11 @@ def certify_command(
     it lists and the issuer's key (docs/certificates.md). It proves who classified what;
     it does not prove the dossier's declarations are true.
     """
-    from ..certificates import certificate_bytes, certify, load_private_key
+    from ..certificates import certificate_bytes, certify, key_issuer_name, load_private_key
 
     rules = load_rules(ruleset)
     signing_key = load_private_key(key, passphrase=_passphrase())
-    issuer_name = issuer if issuer is not None else key.stem
+    issuer_name = issuer if issuer is not None else (key_issuer_name(key) or key.stem)
     cert = certify(dossier, key=signing_key, issuer_name=issuer_name, ruleset=rules)
     data = certificate_bytes(cert)
     if output is None:
@@ -225,6 +233,8 @@ def _print_verification(check: Verification, certificate: Path, *, pubkey: Path 
     if not check.valid:
         lines.append(say("cli.verify.failed_count", lang, count=len(check.failures)))
         lines += [f"  - {reason}" for reason in check.reasons_in(lang)]
+    if not check.signature_verified:  # what follows is only what the file says
+        lines.append(say("cli.verify.claimed", lang))
     category = check.category
     if lang != "en" and category in ("liquid", "hybrid_solid_liquid", "solid_state",
                                       "undetermined"):
@@ -234,7 +244,9 @@ def _print_verification(check: Verification, certificate: Path, *, pubkey: Path 
                   ruleset=str(check.ruleset)),
               say("cli.verify.issued", lang, issued_at=str(check.issued_at),
                   issuer=str(check.issuer_name), fingerprint=str(check.fingerprint))]
-    if check.issuer_trusted is None:
+    if not check.signature_verified:
+        lines.append(say("cli.verify.issuer_unknown", lang))
+    elif check.issuer_trusted is None:
         lines.append(say("cli.verify.issuer_unchecked", lang, variable=TRUSTED_ENV))
     else:
         against = ", ".join(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .._lazy import lazy_exports
-from ..errors import EvidenceError, MissingDependencyError, Problem
+from ..errors import EvidenceError, MissingDependencyError, Problem, file_problem
 from ._base import (
     CHANNELS,
     HEAD_BYTES,
@@ -50,6 +50,7 @@ __all__ = [
     "detect",
     "file_digest",
     "install_hint",
+    "instrument_file_problem",
     "read_evidence",
 ]
 
@@ -155,14 +156,11 @@ def read_evidence(
     and ``MissingDependencyError`` (with the pip command) when the format needs an extra.
     """
     path = Path(path)
-    if not path.is_file():
-        raise EvidenceError(
-            [Problem("", "file not found" if not path.exists() else "not a file",
-                     "check the path")],
-            source=str(path),
-        )
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise EvidenceError([file_problem(path, exc)], source=str(path)) from None
     if not head:
         raise EvidenceError(
             [Problem("", "the file is empty", "export the log again; it holds no data")],
@@ -227,3 +225,24 @@ def build_reading(
         **fields,
     )
 
+
+#: the `dossier build` option that takes each kind of instrument file
+_BUILD_OPTION = {"oven_log": "--oven-log", "weighings": "--weighings", "cycler": "--cycler"}
+
+
+def instrument_file_problem(path: Path, data: bytes) -> Problem | None:
+    """The problem of an instrument file given where a dossier belongs — which kind it is and
+    how to make a dossier with it — or None when no reader recognises ``data``."""
+    try:
+        reader = detect(path, data[:HEAD_BYTES])
+    except EvidenceError:
+        return None
+    option = _BUILD_OPTION.get(reader.kind, "")
+    shown = str(path)
+    return Problem(
+        "", f"this is an instrument file, not a dossier: {reader.kind.replace('_', ' ')} "
+        f"({reader.name})", f"make a dossier with it: solidcheck dossier build "
+        f"DECLARATIONS.yaml {option} {shown} … -o cell.yaml (docs/readers.md)",
+        "problem.dossier_is_evidence", {"kind": f"kind.{reader.kind}", "reader": reader.name,
+                                        "option": option, "path": shown},
+        about_file=True)

@@ -73,7 +73,12 @@ class VerificationOut(_Out):
     reasons: list[str] = Field(description="every failed check")
     warnings: list[str]
     issuer_trusted: bool | None = Field(description="null: the issuer was not checked "
-                                        "against a trust list")
+                                        "against a trust list, or the signature does not "
+                                        "verify (then nothing shows who issued the content)")
+    signature_verified: bool = Field(description="the issuer's key is valid, of the stated "
+                                     "fingerprint, and its signature verifies over the signed "
+                                     "content: only then are the other members more than "
+                                     "claims")
     issuer_name: str | None
     fingerprint: str | None
     issued_at: str | None
