@@ -21,7 +21,13 @@ from solidcheck.dossier import load_dossier, parse_dossier
 from solidcheck.registry import Registry, SearchQuery
 from solidcheck.web import Settings, create_app
 from solidcheck.web.pages.navigation import menu
-from test_browser_web import CHROMIUM, CHROMIUM_ARGS, EXAMPLES, artifacts  # noqa: F401
+from test_browser_web import (  # noqa: F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXAMPLES,
+    _axe_violations,
+    artifacts,
+)
 from test_charging_endpoint import add_station
 
 pytestmark = pytest.mark.browser
@@ -146,4 +152,17 @@ def test_no_page_is_wider_than_a_phone(browser: Browser, desk: tuple[str, Regist
     row = page.locator("table.desk tbody tr").first
     assert row.evaluate("r => getComputedStyle(r).display") == "block"  # a card
     page.screenshot(path=artifacts / f"web-desk-phone-{locale}.png", full_page=True)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_the_desk_passes_axe(browser: Browser, desk: tuple[str, Registry], width: int) -> None:
+    base, registry = desk
+    registry.reclassify("EX-HSL-10", ruleset="csae-434-2025", actor="test")
+    page = new_page(browser, width=width)
+    checked = {}
+    for path in ("/?sort=rate&dir=desc", "/?ruleset=csae-434-2025&lang=zh"):
+        page.goto(base + path)
+        checked[path] = _axe_violations(page)
+    assert not {path: found for path, found in checked.items() if found}
     page.context.close()
