@@ -133,3 +133,14 @@ def test_a_page_link_of_another_order_is_refused(registry: Registry) -> None:
         registry.search_cells(SearchQuery(sort="cell"), after=first.rows[-1].cursor)
     with pytest.raises(InvalidInputError, match="first page"):
         registry.search_cells(SearchQuery(), before="not-a-cursor")
+
+
+def test_a_public_search_shows_the_newest_published_version(registry: Registry) -> None:
+    changed = load_dossier(EXAMPLES / "liquid-lfp.yaml")
+    changed = changed.model_copy(update={"model": "changed, not yet published"})
+    assert registry.submit(changed, actor="test", publish=False).version == 2
+    public = registry.search_cells(SearchQuery(text=changed.id), published_only=True)
+    assert [(r.cell_id, r.version) for r in public.rows] == [(changed.id, 1)]
+    assert public.rows[0].model != changed.model and public.rows[0].result_id
+    operator = registry.search_cells(SearchQuery(text=changed.id))
+    assert [(r.version, r.model) for r in operator.rows] == [(2, changed.model)]
