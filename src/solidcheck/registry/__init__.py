@@ -29,17 +29,8 @@ from .records import (
     Submission,
     VersionRecord,
 )
-from .store import (
-    DEFAULT_MAX_EVIDENCE_BYTES,
-    ROLES,
-    SORT_KEYS,
-    CategoryCounts,
-    Registry,
-    SearchPage,
-    SearchQuery,
-    SearchRow,
-    default_actor,
-)
+from .store import DEFAULT_MAX_EVIDENCE_BYTES, ROLES, Registry, default_actor
+from .store.search import SORT_KEYS, CategoryCounts, SearchPage, SearchQuery, SearchRow
 
 __all__ = [
     "DEFAULT_MAX_EVIDENCE_BYTES",
@@ -64,4 +55,4 @@ __all__ = [
     "database_url",
     "default_actor",
 ]
-__all__ += ["SORT_KEYS", "CategoryCounts", "SearchPage", "SearchQuery", "SearchRow"]
+__all__ += ["SORT_KEYS", "CategoryCounts", "SearchPage", "SearchQuery", "SearchRow"]  # desk

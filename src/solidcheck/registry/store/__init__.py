@@ -7,8 +7,6 @@ from ._shared import sha256_hex
 from .api_keys import ROLES, default_actor, key_actor, shown_actor
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .facade import Registry
-from .search import SORT_KEYS, CategoryCounts, SearchPage, SearchQuery, SearchRow
 
 __all__ = ["DEFAULT_MAX_EVIDENCE_BYTES", "ROLES", "Registry", "default_actor", "key_actor",
            "sha256_hex", "shown_actor"]
-__all__ += ["SORT_KEYS", "CategoryCounts", "SearchPage", "SearchQuery", "SearchRow"]

@@ -55,8 +55,7 @@ _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id
 class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
     The charging stations' operations are in ``stations.py``, the live state and alerts'
-    in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``, the
-    search desk's in ``search.py``."""
+    in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
