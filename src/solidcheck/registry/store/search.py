@@ -80,9 +80,10 @@ class SearchRow:
 @dataclass(frozen=True)
 class SearchPage:
     rows: list[SearchRow]
-    #: every row the search finds, on all pages
+    #: every row the search finds, on all pages (-1: not counted)
     total: int
-    #: the place of the first row among them, from 1 (0 when the page is empty)
+    #: the place of the first row among them, from 1 (0 when the page is empty; -1: not
+    #: counted)
     first_position: int
 
     @property
@@ -267,10 +268,13 @@ def _row(query: SearchQuery, record: Any, keys: list[_Key]) -> SearchRow:
 
 def search_page(session: Session, query: SearchQuery, *, after: str | None,
                 before: str | None, limit: int, published_only: bool,
-                lab: str | None) -> SearchPage:
+                lab: str | None, counted: bool = True) -> SearchPage:
+    """A page of rows; ``counted``: with the total and the page's place (two counts more;
+    an export reading every page needs neither: its total and places are -1)."""
     found = _found(query, published_only=published_only, lab=lab)
     keys = _keys(query)
-    total = session.scalar(select(func.count()).select_from(found.subquery())) or 0
+    total = (session.scalar(select(func.count()).select_from(found.subquery())) or 0
+             if counted else -1)
     page = _with_keys(found, keys)
     if before is not None:
         values = _decoded(query, before, keys, "before")
@@ -282,8 +286,8 @@ def search_page(session: Session, query: SearchQuery, *, after: str | None,
                                       forward=True))
         records = list(session.execute(_ordered(page, keys, reverse=False).limit(limit)).all())
     rows = [_row(query, record, keys) for record in records]
-    first_position = 0
-    if rows:
+    first_position = 0 if counted else -1
+    if rows and counted:
         first_values = list(records[0][13:13 + len(keys)])
         earlier = found.where(_beyond(keys, first_values, forward=False))
         first_position = 1 + (session.scalar(
@@ -349,14 +353,17 @@ class SearchMixin:
         own transaction (an export of a large registry holds no long one)."""
         if page_rows < 1:
             raise ValueError("page_rows must be at least 1")
+        checked = _checked(query)
         after: str | None = None
         while True:
-            page = self.search_cells(query, after=after, limit=page_rows,
-                                     published_only=published_only, lab=lab)
+            with self._reading() as session:
+                page = search_page(session, checked, after=after, before=None,
+                                   limit=page_rows, published_only=published_only, lab=lab,
+                                   counted=False)
             if not page.rows:
                 return
             yield page.rows
-            if page.last_position >= page.total:
+            if len(page.rows) < page_rows:
                 return
             after = page.rows[-1].cursor
 
