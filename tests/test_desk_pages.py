@@ -185,3 +185,21 @@ def test_an_export_of_a_bad_search_is_refused_and_an_unknown_format_is_not_found
     assert refused.status_code == 422
     assert "This search cannot be exported" in text_of(refused.text)
     assert client.get("/search.docx").status_code == 404
+
+
+def test_a_text_that_looks_like_a_formula_stays_text(client: TestClient,
+                                                     registry: Registry) -> None:
+    """A maker named like a spreadsheet formula is not run by the spreadsheet opening the
+    export (CSV: a leading apostrophe; XLSX: a text cell)."""
+    maker = '=HYPERLINK("http://example.invalid","open")'
+    registry.submit(parse_dossier(f"id: FORMULA-1\nmanufacturer: '{maker}'\n"
+                                  "electrolyte: {phases: [liquid]}\nconducting_ion: lithium\n"),
+                    actor="test")
+    _, rows = exported(client, "csv", "q=formula")
+    assert [r["manufacturer"] for r in rows] == ["'" + maker]
+    response = client.get("/search.xlsx?q=formula")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cell = sheet.cell(row=2, column=2)
+    assert (cell.value, cell.data_type) == (maker, "s")
+    _, typed = exported(client, "parquet", "q=formula")
+    assert [r["manufacturer"] for r in typed] == [maker]

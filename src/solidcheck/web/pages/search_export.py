@@ -36,6 +36,8 @@ COLUMNS = ("cell_id", "manufacturer", "model", "version", "updated_at", "ruleset
            "weight_loss_percent", "limit_percent", "margin_percent", "code", "result_id")
 #: rows read from the registry per transaction
 EXPORT_PAGE_ROWS = 1000
+#: what makes a spreadsheet read a text cell as a formula (CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows_of(row: SearchRow) -> tuple[Any, ...]:
@@ -50,16 +52,27 @@ def _pages(registry: Registry, query: SearchQuery) -> Iterator[list[SearchRow]]:
     return registry.search_all(query, page_rows=EXPORT_PAGE_ROWS, published_only=True)
 
 
+def _csv_text(value: Any) -> Any:
+    """A value as the CSV writes it: a text a spreadsheet would run as a formula (a maker
+    named "=HYPERLINK(…)") is kept as text by a leading apostrophe, as OWASP advises."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_lines(pages: Iterable[list[SearchRow]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for page in pages:
         for row in page:
-            values = rows_of(row)
-            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime)
-                             else str(v).lower() if isinstance(v, bool) else v
-                             for v in values])
+            writer.writerow([_csv_text(value) for value in rows_of(row)])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -69,16 +82,26 @@ def _csv_lines(pages: Iterable[list[SearchRow]]) -> Iterator[str]:
 def _xlsx(pages: Iterable[list[SearchRow]]) -> bytes:
     try:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
     except ImportError:  # pragma: no cover - the link says what to install
         raise MissingDependencyError("exporting a search as XLSX", extra="server",
                                      package="openpyxl") from None
     book = Workbook(write_only=True)
     sheet = book.create_sheet("search")
     sheet.append(list(COLUMNS))
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, datetime):  # Excel has no time zones: UTC, as the header says
+            return value.astimezone(UTC).replace(tzinfo=None)
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"  # never a formula, whatever the text begins with
+        return text
+
     for page in pages:
         for row in page:
-            sheet.append([v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime)
-                          else v for v in rows_of(row)])
+            sheet.append([cell(value) for value in rows_of(row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
