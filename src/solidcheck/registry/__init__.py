@@ -30,6 +30,7 @@ from .records import (
     VersionRecord,
 )
 from .store import DEFAULT_MAX_EVIDENCE_BYTES, ROLES, Registry, default_actor
+from .store.search import SORT_KEYS, CategoryCounts, SearchPage, SearchQuery, SearchRow
 
 __all__ = [
     "DEFAULT_MAX_EVIDENCE_BYTES",
@@ -54,3 +55,4 @@ __all__ = [
     "database_url",
     "default_actor",
 ]
+__all__ += ["SORT_KEYS", "CategoryCounts", "SearchPage", "SearchQuery", "SearchRow"]  # desk

@@ -44,6 +44,7 @@ from ._shared import now, sha256_hex
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .live import LiveMixin
 from .ownership import check_may_write
+from .search import SearchMixin
 from .stations import StationsMixin
 from .tickets import TicketsMixin
 from .webhooks import WebhooksMixin
@@ -51,7 +52,7 @@ from .webhooks import WebhooksMixin
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin):
+class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
     The charging stations' operations are in ``stations.py``, the live state and alerts'
     in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``."""
