@@ -15,7 +15,7 @@ from ..errors import DatabaseError
 
 __all__ = ["data_dir", "database_url", "make_engines", "migrate", "schema_revision"]
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 _MIGRATION_LOCK = 0x50_1D_C4_EC  # an arbitrary constant naming solidcheck's migration lock
 
 

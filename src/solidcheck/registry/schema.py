@@ -87,7 +87,10 @@ class ResultRow(Base):
 
     __tablename__ = "results"
     __table_args__ = (Index("ix_results_search", "category", "electrolyte_type",
-                            "conducting_ion"),)
+                            "conducting_ion"),
+                      # each cell's latest result under a rule set, looked up by every list
+                      Index("ix_results_version_ruleset", "dossier_version_id", "ruleset",
+                            "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id"), index=True)
