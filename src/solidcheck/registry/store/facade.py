@@ -22,14 +22,8 @@ from ...classify import classify
 from ...errors import DatabaseError
 from ...model import Dossier
 from ...rules import Ruleset, ruleset_by_id
-from ..db import (
-    HEAD_REVISION,
-    database_url,
-    make_engines,
-    migrate,
-    refuse_absent_registry,
-    schema_revision,
-)
+from .. import db
+from ..db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
 from ..identity import id_skeleton
 from ..records import (
     ApiKeyRecord,
@@ -72,10 +66,10 @@ class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin):
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = False) -> Registry:
         """Open the registry; ``create`` makes or upgrades its tables, otherwise a database
-        that is empty or at another schema version is refused with what to run, and a
-        missing SQLite file is not created."""
+        that is empty or at another schema version is refused with what to run (a missing
+        SQLite file is not created)."""
         if not create:
-            refuse_absent_registry(database_url(url))
+            db.refuse_absent_registry(database_url(url))
         registry = cls(url)
         revision = schema_revision(registry._write_engine)
         if revision != HEAD_REVISION:
