@@ -168,3 +168,33 @@ def test_the_pdf_link_answers_a_pdf(offline_page: tuple[Page, Offline], site: Si
     saved = tmp_path / "report.pdf"
     download_info.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
+
+
+def _axe_violations(page: Page) -> list[str]:
+    """WCAG 2 A and AA violations axe-core finds (as tests/test_browser_web.py runs it)."""
+    import axe_selenium_python
+
+    source = (Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core"
+              / "axe.min.js").read_text("utf-8")
+    page.evaluate(source)
+    results = page.evaluate("axe.run(document, {runOnly: {type: 'tag', "
+                            "values: ['wcag2a', 'wcag2aa']}})")
+    return [f"{v['id']}: {v['help']} — {[n['html'][:100] for n in v['nodes']]}"
+            for v in results["violations"]]
+
+
+def test_the_new_pages_pass_axe(offline_page: tuple[Page, Offline], site: Site,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    page, _ = offline_page
+    checked = {}
+    for lang in ("en", "zh"):
+        page.goto(f"{site.url}/docs?lang={lang}")
+        expect(page.locator(".opblock").first).to_be_visible()
+        checked[f"/docs?lang={lang}"] = _axe_violations(page)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    for lang in ("en", "zh"):
+        page.goto(f"{site.url}/cells/EX-HSL-10?lang={lang}")
+        page.locator("a[href*='format=pdf']").first.click()
+        expect(page.locator("pre.command")).to_be_visible()
+        checked[f"missing extra ({lang})"] = _axe_violations(page)
+    assert not {name: found for name, found in checked.items() if found}, checked
