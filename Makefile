@@ -96,7 +96,7 @@ DEMO_FILES := out/lab/EX-LAB-S1.yaml out/audit-s8.html out/synthetic-1m-results.
               out/charging-risk.html out/risk-top-zh.txt out/demo-registry/loaded.stamp \
               out/demo-lab.key out/demo-stations.txt
 
-demo-data: $(DEMO_FILES) pdf-deps | $(VENV)/.installed
+demo-data: pdf-deps $(DEMO_FILES) | $(VENV)/.installed
 
 demo: demo-data
 	$(SOLIDCHECK) classify examples/*.yaml examples/*.json
@@ -122,7 +122,7 @@ $(STAMPS):
 	mkdir -p $@
 
 out/lab/EX-LAB-S1.yaml: examples/lab/cell-s1.yaml examples/lab/oven-log-s1.csv \
-                        examples/lab/weighings-s1.csv $(CORE_SOURCES) | $(VENV)/.installed
+                        examples/lab/weighings-s1.csv $(CORE_SOURCES) | $(STAMPS) $(VENV)/.installed
 	mkdir -p out/lab
 	cp examples/lab/oven-log-s1.csv examples/lab/weighings-s1.csv out/lab/
 	$(SOLIDCHECK) dossier build examples/lab/cell-s1.yaml \
@@ -130,11 +130,11 @@ out/lab/EX-LAB-S1.yaml: examples/lab/cell-s1.yaml examples/lab/oven-log-s1.csv \
 
 out/audit-s8.html: examples/text/press-release-s8.md examples/semi-solid-marketed.yaml \
                    $(CORE_SOURCES) $(shell find src/solidcheck/claims -name '*.py' -o \
-                                       -name '*.toml') | $(VENV)/.installed
+                                       -name '*.toml') | $(STAMPS) $(VENV)/.installed
 	$(SOLIDCHECK) audit examples/text/press-release-s8.md \
 	    --evidence examples/semi-solid-marketed.yaml --format html -o $@
 
-out/synthetic-1m.parquet: $(BATCH_SOURCES) | $(VENV)/.installed
+out/synthetic-1m.parquet: $(BATCH_SOURCES) | $(STAMPS) $(VENV)/.installed
 	$(SOLIDCHECK) synth 1M --seed 1 -o $@
 
 out/synthetic-1m-results.parquet out/synthetic-1m-summary.svg &: out/synthetic-1m.parquet \
@@ -186,7 +186,8 @@ out/risk-top-zh.txt: out/risk-model/card.json
 
 # A registry made anew (its file gone) invalidates the key and station passwords made for
 # the old one: they are made again with it.
-out/demo-registry/loaded.stamp: $(EXAMPLE_DOSSIERS) out/lab/EX-LAB-S1.yaml | $(VENV)/.installed
+out/demo-registry/loaded.stamp: $(EXAMPLE_DOSSIERS) out/lab/EX-LAB-S1.yaml \
+                                | $(STAMPS) $(VENV)/.installed
 	test -e out/demo-registry/registry.sqlite3 || rm -f out/demo-lab.key out/demo-stations.txt
 	$(DEMO_ENV) $(SOLIDCHECK) registry init
 	$(DEMO_ENV) $(SOLIDCHECK) registry load $(EXAMPLE_DOSSIERS) out/lab/EX-LAB-S1.yaml
