@@ -244,7 +244,7 @@ class MissingDependencyError(SolidcheckError, ImportError):
         self.extra = extra
         self.package = package
         super().__init__(
-            f"{what} needs the optional package {package!r}, which is not installed — "
+            f"{what}: the optional package {package!r} is needed and not installed — "
             f"install it with: pip install 'solidcheck[{extra}]'"
         )
 

@@ -55,6 +55,7 @@ from .keys import (
     public_key_base64,
     write_private_key,
     write_public_key,
+    write_secret_file,
 )
 from .trust import load_trusted_issuers, parse_trusted_issuers
 from .verification import Verification, VerificationReason, result_differences, verify
@@ -84,4 +85,5 @@ __all__ = [
     "verify",
     "write_private_key",
     "write_public_key",
+    "write_secret_file",
 ]

@@ -185,6 +185,13 @@ def write_public_key(path: str | Path, public_key: Ed25519PublicKey, *,
     _write_key_file(path, pem, mode=0o644, overwrite=overwrite, what="public key")
 
 
+def write_secret_file(path: str | Path, secret: str, *, what: str) -> None:
+    """Write a secret (an API key) as one line, readable by its owner only (mode 0600 from
+    the start); an existing file is never replaced, so a key still in use is not lost."""
+    _write_key_file(path, (secret + "\n").encode("ascii"), mode=0o600, overwrite=False,
+                    what=what)
+
+
 def _read_key_file(path: Path, what: str) -> bytes:
     try:
         with path.open("rb") as handle:

@@ -232,16 +232,31 @@ def keys_create(
         help="The lab the key acts for: it owns the cells the key creates, and its keys "
         "share them. Default: the name.")] = None,
     database: DatabaseOption = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the key to this new file, readable by its owner only "
+        "(mode 0600), instead of printing it.")] = None,
 ) -> None:
-    """Create an API key for the web service. The key is printed once, on stdout; only its
-    hash is kept, so a lost key is revoked and replaced, not recovered."""
+    """Create an API key for the web service. The key is printed once, on stdout, or written
+    to --output; only its hash is kept, so a lost key is revoked and replaced, not
+    recovered."""
+    if output is not None and output.exists():  # checked first: no key made for nothing
+        fail(f"{output} already exists; no key was created — choose another file (a key "
+             "file is never replaced: the key in it may still be in use)")
     with _registry(database) as registry:
         record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
                                                  name=name or f"{role} key",
                                                  organisation=organisation, actor=_actor())
-    typer.echo(say("cli.keys.created", language(), id=record.id, role=record.role,
-                   name=record.name, organisation=str(record.organisation)), err=True)
-    typer.echo(secret)
+    words = {"id": record.id, "role": record.role, "name": record.name,
+             "organisation": str(record.organisation)}
+    if output is None:
+        typer.echo(say("cli.keys.created", language(), **words), err=True)
+        typer.echo(secret)
+        return
+    from ..certificates import write_secret_file
+
+    write_secret_file(output, secret, what="API key")
+    typer.echo(say("cli.keys.created_in_file", language(), path=str(output), **words),
+               err=True)
 
 
 def keys_list(database: DatabaseOption = None) -> None:

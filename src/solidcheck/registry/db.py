@@ -13,7 +13,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..errors import DatabaseError
 
-__all__ = ["data_dir", "database_url", "make_engines", "migrate", "schema_revision"]
+__all__ = ["absent_sqlite_file", "data_dir", "database_url", "make_engines", "migrate",
+           "refuse_absent_registry", "schema_revision"]
 
 HEAD_REVISION = "0007"
 _MIGRATION_LOCK = 0x50_1D_C4_EC  # an arbitrary constant naming solidcheck's migration lock
@@ -36,6 +37,44 @@ def database_url(url: str | None = None) -> str:
     if url:
         return url
     return f"sqlite:///{data_dir() / 'registry.sqlite3'}"
+
+
+def absent_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist (connecting would create it, and
+    its folder); None for an existing file, memory, or another database."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # make_engines says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser()
+    return None if path.exists() else path
+
+
+def _chosen_by(url: str) -> str:
+    """Which setting made ``url`` the registry's (for the message of a missing one)."""
+    if os.environ.get("SOLIDCHECK_DATABASE_URL") == url:
+        return "chosen by SOLIDCHECK_DATABASE_URL"
+    if url != f"sqlite:///{data_dir() / 'registry.sqlite3'}":
+        return "chosen by --database"
+    if os.environ.get("SOLIDCHECK_DATA_DIR"):
+        return "in the data folder SOLIDCHECK_DATA_DIR names"
+    return "the default place: the user data folder, as SOLIDCHECK_DATA_DIR is not set"
+
+
+def refuse_absent_registry(url: str) -> None:
+    """A registry that is to be used, not created, must exist: opening a missing SQLite file
+    would create it (and its folder) empty. The message says where it looked and how to
+    point elsewhere."""
+    absent = absent_sqlite_file(url)
+    if absent is None:
+        return
+    raise DatabaseError(
+        f"there is no registry at {absent} ({_chosen_by(url)}); nothing was created — "
+        "create one there with `solidcheck registry init`, or point to an existing one with "
+        "SOLIDCHECK_DATA_DIR=FOLDER (`make demo` keeps its registry in out/demo-registry), "
+        "SOLIDCHECK_DATABASE_URL=URL or --database URL")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

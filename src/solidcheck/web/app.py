@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.include_router(api.system_router)
     app.include_router(pages.router)
     install_exception_handlers(app)
+    pages.install_missing_extra_page(app)  # issue 20: a browser gets a page, not JSON
     _install_middleware(app, settings)
     app.openapi = _openapi_of(app)  # type: ignore[method-assign]
     return app

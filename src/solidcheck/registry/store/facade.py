@@ -22,6 +22,7 @@ from ...classify import classify
 from ...errors import DatabaseError
 from ...model import Dossier
 from ...rules import Ruleset, ruleset_by_id
+from .. import db
 from ..db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
 from ..identity import id_skeleton
 from ..records import (
@@ -66,7 +67,10 @@ class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixi
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = False) -> Registry:
         """Open the registry; ``create`` makes or upgrades its tables, otherwise a database
-        that is empty or at another schema version is refused with what to run."""
+        that is empty or at another schema version is refused with what to run (a missing
+        SQLite file is not created)."""
+        if not create:
+            db.refuse_absent_registry(database_url(url))
         registry = cls(url)
         revision = schema_revision(registry._write_engine)
         if revision != HEAD_REVISION:

@@ -21,9 +21,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import static
+from .missing_extra import install_missing_extra_page
 from .navigation import pages
 
-__all__ = ["router"]
+__all__ = ["install_missing_extra_page", "router"]
 
 
 
