@@ -273,8 +273,9 @@ def test_versions_are_kept_and_resubmitting_changes_nothing(service: Service) ->
 
     cell = service.client.get("/v1/cells/EX-SUL-HE-01").json()
     assert [v["version"] for v in cell["versions"]] == [2, 1]
-    assert {r["id"] for r in cell["results"]} == {first.json()["result"]["id"],
-                                                 second.json()["result"]["id"]}
+    kept = [r for sent in (first, second)  # each under every installed rule set
+            for r in (sent.json()["result"], *sent.json()["other_rulesets"])]
+    assert {r["id"] for r in cell["results"]} == {r["id"] for r in kept}
     assert {(r["version"], r["result"]["category"]) for r in cell["results"]} == {
         (1, "solid_state"), (2, "hybrid_solid_liquid")}
     assert cell["versions"][1]["created_by"] == "test lab"  # the key's name, never its id
