@@ -52,7 +52,7 @@ def _column(view: View, detail: CellDetail, ruleset_id: str, title: str) -> dict
     result = record.result
     weight_loss = result.weight_loss
     column.update(term=category_term(view, result.category), code=result.code,
-                  href=view.cell_href(detail.id, result=record.id))
+                  href=view.cell_href(detail.id, result=record.id), rate=None, margin=None)
     if weight_loss is not None:
         column.update(
             rate=format_quantity(weight_loss.percent, "percent", view.lang,
