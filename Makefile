@@ -95,6 +95,7 @@ demo: $(VENV)/.installed
 	$(BIN)/solidcheck charging risk score out/risk-model out/risk-tables --top 10 --lang zh
 	$(DEMO_ENV) $(BIN)/solidcheck registry init
 	$(DEMO_ENV) $(BIN)/solidcheck registry load examples/*.yaml examples/*.json out/lab/EX-LAB-S1.yaml
+	$(DEMO_ENV) $(BIN)/solidcheck registry reclassify  # every rule set, also in a registry made before
 	@test -s out/demo-lab.key || $(DEMO_ENV) $(BIN)/solidcheck registry keys create --role lab \
 	    --name "demo lab" > out/demo-lab.key
 	@echo "a lab API key for the classify form and the API: out/demo-lab.key"
