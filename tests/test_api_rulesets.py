@@ -103,6 +103,7 @@ def test_reclassify_takes_the_ruleset_from_its_body(api: Any) -> None:
     assert by_body.json()["ruleset"] == CSAE  # the stored one: classified on submit
     assert by_body.json()["id"] in {r.id for r in registry.get_cell("EX-SUL-07").results}
     _refused(client.post(url, json={"ruleset": "nope"}, headers=key), naming="nope")
+    _refused(client.post(url, json={"ruleset": None}, headers=key), naming="null")
     _refused(client.post(f"{url}?ruleset={NATIONAL}", json={"ruleset": CSAE}, headers=key),
              naming="the query names")
     extra = client.post(url, json={"ruleset": CSAE, "publish": False}, headers=key)

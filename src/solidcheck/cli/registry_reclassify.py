@@ -42,7 +42,7 @@ def registry_reclassify(
         "rulesets`); default: every installed one.")] = None,
     page_cells: Annotated[int, typer.Option(
         "--page-cells", min=1, max=100_000, help="Cells per transaction: a stop loses at most "
-        "one page, and running again carries on.")] = 200,
+        "one page, and running again carries on.")] = 100,
     database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", metavar="text|json",
                                                help="The summary as text or JSON.")] = "text",

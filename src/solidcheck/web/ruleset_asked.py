@@ -45,13 +45,18 @@ def asked_ruleset(query: str | None, body: str | None) -> Ruleset:
 
 
 def _body_ruleset(data: Mapping[str, Any]) -> str | None:
-    value = data.get("ruleset")
-    if value is None or isinstance(value, str):
+    """The body's ``ruleset`` (None: no such key); given, it is a rule-set id — null too is
+    refused, rather than read as "the default"."""
+    if "ruleset" not in data:
+        return None
+    value = data["ruleset"]
+    if isinstance(value, str):
         return value
+    shown = "null" if value is None else f"a {type(value).__name__}"
     raise InvalidInputError([Problem(
-        "ruleset", f"a {type(value).__name__}, not a rule-set id",
-        f"give one of: {', '.join(RULESET_IDS)} (GET /v1/rulesets lists them)")],
-        source=_SOURCE)
+        "ruleset", f"{shown}, not a rule-set id",
+        f"give one of: {', '.join(RULESET_IDS)} (GET /v1/rulesets lists them), or leave "
+        "the key out for the default")], source=_SOURCE)
 
 
 def dossier_and_ruleset(body: bytes) -> tuple[Dossier, str | None]:
