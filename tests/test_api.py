@@ -706,7 +706,8 @@ def test_metrics_count_requests_and_stored_results(local: Service) -> None:
 
     local.submit(EXAMPLES / "liquid-lfp.yaml")
     local.submit(EXAMPLES / "liquid-lfp.yaml")  # unchanged: no new result
-    assert counter(local.client, "solidcheck_results_stored_total", category="liquid") == 1
+    assert counter(local.client, "solidcheck_results_stored_total", category="liquid") == len(
+        solidcheck.rules.available_rulesets())  # one result under each rule set (issue 20)
     local.client.get("/v1/cells/SOME-ID")
     assert counter(local.client, "solidcheck_http_requests_total", method="GET",
                    route="/v1/cells/{cell_id}", status="404") == 1

@@ -76,7 +76,8 @@ def submit_cell(response: Response, key: LabKey,
     since = datetime.now(UTC)
     submission = heavy.run_blocking(registry.submit, dossier, ruleset=rules, publish=publish,
                                     **writer(key))
-    _count_if_stored(metrics, submission.result, since)
+    for record in (submission.result, *submission.other_rulesets):  # one per rule set
+        _count_if_stored(metrics, record, since)
     response.status_code = 201 if submission.new_version else 200
     if submission.new_version:
         response.headers["Location"] = f"/v1/cells/{quote(submission.cell_id, safe='')}"
