@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["registry_reclassify"]
 
 _Database = Annotated[str | None, typer.Option(
-    "--database", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, else SQLite in the "
-    "data folder ($SOLIDCHECK_DATA_DIR or the platform's user data folder).")]
+    "--database", metavar="URL", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, "
+    "else SQLite in the data folder ($SOLIDCHECK_DATA_DIR or the platform's user data "
+    "folder).")]
 
 
 @contextmanager
@@ -41,8 +42,8 @@ def registry_reclassify(
         "--ruleset", "-r", metavar="ID", help="Only this installed rule set (see `solidcheck "
         "rulesets`); default: every installed one.")] = None,
     page_cells: Annotated[int, typer.Option(
-        "--page-cells", min=1, max=100_000, help="Cells per transaction: a stop loses at most "
-        "one page, and running again carries on.")] = 100,
+        "--page-cells", min=1, max=100_000, metavar="N", help="Cells per transaction: a "
+        "stop loses at most one page, and running again carries on.")] = 100,
     database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", metavar="text|json",
                                                help="The summary as text or JSON.")] = "text",
