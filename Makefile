@@ -191,6 +191,7 @@ out/demo-registry/loaded.stamp: $(EXAMPLE_DOSSIERS) out/lab/EX-LAB-S1.yaml \
 	test -e out/demo-registry/registry.sqlite3 || rm -f out/demo-lab.key out/demo-stations.txt
 	$(DEMO_ENV) $(SOLIDCHECK) registry init
 	$(DEMO_ENV) $(SOLIDCHECK) registry load $(EXAMPLE_DOSSIERS) out/lab/EX-LAB-S1.yaml
+	$(DEMO_ENV) $(SOLIDCHECK) registry reclassify  # every rule set, also in a registry made before
 	touch $@
 
 out/demo-lab.key: | out/demo-registry/loaded.stamp

@@ -273,8 +273,9 @@ def test_versions_are_kept_and_resubmitting_changes_nothing(service: Service) ->
 
     cell = service.client.get("/v1/cells/EX-SUL-HE-01").json()
     assert [v["version"] for v in cell["versions"]] == [2, 1]
-    assert {r["id"] for r in cell["results"]} == {first.json()["result"]["id"],
-                                                 second.json()["result"]["id"]}
+    kept = [r for sent in (first, second)  # each under every installed rule set
+            for r in (sent.json()["result"], *sent.json()["other_rulesets"])]
+    assert {r["id"] for r in cell["results"]} == {r["id"] for r in kept}
     assert {(r["version"], r["result"]["category"]) for r in cell["results"]} == {
         (1, "solid_state"), (2, "hybrid_solid_liquid")}
     assert cell["versions"][1]["created_by"] == "test lab"  # the key's name, never its id
@@ -705,7 +706,8 @@ def test_metrics_count_requests_and_stored_results(local: Service) -> None:
 
     local.submit(EXAMPLES / "liquid-lfp.yaml")
     local.submit(EXAMPLES / "liquid-lfp.yaml")  # unchanged: no new result
-    assert counter(local.client, "solidcheck_results_stored_total", category="liquid") == 1
+    assert counter(local.client, "solidcheck_results_stored_total", category="liquid") == len(
+        solidcheck.rules.available_rulesets())  # one result under each rule set (issue 20)
     local.client.get("/v1/cells/SOME-ID")
     assert counter(local.client, "solidcheck_http_requests_total", method="GET",
                    route="/v1/cells/{cell_id}", status="404") == 1

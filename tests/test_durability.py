@@ -39,7 +39,7 @@ from conftest import wait_until_healthy
 from solidcheck.classify import classify
 from solidcheck.model import Dossier, Result
 from solidcheck.registry import Registry, Submission
-from solidcheck.rules import load_ruleset
+from solidcheck.rules import available_rulesets, load_ruleset
 
 APP_FACTORY = "solidcheck.web:create_app"
 #: a hang guard for a server start, never a measure of speed
@@ -160,6 +160,7 @@ def assert_registry_holds(url: str, acknowledged: list[Acknowledged], *, sent: l
     stored without its result); the audit chain verifies and has one entry per key, version
     and result — nothing more."""
     ruleset = load_ruleset()
+    installed = available_rulesets()
     holdings = Holdings()
     sent_contents = set(sent)
     with Registry.open(url) as registry:
@@ -173,25 +174,29 @@ def assert_registry_holds(url: str, acknowledged: list[Acknowledged], *, sent: l
                 cell = registry.get_cell(summary.id)
                 numbers = sorted(version.version for version in cell.versions)
                 assert numbers == list(range(1, cell.latest_version + 1)), (cell.id, numbers)
-                results: dict[int, list[Result]] = defaultdict(list)
+                results: dict[tuple[int, str], list[Result]] = defaultdict(list)
                 for record in cell.results:
+                    results[(record.version, record.ruleset)].append(record.result)
                     if record.ruleset == ruleset.id:
-                        results[record.version].append(record.result)
                         holdings.result_of_version[(cell.id, record.version)] = record.id
                 for version in cell.versions:
                     content = json.dumps(version.dossier.model_dump(mode="json"),
                                          sort_keys=True)
                     assert content in sent_contents, f"{cell.id} v{version.version} was never sent"
-                    assert results[version.version] == [classify(version.dossier, ruleset)], (
-                        f"{cell.id} v{version.version} lacks its one result, or has another's")
+                    for rules in installed:  # a version is stored under every rule set
+                        assert results[(version.version, rules.id)] == [
+                            classify(version.dossier, rules)], (
+                            f"{cell.id} v{version.version} lacks its one result under "
+                            f"{rules.id}, or has another's")
                     holdings.versions[(cell.id, version.version)] = content
     for ack in acknowledged:
         where = (ack.submission.cell_id, ack.submission.version)
         assert holdings.versions.get(where) == canonical(ack.dossier), (
             f"acknowledged {where} is missing or holds another dossier")
         assert holdings.result_of_version[where] == ack.submission.result.id
-    assert holdings.audit_entries == api_keys + 2 * len(holdings.versions), (
-        "the audit log should have one entry per API key, dossier version and result")
+    assert holdings.audit_entries == api_keys + (1 + len(installed)) * len(
+        holdings.versions), ("the audit log should have one entry per API key, dossier "
+                             "version and result")
     return holdings
 
 

@@ -18,6 +18,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 import solidcheck.web.reports
 from solidcheck.registry import Registry
+from solidcheck.registry.store import every_ruleset
+from solidcheck.rules import load_ruleset
 from solidcheck.web import Settings, cache, create_app
 
 with warnings.catch_warnings():
@@ -104,7 +106,8 @@ def stats(service: Service, name: str) -> cache.CacheStats:
 # --------------------------------------------------------------------- fresh after a write
 
 
-def test_a_cached_cell_shows_a_new_version_and_result_at_once(service: Service) -> None:
+def test_a_cached_cell_shows_a_new_version_and_result_at_once(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     service.submit(sulfide())
     first = service.cell_json()
     assert service.cell_json() == first
@@ -112,7 +115,11 @@ def test_a_cached_cell_shows_a_new_version_and_result_at_once(service: Service) 
     assert first == json.loads(service.registry.get_cell(CELL, published_only=True)
                                .model_dump_json())  # what the uncached route would send
 
+    # version 2 as if stored before the CSAE rule set was installed: reclassifying adds one
+    monkeypatch.setattr(every_ruleset, "available_rulesets",
+                        lambda: [load_ruleset("gbt-ssb-1-2026")])
     service.submit(sulfide(model="S-200"))
+    monkeypatch.undo()
     second = service.cell_json()
     assert second["latest_version"] == 2 and second["model"] == "S-200"
     assert [v["version"] for v in second["versions"]] == [2, 1]

@@ -27,7 +27,7 @@ from solidcheck.errors import (
 )
 from solidcheck.registry import Registry
 from solidcheck.registry.schema import Base
-from solidcheck.rules import installed_ruleset_text
+from solidcheck.rules import available_rulesets, installed_ruleset_text
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 HYBRID = EXAMPLES / "semi-solid-marketed.yaml"
@@ -76,7 +76,8 @@ def test_an_edit_is_a_new_version_and_nothing_is_overwritten(registry: Registry)
     assert [v.version for v in cell.versions] == [2, 1]
     assert cell.versions[1].dossier == load_dossier(HYBRID)
     assert cell.versions[0].created_by == "lab-b" and cell.manufacturer == "Renamed Co."
-    assert {r.id for r in cell.results} == {first.result.id, second.result.id}
+    kept = [first.result, *first.other_rulesets, second.result, *second.other_rulesets]
+    assert {r.id for r in cell.results} == {r.id for r in kept}
     assert registry.get_result(first.result.id).result == first.result.result
 
 
@@ -227,14 +228,17 @@ def populated(registry: Registry) -> Registry:
     registry.add_evidence("EX-HSL-10", filename="log.csv", content=OVEN_LOG.read_bytes(),
                           actor="lab")
     report = registry.verify_chain()
-    assert report.valid and report.entries == 7, report.problems
+    # three versions, each classified under every installed rule set, and one file
+    assert report.valid and report.entries == 3 + 3 * len(available_rulesets()) + 1, \
+        report.problems
     return registry
 
 
 @pytest.mark.parametrize(("statement", "expected"), [
     ("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2", "entry 2: its content"),
     ("DELETE FROM audit_log WHERE seq = 3", "entries 3–3 are missing"),
-    ("DELETE FROM audit_log WHERE seq = 7", "chain head does not match"),
+    ("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)",
+     "chain head does not match"),
     ("UPDATE dossier_versions SET created_by = 'x', content = "
      "(SELECT content FROM dossier_versions WHERE version = 2) WHERE version = 1 "
      "AND cell_id = (SELECT id FROM cells WHERE dossier_id = 'EX-HSL-10')",
@@ -355,7 +359,7 @@ def test_load_reads_a_rule_set_file_or_refuses_an_unknown_id(tmp_path: Path) -> 
     assert loaded.exit_code == 0, loaded.stderr
     with Registry.open(url) as registry:
         assert {r.ruleset for r in registry.get_cell("EX-SUL-HE-01").results} == {
-            "csae-434-2025"}
+            "csae-434-2025", "gbt-ssb-1-2026"}  # the file's, and every installed one
 
 
 def test_load_attaches_the_evidence_a_dossier_names(tmp_path: Path) -> None:

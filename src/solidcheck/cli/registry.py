@@ -374,6 +374,9 @@ def register(app: typer.Typer) -> None:
     registry_app.command("load")(registry_load)
     registry_app.command("export")(registry_export)
     registry_app.command("verify")(registry_verify)
+    from .registry_reclassify import registry_reclassify  # issue 20: every rule set
+
+    registry_app.command("reclassify")(registry_reclassify)
     registry_app.add_typer(issuers_app, name="issuers")
     issuers_app.command("add")(issuers_add)
     issuers_app.command("list")(issuers_list)

@@ -7,12 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Dossier, Result
+from ..model import Category, Dossier, Result
 
 __all__ = ["ApiKeyRecord", "CellDetail", "CellPage", "CellSummary", "CertificateRecord",
            "ChainReport", "EvidenceRecord", "GrantRecord", "IssuerRecord", "LogEntry",
            "ResultRecord", "Role", "StationRecord", "Submission", "VersionRecord"]
 __all__ += ["DeliveryRecord", "PendingDelivery", "WebhookRecord"]  # ch18-hooks
+__all__ += ["CategoryChange", "ReclassifyReport", "RulesetTally"]  # issue 20: rule sets
 
 Role = Literal["reader", "lab", "admin", "operator"]  # operator: ch18-tickets
 
@@ -112,6 +113,9 @@ class Submission(_Record):
     version: int
     new_version: bool
     result: ResultRecord
+    other_rulesets: list[ResultRecord] = Field(
+        default_factory=list, description="the version's results under every other installed "
+        "rule set: a stored dossier is classified under each of them")
 
 
 class ApiKeyRecord(_Record):
@@ -214,3 +218,50 @@ class PendingDelivery(_Record):
     attempts_made: int
     next_attempt_at: datetime
     body: str
+
+
+# --- issue 20: every cell under every installed rule set ------------------------------------
+
+
+class CategoryChange(_Record):
+    """Cells whose category under a rule set differs from the one they last had under it."""
+
+    before: Category
+    after: Category
+    cells: int
+
+
+class RulesetTally(_Record):
+    """What a reclassification did under one rule set."""
+
+    ruleset: str
+    written: int = Field(description="results written (the cell had none for its latest "
+                         "version by this solidcheck)")
+    unchanged: int = Field(description="cells whose result was already stored")
+    changes: list[CategoryChange] = Field(description="categories that differ from the "
+                                          "cell's previous result under the rule set")
+
+
+class ReclassifyReport(_Record):
+    """What ``solidcheck registry reclassify`` did: a page of cells, or the whole run."""
+
+    cells: int
+    rulesets: list[RulesetTally]
+
+    @classmethod
+    def combined(cls, reports: list[ReclassifyReport]) -> ReclassifyReport:
+        """The sum of pages' reports (an empty run: no cells, no rule sets)."""
+        tallies: dict[str, tuple[int, int, dict[tuple[Category, Category], int]]] = {}
+        for report in reports:
+            for tally in report.rulesets:
+                written, unchanged, changes = tallies.get(tally.ruleset, (0, 0, {}))
+                for change in tally.changes:
+                    key = (change.before, change.after)
+                    changes[key] = changes.get(key, 0) + change.cells
+                tallies[tally.ruleset] = (written + tally.written,
+                                          unchanged + tally.unchanged, changes)
+        return cls(cells=sum(r.cells for r in reports), rulesets=[
+            RulesetTally(ruleset=ruleset, written=written, unchanged=unchanged,
+                         changes=[CategoryChange(before=b, after=a, cells=n)
+                                  for (b, a), n in sorted(changes.items())])
+            for ruleset, (written, unchanged, changes) in tallies.items()])

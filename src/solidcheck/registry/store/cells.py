@@ -18,16 +18,18 @@ from ..._version import __version__
 from ...certificates import canonical_json
 from ...errors import DatabaseError, DossierError, NotFoundError, Problem
 from ...model import Dossier, Result
-from ..identity import cell_id_problems
+from ..identity import cell_id_problems, id_skeleton
 from ..records import ResultRecord
 from ..schema import Cell, ChainHead, DossierVersion, ResultRow
 from . import audit_log
 from ._shared import aware, sha256_hex
 from .api_keys import shown_actor
+from .ownership import check_may_write
 
 __all__ = [
     "add_result", "add_version", "check_storable", "find_cell", "publish_state",
-    "refuse_look_alike", "result_for", "result_record", "stored_dossier", "version_of",
+    "refuse_look_alike", "result_for", "result_record", "store_version", "stored_dossier",
+    "version_of",
 ]
 
 _MAX_NAME = 500  # the cells table's manufacturer and model columns
@@ -126,6 +128,33 @@ def add_version(session: Session, head: ChainHead, cell: Cell, number: int,
     audit_log.append(session, head, actor=actor, action="dossier.version",
                      subject=cell.dossier_id, details={"version": number, "sha256": digest})
     return version
+
+
+def store_version(session: Session, head: ChainHead, dossier: Dossier, content: dict[str, Any],
+                  digest: str, *, actor: str, lab: str | None, admin: bool,
+                  now: datetime) -> tuple[Cell, DossierVersion, bool]:
+    """The cell and its version holding ``content``: a new cell, a new latest version when
+    the content differs from the latest, else the latest as it is (False: nothing new)."""
+    cell = session.scalar(select(Cell).where(Cell.dossier_id == dossier.id))
+    if cell is None:
+        skeleton = id_skeleton(dossier.id)
+        refuse_look_alike(session, dossier.id, skeleton)
+        cell = Cell(dossier_id=dossier.id, id_skeleton=skeleton, owner=lab, revision=0,
+                    manufacturer=dossier.manufacturer, model=dossier.model,
+                    latest_version=1, created_at=now, updated_at=now)
+        session.add(cell)
+        session.flush()
+        return cell, add_version(session, head, cell, 1, content, digest, actor, now), True
+    check_may_write(session, cell, lab=lab, admin=admin)
+    version = version_of(session, cell.id, cell.latest_version)
+    if version.sha256 == digest:
+        return cell, version, False
+    version = add_version(session, head, cell, cell.latest_version + 1, content, digest,
+                          actor, now)
+    cell.latest_version = version.version
+    cell.manufacturer, cell.model = dossier.manufacturer, dossier.model
+    cell.updated_at = now
+    return cell, version, True
 
 
 def add_result(session: Session, head: ChainHead, cell: Cell, version: DossierVersion,

@@ -24,7 +24,6 @@ from ...model import Dossier
 from ...rules import Ruleset, ruleset_by_id
 from .. import db
 from ..db import HEAD_REVISION, database_url, make_engines, migrate, schema_revision
-from ..identity import id_skeleton
 from ..records import (
     ApiKeyRecord,
     CellDetail,
@@ -42,6 +41,7 @@ from ..records import (
 from ..schema import ApiKey, Cell, ChainHead
 from . import api_keys, audit_log, cells, evidence, issuers, ownership, reads, stored_certificates
 from ._shared import now, sha256_hex
+from .every_ruleset import EveryRulesetMixin, classified_everywhere
 from .evidence import DEFAULT_MAX_EVIDENCE_BYTES
 from .live import LiveMixin
 from .ownership import check_may_write
@@ -53,10 +53,12 @@ from .webhooks import WebhooksMixin
 _REVISION_OF = select(Cell.revision).where(Cell.dossier_id == bindparam("cell_id"))
 
 
-class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixin):
+class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixin,
+               EveryRulesetMixin):
     """A registry database. Open with :meth:`open`; use as a context manager to close it.
     The charging stations' operations are in ``stations.py``, the live state and alerts'
-    in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``."""
+    in ``live.py``, the tickets' in ``tickets.py``, the webhooks' in ``webhooks.py``; the
+    whole registry reclassified, and its gaps, in ``every_ruleset.py``."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = database_url(url)
@@ -129,8 +131,9 @@ class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixi
     def submit(self, dossier: Dossier, *, actor: str, ruleset: Ruleset | str | None = None,
                publish: bool = True, lab: str | None = None, admin: bool = False) -> Submission:
         """Store a dossier (a new version when its content differs from the latest) and its
-        classification under ``ruleset``. Submitting the same content again changes nothing
-        and returns the stored result.
+        classification under ``ruleset`` — and under every other installed rule set
+        (``other_rulesets``), so each rule set's view of the registry is whole. Submitting
+        the same content again changes nothing and returns the stored results.
 
         ``lab`` is the organisation writing (a new cell becomes its own); None is the
         registry's operator at the command line, who, like ``admin``, may write any cell.
@@ -140,38 +143,22 @@ class Registry(StationsMixin, LiveMixin, TicketsMixin, WebhooksMixin, SearchMixi
         rules = ruleset_by_id(ruleset) if not isinstance(ruleset, Ruleset) else ruleset
         content = dossier.model_dump(mode="json")
         digest = sha256_hex(canonical_json(content))
-        result = classify(dossier, rules)
+        results = classified_everywhere(dossier, rules)  # this one first, then the others
         with self._writing() as (session, head):
             at = now()
-            cell = session.scalar(select(Cell).where(Cell.dossier_id == dossier.id))
-            new_version = True
-            if cell is None:
-                skeleton = id_skeleton(dossier.id)
-                cells.refuse_look_alike(session, dossier.id, skeleton)
-                cell = Cell(dossier_id=dossier.id, id_skeleton=skeleton, owner=lab, revision=0,
-                            manufacturer=dossier.manufacturer, model=dossier.model,
-                            latest_version=1, created_at=at, updated_at=at)
-                session.add(cell)
-                session.flush()
-                version = cells.add_version(session, head, cell, 1, content, digest, actor, at)
-            else:
-                check_may_write(session, cell, lab=lab, admin=admin)
-                version = cells.version_of(session, cell.id, cell.latest_version)
-                if version.sha256 == digest:
-                    new_version = False
-                else:
-                    version = cells.add_version(session, head, cell, cell.latest_version + 1,
-                                                content, digest, actor, at)
-                    cell.latest_version = version.version
-                    cell.manufacturer, cell.model = dossier.manufacturer, dossier.model
-                    cell.updated_at = at
-            row = cells.result_for(session, version.id, rules.id)
-            if row is None:
-                row = cells.add_result(session, head, cell, version, result, actor=actor,
-                                       publish=publish, now=at)
+            cell, version, new_version = cells.store_version(
+                session, head, dossier, content, digest, actor=actor, lab=lab, admin=admin,
+                now=at)
+            records = []
+            for result in results:
+                row = cells.result_for(session, version.id, result.ruleset)
+                if row is None:
+                    row = cells.add_result(session, head, cell, version, result, actor=actor,
+                                           publish=publish, now=at)
+                records.append(cells.result_record(row, cell, version.version))
             return Submission(cell_id=cell.dossier_id, version=version.version,
-                              new_version=new_version,
-                              result=cells.result_record(row, cell, version.version))
+                              new_version=new_version, result=records[0],
+                              other_rulesets=records[1:])
 
     def reclassify(self, cell_id: str, *, ruleset: Ruleset | str | None, actor: str,
                    publish: bool | None = None, lab: str | None = None,

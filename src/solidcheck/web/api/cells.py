@@ -14,16 +14,16 @@ from ...registry import CellDetail, CellPage, EvidenceRecord, ResultRecord, Subm
 from .. import heavy
 from ..cache import cached_cell_json
 from ..deps import writer
-from ..inputs import (
-    Upload,
-    dossier_body,
-    installed_ruleset,
-    parse_dossier_body,
-    upload_name,
-    uploaded_file,
-)
+from ..inputs import Upload, dossier_body, installed_ruleset, upload_name, uploaded_file
 from ..metrics import Metrics
 from ..problems import error_responses
+from ..ruleset_asked import (
+    RECLASSIFY_BODY,
+    asked_ruleset,
+    dossier_and_ruleset,
+    reclassify_body,
+    reclassify_body_ruleset,
+)
 from .openapi import BINARY, DOSSIER_BODY, EVIDENCE_BODY, KEY_OPTIONAL, KEY_REQUIRED, extra
 from .params import (
     NO_CONTROL,
@@ -65,13 +65,19 @@ def submit_cell(response: Response, key: LabKey,
                 publish: Annotated[bool, Query(description="false keeps the result from "
                                                "anonymous readers")] = True) -> Submission:
     """201 with the new version when the dossier differs from the cell's latest (or the cell
-    is new); 200 with the stored result when it is the same."""
-    rules = installed_ruleset(ruleset)
-    dossier = heavy.run_blocking(parse_dossier_body, body)  # up to 1 MB of YAML: seconds
+    is new); 200 with the stored result when it is the same. The dossier is classified under
+    every installed rule set: `result` under the one asked for (?ruleset=, or a top-level
+    `ruleset` key of the body, which is not stored with the dossier), `other_rulesets` under
+    the others."""
+    installed_ruleset(ruleset)  # an unknown query: 422 before the body is parsed
+    # up to 1 MB of YAML: seconds
+    dossier, body_ruleset = heavy.run_blocking(dossier_and_ruleset, body)
+    rules = asked_ruleset(ruleset, body_ruleset)
     since = datetime.now(UTC)
     submission = heavy.run_blocking(registry.submit, dossier, ruleset=rules, publish=publish,
                                     **writer(key))
-    _count_if_stored(metrics, submission.result, since)
+    for record in (submission.result, *submission.other_rulesets):  # one per rule set
+        _count_if_stored(metrics, record, since)
     response.status_code = 201 if submission.new_version else 200
     if submission.new_version:
         response.headers["Location"] = f"/v1/cells/{quote(submission.cell_id, safe='')}"
@@ -111,12 +117,15 @@ def get_cell(cell_id: CellId, registry: RegistryDep, reader: ReaderDep) -> Respo
 
 @router.post("/cells/{cell_id}/reclassify", response_model=ResultRecord, tags=["registry"],
              summary="Classify the cell's latest version under another rule set",
-             responses=error_responses(401, 403, 404, 503), openapi_extra=KEY_REQUIRED)
+             responses=error_responses(401, 403, 404, 415, 503),
+             openapi_extra=extra(RECLASSIFY_BODY, KEY_REQUIRED))
 def reclassify_cell(cell_id: CellId, key: LabKey, registry: RegistryDep, metrics: MetricsDep,
+                    body: Annotated[bytes, Depends(reclassify_body)],
                     ruleset: RulesetQuery = None) -> ResultRecord:
     """Earlier results stay; classifying again under the same rule set returns the stored
-    result. The new result is published as the version's earlier results are."""
-    rules = installed_ruleset(ruleset)
+    result. The new result is published as the version's earlier results are. The rule set
+    is named by ?ruleset= or by the body `{"ruleset": ID}`."""
+    rules = asked_ruleset(ruleset, reclassify_body_ruleset(body))
     since = datetime.now(UTC)
     record = heavy.run_blocking(registry.reclassify, cell_id, ruleset=rules, **writer(key))
     _count_if_stored(metrics, record, since)

@@ -12,8 +12,9 @@ from ...model import Result
 from ...rules import available_rulesets
 from ...terms import lookup_term
 from .. import heavy
-from ..inputs import dossier_body, installed_ruleset, parse_dossier_body
+from ..inputs import dossier_body, installed_ruleset
 from ..problems import error_responses
+from ..ruleset_asked import asked_ruleset, dossier_and_ruleset
 from ..schemas import RulesetOut, TermOut
 from .openapi import DOSSIER_BODY
 from .params import RulesetQuery, v1_router
@@ -54,9 +55,12 @@ async def classify_dossier(body: Annotated[bytes, Depends(dossier_body)],
 
 def _classify(body: bytes, ruleset_id: str | None, lang: str) -> Response:
     """The result serialised once (a Result returned would be validated again by FastAPI
-    against ``response_model``, which documents it)."""
-    rules = installed_ruleset(ruleset_id)
-    result = classify(parse_dossier_body(body), rules)
+    against ``response_model``, which documents it). A top-level ``ruleset`` key of the body
+    names the rule set as ?ruleset= does."""
+    installed_ruleset(ruleset_id)  # an unknown query: 422 before the body is parsed
+    dossier, body_ruleset = dossier_and_ruleset(body)
+    rules = asked_ruleset(ruleset_id, body_ruleset)
+    result = classify(dossier, rules)
     if lang != "en":
         result = localise_result(result, lang, ruleset=rules)  # type: ignore[arg-type]
     return Response(result.model_dump_json(), media_type="application/json")

@@ -18,7 +18,9 @@ KEY_OPTIONAL: dict[str, Any] = {"security": [{}, {"bearerAuth": []}]}
 _DOSSIER_SCHEMA = {"$ref": "#/components/schemas/Dossier"}
 DOSSIER_BODY: dict[str, Any] = {"requestBody": {
     "required": True,
-    "description": "A dossier (docs/dossier.md): JSON, or the same document in YAML.",
+    "description": "A dossier (docs/dossier.md): JSON, or the same document in YAML. A "
+                   "top-level `ruleset` key (not stored with the dossier) names the rule "
+                   "set as ?ruleset= does.",
     "content": {"application/json": {"schema": _DOSSIER_SCHEMA},
                 "application/yaml": {"schema": _DOSSIER_SCHEMA}}}}
 CERTIFICATE_BODY: dict[str, Any] = {"requestBody": {

@@ -5,6 +5,7 @@ not from the menu."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -21,11 +22,12 @@ from ...rules import available_rulesets
 from ..cache import cached_cell_page
 from ..deps import get_registry, get_settings
 from .evidence_views import OvenView, stored_oven_view
+from .cell_rulesets import FormProblem, rulesets_side_by_side
 from .frame import Lang, View, plain, problem_page, render
 from .navigation import Page
 from .shared import category_term, downloads, result_view
 
-__all__ = ["PAGE", "router"]
+__all__ = ["PAGE", "cell_page_response", "router"]
 
 router = APIRouter(include_in_schema=False)
 PAGE = Page(router)
@@ -133,6 +135,12 @@ def cell_page(request: Request, cell_id: str) -> Response:
 
 
 def _cell_page(request: Request, cell_id: str) -> HTMLResponse:
+    return cell_page_response(request, cell_id)
+
+
+def cell_page_response(request: Request, cell_id: str, *, status: int = 200,
+                       problems: Sequence[FormProblem] = ()) -> HTMLResponse:
+    """The cell's page; ``problems`` of its Reclassify form shown with ``status``."""
     view = View(request)
     if not get_settings(request).public_reads:
         return problem_page(view, 403, "not_public_title", view.t.said("not_public_message"))
@@ -145,4 +153,8 @@ def _cell_page(request: Request, cell_id: str) -> HTMLResponse:
                             view.t("cell_not_found").format(cell_id=cell_id))
     context = _cell_context(view, detail, request.query_params.get("result"))
     context["oven"] = _oven(view, get_registry(request), detail, context["selected"])
-    return render(view, "cell.html.j2", title=detail.id, **context)
+    # issue 20: the rule sets side by side; the Reclassify form (and its CSRF token, which
+    # keeps the page out of the shared cache) only while a rule set has no result
+    context.update(rulesets_side_by_side(view, detail, problems))
+    return render(view, "cell.html.j2", title=detail.id, status=status,
+                  form=bool(context["missing_rulesets"]), **context)
