@@ -21,8 +21,8 @@ from ...registry import CellDetail, Registry, ResultRecord
 from ...rules import available_rulesets
 from ..cache import cached_cell_page
 from ..deps import get_registry, get_settings
-from .evidence_views import OvenView, stored_oven_view
 from .cell_rulesets import FormProblem, rulesets_side_by_side
+from .evidence_views import OvenView, stored_oven_view
 from .frame import Lang, View, plain, problem_page, render
 from .navigation import Page
 from .shared import category_term, downloads, result_view
