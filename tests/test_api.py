@@ -231,6 +231,16 @@ def test_a_misspelt_query_parameter_is_refused_not_ignored(local: Service) -> No
                        "fix": "did you mean 'ruleset'?"}
 
 
+def test_a_query_parameter_taken_once_is_refused_when_repeated(local: Service) -> None:
+    """Two rule sets asked at once: which one answered would be a guess (the last, silently)."""
+    response = local.client.post("/v1/classify?ruleset=csae-434-2025&ruleset=gbt-ssb-1-2026",
+                                 headers=YAML,
+                                 content=(EXAMPLES / "exactly-at-csae-limit.yaml").read_bytes())
+    problem = assert_clean_error(response, 422)["problems"][0]
+    assert problem == {"path": "query.ruleset", "message": "given 2 times",
+                       "fix": "give it once"}
+
+
 def test_a_body_that_is_not_a_dossier_file_is_415(local: Service) -> None:
     response = local.client.post("/v1/classify", data={"id": "X"})  # an HTML form
     body = assert_clean_error(response, 415)

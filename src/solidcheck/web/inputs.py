@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import TypeVar
+from types import UnionType
+from typing import TypeVar, Union, get_args, get_origin
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -49,34 +50,51 @@ RULESET_IDS: tuple[str, ...] = tuple(ruleset.id for ruleset in available_ruleset
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+def _takes_many(annotation: object) -> bool:
+    """Is a query parameter of this type given once per value (``list[str]``, ``set[…]``)?"""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    return isinstance(origin, type) and issubclass(origin, (list, tuple, set, frozenset))
+
+
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    names = {param.alias: _takes_many(param.field_info.annotation)
+             for param in dependant.query_params}
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
 
 
-_DECLARED_QUERY: dict[int, frozenset[str]] = {}
+_DECLARED_QUERY: dict[int, dict[str, bool]] = {}
 
 
-def _declared_query(route: APIRoute) -> frozenset[str]:
-    """The query parameters a route takes (routes live as long as the app: kept by id)."""
+def _declared_query(route: APIRoute) -> dict[str, bool]:
+    """The query parameters a route takes, each with whether it may repeat (routes live as
+    long as the app: kept by id)."""
     names = _DECLARED_QUERY.get(id(route))
     if names is None:
-        names = _DECLARED_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+        names = _DECLARED_QUERY[id(route)] = _query_names(route.dependant)
     return names
 
 
 async def known_query_parameters(request: Request) -> None:
-    """Refuse a query parameter the operation does not take: a misspelt ``?rulset=`` would
-    otherwise be ignored silently, and the answer be the default rule set's."""
+    """Refuse a query parameter the operation does not take — a misspelt ``?rulset=`` would
+    otherwise be ignored silently, and the answer be the default rule set's — and one it
+    takes once given several times."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     declared = _declared_query(route)
     problems = []
     for name in dict.fromkeys(request.query_params):
-        if name not in declared:
+        if name in declared:
+            given = len(request.query_params.getlist(name))
+            if given > 1 and not declared[name]:
+                # otherwise the last one would silently win
+                problems.append(Problem(f"query.{name}", f"given {given} times",
+                                        "give it once"))
+        else:
             close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
             fix = (f"did you mean {close[0]!r}?" if close else
                    f"remove it; this operation takes {', '.join(sorted(declared)) or 'none'}")
