@@ -178,3 +178,44 @@ def same_value(got: Any, want: Any) -> bool:
     if isinstance(want, float) and isinstance(got, float):
         return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
     return bool(got == want) and type(got) is type(want)
+
+
+# --- browser tests: one headless Chromium per module, and where screenshots go ---------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (imported here: only browser tests need it)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    """Screenshots and downloads kept for a person to look at (``$SOLIDCHECK_TEST_ARTIFACTS``,
+    else out/test-artifacts)."""
+    folder = Path(os.environ.get("SOLIDCHECK_TEST_ARTIFACTS")
+                  or Path(__file__).parents[1] / "out" / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --- a registry made before a rule set was installed -------------------------------------------
+
+@contextmanager
+def only_rulesets_installed(*ruleset_ids: str) -> Iterator[None]:
+    """Cells submitted inside are classified under these rule sets only, as in a registry
+    filled before the others were installed (the gaps ``registry reclassify`` fills)."""
+    from solidcheck.registry.store import every_ruleset
+    from solidcheck.rules import ruleset_by_id
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(every_ruleset, "available_rulesets",
+                      lambda: [ruleset_by_id(ruleset_id) for ruleset_id in ruleset_ids])
+        yield

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from browser_support import axe_violations
 from ocpp_station import ask, connect, running_server
 from solidcheck.registry import Registry
 from solidcheck.web import Settings, create_app
-from test_browser_web import CHROMIUM, CHROMIUM_ARGS, _axe_violations, artifacts  # noqa: F401
 from test_charging_endpoint import add_station
 
 pytestmark = pytest.mark.browser
@@ -39,15 +39,6 @@ def live_site(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
             yield base.replace("ws://", "http://"), base, password
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def open_page(browser: Browser, url: str, *, locale: str = "en-GB",
               width: int = 1200) -> Page:
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
@@ -64,7 +55,7 @@ def no_horizontal_overflow(page: Page) -> bool:
 
 
 def test_a_fault_and_a_closed_socket_reach_the_open_page(
-        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:  # noqa: F811
+        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:
     http, ws_base, password = live_site
     page = open_page(browser, f"{http}/charging")
     card = page.locator(".station[data-station='CP-B']")
@@ -85,7 +76,7 @@ def test_a_fault_and_a_closed_socket_reach_the_open_page(
     expect(row).to_be_visible()
     expect(row).to_contain_text("to acknowledge")
     expect(page.locator(".no-alerts")).to_be_hidden()
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     page.screenshot(path=artifacts / "web-charging-live.png", full_page=True)
 
     ws.close()
@@ -96,7 +87,7 @@ def test_a_fault_and_a_closed_socket_reach_the_open_page(
 
 
 def test_chinese_phone_width_and_the_station_page(
-        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:  # noqa: F811
+        browser: Browser, live_site: tuple[str, str, str], artifacts: Path) -> None:
     http, ws_base, password = live_site
     ws = connect(ws_base, "CP-B", password)
     ask(ws, BOOT)
@@ -108,7 +99,7 @@ def test_chinese_phone_width_and_the_station_page(
     expect(page.locator(".port[data-port='CP-B:2'] .port-state")).to_have_text("故障")
     expect(page.locator("tr.alert", has_text="CP-B:2 故障")).to_be_visible()
     assert no_horizontal_overflow(page)
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     page.screenshot(path=artifacts / "web-charging-live-zh-390.png", full_page=True)
 
     page.get_by_role("link", name="CP-B").first.click()
@@ -116,7 +107,7 @@ def test_chinese_phone_width_and_the_station_page(
     expect(page.locator("svg.timeline")).to_have_count(2)
     expect(page.locator(".live[data-live='on']")).to_be_attached()
     assert no_horizontal_overflow(page)
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     page.screenshot(path=artifacts / "web-charging-station-zh-390.png", full_page=True)
 
     ask(ws, status("4", 2, "Available"))  # the fault clears: its row leaves the open page

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from browser_support import axe_violations
 from ocpp_station import running_server
 from risk_network import build
 from solidcheck.registry import Registry
 from solidcheck.web import Settings, create_app
-from test_browser_charging import browser, no_horizontal_overflow, open_page  # noqa: F401
-from test_browser_web import _axe_violations, artifacts  # noqa: F401
+from test_browser_charging import no_horizontal_overflow, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def risk_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
 @pytest.mark.parametrize(("locale", "width", "heading"),
                          [("en-GB", 1200, "Ports at risk"), ("zh-CN", 390, "故障风险端口")])
 def test_the_section_renders_in_both_languages_without_overflow(
-        browser: Browser, risk_site: tuple[str, str], artifacts: Path,  # noqa: F811
+        browser: Browser, risk_site: tuple[str, str], artifacts: Path,
         locale: str, width: int, heading: str) -> None:
     http, top = risk_site
     page = open_page(browser, f"{http}/charging", locale=locale, width=width)
@@ -52,11 +52,11 @@ def test_the_section_renders_in_both_languages_without_overflow(
     expect(rows.first).to_be_visible()
     assert rows.count() == 10  # the rule set's crew_ports_per_day
     assert no_horizontal_overflow(page)
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     page.locator("section.risk").screenshot(path=artifacts / f"web-charging-risk-{locale}.png")
     page.locator("table.risk-list a", has_text=top).first.click()
     expect(page.locator(".live[data-live='on']")).to_be_attached()
     expect(page.locator("table.risk-list tbody tr").first).to_be_visible()
     assert no_horizontal_overflow(page)
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     page.context.close()

@@ -7,27 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from browser_support import axe_violations, served
 from solidcheck.dossier import load_dossier, parse_dossier
 from solidcheck.registry import Registry, SearchQuery
 from solidcheck.web import Settings, create_app
 from solidcheck.web.pages.navigation import menu
-from test_browser_web import (  # noqa: F401
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    EXAMPLES,
-    _axe_violations,
-    artifacts,
-)
+from test_browser_web import EXAMPLES
 from test_charging_endpoint import add_station
 
 pytestmark = pytest.mark.browser
@@ -49,28 +41,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Regist
                                       "\nconducting_ion: lithium\n"), actor="test")
     app = create_app(Settings(database_url=url, secret_key="desk-test-secret",
                               ocpp_log_dir=folder / "frames"), registry=registry)
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen(64)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{listening.getsockname()[1]}", registry
+        with served(app) as base:
+            yield base, registry
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listening.close()
         registry.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser: Browser, *, width: int, locale: str = "en-GB") -> Page:
@@ -85,7 +60,7 @@ def rate_column(page: Page) -> list[str]:
 
 
 def test_sorting_by_a_header(browser: Browser, desk: tuple[str, Registry],
-                             artifacts: Path) -> None:  # noqa: F811
+                             artifacts: Path) -> None:
     base, registry = desk
     page = new_page(browser, width=1200)
     page.goto(base + "/")
@@ -136,7 +111,7 @@ def every_page() -> list[str]:
 @pytest.mark.parametrize(("locale", "width"), [("en-GB", 390), ("zh-CN", 390), ("en-GB", 1024)])
 def test_no_page_is_wider_than_the_screen(browser: Browser, desk: tuple[str, Registry],
                                           locale: str, width: int,
-                                          artifacts: Path) -> None:  # noqa: F811
+                                          artifacts: Path) -> None:
     """At a phone's 390 px (and a small laptop's 1024), no page scrolls sideways."""
     base, _ = desk
     page = new_page(browser, width=width, locale=locale)
@@ -166,6 +141,6 @@ def test_the_desk_passes_axe(browser: Browser, desk: tuple[str, Registry], width
     checked = {}
     for path in ("/?sort=rate&dir=desc", "/?ruleset=csae-434-2025&lang=zh"):
         page.goto(base + path)
-        checked[path] = _axe_violations(page)
+        checked[path] = axe_violations(page)
     assert not {path: found for path, found in checked.items() if found}
     page.context.close()

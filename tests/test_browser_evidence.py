@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from browser_support import axe_violations
 from solidcheck.plotting import HOLD
 from test_browser_web import (  # noqa: F401
     EXAMPLES,
     Site,
-    _axe_violations,
-    artifacts,
-    browser,
     page,
     site,
 )
@@ -63,4 +61,4 @@ def test_classify_with_a_decimal_comma_then_see_the_oven_curve(
     box = figure.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200  # drawn, not empty
     page.screenshot(path=str(artifacts / "classify-oven-curve.png"), full_page=True)
-    assert not _axe_violations(page)  # the figure and its caption pass WCAG 2 A/AA
+    assert not axe_violations(page)  # the figure and its caption pass WCAG 2 A/AA

@@ -8,18 +8,16 @@ Every wait is one of Playwright's, never a fixed sleep.
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
+from browser_support import axe_violations, served
 from solidcheck.dossier import load_dossier
 from solidcheck.registry import Registry
 from solidcheck.web import Settings, create_app
@@ -27,10 +25,6 @@ from solidcheck.web import Settings, create_app
 pytestmark = pytest.mark.browser
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]"}
 
 
@@ -50,30 +44,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         registry.submit(load_dossier(EXAMPLES / name), actor="test")
     app = create_app(Settings(database_url=url, secret_key="browser-test-secret"),
                      registry=registry)
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen(64)
-    port = listening.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{port}", registry)
+        with served(app) as base:
+            yield Site(base, registry)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listening.close()
         registry.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass
@@ -170,17 +145,6 @@ def test_the_pdf_link_answers_a_pdf(offline_page: tuple[Page, Offline], site: Si
     assert saved.read_bytes().startswith(b"%PDF")
 
 
-def _axe_violations(page: Page) -> list[str]:
-    """WCAG 2 A and AA violations axe-core finds (as tests/test_browser_web.py runs it)."""
-    import axe_selenium_python
-
-    source = (Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core"
-              / "axe.min.js").read_text("utf-8")
-    page.evaluate(source)
-    results = page.evaluate("axe.run(document, {runOnly: {type: 'tag', "
-                            "values: ['wcag2a', 'wcag2aa']}})")
-    return [f"{v['id']}: {v['help']} — {[n['html'][:100] for n in v['nodes']]}"
-            for v in results["violations"]]
 
 
 def test_the_new_pages_pass_axe(offline_page: tuple[Page, Offline], site: Site,
@@ -190,11 +154,11 @@ def test_the_new_pages_pass_axe(offline_page: tuple[Page, Offline], site: Site,
     for lang in ("en", "zh"):
         page.goto(f"{site.url}/docs?lang={lang}")
         expect(page.locator(".opblock").first).to_be_visible()
-        checked[f"/docs?lang={lang}"] = _axe_violations(page)
+        checked[f"/docs?lang={lang}"] = axe_violations(page)
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     for lang in ("en", "zh"):
         page.goto(f"{site.url}/cells/EX-HSL-10?lang={lang}")
         page.locator("a[href*='format=pdf']").first.click()
         expect(page.locator("pre.command")).to_be_visible()
-        checked[f"missing extra ({lang})"] = _axe_violations(page)
+        checked[f"missing extra ({lang})"] = axe_violations(page)
     assert not {name: found for name, found in checked.items() if found}, checked

@@ -5,31 +5,23 @@ reclassifies it from the page. Every wait is Playwright's own."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from browser_support import served
+from conftest import only_rulesets_installed
 from solidcheck.dossier import load_dossier
 from solidcheck.registry import Registry
-from solidcheck.registry.store import every_ruleset
-from solidcheck.rules import ruleset_by_id
 from solidcheck.web import Settings, create_app
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).parents[1]
 EXAMPLES = REPO / "examples"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 NATIONAL, CSAE = "gbt-ssb-1-2026", "csae-434-2025"
 
 
@@ -42,13 +34,6 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("SOLIDCHECK_TEST_ARTIFACTS") or REPO / "out" / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The app on uvicorn over a registry of the lab's cells: EX-SUL-07 under both rule sets,
     EX-HSL-10 and EX-CMP-05 stored as if CSAE's rule set were installed only afterwards."""
@@ -58,36 +43,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _, reader_key = registry.create_api_key(role="reader", name="browser reader", actor="test")
     registry.submit(load_dossier(EXAMPLES / "between-the-limits.yaml"), actor="test",
                     lab=lab.organisation)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(every_ruleset, "available_rulesets", lambda: [ruleset_by_id(NATIONAL)])
+    with only_rulesets_installed(NATIONAL):
         for name in ("semi-solid-marketed.yaml", "composite-no-visual-check.yaml"):
             registry.submit(load_dossier(EXAMPLES / name), actor="test", lab=lab.organisation)
     app = create_app(Settings(database_url=url, secret_key="browser-test-secret"),
                      registry=registry)
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen(64)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{listening.getsockname()[1]}", registry, lab_key,
-                   reader_key)
+        with served(app) as base:
+            yield Site(base, registry, lab_key, reader_key)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listening.close()
         registry.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

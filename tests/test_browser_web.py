@@ -9,17 +9,14 @@ a download — never a fixed sleep.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS, axe_violations, served
 from solidcheck.certificates import certificate_bytes, certify, generate_key, public_key_base64
 from solidcheck.dossier import load_dossier
 from solidcheck.registry import Registry
@@ -29,10 +26,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).parents[1]
 EXAMPLES = REPO / "examples"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 @dataclass(frozen=True)
@@ -42,11 +35,6 @@ class Site:
     lab_key: str
 
 
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("SOLIDCHECK_TEST_ARTIFACTS") or REPO / "out" / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -61,30 +49,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _, lab_key = registry.create_api_key(role="lab", name="browser test", actor="test")
     app = create_app(Settings(database_url=url, secret_key="browser-test-secret"),
                      registry=registry)
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen(64)
-    port = listening.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{port}", registry, lab_key)
+        with served(app) as url:
+            yield Site(url, registry, lab_key)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listening.close()
         registry.close()
-    assert not thread.is_alive(), "uvicorn did not stop"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -188,18 +159,6 @@ def test_audit_text_marks_findings_in_place(page: Page, site: Site, artifacts: P
     page.screenshot(path=artifacts / "web-audit.png", full_page=True)
 
 
-def _axe_violations(page: Page) -> list[str]:
-    """WCAG 2 A and AA violations axe-core finds on the page (run through DevTools, which
-    the page's Content-Security-Policy does not govern)."""
-    import axe_selenium_python
-
-    source = (Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core"
-              / "axe.min.js").read_text("utf-8")
-    page.evaluate(source)
-    results = page.evaluate("axe.run(document, {runOnly: {type: 'tag', "
-                            "values: ['wcag2a', 'wcag2aa']}})")
-    return [f"{v['id']}: {v['help']} — {[n['html'][:100] for n in v['nodes']]}"
-            for v in results["violations"]]
 
 
 def axe_of_files(pages: dict[str, str], folder: Path, *, visible: str | None = None
@@ -220,7 +179,7 @@ def axe_of_files(pages: dict[str, str], folder: Path, *, visible: str | None = N
                 page.goto(path.as_uri())
                 if visible is not None:
                     assert page.locator(visible).is_visible(), (name, visible)
-                checked[name] = _axe_violations(page)
+                checked[name] = axe_violations(page)
         finally:
             browser.close()
     return checked
@@ -231,17 +190,17 @@ def test_pages_pass_axe(page: Page, site: Site) -> None:
     for path in ("/", "/cells/EX-HSL-10", "/cells/EX-SUL-HE-01?lang=zh", "/glossary?lang=zh",
                  "/classify", "/verify", "/audit"):
         page.goto(f"{site.url}{path}")
-        checked[path] = _axe_violations(page)
+        checked[path] = axe_violations(page)
     page.goto(f"{site.url}/classify")
     page.fill("#wl_temperature_c", "hot")
     page.get_by_role("button", name="Classify", exact=True).click()
     expect(page.locator("#error-summary")).to_be_visible()
-    checked["/classify with errors"] = _axe_violations(page)
+    checked["/classify with errors"] = axe_violations(page)
     page.goto(f"{site.url}/audit")
     page.fill("#text", "A semi-solid battery. 一款半固态电池，10万次循环。")
     page.get_by_role("button", name="Audit", exact=True).click()
     expect(page.locator(".audit-text mark").first).to_be_visible()
-    checked["/audit with findings"] = _axe_violations(page)
+    checked["/audit with findings"] = axe_violations(page)
     assert not {path: found for path, found in checked.items() if found}
 
 

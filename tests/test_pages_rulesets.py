@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from conftest import only_rulesets_installed
 from solidcheck.dossier import load_dossier
 from solidcheck.registry import Registry
-from solidcheck.registry.store import every_ruleset
-from solidcheck.rules import ruleset_by_id
 from solidcheck.web import Settings, create_app, csrf
 
 with warnings.catch_warnings():
@@ -57,8 +56,7 @@ class Site:
 def site(database_url: str) -> Iterator[Site]:
     """Lab A's cell EX-HSL-10 stored as if CSAE's rule set were installed only afterwards."""
     made = Site(database_url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(every_ruleset, "available_rulesets", lambda: [ruleset_by_id(NATIONAL)])
+    with only_rulesets_installed(NATIONAL):
         made.registry.submit(load_dossier(EXAMPLES / "semi-solid-marketed.yaml"),
                              actor="test", lab=made.lab.organisation)
     yield made

@@ -61,7 +61,7 @@ def _header_lines(page: str) -> int | None:
     if start is None:
         return None
     first_row = next(i for i in range(start + 1, len(lines))
-                     if re.match(r"\s*S\d+\s", lines[i]))
+                     if re.match(r"\s*S\d+\S*\s", lines[i]))  # S1, or the id S1-A
     return sum(1 for line in lines[start:first_row] if line.strip())
 
 

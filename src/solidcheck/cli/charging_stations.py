@@ -5,38 +5,20 @@ once), list, remove. Only the password's SHA-256 is kept in the registry."""
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import MissingDependencyError
 from .common import LangOption, language, say
+from .registry_access import DatabaseOption, opened_registry
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    pass
 
 __all__ = ["stations_app"]
 
 stations_app = typer.Typer(help="Charging stations allowed to connect to the live OCPP "
                            "endpoint: add, list, remove.", no_args_is_help=True)
-
-_Database = Annotated[str | None, typer.Option(
-    "--database", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, else SQLite in the "
-    "data folder.")]
-
-
-@contextmanager
-def _registry(url: str | None) -> Iterator[Registry]:
-    try:
-        from ..registry import Registry
-    except ImportError as exc:
-        raise MissingDependencyError(f"the registry and web service ({exc.name})",
-                                     extra="server", package=exc.name or "sqlalchemy"
-                                     ) from exc
-    with Registry.open(url, create=True) as registry:
-        yield registry
 
 
 def _actor() -> str:
@@ -53,13 +35,13 @@ def add(
     name: Annotated[str, typer.Option(help="A name for people; default the id.")] = "",
     station: Annotated[str | None, typer.Option(
         help="The station (site) it is part of, as the metrics name it.")] = None,
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """Register a station. Its password is printed once, alone on the last line; only its
     hash is kept, so a lost password means remove and add again."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         record, password = registry.add_station(charge_point_id, name=name, station=station,
                                                 actor=_actor())
     typer.echo(say("charging.stations.added", display, id=record.charge_point_id,
@@ -68,10 +50,10 @@ def add(
 
 
 @stations_app.command("list")
-def list_(database: _Database = None, lang: LangOption = None) -> None:
+def list_(database: DatabaseOption = None, lang: LangOption = None) -> None:
     """The registered stations (never their passwords)."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         stations = registry.list_stations()
     if not stations:
         typer.echo(say("charging.stations.none", display))
@@ -84,12 +66,12 @@ def list_(database: _Database = None, lang: LangOption = None) -> None:
 @stations_app.command("remove")
 def remove(
     charge_point_id: Annotated[str, typer.Argument(metavar="ID")],
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """Remove a station: it can no longer connect (a connection it has stays until it
     closes)."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         record = registry.remove_station(charge_point_id, actor=_actor())
     typer.echo(say("charging.stations.removed", display, id=record.charge_point_id))

@@ -12,8 +12,8 @@ import typer
 
 from ..errors import InvalidInputError, Problem
 from ..i18n import Display
-from .charging_stations import _Database, _registry
 from .common import LangOption, language, say
+from .registry_access import DatabaseOption, opened_registry
 
 __all__ = ["tickets_app"]
 
@@ -43,7 +43,7 @@ def export(
         "midnight).")] = None,
     period_to: Annotated[str | None, typer.Option(
         "--to", help="Only tickets opened before this.")] = None,
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """Write the tickets in the format `charging metrics --tickets` reads: the same closure
@@ -61,7 +61,7 @@ def export(
                                 say("charging.ticket.bad_output_fix", display)))
     if problems:
         raise InvalidInputError(problems)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         found, after = [], None
         while True:
             page = registry.list_charging_tickets(now=datetime.now(UTC), opened_from=start,

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from .charging_stations import _actor, _Database, _registry
+from .charging_stations import _actor
 from .common import LangOption, language, say
+from .registry_access import DatabaseOption, opened_registry
 
 __all__ = ["webhooks_app"]
 
@@ -34,13 +35,13 @@ def add(
         "--kind", help="An alert kind to send (repeat for more; default all).")] = None,
     min_severity: Annotated[str | None, typer.Option(
         "--min-severity", help="The least severe tier to send (default all).")] = None,
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """Register a receiver. Its signing secret is printed once, alone on the last line."""
     display = language(lang)
     severities = _severities()
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         record, secret = registry.add_webhook(url, actor=_actor(), severities=severities,
                                               kinds=kind or None, min_severity=min_severity)
     typer.echo(say("charging.webhooks.added", display, id=record.id, url=record.url), err=True)
@@ -48,10 +49,10 @@ def add(
 
 
 @webhooks_app.command("list")
-def list_(database: _Database = None, lang: LangOption = None) -> None:
+def list_(database: DatabaseOption = None, lang: LangOption = None) -> None:
     """The registered receivers (never their secrets)."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         webhooks = registry.list_webhooks()
     if not webhooks:
         typer.echo(say("charging.webhooks.none", display))
@@ -66,12 +67,12 @@ def list_(database: _Database = None, lang: LangOption = None) -> None:
 @webhooks_app.command("remove")
 def remove(
     webhook_id: Annotated[str, typer.Argument(metavar="ID")],
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """Remove a receiver and its delivery log."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         record = registry.remove_webhook(webhook_id, actor=_actor())
     typer.echo(say("charging.webhooks.removed", display, id=record.id, url=record.url))
 
@@ -82,13 +83,13 @@ def deliveries(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Lines shown.")] = 50,
     before: Annotated[int | None, typer.Option(
         min=1, help="Lines older than this one (the next page).")] = None,
-    database: _Database = None,
+    database: DatabaseOption = None,
     lang: LangOption = None,
 ) -> None:
     """A receiver's delivery log, newest first: each change queued, each attempt (status,
     time taken, error, next attempt), each change dropped."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database, create=True) as registry:
         lines = registry.webhook_deliveries(webhook_id, limit=limit, before=before)
     if not lines:
         typer.echo(say("charging.webhooks.no_deliveries", display, id=webhook_id))

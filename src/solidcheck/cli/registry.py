@@ -6,14 +6,12 @@ and ``web/``, which need the ``server`` extra, looked for only when a command ru
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import MissingDependencyError
 from .common import (
     LangOption,
     NegativeAnswer,
@@ -26,6 +24,7 @@ from .common import (
     print_json,
     say,
 )
+from .registry_access import DatabaseOption, missing_server_extra, opened_registry
 
 if TYPE_CHECKING:
     from ..model import Evidence
@@ -43,26 +42,6 @@ api_keys_app = typer.Typer(help="The web service's API keys: create, list, revok
 issuers_app = typer.Typer(help="The certificate issuers the registry trusts: a certificate is "
                           "kept only if one of them signed it.", no_args_is_help=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--database", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, else SQLite in the "
-    "data folder ($SOLIDCHECK_DATA_DIR or the platform's user data folder).")]
-
-
-def _missing_server_extra(exc: ImportError) -> MissingDependencyError:
-    return MissingDependencyError(f"the registry and web service ({exc.name})",
-                                  extra="server", package=exc.name or "sqlalchemy")
-
-
-@contextmanager
-def _registry(url: str | None, *, create: bool = False) -> Iterator[Registry]:
-    try:
-        from ..registry import Registry
-    except ImportError as exc:
-        raise _missing_server_extra(exc) from exc
-    with Registry.open(url, create=create) as registry:
-        yield registry
-
-
 def _actor() -> str:
     from ..registry import default_actor
 
@@ -71,7 +50,7 @@ def _actor() -> str:
 
 def registry_init(database: DatabaseOption = None) -> None:
     """Create the registry's tables, or upgrade them to this version (safe to repeat)."""
-    with _registry(database, create=True) as registry:
+    with opened_registry(database, create=True) as registry:
         typer.echo(say("cli.registry.ready", language(), url=registry.display_url))
 
 
@@ -93,7 +72,7 @@ def registry_load(
     dossiers = list(zip(files, load_dossiers(files), strict=True))
     rules = load_rules(ruleset)  # an id or a rule-set file, read here, not in the registry
     actor = _actor()
-    with _registry(database) as registry, Progress(
+    with opened_registry(database) as registry, Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             transient=True) as progress:
         task = progress.add_task("loading dossiers", total=len(dossiers))
@@ -138,7 +117,7 @@ def registry_export(
     for problem in output_name_problems(output):
         fail(problem)
     written = 0
-    with _registry(database) as registry, Progress(
+    with opened_registry(database) as registry, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
             transient=True) as progress:
         task = progress.add_task("exporting dossiers", total=None)
@@ -164,7 +143,7 @@ def registry_verify(
     """Check the hash-chained audit log and that what it records is what is stored: exit 0
     if intact, 3 with every problem if not. Publish the head hash to anchor it."""
     display = language(lang)
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         report = registry.verify_chain()
     if output_format == "json":
         print_json(report.model_dump(mode="json"))
@@ -199,11 +178,11 @@ def serve(
 
         from ..web import Settings, create_app
     except ImportError as exc:
-        raise _missing_server_extra(exc) from exc
+        raise missing_server_extra(exc) from exc
     settings = Settings.from_env()
     if database:
         settings = settings.model_copy(update={"database_url": database})
-    with _registry(settings.database_url, create=True) as registry:
+    with opened_registry(settings.database_url, create=True) as registry:
         app = create_app(settings, registry=registry)
         typer.echo(say("cli.serving", language(), url=registry.display_url,
                        address=f"{'https' if tls else 'http'}://{host}:{port}/"), err=True)
@@ -242,7 +221,7 @@ def keys_create(
     if output is not None and output.exists():  # checked first: no key made for nothing
         fail(f"{output} already exists; no key was created — choose another file (a key "
              "file is never replaced: the key in it may still be in use)")
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         record, secret = registry.create_api_key(role=role,  # type: ignore[arg-type]
                                                  name=name or f"{role} key",
                                                  organisation=organisation, actor=_actor())
@@ -261,7 +240,7 @@ def keys_create(
 
 def keys_list(database: DatabaseOption = None) -> None:
     """List the web service's API keys (never their secrets)."""
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         keys = registry.list_api_keys()
     display = language()
     for key in keys:
@@ -275,7 +254,7 @@ def keys_revoke(
     database: DatabaseOption = None,
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         record = registry.revoke_api_key(key_id, actor=_actor())
     typer.echo(say("cli.keys.revoked", language(), id=record.id, role=record.role,
                    name=record.name))
@@ -315,7 +294,7 @@ def issuers_add(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {public_key}: {getattr(exc, 'strerror', None) or exc} — give "
                  "the .pub file")
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         record = registry.add_trusted_issuer(name=name, public_key=key_text,
                                              key_fingerprint=key_fingerprint, actor=_actor())
     typer.echo(say("cli.issuers.trusted", language(), name=record.name,
@@ -328,7 +307,7 @@ def issuers_list(
     database: DatabaseOption = None,
 ) -> None:
     """List the trusted issuers."""
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         issuers = registry.trusted_issuers(include_removed=include_removed)
     display = language()
     for issuer in issuers:
@@ -343,7 +322,7 @@ def issuers_remove(
     database: DatabaseOption = None,
 ) -> None:
     """Stop accepting new certificates of an issuer; the ones kept stay."""
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         record = registry.remove_trusted_issuer(key_fingerprint, actor=_actor())
     typer.echo(say("cli.issuers.untrusted", language(), name=record.name,
                    fingerprint=record.fingerprint))
@@ -359,7 +338,7 @@ def registry_grant(
 ) -> None:
     """Let a lab other than the owner add versions, evidence, results and certificates to a
     cell (recorded in the audit log)."""
-    with _registry(database) as registry:
+    with opened_registry(database) as registry:
         if revoke:
             registry.revoke_access(cell_id, lab=lab, actor=_actor())
             typer.echo(say("cli.grant.revoked", language(), lab=lab, cell=cell_id))

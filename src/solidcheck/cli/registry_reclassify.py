@@ -4,37 +4,19 @@ summary. The work is ``Registry.reclassify_all``; this module reads the options 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InvalidInputError, MissingDependencyError, Problem, UnknownRulesetError
+from ..errors import InvalidInputError, Problem, UnknownRulesetError
 from .common import LangOption, language, print_json, say
+from .registry_access import DatabaseOption, opened_registry
 
 if TYPE_CHECKING:
     from ..i18n import Display
-    from ..registry import ReclassifyReport, Registry
+    from ..registry import ReclassifyReport
 
 __all__ = ["registry_reclassify"]
-
-_Database = Annotated[str | None, typer.Option(
-    "--database", metavar="URL", help="SQLAlchemy URL; default $SOLIDCHECK_DATABASE_URL, "
-    "else SQLite in the data folder ($SOLIDCHECK_DATA_DIR or the platform's user data "
-    "folder).")]
-
-
-@contextmanager
-def _registry(url: str | None) -> Iterator[Registry]:
-    try:
-        from ..registry import Registry
-    except ImportError as exc:
-        raise MissingDependencyError(f"the registry and web service ({exc.name})",
-                                     extra="server", package=exc.name or "sqlalchemy"
-                                     ) from exc
-    with Registry.open(url) as registry:
-        yield registry
 
 
 def registry_reclassify(
@@ -44,7 +26,7 @@ def registry_reclassify(
     page_cells: Annotated[int, typer.Option(
         "--page-cells", min=1, max=100_000, metavar="N", help="Cells per transaction: a "
         "stop loses at most one page, and running again carries on.")] = 100,
-    database: _Database = None,
+    database: DatabaseOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f", metavar="text|json",
                                                help="The summary as text or JSON.")] = "text",
     lang: LangOption = None,
@@ -60,7 +42,7 @@ def registry_reclassify(
     display = language(lang)
     _check_options(ruleset, output_format)
     pages: list[ReclassifyReport] = []
-    with _registry(database) as registry, Progress(
+    with opened_registry(database) as registry, Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             transient=True) as progress:
         task = progress.add_task(say("cli.reclassify.progress", display),

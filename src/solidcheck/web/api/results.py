@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from ... import formats
 from ...registry import ResultRecord
 from ...report.html import Lang
+from ..accept import media_quality
 from ..problems import error_responses
 from ..reports import ReportFormat, render_result
 from .openapi import BINARY, KEY_OPTIONAL
@@ -30,17 +31,6 @@ else:
 _FORMAT_OF_MEDIA: dict[str, ResultFormat] = formats.by_media_range(_RESULT_FORMATS)
 
 
-def _quality(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return max(0.0, min(1.0, float(value)))
-            except ValueError:
-                return 0.0
-    return 1.0
-
-
 def negotiate(accept: str) -> ResultFormat:
     """The format an Accept header prefers among JSON, HTML and PDF (the first listed wins a
     tie); JSON when it names none of them."""
@@ -49,7 +39,7 @@ def negotiate(accept: str) -> ResultFormat:
     for item in accept.split(","):
         media, _, params = item.partition(";")
         fmt = _FORMAT_OF_MEDIA.get(media.strip().lower())
-        quality = _quality(params)
+        quality = media_quality(params)
         if fmt is not None and quality > best_quality:
             best, best_quality = fmt, quality
     return best

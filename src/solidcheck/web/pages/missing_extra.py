@@ -10,21 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ...errors import MissingDependencyError
+from ..accept import media_quality
 from ..problems import error_response, request_id_of
 from .frame import View, render
 
 __all__ = ["install_missing_extra_page", "missing_extra_page", "wants_html"]
-
-
-def _quality(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return max(0.0, min(1.0, float(value)))
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def wants_html(accept: str) -> bool:
@@ -34,7 +24,7 @@ def wants_html(accept: str) -> bool:
     for item in accept.split(","):
         media, _, params = item.partition(";")
         media = media.strip().lower()
-        qualities[media] = max(qualities.get(media, 0.0), _quality(params))
+        qualities[media] = max(qualities.get(media, 0.0), media_quality(params))
     html = qualities.get("text/html", 0.0)
     return html > 0 and html >= qualities.get("application/json", 0.0)
 
