@@ -523,6 +523,17 @@ def test_glossary_marks_non_preferred_terms(client: TestClient) -> None:
     assert "非优选术语" in looked_up.text and "混合固液电池" in looked_up.text
 
 
+def test_glossary_notes_are_in_the_readers_language(client: TestClient) -> None:
+    """An English label's note is shown to a Chinese reader in Chinese, marked as such."""
+    english = client.get("/glossary").text
+    chinese = client.get("/glossary?lang=zh").text
+    row = r'<th scope="row" lang="en">semi-solid-state battery</th>.*?</tr>'
+    assert '<span lang="en">no longer a classification term</span>' in re.search(
+        row, english, re.S)[0]  # type: ignore[index]
+    assert '<span lang="zh-CN">不再作为分类术语</span>' in re.search(
+        row, chinese, re.S)[0]  # type: ignore[index]
+
+
 # --------------------------------------------------------------------------- verify
 
 @pytest.fixture

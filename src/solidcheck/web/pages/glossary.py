@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ...terms import Concept, load_vocabulary, lookup_term
+from ...terms import Concept, Label, load_vocabulary, lookup_term
 from .frame import HTML_LANG, View, render
 from .navigation import MenuEntry, Page
 
@@ -31,8 +31,18 @@ def _concept_view(view: View, concept_id: str, concept: Concept) -> dict[str, An
         "other_term": concept.preferred("zh" if view.lang == "en" else "en"),
         "other_lang": HTML_LANG["zh" if view.lang == "en" else "en"],
         "definition": view.t.pair(concept.definition, concept.definition_zh),
-        "labels": [{"label": label, "html_lang": _LABEL_LANG[label.lang]} for label in labels],
+        "labels": [{"label": label, "html_lang": _LABEL_LANG[label.lang],
+                    **_note(view, label)} for label in labels],
     }
+
+
+def _note(view: View, label: Label) -> dict[str, str | None]:
+    """The label's note in the reader's language where the vocabulary has it (``note_en`` /
+    ``note_zh``), else as written, with the language it is written in."""
+    note = label.note_for(view.lang)
+    if note is None or note == label.note:
+        return {"note": note, "note_lang": "en" if label.lang == "en" else _LABEL_LANG[label.lang]}
+    return {"note": note, "note_lang": HTML_LANG[view.lang]}
 
 
 def _glossary_groups(view: View) -> list[dict[str, Any]]:
@@ -53,7 +63,7 @@ def glossary_page(request: Request) -> HTMLResponse:
     view = View(request)
     query = request.query_params.get("q", "").strip()
     matches = [{"match": m, "html_lang": _LABEL_LANG[m.label.lang],
-                "preferred": view.t.pair(m.preferred_en, m.preferred_zh)}
+                "preferred": view.t.pair(m.preferred_en, m.preferred_zh), **_note(view, m.label)}
                for m in lookup_term(query)] if query else []
     return render(view, "glossary.html.j2", title=view.t("glossary_title"), query=query,
                   matches=matches, groups=_glossary_groups(view))
