@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ChargingInputError, MissingDependencyError, Problem
-from .charging import ChargePointOption, VersionOption, engine_problems
-from .charging_risk_scale import Engine, Scheduler, Scratch, risk_data
+from .charging_compute import engine_problems
+from .charging_options import ChargePointOption, Scheduler, Scratch, VersionOption
+from .charging_risk_scale import Engine, risk_data
 from .common import LangOption, language, say
 
 if TYPE_CHECKING:
