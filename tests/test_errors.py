@@ -26,6 +26,7 @@ from solidcheck.errors import (
     DossierError,
     InvalidInputError,
     MissingDependencyError,
+    MissingSystemLibraryError,
     Problem,
     SolidcheckError,
     UnknownRulesetError,
@@ -75,6 +76,11 @@ EXAMPLES: dict[type[BaseException], Callable[[type[BaseException]], BaseExceptio
     # ch18-tickets
     TicketStateError: lambda cls: cls("T1", status="closed", act="resolve",
                                       allowed=("reopen",), why=""),
+    # charcli: WeasyPrint installed without Pango
+    MissingSystemLibraryError: lambda cls: cls(
+        "PDF reports", extra="pdf", package="weasyprint", libraries="Pango, HarfBuzz",
+        command="apt-get install libpango-1.0-0", make_target="pdf-deps",
+        loader_message="cannot load library 'libgobject-2.0-0'"),
 }
 
 

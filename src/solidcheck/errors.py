@@ -14,6 +14,8 @@
     │                                   text cannot be extracted
     ├── UnknownRulesetError (LookupError)  a rule-set id that is not installed
     ├── MissingDependencyError (ImportError)  an optional extra is needed and not installed
+    │   └── MissingSystemLibraryError   the extra is installed, a system library it loads is
+    │                                   not (WeasyPrint without Pango)
     └── RegistryError                   the registry (database) cannot do what was asked
         ├── NotFoundError (LookupError)     no such cell, result, evidence file or key
         ├── AccessDeniedError (PermissionError)  no key, an unknown or revoked key, or a
@@ -52,6 +54,7 @@ __all__ = [
     "EvidenceError",
     "InvalidInputError",
     "MissingDependencyError",
+    "MissingSystemLibraryError",
     "NotFoundError",
     "Problem",
     "RegistryError",
@@ -251,6 +254,35 @@ class MissingDependencyError(SolidcheckError, ImportError):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), (self.what,),
                            {"extra": self.extra, "package": self.package}), self.__dict__)
+
+
+class MissingSystemLibraryError(MissingDependencyError):
+    """The optional package is installed but cannot load a system library it needs (WeasyPrint
+    without Pango): the message names the libraries, the command that installs them and
+    quotes the loader. A subclass, so every adapter answers it as a missing extra (exit 4,
+    HTTP 501) while ``pip install`` — which cannot help — is not what it says."""
+
+    def __init__(self, what: str, *, extra: str, package: str, libraries: str, command: str,
+                 make_target: str, loader_message: str) -> None:
+        self.what = what
+        self.extra = extra
+        self.package = package
+        self.libraries = libraries
+        self.command = command
+        self.make_target = make_target
+        self.loader_message = loader_message
+        # MissingDependencyError's own message says pip install: skip to ImportError's
+        super(MissingDependencyError, self).__init__(
+            f"{what}: {package} is installed but cannot load the system libraries it needs "
+            f"({libraries}) — install them, on Debian or Ubuntu as root: {command} (or `make "
+            f"{make_target}` in a solidcheck checkout); the loader said: {loader_message}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        keywords = {"extra": self.extra, "package": self.package, "libraries": self.libraries,
+                    "command": self.command, "make_target": self.make_target,
+                    "loader_message": self.loader_message}
+        return (_rebuild, (type(self), (self.what,), keywords), self.__dict__)
 
 
 class RegistryError(SolidcheckError):

@@ -9,8 +9,9 @@ Exit status, set in one place (:func:`common.reported_errors`): 0 a result was p
 (whatever the category), 2 invalid input (one message on stderr listing every problem), 3 a
 negative answer to a question (no term found, a certificate that does not verify — with
 every reason), 4 an optional extra is missing for this file (the message gives the pip
-command), 1 only for a bug (a short message asking for a report; $SOLIDCHECK_DEBUG=1 shows
-the traceback).
+command; or, for an installed package without a system library it loads, the system's),
+1 only for a bug (a short message asking for a report; $SOLIDCHECK_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations

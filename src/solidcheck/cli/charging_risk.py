@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ChargingInputError, MissingDependencyError, Problem
-from .charging import ChargePointOption, VersionOption, engine_problems
-from .charging_risk_scale import Engine, Scheduler, Scratch, risk_data
-from .common import LangOption, language, say
+from .charging_risk_options import RiskReading, reading_options
+from .charging_risk_scale import risk_data
+from .common import language, say
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -106,6 +106,18 @@ def risk_frames(inputs: Sequence[Path], ruleset: ChargingRuleset, *,
     return RiskFrames(features, found, FeatureSpec(FEATURES, CATEGORICAL), sha)
 
 
+def _frames(inputs: Sequence[Path], ruleset: ChargingRuleset, reading: RiskReading,
+            display: Display, *, start_day: date | None = None, end_day: date | None = None,
+            with_labels: bool = True) -> RiskFrames:
+    """:func:`risk_frames` read as the shared options say (looked up when called: the tests
+    replace it)."""
+    return risk_frames(inputs, ruleset, start_day=start_day, end_day=end_day,
+                       engine=reading.engine, scheduler=reading.scheduler,
+                       scratch=reading.scratch, lang=display,
+                       charge_point_id=reading.charge_point, ocpp_version=reading.ocpp_version,
+                       with_labels=with_labels)
+
+
 def _horizon(horizon: str, problems: list[Problem]) -> None:
     from ..charging.risk.model import HORIZONS
 
@@ -115,30 +127,27 @@ def _horizon(horizon: str, problems: list[Problem]) -> None:
 
 
 @risk_app.command("train")
+@reading_options
 def train(inputs: Inputs,
           output: Annotated[Path, typer.Option("--output", "-o", help="The model's folder "
                                                "(model.joblib and card.json; made if "
                                                "missing).")],
           horizon: Horizon = "7d", seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
-          lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-          scratch: Scratch = None, charge_point: ChargePointOption = None,
-          ocpp_version: VersionOption = None) -> None:
+          *, reading: RiskReading) -> None:
     """Train the models on the inputs' whole history and write them with their card."""
     from ..charging.risk.model import labelled
     from ..charging.risk.model import train as fit
     from ..charging.risk.store import model_card, save
 
     _ready()
-    display = language(lang)
+    display = language(reading.lang)
     problems: list[Problem] = []
     _horizon(horizon, problems)
-    engine_problems(engine, scheduler, problems)
+    reading.add_problems(problems)
     chosen, rule = _rule(ruleset, problems)
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
-                         lang=display, charge_point_id=charge_point,
-                         ocpp_version=ocpp_version)
+    frames = _frames(inputs, chosen, reading, display)
     frame = labelled(frames.features, frames.labels, horizon)
     model = fit(frame, frames.spec, rule, horizon=horizon, seed=seed)
     model.card = model_card(model, frame, rule, seed=seed, ruleset_id=chosen.id,
@@ -169,6 +178,7 @@ def _day(text: str | None, problems: list[Problem]) -> date | None:
 
 
 @risk_app.command("score")
+@reading_options
 def score(model_folder: Annotated[Path, typer.Argument(
               metavar="MODEL", help="The folder `charging risk train -o` wrote (load only "
               "your own: it is a pickle).")],
@@ -183,16 +193,14 @@ def score(model_folder: Annotated[Path, typer.Argument(
                                                       "here (else printed); with --format "
                                                       "json, the file `charging report "
                                                       "--risk` reads.")] = None,
-          lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-          scratch: Scratch = None, charge_point: ChargePointOption = None,
-          ocpp_version: VersionOption = None) -> None:
+          *, reading: RiskReading) -> None:
     """Each port's risk after a day, highest first, with the features that drove it."""
     from ..charging.metrics_inputs import rulesets_named
     from ..charging.risk.score import score as run
     from ..charging.risk.store import load
 
     _ready()
-    display = language(lang)
+    display = language(reading.lang)
     problems: list[Problem] = []
     chosen_day = _day(day, problems)
     if output_format not in ("text", "json", "csv"):
@@ -200,7 +208,7 @@ def score(model_folder: Annotated[Path, typer.Argument(
                                 "use text, json or csv"))
     if top < 1:
         problems.append(Problem("--top", f"--top {top}", "give 1 or more"))
-    engine_problems(engine, scheduler, problems)
+    reading.add_problems(problems)
     try:
         model = load(model_folder)
     except ChargingInputError as exc:
@@ -209,10 +217,8 @@ def score(model_folder: Annotated[Path, typer.Argument(
     chosen = rulesets_named([model.card["ruleset"]], problems) if model else []
     if problems or model is None or not chosen:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen[0], start_day=chosen_day, end_day=chosen_day,
-                         engine=engine, scheduler=scheduler, scratch=scratch, lang=display,
-                         charge_point_id=charge_point, ocpp_version=ocpp_version,
-                         with_labels=False)  # scoring needs no labels
+    frames = _frames(inputs, chosen[0], reading, display, start_day=chosen_day,
+                     end_day=chosen_day, with_labels=False)  # scoring needs no labels
     features = frames.features
     last = chosen_day or features.get_column("day").max()
     rule = chosen[0].rules.risk_model
@@ -256,6 +262,7 @@ def _write(text: str, output: Path | None) -> None:
 
 
 @risk_app.command("evaluate")
+@reading_options
 def evaluate(inputs: Inputs, horizon: Horizon = "7d",
              k: Annotated[int | None, typer.Option("--k", help="Ports a crew visits per day "
                                                    "(default: the rule set's).")] = None,
@@ -264,9 +271,7 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
              output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the "
                                                          "report here (else printed).")] = None,
              seed: Seed = 0, ruleset: RulesetName = DEFAULT_RULESET,
-             lang: LangOption = None, engine: Engine = "auto", scheduler: Scheduler = None,
-             scratch: Scratch = None, charge_point: ChargePointOption = None,
-          ocpp_version: VersionOption = None) -> None:
+             *, reading: RiskReading) -> None:
     """Train on the past, test on the following weeks, against the baselines; says plainly
     when the model does not beat them."""
     from ..charging.risk.evaluate import evaluate as run
@@ -274,7 +279,7 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
     from ..charging.risk.render import evaluation_html, evaluation_lines
 
     _ready()
-    display = language(lang)
+    display = language(reading.lang)
     problems: list[Problem] = []
     _horizon(horizon, problems)
     if k is not None and k < 1:
@@ -283,13 +288,11 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
     if output_format not in ("text", "json", "html"):
         problems.append(Problem("--format", f"unknown format {output_format!r}",
                                 "use text, json or html"))
-    engine_problems(engine, scheduler, problems)
+    reading.add_problems(problems)
     chosen, rule = _rule(ruleset, problems)
     if problems or chosen is None or rule is None:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen, engine=engine, scheduler=scheduler, scratch=scratch,
-                         lang=display, charge_point_id=charge_point,
-                         ocpp_version=ocpp_version)
+    frames = _frames(inputs, chosen, reading, display)
     report = run(labelled(frames.features, frames.labels, horizon), frames.spec, rule,
                  horizon=horizon, k=k if k is not None else rule.crew_ports_per_day, seed=seed)
     if output_format == "json":
@@ -304,14 +307,12 @@ def evaluate(inputs: Inputs, horizon: Horizon = "7d",
 # ------------------------------------------- charging risk features (issue 18, part scale)
 
 @risk_app.command("features")
+@reading_options
 def features(inputs: Inputs,
              output: Annotated[Path, typer.Option("--output", "-o", help="The Parquet file "
                                                   "of the features joined with the labels "
                                                   "(train and evaluate read it).")],
-             ruleset: RulesetName = DEFAULT_RULESET, lang: LangOption = None,
-             engine: Engine = "auto", scheduler: Scheduler = None,
-             scratch: Scratch = None, charge_point: ChargePointOption = None,
-          ocpp_version: VersionOption = None) -> None:
+             ruleset: RulesetName = DEFAULT_RULESET, *, reading: RiskReading) -> None:
     """Compute every port's features and labels, day by day, once: a large network is
     featurised once, then trained on and evaluated from the file."""
     from ..charging.metrics_inputs import rulesets_named
@@ -322,18 +323,16 @@ def features(inputs: Inputs,
     except ImportError as exc:
         raise MissingDependencyError("The charging risk features", extra="charging",
                                      package=exc.name or "polars") from exc
-    display = language(lang)
+    display = language(reading.lang)
     problems: list[Problem] = []
-    engine_problems(engine, scheduler, problems)
+    reading.add_problems(problems)
     if output.suffix.lower() != ".parquet":
         problems.append(Problem("--output", f"{output} is not a .parquet file",
                                 "give -o FILE.parquet"))
     chosen = rulesets_named([ruleset], problems)
     if problems or not chosen:
         raise ChargingInputError(problems)
-    frames = risk_frames(inputs, chosen[0], engine=engine, scheduler=scheduler,
-                         scratch=scratch, lang=display, charge_point_id=charge_point,
-                         ocpp_version=ocpp_version)
+    frames = _frames(inputs, chosen[0], reading, display)
     rows = write_features(frames.features, frames.labels, output, ruleset=chosen[0].id,
                           inputs=frames.inputs)
     typer.echo(say("charging.risk.features_written", display, output=str(output),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import ChargingInputError, Problem
-from .charging import ENGINES, bucket_engine
+from .charging_compute import ENGINES, bucket_engine
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..charging.rules import ChargingRuleset
     from ..i18n import Display
 
-__all__ = ["Engine", "Scheduler", "Scratch", "risk_data"]
+__all__ = ["Engine", "risk_data"]
 
 #: rows of frames and events above which ``--engine auto`` splits the network: the in-memory
 #: path peaks near 0.6 kB a row (bench/charging_risk.py), ~3 GB at this size
@@ -37,12 +37,6 @@ Engine = Annotated[str, typer.Option(
     help="local: in memory; partitioned: the frames and events split into station-hash "
     "buckets on disk, computed one at a time (bounded memory); dask: the buckets on a Dask "
     f"cluster; auto: partitioned above {AUTO_ROWS:,} frames and events.")]
-Scheduler = Annotated[str | None, typer.Option(
-    "--scheduler", help="With --engine dask: the scheduler's address (tcp://host:8786); "
-    "default a local cluster, a worker per core.")]
-Scratch = Annotated[Path | None, typer.Option(
-    "--scratch", help="Where the buckets are written (a temporary folder inside it, removed "
-    "after; the workers must see it).")]
 
 
 def risk_data(inputs: Sequence[Path], ruleset: ChargingRuleset, *,

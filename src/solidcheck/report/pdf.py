@@ -6,17 +6,14 @@ kept whole); Chinese text needs a CJK font such as Noto Sans CJK SC (Debian: fon
 
 from __future__ import annotations
 
-from ..errors import MissingDependencyError
+from ..pdf_engine import load_weasyprint
 
 __all__ = ["render_pdf"]
 
 
 def render_pdf(html: str) -> bytes:
     """Print a self-contained HTML report (``render_html``) to PDF bytes."""
-    try:
-        import weasyprint
-    except ImportError:
-        raise MissingDependencyError("PDF reports", extra="pdf", package="weasyprint") from None
+    weasyprint = load_weasyprint()  # says what to install: the extra, or Pango
     # The report refers to no external resource; anything it might is refused, not fetched.
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse)
     pdf = document.write_pdf()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...errors import MissingDependencyError
 from ...i18n import Display
+from ...pdf_engine import load_weasyprint
 from ..results import ChargingMetrics
 from ..risk.listing import RiskList
 from ..rules import ChargingRuleset
@@ -18,10 +18,7 @@ __all__ = ["html_to_pdf", "render_charging_pdf"]
 def html_to_pdf(html: str) -> bytes:
     """Print a self-contained page to PDF bytes; an external resource is refused, never
     fetched."""
-    try:
-        import weasyprint
-    except ImportError:
-        raise MissingDependencyError("PDF reports", extra="pdf", package="weasyprint") from None
+    weasyprint = load_weasyprint()  # says what to install: the extra, or Pango
     pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf

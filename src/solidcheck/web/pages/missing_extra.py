@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ...errors import MissingDependencyError
+from ...errors import MissingDependencyError, MissingSystemLibraryError
 from ..accept import media_quality
 from ..problems import error_response, request_id_of
 from .frame import View, render
@@ -39,11 +39,15 @@ def _back_link(request: Request) -> str | None:
 
 
 def missing_extra_page(request: Request, exc: MissingDependencyError) -> HTMLResponse:
-    """The site's problem page (501) naming the package and the command that installs it."""
+    """The site's problem page (501) naming the package and the command that installs it;
+    for a package installed without its system libraries, those and the system's command
+    (pip cannot help there)."""
     view = View(request)
+    system = exc if isinstance(exc, MissingSystemLibraryError) else None
+    needs = "missing_library_needs" if system else "missing_extra_needs"
     return render(view, "missing_extra.html.j2", title=view.t("missing_extra_title"),
-                  status=501, explanation=view.t("missing_extra_needs"),
-                  package=exc.package, extra=exc.extra, technical=str(exc),
+                  status=501, explanation=view.t(needs), package=exc.package,
+                  extra=exc.extra, system=system, technical=str(exc),
                   back=_back_link(request))
 
 
