@@ -132,6 +132,13 @@ def test_tables_written_before_specimen_ids_still_read(examples: list[Dossier],
     pq.write_table(old, tmp_path / "old.parquet")
     assert read_table(tmp_path / "old.parquet").equals(table)
     assert list(table_to_dossiers(read_table(tmp_path / "old.parquet"))) == examples
+    # a part of such a table (a stream's batch), and one from Polars (large lists)
+    assert table_model.conform(old.slice(3, 9)).equals(table.slice(3, 9))
+    large = old.cast(old.schema.set(old.schema.get_field_index("weight_loss_test.specimens"),
+                                    pa.field("weight_loss_test.specimens", pa.large_list(
+                                        old.schema.field("weight_loss_test.specimens")
+                                        .type.value_type))))
+    assert table_model.conform(large.slice(5)).equals(table.slice(5))
 
 
 def test_a_bad_specimen_id_is_named_by_row(examples: list[Dossier]) -> None:

@@ -338,13 +338,17 @@ def _with_id_field(struct: pa.StructType) -> pa.StructType:
 
 
 def _list_with_null_ids(chunk: pa.Array) -> pa.Array:
-    values = chunk.values
+    offsets = np.asarray(chunk.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = chunk.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))  # a slice's own
+    offsets = offsets - offsets[0]
     fields = [values.field(i) for i in range(values.type.num_fields)]
     structs = pa.StructArray.from_arrays(
         [pa.nulls(len(values), pa.string()), *fields],
         fields=list(_with_id_field(values.type)), mask=values.is_null())
     list_class = pa.ListArray if pa.types.is_list(chunk.type) else pa.LargeListArray
-    return list_class.from_arrays(chunk.offsets, structs, mask=chunk.is_null())
+    offset_type = pa.int32() if list_class is pa.ListArray else pa.int64()
+    return list_class.from_arrays(pa.array(offsets, offset_type), structs,
+                                  mask=chunk.is_null())
 
 
 def row_of(problem: Problem) -> int:
