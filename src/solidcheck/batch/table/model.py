@@ -297,7 +297,7 @@ def conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, list
             continue
         column = table.column(field.name)
         if field.name == SPECIMENS_COLUMN:
-            column = specimens_with_ids(column)
+            column = _specimens_with_ids(column)
         try:
             columns.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
@@ -319,7 +319,7 @@ def conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, list
     return None, capped(problems, len(rows))
 
 
-def specimens_with_ids(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _specimens_with_ids(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A specimens column written before specimens had ids (structs of masses only) with a
     null ``id`` field, so old tables still read; any other column as it is."""
     kind = column.type
