@@ -182,8 +182,18 @@ def weight_loss_tests(draw: st.DrawFn) -> dict[str, Any]:
         **conditions,
         "visible_liquid": draw(st.sampled_from([None, True, False, False])),
         "balance_resolution_mg": draw(st.none() | near(RESOLUTIONS, 1e-6, 1e8)),
-        "specimens": draw(st.lists(specimen_masses(), min_size=1, max_size=4)),
+        "specimens": [{**masses, **draw(specimen_id())}
+                      for masses in draw(st.lists(specimen_masses(), min_size=1, max_size=4))],
     }
+
+
+@st.composite
+def specimen_id(draw: st.DrawFn) -> dict[str, str]:
+    """No id (a dossier not built from a weighings file), or one as a lab writes it."""
+    if draw(st.booleans()):
+        return {}
+    return {"id": draw(st.sampled_from(["S1-A", "样品 2", "x" * 100]) | st.text(
+        st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12))}
 
 
 @st.composite
@@ -282,6 +292,25 @@ def test_examples_equal_classify() -> None:
     assert_batch_equals_classify([load_dossier(p) for p in files], RULESETS)
 
 
+def test_examples_with_specimen_ids_equal_classify() -> None:
+    """Ids kept from a weighings file (S1-A …) change nothing of the decision, in the table
+    as in classify()."""
+    named = []
+    for path in sorted(p for p in EXAMPLES.iterdir() if p.suffix in {".yaml", ".json"}):
+        dossier = load_dossier(path)
+        test = dossier.weight_loss_test
+        if test is not None:
+            dossier = dossier.model_copy(update={"weight_loss_test": test.model_copy(update={
+                "specimens": [s.model_copy(update={"id": f"S{i}-A"})
+                              for i, s in enumerate(test.specimens, start=1)]})})
+        named.append(dossier)
+    assert sum(d.weight_loss_test is not None for d in named) >= 10
+    table = dossiers_to_table(named)
+    assert list(table_to_dossiers(table)) == named
+    assert rows_decided_one_by_one(table, RULESETS).size == 0
+    assert_batch_equals_classify(named, RULESETS)
+
+
 def test_one_rule_set_has_unprefixed_columns() -> None:
     dossier = load_dossier(EXAMPLES / "between-the-limits.yaml")
     out = classify_table(dossiers_to_table([dossier]), [NATIONAL])
@@ -377,12 +406,14 @@ def test_invalid_rows_are_one_dossier_error() -> None:
     rows[4]["ratings.max_power_w"] = math.nan
     rows[4]["ratings.energy_1c_wh"] = 10.0
     rows[5]["id"] = " \u2003 "
+    rows[2]["weight_loss_test.specimens"][0]["id"] = "S1\tA"  # a tab: not as a lab writes it
     table = pa.Table.from_pylist(rows, schema=dossiers_to_table([]).schema)
     with pytest.raises(DossierError) as caught:
         classify_table(table, INSTALLED, first_row=11)
     paths = " ".join(p.path for p in caught.value.problems)
-    assert all(f"row {n}" in paths for n in (12, 14, 15, 16)), paths
-    assert "row 11" not in paths and "row 13" not in paths
+    assert all(f"row {n}" in paths for n in (12, 13, 14, 15, 16)), paths
+    assert "row 13: weight_loss_test.specimens[0].id" in paths
+    assert "row 11" not in paths
     odd = dossiers[0].model_copy(update={"id": "\u00a0x\u00a0"})
     assert_batch_equals_classify([odd], INSTALLED)
 

@@ -31,6 +31,7 @@ from solidcheck.batch.synth import synthesize
 from solidcheck.batch.table import (
     DOSSIER_TABLE_SCHEMA,
     dossiers_to_table,
+    specimens_csv_path,
     table_to_dossiers,
     write_table,
 )
@@ -107,6 +108,34 @@ def test_parquet_results_equal_classify_across_chunks(
     assert_rows_equal_classify(results.to_pylist(), dossiers, [NATIONAL, CSAE])
     assert sum(done) == len(dossiers) and len(done) == -(-len(dossiers) // 256)
     assert summary.rows == len(dossiers)
+
+
+def with_specimen_ids(dossier: Dossier) -> Dossier:
+    test = dossier.weight_loss_test
+    if test is None:
+        return dossier
+    return dossier.model_copy(update={"weight_loss_test": test.model_copy(update={
+        "specimens": [s.model_copy(update={"id": f"{dossier.id}/S{i}"})
+                      for i, s in enumerate(test.specimens, start=1)]})})
+
+
+def test_specimen_ids_from_a_csv_companion_classify_as_classify(tmp_path: Path) -> None:
+    """A CSV table whose companion names the specimens: read, classified in chunks, the same
+    results as classify() on the dossiers with their ids; an id no lab writes is refused by
+    its row."""
+    dossiers = [with_specimen_ids(load_dossier(p)) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    source = tmp_path / "named.csv"
+    write_table(dossiers_to_table(dossiers), source)
+    companion = specimens_csv_path(source).read_text(encoding="utf-8")
+    assert f'"{dossiers[0].id}/S1"' in companion
+    output = tmp_path / "r.parquet"
+    classify_file(source, output, [NATIONAL, CSAE], chunk_rows=5)
+    assert_rows_equal_classify(pq.read_table(output).to_pylist(), dossiers, [NATIONAL, CSAE])
+    specimens_csv_path(source).write_text(companion.replace(
+        f'"{dossiers[0].id}/S1"', '"S1\u0007"'), encoding="utf-8")
+    with pytest.raises(DossierError, match=r"row 1: weight_loss_test.specimens\[0\].id"):
+        classify_file(source, tmp_path / "r2.parquet", [NATIONAL])
+    assert not (tmp_path / "r2.parquet").exists()
 
 
 def test_chunk_size_does_not_change_results(

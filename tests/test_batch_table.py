@@ -91,6 +91,64 @@ def test_synthetic_rows_round_trip_exactly(tmp_path: Path, table_format: str) ->
     assert read_table(path).equals(table)
 
 
+def with_specimen_ids(dossier: Dossier, prefix: str) -> Dossier:
+    """The dossier with its specimens named as a lab names them (``prefix`` + 1, 2, …)."""
+    test = dossier.weight_loss_test
+    if test is None:
+        return dossier
+    named = [s.model_copy(update={"id": f"{prefix}{i}-A"})
+             for i, s in enumerate(test.specimens, start=1)]
+    return dossier.model_copy(update={"weight_loss_test": test.model_copy(
+        update={"specimens": named})})
+
+
+@pytest.mark.parametrize("table_format", FORMATS)
+def test_specimen_ids_round_trip(examples: list[Dossier], tmp_path: Path,
+                                 table_format: str) -> None:
+    """Ids kept by ``dossier build`` (S1-A …) survive every format and the way back; a
+    dossier without them stays without."""
+    named = [with_specimen_ids(d, "S") if i % 2 else d for i, d in enumerate(examples)]
+    assert any(s.id for d in named if d.weight_loss_test for s in d.weight_loss_test.specimens)
+    table = dossiers_to_table(named)
+    path = tmp_path / f"named.{table_format}"
+    write_table(table, path)
+    assert read_table(path).equals(table)
+    assert list(table_to_dossiers(read_table(path))) == named
+    streamed = pa.Table.from_batches(list(iter_batches(path, batch_rows=5)))
+    assert list(table_to_dossiers(streamed)) == named
+
+
+def test_tables_written_before_specimen_ids_still_read(examples: list[Dossier],
+                                                       tmp_path: Path) -> None:
+    """A Parquet file whose specimens hold masses only: every specimen without an id."""
+    table = dossiers_to_table(examples)
+    specimens = [None if row is None else [{"mass_before_g": s["mass_before_g"],
+                                            "mass_after_g": s["mass_after_g"]} for s in row]
+                 for row in table.column("weight_loss_test.specimens").to_pylist()]
+    old = table.set_column(table.schema.get_field_index("weight_loss_test.specimens"),
+                           "weight_loss_test.specimens", pa.array(specimens))
+    assert "id" not in [f.name for f in old.schema.field(
+        "weight_loss_test.specimens").type.value_type]
+    pq.write_table(old, tmp_path / "old.parquet")
+    assert read_table(tmp_path / "old.parquet").equals(table)
+    assert list(table_to_dossiers(read_table(tmp_path / "old.parquet"))) == examples
+    # a part of such a table (a stream's batch), and one from Polars (large lists)
+    assert table_model.conform(old.slice(3, 9)).equals(table.slice(3, 9))
+    large = old.cast(old.schema.set(old.schema.get_field_index("weight_loss_test.specimens"),
+                                    pa.field("weight_loss_test.specimens", pa.large_list(
+                                        old.schema.field("weight_loss_test.specimens")
+                                        .type.value_type))))
+    assert table_model.conform(large.slice(5)).equals(table.slice(5))
+
+
+def test_a_bad_specimen_id_is_named_by_row(examples: list[Dossier]) -> None:
+    rows = dossiers_to_table(examples[:2]).to_pylist()
+    rows[1]["weight_loss_test.specimens"][0]["id"] = "S1\nA"
+    with pytest.raises(DossierError) as error:
+        list(table_to_dossiers(pa.Table.from_pylist(rows, schema=DOSSIER_TABLE_SCHEMA)))
+    assert [p.path for p in error.value.problems] == ["row 2: weight_loss_test.specimens[0].id"]
+
+
 def test_jsonl_lines_are_dossiers_in_the_dossier_format(examples: list[Dossier],
                                                         tmp_path: Path) -> None:
     path = tmp_path / "examples.jsonl"
@@ -111,8 +169,8 @@ def test_csv_layout(examples: list[Dossier], tmp_path: Path) -> None:
     assert "weight_loss_test.specimens" not in header
     assert any('"solid;liquid"' in row for row in rows)
     specimens = (tmp_path / "cells.specimens.csv").read_text(encoding="utf-8").splitlines()
-    assert specimens[0] == '"id","index","mass_before_g","mass_after_g"'
-    assert '"EX-SUL-HE-01",3,52.0457,51.9466' in specimens
+    assert specimens[0] == '"id","index","mass_before_g","mass_after_g","specimen_id"'
+    assert '"EX-SUL-HE-01",3,52.0457,51.9466,' in specimens  # no id: empty
 
 
 def test_format_by_name_or_option(tmp_path: Path, examples: list[Dossier]) -> None:
@@ -331,6 +389,14 @@ def test_companion_specimens(write_file: WriteFile) -> None:
     assert dossiers[0].weight_loss_test is not None
     assert [s.mass_before_g for s in dossiers[0].weight_loss_test.specimens] == [40.0, 30.0]
     assert dossiers[1].weight_loss_test is None
+    assert [s.id for s in dossiers[0].weight_loss_test.specimens] == [None, None]
+    # the lab's specimen ids, where given (an empty one: no id)
+    write_file("s.specimens.csv", "id,index,mass_before_g,mass_after_g,specimen_id\n"
+               "A,2,30,29.9,\nA,1,40,39.9,S1-A\nC,1,20,19.99,C-1\n")
+    dossiers = list(table_to_dossiers(read_table(path)))
+    assert dossiers[0].weight_loss_test is not None and dossiers[2].weight_loss_test is not None
+    assert [s.id for s in dossiers[0].weight_loss_test.specimens] == ["S1-A", None]
+    assert [s.id for s in dossiers[2].weight_loss_test.specimens] == ["C-1"]
     # a gap in the numbering
     write_file("s.specimens.csv", "id,index,mass_before_g,mass_after_g\nA,1,40,39.9\n"
                "A,3,30,29.9\nC,1,20,19.99\n")
@@ -531,7 +597,7 @@ def test_synth_masses_are_steps_of_the_balance(population: pa.Table) -> None:
             continue
         step = Fraction(repr(row["weight_loss_test.balance_resolution_mg"] or 0.1)) / 1000
         for specimen in row["weight_loss_test.specimens"]:
-            for mass in specimen.values():
+            for mass in (specimen["mass_before_g"], specimen["mass_after_g"]):
                 assert (Fraction(repr(mass)) / step).denominator == 1, (mass, step)
 
 
@@ -575,6 +641,24 @@ def test_dossier_table_and_files_commands(tmp_path: Path, examples: list[Dossier
     assert runner.invoke(app, ["dossier", "files", str(table), "-o", str(folder),
                                "--overwrite", "--to", "json"]).exit_code == 0
     assert len(list(folder.glob("*.json"))) == 16
+
+
+def test_dossier_commands_keep_specimen_ids(tmp_path: Path, examples: list[Dossier]) -> None:
+    """Dossier files with specimen ids → `dossier table` (CSV + companion) → `dossier files`:
+    the same dossiers, ids included."""
+    source = tmp_path / "named"
+    source.mkdir()
+    named = [with_specimen_ids(d, "L") for d in examples]
+    for dossier in named:
+        (source / f"{dossier.id}.json").write_text(
+            dossier.model_dump_json(exclude_none=True), encoding="utf-8")
+    table = tmp_path / "named.csv"
+    assert runner.invoke(app, ["dossier", "table", str(source), "-o", str(table)]).exit_code == 0
+    folder = tmp_path / "back"
+    result = runner.invoke(app, ["dossier", "files", str(table), "-o", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    back = {d.id: d for d in (load_dossier(path) for path in folder.iterdir())}
+    assert [back[d.id] for d in named] == named
 
 
 def test_dossier_table_command_reports_every_bad_file(tmp_path: Path,

@@ -1,6 +1,6 @@
 """The one-cell PDF's layout, read back with poppler from real WeasyPrint output (issue 20
-item 11): no page holds only the running header and footer, and the weight-loss table's column
-headers take at most two lines, in English, Chinese and both."""
+item 11): no page holds only the running header and footer, and the column headers of the
+weight-loss and findings tables take at most two lines, in English, Chinese and both."""
 
 from __future__ import annotations
 
@@ -65,6 +65,21 @@ def _header_lines(page: str) -> int | None:
     return sum(1 for line in lines[start:first_row] if line.strip())
 
 
+def _findings_header_lines(page: str) -> int | None:
+    """How many printed lines the findings table's column headers take on the page that
+    begins it: the lines between its heading and its first row (a header taller than the
+    others is aligned so that it starts above "severity")."""
+    lines = page.splitlines()
+    heading = next((i for i, line in enumerate(lines)
+                    if re.match(r"\s*(Why: the findings|依据：判定结果说明)", line)), None)
+    if heading is None:
+        return None
+    start = heading + 1
+    first_row = next(i for i in range(start + 1, len(lines))
+                     if re.match(r"\s*(info|warning|error|信息|警告|错误)\b", lines[i]))
+    return sum(1 for line in lines[start:first_row] if line.strip())
+
+
 def _build_lab_dossier(folder: Path) -> Path:
     dossier = folder / "EX-LAB-S1.yaml"
     result = CliRunner().invoke(app, ["dossier", "build", str(LAB / "cell-s1.yaml"),
@@ -110,6 +125,22 @@ def test_the_weight_loss_headers_take_at_most_two_lines(
               if (count := _header_lines(page)) is not None]
     assert counts, "the weight-loss table was not found in the PDF"
     assert max(counts) <= 2, f"the column headers take {max(counts)} lines"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "both"])
+def test_the_findings_headers_take_at_most_two_lines(
+        items: list[ReportItem], tmp_path: Path, lang: Lang) -> None:
+    """One line a language: "clause, or the reason for the assumption / 条款…" took three in
+    `both` where short findings left its column narrow (the mass-gain example)."""
+    wanted = ("EX-LAB-S1", "EX-GAIN-15")
+    chosen = [item for item in items if item.result.dossier_id in wanted]
+    assert len(chosen) == len(wanted) and all(item.result.findings for item in chosen)
+    for item in chosen:
+        counts = [count for page in _pages(_render(item, tmp_path, lang=lang, qr=None))
+                  if (count := _findings_header_lines(page)) is not None]
+        assert counts, f"{item.result.dossier_id}: the findings table was not found in the PDF"
+        assert max(counts) <= (1 if lang != "both" else 2), \
+            f"{item.result.dossier_id}: the column headers take {max(counts)} lines"
 
 
 def test_the_last_page_still_says_which_solidcheck_made_it(

@@ -384,7 +384,8 @@ def _specimens(rng: np.random.Generator, kind: Ints, has_test: Bools,
                     np.floor(before * specimen_rate / 100.0)).astype(np.int64)
     loss = np.where(exact_spec, before // safe, loss)
     after = before - loss
-    values = pa.StructArray.from_arrays([_decimal(before, steps), _decimal(after, steps)],
+    no_ids = pa.nulls(total, pa.string())  # synthetic specimens are numbered, not named
+    values = pa.StructArray.from_arrays([no_ids, _decimal(before, steps), _decimal(after, steps)],
                                         fields=list(SPECIMEN_TYPE))
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values,
                                     mask=pa.array(~has_test))

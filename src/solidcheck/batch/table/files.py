@@ -65,6 +65,8 @@ DEFAULT_ROW_GROUP_ROWS = 262_144
 """Rows per Parquet row group written: the unit a streaming reader loads at once."""
 
 _CSV_COLUMNS = tuple(name for name in DOSSIER_TABLE_SCHEMA.names if name != SPECIMENS_COLUMN)
+_SPECIMENS_CSV_REQUIRED = tuple(name for name in SPECIMENS_CSV_SCHEMA.names
+                                if name != "specimen_id")  # companions written before ids
 _SUFFIXES: dict[str, TableFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv",
                                      ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # A decimal number as people and pyarrow write it; nan and inf are not numbers in a dossier.
@@ -310,7 +312,7 @@ class _SpecimenStream:
         if path.is_file():
             reader = _csv_reader(path, SPECIMENS_CSV_SCHEMA.names, block_bytes=1 << 22)
             problems = column_problems(reader.schema.names, expected=SPECIMENS_CSV_SCHEMA.names,
-                                        required=SPECIMENS_CSV_SCHEMA.names)
+                                        required=_SPECIMENS_CSV_REQUIRED)
             if problems:
                 raise DossierError(problems, source=self.source)
             self.reader = _batches_of(reader, self.source)
@@ -319,7 +321,8 @@ class _SpecimenStream:
         """The companion rows of these dossiers: the run of rows whose ids are among them."""
         empty = pa.table({"id": pa.array([], pa.string()), "index": pa.array([], pa.int64()),
                           "mass_before_g": pa.array([], pa.float64()),
-                          "mass_after_g": pa.array([], pa.float64())})
+                          "mass_after_g": pa.array([], pa.float64()),
+                          "specimen_id": pa.array([], pa.string())})
         if self.reader is None:
             return empty
         taken: list[pa.Table] = []
@@ -357,8 +360,10 @@ class _SpecimenStream:
                   for name in ("mass_before_g", "mass_after_g")}
         if problems:
             raise DossierError(problems, source=self.source)
+        specimen_ids = (batch.column("specimen_id") if "specimen_id" in batch.schema.names
+                        else pa.nulls(batch.num_rows, pa.string()))  # a companion without ids
         return pa.table({"id": batch.column("id"), "index": pc.cast(index_text, pa.int64()),
-                         **masses})
+                         **masses, "specimen_id": specimen_ids})
 
     def finish(self) -> None:
         """Companion rows no dossier took: an unknown id, or rows out of the table's order."""
@@ -406,7 +411,8 @@ def _with_specimens(table: pa.Table, stream: _SpecimenStream, *, first_row: int)
     if problems:
         raise DossierError(problems, source=stream.source)
     values = pa.StructArray.from_arrays(
-        [rows.column("mass_before_g").combine_chunks().take(order),
+        [rows.column("specimen_id").combine_chunks().take(order),
+         rows.column("mass_before_g").combine_chunks().take(order),
          rows.column("mass_after_g").combine_chunks().take(order)],
         fields=list(SPECIMEN_TYPE))
     test_columns = [name for name in table.column_names
@@ -599,5 +605,6 @@ def _csv_tables(table: pa.Table) -> tuple[pa.Table, pa.Table]:
         "index": pa.array(index, pa.int64()),
         "mass_before_g": flat.field("mass_before_g"),
         "mass_after_g": flat.field("mass_after_g"),
+        "specimen_id": flat.field("id"),
     }, schema=SPECIMENS_CSV_SCHEMA)
     return main.cast(_csv_schema()), companion

@@ -44,8 +44,11 @@ __all__ = [
     "table_to_dossiers",
 ]
 
-SPECIMEN_TYPE = pa.struct([pa.field("mass_before_g", pa.float64()),
+SPECIMEN_TYPE = pa.struct([pa.field("id", pa.string()),
+                           pa.field("mass_before_g", pa.float64()),
                            pa.field("mass_after_g", pa.float64())])
+"""A specimen: its id as the lab wrote it (null: none given; tables written before ids
+were kept have no ``id`` field and read as null ids), then its masses."""
 
 DOSSIER_TABLE_SCHEMA = pa.schema([
     pa.field("id", pa.string(), nullable=False),
@@ -73,8 +76,10 @@ SPECIMENS_CSV_SCHEMA = pa.schema([
     pa.field("index", pa.int64(), nullable=False),
     pa.field("mass_before_g", pa.float64()),
     pa.field("mass_after_g", pa.float64()),
+    pa.field("specimen_id", pa.string()),
 ])
-"""The companion CSV of a CSV dossier table: one row per specimen, ``index`` from 1."""
+"""The companion CSV of a CSV dossier table: one row per specimen, ``index`` from 1;
+``specimen_id`` (the lab's name for it) may be left out or empty."""
 
 DEFAULT_BATCH_ROWS = 65_536
 """Rows per streamed batch: small enough for bounded memory, large enough for vector speed."""
@@ -123,8 +128,9 @@ def _dossier_row(dossier: Dossier) -> dict[str, Any]:
         "weight_loss_test.pressure_pa": test.pressure_pa if test else None,
         "weight_loss_test.visible_liquid": test.visible_liquid if test else None,
         "weight_loss_test.balance_resolution_mg": test.balance_resolution_mg if test else None,
-        SPECIMENS_COLUMN: [{"mass_before_g": s.mass_before_g, "mass_after_g": s.mass_after_g}
-                     for s in test.specimens] if test else None,
+        SPECIMENS_COLUMN: [{"id": s.id, "mass_before_g": s.mass_before_g,
+                            "mass_after_g": s.mass_after_g}
+                           for s in test.specimens] if test else None,
         "evidence": evidence,
     }
 
@@ -290,6 +296,8 @@ def conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, list
             columns.append(pa.nulls(table.num_rows, field.type))
             continue
         column = table.column(field.name)
+        if field.name == SPECIMENS_COLUMN:
+            column = _specimens_with_ids(column)
         try:
             columns.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
@@ -309,6 +317,38 @@ def conformed(table: pa.Table, *, first_row: int) -> tuple[pa.Table | None, list
                              "every dossier needs it (see docs/batch.md)")
                      for name, mask in empty.items() if mask[i]]
     return None, capped(problems, len(rows))
+
+
+def _specimens_with_ids(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A specimens column written before specimens had ids (structs of masses only) with a
+    null ``id`` field, so old tables still read; any other column as it is."""
+    kind = column.type
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) \
+            or not pa.types.is_struct(kind.value_type) \
+            or kind.value_type.get_field_index("id") >= 0:
+        return column
+    return pa.chunked_array([_list_with_null_ids(chunk) for chunk in column.chunks],
+                            type=pa.list_(_with_id_field(kind.value_type))
+                            if pa.types.is_list(kind)
+                            else pa.large_list(_with_id_field(kind.value_type)))
+
+
+def _with_id_field(struct: pa.StructType) -> pa.StructType:
+    return pa.struct([pa.field("id", pa.string()), *struct])
+
+
+def _list_with_null_ids(chunk: pa.Array) -> pa.Array:
+    offsets = np.asarray(chunk.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = chunk.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))  # a slice's own
+    offsets = offsets - offsets[0]
+    fields = [values.field(i) for i in range(values.type.num_fields)]
+    structs = pa.StructArray.from_arrays(
+        [pa.nulls(len(values), pa.string()), *fields],
+        fields=list(_with_id_field(values.type)), mask=values.is_null())
+    list_class = pa.ListArray if pa.types.is_list(chunk.type) else pa.LargeListArray
+    offset_type = pa.int32() if list_class is pa.ListArray else pa.int64()
+    return list_class.from_arrays(pa.array(offsets, offset_type), structs,
+                                  mask=chunk.is_null())
 
 
 def row_of(problem: Problem) -> int:

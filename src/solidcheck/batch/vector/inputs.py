@@ -166,8 +166,17 @@ def _maybe_invalid(table: pa.Table, rows: Rows) -> Bools:
     bad |= rows.count > MAX_SPECIMENS
     bad |= ~tested & ~null("weight_loss_test.specimens")
     specimen_bad = outside(rows.m0, 0.001, 100_000.0) | outside(rows.m1, 0.0, 100_000.0)
+    specimen_bad |= _odd_specimen_ids(table)
     bad[rows.parent[specimen_bad]] = True
     return np.asarray(bad, dtype=bool)
+
+
+def _odd_specimen_ids(table: pa.Table) -> Bools:
+    """Per specimen: an id given that may not be one (Specimen.id: 1–100 printable
+    characters, no line breaks)."""
+    ids = table.column("weight_loss_test.specimens").combine_chunks().flatten().field("id")
+    fine = pc.match_substring_regex(ids, r"^[^\x{00}-\x{1f}\x{7f}]{1,100}$")
+    return np.asarray(pc.fill_null(pc.invert(fine), False).to_numpy(zero_copy_only=False), bool)
 
 
 def table_problems(table: pa.Table | pa.RecordBatch, *, first_row: int = 1) -> list[Problem]:
