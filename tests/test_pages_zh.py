@@ -15,9 +15,11 @@ from solidcheck.build import build_dossier
 from solidcheck.claims.plausibility import load_plausibility_rules
 from solidcheck.cli import app as cli_app
 from solidcheck.dossier import load_dossier, load_mapping
+from solidcheck.i18n import message
 from solidcheck.model import Finding
 from solidcheck.readers import read_evidence
 from solidcheck.rules import available_rulesets, load_ruleset
+from solidcheck.terms import phase_term
 from test_pages import (
     EXAMPLE_FILES,
     EXAMPLES,
@@ -313,3 +315,38 @@ def test_every_example_reads_in_chinese_on_its_page_and_in_its_reports(
     for ruleset in available_rulesets():
         html = render_html([load_report_item(path, ruleset)], lang=lang, qr_payload=None)
         assert_chinese(html, fields)
+
+
+# ------------------------------------------------- the form's problems from the catalogue
+
+def test_a_term_written_as_a_phase_in_chinese(client) -> None:
+    dossier = b"id: SEMI-1\nelectrolyte: {phases: [semi-solid]}\nconducting_ion: lithium\n"
+    files = {"dossier_file": ("semi.yaml", dossier, "application/yaml")}
+    page = post(client, "/classify?lang=zh", {}, files)
+    assert page.status_code == 422
+    assert "不是电解质相态" in page.text and "请写成 phases: [solid, liquid]" in page.text
+    # the vocabulary's English name stands beside its Chinese one, as the catalogue says it
+    term = phase_term("semi-solid")
+    assert term is not None and f"（{term.preferred_en}）" in page.text
+    assert_chinese(page.text, words_of([dossier.decode(), "phases solid liquid", "electrolyte",
+                                        term.preferred_en]))
+    english = post(client, "/classify?lang=en", {}, files).text
+    assert "is not an electrolyte phase" in english and "write phases: [solid, liquid]" in english
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_an_oven_log_given_as_the_dossier_in_chinese(client, lang: str) -> None:
+    oven = (EXAMPLES / "lab" / "oven-log-s1.csv").read_bytes()
+    files = {"dossier_file": ("oven.csv", oven, "text/csv")}
+    page = post(client, f"/classify?lang={lang}", {}, files)
+    assert page.status_code == 422
+    said = message("problem.dossier_is_evidence", {"kind": "kind.oven_log", "reader": "·",
+                                                    "option": "", "path": ""}, lang)
+    assert said.split("：")[0] in page.text and "烘箱" in page.text
+    assert "dossier build" not in page.text  # the form's fix, not the command line's
+    assert message("web.fix.dossier_is_evidence", None, lang) in page.text
+    reader = read_evidence(EXAMPLES / "lab" / "oven-log-s1.csv").format
+    assert_chinese(page.text, {"oven.csv"} | words_of([reader]))
+    english = post(client, "/classify?lang=en", {}, files).text
+    assert "this is an instrument file, not a dossier: oven log" in english
+    assert "in its own field below" in english
