@@ -17,7 +17,7 @@ from solidcheck.cli import app as cli_app
 from solidcheck.dossier import load_dossier, load_mapping
 from solidcheck.i18n import message
 from solidcheck.model import Finding
-from solidcheck.readers import read_evidence
+from solidcheck.readers import available_readers, read_evidence
 from solidcheck.rules import available_rulesets, load_ruleset
 from solidcheck.terms import phase_term
 from test_pages import (
@@ -350,3 +350,46 @@ def test_an_oven_log_given_as_the_dossier_in_chinese(client, lang: str) -> None:
     english = post(client, "/classify?lang=en", {}, files).text
     assert "this is an instrument file, not a dossier: oven log" in english
     assert "in its own field below" in english
+
+
+#: bad inputs a person can give the form, with the field it answers at; the reader names
+#: (netzsch-ngb, weighings-csv) are cited as they are written
+BAD_UPLOADS = {
+    "an oven log of no known format": ({"oven_log": ("o.csv", b"a,b\n1,2\n", "text/csv")},
+                                       "无法识别的烘箱记录文件格式"),
+    "an empty oven log": ({"oven_log": ("o.csv", b"", "text/csv")}, "文件是空的"),
+    "weighings of no known format": (
+        {"weighings": ("w.csv", b"specimen,mass\nA,x\n", "text/csv")}, "无法识别的称量记录"),
+}
+BAD_DOSSIERS = {
+    "a list": (b"- a\n- b\n", "实际是列表"),
+    "not UTF-8": (b"\xff\xfe\x00bad", "不是 UTF-8 文本"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UPLOADS))
+def test_a_bad_instrument_file_on_the_form_in_chinese(client, case: str) -> None:
+    files, said = BAD_UPLOADS[case]
+    page = post(client, "/classify?lang=zh", SOLID_FIELDS, files)
+    assert page.status_code == 422 and said in page.text
+    readers = words_of(reader.name for reader in available_readers())
+    assert_chinese(page.text, words_of(str(value) for value in SOLID_FIELDS.values())
+                   | readers | {"o.csv", "w.csv"})
+
+
+@pytest.mark.parametrize("case", list(BAD_DOSSIERS))
+def test_a_bad_dossier_text_on_the_form_in_chinese(client, case: str) -> None:
+    content, said = BAD_DOSSIERS[case]
+    page = post(client, "/classify?lang=zh", {},
+                {"dossier_file": ("d.yaml", content, "application/yaml")})
+    assert page.status_code == 422 and said in page.text
+    assert_chinese(page.text, {"d.yaml"})
+
+
+def test_a_wrong_api_key_on_the_form_in_chinese(client) -> None:
+    page = post(client, "/classify?lang=zh", {**SOLID_FIELDS, "api_key": "sk-wrong"})
+    assert page.status_code == 422 and "API 密钥无效" in page.text
+    assert_chinese(page.text, words_of(str(value) for value in SOLID_FIELDS.values())
+                   | {"sk-wrong"})
+    english = post(client, "/classify?lang=en", {**SOLID_FIELDS, "api_key": "sk-wrong"})
+    assert "the API key is not valid" in english.text

@@ -269,8 +269,8 @@ def _lab_key(secret: str, registry: Registry, errors: FormErrors) -> ApiKeyRecor
         return None
     try:
         key = registry.authenticate(secret)
-    except AccessDeniedError as exc:
-        errors.add("api_key", str(exc))
+    except AccessDeniedError:  # the only refusal authenticate makes: no such key
+        errors.add("api_key", Said("web.form.key_not_valid"))
         return None
     if key.role not in ("lab", "admin"):
         errors.add("api_key", Said("web.form.key_may_not_store", {"role": repr(key.role)}))
