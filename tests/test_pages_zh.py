@@ -393,3 +393,12 @@ def test_a_wrong_api_key_on_the_form_in_chinese(client) -> None:
                    | {"sk-wrong"})
     english = post(client, "/classify?lang=en", {**SOLID_FIELDS, "api_key": "sk-wrong"})
     assert "the API key is not valid" in english.text
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_the_glossary_says_where_each_term_comes_from_in_chinese(client, lang: str) -> None:
+    page = client.get(f"/glossary?lang={lang}").text
+    assert "Part 1" not in page and "The standard classifies" not in page
+    assert "第 1 部分" in page and "solidcheck 需要一个名称" in page.replace(
+        "solidcheck 需要一個名稱", "solidcheck 需要一个名称")
+    assert "Part 1, term" in client.get("/glossary?lang=en").text
