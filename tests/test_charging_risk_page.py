@@ -183,3 +183,64 @@ def test_logs_above_the_memory_bound_are_explained_not_read(
         assert "SOLIDCHECK_RISK_MAX_LOG_MB" in problem["fix"]
         assert "--engine partitioned" in problem["fix"]
         assert "SOLIDCHECK_RISK_MAX_LOG_MB" in _section(site.client.get("/charging").text)
+
+
+def _chinese_section(site: Site, lang: str = "zh") -> str:
+    """The section of the Chinese page, with no English word outside code."""
+    from language_scan import english_words, visible_text
+
+    section = _section(site.client.get(f"/charging?lang={lang}").text)
+    found = english_words(visible_text(f"<div>{section}</div>"), ("scikit-learn", "sha256"))
+    assert not found, sorted(found)
+    return section
+
+
+def _broken_model(network: Network, folder: Path, *, without: str = "") -> Path:
+    broken = folder / "broken"
+    broken.mkdir(parents=True)
+    for name in ("model.joblib", "card.json"):
+        if name != without:
+            (broken / name).write_bytes((network.model / name).read_bytes()[:100]
+                                        if name == "model.joblib" else
+                                        (network.model / name).read_bytes())
+    return broken
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-Hant"])
+def test_every_problem_of_the_model_in_chinese(network: Network, tmp_path: Path,
+                                               lang: str) -> None:
+    for site in _site(tmp_path, network):  # no model: the setting is off
+        assert "SOLIDCHECK_RISK_MODEL" in _chinese_section(site, lang)
+    for site in _site(tmp_path / "a", network, risk_model=_broken_model(network, tmp_path)):
+        section = _chinese_section(site, lang)
+        assert "sha256" in section and "<span lang=\"en\">" not in section
+        assert message("charging.risk.problem.sha256_differs.fix", None, lang) in section
+        with without_module("sklearn"):
+            site.client.portal.call(site.app.state.risk.refresh)  # type: ignore[union-attr]
+        assert "scikit-learn" in _chinese_section(site, lang)
+    for site in _site(tmp_path / "b", network,
+                      risk_model=_broken_model(network, tmp_path / "b", without="card.json")):
+        section = _chinese_section(site, lang)
+        assert "<code>card.json</code>" in section
+    for site in _site(tmp_path / "c", network, risk_model=network.model, risk_max_log_mb=1):
+        section = _chinese_section(site, lang)
+        assert "<code>SOLIDCHECK_RISK_MAX_LOG_MB</code>" in section and "MB" in section
+        assert "--engine partitioned" in section
+
+
+def test_an_unloadable_model_says_the_librarys_words_as_they_are(
+        network: Network, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure the code does not foresee is still said in the page's language, the
+    library's own words quoted in code."""
+    import solidcheck.charging.risk.store as store
+
+    def unpickled(folder: Path) -> Any:
+        raise ValueError("unpickling stack underflow")
+
+    for site in _site(tmp_path, network, risk_model=network.model):
+        monkeypatch.setattr(store, "load", unpickled)
+        site.client.portal.call(site.app.state.risk.refresh)  # type: ignore[union-attr]
+        section = _chinese_section(site)
+        assert "<code>unpickling stack underflow</code>" in section
+        said = message("charging.risk.problem.unusable", {"detail": "·"}, "zh")
+        assert said.split("：")[0] in section

@@ -15,9 +15,11 @@ from solidcheck.build import build_dossier
 from solidcheck.claims.plausibility import load_plausibility_rules
 from solidcheck.cli import app as cli_app
 from solidcheck.dossier import load_dossier, load_mapping
+from solidcheck.i18n import message
 from solidcheck.model import Finding
-from solidcheck.readers import read_evidence
+from solidcheck.readers import available_readers, read_evidence
 from solidcheck.rules import available_rulesets, load_ruleset
+from solidcheck.terms import phase_term
 from test_pages import (
     EXAMPLE_FILES,
     EXAMPLES,
@@ -313,3 +315,90 @@ def test_every_example_reads_in_chinese_on_its_page_and_in_its_reports(
     for ruleset in available_rulesets():
         html = render_html([load_report_item(path, ruleset)], lang=lang, qr_payload=None)
         assert_chinese(html, fields)
+
+
+# ------------------------------------------------- the form's problems from the catalogue
+
+def test_a_term_written_as_a_phase_in_chinese(client) -> None:
+    dossier = b"id: SEMI-1\nelectrolyte: {phases: [semi-solid]}\nconducting_ion: lithium\n"
+    files = {"dossier_file": ("semi.yaml", dossier, "application/yaml")}
+    page = post(client, "/classify?lang=zh", {}, files)
+    assert page.status_code == 422
+    assert "不是电解质相态" in page.text and "请写成 phases: [solid, liquid]" in page.text
+    # the vocabulary's English name stands beside its Chinese one, as the catalogue says it
+    term = phase_term("semi-solid")
+    assert term is not None and f"（{term.preferred_en}）" in page.text
+    assert_chinese(page.text, words_of([dossier.decode(), "phases solid liquid", "electrolyte",
+                                        term.preferred_en]))
+    english = post(client, "/classify?lang=en", {}, files).text
+    assert "is not an electrolyte phase" in english and "write phases: [solid, liquid]" in english
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_an_oven_log_given_as_the_dossier_in_chinese(client, lang: str) -> None:
+    oven = (EXAMPLES / "lab" / "oven-log-s1.csv").read_bytes()
+    files = {"dossier_file": ("oven.csv", oven, "text/csv")}
+    page = post(client, f"/classify?lang={lang}", {}, files)
+    assert page.status_code == 422
+    said = message("problem.dossier_is_evidence", {"kind": "kind.oven_log", "reader": "·",
+                                                    "option": "", "path": ""}, lang)
+    assert said.split("：")[0] in page.text and "烘箱" in page.text
+    assert "dossier build" not in page.text  # the form's fix, not the command line's
+    assert message("web.fix.dossier_is_evidence", None, lang) in page.text
+    reader = read_evidence(EXAMPLES / "lab" / "oven-log-s1.csv").format
+    assert_chinese(page.text, {"oven.csv"} | words_of([reader]))
+    english = post(client, "/classify?lang=en", {}, files).text
+    assert "this is an instrument file, not a dossier: oven log" in english
+    assert "in its own field below" in english
+
+
+#: bad inputs a person can give the form, with the field it answers at; the reader names
+#: (netzsch-ngb, weighings-csv) are cited as they are written
+BAD_UPLOADS = {
+    "an oven log of no known format": ({"oven_log": ("o.csv", b"a,b\n1,2\n", "text/csv")},
+                                       "无法识别的烘箱记录文件格式"),
+    "an empty oven log": ({"oven_log": ("o.csv", b"", "text/csv")}, "文件是空的"),
+    "weighings of no known format": (
+        {"weighings": ("w.csv", b"specimen,mass\nA,x\n", "text/csv")}, "无法识别的称量记录"),
+}
+BAD_DOSSIERS = {
+    "a list": (b"- a\n- b\n", "实际是列表"),
+    "not UTF-8": (b"\xff\xfe\x00bad", "不是 UTF-8 文本"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UPLOADS))
+def test_a_bad_instrument_file_on_the_form_in_chinese(client, case: str) -> None:
+    files, said = BAD_UPLOADS[case]
+    page = post(client, "/classify?lang=zh", SOLID_FIELDS, files)
+    assert page.status_code == 422 and said in page.text
+    readers = words_of(reader.name for reader in available_readers())
+    assert_chinese(page.text, words_of(str(value) for value in SOLID_FIELDS.values())
+                   | readers | {"o.csv", "w.csv"})
+
+
+@pytest.mark.parametrize("case", list(BAD_DOSSIERS))
+def test_a_bad_dossier_text_on_the_form_in_chinese(client, case: str) -> None:
+    content, said = BAD_DOSSIERS[case]
+    page = post(client, "/classify?lang=zh", {},
+                {"dossier_file": ("d.yaml", content, "application/yaml")})
+    assert page.status_code == 422 and said in page.text
+    assert_chinese(page.text, {"d.yaml"})
+
+
+def test_a_wrong_api_key_on_the_form_in_chinese(client) -> None:
+    page = post(client, "/classify?lang=zh", {**SOLID_FIELDS, "api_key": "sk-wrong"})
+    assert page.status_code == 422 and "API 密钥无效" in page.text
+    assert_chinese(page.text, words_of(str(value) for value in SOLID_FIELDS.values())
+                   | {"sk-wrong"})
+    english = post(client, "/classify?lang=en", {**SOLID_FIELDS, "api_key": "sk-wrong"})
+    assert "the API key is not valid" in english.text
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_the_glossary_says_where_each_term_comes_from_in_chinese(client, lang: str) -> None:
+    page = client.get(f"/glossary?lang={lang}").text
+    assert "Part 1" not in page and "The standard classifies" not in page
+    assert "第 1 部分" in page and "solidcheck 需要一个名称" in page.replace(
+        "solidcheck 需要一個名稱", "solidcheck 需要一个名称")
+    assert "Part 1, term" in client.get("/glossary?lang=en").text

@@ -304,12 +304,18 @@ def _parse_syntax(text: str, source: str) -> Any:
                            source=source) from None
 
 
+#: what YAML or JSON text can be instead of a mapping, said in the reader's language
+_SHAPES = ("list", "str", "int", "float", "bool")
+
+
 def dossier_from_mapping(data: Any, *, source: str | None = None) -> Dossier:
     """Validate already-parsed data (a mapping) as a dossier."""
     if not isinstance(data, Mapping):
         kind = "nothing" if data is None else type(data).__name__
         raise DossierError([Problem("", f"a dossier is a mapping of keys, got {kind}",
-                                    "start from an example in examples/")], source=source)
+                                    "start from an example in examples/",
+                                    "problem.not_a_mapping" if kind in _SHAPES else "",
+                                    {"kind": f"shape.{kind}"})], source=source)
     try:
         return Dossier.model_validate(dict(data))
     except ValidationError as exc:
@@ -361,7 +367,8 @@ def parse_mapping(text: str | bytes, *, source: str = "<string>") -> Any:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DossierError([Problem("", f"not UTF-8 text (byte {exc.start})",
-                                        "save the file as UTF-8")], source=source) from None
+                                        "save the file as UTF-8", "problem.not_utf8",
+                                        {"byte": exc.start})], source=source) from None
     return _parse(text, source)
 
 

@@ -66,6 +66,9 @@ class Concept(_Data):
     provenance: Literal["standard", "assumption"]
     clause: str | None = None
     why: str | None = None
+    #: the clause or the reason in Chinese (the glossary shows the reader's)
+    clause_zh: str | None = None
+    why_zh: str | None = None
     definition: str
     definition_zh: str
     close_match: list[str] = []

@@ -124,6 +124,14 @@ def _installed_list(readers: list[Reader]) -> str:
     return "; ".join(parts)
 
 
+def _formats_list(readers: list[Reader]) -> str:
+    """The formats a reader list reads, as codes only (the words around them are the
+    catalogue's): "oven-csv (.csv/.txt); netzsch-ngb (.ngb-ss3, pip install …)"."""
+    return "; ".join(f"{reader.name} ({'/'.join(reader.extensions)}"
+                     f"{'' if is_installed(reader) else ', ' + install_hint(reader)})"
+                     for reader in readers)
+
+
 def detect(path: Path, head: bytes, *, kind: ReadingKind | None = None) -> Reader:
     """The reader for a file, chosen by content; the extension only breaks ties."""
     readers = [r for r in available_readers() if kind is None or r.kind == kind]
@@ -138,6 +146,8 @@ def detect(path: Path, head: bytes, *, kind: ReadingKind | None = None) -> Reade
                     "export the data in one of the formats solidcheck reads: "
                     + _installed_list(readers)
                     + " (docs/readers.md describes each)",
+                    "problem.unrecognised_format" if kind else "problem.unrecognised_any_format",
+                    {"kind": f"kind.{kind}", "formats": _formats_list(readers)},
                 )
             ],
             source=str(path),
@@ -163,7 +173,8 @@ def read_evidence(
         raise EvidenceError([file_problem(path, exc)], source=str(path)) from None
     if not head:
         raise EvidenceError(
-            [Problem("", "the file is empty", "export the log again; it holds no data")],
+            [Problem("", "the file is empty", "export the log again; it holds no data",
+                     "problem.empty_file")],
             source=str(path),
         )
     reader = get_reader(format) if format else detect(path, head, kind=kind)

@@ -9,6 +9,7 @@ unless the whole submission is valid and a lab key was given.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from ..errors import (
 )
 from ..i18n.said import Said
 from ..model import Dossier, Result
-from ..readers import Reading, read_evidence
+from ..readers import Reading, instrument_file_problem, read_evidence
 from ..registry import ApiKeyRecord, EvidenceRecord, Registry, Submission
 from ..rules import Ruleset, available_rulesets
 from .deps import writer
@@ -245,15 +246,22 @@ def _read_upload(role: EvidenceRole, upload: Upload, max_bytes: int,
             return read_evidence(path, kind=role)
         except InvalidInputError as exc:
             for problem in exc.problems:  # the reader's words, never our temporary folder
-                def hidden(text: str) -> str:
-                    return text.replace(str(path), name).replace(folder, "…")
-
-                errors.add(role, ProblemSaid(Problem(hidden(problem.path),
-                                                     hidden(problem.message),
-                                                     hidden(problem.fix)), with_path=True))
+                errors.add(role, ProblemSaid(_hidden(problem, str(path), name, folder),
+                                             with_path=True))
         except MissingDependencyError as exc:
             errors.add(role, str(exc))
     return None
+
+
+def _hidden(problem: Problem, path: str, name: str, folder: str) -> Problem:
+    """``problem`` with our temporary file said by its uploaded name, and no folder of ours,
+    in its text and in the parameters its catalogue message is said with."""
+    def hidden(value: Any) -> Any:
+        return value.replace(path, name).replace(folder, "…") if isinstance(value, str) else value
+
+    return dataclasses.replace(
+        problem, path=hidden(problem.path), message=hidden(problem.message),
+        fix=hidden(problem.fix), params={key: hidden(v) for key, v in problem.params.items()})
 
 
 def _lab_key(secret: str, registry: Registry, errors: FormErrors) -> ApiKeyRecord | None:
@@ -261,8 +269,8 @@ def _lab_key(secret: str, registry: Registry, errors: FormErrors) -> ApiKeyRecor
         return None
     try:
         key = registry.authenticate(secret)
-    except AccessDeniedError as exc:
-        errors.add("api_key", str(exc))
+    except AccessDeniedError:  # the only refusal authenticate makes: no such key
+        errors.add("api_key", Said("web.form.key_not_valid"))
         return None
     if key.role not in ("lab", "admin"):
         errors.add("api_key", Said("web.form.key_may_not_store", {"role": repr(key.role)}))
@@ -303,12 +311,24 @@ def _cell_data(sub: ClassifySubmission,
         errors.add("dossier_file", Said("web.form.fields_and_file"))
         return None, []
     name = _safe_name(sub.dossier_file.filename, "dossier")
+    content = sub.dossier_file.content
     try:
-        data = parse_mapping(sub.dossier_file.content, source=name)
+        data = parse_mapping(content, source=name)
     except InvalidInputError as exc:
-        _report(exc.problems, errors, from_file=True, specimen_rows=[])
+        _report(_instrument_file(name, content) or exc.problems, errors, from_file=True,
+                specimen_rows=[])
+        return None, []
+    instrument = None if isinstance(data, Mapping) else _instrument_file(name, content)
+    if instrument:
+        _report(instrument, errors, from_file=True, specimen_rows=[])
         return None, []
     return data, []
+
+
+def _instrument_file(name: str, content: bytes) -> list[Problem]:
+    """An instrument file given as the dossier: which kind it is (as the command line says)."""
+    problem = instrument_file_problem(Path(name), content)
+    return [] if problem is None else [problem]
 
 
 def classify_submission(sub: ClassifySubmission, *, registry: Registry,

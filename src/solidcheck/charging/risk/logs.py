@@ -18,6 +18,7 @@ from ...errors import ChargingInputError, Problem
 from ..monitor import LogTables
 from .listing import risk_list
 from .model import CONTRIBUTION_METHOD, RiskModel
+from .problems import risk_problem
 
 __all__ = ["day_files", "score_frame_logs"]
 
@@ -52,14 +53,12 @@ def score_frame_logs(folder: Path, model: RiskModel, *, now: datetime, history_d
         return None
     size = sum(path.stat().st_size for _, path in files)
     if max_log_bytes is not None and size > max_log_bytes:
-        raise ChargingInputError([Problem(
-            str(folder), f"the last {len(files)} day files of the frame logs hold "
-            f"{size / 1e6:,.0f} MB, above the {max_log_bytes / 1e6:,.0f} MB the server reads "
-            "to score (held in memory, at about ten times their size)",
-            "raise SOLIDCHECK_RISK_MAX_LOG_MB where the machine has the memory, or score "
-            "offline in buckets: `solidcheck charging ingest LOGS -o TABLES`, then "
-            "`solidcheck charging risk score MODEL TABLES --engine partitioned --format json "
-            "-o scores.json`")])
+        raise ChargingInputError([risk_problem(
+            str(folder), "logs_too_large", days=len(files), size_mb=round(size / 1e6),
+            limit_mb=round(max_log_bytes / 1e6), setting="SOLIDCHECK_RISK_MAX_LOG_MB",
+            ingest="solidcheck charging ingest LOGS -o TABLES",
+            score="solidcheck charging risk score MODEL TABLES --engine partitioned "
+            "--format json -o scores.json")])
     problems: list[Problem] = []
     rulesets = rulesets_named([model.card["ruleset"]], problems)
     if problems:

@@ -20,8 +20,9 @@ from typing import Any
 import polars as pl
 
 from ..._version import __version__
-from ...errors import ChargingInputError, Problem
+from ...errors import ChargingInputError
 from .model import CONTRIBUTION_METHOD, RiskModel, sklearn
+from .problems import TRAIN_COMMAND, risk_problem
 from .rules import RiskModelRule
 
 __all__ = ["CARD", "MODEL", "frame_sha256", "load", "model_card", "save"]
@@ -121,19 +122,19 @@ def load(folder: Path) -> RiskModel:
     import joblib
 
     card_file, file = folder / CARD, folder / MODEL
-    missing = [Problem(str(p), "no such file", "give the folder `charging risk train -o` wrote")
+    missing = [risk_problem(str(p), "model_file_missing", path=p.name,
+                            command=f"{TRAIN_COMMAND} -o")
                for p in (card_file, file) if not p.is_file()]
     if missing:
         raise ChargingInputError(missing)
     card = json.loads(card_file.read_text(encoding="utf-8"))
     problems = []
     if hashlib.sha256(file.read_bytes()).hexdigest() != card.get("model_sha256"):
-        problems.append(Problem(str(file), "its sha256 is not the one its card records",
-                                "train the model again; do not load a model from elsewhere"))
+        problems.append(risk_problem(str(file), "sha256_differs"))
     trained = card.get("library_versions", {}).get("scikit-learn")
     if trained != _versions()["scikit-learn"]:
-        problems.append(Problem(str(card_file), f"trained with scikit-learn {trained}, this "
-                                f"is {_versions()['scikit-learn']}", "train the model again"))
+        problems.append(risk_problem(str(card_file), "sklearn_version", trained=str(trained),
+                                     running=_versions()["scikit-learn"]))
     if problems:
         raise ChargingInputError(problems)
     state = joblib.load(file)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...charging.monitor import LogTables
+from ...charging.risk.problems import TRAIN_COMMAND, risk_problem
 from ...errors import ChargingInputError, MissingDependencyError, Problem, SolidcheckError
 from .hub import cancel_task
 
@@ -141,10 +142,9 @@ class RiskScorer:
             return RiskState("error", card=card, problems=tuple(exc.problems), scored_at=now)
         except (SolidcheckError, OSError, ValueError, KeyError) as exc:
             LOG.warning("the ports could not be scored", exc_info=True)
-            return RiskState("error", card=card, scored_at=now, problems=(Problem(
-                str(self.model_folder), str(exc).splitlines()[0] if str(exc) else
-                type(exc).__name__, "train the model again with `solidcheck charging risk "
-                "train`"),))
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return RiskState("error", card=card, scored_at=now, problems=(risk_problem(
+                str(self.model_folder), "unusable", detail=detail, command=TRAIN_COMMAND),))
         if listing is None:
             return RiskState("empty", card=card, scored_at=now)
         return RiskState("ready", listing=listing, card=card, scored_at=now)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from markupsafe import Markup, escape
 from starlette.datastructures import State
 
 from ...charging.live import Alert, PortLive
@@ -174,9 +176,15 @@ def _common(view: View, words: Words, monitor: _Monitor) -> dict[str, Any]:
     return {"w": words, "templates": words.templates(),
             "events_href": view.href("/charging/events", lang=view.lang),
             "station_href": lambda sid: view.href("/charging/stations/" + quote(sid, safe="")),
-            "figures_note": words("figures_note", ruleset=monitor.ruleset.id,
-                                  seconds=round(view.request.app.state.settings
-                                                .charging_figures_refresh_s))}
+            "figures_note": _quoted_as_code(words(
+                "figures_note", ruleset=monitor.ruleset.id,
+                seconds=round(view.request.app.state.settings.charging_figures_refresh_s)))}
+
+
+def _quoted_as_code(text: str) -> Markup:
+    """A sentence whose `quoted` command is shown as code, as the other pages show commands
+    (and a reader of Chinese sees it as a command, not as English prose)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _risk(view: View, *, station_id: str | None = None) -> dict[str, Any]:

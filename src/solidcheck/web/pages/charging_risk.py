@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from ...charging.report.risk import EVALUATE, feature_words
 from ...charging.risk.rules import horizon_hours
-from ...i18n import message
+from ...errors import Problem
+from ...i18n import load_catalogue, message
 from ..live.risk import RiskState
 from .frame import Lang
 
@@ -43,6 +44,32 @@ def _coded(text: str) -> Markup:
     return out
 
 
+#: the parameters of a risk problem that are set in code (a command, a setting, a file)
+_CODE_PARAMS = frozenset({"path", "command", "setting", "ingest", "score", "detail"})
+
+
+def _problem(problem: Problem, lang: Lang) -> dict[str, Any]:
+    """A problem of the model in the page's language when the catalogue has its words
+    (``charging.risk.problem.*``), its commands and settings in code; else its English,
+    which the template marks as English."""
+    messages = load_catalogue().messages
+    fix_id = f"{problem.message_id}.fix"
+    if problem.message_id not in messages or fix_id not in messages:
+        return {"path": problem.path, "english": True, "text": problem.message,
+                "fix": problem.fix}
+    coded = {name: value for name, value in problem.params.items() if name in _CODE_PARAMS}
+    params = {**problem.params, **{name: "{" + name + "}" for name in coded}}
+
+    def said(message_id: str) -> Markup:
+        out = escape(message(message_id, params, lang))
+        for name, code in coded.items():
+            out = out.replace("{" + name + "}", Markup("<code>{}</code>").format(code))
+        return out
+
+    return {"path": problem.path, "english": False, "text": said(problem.message_id),
+            "fix": said(fix_id)}
+
+
 def _row(port: dict[str, Any], rank: int, lang: Lang,
          station_href: Callable[[str], str]) -> dict[str, Any]:
     anomaly = port["score_kind"] == "anomaly_percentile"
@@ -65,7 +92,7 @@ def risk_section(state: RiskState, lang: Lang, *, shown: int, when: Callable[[An
                 "error": "risk_no_sklearn" if state.missing else "risk_error",
                 "ready": "risk_empty"}[state.status]
         return {"line": _coded(_page(line, lang, **{k: "{" + k + "}" for k in _CODES})),
-                "problems": list(state.problems), "rows": []}
+                "problems": [_problem(p, lang) for p in state.problems], "rows": []}
     listing = state.listing
     ports = listing["ports"]
     ranked = list(enumerate(ports, start=1))

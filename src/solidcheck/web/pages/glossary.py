@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from ...terms import Concept, Label, load_vocabulary, lookup_term
 from .frame import HTML_LANG, View, render
@@ -31,9 +32,19 @@ def _concept_view(view: View, concept_id: str, concept: Concept) -> dict[str, An
         "other_term": concept.preferred("zh" if view.lang == "en" else "en"),
         "other_lang": HTML_LANG["zh" if view.lang == "en" else "en"],
         "definition": view.t.pair(concept.definition, concept.definition_zh),
+        "basis": _basis(view, concept),
         "labels": [{"label": label, "html_lang": _LABEL_LANG[label.lang],
                     **_note(view, label)} for label in labels],
     }
+
+
+def _basis(view: View, concept: Concept) -> Markup | str:
+    """The clause it comes from, or why solidcheck assumes it: in the reader's language
+    where the vocabulary has it (``clause_zh`` / ``why_zh``), else in English, marked so."""
+    standard = concept.provenance == "standard"
+    english = (concept.clause if standard else concept.why) or ""
+    chinese = concept.clause_zh if standard else concept.why_zh
+    return view.t.pair(english, chinese) if chinese else view.t.english(english)
 
 
 def _note(view: View, label: Label) -> dict[str, str | None]:

@@ -1,7 +1,10 @@
 """A form error in the page's language: the form's own messages from the catalogue
 (``i18n/web.toml``), and the problems the dossier's validation found (``_validation.py``)
 said again — by their fix, which names the kind of problem, and the bound or value they cite.
-A problem of a kind not listed here stays in English, marked as such by the page."""
+A problem that names its catalogue message (``Problem.message_id``: a file that is not there,
+an instrument file given as the dossier, a term written as a phase) is said from the catalogue,
+the words the command line says it with. A problem of a kind not listed here stays in English,
+marked as such by the page."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import re
 from markupsafe import Markup, escape
 
 from ...errors import Problem
-from ...i18n import Display, message
+from ...i18n import Display, load_catalogue, message
 from ...i18n.said import Said
 from ..classify_form import FormMessage, ProblemSaid
 
@@ -48,6 +51,8 @@ _MESSAGES = {
     "Input should be a valid dictionary": "web.problem.a_mapping",
     "Input should be a finite number": "web.problem.finite",
 }
+#: a catalogue problem whose command-line fix does not fit a form → the form's own fix
+_FORM_FIX_IDS = {"problem.dossier_is_evidence": "web.fix.dossier_is_evidence"}
 _GOT = re.compile(r"\A(?P<what>.*) \(got (?P<got>.*)\)\Z", re.S)
 _BOUND = re.compile(r"\AInput should be (?P<relation>greater than or equal to|greater than|"
                     r"less than or equal to|less than) (?P<bound>-?[0-9.eE+-]+)\Z")
@@ -99,11 +104,31 @@ def _fix(fix: str, lang: Display, *, in_a_field: bool) -> str | None:
     return None
 
 
+def _catalogued(problem: Problem, lang: Display) -> tuple[str, str] | None:
+    """What and fix of a problem that names its catalogue message, in ``lang``; None when
+    it names none the catalogue has (or its fix is not in the catalogue)."""
+    messages = load_catalogue().messages
+    if not problem.message_id or problem.message_id not in messages:
+        return None
+    fix_id = _FORM_FIX_IDS.get(problem.message_id, problem.message_id + ".fix")
+    if fix_id not in messages and problem.fix:
+        return None
+    fix = message(fix_id, problem.params, lang) if fix_id in messages else ""
+    return message(problem.message_id, problem.params, lang), fix
+
+
 def problem_text(problem: Problem, lang: Display, *, with_path: bool) -> str | None:
     """A problem said in ``lang`` ("path: what — fix"), or None when its words are not
     known here (the page then shows the English, marked as English)."""
-    what = _what(problem.message, lang)
-    fix = _fix(problem.fix, lang, in_a_field=not with_path)
+    catalogued = _catalogued(problem, lang)
+    what: str | None
+    fix: str | None
+    if catalogued is not None:
+        what, fix = catalogued
+        with_path = with_path and not problem.about_file
+    else:
+        what, fix = _what(problem.message, lang), _fix(problem.fix, lang,
+                                                       in_a_field=not with_path)
     if what is None or fix is None:
         return None
     if with_path and problem.path:
@@ -113,6 +138,9 @@ def problem_text(problem: Problem, lang: Display, *, with_path: bool) -> str | N
 
 def _english(problem: Problem, *, with_path: bool) -> str:
     """The problem as the core wrote it (an English page, or words not known here)."""
+    catalogued = _catalogued(problem, "en")
+    if catalogued is not None:
+        return problem_text(problem, "en", with_path=with_path) or problem.message
     text = problem.message
     if with_path and problem.path:
         text = f"{problem.path}: {text}"
