@@ -18,6 +18,7 @@ from ...registry import Registry
 from ...report.model import ReportItem
 from ...report.oven import oven_alt, oven_figure
 from ...report.parts import accessible_svg
+from .. import heavy
 from ..reports import report_item
 from .frame import View
 
@@ -58,6 +59,10 @@ def stored_oven_view(view: View, registry: Registry, result_id: str,
             item, _ = report_item(registry, result_id, published_only=True)
     file = (item.oven_log_evidence.file if item is not None and item.oven_log_evidence
             else None)
-    return oven_view(view, reading=item.oven_log if item else None,
-                     analysis=item.oven_log_conditions if item else None, dossier=dossier,
-                     uid="cell", file=file)
+    if item is None or item.oven_log is None:
+        return oven_view(view, reading=None, analysis=None, dossier=dossier, uid="cell")
+    # drawing is heavy work (about a second of matplotlib): the bounded pool, within the
+    # request budget, as the report it links to is drawn
+    return heavy.run_blocking(oven_view, view, reading=item.oven_log,
+                              analysis=item.oven_log_conditions, dossier=dossier, uid="cell",
+                              file=file)
